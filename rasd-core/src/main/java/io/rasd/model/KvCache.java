@@ -1,0 +1,165 @@
+package io.rasd.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.rasd.RasdException;
+
+/**
+ * Keys and values of one sequence, per layer {@code [kvHeads, capacity, headDim]}, preallocated and written in place
+ * so a decoding step costs no copy of the context. Grows by doubling up to the model's context limit. Lives in its own
+ * manager (the middle of the three tiers): replaced arrays are closed, so the count of live arrays stays constant.
+ *
+ * <p>A cache position is a row of this cache, not a token position: a token tree puts sibling nodes in consecutive
+ * rows with the same RoPE position. {@link #retain} compacts the rows of an accepted path to the front.
+ */
+public final class KvCache implements AutoCloseable {
+
+    private final NDManager manager;
+    private final int layers;
+    private final int kvHeads;
+    private final int headDim;
+    private final int limit;
+    private final NDArray[] keys;
+    private final NDArray[] values;
+    private int capacity;
+    private int length;
+
+    KvCache(NDManager parent, ModelConfig config, int limit, int initialCapacity) {
+        this.manager = parent.newSubManager();
+        this.layers = config.numLayers();
+        this.kvHeads = config.numKvHeads();
+        this.headDim = config.headDim();
+        this.limit = limit;
+        this.capacity = Math.max(1, Math.min(initialCapacity, limit));
+        this.keys = new NDArray[layers];
+        this.values = new NDArray[layers];
+        for (int l = 0; l < layers; l++) {
+            keys[l] = manager.zeros(new Shape(kvHeads, capacity, headDim), DataType.FLOAT32);
+            values[l] = manager.zeros(new Shape(kvHeads, capacity, headDim), DataType.FLOAT32);
+        }
+    }
+
+    /** Rows in use. */
+    public int length() {
+        return length;
+    }
+
+    /** Rows allocated now. */
+    public int capacity() {
+        return capacity;
+    }
+
+    /** Most rows this cache may ever hold (the model's context limit). */
+    public int limit() {
+        return limit;
+    }
+
+    /** Forgets rows from {@code newLength} on. */
+    public void truncate(int newLength) {
+        if (newLength < 0 || newLength > length) {
+            throw new RasdException("KV cache truncate(" + newLength + ") outside [0, " + length + "]");
+        }
+        length = newLength;
+    }
+
+    /**
+     * Keeps rows {@code [0, from)} and then the rows {@code keep} (ascending, each >= from), moved to
+     * {@code from, from+1, ...}; everything else is dropped. This is how an accepted tree path becomes context.
+     */
+    public void retain(int from, int[] keep) {
+        if (from < 0 || from > length) {
+            throw new RasdException("KV cache retain: from " + from + " outside [0, " + length + "]");
+        }
+        int prev = from - 1;
+        boolean identity = true;
+        for (int i = 0; i < keep.length; i++) {
+            if (keep[i] <= prev || keep[i] >= length) {
+                throw new RasdException("KV cache retain: rows must ascend within [" + from + ", " + length
+                        + "), got " + java.util.Arrays.toString(keep));
+            }
+            identity &= keep[i] == from + i;
+            prev = keep[i];
+        }
+        if (!identity) {
+            try (NDManager sm = manager.newSubManager()) {
+                long[] rows = new long[keep.length];
+                for (int i = 0; i < keep.length; i++) {
+                    rows[i] = keep[i];
+                }
+                NDArray idx = sm.create(rows);
+                NDIndex dest = new NDIndex(":, {}:{}, :", from, from + keep.length);
+                for (int l = 0; l < layers; l++) {
+                    keys[l].set(dest, keys[l].get(sm, new NDIndex(":, {}, :", idx)));
+                    values[l].set(dest, values[l].get(sm, new NDIndex(":, {}, :", idx)));
+                }
+            }
+        }
+        length = from + keep.length;
+    }
+
+    /** Makes room for {@code n} more rows, or fails with the context limit. */
+    void ensureRoom(int n) {
+        int needed = length + n;
+        if (needed > limit) {
+            throw new RasdException("Context window exceeded: " + length + " cached + " + n + " new tokens > "
+                    + limit + " (the model's context limit)");
+        }
+        if (needed <= capacity) {
+            return;
+        }
+        int newCap = capacity;
+        while (newCap < needed) {
+            newCap = (int) Math.min((long) newCap * 2, limit);
+        }
+        for (int l = 0; l < layers; l++) {
+            keys[l] = grow(keys[l], newCap);
+            values[l] = grow(values[l], newCap);
+        }
+        capacity = newCap;
+    }
+
+    private NDArray grow(NDArray old, int newCap) {
+        NDArray bigger = manager.zeros(new Shape(kvHeads, newCap, headDim), DataType.FLOAT32);
+        if (length > 0) {
+            try (NDManager sm = manager.newSubManager()) {
+                bigger.set(new NDIndex(":, 0:{}, :", length), old.get(sm, new NDIndex(":, 0:{}, :", length)));
+            }
+        }
+        old.close();
+        return bigger;
+    }
+
+    /** Writes this step's keys and values {@code [kvHeads, n, headDim]} at rows {@code [length, length+n)}. */
+    void write(int layer, NDArray k, NDArray v) {
+        int n = (int) k.getShape().get(1);
+        NDIndex at = new NDIndex(":, {}:{}, :", length, length + n);
+        keys[layer].set(at, k);
+        values[layer].set(at, v);
+    }
+
+    /** Views of rows {@code [0, rows)} owned by the step manager (views of cache arrays must not land here). */
+    NDArray keys(int layer, int rows, NDManager step) {
+        return keys[layer].get(step, new NDIndex(":, 0:{}, :", rows));
+    }
+
+    NDArray values(int layer, int rows, NDManager step) {
+        return values[layer].get(step, new NDIndex(":, 0:{}, :", rows));
+    }
+
+    void advance(int n) {
+        length += n;
+    }
+
+    /** Live arrays of this cache's manager; constant over any number of steps. */
+    public int liveArrays() {
+        return manager.getManagedArrays().size();
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

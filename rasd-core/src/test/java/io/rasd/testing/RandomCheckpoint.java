@@ -1,0 +1,134 @@
+package io.rasd.testing;
+
+import io.rasd.model.DType;
+import io.rasd.model.SafeTensorsWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+
+/**
+ * Writes a deterministic random-init Llama-family checkpoint in HF layout (config.json, model.safetensors,
+ * generation_config.json, plus the committed test tokenizer), for tests that need models of a chosen shape.
+ * Weights are scaled so that logits are well separated (no near-ties to make greedy decoding fragile).
+ */
+public final class RandomCheckpoint {
+
+    private String architecture = "LlamaForCausalLM";
+    private int vocab = 512;
+    private int hidden = 64;
+    private int intermediate = 160;
+    private int layers = 2;
+    private int heads = 4;
+    private int kvHeads = 2;
+    private int maxPositions = 256;
+    private boolean tied = false;
+    private DType dtype = DType.F32;
+    private long seed = 1;
+    private double scale = 1.0;
+    private boolean withTokenizer = true;
+
+    public static RandomCheckpoint llama() {
+        return new RandomCheckpoint();
+    }
+
+    public RandomCheckpoint architecture(String a) { this.architecture = a; return this; }
+    public RandomCheckpoint vocab(int v) { this.vocab = v; return this; }
+    public RandomCheckpoint hidden(int h) { this.hidden = h; return this; }
+    public RandomCheckpoint intermediate(int i) { this.intermediate = i; return this; }
+    public RandomCheckpoint layers(int l) { this.layers = l; return this; }
+    public RandomCheckpoint heads(int h, int kv) { this.heads = h; this.kvHeads = kv; return this; }
+    public RandomCheckpoint maxPositions(int p) { this.maxPositions = p; return this; }
+    public RandomCheckpoint tied(boolean t) { this.tied = t; return this; }
+    public RandomCheckpoint dtype(DType d) { this.dtype = d; return this; }
+    public RandomCheckpoint seed(long s) { this.seed = s; return this; }
+    public RandomCheckpoint scale(double s) { this.scale = s; return this; }
+    public RandomCheckpoint withTokenizer(boolean w) { this.withTokenizer = w; return this; }
+
+    public Path writeTo(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            int hd = hidden / heads;
+            String config = "{\n"
+                    + "  \"architectures\": [\"" + architecture + "\"],\n"
+                    + "  \"model_type\": \"llama\",\n"
+                    + "  \"vocab_size\": " + vocab + ",\n"
+                    + "  \"hidden_size\": " + hidden + ",\n"
+                    + "  \"intermediate_size\": " + intermediate + ",\n"
+                    + "  \"num_hidden_layers\": " + layers + ",\n"
+                    + "  \"num_attention_heads\": " + heads + ",\n"
+                    + "  \"num_key_value_heads\": " + kvHeads + ",\n"
+                    + "  \"max_position_embeddings\": " + maxPositions + ",\n"
+                    + "  \"rms_norm_eps\": 1e-05,\n"
+                    + "  \"rope_theta\": 10000.0,\n"
+                    + "  \"hidden_act\": \"silu\",\n"
+                    + "  \"tie_word_embeddings\": " + tied + ",\n"
+                    + "  \"bos_token_id\": 0,\n"
+                    + "  \"eos_token_id\": 1\n"
+                    + "}\n";
+            Files.writeString(dir.resolve("config.json"), config);
+            Files.writeString(dir.resolve("generation_config.json"),
+                    "{\"bos_token_id\": 0, \"eos_token_id\": 1}\n");
+            SplittableRandom rnd = new SplittableRandom(seed);
+            SafeTensorsWriter w = new SafeTensorsWriter();
+            w.put("model.embed_tokens.weight", dtype, new long[] {vocab, hidden}, gaussian(rnd, vocab * hidden, scale));
+            for (int l = 0; l < layers; l++) {
+                String p = "model.layers." + l + ".";
+                double s = scale / Math.sqrt(hidden);
+                w.put(p + "input_layernorm.weight", dtype, new long[] {hidden}, norm(rnd, hidden));
+                w.put(p + "self_attn.q_proj.weight", dtype, new long[] {heads * hd, hidden},
+                        gaussian(rnd, heads * hd * hidden, s * 2));
+                w.put(p + "self_attn.k_proj.weight", dtype, new long[] {kvHeads * hd, hidden},
+                        gaussian(rnd, kvHeads * hd * hidden, s * 2));
+                w.put(p + "self_attn.v_proj.weight", dtype, new long[] {kvHeads * hd, hidden},
+                        gaussian(rnd, kvHeads * hd * hidden, s));
+                w.put(p + "self_attn.o_proj.weight", dtype, new long[] {hidden, heads * hd},
+                        gaussian(rnd, heads * hd * hidden, s));
+                w.put(p + "post_attention_layernorm.weight", dtype, new long[] {hidden}, norm(rnd, hidden));
+                w.put(p + "mlp.gate_proj.weight", dtype, new long[] {intermediate, hidden},
+                        gaussian(rnd, intermediate * hidden, s));
+                w.put(p + "mlp.up_proj.weight", dtype, new long[] {intermediate, hidden},
+                        gaussian(rnd, intermediate * hidden, s));
+                w.put(p + "mlp.down_proj.weight", dtype, new long[] {hidden, intermediate},
+                        gaussian(rnd, intermediate * hidden, scale / Math.sqrt(intermediate)));
+            }
+            w.put("model.norm.weight", dtype, new long[] {hidden}, norm(rnd, hidden));
+            if (!tied) {
+                w.put("lm_head.weight", dtype, new long[] {vocab, hidden},
+                        gaussian(rnd, vocab * hidden, scale * 3 / Math.sqrt(hidden)));
+            }
+            w.write(dir.resolve("model.safetensors"));
+            if (withTokenizer) {
+                Path tok = TestData.hf("tokenizer");
+                for (String f : new String[] {"tokenizer.json", "tokenizer_config.json"}) {
+                    if (Files.exists(tok.resolve(f))) {
+                        Files.copy(tok.resolve(f), dir.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+            }
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static float[] gaussian(SplittableRandom rnd, int n, double std) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            // Box-Muller; SplittableRandom keeps fixtures identical across JDKs
+            double u1 = 1.0 - rnd.nextDouble();
+            double u2 = rnd.nextDouble();
+            a[i] = (float) (std * Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2));
+        }
+        return a;
+    }
+
+    private static float[] norm(SplittableRandom rnd, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) (1.0 + 0.1 * (rnd.nextDouble() - 0.5));
+        }
+        return a;
+    }
+}
