@@ -1,0 +1,155 @@
+package io.rasd.cli;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import io.rasd.RasdException;
+import io.rasd.engine.DecodingMode;
+import io.rasd.engine.GenerationRequest;
+import io.rasd.engine.GenerationResult;
+import io.rasd.engine.RasdEngine;
+import io.rasd.model.CausalLm;
+import io.rasd.text.ChatMessage;
+import io.rasd.text.ChatTemplate;
+import io.rasd.text.Tokenizer;
+import io.rasd.verify.SamplingParams;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = "Generate text with a HF model directory; streams text, or prints one JSON object with --json.")
+final class GenerateCommand implements Callable<Integer> {
+
+    @Mixin
+    ModelOptions modelOptions = new ModelOptions();
+
+    static final class Prompt {
+        @Option(names = "--prompt", paramLabel = "TEXT",
+                description = "Prompt text, encoded as the HF tokenizer does by default (special tokens added)")
+        String text;
+        @Option(names = "--prompt-file", paramLabel = "FILE", description = "Read the prompt text from a file")
+        Path file;
+        @Option(names = "--prompt-ids", paramLabel = "1,2,3", description = "Token ids used verbatim (no BOS added)")
+        String ids;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Prompt prompt;
+
+    @Option(names = "--chat", description = "Render the prompt as one user message through the chat template")
+    boolean chat;
+
+    @Option(names = "--mode", defaultValue = "ar", description = "Decoding mode (default: ${DEFAULT-VALUE})")
+    String mode;
+
+    @Option(names = "--max-new-tokens", defaultValue = "128", paramLabel = "N")
+    int maxNewTokens;
+
+    @Option(names = "--temperature", defaultValue = "0", paramLabel = "T", description = "0 = greedy (default)")
+    double temperature;
+
+    @Option(names = "--top-k", defaultValue = "0", paramLabel = "K", description = "0 = off (default)")
+    int topK;
+
+    @Option(names = "--top-p", defaultValue = "1", paramLabel = "P", description = "1 = off (default)")
+    double topP;
+
+    @Option(names = "--seed", paramLabel = "S", description = "Sampling seed; the same seed gives the same output")
+    Long seed;
+
+    @Option(names = "--stop", paramLabel = "STR", description = "Stop when the output contains STR (repeatable)")
+    List<String> stop = new ArrayList<>();
+
+    @Option(names = "--json", description = "Print one JSON object instead of streaming text")
+    boolean json;
+
+    @Override
+    public Integer call() throws IOException {
+        SamplingParams sampling = new SamplingParams(temperature, topK, topP);
+        DecodingMode decodingMode = DecodingMode.parse(mode);
+        if (maxNewTokens < 1) {
+            throw new RasdException("--max-new-tokens must be >= 1, got " + maxNewTokens);
+        }
+        try (CausalLm target = modelOptions.load();
+             Tokenizer tokenizer = Tokenizer.load(modelOptions.model);
+             RasdEngine engine = RasdEngine.builder().target(target).tokenizer(tokenizer).build()) {
+            int[] ids = promptIds(tokenizer);
+            GenerationRequest request = new GenerationRequest(ids, maxNewTokens, decodingMode, sampling, seed, stop);
+            PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+            GenerationResult result;
+            if (json) {
+                result = engine.generate(request);
+                out.println(toJson(decodingMode, ids.length, result));
+            } else {
+                result = engine.generate(request, (tokens, text) -> {
+                    out.print(text);
+                    out.flush();
+                });
+                out.println();
+                System.err.printf("[%s] %d tokens in %.2f s (%.1f tokens/s), finish: %s%n", decodingMode.cliName(),
+                        result.stats().generatedTokens(), result.stats().seconds(),
+                        result.stats().tokensPerSecond(), result.finishReason().wireName());
+            }
+        }
+        return 0;
+    }
+
+    private int[] promptIds(Tokenizer tokenizer) throws IOException {
+        if (prompt.ids != null) {
+            if (chat) {
+                throw new RasdException("--chat renders text through the chat template; it cannot be combined with"
+                        + " --prompt-ids");
+            }
+            return PromptIds.parse(prompt.ids);
+        }
+        String text;
+        if (prompt.file != null) {
+            if (!Files.isRegularFile(prompt.file)) {
+                throw new RasdException("--prompt-file " + prompt.file + " does not exist or is not a file");
+            }
+            text = Files.readString(prompt.file, StandardCharsets.UTF_8);
+        } else {
+            text = prompt.text;
+        }
+        if (text.isBlank()) {
+            throw new RasdException("The prompt is empty; give some text with --prompt or --prompt-file");
+        }
+        if (chat) {
+            ChatTemplate template = ChatTemplate.load(modelOptions.model);
+            String rendered = template.render(List.of(new ChatMessage("user", text)), true);
+            return tokenizer.encode(rendered, false);
+        }
+        return tokenizer.encode(text, true);
+    }
+
+    static String toJson(DecodingMode mode, int promptTokens, GenerationResult r) {
+        JsonObject o = new JsonObject();
+        o.addProperty("mode", mode.cliName());
+        o.addProperty("prompt_tokens", promptTokens);
+        JsonArray tokens = new JsonArray();
+        for (int t : r.tokens()) {
+            tokens.add(t);
+        }
+        o.add("tokens", tokens);
+        o.addProperty("text", r.text());
+        o.addProperty("finish_reason", r.finishReason().wireName());
+        JsonObject stats = new JsonObject();
+        stats.addProperty("target_forwards", r.stats().targetForwards());
+        stats.addProperty("mean_accepted", r.stats().meanAccepted());
+        stats.addProperty("tokens_per_second", r.stats().tokensPerSecond());
+        stats.addProperty("seconds", r.stats().seconds());
+        stats.addProperty("prefill_seconds", r.stats().prefillSeconds());
+        o.add("stats", stats);
+        return new GsonBuilder().disableHtmlEscaping().create().toJson(o);
+    }
+}

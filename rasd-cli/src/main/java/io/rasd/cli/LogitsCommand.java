@@ -1,0 +1,63 @@
+package io.rasd.cli;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import io.rasd.RasdException;
+import io.rasd.model.CausalLm;
+import io.rasd.model.KvCache;
+import io.rasd.model.Logits;
+import io.rasd.model.TopK;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "logits", mixinStandardHelpOptions = true,
+        description = "Raw next-token logits (before any processing) at every prompt position, best first.")
+final class LogitsCommand implements Callable<Integer> {
+
+    @Mixin
+    ModelOptions modelOptions = new ModelOptions();
+
+    @Option(names = "--prompt-ids", required = true, paramLabel = "1,2,3", description = "Token ids, used verbatim")
+    String promptIds;
+
+    @Option(names = "--top", defaultValue = "10", paramLabel = "K", description = "Logits per position")
+    int top;
+
+    @Option(names = "--json", description = "Print JSON (the only output format)")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        if (top < 1) {
+            throw new RasdException("--top must be >= 1, got " + top);
+        }
+        int[] ids = PromptIds.parse(promptIds);
+        try (CausalLm lm = modelOptions.load()) {
+            if (ids.length > lm.contextLimit()) {
+                throw new RasdException("--prompt-ids has " + ids.length + " tokens; the context window is "
+                        + lm.contextLimit());
+            }
+            JsonArray positions = new JsonArray();
+            try (KvCache cache = lm.newCache(); Logits logits = lm.forward(cache, ids)) {
+                for (TopK t : logits.topK(top)) {
+                    JsonObject p = new JsonObject();
+                    JsonArray tid = new JsonArray();
+                    JsonArray tl = new JsonArray();
+                    for (int i = 0; i < t.ids().length; i++) {
+                        tid.add(t.ids()[i]);
+                        tl.add(t.logits()[i]);
+                    }
+                    p.add("top_ids", tid);
+                    p.add("top_logits", tl);
+                    positions.add(p);
+                }
+            }
+            JsonObject o = new JsonObject();
+            o.add("positions", positions);
+            System.out.println(o);
+        }
+        return 0;
+    }
+}

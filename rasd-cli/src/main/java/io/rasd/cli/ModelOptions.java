@@ -1,0 +1,36 @@
+package io.rasd.cli;
+
+import ai.djl.Device;
+import io.rasd.RasdException;
+import io.rasd.model.CausalLm;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Options every command that loads a model shares. */
+final class ModelOptions {
+
+    @Option(names = "--model", required = true, paramLabel = "DIR",
+            description = "HF model directory (config.json, model.safetensors[.index.json], tokenizer.json)")
+    Path model;
+
+    @Option(names = "--device", defaultValue = "auto", paramLabel = "auto|cpu|gpu",
+            description = "Where to run (default: ${DEFAULT-VALUE}: the GPU when DJL finds CUDA)")
+    String device;
+
+    @Option(names = "--max-context", defaultValue = "0", paramLabel = "N",
+            description = "Cap the context window below the model's own (bounds KV-cache memory); 0 = the model's")
+    int maxContext;
+
+    CausalLm load() {
+        Device d = switch (device) {
+            case "auto" -> CausalLm.defaultDevice();
+            case "cpu" -> Device.cpu();
+            case "gpu" -> Device.gpu();
+            default -> throw new RasdException("--device must be auto, cpu or gpu, got \"" + device + "\"");
+        };
+        if (maxContext < 0) {
+            throw new RasdException("--max-context must be >= 0, got " + maxContext);
+        }
+        return CausalLm.load(model, d, maxContext);
+    }
+}

@@ -1,0 +1,31 @@
+package io.rasd.engine;
+
+import io.rasd.RasdException;
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/** Which proposal sources a generation uses. All modes share one loop and produce the same output. */
+public enum DecodingMode {
+    /** Plain autoregressive decoding: one target forward per token. */
+    AR("ar");
+
+    private final String cliName;
+
+    DecodingMode(String cliName) {
+        this.cliName = cliName;
+    }
+
+    public String cliName() {
+        return cliName;
+    }
+
+    public static DecodingMode parse(String s) {
+        for (DecodingMode m : values()) {
+            if (m.cliName.equals(s)) {
+                return m;
+            }
+        }
+        throw new RasdException("mode \"" + s + "\" is not supported; expected one of "
+                + Arrays.stream(values()).map(DecodingMode::cliName).collect(Collectors.joining(", ")));
+    }
+}

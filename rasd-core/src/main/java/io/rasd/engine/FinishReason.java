@@ -1,0 +1,13 @@
+package io.rasd.engine;
+
+/** Why a generation ended. */
+public enum FinishReason {
+    /** An end-of-sequence token or a stop string. */
+    STOP,
+    /** The token budget or the context window ran out. */
+    LENGTH;
+
+    public String wireName() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+}

@@ -1,0 +1,46 @@
+package io.rasd.engine;
+
+import io.rasd.RasdException;
+import io.rasd.verify.SamplingParams;
+import java.util.List;
+
+/**
+ * One generation: prompt token ids (used verbatim), budget, sampling and stop conditions.
+ *
+ * @param seed seeds the sampler; the same seed gives the same output. {@code null}: a fresh random seed
+ * @param stopStrings generation ends when the text contains one; the text returned stops before it
+ */
+public record GenerationRequest(int[] promptTokens, int maxNewTokens, DecodingMode mode, SamplingParams sampling,
+                                Long seed, List<String> stopStrings) {
+
+    public GenerationRequest {
+        if (promptTokens == null || promptTokens.length == 0) {
+            throw new RasdException("The prompt is empty: at least one token is needed to condition generation");
+        }
+        promptTokens = promptTokens.clone();
+        if (maxNewTokens < 1) {
+            throw new RasdException("max new tokens must be >= 1, got " + maxNewTokens);
+        }
+        mode = mode == null ? DecodingMode.AR : mode;
+        sampling = sampling == null ? SamplingParams.GREEDY : sampling;
+        stopStrings = stopStrings == null ? List.of() : List.copyOf(stopStrings);
+        for (String s : stopStrings) {
+            if (s.isEmpty()) {
+                throw new RasdException("stop strings must not be empty");
+            }
+        }
+    }
+
+    public static GenerationRequest greedy(int[] prompt, int maxNewTokens) {
+        return new GenerationRequest(prompt, maxNewTokens, DecodingMode.AR, SamplingParams.GREEDY, null, List.of());
+    }
+
+    @Override
+    public int[] promptTokens() {
+        return promptTokens.clone();
+    }
+
+    public int promptLength() {
+        return promptTokens.length;
+    }
+}

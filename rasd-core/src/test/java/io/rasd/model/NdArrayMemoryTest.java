@@ -1,0 +1,78 @@
+package io.rasd.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.Device;
+import io.rasd.testing.RandomCheckpoint;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Design rule: weights and KV-cache tiers hold a constant number of live arrays however many steps run. */
+class NdArrayMemoryTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void liveArrayCountsOfWeightAndCacheTiersStayConstantOverThousandsOfSteps() {
+        Path ckpt = RandomCheckpoint.llama().layers(2).withTokenizer(false).writeTo(dir.resolve("m"));
+        try (CausalLm lm = CausalLm.load(ckpt, Device.cpu(), 0)) {
+            int weightsAtLoad = lm.liveWeightArrays();
+            SplittableRandom rnd = new SplittableRandom(7);
+            for (int round = 0; round < 4; round++) {
+                try (KvCache cache = lm.newCache()) {
+                    lm.forward(cache, new int[] {0, 1, 2, 3}).close();
+                    int cacheArrays = cache.liveArrays();
+                    int weightsWithCache = lm.liveWeightArrays();
+                    for (int step = 0; step < 600; step++) {
+                        int committed = cache.length();
+                        if (committed > 200) {
+                            cache.truncate(8);   // keep the context bounded; the counts must not care
+                            committed = 8;
+                        }
+                        switch (step % 3) {
+                            case 0 -> {
+                                try (Logits l = lm.forward(cache, new int[] {rnd.nextInt(500)})) {
+                                    l.argmax();
+                                }
+                            }
+                            case 1 -> {
+                                int n = 1 + rnd.nextInt(6);
+                                int[] tokens = new int[n];
+                                int[] parents = new int[n];
+                                int[] pos = new int[n];
+                                int[] depth = new int[n];
+                                for (int i = 0; i < n; i++) {
+                                    tokens[i] = rnd.nextInt(500);
+                                    parents[i] = i == 0 ? -1 : rnd.nextInt(-1, i);
+                                    depth[i] = parents[i] < 0 ? 0 : depth[parents[i]] + 1;
+                                    pos[i] = committed + depth[i];
+                                }
+                                try (Logits l = lm.forward(cache, tokens, pos, AttentionMask.tree(parents), null)) {
+                                    l.topK(4);
+                                }
+                                // accept the path to the last node
+                                java.util.ArrayDeque<Integer> path = new java.util.ArrayDeque<>();
+                                for (int a = n - 1; a >= 0; a = parents[a]) {
+                                    path.push(committed + a);
+                                }
+                                cache.retain(committed, path.stream().mapToInt(Integer::intValue).toArray());
+                            }
+                            default -> {
+                                try (Logits l = lm.forward(cache, new int[] {rnd.nextInt(500), rnd.nextInt(500)})) {
+                                    l.row(1);
+                                }
+                            }
+                        }
+                        assertThat(cache.liveArrays()).as("cache tier after step %d", step).isEqualTo(cacheArrays);
+                        assertThat(lm.liveWeightArrays()).as("weights tier after step %d", step)
+                                .isEqualTo(weightsWithCache);
+                    }
+                }
+                assertThat(lm.liveWeightArrays()).as("weights tier after closing the cache").isEqualTo(weightsAtLoad);
+            }
+        }
+    }
+}
