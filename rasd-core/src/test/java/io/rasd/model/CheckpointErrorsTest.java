@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
 import io.rasd.RasdException;
-import io.rasd.testing.RandomCheckpoint;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -21,7 +20,7 @@ class CheckpointErrorsTest {
     Path tmp;
 
     private Path model() {
-        return RandomCheckpoint.llama().layers(1).withTokenizer(false).writeTo(tmp.resolve("m"));
+        return RandomCheckpoint.llama().layers(1).writeTo(tmp.resolve("m"));
     }
 
     private static void load(Path dir) {
@@ -187,7 +186,7 @@ class CheckpointErrorsTest {
 
     @Test
     void untiedModelWithoutLmHeadIsExplained() throws IOException {
-        Path dir = RandomCheckpoint.llama().layers(1).tied(true).withTokenizer(false).writeTo(tmp.resolve("t"));
+        Path dir = RandomCheckpoint.llama().layers(1).tied(true).writeTo(tmp.resolve("t"));
         editConfig(dir, "\"tie_word_embeddings\": true", "\"tie_word_embeddings\": false");
         assertThatThrownBy(() -> load(dir)).isInstanceOf(RasdException.class)
                 .hasMessageContaining("lm_head.weight").hasMessageContaining("tie_word_embeddings");

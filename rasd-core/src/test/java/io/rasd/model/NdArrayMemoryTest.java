@@ -3,7 +3,6 @@ package io.rasd.model;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.Device;
-import io.rasd.testing.RandomCheckpoint;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -17,7 +16,7 @@ class NdArrayMemoryTest {
 
     @Test
     void liveArrayCountsOfWeightAndCacheTiersStayConstantOverThousandsOfSteps() {
-        Path ckpt = RandomCheckpoint.llama().layers(2).withTokenizer(false).writeTo(dir.resolve("m"));
+        Path ckpt = RandomCheckpoint.llama().layers(2).writeTo(dir.resolve("m"));
         try (CausalLm lm = CausalLm.load(ckpt, Device.cpu(), 0)) {
             int weightsAtLoad = lm.liveWeightArrays();
             SplittableRandom rnd = new SplittableRandom(7);

@@ -3,7 +3,6 @@ package io.rasd.model;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.Device;
-import io.rasd.testing.RandomCheckpoint;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -18,7 +17,7 @@ class TreeAttentionTest {
 
     @BeforeAll
     static void load() {
-        Path ckpt = RandomCheckpoint.llama().heads(4, 2).layers(2).withTokenizer(false).writeTo(dir.resolve("m"));
+        Path ckpt = RandomCheckpoint.llama().heads(4, 2).layers(2).writeTo(dir.resolve("m"));
         lm = CausalLm.load(ckpt, Device.cpu(), 0);
     }
 

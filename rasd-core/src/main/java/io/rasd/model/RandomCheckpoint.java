@@ -1,7 +1,5 @@
-package io.rasd.testing;
+package io.rasd.model;
 
-import io.rasd.model.DType;
-import io.rasd.model.SafeTensorsWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -9,9 +7,10 @@ import java.nio.file.Path;
 import java.util.SplittableRandom;
 
 /**
- * Writes a deterministic random-init Llama-family checkpoint in HF layout (config.json, model.safetensors,
- * generation_config.json, plus the committed test tokenizer), for tests that need models of a chosen shape.
- * Weights are scaled so that logits are well separated (no near-ties to make greedy decoding fragile).
+ * Writes a deterministic random-init Llama-architecture checkpoint in HF layout (config.json, model.safetensors,
+ * generation_config.json, optionally a tokenizer copied from another model), for tests and for measuring the cost
+ * of a model shape without its weights. Weights are scaled so that logits are well separated (no near-ties to make
+ * greedy decoding fragile).
  */
 public final class RandomCheckpoint {
 
@@ -27,7 +26,7 @@ public final class RandomCheckpoint {
     private DType dtype = DType.F32;
     private long seed = 1;
     private double scale = 1.0;
-    private boolean withTokenizer = true;
+    private Path tokenizerFrom;
 
     public static RandomCheckpoint llama() {
         return new RandomCheckpoint();
@@ -44,9 +43,14 @@ public final class RandomCheckpoint {
     public RandomCheckpoint dtype(DType d) { this.dtype = d; return this; }
     public RandomCheckpoint seed(long s) { this.seed = s; return this; }
     public RandomCheckpoint scale(double s) { this.scale = s; return this; }
-    public RandomCheckpoint withTokenizer(boolean w) { this.withTokenizer = w; return this; }
+    /** Copy tokenizer.json and tokenizer_config.json from this directory; null: no tokenizer. */
+    public RandomCheckpoint tokenizerFrom(Path dir) { this.tokenizerFrom = dir; return this; }
 
     public Path writeTo(Path dir) {
+        if (hidden % heads != 0 || heads % kvHeads != 0) {
+            throw new io.rasd.RasdException("random checkpoint: hidden (" + hidden + ") must divide into heads ("
+                    + heads + ") and heads into kv heads (" + kvHeads + ")");
+        }
         try {
             Files.createDirectories(dir);
             int hd = hidden / heads;
@@ -99,8 +103,8 @@ public final class RandomCheckpoint {
                         gaussian(rnd, vocab * hidden, scale * 3 / Math.sqrt(hidden)));
             }
             w.write(dir.resolve("model.safetensors"));
-            if (withTokenizer) {
-                Path tok = TestData.hf("tokenizer");
+            if (tokenizerFrom != null) {
+                Path tok = tokenizerFrom;
                 for (String f : new String[] {"tokenizer.json", "tokenizer_config.json"}) {
                     if (Files.exists(tok.resolve(f))) {
                         Files.copy(tok.resolve(f), dir.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);

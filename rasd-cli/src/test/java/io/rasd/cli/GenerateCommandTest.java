@@ -1,0 +1,149 @@
+package io.rasd.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.rasd.testing.TestData;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GenerateCommandTest {
+
+    static final String MODEL = TestData.hf("llama-gqa-f32").toString();
+
+    private static JsonObject golden() throws IOException {
+        return JsonParser.parseString(Files.readString(TestData.hf("llama-gqa-f32").resolve("golden.json")))
+                .getAsJsonObject();
+    }
+
+    private static String csv(JsonArray a) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < a.size(); i++) {
+            sb.append(i == 0 ? "" : ",").append(a.get(i).getAsInt());
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void jsonOutputFollowsTheContractAndGreedyTokensMatchTransformers() throws IOException {
+        JsonObject g = golden();
+        JsonArray expected = g.getAsJsonArray("greedy_new_tokens");
+        CliRunner r = CliRunner.run("generate", "--model", MODEL, "--prompt-ids", csv(g.getAsJsonArray("prompt_ids")),
+                "--max-new-tokens", "32", "--json");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        JsonObject o = JsonParser.parseString(r.out().trim()).getAsJsonObject();
+        assertThat(o.get("mode").getAsString()).isEqualTo("ar");
+        assertThat(o.get("prompt_tokens").getAsInt()).isEqualTo(g.getAsJsonArray("prompt_ids").size());
+        JsonArray tokens = o.getAsJsonArray("tokens");
+        // generation stops at an eos id (1); up to there it must be transformers' greedy sequence
+        int eosAt = IntStream.range(0, expected.size()).filter(i -> expected.get(i).getAsInt() == 1).findFirst()
+                .orElse(-1);
+        int n = eosAt < 0 ? 32 : eosAt + 1;
+        assertThat(tokens.size()).isEqualTo(n);
+        for (int i = 0; i < n; i++) {
+            assertThat(tokens.get(i).getAsInt()).as("token %d", i).isEqualTo(expected.get(i).getAsInt());
+        }
+        assertThat(o.get("finish_reason").getAsString()).isEqualTo(eosAt < 0 ? "length" : "stop");
+        assertThat(o.has("text")).isTrue();
+        JsonObject stats = o.getAsJsonObject("stats");
+        assertThat(stats.get("target_forwards").getAsInt()).isEqualTo(n);
+        assertThat(stats.get("mean_accepted").getAsDouble()).isEqualTo(1.0);
+        assertThat(stats.has("tokens_per_second")).isTrue();
+        assertThat(stats.has("seconds")).isTrue();
+    }
+
+    @Test
+    void textPromptStreamsTextWithoutJson() {
+        CliRunner r = CliRunner.run("generate", "--model", MODEL, "--prompt", "def main():", "--max-new-tokens", "5");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.err()).contains("[ar] 5 tokens");
+    }
+
+    @Test
+    void chatPromptGoesThroughTheChatTemplate() {
+        CliRunner r = CliRunner.run("generate", "--model", MODEL, "--chat", "--prompt", "hello", "--max-new-tokens",
+                "3", "--json");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        // bos + "<|im_start|>user\nhello<|im_end|>\n<|im_start|>assistant\n" is longer than the raw text
+        assertThat(JsonParser.parseString(r.out().trim()).getAsJsonObject().get("prompt_tokens").getAsInt())
+                .isGreaterThan(6);
+    }
+
+    @Test
+    void sameSeedGivesTheSameSample() {
+        String[] args = {"generate", "--model", MODEL, "--prompt-ids", "0,50,60,70", "--max-new-tokens", "16",
+            "--temperature", "1.0", "--top-k", "20", "--seed", "1234", "--json"};
+        CliRunner a = CliRunner.run(args);
+        CliRunner b = CliRunner.run(args);
+        assertThat(a.exitCode()).as(a.err()).isZero();
+        JsonArray ta = JsonParser.parseString(a.out().trim()).getAsJsonObject().getAsJsonArray("tokens");
+        JsonArray tb = JsonParser.parseString(b.out().trim()).getAsJsonObject().getAsJsonArray("tokens");
+        assertThat(ta).isEqualTo(tb);
+    }
+
+    @Test
+    void stopStringEndsGenerationAndIsNotInTheText() {
+        CliRunner full = CliRunner.run("generate", "--model", MODEL, "--prompt-ids", "0,50,60,70",
+                "--max-new-tokens", "24", "--json");
+        String text = JsonParser.parseString(full.out().trim()).getAsJsonObject().get("text").getAsString();
+        String stop = text.substring(text.length() / 2, text.length() / 2 + 2);
+        if (stop.isBlank()) {
+            return;   // this fixture's text has nothing to cut on at that point
+        }
+        CliRunner r = CliRunner.run("generate", "--model", MODEL, "--prompt-ids", "0,50,60,70",
+                "--max-new-tokens", "24", "--stop", stop, "--json");
+        JsonObject o = JsonParser.parseString(r.out().trim()).getAsJsonObject();
+        assertThat(o.get("finish_reason").getAsString()).isEqualTo("stop");
+        assertThat(o.get("text").getAsString()).isEqualTo(text.substring(0, text.indexOf(stop)));
+    }
+
+    @Test
+    void badInputExitsWithCodeTwoAndAClearMessage(@TempDir Path tmp) throws IOException {
+        assertThat(CliRunner.run("generate", "--model", tmp.resolve("missing").toString(), "--prompt", "x"))
+                .satisfies(r -> {
+                    assertThat(r.exitCode()).isEqualTo(2);
+                    assertThat(r.err()).contains("missing").contains("does not exist");
+                });
+        CliRunner nan = CliRunner.run("generate", "--model", MODEL, "--prompt", "x", "--temperature", "NaN");
+        assertThat(nan.exitCode()).isEqualTo(2);
+        assertThat(nan.err()).contains("temperature");
+        CliRunner topP = CliRunner.run("generate", "--model", MODEL, "--prompt", "x", "--top-p", "1.5");
+        assertThat(topP.err()).contains("top-p");
+        CliRunner ids = CliRunner.run("generate", "--model", MODEL, "--prompt-ids", "1,x,3");
+        assertThat(ids.exitCode()).isEqualTo(2);
+        assertThat(ids.err()).contains("element 2");
+        CliRunner empty = CliRunner.run("generate", "--model", MODEL, "--prompt", "   ");
+        assertThat(empty.exitCode()).isEqualTo(2);
+        assertThat(empty.err()).contains("empty");
+        CliRunner mode = CliRunner.run("generate", "--model", MODEL, "--prompt", "x", "--mode", "turbo");
+        assertThat(mode.err()).contains("turbo");
+        String longPrompt = String.join(",", java.util.Collections.nCopies(200, "7"));
+        CliRunner tooLong = CliRunner.run("generate", "--model", MODEL, "--prompt-ids", longPrompt);
+        assertThat(tooLong.exitCode()).isEqualTo(2);
+        assertThat(tooLong.err()).contains("200 tokens").contains("context window");
+        CliRunner outOfVocab = CliRunner.run("generate", "--model", MODEL, "--prompt-ids", "0,99999");
+        assertThat(outOfVocab.exitCode()).isEqualTo(2);
+        assertThat(outOfVocab.err()).contains("99999");
+        CliRunner zero = CliRunner.run("generate", "--model", MODEL, "--prompt", "x", "--max-new-tokens", "0");
+        assertThat(zero.exitCode()).isEqualTo(2);
+        assertThat(zero.err()).contains("max-new-tokens");
+    }
+
+    @Test
+    void modelWithoutTokenizerIsExplained(@TempDir Path tmp) throws IOException {
+        Path dir = tmp.resolve("m");
+        Files.createDirectories(dir);
+        for (String f : new String[] {"config.json", "model.safetensors", "generation_config.json"}) {
+            Files.copy(TestData.hf("llama-gqa-f32").resolve(f), dir.resolve(f));
+        }
+        CliRunner r = CliRunner.run("generate", "--model", dir.toString(), "--prompt", "hi");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("tokenizer.json");
+    }
+}

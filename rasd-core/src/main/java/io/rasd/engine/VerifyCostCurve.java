@@ -1,0 +1,77 @@
+package io.rasd.engine;
+
+import io.rasd.model.AttentionMask;
+import io.rasd.model.CausalLm;
+import io.rasd.model.KvCache;
+import io.rasd.model.Logits;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * Measured wall time of one target forward over {@code n} new tokens after a context of fixed length: the cost
+ * curve t(n) that decides how large a speculation tree may be on this machine. On CPU it is far from flat (design.md
+ * §4), so tree sizes must come from measurement, not from GPU papers.
+ *
+ * @param sizes the n measured, ascending
+ * @param seconds median seconds per forward for each n
+ */
+public record VerifyCostCurve(int contextLength, int[] sizes, double[] seconds) {
+
+    /** t(n) / t(1); {@code sizes} must include 1. */
+    public double ratio(int n) {
+        return seconds[indexOf(n)] / seconds[indexOf(1)];
+    }
+
+    private int indexOf(int n) {
+        for (int i = 0; i < sizes.length; i++) {
+            if (sizes[i] == n) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("n = " + n + " was not measured; sizes " + Arrays.toString(sizes));
+    }
+
+    /**
+     * Times {@code repeats} forwards of each size (after one warm-up each) against a cached random context, as a chain
+     * tree (the mask costs the same for any tree shape), and takes the median.
+     */
+    public static VerifyCostCurve measure(CausalLm lm, int contextLength, int[] sizes, int repeats) {
+        SplittableRandom rnd = new SplittableRandom(42);
+        int vocab = lm.config().vocabSize();
+        int[] context = new int[contextLength];
+        for (int i = 0; i < context.length; i++) {
+            context[i] = rnd.nextInt(vocab);
+        }
+        double[] out = new double[sizes.length];
+        try (KvCache cache = lm.newCache()) {
+            lm.forward(cache, context).close();
+            for (int s = 0; s < sizes.length; s++) {
+                int n = sizes[s];
+                int[] tokens = new int[n];
+                int[] pos = new int[n];
+                int[] parents = new int[n];
+                for (int i = 0; i < n; i++) {
+                    tokens[i] = rnd.nextInt(vocab);
+                    pos[i] = contextLength + i;
+                    parents[i] = i - 1;
+                }
+                AttentionMask mask = AttentionMask.tree(parents);
+                double[] times = new double[repeats];
+                for (int r = -1; r < repeats; r++) {
+                    long t0 = System.nanoTime();
+                    try (Logits l = lm.forward(cache, tokens, pos, mask, null)) {
+                        l.argmax();   // verification copies the argmax ids out; include it
+                    }
+                    long t1 = System.nanoTime();
+                    cache.truncate(contextLength);
+                    if (r >= 0) {
+                        times[r] = (t1 - t0) / 1e9;
+                    }
+                }
+                Arrays.sort(times);
+                out[s] = times[repeats / 2];
+            }
+        }
+        return new VerifyCostCurve(contextLength, sizes.clone(), out);
+    }
+}
