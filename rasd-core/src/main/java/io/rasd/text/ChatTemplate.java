@@ -177,7 +177,9 @@ public final class ChatTemplate {
             throw failure(e.getCause());
         }
         for (TemplateError err : result.getErrors()) {
-            if (err.getSeverity() == TemplateError.ErrorType.FATAL) {
+            // Jinjava reports some exceptions (macro recursion past the limit) as warnings and renders nothing there
+            if (err.getSeverity() == TemplateError.ErrorType.FATAL
+                    || err.getReason() == TemplateError.ErrorReason.EXCEPTION) {
                 throw failure(err);
             }
         }

@@ -32,9 +32,12 @@ final class PythonStringMethods extends ELResolver {
             context.setPropertyResolved(true);
             return r;
         }
-        if ((base instanceof List || base instanceof Map || base.getClass().getName().startsWith(
-                "com.hubspot.jinjava.")) && DATA_METHODS.contains(name)) {
-            return null;   // let Jinjava's own resolvers run it
+        if ((base.getClass().getName().startsWith("com.hubspot.jinjava.") || base instanceof ChatTemplate.HfToJson)
+                && !(base instanceof List || base instanceof Map)) {
+            return null;   // Jinjava's own filters, functions and loop objects: let its resolvers run them
+        }
+        if ((base instanceof List || base instanceof Map) && DATA_METHODS.contains(name)) {
+            return null;
         }
         throw new RasdException("chat template called method \"" + name + "\" on " + base.getClass().getSimpleName()
                 + ", which the sandbox does not allow");
