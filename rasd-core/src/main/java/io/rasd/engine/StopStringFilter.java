@@ -3,9 +3,9 @@ package io.rasd.engine;
 import java.util.List;
 
 /**
- * Turns the detokenizer's text deltas into output that never shows a stop string: it holds back the last
- * {@code longest stop - 1} characters, which may still become the start of one, and cuts the text where a stop
- * string first appears.
+ * Turns the detokenizer's text deltas into output that never shows a stop string: it holds back only the end of the
+ * text that is the beginning of some stop string (it may still become one), and cuts the text where a stop string
+ * first appears.
  */
 final class StopStringFilter {
 
@@ -43,11 +43,25 @@ final class StopStringFilter {
             text.setLength(cut);
             return release(cut);
         }
-        int safe = text.length() - holdBack;
-        if (safe > 0 && Character.isHighSurrogate(text.charAt(safe - 1))) {
+        int safe = text.length() - partialStopSuffix();
+        if (safe > emitted && Character.isHighSurrogate(text.charAt(safe - 1))) {
             safe--;   // never split a surrogate pair
         }
         return release(safe);
+    }
+
+    /** Length of the longest end of the text that is a proper prefix of a stop string. */
+    private int partialStopSuffix() {
+        int best = 0;
+        for (String s : stops) {
+            for (int k = Math.min(s.length() - 1, text.length()); k > best; k--) {
+                if (CharSequence.compare(text.subSequence(text.length() - k, text.length()), s.substring(0, k)) == 0) {
+                    best = k;
+                    break;
+                }
+            }
+        }
+        return best;
     }
 
     /** The end of generation: everything held back is safe now. */
