@@ -32,8 +32,10 @@ public record VerifyCostCurve(int contextLength, int[] sizes, double[] seconds) 
     }
 
     /**
-     * Times {@code repeats} forwards of each size (after one warm-up each) against a cached random context, as a chain
-     * tree (the mask costs the same for any tree shape), and takes the median.
+     * Times {@code repeats} forwards of each size against a cached random context, as a chain tree (the mask costs
+     * the same for any tree shape), and takes the median. Sizes are interleaved round-robin after a warm-up of at
+     * least a second: the first few dozen forwards of a fresh engine are several times slower, and measuring one size
+     * after another would charge that to whichever came first.
      */
     public static VerifyCostCurve measure(CausalLm lm, int contextLength, int[] sizes, int repeats) {
         SplittableRandom rnd = new SplittableRandom(42);
@@ -42,36 +44,45 @@ public record VerifyCostCurve(int contextLength, int[] sizes, double[] seconds) 
         for (int i = 0; i < context.length; i++) {
             context[i] = rnd.nextInt(vocab);
         }
-        double[] out = new double[sizes.length];
+        double[][] times = new double[sizes.length][repeats];
         try (KvCache cache = lm.newCache()) {
             lm.forward(cache, context).close();
-            for (int s = 0; s < sizes.length; s++) {
-                int n = sizes[s];
-                int[] tokens = new int[n];
-                int[] pos = new int[n];
-                int[] parents = new int[n];
-                for (int i = 0; i < n; i++) {
-                    tokens[i] = rnd.nextInt(vocab);
-                    pos[i] = contextLength + i;
-                    parents[i] = i - 1;
+            long warmUntil = System.nanoTime() + 1_000_000_000L;
+            for (int w = 0; w < 10 || System.nanoTime() < warmUntil; w++) {
+                for (int n : sizes) {
+                    time(lm, cache, contextLength, n, rnd, vocab);
                 }
-                AttentionMask mask = AttentionMask.tree(parents);
-                double[] times = new double[repeats];
-                for (int r = -1; r < repeats; r++) {
-                    long t0 = System.nanoTime();
-                    try (Logits l = lm.forward(cache, tokens, pos, mask, null)) {
-                        l.argmax();   // verification copies the argmax ids out; include it
-                    }
-                    long t1 = System.nanoTime();
-                    cache.truncate(contextLength);
-                    if (r >= 0) {
-                        times[r] = (t1 - t0) / 1e9;
-                    }
+            }
+            for (int r = 0; r < repeats; r++) {
+                for (int s = 0; s < sizes.length; s++) {
+                    times[s][r] = time(lm, cache, contextLength, sizes[s], rnd, vocab);
                 }
-                Arrays.sort(times);
-                out[s] = times[repeats / 2];
             }
         }
+        double[] out = new double[sizes.length];
+        for (int s = 0; s < sizes.length; s++) {
+            Arrays.sort(times[s]);
+            out[s] = times[s][repeats / 2];
+        }
         return new VerifyCostCurve(contextLength, sizes.clone(), out);
+    }
+
+    private static double time(CausalLm lm, KvCache cache, int contextLength, int n, SplittableRandom rnd,
+                               int vocab) {
+        int[] tokens = new int[n];
+        int[] pos = new int[n];
+        int[] parents = new int[n];
+        for (int i = 0; i < n; i++) {
+            tokens[i] = rnd.nextInt(vocab);
+            pos[i] = contextLength + i;
+            parents[i] = i - 1;
+        }
+        long t0 = System.nanoTime();
+        try (Logits l = lm.forward(cache, tokens, pos, AttentionMask.tree(parents), null)) {
+            l.argmax();   // verification copies the argmax ids out; include it
+        }
+        long t1 = System.nanoTime();
+        cache.truncate(contextLength);
+        return (t1 - t0) / 1e9;
     }
 }
