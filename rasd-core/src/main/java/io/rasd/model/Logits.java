@@ -54,6 +54,41 @@ public final class Logits implements AutoCloseable {
         return out;
     }
 
+    /**
+     * The {@code k} most likely tokens of every row with their softmax probabilities (over the whole vocabulary),
+     * best first: what pruning needs of the draft's distribution, without copying the vocabulary.
+     */
+    public TopK[] topKProbabilities(int k) {
+        int kk = Math.min(k, vocabSize());
+        NDList top = logits.topK(kk, 1, true, true);
+        // p = exp(logit - logsumexp(row)): only the k chosen entries are exponentiated and copied
+        NDArray max = logits.max(new int[] {1}, true);
+        NDArray logZ = logits.sub(max).exp().sum(new int[] {1}, true).log().add(max);
+        float[] probs = top.get(0).sub(logZ).exp().toFloatArray();
+        int[] ids = toInts(top.get(1));
+        TopK[] out = new TopK[rows()];
+        for (int r = 0; r < out.length; r++) {
+            out[r] = new TopK(java.util.Arrays.copyOfRange(ids, r * kk, (r + 1) * kk),
+                    java.util.Arrays.copyOfRange(probs, r * kk, (r + 1) * kk));
+        }
+        return out;
+    }
+
+    /** Softmax probability of token {@code ids[i]} at row {@code rows[i]}. */
+    public float[] probabilities(int[] rows, int[] ids) {
+        if (rows.length != ids.length) {
+            throw new IllegalArgumentException(rows.length + " rows but " + ids.length + " ids");
+        }
+        NDManager m = stepManager;
+        long[] flat = new long[rows.length];
+        int v = vocabSize();
+        for (int i = 0; i < rows.length; i++) {
+            flat[i] = (long) rows[i] * v + ids[i];
+        }
+        NDArray logProbs = logits.logSoftmax(1).flatten();
+        return logProbs.get(new ai.djl.ndarray.index.NDIndex("{}", m.create(flat))).exp().toFloatArray();
+    }
+
     /** The full logits of one row (a vocab-sized copy: for tools and tests, not the decoding hot path). */
     public float[] row(int r) {
         return logits.get(r).toFloatArray();
