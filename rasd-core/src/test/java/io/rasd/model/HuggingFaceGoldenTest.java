@@ -11,7 +11,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Our decoder against HuggingFace transformers on the same random-init checkpoints (tools/fixtures produced the
@@ -19,6 +20,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  * tied and untied heads, f32 / f16 / bf16 storage, sharded weights and each RoPE scaling type.
  */
 class HuggingFaceGoldenTest {
+
+    static Stream<String> fixtures() {
+        return Stream.of("llama-gqa-f32", "llama-tied-bf16", "llama-linear-f16-sharded", "qwen2-tied-f32",
+                "qwen3-bf16", "mistral-f32");
+    }
 
     private static JsonObject golden(Path dir) throws IOException {
         return JsonParser.parseString(Files.readString(dir.resolve("golden.json"))).getAsJsonObject();
@@ -33,8 +39,7 @@ class HuggingFaceGoldenTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama-gqa-f32", "llama-tied-bf16", "llama-linear-f16-sharded", "qwen2-tied-f32",
-        "qwen3-bf16", "mistral-f32"})
+    @MethodSource("fixtures")
     void topLogitsAtEveryPromptPositionMatchTransformers(String fixture) throws IOException {
         Path dir = TestData.hf(fixture);
         JsonObject g = golden(dir);
@@ -59,8 +64,7 @@ class HuggingFaceGoldenTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama-gqa-f32", "llama-tied-bf16", "llama-linear-f16-sharded", "qwen2-tied-f32",
-        "qwen3-bf16", "mistral-f32"})
+    @MethodSource("fixtures")
     void thirtyTwoGreedyTokensMatchTransformers(String fixture) throws IOException {
         Path dir = TestData.hf(fixture);
         JsonObject g = golden(dir);
