@@ -49,7 +49,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--chat", description = "Render the prompt as one user message through the chat template")
     boolean chat;
 
-    @Option(names = "--mode", defaultValue = "ar", description = "Decoding mode (default: ${DEFAULT-VALUE})")
+    @Option(names = "--mode", defaultValue = "ar",
+            description = "Decoding mode: ar, pld (default: ${DEFAULT-VALUE})")
     String mode;
 
     @Option(names = "--max-new-tokens", defaultValue = "128", paramLabel = "N")
@@ -91,7 +92,7 @@ final class GenerateCommand implements Callable<Integer> {
                 result = engine.generate(request);
                 out.println(toJson(decodingMode, ids.length, result));
             } else {
-                result = engine.generate(request, (tokens, text) -> {
+                result = engine.generate(request, (tokens, origins, text) -> {
                     out.print(text);
                     out.flush();
                 });
@@ -149,6 +150,13 @@ final class GenerateCommand implements Callable<Integer> {
         stats.addProperty("tokens_per_second", r.stats().tokensPerSecond());
         stats.addProperty("seconds", r.stats().seconds());
         stats.addProperty("prefill_seconds", r.stats().prefillSeconds());
+        stats.addProperty("propose_seconds", r.stats().proposeSeconds());
+        stats.addProperty("verify_seconds", r.stats().verifySeconds());
+        JsonObject bySource = new JsonObject();
+        for (io.rasd.engine.TokenOrigin origin : io.rasd.engine.TokenOrigin.values()) {
+            bySource.addProperty(origin.wireName(), r.stats().acceptedByOrigin().getOrDefault(origin, 0));
+        }
+        stats.add("accepted_by_source", bySource);
         o.add("stats", stats);
         return new GsonBuilder().disableHtmlEscaping().create().toJson(o);
     }

@@ -7,12 +7,18 @@ import java.util.stream.Collectors;
 /** Which proposal sources a generation uses. All modes share one loop and produce the same output. */
 public enum DecodingMode {
     /** Plain autoregressive decoding: one target forward per token. */
-    AR("ar");
+    AR("ar"),
+    /** Prompt lookup: continuations of the longest context suffix that occurred before. */
+    PLD("pld");
 
     private final String cliName;
 
     DecodingMode(String cliName) {
         this.cliName = cliName;
+    }
+
+    public boolean usesPromptLookup() {
+        return this == PLD;
     }
 
     public String cliName() {

@@ -7,8 +7,11 @@ package io.rasd.engine;
 @FunctionalInterface
 public interface GenerationListener {
 
-    /** {@code tokens} were committed and {@code text} is the part of the output they completed (maybe empty). */
-    void onTokens(int[] tokens, String text);
+    /**
+     * {@code tokens} were committed, {@code origins[i]} credits each to its proposer (or the target's bonus), and
+     * {@code text} is the part of the output they completed (maybe empty; a final call may carry text only).
+     */
+    void onTokens(int[] tokens, TokenOrigin[] origins, String text);
 
-    GenerationListener NONE = (tokens, text) -> { };
+    GenerationListener NONE = (tokens, origins, text) -> { };
 }

@@ -9,4 +9,11 @@ package io.rasd.engine;
  * @param tokensPerSecond generated tokens / seconds
  */
 public record GenerationStats(int promptTokens, int generatedTokens, int targetForwards, double meanAccepted,
-                              double prefillSeconds, double seconds, double tokensPerSecond) { }
+                              double prefillSeconds, double seconds, double tokensPerSecond,
+                              java.util.Map<TokenOrigin, Integer> acceptedByOrigin, double proposeSeconds,
+                              double verifySeconds) {
+
+    public GenerationStats {
+        acceptedByOrigin = java.util.Map.copyOf(acceptedByOrigin);
+    }
+}

@@ -1,21 +1,29 @@
 package io.rasd.engine;
 
 import io.rasd.RasdException;
+import io.rasd.draft.PromptLookup;
+import io.rasd.model.AttentionMask;
 import io.rasd.model.CausalLm;
 import io.rasd.model.KvCache;
 import io.rasd.model.Logits;
 import io.rasd.text.IncrementalDetokenizer;
 import io.rasd.text.Tokenizer;
-import io.rasd.verify.TokenSampler;
+import io.rasd.tree.Source;
+import io.rasd.tree.TokenTree;
+import io.rasd.verify.Acceptance;
+import io.rasd.verify.TreeVerifier;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
 
 /**
  * The decoding loop. State between steps: the target's KV cache holds the context except its last token, the root
- * of the next step. Each step proposes, verifies in one target forward and commits; plain decoding ({@link
- * DecodingMode#AR}) proposes nothing and commits one token per forward.
+ * of the next step. Each step proposes a token tree under the root, verifies it in one target forward (tree
+ * attention, depth positions), keeps the accepted path in the cache and commits the accepted tokens plus the
+ * target's bonus token. Plain decoding ({@link DecodingMode#AR}) is the same loop with a tree of only the root.
  *
  * <p>Thread-safety: {@link #generate} may be called from several threads; each call has its own KV cache and the
  * model's weights are read-only.
@@ -25,8 +33,10 @@ public final class RasdEngine implements AutoCloseable {
     private final CausalLm target;
     private final Tokenizer tokenizer;
     private final boolean ownsModels;
+    private final SpeculationConfig speculation;
 
     private RasdEngine(Builder b) {
+        this.speculation = b.speculation;
         this.target = Objects.requireNonNull(b.target, "target model");
         this.tokenizer = Objects.requireNonNull(b.tokenizer, "tokenizer");
         this.ownsModels = b.ownsModels;
@@ -68,50 +78,104 @@ public final class RasdEngine implements AutoCloseable {
                 throw new RasdException("Prompt token id " + t + " is outside the vocabulary [0, " + vocab + ")");
             }
         }
+        DecodingMode mode = request.mode();
         SplittableRandom rng = new SplittableRandom(request.seed() != null ? request.seed()
                 : new SplittableRandom().nextLong());
         IncrementalDetokenizer detok = new IncrementalDetokenizer(tokenizer, true);
         StopStringFilter filter = new StopStringFilter(request.stopStrings());
+        PromptLookup pld = mode.usesPromptLookup() ? new PromptLookup(speculation.promptLookup()) : null;
+        if (pld != null) {
+            pld.append(prompt);
+        }
         List<Integer> out = new ArrayList<>();
+        EnumMap<TokenOrigin, Integer> byOrigin = new EnumMap<>(TokenOrigin.class);
         FinishReason finish = FinishReason.LENGTH;
         int forwards = 0;
+        long proposeNanos = 0;
+        long verifyNanos = 0;
 
         try (KvCache cache = target.newCache()) {
             long t0 = System.nanoTime();
             if (prompt.length > 1) {
-                int[] context = java.util.Arrays.copyOf(prompt, prompt.length - 1);
+                int[] context = Arrays.copyOf(prompt, prompt.length - 1);
                 int[] pos = new int[context.length];
                 for (int i = 0; i < pos.length; i++) {
                     pos[i] = i;
                 }
-                target.forward(cache, context, pos, io.rasd.model.AttentionMask.causal(),
-                        new int[] {context.length - 1}).close();
+                target.forward(cache, context, pos, AttentionMask.causal(), new int[] {context.length - 1}).close();
             }
             long t1 = System.nanoTime();
             int root = prompt[prompt.length - 1];
-            while (out.size() < request.maxNewTokens()) {
-                int next;
-                try (Logits logits = target.forward(cache, new int[] {root})) {
-                    next = request.sampling().isGreedy() ? logits.argmax()[0]
-                            : TokenSampler.sample(logits.array().get(0), request.sampling(), rng);
+            decoding:
+            while (true) {
+                long p0 = System.nanoTime();
+                TokenTree tree = new TokenTree(root);
+                if (pld != null) {
+                    List<int[]> conts = pld.propose();
+                    for (int i = 0; i < conts.size(); i++) {
+                        // newer occurrences rank first; deeper tokens are less certain
+                        int[] c = conts.get(i);
+                        double[] scores = new double[c.length];
+                        for (int d = 0; d < c.length; d++) {
+                            scores[d] = 1.0 / (i + 1) / (d + 1);
+                        }
+                        tree.insert(c, scores, Source.PLD);
+                    }
+                }
+                // never verify past the context window
+                int room = limit - cache.length() - 1;
+                tree = tree.prune(Math.max(0, Math.min(speculation.treeBudget(), room)));
+                long p1 = System.nanoTime();
+                proposeNanos += p1 - p0;
+
+                Acceptance acc;
+                int base = cache.length();
+                try (Logits logits = target.forward(cache, tree.tokens(), tree.positions(base),
+                        AttentionMask.tree(tree.parents()), null)) {
+                    acc = TreeVerifier.verify(tree, logits, request.sampling(), rng);
                 }
                 forwards++;
-                out.add(next);
-                String shown = filter.accept(detok.push(next));
-                listener.onTokens(new int[] {next}, shown);
-                if (filter.stopped() || target.generationConfig().isEos(next)) {
-                    finish = FinishReason.STOP;
-                    break;
+                int[] accepted = acc.acceptedNodes();
+                int[] keep = new int[accepted.length + 1];
+                keep[0] = base;
+                for (int i = 0; i < accepted.length; i++) {
+                    keep[i + 1] = base + accepted[i];
                 }
-                if (prompt.length + out.size() >= limit) {
-                    break;   // the context window is full: LENGTH
+                cache.retain(base, keep);
+                verifyNanos += System.nanoTime() - p1;
+
+                int[] step = new int[accepted.length + 1];
+                TokenOrigin[] origins = new TokenOrigin[step.length];
+                for (int i = 0; i < accepted.length; i++) {
+                    step[i] = tree.token(accepted[i]);
+                    origins[i] = TokenOrigin.of(tree, accepted[i]);
                 }
-                root = next;
+                step[accepted.length] = acc.bonusToken();
+                origins[accepted.length] = TokenOrigin.TARGET;
+
+                // commit token by token: a stop condition may end the step early
+                for (int i = 0; i < step.length; i++) {
+                    out.add(step[i]);
+                    byOrigin.merge(origins[i], 1, Integer::sum);
+                    String shown = filter.accept(detok.push(step[i]));
+                    listener.onTokens(new int[] {step[i]}, new TokenOrigin[] {origins[i]}, shown);
+                    if (filter.stopped() || target.generationConfig().isEos(step[i])) {
+                        finish = FinishReason.STOP;
+                        break decoding;
+                    }
+                    if (out.size() >= request.maxNewTokens() || prompt.length + out.size() >= limit) {
+                        break decoding;   // LENGTH
+                    }
+                }
+                if (pld != null) {
+                    pld.append(step);
+                }
+                root = step[step.length - 1];
             }
             if (!filter.stopped()) {
                 String rest = filter.accept(detok.flush()) + filter.finish();
                 if (!rest.isEmpty()) {
-                    listener.onTokens(new int[0], rest);
+                    listener.onTokens(new int[0], new TokenOrigin[0], rest);
                 }
                 if (filter.stopped()) {
                     finish = FinishReason.STOP;
@@ -121,7 +185,7 @@ public final class RasdEngine implements AutoCloseable {
             double secs = (t2 - t1) / 1e9;
             GenerationStats stats = new GenerationStats(prompt.length, out.size(), forwards,
                     forwards == 0 ? 0 : (double) out.size() / forwards, (t1 - t0) / 1e9, secs,
-                    secs > 0 ? out.size() / secs : 0);
+                    secs > 0 ? out.size() / secs : 0, byOrigin, proposeNanos / 1e9, verifyNanos / 1e9);
             return new GenerationResult(out.stream().mapToInt(Integer::intValue).toArray(), filter.text(), finish,
                     stats);
         }
@@ -139,6 +203,12 @@ public final class RasdEngine implements AutoCloseable {
         private CausalLm target;
         private Tokenizer tokenizer;
         private boolean ownsModels;
+        private SpeculationConfig speculation = SpeculationConfig.DEFAULT;
+
+        public Builder speculation(SpeculationConfig speculation) {
+            this.speculation = Objects.requireNonNull(speculation, "speculation");
+            return this;
+        }
 
         public Builder target(CausalLm target) {
             this.target = target;

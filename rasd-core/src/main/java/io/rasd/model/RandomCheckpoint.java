@@ -27,6 +27,7 @@ public final class RandomCheckpoint {
     private long seed = 1;
     private double scale = 1.0;
     private Path tokenizerFrom;
+    private double residualScale = 1.0;
 
     public static RandomCheckpoint llama() {
         return new RandomCheckpoint();
@@ -43,6 +44,11 @@ public final class RandomCheckpoint {
     public RandomCheckpoint dtype(DType d) { this.dtype = d; return this; }
     public RandomCheckpoint seed(long s) { this.seed = s; return this; }
     public RandomCheckpoint scale(double s) { this.scale = s; return this; }
+    /**
+     * Scales what attention and the MLP add to the residual stream. Small values give a nearly bigram model whose
+     * greedy output soon cycles: speculation then gets long paths accepted while attention still shapes the logits.
+     */
+    public RandomCheckpoint residualScale(double r) { this.residualScale = r; return this; }
     /** Copy tokenizer.json and tokenizer_config.json from this directory; null: no tokenizer. */
     public RandomCheckpoint tokenizerFrom(Path dir) { this.tokenizerFrom = dir; return this; }
 
@@ -88,14 +94,14 @@ public final class RandomCheckpoint {
                 w.put(p + "self_attn.v_proj.weight", dtype, new long[] {kvHeads * hd, hidden},
                         gaussian(rnd, kvHeads * hd * hidden, s));
                 w.put(p + "self_attn.o_proj.weight", dtype, new long[] {hidden, heads * hd},
-                        gaussian(rnd, heads * hd * hidden, s));
+                        gaussian(rnd, heads * hd * hidden, s * residualScale));
                 w.put(p + "post_attention_layernorm.weight", dtype, new long[] {hidden}, norm(rnd, hidden));
                 w.put(p + "mlp.gate_proj.weight", dtype, new long[] {intermediate, hidden},
                         gaussian(rnd, intermediate * hidden, s));
                 w.put(p + "mlp.up_proj.weight", dtype, new long[] {intermediate, hidden},
                         gaussian(rnd, intermediate * hidden, s));
                 w.put(p + "mlp.down_proj.weight", dtype, new long[] {hidden, intermediate},
-                        gaussian(rnd, intermediate * hidden, scale / Math.sqrt(intermediate)));
+                        gaussian(rnd, intermediate * hidden, scale * residualScale / Math.sqrt(intermediate)));
             }
             w.put("model.norm.weight", dtype, new long[] {hidden}, norm(rnd, hidden));
             if (!tied) {

@@ -1,0 +1,21 @@
+package io.rasd.verify;
+
+/**
+ * The result of verifying a token tree: the accepted nodes below the root (root-to-leaf order) and the bonus token
+ * the target chose after the last of them.
+ */
+public record Acceptance(int[] acceptedNodes, int bonusToken) {
+
+    public Acceptance {
+        acceptedNodes = acceptedNodes.clone();
+    }
+
+    @Override
+    public int[] acceptedNodes() {
+        return acceptedNodes.clone();
+    }
+
+    public int acceptedCount() {
+        return acceptedNodes.length;
+    }
+}
