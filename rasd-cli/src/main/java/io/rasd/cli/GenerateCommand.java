@@ -8,6 +8,7 @@ import io.rasd.engine.DecodingMode;
 import io.rasd.engine.GenerationRequest;
 import io.rasd.engine.GenerationResult;
 import io.rasd.engine.RasdEngine;
+import io.rasd.engine.SpeculationConfig;
 import io.rasd.model.CausalLm;
 import io.rasd.text.ChatMessage;
 import io.rasd.text.ChatTemplate;
@@ -71,6 +72,10 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--stop", paramLabel = "STR", description = "Stop when the output contains STR (repeatable)")
     List<String> stop = new ArrayList<>();
 
+    @Option(names = "--tree-budget", paramLabel = "N",
+            description = "Most proposed tokens verified per target forward (default: 12)")
+    Integer treeBudget;
+
     @Option(names = "--json", description = "Print one JSON object instead of streaming text")
     boolean json;
 
@@ -83,7 +88,10 @@ final class GenerateCommand implements Callable<Integer> {
         }
         try (CausalLm target = modelOptions.load();
              Tokenizer tokenizer = Tokenizer.load(modelOptions.model);
-             RasdEngine engine = RasdEngine.builder().target(target).tokenizer(tokenizer).build()) {
+             RasdEngine engine = RasdEngine.builder().target(target).tokenizer(tokenizer)
+                     .speculation(treeBudget == null ? SpeculationConfig.DEFAULT
+                             : new SpeculationConfig(treeBudget, SpeculationConfig.DEFAULT.promptLookup()))
+                     .build()) {
             int[] ids = promptIds(tokenizer);
             GenerationRequest request = new GenerationRequest(ids, maxNewTokens, decodingMode, sampling, seed, stop);
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);

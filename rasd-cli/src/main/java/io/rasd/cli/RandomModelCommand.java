@@ -22,13 +22,16 @@ final class RandomModelCommand implements Callable<Integer> {
     @Option(names = "--tied") boolean tied;
     @Option(names = "--dtype", defaultValue = "F32", description = "F32, F16 or BF16") DType dtype;
     @Option(names = "--seed", defaultValue = "1") long seed;
+    @Option(names = "--residual-scale", defaultValue = "1.0",
+            description = "Scale of attention/MLP updates; small values give a model whose output cycles")
+    double residualScale;
     @Option(names = "--tokenizer-from", paramLabel = "DIR", description = "Copy tokenizer files from this model")
     Path tokenizerFrom;
 
     @Override
     public Integer call() {
         RandomCheckpoint.llama().vocab(vocab).hidden(hidden).intermediate(intermediate).layers(layers)
-                .heads(heads, kvHeads).maxPositions(maxPositions).tied(tied).dtype(dtype).seed(seed)
+                .heads(heads, kvHeads).maxPositions(maxPositions).tied(tied).dtype(dtype).seed(seed).residualScale(residualScale)
                 .tokenizerFrom(tokenizerFrom).writeTo(out);
         System.out.println("wrote " + out);
         return 0;

@@ -1,0 +1,58 @@
+package io.rasd.tree;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.EnumSet;
+import org.junit.jupiter.api.Test;
+
+class TokenTreeTest {
+
+    @Test
+    void sharedPrefixesAreMergedAndSourcesKept() {
+        TokenTree t = new TokenTree(7);
+        assertThat(t.insert(new int[] {1, 2, 3}, 0.9, Source.DRAFT)).isEqualTo(3);
+        assertThat(t.insert(new int[] {1, 2, 4}, 0.5, Source.PLD)).isEqualTo(1);
+        assertThat(t.insert(new int[] {1, 2, 3}, 0.3, Source.DATASTORE)).isZero();
+        assertThat(t.size()).isEqualTo(5);
+        int n1 = t.child(0, 1);
+        int n2 = t.child(n1, 2);
+        assertThat(t.sources(n1)).isEqualTo(EnumSet.allOf(Source.class));
+        assertThat(t.sources(t.child(n2, 4))).containsExactly(Source.PLD);
+        assertThat(t.sources(t.child(n2, 3))).containsExactly(Source.DRAFT, Source.DATASTORE);
+        assertThat(t.score(n1)).isEqualTo(0.9);   // a shared node keeps the best score
+        assertThat(t.paths()).containsExactly(new int[] {1, 2, 3}, new int[] {1, 2, 4});
+    }
+
+    @Test
+    void verificationOrderIsTopologicalWithDepthPositions() {
+        TokenTree t = new TokenTree(7);
+        t.insert(new int[] {1, 2}, 1.0, Source.PLD);
+        t.insert(new int[] {5}, 0.5, Source.PLD);
+        t.insert(new int[] {1, 3, 4}, 0.4, Source.PLD);
+        assertThat(t.tokens()).containsExactly(7, 1, 2, 5, 3, 4);
+        assertThat(t.parents()).containsExactly(-1, 0, 1, 0, 1, 4);
+        assertThat(t.positions(10)).containsExactly(10, 11, 12, 11, 12, 13);
+        for (int i = 1; i < t.size(); i++) {
+            assertThat(t.parent(i)).isLessThan(i);
+        }
+    }
+
+    @Test
+    void pruningDropsLowestScoredLeavesFirstAndStaysATree() {
+        TokenTree t = new TokenTree(0);
+        t.insert(new int[] {1, 2, 3}, new double[] {0.9, 0.8, 0.7}, Source.DRAFT);
+        t.insert(new int[] {1, 4}, new double[] {0.9, 0.2}, Source.PLD);
+        t.insert(new int[] {5, 6}, new double[] {0.3, 0.1}, Source.PLD);
+        TokenTree p = t.prune(4);
+        assertThat(p.size()).isEqualTo(5);
+        assertThat(p.paths()).containsExactlyInAnyOrder(new int[] {1, 2, 3}, new int[] {5});
+        TokenTree q = t.prune(1);
+        assertThat(q.paths()).containsExactly(new int[] {1});
+        assertThat(t.prune(0).size()).isEqualTo(1);
+        assertThat(t.prune(100)).isSameAs(t);
+        for (int i = 1; i < p.size(); i++) {
+            assertThat(p.parent(i)).isLessThan(i);
+            assertThat(p.depth(i)).isEqualTo(p.depth(p.parent(i)) + 1);
+        }
+    }
+}
