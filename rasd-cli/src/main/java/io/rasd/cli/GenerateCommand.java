@@ -4,6 +4,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.rasd.RasdException;
+import io.rasd.datastore.TokenDatastore;
 import io.rasd.engine.DecodingMode;
 import io.rasd.engine.GenerationRequest;
 import io.rasd.engine.GenerationResult;
@@ -51,7 +52,7 @@ final class GenerateCommand implements Callable<Integer> {
     boolean chat;
 
     @Option(names = "--mode", defaultValue = "ar",
-            description = "Decoding mode: ar, pld (default: ${DEFAULT-VALUE})")
+            description = "Decoding mode: ar, pld, datastore (default: ${DEFAULT-VALUE})")
     String mode;
 
     @Option(names = "--max-new-tokens", defaultValue = "128", paramLabel = "N")
@@ -76,6 +77,11 @@ final class GenerateCommand implements Callable<Integer> {
             description = "Most proposed tokens verified per target forward (default: 12)")
     Integer treeBudget;
 
+    @Option(names = "--datastore-text", paramLabel = "FILE",
+            description = "Text file tokenized as one datastore document (repeatable); the datastore mode retrieves"
+                    + " from them")
+    List<Path> datastoreText = new ArrayList<>();
+
     @Option(names = "--json", description = "Print one JSON object instead of streaming text")
     boolean json;
 
@@ -83,6 +89,10 @@ final class GenerateCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         SamplingParams sampling = new SamplingParams(temperature, topK, topP);
         DecodingMode decodingMode = DecodingMode.parse(mode);
+        if (decodingMode.usesDatastore() && datastoreText.isEmpty()) {
+            throw new RasdException("--mode " + mode + " retrieves from a token datastore: give its documents with"
+                    + " --datastore-text FILE");
+        }
         if (maxNewTokens < 1) {
             throw new RasdException("--max-new-tokens must be >= 1, got " + maxNewTokens);
         }
@@ -91,6 +101,7 @@ final class GenerateCommand implements Callable<Integer> {
              RasdEngine engine = RasdEngine.builder().target(target).tokenizer(tokenizer)
                      .speculation(treeBudget == null ? SpeculationConfig.DEFAULT
                              : new SpeculationConfig(treeBudget, SpeculationConfig.DEFAULT.promptLookup()))
+                     .datastore(datastoreText.isEmpty() ? null : buildDatastore(tokenizer))
                      .build()) {
             int[] ids = promptIds(tokenizer);
             GenerationRequest request = new GenerationRequest(ids, maxNewTokens, decodingMode, sampling, seed, stop);
@@ -111,6 +122,17 @@ final class GenerateCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private TokenDatastore buildDatastore(Tokenizer tokenizer) throws IOException {
+        List<int[]> docs = new ArrayList<>();
+        for (Path f : datastoreText) {
+            if (!Files.isRegularFile(f)) {
+                throw new RasdException("--datastore-text " + f + " does not exist or is not a file");
+            }
+            docs.add(tokenizer.encode(Files.readString(f, StandardCharsets.UTF_8), false));
+        }
+        return TokenDatastore.build(docs);
     }
 
     private int[] promptIds(Tokenizer tokenizer) throws IOException {

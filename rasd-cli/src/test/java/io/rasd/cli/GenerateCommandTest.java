@@ -146,4 +146,38 @@ class GenerateCommandTest {
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err()).contains("tokenizer.json");
     }
+
+    @Test
+    void speculativeModesPrintTheSameTokensAsPlainDecodingWithSourceAccounting(@TempDir Path tmp) throws IOException {
+        Path doc = tmp.resolve("doc.txt");
+        Files.writeString(doc, "def main():\n    return helper(1, 2)\n\ndef helper(a, b):\n    return a + b\n");
+        String[] base = {"generate", "--model", MODEL, "--prompt", "def main():\n    return helper(", "--max-new-tokens",
+            "24", "--json", "--datastore-text", doc.toString()};
+        JsonArray reference = null;
+        for (String mode : new String[] {"ar", "pld", "datastore"}) {
+            String[] args = java.util.Arrays.copyOf(base, base.length + 2);
+            args[base.length] = "--mode";
+            args[base.length + 1] = mode;
+            CliRunner r = CliRunner.run(args);
+            assertThat(r.exitCode()).as(r.err()).isZero();
+            JsonObject o = JsonParser.parseString(r.out().trim()).getAsJsonObject();
+            assertThat(o.get("mode").getAsString()).isEqualTo(mode);
+            JsonObject bySource = o.getAsJsonObject("stats").getAsJsonObject("accepted_by_source");
+            assertThat(bySource.keySet()).contains("draft", "pld", "datastore", "bonus");
+            int credited = bySource.entrySet().stream().mapToInt(e -> e.getValue().getAsInt()).sum();
+            assertThat(credited).isEqualTo(o.getAsJsonArray("tokens").size());
+            if (reference == null) {
+                reference = o.getAsJsonArray("tokens");
+            } else {
+                assertThat(o.getAsJsonArray("tokens")).as(mode).isEqualTo(reference);
+            }
+        }
+    }
+
+    @Test
+    void datastoreModeWithoutDocumentsIsExplained() {
+        CliRunner r = CliRunner.run("generate", "--model", MODEL, "--prompt", "x", "--mode", "datastore");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("--datastore-text");
+    }
 }

@@ -9,7 +9,9 @@ public enum DecodingMode {
     /** Plain autoregressive decoding: one target forward per token. */
     AR("ar"),
     /** Prompt lookup: continuations of the longest context suffix that occurred before. */
-    PLD("pld");
+    PLD("pld"),
+    /** Token datastore: continuations of the longest context suffix found in the application's documents. */
+    DATASTORE("datastore");
 
     private final String cliName;
 
@@ -19,6 +21,10 @@ public enum DecodingMode {
 
     public boolean usesPromptLookup() {
         return this == PLD;
+    }
+
+    public boolean usesDatastore() {
+        return this == DATASTORE;
     }
 
     public String cliName() {

@@ -1,6 +1,8 @@
 package io.rasd.engine;
 
 import io.rasd.RasdException;
+import io.rasd.datastore.Continuation;
+import io.rasd.datastore.TokenDatastore;
 import io.rasd.draft.PromptLookup;
 import io.rasd.model.AttentionMask;
 import io.rasd.model.CausalLm;
@@ -34,9 +36,11 @@ public final class RasdEngine implements AutoCloseable {
     private final Tokenizer tokenizer;
     private final boolean ownsModels;
     private final SpeculationConfig speculation;
+    private final TokenDatastore datastore;
 
     private RasdEngine(Builder b) {
         this.speculation = b.speculation;
+        this.datastore = b.datastore;
         this.target = Objects.requireNonNull(b.target, "target model");
         this.tokenizer = Objects.requireNonNull(b.tokenizer, "tokenizer");
         this.ownsModels = b.ownsModels;
@@ -87,6 +91,13 @@ public final class RasdEngine implements AutoCloseable {
         if (pld != null) {
             pld.append(prompt);
         }
+        if (mode.usesDatastore() && datastore == null) {
+            throw new RasdException("mode \"" + mode.cliName() + "\" needs a token datastore; build the engine with"
+                    + " one (RasdEngine.builder().datastore(...))");
+        }
+        // the datastore is queried with the newest nMax tokens of the context
+        int window = speculation.datastoreQuery().nMax();
+        int[] recent = Arrays.copyOfRange(prompt, Math.max(0, prompt.length - window), prompt.length);
         List<Integer> out = new ArrayList<>();
         EnumMap<TokenOrigin, Integer> byOrigin = new EnumMap<>(TokenOrigin.class);
         FinishReason finish = FinishReason.LENGTH;
@@ -120,6 +131,18 @@ public final class RasdEngine implements AutoCloseable {
                             scores[d] = 1.0 / (i + 1) / (d + 1);
                         }
                         tree.insert(c, scores, Source.PLD);
+                    }
+                }
+                if (mode.usesDatastore()) {
+                    List<Continuation> conts = datastore.query(recent, speculation.datastoreQuery());
+                    int total = conts.stream().mapToInt(Continuation::count).sum();
+                    for (Continuation c : conts) {
+                        // the frequency of a continuation estimates its chance; deeper tokens are less certain
+                        double[] scores = new double[c.tokens().length];
+                        for (int d = 0; d < scores.length; d++) {
+                            scores[d] = (double) c.count() / total / (d + 1);
+                        }
+                        tree.insert(c.tokens(), scores, Source.DATASTORE);
                     }
                 }
                 // never verify past the context window
@@ -170,6 +193,7 @@ public final class RasdEngine implements AutoCloseable {
                 if (pld != null) {
                     pld.append(step);
                 }
+                recent = slideWindow(recent, step, window);
                 root = step[step.length - 1];
             }
             if (!filter.stopped()) {
@@ -191,6 +215,16 @@ public final class RasdEngine implements AutoCloseable {
         }
     }
 
+    private static int[] slideWindow(int[] recent, int[] added, int window) {
+        int len = Math.min(window, recent.length + added.length);
+        int[] out = new int[len];
+        int fromAdded = Math.min(added.length, len);
+        int fromRecent = len - fromAdded;
+        System.arraycopy(recent, recent.length - fromRecent, out, 0, fromRecent);
+        System.arraycopy(added, added.length - fromAdded, out, fromRecent, fromAdded);
+        return out;
+    }
+
     @Override
     public void close() {
         if (ownsModels) {
@@ -204,6 +238,13 @@ public final class RasdEngine implements AutoCloseable {
         private Tokenizer tokenizer;
         private boolean ownsModels;
         private SpeculationConfig speculation = SpeculationConfig.DEFAULT;
+        private TokenDatastore datastore;
+
+        /** The token datastore the {@code datastore} mode retrieves from. */
+        public Builder datastore(TokenDatastore datastore) {
+            this.datastore = datastore;
+            return this;
+        }
 
         public Builder speculation(SpeculationConfig speculation) {
             this.speculation = Objects.requireNonNull(speculation, "speculation");

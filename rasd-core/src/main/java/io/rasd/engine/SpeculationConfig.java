@@ -1,6 +1,7 @@
 package io.rasd.engine;
 
 import io.rasd.RasdException;
+import io.rasd.datastore.TokenDatastore;
 import io.rasd.draft.PromptLookup;
 
 /**
@@ -9,7 +10,8 @@ import io.rasd.draft.PromptLookup;
  * @param treeBudget most proposed nodes verified per target forward (the root not counted). On CPU the verify cost
  *     grows quickly with the batch (t(8) is about 1.5 t(1) on a 20M model, t(64) about 3.8), so small trees win.
  */
-public record SpeculationConfig(int treeBudget, PromptLookup.Config promptLookup) {
+public record SpeculationConfig(int treeBudget, PromptLookup.Config promptLookup,
+                                TokenDatastore.QueryConfig datastoreQuery) {
 
     public SpeculationConfig {
         if (treeBudget < 0) {
@@ -18,7 +20,15 @@ public record SpeculationConfig(int treeBudget, PromptLookup.Config promptLookup
         if (promptLookup == null) {
             promptLookup = PromptLookup.Config.DEFAULT;
         }
+        if (datastoreQuery == null) {
+            datastoreQuery = TokenDatastore.QueryConfig.DEFAULT;
+        }
     }
 
-    public static final SpeculationConfig DEFAULT = new SpeculationConfig(12, PromptLookup.Config.DEFAULT);
+    public SpeculationConfig(int treeBudget, PromptLookup.Config promptLookup) {
+        this(treeBudget, promptLookup, TokenDatastore.QueryConfig.DEFAULT);
+    }
+
+    public static final SpeculationConfig DEFAULT = new SpeculationConfig(12, PromptLookup.Config.DEFAULT,
+            TokenDatastore.QueryConfig.DEFAULT);
 }

@@ -132,4 +132,43 @@ class LosslessDecodingTest {
             assertThat((double) tokens / forwards).as("greedy tau over all trials").isGreaterThan(1.5);
         }
     }
+
+    /** Datastore retrieval on the same property: the store holds the model's own earlier outputs, so it gets hits. */
+    @org.junit.jupiter.api.Test
+    void losslessWithDatastoreRetrieval(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
+        SplittableRandom rnd = new SplittableRandom(77);
+        try (CausalLm lm = CausalLm.load(loopyModel(tmp.resolve("loopy"), 5), Device.cpu(), 0);
+             Tokenizer tok = Tokenizer.load(TestData.hf("tokenizer"))) {
+            List<int[]> docs = new java.util.ArrayList<>();
+            RasdEngine plain = engine(lm, tok, 8, PromptLookup.Config.DEFAULT);
+            for (int d = 0; d < 12; d++) {
+                docs.add(plain.generate(GenerationRequest.greedy(rnd.ints(4, 6, 500).toArray(), 60)).tokens());
+            }
+            io.rasd.datastore.TokenDatastore store = io.rasd.datastore.TokenDatastore.build(docs);
+            int tokens = 0;
+            int forwards = 0;
+            int fromStore = 0;
+            for (int trial = 0; trial < 10; trial++) {
+                int[] prompt = rnd.ints(2 + rnd.nextInt(6), 6, 500).toArray();
+                boolean greedy = trial % 2 == 0;
+                SamplingParams sp = greedy ? SamplingParams.GREEDY : new SamplingParams(0.8, 20, 1.0);
+                long seed = rnd.nextLong();
+                int budget = 1 + rnd.nextInt(16);
+                RasdEngine withStore = RasdEngine.builder().target(lm).tokenizer(tok).datastore(store)
+                        .speculation(new SpeculationConfig(budget, PromptLookup.Config.DEFAULT)).build();
+                GenerationResult ar = withStore.generate(
+                        new GenerationRequest(prompt, 60, DecodingMode.AR, sp, seed, List.of()));
+                GenerationResult spec = withStore.generate(
+                        new GenerationRequest(prompt, 60, DecodingMode.DATASTORE, sp, seed, List.of()));
+                assertThat(spec.tokens()).as("trial %d budget %d %s", trial, budget, sp).containsExactly(ar.tokens());
+                if (greedy) {
+                    tokens += spec.tokens().length;
+                    forwards += spec.stats().targetForwards();
+                }
+                fromStore += spec.stats().acceptedByOrigin().getOrDefault(TokenOrigin.DATASTORE, 0);
+            }
+            assertThat(fromStore).as("tokens accepted from the datastore").isGreaterThan(20);
+            assertThat((double) tokens / forwards).as("greedy tau").isGreaterThan(1.3);
+        }
+    }
 }
