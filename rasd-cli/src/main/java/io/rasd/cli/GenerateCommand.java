@@ -52,8 +52,13 @@ final class GenerateCommand implements Callable<Integer> {
     boolean chat;
 
     @Option(names = "--mode", defaultValue = "ar",
-            description = "Decoding mode: ar, pld, datastore (default: ${DEFAULT-VALUE})")
+            description = "Decoding mode: ar, draft, pld, datastore, rasd-pld, rasd-datastore, rasd"
+                    + " (default: ${DEFAULT-VALUE})")
     String mode;
+
+    @Option(names = "--draft", paramLabel = "DIR",
+            description = "Draft model directory (same tokenizer as --model) for the draft and rasd modes")
+    Path draft;
 
     @Option(names = "--max-new-tokens", defaultValue = "128", paramLabel = "N")
     int maxNewTokens;
@@ -74,8 +79,34 @@ final class GenerateCommand implements Callable<Integer> {
     List<String> stop = new ArrayList<>();
 
     @Option(names = "--tree-budget", paramLabel = "N",
-            description = "Most proposed tokens verified per target forward (default: 12)")
+            description = "Most proposed tokens verified per target forward (default: 12; an upper bound when"
+                    + " adaptive)")
     Integer treeBudget;
+
+    @Option(names = "--draft-depth", paramLabel = "D",
+            description = "Most draft forwards per step (default: 5; an upper bound when adaptive)")
+    Integer draftDepth;
+
+    @Option(names = "--draft-top-k", paramLabel = "K",
+            description = "Draft frontier width and children per expanded node (default: 3)")
+    Integer draftTopK;
+
+    @Option(names = "--draft-budget", paramLabel = "N", description = "Draft-tree nodes kept before fusion (default: 10)")
+    Integer draftBudget;
+
+    @Option(names = "--prune-top-k", paramLabel = "K",
+            description = "Retrieved paths must start with one of the draft's top-K tokens (default: 8)")
+    Integer pruneTopK;
+
+    @Option(names = "--retrieval-budget", paramLabel = "N",
+            description = "Retrieval-tree nodes kept per source after pruning (default: 12)")
+    Integer retrievalBudget;
+
+    @Option(names = "--adaptive", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Choose budgets and depth from the measured verify cost and observed acceptance, and fall"
+                    + " back to plain decoding when speculation does not pay (default: on; --no-adaptive uses the"
+                    + " hand-set values as given)")
+    boolean adaptive;
 
     @Option(names = "--datastore-text", paramLabel = "FILE",
             description = "Text file tokenized as one datastore document (repeatable); the datastore mode retrieves"
@@ -89,6 +120,9 @@ final class GenerateCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         SamplingParams sampling = new SamplingParams(temperature, topK, topP);
         DecodingMode decodingMode = DecodingMode.parse(mode);
+        if (decodingMode.usesDraft() && draft == null) {
+            throw new RasdException("--mode " + mode + " drafts with a small model: give its directory with --draft DIR");
+        }
         if (decodingMode.usesDatastore() && datastoreText.isEmpty()) {
             throw new RasdException("--mode " + mode + " retrieves from a token datastore: give its documents with"
                     + " --datastore-text FILE");
@@ -96,11 +130,12 @@ final class GenerateCommand implements Callable<Integer> {
         if (maxNewTokens < 1) {
             throw new RasdException("--max-new-tokens must be >= 1, got " + maxNewTokens);
         }
+        SpeculationConfig speculation = speculation();
         try (CausalLm target = modelOptions.load();
+             CausalLm draftLm = draft == null ? null : modelOptions.load(draft);
              Tokenizer tokenizer = Tokenizer.load(modelOptions.model);
-             RasdEngine engine = RasdEngine.builder().target(target).tokenizer(tokenizer)
-                     .speculation(treeBudget == null ? SpeculationConfig.DEFAULT
-                             : new SpeculationConfig(treeBudget, SpeculationConfig.DEFAULT.promptLookup()))
+             RasdEngine engine = RasdEngine.builder().target(target).draft(draftLm).tokenizer(tokenizer)
+                     .speculation(speculation)
                      .datastore(datastoreText.isEmpty() ? null : buildDatastore(tokenizer))
                      .build()) {
             int[] ids = promptIds(tokenizer);
@@ -109,7 +144,7 @@ final class GenerateCommand implements Callable<Integer> {
             GenerationResult result;
             if (json) {
                 result = engine.generate(request);
-                out.println(toJson(decodingMode, ids.length, result));
+                out.println(toJson(decodingMode, ids.length, result, speculation));
             } else {
                 result = engine.generate(request, (tokens, origins, text) -> {
                     out.print(text);
@@ -122,6 +157,29 @@ final class GenerateCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private SpeculationConfig speculation() {
+        SpeculationConfig.Builder b = SpeculationConfig.builder().adaptive(adaptive);
+        if (treeBudget != null) {
+            b.treeBudget(treeBudget);
+        }
+        if (draftDepth != null) {
+            b.draftDepth(draftDepth);
+        }
+        if (draftTopK != null) {
+            b.draftTopK(draftTopK);
+        }
+        if (draftBudget != null) {
+            b.draftBudget(draftBudget);
+        }
+        if (pruneTopK != null) {
+            b.pruneTopK(pruneTopK);
+        }
+        if (retrievalBudget != null) {
+            b.retrievalBudget(retrievalBudget);
+        }
+        return b.build();
     }
 
     private TokenDatastore buildDatastore(Tokenizer tokenizer) throws IOException {
@@ -163,7 +221,7 @@ final class GenerateCommand implements Callable<Integer> {
         return tokenizer.encode(text, true);
     }
 
-    static String toJson(DecodingMode mode, int promptTokens, GenerationResult r) {
+    static String toJson(DecodingMode mode, int promptTokens, GenerationResult r, SpeculationConfig c) {
         JsonObject o = new JsonObject();
         o.addProperty("mode", mode.cliName());
         o.addProperty("prompt_tokens", promptTokens);
@@ -180,14 +238,28 @@ final class GenerateCommand implements Callable<Integer> {
         stats.addProperty("tokens_per_second", r.stats().tokensPerSecond());
         stats.addProperty("seconds", r.stats().seconds());
         stats.addProperty("prefill_seconds", r.stats().prefillSeconds());
-        stats.addProperty("propose_seconds", r.stats().proposeSeconds());
+        stats.addProperty("draft_seconds", r.stats().draftSeconds());
+        stats.addProperty("retrieval_seconds", r.stats().retrievalSeconds());
         stats.addProperty("verify_seconds", r.stats().verifySeconds());
+        stats.addProperty("draft_forwards", r.stats().draftForwards());
+        stats.addProperty("mean_tree_nodes", r.stats().meanTreeNodes());
+        stats.addProperty("fallbacks", r.stats().fallbacks());
+        stats.addProperty("plain_steps", r.stats().plainSteps());
         JsonObject bySource = new JsonObject();
         for (io.rasd.engine.TokenOrigin origin : io.rasd.engine.TokenOrigin.values()) {
             bySource.addProperty(origin.wireName(), r.stats().acceptedByOrigin().getOrDefault(origin, 0));
         }
         stats.add("accepted_by_source", bySource);
         o.add("stats", stats);
+        JsonObject config = new JsonObject();
+        config.addProperty("adaptive", c.adaptive());
+        config.addProperty("tree_budget", c.treeBudget());
+        config.addProperty("draft_depth", c.draftDepth());
+        config.addProperty("draft_top_k", c.draftTopK());
+        config.addProperty("draft_budget", c.draftBudget());
+        config.addProperty("prune_top_k", c.pruneTopK());
+        config.addProperty("retrieval_budget", c.retrievalBudget());
+        o.add("config", config);
         return new GsonBuilder().disableHtmlEscaping().create().toJson(o);
     }
 }

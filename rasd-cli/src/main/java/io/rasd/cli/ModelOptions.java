@@ -22,6 +22,11 @@ final class ModelOptions {
     int maxContext;
 
     CausalLm load() {
+        return load(model);
+    }
+
+    /** Loads another model (a draft) on the same device with the same context cap. */
+    CausalLm load(Path dir) {
         Device d = switch (device) {
             case "auto" -> CausalLm.defaultDevice();
             case "cpu" -> Device.cpu();
@@ -31,6 +36,6 @@ final class ModelOptions {
         if (maxContext < 0) {
             throw new RasdException("--max-context must be >= 0, got " + maxContext);
         }
-        return CausalLm.load(model, d, maxContext);
+        return CausalLm.load(dir, d, maxContext);
     }
 }

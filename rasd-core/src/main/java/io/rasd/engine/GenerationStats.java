@@ -1,5 +1,7 @@
 package io.rasd.engine;
 
+import java.util.Map;
+
 /**
  * What one generation cost.
  *
@@ -7,13 +9,26 @@ package io.rasd.engine;
  * @param meanAccepted tokens committed per target forward (τ); 1 for plain decoding
  * @param seconds wall time of the decoding loop, prefill excluded
  * @param tokensPerSecond generated tokens / seconds
+ * @param acceptedByOrigin committed tokens by proposer; {@link TokenOrigin#TARGET} counts the bonus tokens
+ * @param draftSeconds time in draft-model forwards (catch-up included)
+ * @param retrievalSeconds time in prompt lookup and datastore queries, retrieval-tree building and pruning; with a
+ *     draft model it runs on a worker thread in parallel, so it overlaps {@code draftSeconds}
+ * @param verifySeconds time in target forwards and acceptance
+ * @param meanTreeNodes proposed nodes verified per target forward (the root not counted)
+ * @param fallbacks times adaptive control switched to plain decoding because speculation did not pay
+ * @param plainSteps steps decoded plainly during those fallbacks
  */
 public record GenerationStats(int promptTokens, int generatedTokens, int targetForwards, double meanAccepted,
                               double prefillSeconds, double seconds, double tokensPerSecond,
-                              java.util.Map<TokenOrigin, Integer> acceptedByOrigin, double proposeSeconds,
-                              double verifySeconds) {
+                              Map<TokenOrigin, Integer> acceptedByOrigin, double draftSeconds,
+                              double retrievalSeconds, double verifySeconds, int draftForwards,
+                              double meanTreeNodes, int fallbacks, int plainSteps) {
 
     public GenerationStats {
-        acceptedByOrigin = java.util.Map.copyOf(acceptedByOrigin);
+        acceptedByOrigin = Map.copyOf(acceptedByOrigin);
+    }
+
+    public int accepted(TokenOrigin origin) {
+        return acceptedByOrigin.getOrDefault(origin, 0);
     }
 }

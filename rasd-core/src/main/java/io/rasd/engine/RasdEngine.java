@@ -3,6 +3,9 @@ package io.rasd.engine;
 import io.rasd.RasdException;
 import io.rasd.datastore.Continuation;
 import io.rasd.datastore.TokenDatastore;
+import io.rasd.draft.DraftModel;
+import io.rasd.draft.DraftSession;
+import io.rasd.draft.DraftTree;
 import io.rasd.draft.PromptLookup;
 import io.rasd.model.AttentionMask;
 import io.rasd.model.CausalLm;
@@ -10,8 +13,11 @@ import io.rasd.model.KvCache;
 import io.rasd.model.Logits;
 import io.rasd.text.IncrementalDetokenizer;
 import io.rasd.text.Tokenizer;
+import io.rasd.tree.RetrievalTree;
+import io.rasd.tree.RootDistribution;
 import io.rasd.tree.Source;
 import io.rasd.tree.TokenTree;
+import io.rasd.tree.TreeFusion;
 import io.rasd.verify.Acceptance;
 import io.rasd.verify.TreeVerifier;
 import java.util.ArrayList;
@@ -20,23 +26,34 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The decoding loop. State between steps: the target's KV cache holds the context except its last token, the root
- * of the next step. Each step proposes a token tree under the root, verifies it in one target forward (tree
- * attention, depth positions), keeps the accepted path in the cache and commits the accepted tokens plus the
- * target's bonus token. Plain decoding ({@link DecodingMode#AR}) is the same loop with a tree of only the root.
+ * The decoding loop (design.md §3). State between steps: the target's KV cache holds the context except its last
+ * token, the root of the next step. Each step: the draft model grows a tree under the root while a worker thread
+ * retrieves continuations (prompt lookup, datastore); the retrieval trees are pruned by the draft's root distribution
+ * and fused into the draft tree; the target verifies the fused tree in one forward (tree attention, depth positions);
+ * the accepted path stays in both KV caches and the accepted tokens plus the target's bonus token are committed.
+ * Every mode is this loop with some sources switched off; plain decoding ({@link DecodingMode#AR}) verifies a tree of
+ * only the root.
  *
- * <p>Thread-safety: {@link #generate} may be called from several threads; each call has its own KV cache and the
- * model's weights are read-only.
+ * <p>Thread-safety: {@link #generate} may be called from several threads; each call has its own KV caches and the
+ * models' weights are read-only.
  */
 public final class RasdEngine implements AutoCloseable {
 
     private final CausalLm target;
     private final Tokenizer tokenizer;
+    private final DraftModel draft;
     private final boolean ownsModels;
     private final SpeculationConfig speculation;
     private final TokenDatastore datastore;
+    private volatile VerifyCostCurve costCurve;
+    private final ExecutorService retrievalPool;
 
     private RasdEngine(Builder b) {
         this.speculation = b.speculation;
@@ -44,12 +61,20 @@ public final class RasdEngine implements AutoCloseable {
         this.target = Objects.requireNonNull(b.target, "target model");
         this.tokenizer = Objects.requireNonNull(b.tokenizer, "tokenizer");
         this.ownsModels = b.ownsModels;
+        this.costCurve = b.costCurve;
         int tokVocab = tokenizer.vocabSize();
         if (tokVocab > target.config().vocabSize()) {
             throw new RasdException("Tokenizer " + tokenizer.directory() + " has " + tokVocab
                     + " tokens but the model " + target.directory() + " has vocab_size "
                     + target.config().vocabSize() + "; they do not belong together");
         }
+        this.draft = b.draft == null ? null : new DraftModel(b.draft, tokenizer, target.config().vocabSize());
+        AtomicInteger n = new AtomicInteger();
+        this.retrievalPool = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "rasd-retrieval-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     public static Builder builder() {
@@ -60,8 +85,35 @@ public final class RasdEngine implements AutoCloseable {
         return target;
     }
 
+    /** The draft model, or null. */
+    public CausalLm draft() {
+        return draft == null ? null : draft.model();
+    }
+
     public Tokenizer tokenizer() {
         return tokenizer;
+    }
+
+    public TokenDatastore datastore() {
+        return datastore;
+    }
+
+    public SpeculationConfig speculation() {
+        return speculation;
+    }
+
+    /** The target's measured verify cost curve (measured or read from the cache on first use). */
+    public VerifyCostCurve costCurve() {
+        VerifyCostCurve c = costCurve;
+        if (c == null) {
+            synchronized (this) {
+                if (costCurve == null) {
+                    costCurve = CostCurveCache.loadOrMeasure(target);
+                }
+                c = costCurve;
+            }
+        }
+        return c;
     }
 
     public GenerationResult generate(GenerationRequest request) {
@@ -83,29 +135,68 @@ public final class RasdEngine implements AutoCloseable {
             }
         }
         DecodingMode mode = request.mode();
-        SplittableRandom rng = new SplittableRandom(request.seed() != null ? request.seed()
-                : new SplittableRandom().nextLong());
-        IncrementalDetokenizer detok = new IncrementalDetokenizer(tokenizer, true);
-        StopStringFilter filter = new StopStringFilter(request.stopStrings());
-        PromptLookup pld = mode.usesPromptLookup() ? new PromptLookup(speculation.promptLookup()) : null;
-        if (pld != null) {
-            pld.append(prompt);
-        }
         if (mode.usesDatastore() && datastore == null) {
             throw new RasdException("mode \"" + mode.cliName() + "\" needs a token datastore; build the engine with"
                     + " one (RasdEngine.builder().datastore(...))");
         }
-        // the datastore is queried with the newest nMax tokens of the context
-        int window = speculation.datastoreQuery().nMax();
-        int[] recent = Arrays.copyOfRange(prompt, Math.max(0, prompt.length - window), prompt.length);
-        List<Integer> out = new ArrayList<>();
-        EnumMap<TokenOrigin, Integer> byOrigin = new EnumMap<>(TokenOrigin.class);
-        FinishReason finish = FinishReason.LENGTH;
-        int forwards = 0;
-        long proposeNanos = 0;
-        long verifyNanos = 0;
+        if (mode.usesDraft() && draft == null) {
+            throw new RasdException("mode \"" + mode.cliName() + "\" needs a draft model; build the engine with one"
+                    + " (RasdEngine.builder().draft(...))");
+        }
+        VerifyCostCurve curve = speculation.adaptive() && mode.speculates() ? costCurve() : null;
+        try (Generation g = new Generation(request, listener, curve)) {
+            return g.run();
+        }
+    }
 
-        try (KvCache cache = target.newCache()) {
+    /** One generation's state: caches, proposers, counters. */
+    private final class Generation implements AutoCloseable {
+        private final GenerationRequest request;
+        private final GenerationListener listener;
+        private final DecodingMode mode;
+        private final int[] prompt;
+        private final int limit = target.contextLimit();
+        private final SplittableRandom rng;
+        private final IncrementalDetokenizer detok = new IncrementalDetokenizer(tokenizer, true);
+        private final StopStringFilter filter;
+        private final PromptLookup pld;
+        private final DraftSession draftSession;
+        private final AdaptiveController control;
+        private final KvCache cache = target.newCache();
+        private final int window = speculation.datastoreQuery().nMax();
+        /** The newest nMax context tokens: the datastore's query. */
+        private int[] recent;
+        private final List<Integer> out = new ArrayList<>();
+        private final EnumMap<TokenOrigin, Integer> byOrigin = new EnumMap<>(TokenOrigin.class);
+        private int forwards;
+        private int draftForwards;
+        private long treeNodes;
+        private long draftNanos;
+        private long retrievalNanos;
+        private long verifyNanos;
+
+        Generation(GenerationRequest request, GenerationListener listener, VerifyCostCurve curve) {
+            this.request = request;
+            this.listener = listener;
+            this.mode = request.mode();
+            this.prompt = request.promptTokens();
+            this.rng = new SplittableRandom(request.seed() != null ? request.seed()
+                    : new SplittableRandom().nextLong());
+            this.filter = new StopStringFilter(request.stopStrings());
+            this.pld = mode.usesPromptLookup() ? new PromptLookup(speculation.promptLookup()) : null;
+            if (pld != null) {
+                pld.append(prompt);
+            }
+            this.draftSession = mode.usesDraft() ? draft.newSession() : null;
+            if (draftSession != null) {
+                draftSession.start(prompt);
+            }
+            this.control = new AdaptiveController(speculation, curve);
+            this.recent = Arrays.copyOfRange(prompt, Math.max(0, prompt.length - window), prompt.length);
+        }
+
+        GenerationResult run() {
+            FinishReason finish = FinishReason.LENGTH;
             long t0 = System.nanoTime();
             if (prompt.length > 1) {
                 int[] context = Arrays.copyOf(prompt, prompt.length - 1);
@@ -119,38 +210,11 @@ public final class RasdEngine implements AutoCloseable {
             int root = prompt[prompt.length - 1];
             decoding:
             while (true) {
-                long p0 = System.nanoTime();
-                TokenTree tree = new TokenTree(root);
-                if (pld != null) {
-                    List<int[]> conts = pld.propose();
-                    for (int i = 0; i < conts.size(); i++) {
-                        // newer occurrences rank first; deeper tokens are less certain
-                        int[] c = conts.get(i);
-                        double[] scores = new double[c.length];
-                        for (int d = 0; d < c.length; d++) {
-                            scores[d] = 1.0 / (i + 1) / (d + 1);
-                        }
-                        tree.insert(c, scores, Source.PLD);
-                    }
-                }
-                if (mode.usesDatastore()) {
-                    List<Continuation> conts = datastore.query(recent, speculation.datastoreQuery());
-                    int total = conts.stream().mapToInt(Continuation::count).sum();
-                    for (Continuation c : conts) {
-                        // the frequency of a continuation estimates its chance; deeper tokens are less certain
-                        double[] scores = new double[c.tokens().length];
-                        for (int d = 0; d < scores.length; d++) {
-                            scores[d] = (double) c.count() / total / (d + 1);
-                        }
-                        tree.insert(c.tokens(), scores, Source.DATASTORE);
-                    }
-                }
-                // never verify past the context window
-                int room = limit - cache.length() - 1;
-                tree = tree.prune(Math.max(0, Math.min(speculation.treeBudget(), room)));
-                long p1 = System.nanoTime();
-                proposeNanos += p1 - p0;
+                long s0 = System.nanoTime();
+                boolean speculate = mode.speculates() && control.speculateThisStep();
+                TokenTree tree = speculate ? propose(root, s0) : new TokenTree(root);
 
+                long v0 = System.nanoTime();
                 Acceptance acc;
                 int base = cache.length();
                 try (Logits logits = target.forward(cache, tree.tokens(), tree.positions(base),
@@ -158,6 +222,7 @@ public final class RasdEngine implements AutoCloseable {
                     acc = TreeVerifier.verify(tree, logits, request.sampling(), rng);
                 }
                 forwards++;
+                treeNodes += tree.size() - 1;
                 int[] accepted = acc.acceptedNodes();
                 int[] keep = new int[accepted.length + 1];
                 keep[0] = base;
@@ -165,7 +230,8 @@ public final class RasdEngine implements AutoCloseable {
                     keep[i + 1] = base + accepted[i];
                 }
                 cache.retain(base, keep);
-                verifyNanos += System.nanoTime() - p1;
+                long v1 = System.nanoTime();
+                verifyNanos += v1 - v0;
 
                 int[] step = new int[accepted.length + 1];
                 TokenOrigin[] origins = new TokenOrigin[step.length];
@@ -175,6 +241,12 @@ public final class RasdEngine implements AutoCloseable {
                 }
                 step[accepted.length] = acc.bonusToken();
                 origins[accepted.length] = TokenOrigin.TARGET;
+                if (speculate) {
+                    control.observeStep(tree, accepted, step.length, (v1 - s0) / 1e9);
+                }
+                if (draftSession != null) {
+                    draftSession.commit(step);
+                }
 
                 // commit token by token: a stop condition may end the step early
                 for (int i = 0; i < step.length; i++) {
@@ -209,9 +281,95 @@ public final class RasdEngine implements AutoCloseable {
             double secs = (t2 - t1) / 1e9;
             GenerationStats stats = new GenerationStats(prompt.length, out.size(), forwards,
                     forwards == 0 ? 0 : (double) out.size() / forwards, (t1 - t0) / 1e9, secs,
-                    secs > 0 ? out.size() / secs : 0, byOrigin, proposeNanos / 1e9, verifyNanos / 1e9);
+                    secs > 0 ? out.size() / secs : 0, byOrigin, draftNanos / 1e9, retrievalNanos / 1e9,
+                    verifyNanos / 1e9, draftForwards, forwards == 0 ? 0 : (double) treeNodes / forwards,
+                    control.fallbacks(), control.plainSteps());
             return new GenerationResult(out.stream().mapToInt(Integer::intValue).toArray(), filter.text(), finish,
                     stats);
+        }
+
+        /** Steps 1-4 of design.md §3: draft tree, retrieval (in parallel), pruning, fusion. */
+        private TokenTree propose(int root, long stepStart) {
+            boolean retrieves = pld != null || mode.usesDatastore();
+            Future<RetrievalTree[]> background = null;
+            RetrievalTree[] retrieved = null;
+            if (retrieves && draftSession != null) {
+                int[] query = recent;
+                background = retrievalPool.submit(() -> retrieve(root, query));
+            } else if (retrieves) {
+                long r0 = System.nanoTime();
+                retrieved = retrieve(root, recent);
+                retrievalNanos += System.nanoTime() - r0;
+            }
+            TokenTree tree = new TokenTree(root);
+            RootDistribution rootDist = null;
+            if (draftSession != null) {
+                long d0 = System.nanoTime();
+                DraftTree dt = draftSession.grow(control.maxDraftDepth(), speculation.draftTopK(),
+                        speculation.draftBudget(), speculation.pruneTopK(), control.depthPolicy());
+                long d1 = System.nanoTime();
+                draftNanos += d1 - d0;
+                draftForwards += dt.forwards();
+                if (dt.forwards() > 0) {
+                    control.observeDraftForward((d1 - d0) / 1e9 / dt.forwards());
+                }
+                tree = dt.tree();
+                rootDist = dt.root();
+            }
+            if (background != null) {
+                long w0 = System.nanoTime();
+                try {
+                    retrieved = background.get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new RasdException("interrupted while waiting for retrieval", e);
+                } catch (ExecutionException e) {
+                    throw e.getCause() instanceof RuntimeException re ? re
+                            : new RasdException("retrieval failed: " + e.getCause(), e.getCause());
+                }
+                retrievalNanos += System.nanoTime() - w0;   // only the part drafting did not hide
+            }
+            if (retrieved != null) {
+                long p0 = System.nanoTime();
+                TokenTree[] pruned = new TokenTree[retrieved.length];
+                for (int i = 0; i < retrieved.length; i++) {
+                    pruned[i] = retrieved[i] == null || retrieved[i].isEmpty() ? null
+                            : retrieved[i].prune(rootDist, speculation.pruneTopK(), speculation.pruneMinProb(),
+                                    speculation.retrievalBudget());
+                }
+                tree = TreeFusion.fuse(tree, Integer.MAX_VALUE, pruned);
+                retrievalNanos += System.nanoTime() - p0;
+            }
+            // never verify past the context window
+            int room = Math.max(0, limit - cache.length() - 1);
+            int budget = control.treeBudget(tree, (System.nanoTime() - stepStart) / 1e9);
+            return tree.prune(Math.min(budget, room));
+        }
+
+        /** Step 2: one retrieval tree per source (they are pruned apart: their counts are not comparable). */
+        private RetrievalTree[] retrieve(int root, int[] query) {
+            RetrievalTree[] trees = new RetrievalTree[2];
+            if (pld != null) {
+                trees[0] = new RetrievalTree(root);
+                for (int[] c : pld.propose()) {
+                    trees[0].add(c, 1, Source.PLD);
+                }
+            }
+            if (mode.usesDatastore()) {
+                trees[1] = new RetrievalTree(root);
+                for (Continuation c : datastore.query(query, speculation.datastoreQuery())) {
+                    trees[1].add(c.tokens(), c.count(), Source.DATASTORE);
+                }
+            }
+            return trees;
+        }
+
+        @Override
+        public void close() {
+            cache.close();
+            if (draftSession != null) {
+                draftSession.close();
+            }
         }
     }
 
@@ -227,20 +385,26 @@ public final class RasdEngine implements AutoCloseable {
 
     @Override
     public void close() {
+        retrievalPool.shutdownNow();
         if (ownsModels) {
             target.close();
+            if (draft != null && draft.model() != target) {
+                draft.model().close();
+            }
             tokenizer.close();
         }
     }
 
     public static final class Builder {
         private CausalLm target;
+        private CausalLm draft;
         private Tokenizer tokenizer;
         private boolean ownsModels;
         private SpeculationConfig speculation = SpeculationConfig.DEFAULT;
         private TokenDatastore datastore;
+        private VerifyCostCurve costCurve;
 
-        /** The token datastore the {@code datastore} mode retrieves from. */
+        /** The token datastore the datastore modes retrieve from. */
         public Builder datastore(TokenDatastore datastore) {
             this.datastore = datastore;
             return this;
@@ -256,8 +420,23 @@ public final class RasdEngine implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The draft model of the draft and rasd modes: a small model sharing the target's tokenizer (checked). The
+         * target itself works too (self-drafting: every draft token is accepted under greedy decoding).
+         */
+        public Builder draft(CausalLm draft) {
+            this.draft = draft;
+            return this;
+        }
+
         public Builder tokenizer(Tokenizer tokenizer) {
             this.tokenizer = tokenizer;
+            return this;
+        }
+
+        /** Use this cost curve instead of measuring one (tests, or a curve measured elsewhere). */
+        public Builder costCurve(VerifyCostCurve curve) {
+            this.costCurve = curve;
             return this;
         }
 

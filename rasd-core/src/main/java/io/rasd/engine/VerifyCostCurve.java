@@ -22,6 +22,28 @@ public record VerifyCostCurve(int contextLength, int[] sizes, double[] seconds) 
         return seconds[indexOf(n)] / seconds[indexOf(1)];
     }
 
+    /**
+     * Seconds of one forward over {@code n} tokens, interpolated linearly between measured sizes (and extrapolated
+     * from the last two beyond the largest).
+     */
+    public double secondsFor(int n) {
+        if (n <= sizes[0]) {
+            return seconds[0];
+        }
+        for (int i = 1; i < sizes.length; i++) {
+            if (n <= sizes[i]) {
+                double f = (double) (n - sizes[i - 1]) / (sizes[i] - sizes[i - 1]);
+                return seconds[i - 1] + f * (seconds[i] - seconds[i - 1]);
+            }
+        }
+        int last = sizes.length - 1;
+        if (last == 0) {
+            return seconds[0] * n / sizes[0];
+        }
+        double slope = (seconds[last] - seconds[last - 1]) / (sizes[last] - sizes[last - 1]);
+        return seconds[last] + slope * (n - sizes[last]);
+    }
+
     private int indexOf(int n) {
         for (int i = 0; i < sizes.length; i++) {
             if (sizes[i] == n) {

@@ -80,33 +80,32 @@ public final class RandomCheckpoint {
             Files.writeString(dir.resolve("config.json"), config);
             Files.writeString(dir.resolve("generation_config.json"),
                     "{\"bos_token_id\": 0, \"eos_token_id\": 1}\n");
-            SplittableRandom rnd = new SplittableRandom(seed);
             SafeTensorsWriter w = new SafeTensorsWriter();
-            w.put("model.embed_tokens.weight", dtype, new long[] {vocab, hidden}, gaussian(rnd, vocab * hidden, scale));
+            w.put("model.embed_tokens.weight", dtype, new long[] {vocab, hidden}, gaussian(stream("model.embed_tokens.weight"), vocab * hidden, scale));
             for (int l = 0; l < layers; l++) {
                 String p = "model.layers." + l + ".";
                 double s = scale / Math.sqrt(hidden);
-                w.put(p + "input_layernorm.weight", dtype, new long[] {hidden}, norm(rnd, hidden));
+                w.put(p + "input_layernorm.weight", dtype, new long[] {hidden}, norm(stream(p + "input_layernorm.weight"), hidden));
                 w.put(p + "self_attn.q_proj.weight", dtype, new long[] {heads * hd, hidden},
-                        gaussian(rnd, heads * hd * hidden, s * 2));
+                        gaussian(stream(p + "self_attn.q_proj.weight"), heads * hd * hidden, s * 2));
                 w.put(p + "self_attn.k_proj.weight", dtype, new long[] {kvHeads * hd, hidden},
-                        gaussian(rnd, kvHeads * hd * hidden, s * 2));
+                        gaussian(stream(p + "self_attn.k_proj.weight"), kvHeads * hd * hidden, s * 2));
                 w.put(p + "self_attn.v_proj.weight", dtype, new long[] {kvHeads * hd, hidden},
-                        gaussian(rnd, kvHeads * hd * hidden, s));
+                        gaussian(stream(p + "self_attn.v_proj.weight"), kvHeads * hd * hidden, s));
                 w.put(p + "self_attn.o_proj.weight", dtype, new long[] {hidden, heads * hd},
-                        gaussian(rnd, heads * hd * hidden, s * residualScale));
-                w.put(p + "post_attention_layernorm.weight", dtype, new long[] {hidden}, norm(rnd, hidden));
+                        gaussian(stream(p + "self_attn.o_proj.weight"), heads * hd * hidden, s * residualScale));
+                w.put(p + "post_attention_layernorm.weight", dtype, new long[] {hidden}, norm(stream(p + "post_attention_layernorm.weight"), hidden));
                 w.put(p + "mlp.gate_proj.weight", dtype, new long[] {intermediate, hidden},
-                        gaussian(rnd, intermediate * hidden, s));
+                        gaussian(stream(p + "mlp.gate_proj.weight"), intermediate * hidden, s));
                 w.put(p + "mlp.up_proj.weight", dtype, new long[] {intermediate, hidden},
-                        gaussian(rnd, intermediate * hidden, s));
+                        gaussian(stream(p + "mlp.up_proj.weight"), intermediate * hidden, s));
                 w.put(p + "mlp.down_proj.weight", dtype, new long[] {hidden, intermediate},
-                        gaussian(rnd, intermediate * hidden, scale * residualScale / Math.sqrt(intermediate)));
+                        gaussian(stream(p + "mlp.down_proj.weight"), intermediate * hidden, scale * residualScale / Math.sqrt(intermediate)));
             }
-            w.put("model.norm.weight", dtype, new long[] {hidden}, norm(rnd, hidden));
+            w.put("model.norm.weight", dtype, new long[] {hidden}, norm(stream("model.norm.weight"), hidden));
             if (!tied) {
                 w.put("lm_head.weight", dtype, new long[] {vocab, hidden},
-                        gaussian(rnd, vocab * hidden, scale * 3 / Math.sqrt(hidden)));
+                        gaussian(stream("lm_head.weight"), vocab * hidden, scale * 3 / Math.sqrt(hidden)));
             }
             w.write(dir.resolve("model.safetensors"));
             if (tokenizerFrom != null) {
@@ -121,6 +120,14 @@ public final class RandomCheckpoint {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Each tensor draws from its own stream, a function of the seed and the tensor's name: models that differ only
+     * in depth share their embeddings, head and first layers (a shallow copy makes a draft that often agrees).
+     */
+    private SplittableRandom stream(String tensor) {
+        return new SplittableRandom(seed * 0x9E3779B97F4A7C15L + tensor.hashCode());
     }
 
     private static float[] gaussian(SplittableRandom rnd, int n, double std) {

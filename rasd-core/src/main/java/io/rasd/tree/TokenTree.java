@@ -95,6 +95,29 @@ public final class TokenTree {
         return added;
     }
 
+    /**
+     * The child of {@code node} carrying {@code token}: an existing one gains {@code sourceBits} and keeps the higher
+     * score, otherwise a new node is attached. Fusion inserts another tree node by node with this.
+     */
+    int extend(int node, int token, int sourceBits, double score) {
+        int c = child(node, token);
+        if (c < 0) {
+            return add(token, node, sourceBits, score);
+        }
+        sources[c] |= sourceBits;
+        scores[c] = Math.max(scores[c], score);
+        return c;
+    }
+
+    /** Attaches (or reuses) the child of {@code node} carrying {@code token}; returns its index. */
+    public int insertChild(int node, int token, double score, Source source) {
+        return extend(node, token, source.bit(), score);
+    }
+
+    int sourceBits(int node) {
+        return sources[node];
+    }
+
     /** Same as {@link #insert(int[], double[], Source)} with one score for the whole path. */
     public int insert(int[] path, double score, Source source) {
         double[] s = new double[path.length];

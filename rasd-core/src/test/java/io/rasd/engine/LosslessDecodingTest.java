@@ -106,7 +106,7 @@ class LosslessDecodingTest {
     @org.junit.jupiter.api.Test
     void losslessOnAModelWherePromptLookupIsAcceptedOften(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
         SplittableRandom rnd = new SplittableRandom(2026);
-        try (CausalLm lm = CausalLm.load(loopyModel(tmp.resolve("loopy"), 5), Device.cpu(), 0);
+        try (CausalLm lm = CausalLm.load(loopyModel(tmp.resolve("loopy"), 2), Device.cpu(), 0);
              Tokenizer tok = Tokenizer.load(TestData.hf("tokenizer"))) {
             int tokens = 0;
             int forwards = 0;
@@ -137,7 +137,7 @@ class LosslessDecodingTest {
     @org.junit.jupiter.api.Test
     void losslessWithDatastoreRetrieval(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
         SplittableRandom rnd = new SplittableRandom(77);
-        try (CausalLm lm = CausalLm.load(loopyModel(tmp.resolve("loopy"), 5), Device.cpu(), 0);
+        try (CausalLm lm = CausalLm.load(loopyModel(tmp.resolve("loopy"), 2), Device.cpu(), 0);
              Tokenizer tok = Tokenizer.load(TestData.hf("tokenizer"))) {
             List<int[]> docs = new java.util.ArrayList<>();
             RasdEngine plain = engine(lm, tok, 8, PromptLookup.Config.DEFAULT);

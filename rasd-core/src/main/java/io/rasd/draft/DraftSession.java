@@ -1,0 +1,241 @@
+package io.rasd.draft;
+
+import io.rasd.model.AttentionMask;
+import io.rasd.model.CausalLm;
+import io.rasd.model.KvCache;
+import io.rasd.model.Logits;
+import io.rasd.model.TopK;
+import io.rasd.tree.RootDistribution;
+import io.rasd.tree.Source;
+import io.rasd.tree.TokenTree;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The draft model's side of one generation: its KV cache and the committed tokens it has not seen yet.
+ *
+ * <p>{@link #grow} is EAGLE-2's dynamic expansion: the catch-up tokens and the root go through the draft in one causal
+ * forward (the root's distribution is kept for pruning), then at every depth the {@code topK} frontier nodes with the
+ * best cumulative log-probability are expanded by their {@code topK} most likely children in one batched forward over
+ * the draft's cache with a tree mask, and finally the best {@code budget} nodes overall are kept. {@link #commit}
+ * keeps the cache rows of the accepted draft path (a gather, as for the target) and queues the rest of the committed
+ * tokens for the next catch-up.
+ *
+ * <p>Cache layout during a step: rows {@code [0, committed)} are context every tree node sees; the rows after them
+ * are expanded tree nodes, each visible only to its own descendants.
+ */
+public final class DraftSession implements AutoCloseable {
+
+    /** Decides, before each extra depth, whether it is still worth a draft forward. */
+    @FunctionalInterface
+    public interface DepthPolicy {
+        /** @param depth the depth about to be expanded (1 = the root's children); @param bestProb its best node */
+        boolean expand(int depth, double bestProb);
+
+        DepthPolicy ALWAYS = (d, p) -> true;
+    }
+
+    private final DraftModel draft;
+    private final CausalLm lm;
+    private final KvCache cache;
+    /** Rows of the cache that hold committed context. */
+    private int committed;
+    /** Committed tokens not yet in the cache; after a commit it always ends with the next root. */
+    private int[] pending = new int[0];
+
+    /** This step's candidates (index 0 = root); parents precede children. */
+    private final List<Candidate> candidates = new ArrayList<>();
+
+    private record Candidate(int token, int parent, int depth, double logProb, int[] row) { }
+
+    DraftSession(DraftModel draft) {
+        this.draft = draft;
+        this.lm = draft.model();
+        this.cache = lm.newCache();
+    }
+
+    /** Queues the prompt: the draft reads it in the first {@link #grow}'s catch-up forward. */
+    public void start(int[] prompt) {
+        append(prompt);
+    }
+
+    private void append(int[] tokens) {
+        int[] p = Arrays.copyOf(pending, pending.length + tokens.length);
+        System.arraycopy(tokens, 0, p, pending.length, tokens.length);
+        pending = p;
+    }
+
+    /** Committed tokens the draft has not read yet (catch-up work for the next {@link #grow}). */
+    public int pendingTokens() {
+        return pending.length;
+    }
+
+    /**
+     * Grows this step's draft tree under the root (the last committed token). Returns an empty tree when the draft's
+     * context window has no room left.
+     */
+    public DraftTree grow(int maxDepth, int topK, int budget, int rootTopM, DepthPolicy policy) {
+        candidates.clear();
+        int root = pending[pending.length - 1];
+        if (committed + pending.length + 1 > cache.limit()) {
+            return new DraftTree(new TokenTree(root), new RootDistribution(new int[0], new float[0]), 0, 0);
+        }
+        int forwards = 1;
+        RootDistribution rootDist;
+        candidates.add(new Candidate(root, -1, 0, 0, new int[] {-1}));
+        List<Integer> frontier = new ArrayList<>();
+        try (Logits logits = lm.forward(cache, pending, positions(committed, pending.length),
+                AttentionMask.causal(), new int[] {pending.length - 1})) {
+            TopK top = proposable(logits.topKProbabilities(fetch(Math.max(rootTopM, topK)))[0]);
+            rootDist = new RootDistribution(top.ids(), top.logits());
+            for (int i = 0; i < Math.min(topK, top.ids().length); i++) {
+                candidates.add(new Candidate(top.ids()[i], 0, 1, Math.log(top.logits()[i]), new int[] {-1}));
+                frontier.add(candidates.size() - 1);
+            }
+        }
+        committed += pending.length;
+        pending = new int[0];
+        int rootPosition = committed - 1;
+
+        for (int depth = 1; depth < maxDepth && !frontier.isEmpty(); depth++) {
+            // EAGLE-2: expand only the topK best nodes of the newest layer
+            frontier.sort(Comparator.comparingDouble((Integer c) -> -candidates.get(c).logProb())
+                    .thenComparingInt(c -> c));
+            List<Integer> expand = frontier.subList(0, Math.min(topK, frontier.size()));
+            if (!policy.expand(depth + 1, Math.exp(candidates.get(expand.get(0)).logProb()))
+                    || cache.length() + expand.size() > cache.limit()
+                    || rootPosition + depth + 1 >= cache.limit()) {
+                break;
+            }
+            int n = expand.size();
+            int[] tokens = new int[n];
+            int[] pos = new int[n];
+            int tailWidth = cache.length() - committed + n;
+            boolean[][] mask = new boolean[n][tailWidth];
+            for (int i = 0; i < n; i++) {
+                Candidate c = candidates.get(expand.get(i));
+                tokens[i] = c.token();
+                pos[i] = rootPosition + c.depth();
+                for (int a = c.parent(); a > 0; a = candidates.get(a).parent()) {
+                    mask[i][candidates.get(a).row()[0] - committed] = true;
+                }
+                mask[i][cache.length() - committed + i] = true;
+                c.row()[0] = cache.length() + i;
+            }
+            List<Integer> next = new ArrayList<>();
+            try (Logits logits = lm.forward(cache, tokens, pos, AttentionMask.explicit(committed, mask), null)) {
+                forwards++;
+                TopK[] tops = logits.topKProbabilities(fetch(topK));
+                for (int i = 0; i < n; i++) {
+                    TopK top = proposable(tops[i]);
+                    Candidate parent = candidates.get(expand.get(i));
+                    for (int j = 0; j < Math.min(topK, top.ids().length); j++) {
+                        candidates.add(new Candidate(top.ids()[j], expand.get(i), depth + 1,
+                                parent.logProb() + Math.log(top.logits()[j]), new int[] {-1}));
+                        next.add(candidates.size() - 1);
+                    }
+                }
+            }
+            frontier = next;
+        }
+
+        // keep the best `budget` nodes: a child never beats its parent, and ties keep the earlier (the parent)
+        Integer[] order = new Integer[candidates.size() - 1];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i + 1;
+        }
+        Arrays.sort(order, Comparator.comparingDouble((Integer c) -> -candidates.get(c).logProb())
+                .thenComparingInt(c -> c));
+        boolean[] keep = new boolean[candidates.size()];
+        for (int i = 0; i < Math.min(budget, order.length); i++) {
+            keep[order[i]] = true;
+        }
+        TokenTree tree = new TokenTree(root);
+        int[] node = new int[candidates.size()];
+        double bestUnexpanded = 0;
+        for (int i = 1; i < candidates.size(); i++) {
+            Candidate c = candidates.get(i);
+            if (keep[i] && (c.parent() == 0 || keep[c.parent()])) {
+                node[i] = tree.insertChild(node[c.parent()], c.token(), Math.exp(c.logProb()), Source.DRAFT);
+            }
+            if (c.row()[0] < 0 && frontier.contains(i)) {
+                bestUnexpanded = Math.max(bestUnexpanded, Math.exp(c.logProb()));
+            }
+        }
+        return new DraftTree(tree, rootDist, forwards, bestUnexpanded);
+    }
+
+    /**
+     * The step committed {@code tokens} (accepted path, then the bonus token). Cache rows of the longest prefix the
+     * draft itself expanded are kept in place of the tree; the other tokens are read at the next catch-up.
+     */
+    public void commit(int[] tokens) {
+        int[] rows = new int[tokens.length];
+        int kept = 0;
+        int node = 0;
+        // the last token is the next root: it is always read fresh, its distribution is needed
+        while (kept < tokens.length - 1 && !candidates.isEmpty()) {
+            int next = -1;
+            for (int i = node + 1; i < candidates.size(); i++) {
+                Candidate c = candidates.get(i);
+                if (c.parent() == node && c.token() == tokens[kept] && c.row()[0] >= 0) {
+                    next = i;
+                    break;
+                }
+            }
+            if (next < 0) {
+                break;
+            }
+            rows[kept++] = candidates.get(next).row()[0];
+            node = next;
+        }
+        cache.retain(committed, Arrays.copyOf(rows, kept));
+        committed += kept;
+        candidates.clear();
+        append(Arrays.copyOfRange(tokens, kept, tokens.length));
+    }
+
+    /** Ids the tokenizer or the target do not know (a padded draft vocabulary) are never proposed. */
+    private TopK proposable(TopK top) {
+        int limit = draft.proposableVocab();
+        int n = 0;
+        for (int id : top.ids()) {
+            if (id < limit) {
+                n++;
+            }
+        }
+        if (n == top.ids().length) {
+            return top;
+        }
+        int[] ids = new int[n];
+        float[] probs = new float[n];
+        for (int i = 0, j = 0; i < top.ids().length; i++) {
+            if (top.ids()[i] < limit) {
+                ids[j] = top.ids()[i];
+                probs[j++] = top.logits()[i];
+            }
+        }
+        return new TopK(ids, probs);
+    }
+
+    /** How many of the best ids to copy out so that {@code k} proposable ones remain after padding ids are dropped. */
+    private int fetch(int k) {
+        int padded = lm.config().vocabSize() - draft.proposableVocab();
+        return k + Math.min(padded, 64);
+    }
+
+    private static int[] positions(int from, int n) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = from + i;
+        }
+        return p;
+    }
+
+    @Override
+    public void close() {
+        cache.close();
+    }
+}

@@ -1,0 +1,159 @@
+package io.rasd.engine;
+
+import io.rasd.draft.DraftSession;
+import io.rasd.tree.TokenTree;
+import java.util.Arrays;
+
+/**
+ * Chooses, step by step, how much to speculate so that expected tokens per second is highest (the paper hand-sets
+ * these; on a CPU the right values depend on the machine and the text).
+ *
+ * <p>The model: a tree node is accepted with probability about c(source) × score(node), where the score is the
+ * draft's cumulative probability (or, without a draft, the retrieval frequency share) and c is a per-source
+ * calibration learned online as accepted / predicted. A step that verifies the n best nodes is expected to commit
+ * 1 + Σ c·score tokens and costs what drafting and retrieval already spent plus the measured t(n+1), so the budget
+ * maximises (1 + Σ) / (spent + t(n+1)). A further draft depth is worth its forward when the best frontier node's
+ * calibrated probability exceeds (current rate × one draft forward's time). When the realised rate of speculative
+ * steps stays below plain decoding's 1 / t(1), the controller falls back to plain steps for a while and probes
+ * again, with exponential back-off.
+ *
+ * <p>Without a cost curve (adaptive control off) every decision returns the hand-set value. One controller serves
+ * one generation.
+ */
+final class AdaptiveController {
+
+    private static final double DECAY = 0.9;
+    private static final int MIN_BACKOFF = 8;
+    private static final int MAX_BACKOFF = 256;
+
+    private final SpeculationConfig config;
+    private final VerifyCostCurve curve;
+    /** Per TokenOrigin ordinal (DRAFT, PLD, DATASTORE): decayed sums of accepted nodes and of predicted scores. */
+    private final double[] accepted = new double[TokenOrigin.values().length];
+    private final double[] predicted = new double[TokenOrigin.values().length];
+    private double draftForwardSeconds = -1;
+    private double specTokens;
+    private double specSeconds;
+    private int specSteps;
+    private int plainStepsLeft;
+    private int backoff = MIN_BACKOFF;
+    private int fallbacks;
+    private int plainSteps;
+
+    AdaptiveController(SpeculationConfig config, VerifyCostCurve curve) {
+        this.config = config;
+        this.curve = config.adaptive() ? curve : null;
+        // prior: scores are calibrated (worth two nodes of evidence)
+        Arrays.fill(accepted, 1.0);
+        Arrays.fill(predicted, 1.0);
+    }
+
+    boolean adaptive() {
+        return curve != null;
+    }
+
+    /** False while falling back to plain decoding. */
+    boolean speculateThisStep() {
+        if (curve == null || plainStepsLeft == 0) {
+            return true;
+        }
+        plainStepsLeft--;
+        plainSteps++;
+        if (plainStepsLeft == 0) {
+            specTokens = 0;   // judge the next probe on its own
+            specSeconds = 0;
+            specSteps = 0;
+        }
+        return false;
+    }
+
+    int maxDraftDepth() {
+        return config.draftDepth();
+    }
+
+    DraftSession.DepthPolicy depthPolicy() {
+        if (curve == null) {
+            return DraftSession.DepthPolicy.ALWAYS;
+        }
+        return (depth, bestProb) -> draftForwardSeconds < 0
+                || calibration(TokenOrigin.DRAFT) * bestProb >= currentRate() * draftForwardSeconds;
+    }
+
+    void observeDraftForward(double seconds) {
+        draftForwardSeconds = draftForwardSeconds < 0 ? seconds : 0.8 * draftForwardSeconds + 0.2 * seconds;
+    }
+
+    /** How many of the fused tree's nodes to verify, given what this step already spent proposing. */
+    int treeBudget(TokenTree fused, double spentSeconds) {
+        int cap = config.treeBudget();
+        if (curve == null) {
+            return cap;
+        }
+        int nodes = fused.size() - 1;
+        double[] value = new double[nodes];
+        for (int i = 0; i < nodes; i++) {
+            value[i] = calibration(TokenOrigin.of(fused, i + 1)) * fused.score(i + 1);
+        }
+        Arrays.sort(value);
+        double expected = 1;
+        double best = expected / (spentSeconds + curve.secondsFor(1));
+        int bestN = 0;
+        for (int n = 1; n <= Math.min(cap, nodes); n++) {
+            expected += Math.min(1, value[nodes - n]);
+            double rate = expected / (spentSeconds + curve.secondsFor(n + 1));
+            if (rate > best) {
+                best = rate;
+                bestN = n;
+            }
+        }
+        return bestN;
+    }
+
+    /** After a verified step: learn calibration from what was accepted and judge whether speculation pays. */
+    void observeStep(TokenTree verified, int[] acceptedNodes, int committed, double stepSeconds) {
+        for (int i = 0; i < accepted.length; i++) {
+            accepted[i] *= DECAY;
+            predicted[i] *= DECAY;
+        }
+        for (int node = 1; node < verified.size(); node++) {
+            predicted[TokenOrigin.of(verified, node).ordinal()] += verified.score(node);
+        }
+        for (int node : acceptedNodes) {
+            accepted[TokenOrigin.of(verified, node).ordinal()] += 1;
+        }
+        if (curve == null) {
+            return;
+        }
+        specTokens = specTokens * DECAY + committed;
+        specSeconds = specSeconds * DECAY + stepSeconds;
+        specSteps++;
+        double plainRate = 1 / curve.secondsFor(1);
+        if (specSteps >= 4) {
+            if (specTokens / specSeconds < plainRate) {
+                plainStepsLeft = backoff;
+                backoff = Math.min(MAX_BACKOFF, backoff * 2);
+                fallbacks++;
+            } else if (specSteps >= 16) {
+                backoff = MIN_BACKOFF;
+            }
+        }
+    }
+
+    private double currentRate() {
+        return specSeconds > 0 ? specTokens / specSeconds : 1 / curve.secondsFor(1);
+    }
+
+    double calibration(TokenOrigin origin) {
+        return accepted[origin.ordinal()] / predicted[origin.ordinal()];
+    }
+
+    /** Times speculation was switched off because it did not pay. */
+    int fallbacks() {
+        return fallbacks;
+    }
+
+    /** Steps decoded plainly because of a fallback. */
+    int plainSteps() {
+        return plainSteps;
+    }
+}
