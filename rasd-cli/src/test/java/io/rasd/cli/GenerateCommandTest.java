@@ -152,9 +152,9 @@ class GenerateCommandTest {
         Path doc = tmp.resolve("doc.txt");
         Files.writeString(doc, "def main():\n    return helper(1, 2)\n\ndef helper(a, b):\n    return a + b\n");
         String[] base = {"generate", "--model", MODEL, "--prompt", "def main():\n    return helper(", "--max-new-tokens",
-            "24", "--json", "--datastore-text", doc.toString()};
+            "24", "--json", "--datastore-text", doc.toString(), "--draft", TestData.hf("qwen3-bf16").toString()};
         JsonArray reference = null;
-        for (String mode : new String[] {"ar", "pld", "datastore"}) {
+        for (String mode : new String[] {"ar", "draft", "pld", "datastore", "rasd-pld", "rasd-datastore", "rasd"}) {
             String[] args = java.util.Arrays.copyOf(base, base.length + 2);
             args[base.length] = "--mode";
             args[base.length + 1] = mode;
@@ -166,12 +166,33 @@ class GenerateCommandTest {
             assertThat(bySource.keySet()).contains("draft", "pld", "datastore", "bonus");
             int credited = bySource.entrySet().stream().mapToInt(e -> e.getValue().getAsInt()).sum();
             assertThat(credited).isEqualTo(o.getAsJsonArray("tokens").size());
+            assertThat(o.getAsJsonObject("stats").keySet()).contains("draft_seconds", "retrieval_seconds",
+                    "verify_seconds", "draft_forwards", "mean_tree_nodes", "fallbacks");
+            assertThat(o.getAsJsonObject("config").get("adaptive").getAsBoolean()).isTrue();
+            if (mode.contains("rasd") || mode.equals("draft")) {
+                assertThat(o.getAsJsonObject("stats").get("draft_forwards").getAsInt()).as(mode).isPositive();
+            }
             if (reference == null) {
                 reference = o.getAsJsonArray("tokens");
             } else {
                 assertThat(o.getAsJsonArray("tokens")).as(mode).isEqualTo(reference);
             }
         }
+    }
+
+    @Test
+    void draftModesNeedACompatibleDraftModel(@TempDir Path tmp) {
+        CliRunner none = CliRunner.run("generate", "--model", MODEL, "--prompt", "x", "--mode", "rasd-pld");
+        assertThat(none.exitCode()).isEqualTo(2);
+        assertThat(none.err()).contains("--draft");
+        Path small = io.rasd.model.RandomCheckpoint.llama().vocab(300).writeTo(tmp.resolve("small"));
+        CliRunner bad = CliRunner.run("generate", "--model", MODEL, "--prompt", "x", "--mode", "draft", "--draft",
+                small.toString());
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.err()).contains("vocab_size 300").contains(small.toString());
+        CliRunner budget = CliRunner.run("generate", "--model", MODEL, "--prompt", "x", "--draft-depth", "0");
+        assertThat(budget.exitCode()).isEqualTo(2);
+        assertThat(budget.err()).contains("draft depth");
     }
 
     @Test
