@@ -1,0 +1,111 @@
+package io.rasd.cli;
+
+import io.rasd.RasdException;
+import io.rasd.datastore.TokenDatastore;
+import io.rasd.engine.DecodingMode;
+import io.rasd.engine.SpeculationConfig;
+import io.rasd.text.Tokenizer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** The proposers (draft model, datastore) and the speculation knobs, shared by generate and compare. */
+final class SpeculationOptions {
+
+    @Option(names = "--draft", paramLabel = "DIR",
+            description = "Draft model directory (same tokenizer as --model) for the draft and rasd modes")
+    Path draft;
+
+    @Option(names = "--datastore-text", paramLabel = "FILE",
+            description = "Text file tokenized as one datastore document (repeatable); the datastore modes retrieve"
+                    + " from them")
+    List<Path> datastoreText = new ArrayList<>();
+
+    @Option(names = "--tree-budget", paramLabel = "N",
+            description = "Most proposed tokens verified per target forward (default: 12; an upper bound when"
+                    + " adaptive)")
+    Integer treeBudget;
+
+    @Option(names = "--draft-depth", paramLabel = "D",
+            description = "Most draft forwards per step (default: 5; an upper bound when adaptive)")
+    Integer draftDepth;
+
+    @Option(names = "--draft-top-k", paramLabel = "K",
+            description = "Draft frontier width and children per expanded node (default: 3)")
+    Integer draftTopK;
+
+    @Option(names = "--draft-budget", paramLabel = "N", description = "Draft-tree nodes kept before fusion (default: 10)")
+    Integer draftBudget;
+
+    @Option(names = "--prune-top-k", paramLabel = "K",
+            description = "Retrieved paths must start with one of the draft's top-K tokens (default: 8)")
+    Integer pruneTopK;
+
+    @Option(names = "--retrieval-budget", paramLabel = "N",
+            description = "Retrieval-tree nodes kept per source after pruning (default: 12)")
+    Integer retrievalBudget;
+
+    @Option(names = "--adaptive", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Choose budgets and depth from the measured verify cost and observed acceptance, and fall"
+                    + " back to plain decoding when speculation does not pay (default: on; --no-adaptive uses the"
+                    + " hand-set values as given)")
+    boolean adaptive;
+
+    /** Fails early, naming the missing option, when a mode needs a proposer that was not given. */
+    void checkSourcesFor(DecodingMode mode) {
+        if (mode.usesDraft() && draft == null) {
+            throw new RasdException("--mode " + mode.cliName() + " drafts with a small model: give its directory"
+                    + " with --draft DIR");
+        }
+        if (mode.usesDatastore() && !hasDatastore()) {
+            throw new RasdException("--mode " + mode.cliName() + " retrieves from a token datastore: give its"
+                    + " documents with --datastore-text FILE");
+        }
+    }
+
+    boolean hasDatastore() {
+        return !datastoreText.isEmpty();
+    }
+
+    SpeculationConfig config() {
+        SpeculationConfig.Builder b = SpeculationConfig.builder().adaptive(adaptive);
+        if (treeBudget != null) {
+            b.treeBudget(treeBudget);
+        }
+        if (draftDepth != null) {
+            b.draftDepth(draftDepth);
+        }
+        if (draftTopK != null) {
+            b.draftTopK(draftTopK);
+        }
+        if (draftBudget != null) {
+            b.draftBudget(draftBudget);
+        }
+        if (pruneTopK != null) {
+            b.pruneTopK(pruneTopK);
+        }
+        if (retrievalBudget != null) {
+            b.retrievalBudget(retrievalBudget);
+        }
+        return b.build();
+    }
+
+    /** The datastore given on the command line, or null. */
+    TokenDatastore datastore(Tokenizer tokenizer) throws IOException {
+        if (datastoreText.isEmpty()) {
+            return null;
+        }
+        List<int[]> docs = new ArrayList<>();
+        for (Path f : datastoreText) {
+            if (!Files.isRegularFile(f)) {
+                throw new RasdException("--datastore-text " + f + " does not exist or is not a file");
+            }
+            docs.add(tokenizer.encode(Files.readString(f, StandardCharsets.UTF_8), false));
+        }
+        return TokenDatastore.build(docs);
+    }
+}
