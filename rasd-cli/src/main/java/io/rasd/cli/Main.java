@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "rasd", mixinStandardHelpOptions = true, version = "rasd 0.1.0",
         description = "Retrieval-Augmented Speculative Decoding for HF Llama-family models on the JVM.",
         subcommands = {GenerateCommand.class, LogitsCommand.class, CostCommand.class,
-            RandomModelCommand.class})
+            RandomModelCommand.class, DatastoreCommand.class})
 public final class Main implements Runnable {
 
     static {
