@@ -328,7 +328,7 @@ public final class DatastoreFile {
         }
     }
 
-    /** Makes the rename itself durable (POSIX); where a directory cannot be opened, the rename is as good as it gets. */
+    /** Makes the rename itself durable (POSIX); where a directory cannot be opened, the rename is all there is. */
     private static void forceDirectory(Path dir) {
         try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
             d.force(true);

@@ -155,8 +155,9 @@ public final class TokenDatastore implements AutoCloseable {
     }
 
     /**
-     * Memory-maps a datastore file. Without verification (about 0.5 s per 100M tokens saved) a file damaged after it
-     * was written may answer queries wrongly or fail with an index error.
+     * Memory-maps a datastore file. Verification is one CRC32C pass over the file: 0.04 s for 100M tokens in the page
+     * cache, 1.3 s from disk in the scale bench. Without it, a file damaged after it was written may answer queries
+     * wrongly or fail with an index error.
      */
     public static TokenDatastore open(Path file, String expectedFingerprint, boolean verifyChecksum) {
         return open(file, expectedFingerprint, null, verifyChecksum);

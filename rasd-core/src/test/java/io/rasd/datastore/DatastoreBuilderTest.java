@@ -94,7 +94,8 @@ class DatastoreBuilderTest {
         assertThat(TokenDatastoreTest.answers(TokenDatastore.open(file, tokenizer).query(ctx,
                 TokenDatastore.QueryConfig.DEFAULT))).isEqualTo(TokenDatastoreTest.answers(expected));
         assertThatThrownBy(() -> TokenDatastore.open(file, "0123456789abcdef0123")).isInstanceOf(RasdException.class)
-                .hasMessageContaining(tokenizer.directory().toAbsolutePath().toString()).hasMessageContaining("0123456789abcdef");
+                .hasMessageContaining(tokenizer.directory().toAbsolutePath().toString())
+                .hasMessageContaining("0123456789abcdef");
     }
 
     @Test

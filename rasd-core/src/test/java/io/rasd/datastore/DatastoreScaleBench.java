@@ -16,6 +16,9 @@ import java.util.SplittableRandom;
  * java -Xmx8g -cp rasd-core/target/classes:rasd-core/target/test-classes:$(deps) \
  *     io.rasd.datastore.DatastoreScaleBench /tmp/rasd-bench [tokens]
  * </pre>
+ *
+ * With {@code --reopen FILE} it only opens a file the full run saved and times queries from the first on, which
+ * after evicting the file from the page cache ({@code posix_fadvise(DONTNEED)}) measures a cold start.
  */
 public final class DatastoreScaleBench {
 
@@ -24,6 +27,10 @@ public final class DatastoreScaleBench {
     private DatastoreScaleBench() { }
 
     public static void main(String[] args) throws Exception {
+        if (args.length == 2 && args[0].equals("--reopen")) {
+            reopen(Path.of(args[1]));
+            return;
+        }
         Path dir = Path.of(args.length > 0 ? args[0] : "/tmp/rasd-bench");
         int total = args.length > 1 ? Integer.parseInt(args[1]) : 100_000_000;
         Files.createDirectories(dir);
@@ -85,6 +92,35 @@ public final class DatastoreScaleBench {
         report("await merges", seconds(t), "%d segments", verified.segmentCount());
         queries("query mapped + merged, contexts from the text", verified, fromText);
         verified.close();
+    }
+
+    private static void reopen(Path file) {
+        long t = System.nanoTime();
+        TokenDatastore ds = TokenDatastore.open(file, "bench-fingerprint", false);
+        report("open without verify", seconds(t), "%d tokens", ds.tokenCount());
+        // contexts drawn from the store itself, read through the mapping (the first ones fault pages in)
+        SplittableRandom rnd = new SplittableRandom(7);
+        DatastoreSegment seg = DatastoreFile.open(file, "bench-fingerprint", null, false);
+        int[][] contexts = new int[11_000][];
+        for (int i = 0; i < contexts.length; i++) {
+            int p = rnd.nextInt(seg.tokenCount() - 8);
+            contexts[i] = new int[6];
+            for (int j = 0; j < 6; j++) {
+                contexts[i][j] = seg.token(p + j);
+            }
+        }
+        t = System.nanoTime();
+        for (int i = 0; i < 1000; i++) {
+            ds.query(contexts[i], TokenDatastore.QueryConfig.DEFAULT);
+        }
+        double s = seconds(t);
+        report("first 1000 queries", s, "%.1f µs/query", s / 1000 * 1e6);
+        t = System.nanoTime();
+        for (int i = 1000; i < contexts.length; i++) {
+            ds.query(contexts[i], TokenDatastore.QueryConfig.DEFAULT);
+        }
+        s = seconds(t);
+        report("next 10000 queries", s, "%.1f µs/query", s / 10_000 * 1e6);
     }
 
     /** Zipf-like unigrams (exponent 1.1) with copied spans making up about a tenth of the tokens. */
