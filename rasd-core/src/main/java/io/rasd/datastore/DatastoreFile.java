@@ -292,6 +292,10 @@ public final class DatastoreFile {
                     w.putInt(id.length);
                     w.bytes(id);
                 }
+                if (w.written() - idStart > Integer.MAX_VALUE) {
+                    // one mapping reads the section back: refuse here rather than write a file open() rejects
+                    throw new RasdException("the document ids of " + file + " take more than 2 GiB; use shorter ids");
+                }
                 w.flush();
                 ByteBuffer header = ByteBuffer.allocate(headerBytes).order(ByteOrder.LITTLE_ENDIAN);
                 header.put(MAGIC_BYTES).putInt(VERSION).putInt(headerBytes)

@@ -18,7 +18,9 @@ import java.util.SplittableRandom;
  * </pre>
  *
  * With {@code --reopen FILE} it only opens a file the full run saved and times queries from the first on, which
- * after evicting the file from the page cache ({@code posix_fadvise(DONTNEED)}) measures a cold start.
+ * after evicting the file from the page cache ({@code posix_fadvise(DONTNEED)}) measures a cold start. With
+ * {@code --large DIR} it writes and reopens a file over 2 GiB (280M distinct tokens, whose suffix array is the
+ * identity, so nothing needs sorting) to check that sections spanning several mappings read back right.
  */
 public final class DatastoreScaleBench {
 
@@ -29,6 +31,10 @@ public final class DatastoreScaleBench {
     public static void main(String[] args) throws Exception {
         if (args.length == 2 && args[0].equals("--reopen")) {
             reopen(Path.of(args[1]));
+            return;
+        }
+        if (args.length == 2 && args[0].equals("--large")) {
+            large(Path.of(args[1]));
             return;
         }
         Path dir = Path.of(args.length > 0 ? args[0] : "/tmp/rasd-bench");
@@ -92,6 +98,36 @@ public final class DatastoreScaleBench {
         report("await merges", seconds(t), "%d segments", verified.segmentCount());
         queries("query mapped + merged, contexts from the text", verified, fromText);
         verified.close();
+    }
+
+    private static void large(Path dir) throws Exception {
+        int n = 280_000_000;   // past 2^28 ints, so the token and suffix sections each take two 1 GiB mappings
+        int[] tokens = new int[n];
+        for (int i = 0; i < n; i++) {
+            tokens[i] = i;
+        }
+        DatastoreSegment segment = new DatastoreSegment(IntSequence.of(tokens), IntSequence.of(new int[] {n}),
+                IntSequence.of(tokens), new String[] {"all"});
+        Files.createDirectories(dir);
+        Path file = dir.resolve("large.rds");
+        long t = System.nanoTime();
+        DatastoreFile.write(file, segment, "bench-fingerprint", null);
+        report("write > 2 GiB", seconds(t), "%.2f GiB", Files.size(file) / (double) (1L << 30));
+        tokens = null;
+        segment = null;
+        System.gc();
+        t = System.nanoTime();
+        TokenDatastore ds = TokenDatastore.open(file, "bench-fingerprint", true);
+        report("open + verify > 2 GiB", seconds(t), "%d tokens", ds.tokenCount());
+        for (int k : new int[] {0, (1 << 28) - 3, (1 << 28) - 1, 1 << 28, n - 12}) {
+            List<Continuation> r = ds.query(new int[] {k, k + 1}, TokenDatastore.QueryConfig.DEFAULT);
+            int expected = k + 2;
+            if (r.size() != 1 || r.get(0).tokens()[0] != expected || r.get(0).count() != 1) {
+                throw new AssertionError("query at " + k + " gave " + r);
+            }
+        }
+        report("queries across the 1 GiB mapping boundary", 0, "all right");
+        Files.delete(file);
     }
 
     private static void reopen(Path file) {
