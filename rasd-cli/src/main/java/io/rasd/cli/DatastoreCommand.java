@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 import io.rasd.datastore.DatastoreBuilder;
 import io.rasd.datastore.DatastoreFile;
 import io.rasd.text.Tokenizer;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -53,7 +54,7 @@ final class DatastoreCommand implements Runnable {
         List<Path> inputs;
 
         @Override
-        public Integer call() throws java.io.IOException {
+        public Integer call() throws IOException {
             long start = System.nanoTime();
             try (Tokenizer tokenizer = Tokenizer.load(tokenizerDir)) {
                 ProgressBar bar = (progress != null ? progress : ProgressBar.interactive())

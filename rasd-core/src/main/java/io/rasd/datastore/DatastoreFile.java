@@ -13,6 +13,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.zip.CRC32C;
@@ -140,7 +141,7 @@ public final class DatastoreFile {
         ByteBuffer fixed = readFully(ch, 0, (int) Math.min(size, FIXED_HEADER_BYTES));
         byte[] magic = new byte[Math.min(MAGIC_BYTES.length, fixed.remaining())];
         fixed.get(0, magic);
-        if (!java.util.Arrays.equals(magic, MAGIC_BYTES)) {
+        if (!Arrays.equals(magic, MAGIC_BYTES)) {
             throw new RasdException(what + " is not a rasd token datastore: it starts with bytes "
                     + HexFormat.ofDelimiter(" ").formatHex(magic) + ", expected the magic \"" + MAGIC + "\"");
         }

@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.rasd.RasdException;
 import io.rasd.testing.TestData;
 import io.rasd.text.Tokenizer;
+import java.io.File;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,7 +42,7 @@ class DatastoreBuilderTest {
     }
 
     private Path write(String relative, String text) throws IOException {
-        return write(relative, text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return write(relative, text.getBytes(StandardCharsets.UTF_8));
     }
 
     @Test
@@ -58,7 +60,7 @@ class DatastoreBuilderTest {
                 .build(List.of(dir.resolve("docs")));
 
         assertThat(r.documents()).isEqualTo(2);
-        String root = dir.resolve("docs").toString().replace(java.io.File.separatorChar, '/');
+        String root = dir.resolve("docs").toString().replace(File.separatorChar, '/');
         assertThat(r.skipped()).extracting(DatastoreBuilder.SkippedFile::path)
                 .containsExactly(root + "/latin1.txt", root + "/logo.png");
         assertThat(r.skipped()).extracting(DatastoreBuilder.SkippedFile::reason)

@@ -3,6 +3,7 @@ package io.rasd.datastore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -48,7 +49,7 @@ public final class DatastoreScaleBench {
         List<int[]> docs = new ArrayList<>();
         for (int p = 0; p < total; ) {
             int n = Math.min(total - p, 200 + rnd.nextInt(1800));
-            docs.add(java.util.Arrays.copyOfRange(text, p, p + n));
+            docs.add(Arrays.copyOfRange(text, p, p + n));
             p += n;
         }
         report("generate", seconds(t), "%d tokens, %d documents", total, docs.size());
@@ -87,7 +88,7 @@ public final class DatastoreScaleBench {
         t = System.nanoTime();
         for (int i = 0; i < adds; i++) {
             int p = rnd.nextInt(total - 600);
-            verified.add("added-" + i, java.util.Arrays.copyOfRange(text, p, p + 100 + rnd.nextInt(400)));
+            verified.add("added-" + i, Arrays.copyOfRange(text, p, p + 100 + rnd.nextInt(400)));
         }
         double addSeconds = seconds(t);
         report("add", addSeconds, "%d documents, %.0f µs each, %d segments now", adds, addSeconds / adds * 1e6,
@@ -199,7 +200,7 @@ public final class DatastoreScaleBench {
         for (int i = 0; i < n; i++) {
             if (fromText) {
                 int p = rnd.nextInt(text.length - 8);
-                out[i] = java.util.Arrays.copyOfRange(text, p, p + 6);
+                out[i] = Arrays.copyOfRange(text, p, p + 6);
             } else {
                 out[i] = new int[6];
                 for (int j = 0; j < 6; j++) {
