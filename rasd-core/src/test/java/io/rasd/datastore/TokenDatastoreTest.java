@@ -59,6 +59,25 @@ class TokenDatastoreTest {
         return Map.of();
     }
 
+    /** Continuations as a map, the form the oracle gives. */
+    static Map<List<Integer>, Integer> answers(List<Continuation> continuations) {
+        Map<List<Integer>, Integer> actual = new HashMap<>();
+        for (Continuation cont : continuations) {
+            actual.put(Arrays.stream(cont.tokens()).boxed().toList(), cont.count());
+        }
+        return actual;
+    }
+
+    /** Random queries over {@code vocab}, with M and result counts above any occurrence count, answer as the oracle. */
+    static void assertMatchesOracle(TokenDatastore ds, List<int[]> docs, SplittableRandom rnd, int vocab) {
+        for (int q = 0; q < 10; q++) {
+            TokenDatastore.QueryConfig c = new TokenDatastore.QueryConfig(1 + rnd.nextInt(2), 2 + rnd.nextInt(4),
+                    100_000, 1 + rnd.nextInt(6), 100_000);
+            int[] ctx = rnd.ints(1 + rnd.nextInt(8), 0, vocab).toArray();
+            assertThat(answers(ds.query(ctx, c))).as("query %s", Arrays.toString(ctx)).isEqualTo(oracle(docs, ctx, c));
+        }
+    }
+
     @Test
     void queryReturnsContinuationsOfTheLongestMatchCountedAndNeverCrossingDocuments() {
         SplittableRandom rnd = new SplittableRandom(5);
