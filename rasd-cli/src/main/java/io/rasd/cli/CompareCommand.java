@@ -4,6 +4,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.rasd.RasdException;
+import io.rasd.datastore.TokenDatastore;
 import io.rasd.engine.DecodingMode;
 import io.rasd.engine.GenerationRequest;
 import io.rasd.engine.GenerationResult;
@@ -75,8 +76,9 @@ final class CompareCommand implements Callable<Integer> {
         try (CausalLm target = modelOptions.load();
              CausalLm draftLm = proposers.draft == null ? null : modelOptions.load(proposers.draft);
              Tokenizer tokenizer = Tokenizer.load(modelOptions.model);
+             TokenDatastore store = proposers.datastore(tokenizer);
              RasdEngine engine = RasdEngine.builder().target(target).draft(draftLm).tokenizer(tokenizer)
-                     .speculation(speculation).datastore(proposers.datastore(tokenizer)).build()) {
+                     .speculation(speculation).datastore(store).build()) {
             int[] ids = prompt.ids(tokenizer, modelOptions.model);
             // warm-up: the first few dozen forwards of a fresh engine are several times slower; the cost curve
             // (adaptive control) is measured here too, not inside the first timed mode

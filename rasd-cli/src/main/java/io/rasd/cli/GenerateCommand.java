@@ -4,6 +4,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.rasd.RasdException;
+import io.rasd.datastore.TokenDatastore;
 import io.rasd.engine.DecodingMode;
 import io.rasd.engine.GenerationRequest;
 import io.rasd.engine.GenerationResult;
@@ -73,9 +74,10 @@ final class GenerateCommand implements Callable<Integer> {
         try (CausalLm target = modelOptions.load();
              CausalLm draftLm = proposers.draft == null ? null : modelOptions.load(proposers.draft);
              Tokenizer tokenizer = Tokenizer.load(modelOptions.model);
+             TokenDatastore store = proposers.datastore(tokenizer);
              RasdEngine engine = RasdEngine.builder().target(target).draft(draftLm).tokenizer(tokenizer)
                      .speculation(speculation)
-                     .datastore(proposers.datastore(tokenizer))
+                     .datastore(store)
                      .build()) {
             int[] ids = prompt.ids(tokenizer, modelOptions.model);
             GenerationRequest request = new GenerationRequest(ids, maxNewTokens, decodingMode, sampling, seed, stop);

@@ -20,6 +20,11 @@ final class SpeculationOptions {
             description = "Draft model directory (same tokenizer as --model) for the draft and rasd modes")
     Path draft;
 
+    @Option(names = "--datastore", paramLabel = "FILE",
+            description = "Token datastore file written by `rasd datastore build` (memory-mapped; its tokenizer must be"
+                    + " the model's)")
+    Path datastoreFile;
+
     @Option(names = "--datastore-text", paramLabel = "FILE",
             description = "Text file tokenized as one datastore document (repeatable); the datastore modes retrieve"
                     + " from them")
@@ -63,12 +68,12 @@ final class SpeculationOptions {
         }
         if (mode.usesDatastore() && !hasDatastore()) {
             throw new RasdException("--mode " + mode.cliName() + " retrieves from a token datastore: give its"
-                    + " documents with --datastore-text FILE");
+                    + " file with --datastore FILE (see `rasd datastore build`) or documents with --datastore-text FILE");
         }
     }
 
     boolean hasDatastore() {
-        return !datastoreText.isEmpty();
+        return datastoreFile != null || !datastoreText.isEmpty();
     }
 
     SpeculationConfig config() {
@@ -94,18 +99,31 @@ final class SpeculationOptions {
         return b.build();
     }
 
-    /** The datastore given on the command line, or null. */
+    /** The datastore given on the command line (the file, plus any --datastore-text documents), or null. */
     TokenDatastore datastore(Tokenizer tokenizer) throws IOException {
-        if (datastoreText.isEmpty()) {
+        if (!hasDatastore()) {
             return null;
         }
-        List<int[]> docs = new ArrayList<>();
         for (Path f : datastoreText) {
             if (!Files.isRegularFile(f)) {
                 throw new RasdException("--datastore-text " + f + " does not exist or is not a file");
             }
+        }
+        if (datastoreFile != null && !Files.isRegularFile(datastoreFile)) {
+            throw new RasdException("--datastore " + datastoreFile + " does not exist or is not a file");
+        }
+        List<int[]> docs = new ArrayList<>();
+        for (Path f : datastoreText) {
             docs.add(tokenizer.encode(Files.readString(f, StandardCharsets.UTF_8), false));
         }
-        return TokenDatastore.build(docs);
+        if (datastoreFile == null) {
+            return TokenDatastore.build(docs);   // one segment: nothing left to merge while decoding
+        }
+        TokenDatastore store = TokenDatastore.open(datastoreFile, tokenizer);
+        for (int i = 0; i < docs.size(); i++) {
+            store.add(datastoreText.get(i).toString(), docs.get(i));
+        }
+        store.awaitMerges();
+        return store;
     }
 }

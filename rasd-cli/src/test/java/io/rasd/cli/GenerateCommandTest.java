@@ -196,6 +196,45 @@ class GenerateCommandTest {
     }
 
     @Test
+    void aBuiltDatastoreFileServesTheDatastoreModes(@TempDir Path tmp) throws IOException {
+        Path doc = tmp.resolve("doc.txt");
+        Files.writeString(doc, "def main():\n    return helper(1, 2)\n\ndef helper(a, b):\n    return a + b\n");
+        Path store = tmp.resolve("store.rds");
+        CliRunner build = CliRunner.run("datastore", "build", "--tokenizer", MODEL, "--out", store.toString(),
+                doc.toString());
+        assertThat(build.exitCode()).as(build.err()).isZero();
+        JsonArray reference = null;
+        for (String mode : new String[] {"ar", "datastore", "rasd-datastore"}) {
+            CliRunner r = CliRunner.run("generate", "--model", MODEL, "--prompt", "def main():\n    return helper(",
+                    "--max-new-tokens", "16", "--json", "--datastore", store.toString(), "--draft", MODEL,
+                    "--mode", mode);
+            assertThat(r.exitCode()).as(r.err()).isZero();
+            JsonArray tokens = JsonParser.parseString(r.out().trim()).getAsJsonObject().getAsJsonArray("tokens");
+            if (reference == null) {
+                reference = tokens;
+            } else {
+                assertThat(tokens).as(mode).isEqualTo(reference);
+            }
+        }
+        // a store built with another tokenizer is refused, naming both
+        Path otherTok = tmp.resolve("other-tok");
+        Files.createDirectories(otherTok);
+        Files.writeString(otherTok.resolve("tokenizer.json"), Files.readString(TestData.hf("tokenizer")
+                .resolve("tokenizer.json")).replace("\"<unk>\"", "\"<unknown>\""));
+        Path otherStore = tmp.resolve("other.rds");
+        assertThat(CliRunner.run("datastore", "build", "--tokenizer", otherTok.toString(), "--out",
+                otherStore.toString(), doc.toString()).exitCode()).isZero();
+        CliRunner wrong = CliRunner.run("generate", "--model", MODEL, "--prompt", "x", "--mode", "datastore",
+                "--datastore", otherStore.toString());
+        assertThat(wrong.exitCode()).isEqualTo(2);
+        assertThat(wrong.err()).contains(otherStore.toString()).contains("tokenizer");
+        CliRunner missing = CliRunner.run("generate", "--model", MODEL, "--prompt", "x", "--mode", "datastore",
+                "--datastore", tmp.resolve("nope.rds").toString());
+        assertThat(missing.exitCode()).isEqualTo(2);
+        assertThat(missing.err()).contains("nope.rds");
+    }
+
+    @Test
     void datastoreModeWithoutDocumentsIsExplained() {
         CliRunner r = CliRunner.run("generate", "--model", MODEL, "--prompt", "x", "--mode", "datastore");
         assertThat(r.exitCode()).isEqualTo(2);
