@@ -109,6 +109,7 @@ final class CompareCommand implements Callable<Integer> {
                 row.addProperty("retrieval_seconds", first.stats().retrievalSeconds());
                 row.addProperty("verify_seconds", first.stats().verifySeconds());
                 row.addProperty("fallbacks", first.stats().fallbacks());
+                row.addProperty("draft_skips", first.stats().draftSkips());
                 JsonObject bySource = new JsonObject();
                 for (TokenOrigin o : TokenOrigin.values()) {
                     bySource.addProperty(o.wireName(), first.stats().accepted(o));

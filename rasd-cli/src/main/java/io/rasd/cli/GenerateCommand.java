@@ -124,6 +124,7 @@ final class GenerateCommand implements Callable<Integer> {
         stats.addProperty("mean_tree_nodes", r.stats().meanTreeNodes());
         stats.addProperty("fallbacks", r.stats().fallbacks());
         stats.addProperty("plain_steps", r.stats().plainSteps());
+        stats.addProperty("draft_skips", r.stats().draftSkips());
         JsonObject bySource = new JsonObject();
         for (io.rasd.engine.TokenOrigin origin : io.rasd.engine.TokenOrigin.values()) {
             bySource.addProperty(origin.wireName(), r.stats().acceptedByOrigin().getOrDefault(origin, 0));

@@ -15,7 +15,10 @@ import java.util.Arrays;
  * maximises (1 + Σ) / (spent + t(n+1)). A further draft depth is worth its forward when the best frontier node's
  * calibrated probability exceeds (current rate × one draft forward's time). When the realised rate of speculative
  * steps stays below plain decoding's 1 / t(1), the controller falls back to plain steps for a while and probes
- * again, with exponential back-off.
+ * again, with exponential back-off. The draft model is judged the same way on its own where retrieval runs beside
+ * it: when the tokens only the draft contributed are worth less than the time its forwards take (at the current
+ * rate), steps go on with retrieval alone for a while (the draft catches up in one forward when it returns).
+ * Measured verify times rescale the cost curve, so a machine busier than at measuring time is accounted for.
  *
  * <p>Without a cost curve (adaptive control off) every decision returns the hand-set value. One controller serves
  * one generation.
@@ -39,6 +42,14 @@ final class AdaptiveController {
     private int backoff = MIN_BACKOFF;
     private int fallbacks;
     private int plainSteps;
+    private double draftGain;
+    private double draftCost;
+    private int draftSteps;
+    private int draftOffLeft;
+    private int draftBackoff = MIN_BACKOFF;
+    private int draftSkips;
+    /** Measured verify seconds / curve prediction (EMA). */
+    private double verifyScale = 1;
 
     AdaptiveController(SpeculationConfig config, VerifyCostCurve curve) {
         this.config = config;
@@ -65,6 +76,54 @@ final class AdaptiveController {
             specSteps = 0;
         }
         return false;
+    }
+
+    /** False while the draft model is benched because its contribution did not pay for its forwards. */
+    boolean draftThisStep(boolean retrievalAvailable) {
+        if (curve == null || !retrievalAvailable || draftOffLeft == 0) {
+            return true;
+        }
+        draftOffLeft--;
+        draftSkips++;
+        if (draftOffLeft == 0) {
+            draftGain = 0;
+            draftCost = 0;
+            draftSteps = 0;
+        }
+        return false;
+    }
+
+    /**
+     * After a step that drafted beside retrieval: {@code draftOnly} tokens were accepted that only the draft proposed,
+     * at the price of {@code draftSeconds}.
+     */
+    void observeDraft(int draftOnly, double draftSeconds) {
+        if (curve == null) {
+            return;
+        }
+        draftGain = draftGain * DECAY + draftOnly;
+        draftCost = draftCost * DECAY + draftSeconds;
+        draftSteps++;
+        if (draftSteps >= 8) {
+            if (draftGain < currentRate() * draftCost) {
+                draftOffLeft = draftBackoff;
+                draftBackoff = Math.min(MAX_BACKOFF, draftBackoff * 2);
+            } else if (draftSteps >= 24) {
+                draftBackoff = MIN_BACKOFF;
+            }
+        }
+    }
+
+    /** A verify forward over {@code n} tokens took {@code seconds}. */
+    void observeVerify(int n, double seconds) {
+        if (curve != null) {
+            verifyScale = 0.9 * verifyScale + 0.1 * (seconds / curve.secondsFor(n));
+        }
+    }
+
+    /** Steps that ran retrieval without the draft model because it did not pay. */
+    int draftSkips() {
+        return draftSkips;
     }
 
     int maxDraftDepth() {
@@ -96,11 +155,11 @@ final class AdaptiveController {
         }
         Arrays.sort(value);
         double expected = 1;
-        double best = expected / (spentSeconds + curve.secondsFor(1));
+        double best = expected / (spentSeconds + verifySeconds(1));
         int bestN = 0;
         for (int n = 1; n <= Math.min(cap, nodes); n++) {
             expected += Math.min(1, value[nodes - n]);
-            double rate = expected / (spentSeconds + curve.secondsFor(n + 1));
+            double rate = expected / (spentSeconds + verifySeconds(n + 1));
             if (rate > best) {
                 best = rate;
                 bestN = n;
@@ -127,7 +186,7 @@ final class AdaptiveController {
         specTokens = specTokens * DECAY + committed;
         specSeconds = specSeconds * DECAY + stepSeconds;
         specSteps++;
-        double plainRate = 1 / curve.secondsFor(1);
+        double plainRate = 1 / verifySeconds(1);
         if (specSteps >= 4) {
             if (specTokens / specSeconds < plainRate) {
                 plainStepsLeft = backoff;
@@ -140,7 +199,11 @@ final class AdaptiveController {
     }
 
     private double currentRate() {
-        return specSeconds > 0 ? specTokens / specSeconds : 1 / curve.secondsFor(1);
+        return specSeconds > 0 ? specTokens / specSeconds : 1 / verifySeconds(1);
+    }
+
+    private double verifySeconds(int n) {
+        return curve.secondsFor(n) * verifyScale;
     }
 
     double calibration(TokenOrigin origin) {

@@ -17,12 +17,13 @@ import java.util.Map;
  * @param meanTreeNodes proposed nodes verified per target forward (the root not counted)
  * @param fallbacks times adaptive control switched to plain decoding because speculation did not pay
  * @param plainSteps steps decoded plainly during those fallbacks
+ * @param draftSkips steps that used retrieval alone because the draft model did not pay for itself
  */
 public record GenerationStats(int promptTokens, int generatedTokens, int targetForwards, double meanAccepted,
                               double prefillSeconds, double seconds, double tokensPerSecond,
                               Map<TokenOrigin, Integer> acceptedByOrigin, double draftSeconds,
                               double retrievalSeconds, double verifySeconds, int draftForwards,
-                              double meanTreeNodes, int fallbacks, int plainSteps) {
+                              double meanTreeNodes, int fallbacks, int plainSteps, int draftSkips) {
 
     public GenerationStats {
         acceptedByOrigin = Map.copyOf(acceptedByOrigin);

@@ -174,6 +174,9 @@ public final class RasdEngine implements AutoCloseable {
         private long draftNanos;
         private long retrievalNanos;
         private long verifyNanos;
+        /** Whether this step used the draft model, and what it cost. */
+        private boolean drafted;
+        private long stepDraftNanos;
 
         Generation(GenerationRequest request, GenerationListener listener, VerifyCostCurve curve) {
             this.request = request;
@@ -212,6 +215,7 @@ public final class RasdEngine implements AutoCloseable {
             while (true) {
                 long s0 = System.nanoTime();
                 boolean speculate = mode.speculates() && control.speculateThisStep();
+                drafted = false;
                 TokenTree tree = speculate ? propose(root, s0) : new TokenTree(root);
 
                 long v0 = System.nanoTime();
@@ -219,6 +223,7 @@ public final class RasdEngine implements AutoCloseable {
                 int base = cache.length();
                 try (Logits logits = target.forward(cache, tree.tokens(), tree.positions(base),
                         AttentionMask.tree(tree.parents()), null)) {
+                    control.observeVerify(tree.size(), (System.nanoTime() - v0) / 1e9);
                     acc = TreeVerifier.verify(tree, logits, request.sampling(), rng);
                 }
                 forwards++;
@@ -243,6 +248,13 @@ public final class RasdEngine implements AutoCloseable {
                 origins[accepted.length] = TokenOrigin.TARGET;
                 if (speculate) {
                     control.observeStep(tree, accepted, step.length, (v1 - s0) / 1e9);
+                    if (drafted && (pld != null || mode.usesDatastore())) {
+                        int draftOnly = 0;
+                        for (int node : accepted) {
+                            draftOnly += TokenOrigin.of(tree, node) == TokenOrigin.DRAFT ? 1 : 0;
+                        }
+                        control.observeDraft(draftOnly, stepDraftNanos / 1e9);
+                    }
                 }
                 if (draftSession != null) {
                     draftSession.commit(step);
@@ -283,7 +295,7 @@ public final class RasdEngine implements AutoCloseable {
                     forwards == 0 ? 0 : (double) out.size() / forwards, (t1 - t0) / 1e9, secs,
                     secs > 0 ? out.size() / secs : 0, byOrigin, draftNanos / 1e9, retrievalNanos / 1e9,
                     verifyNanos / 1e9, draftForwards, forwards == 0 ? 0 : (double) treeNodes / forwards,
-                    control.fallbacks(), control.plainSteps());
+                    control.fallbacks(), control.plainSteps(), control.draftSkips());
             return new GenerationResult(out.stream().mapToInt(Integer::intValue).toArray(), filter.text(), finish,
                     stats);
         }
@@ -293,7 +305,9 @@ public final class RasdEngine implements AutoCloseable {
             boolean retrieves = pld != null || mode.usesDatastore();
             Future<RetrievalTree[]> background = null;
             RetrievalTree[] retrieved = null;
-            if (retrieves && draftSession != null) {
+            drafted = draftSession != null && control.draftThisStep(retrieves);
+            stepDraftNanos = 0;
+            if (retrieves && drafted) {
                 int[] query = recent;
                 background = retrievalPool.submit(() -> retrieve(root, query));
             } else if (retrieves) {
@@ -303,12 +317,13 @@ public final class RasdEngine implements AutoCloseable {
             }
             TokenTree tree = new TokenTree(root);
             RootDistribution rootDist = null;
-            if (draftSession != null) {
+            if (drafted) {
                 long d0 = System.nanoTime();
                 DraftTree dt = draftSession.grow(control.maxDraftDepth(), speculation.draftTopK(),
                         speculation.draftBudget(), speculation.pruneTopK(), control.depthPolicy());
                 long d1 = System.nanoTime();
                 draftNanos += d1 - d0;
+                stepDraftNanos = d1 - d0;
                 draftForwards += dt.forwards();
                 if (dt.forwards() > 0) {
                     control.observeDraftForward((d1 - d0) / 1e9 / dt.forwards());
@@ -343,7 +358,7 @@ public final class RasdEngine implements AutoCloseable {
             // never verify past the context window
             int room = Math.max(0, limit - cache.length() - 1);
             int budget = control.treeBudget(tree, (System.nanoTime() - stepStart) / 1e9);
-            return tree.prune(Math.min(budget, room));
+            return tree.prune(Math.min(budget, room)).bestPathFirst();
         }
 
         /** Step 2: one retrieval tree per source (they are pruned apart: their counts are not comparable). */

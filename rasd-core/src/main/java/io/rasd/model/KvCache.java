@@ -74,23 +74,26 @@ public final class KvCache implements AutoCloseable {
             throw new RasdException("KV cache retain: from " + from + " outside [0, " + length + "]");
         }
         int prev = from - 1;
-        boolean identity = true;
         for (int i = 0; i < keep.length; i++) {
             if (keep[i] <= prev || keep[i] >= length) {
                 throw new RasdException("KV cache retain: rows must ascend within [" + from + ", " + length
                         + "), got " + java.util.Arrays.toString(keep));
             }
-            identity &= keep[i] == from + i;
             prev = keep[i];
         }
-        if (!identity) {
+        // rows already in place (a prefix of the accepted path laid out first) need no copy
+        int inPlace = 0;
+        while (inPlace < keep.length && keep[inPlace] == from + inPlace) {
+            inPlace++;
+        }
+        if (inPlace < keep.length) {
             try (NDManager sm = manager.newSubManager()) {
-                long[] rows = new long[keep.length];
-                for (int i = 0; i < keep.length; i++) {
-                    rows[i] = keep[i];
+                long[] rows = new long[keep.length - inPlace];
+                for (int i = 0; i < rows.length; i++) {
+                    rows[i] = keep[inPlace + i];
                 }
                 NDArray idx = sm.create(rows);
-                NDIndex dest = new NDIndex(":, {}:{}, :", from, from + keep.length);
+                NDIndex dest = new NDIndex(":, {}:{}, :", from + inPlace, from + keep.length);
                 for (int l = 0; l < layers; l++) {
                     keys[l].set(dest, keys[l].get(sm, new NDIndex(":, {}, :", idx)));
                     values[l].set(dest, values[l].get(sm, new NDIndex(":, {}, :", idx)));

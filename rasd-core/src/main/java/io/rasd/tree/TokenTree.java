@@ -168,6 +168,36 @@ public final class TokenTree {
         return kept;
     }
 
+    /**
+     * The same tree in depth-first order with the best-scored child first: the most likely path sits in consecutive
+     * verification rows right after the root, so when it is accepted the target's KV cache already holds it in place
+     * and no gather is needed (measured: a gather of the accepted rows costs about 2 ms per step on a 6-layer model).
+     */
+    public TokenTree bestPathFirst() {
+        TokenTree out = new TokenTree(tokens[0]);
+        int[] stack = new int[size];
+        int[] mapped = new int[size];
+        int top = 0;
+        stack[top++] = 0;
+        while (top > 0) {
+            int n = stack[--top];
+            if (n != 0) {
+                mapped[n] = out.add(tokens[n], mapped[parents[n]], sources[n], scores[n]);
+            }
+            // push children worst first so the best is popped (and laid out) first; ties keep insertion order
+            List<Integer> children = new ArrayList<>();
+            for (int c = firstChild[n]; c >= 0; c = nextSibling[c]) {
+                children.add(c);
+            }
+            children.sort((a, b) -> Double.compare(scores[a], scores[b]) != 0 ? Double.compare(scores[a], scores[b])
+                    : Integer.compare(b, a));
+            for (int c : children) {
+                stack[top++] = c;
+            }
+        }
+        return out;
+    }
+
     /** Nodes including the root. */
     public int size() {
         return size;

@@ -24,6 +24,26 @@ class TokenTreeTest {
     }
 
     @Test
+    void bestPathFirstLaysTheBestPathOutRightAfterTheRootAndKeepsTheTree() {
+        TokenTree t = new TokenTree(7);
+        int a = t.insertChild(0, 1, 0.3, Source.DRAFT);
+        int b = t.insertChild(0, 2, 0.6, Source.DRAFT);
+        t.insertChild(a, 3, 0.2, Source.DRAFT);
+        int d = t.insertChild(b, 4, 0.1, Source.PLD);
+        t.insertChild(b, 5, 0.5, Source.DRAFT);
+        t.insertChild(d, 6, 0.05, Source.PLD);
+        TokenTree o = t.bestPathFirst();
+        assertThat(o.size()).isEqualTo(t.size());
+        assertThat(o.tokens()).containsExactly(7, 2, 5, 4, 6, 1, 3);
+        for (int i = 1; i < o.size(); i++) {
+            assertThat(o.parent(i)).isLessThan(i);
+        }
+        assertThat(o.paths()).containsExactlyInAnyOrderElementsOf(t.paths());
+        assertThat(o.sources(o.child(o.child(0, 2), 4))).containsExactly(Source.PLD);
+        assertThat(o.score(1)).isEqualTo(0.6);
+    }
+
+    @Test
     void verificationOrderIsTopologicalWithDepthPositions() {
         TokenTree t = new TokenTree(7);
         t.insert(new int[] {1, 2}, 1.0, Source.PLD);
