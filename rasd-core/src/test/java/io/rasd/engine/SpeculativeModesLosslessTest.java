@@ -50,7 +50,7 @@ class SpeculativeModesLosslessTest {
                 .pruneTopK(1 + rnd.nextInt(10))
                 .pruneMinProb(rnd.nextBoolean() ? 0 : 0.01)
                 .retrievalBudget(rnd.nextInt(16))
-                .adaptive(false)
+                .adaptive(rnd.nextInt(3) == 0)
                 .promptLookup(new PromptLookup.Config(1 + rnd.nextInt(2), 2 + rnd.nextInt(4), 1 + rnd.nextInt(10),
                         1 + rnd.nextInt(4)))
                 .datastoreQuery(new TokenDatastore.QueryConfig(1 + rnd.nextInt(2), 3 + rnd.nextInt(4),
@@ -79,7 +79,7 @@ class SpeculativeModesLosslessTest {
             long genSeed = rnd.nextLong();
             int max = 20 + rnd.nextInt(50);
             try (RasdEngine engine = RasdEngine.builder().target(target).draft(draft).tokenizer(tok)
-                    .datastore(store).speculation(config).build()) {
+                    .datastore(store).speculation(config).costCurve(randomCurve(rnd)).build()) {
                 GenerationResult ar = engine.generate(
                         new GenerationRequest(prompt, max, DecodingMode.AR, sp, genSeed, List.of()));
                 for (DecodingMode mode : DecodingMode.values()) {
@@ -111,6 +111,18 @@ class SpeculativeModesLosslessTest {
             }
         }
         return totals;
+    }
+
+    /** A plausible CPU cost curve (t(1) 2-20 ms, growing 1-8x by 64 tokens) so adaptive control makes varied choices. */
+    static VerifyCostCurve randomCurve(SplittableRandom rnd) {
+        int[] sizes = {1, 2, 4, 8, 16, 32, 64};
+        double t1 = 0.002 + rnd.nextDouble() * 0.018;
+        double growth = 1 + rnd.nextDouble() * 7;
+        double[] seconds = new double[sizes.length];
+        for (int i = 0; i < sizes.length; i++) {
+            seconds[i] = t1 * (1 + (growth - 1) * (sizes[i] - 1) / 63.0);
+        }
+        return new VerifyCostCurve(128, sizes, seconds);
     }
 
     static double tau(int[] t) {
