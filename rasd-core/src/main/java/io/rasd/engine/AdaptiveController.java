@@ -28,6 +28,9 @@ final class AdaptiveController {
     private static final double DECAY = 0.9;
     private static final int MIN_BACKOFF = 8;
     private static final int MAX_BACKOFF = 256;
+    /** Steps observed before the first judgement; a probe after a back-off is judged after {@link #PROBE_STEPS}. */
+    private static final int JUDGE_AFTER = 6;
+    private static final int PROBE_STEPS = 2;
 
     private final SpeculationConfig config;
     private final VerifyCostCurve curve;
@@ -50,6 +53,8 @@ final class AdaptiveController {
     private int draftSkips;
     /** Measured verify seconds / curve prediction (EMA). */
     private double verifyScale = 1;
+    /** Measured seconds of a plain step during fallbacks (EMA), or -1 before the first. */
+    private double plainStepSeconds = -1;
 
     AdaptiveController(SpeculationConfig config, VerifyCostCurve curve) {
         this.config = config;
@@ -71,9 +76,10 @@ final class AdaptiveController {
         plainStepsLeft--;
         plainSteps++;
         if (plainStepsLeft == 0) {
-            specTokens = 0;   // judge the next probe on its own
-            specSeconds = 0;
-            specSteps = 0;
+            // the probe: half-forget the history and judge again after two speculative steps
+            specTokens *= 0.5;
+            specSeconds *= 0.5;
+            specSteps = JUDGE_AFTER - PROBE_STEPS;
         }
         return false;
     }
@@ -86,9 +92,9 @@ final class AdaptiveController {
         draftOffLeft--;
         draftSkips++;
         if (draftOffLeft == 0) {
-            draftGain = 0;
-            draftCost = 0;
-            draftSteps = 0;
+            draftGain *= 0.5;
+            draftCost *= 0.5;
+            draftSteps = JUDGE_AFTER - PROBE_STEPS;
         }
         return false;
     }
@@ -104,14 +110,27 @@ final class AdaptiveController {
         draftGain = draftGain * DECAY + draftOnly;
         draftCost = draftCost * DECAY + draftSeconds;
         draftSteps++;
-        if (draftSteps >= 8) {
+        if (draftSteps >= JUDGE_AFTER) {
             if (draftGain < currentRate() * draftCost) {
                 draftOffLeft = draftBackoff;
                 draftBackoff = Math.min(MAX_BACKOFF, draftBackoff * 2);
-            } else if (draftSteps >= 24) {
+            } else if (draftSteps >= 4 * JUDGE_AFTER) {
                 draftBackoff = MIN_BACKOFF;
             }
         }
+    }
+
+    /** A plain step (fallback) took {@code seconds} from start to commit. */
+    void observePlainStep(double seconds) {
+        plainStepSeconds = plainStepSeconds < 0 ? seconds : 0.8 * plainStepSeconds + 0.2 * seconds;
+    }
+
+    /**
+     * Tokens per second plain decoding achieves here: measured during fallbacks, else the curve's unscaled t(1) (a
+     * one-token step runs close to it, while larger verifies run slower than measured in isolation).
+     */
+    private double plainRate() {
+        return 1 / (plainStepSeconds > 0 ? plainStepSeconds : curve.secondsFor(1));
     }
 
     /** A verify forward over {@code n} tokens took {@code seconds}. */
@@ -168,8 +187,17 @@ final class AdaptiveController {
         return bestN;
     }
 
-    /** After a verified step: learn calibration from what was accepted and judge whether speculation pays. */
+    /**
+     * After a verified step: learn calibration from what was accepted and judge whether speculation pays. A step
+     * that drafted beside retrieval is not judged here: benching the draft ({@link #observeDraft}) comes first, and
+     * plain decoding only when retrieval alone does not pay either.
+     */
     void observeStep(TokenTree verified, int[] acceptedNodes, int committed, double stepSeconds) {
+        observeStep(verified, acceptedNodes, committed, stepSeconds, false);
+    }
+
+    void observeStep(TokenTree verified, int[] acceptedNodes, int committed, double stepSeconds,
+                     boolean draftBesideRetrieval) {
         for (int i = 0; i < accepted.length; i++) {
             accepted[i] *= DECAY;
             predicted[i] *= DECAY;
@@ -180,26 +208,26 @@ final class AdaptiveController {
         for (int node : acceptedNodes) {
             accepted[TokenOrigin.of(verified, node).ordinal()] += 1;
         }
-        if (curve == null) {
+        if (curve == null || draftBesideRetrieval) {
             return;
         }
         specTokens = specTokens * DECAY + committed;
         specSeconds = specSeconds * DECAY + stepSeconds;
         specSteps++;
-        double plainRate = 1 / verifySeconds(1);
-        if (specSteps >= 4) {
+        double plainRate = plainRate();
+        if (specSteps >= JUDGE_AFTER) {
             if (specTokens / specSeconds < plainRate) {
                 plainStepsLeft = backoff;
                 backoff = Math.min(MAX_BACKOFF, backoff * 2);
                 fallbacks++;
-            } else if (specSteps >= 16) {
+            } else if (specSteps >= 4 * JUDGE_AFTER) {
                 backoff = MIN_BACKOFF;
             }
         }
     }
 
     private double currentRate() {
-        return specSeconds > 0 ? specTokens / specSeconds : 1 / verifySeconds(1);
+        return specSeconds > 0 ? specTokens / specSeconds : plainRate();
     }
 
     private double verifySeconds(int n) {

@@ -31,7 +31,7 @@ public final class CostCurveCache {
     /** Batch sizes measured: powers of two cover the trees a CPU can afford; interpolation fills the rest. */
     static final int[] SIZES = {1, 2, 4, 8, 16, 32, 64};
     private static final int CONTEXT = 128;
-    private static final int REPEATS = 5;
+    private static final int REPEATS = 7;
     private static final Map<String, VerifyCostCurve> IN_PROCESS = new ConcurrentHashMap<>();
 
     private CostCurveCache() { }

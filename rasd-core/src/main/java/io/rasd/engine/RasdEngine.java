@@ -246,9 +246,13 @@ public final class RasdEngine implements AutoCloseable {
                 }
                 step[accepted.length] = acc.bonusToken();
                 origins[accepted.length] = TokenOrigin.TARGET;
+                if (!speculate && mode.speculates()) {
+                    control.observePlainStep((v1 - s0) / 1e9);
+                }
                 if (speculate) {
-                    control.observeStep(tree, accepted, step.length, (v1 - s0) / 1e9);
-                    if (drafted && (pld != null || mode.usesDatastore())) {
+                    boolean besideRetrieval = drafted && (pld != null || mode.usesDatastore());
+                    control.observeStep(tree, accepted, step.length, (v1 - s0) / 1e9, besideRetrieval);
+                    if (besideRetrieval) {
                         int draftOnly = 0;
                         for (int node : accepted) {
                             draftOnly += TokenOrigin.of(tree, node) == TokenOrigin.DRAFT ? 1 : 0;

@@ -86,6 +86,11 @@ public record VerifyCostCurve(int contextLength, int[] sizes, double[] seconds) 
             Arrays.sort(times[s]);
             out[s] = times[s][repeats / 2];
         }
+        // more tokens never cost less: a median above a larger size's is noise (another process took the CPU), so
+        // keep the lower envelope
+        for (int s = sizes.length - 2; s >= 0; s--) {
+            out[s] = Math.min(out[s], out[s + 1]);
+        }
         return new VerifyCostCurve(contextLength, sizes.clone(), out);
     }
 
