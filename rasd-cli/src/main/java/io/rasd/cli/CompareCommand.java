@@ -4,14 +4,11 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.rasd.RasdException;
-import io.rasd.datastore.TokenDatastore;
 import io.rasd.engine.DecodingMode;
 import io.rasd.engine.GenerationRequest;
 import io.rasd.engine.GenerationResult;
 import io.rasd.engine.RasdEngine;
-import io.rasd.engine.SpeculationConfig;
 import io.rasd.engine.TokenOrigin;
-import io.rasd.model.CausalLm;
 import io.rasd.text.Tokenizer;
 import io.rasd.verify.SamplingParams;
 import java.io.IOException;
@@ -71,14 +68,10 @@ final class CompareCommand implements Callable<Integer> {
             throw new RasdException("--repeats and --max-new-tokens must be >= 1");
         }
         List<DecodingMode> selected = selectModes();
-        SpeculationConfig speculation = proposers.config();
         SamplingParams sampling = new SamplingParams(temperature, 0, 1);
-        try (CausalLm target = modelOptions.load();
-             CausalLm draftLm = proposers.draft == null ? null : modelOptions.load(proposers.draft);
-             Tokenizer tokenizer = Tokenizer.load(modelOptions.model);
-             TokenDatastore store = proposers.datastore(tokenizer);
-             RasdEngine engine = RasdEngine.builder().target(target).draft(draftLm).tokenizer(tokenizer)
-                     .speculation(speculation).datastore(store).build()) {
+        try (OpenEngine open = OpenEngine.open(modelOptions, proposers)) {
+            RasdEngine engine = open.engine();
+            Tokenizer tokenizer = open.tokenizer();
             int[] ids = prompt.ids(tokenizer, modelOptions.model);
             // warm-up: the first few dozen forwards of a fresh engine are several times slower; the cost curve
             // (adaptive control) is measured here too, not inside the first timed mode

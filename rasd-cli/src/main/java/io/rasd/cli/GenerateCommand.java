@@ -4,13 +4,11 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.rasd.RasdException;
-import io.rasd.datastore.TokenDatastore;
 import io.rasd.engine.DecodingMode;
 import io.rasd.engine.GenerationRequest;
 import io.rasd.engine.GenerationResult;
 import io.rasd.engine.RasdEngine;
 import io.rasd.engine.SpeculationConfig;
-import io.rasd.model.CausalLm;
 import io.rasd.text.Tokenizer;
 import io.rasd.verify.SamplingParams;
 import java.io.IOException;
@@ -71,14 +69,9 @@ final class GenerateCommand implements Callable<Integer> {
             throw new RasdException("--max-new-tokens must be >= 1, got " + maxNewTokens);
         }
         SpeculationConfig speculation = proposers.config();
-        try (CausalLm target = modelOptions.load();
-             CausalLm draftLm = proposers.draft == null ? null : modelOptions.load(proposers.draft);
-             Tokenizer tokenizer = Tokenizer.load(modelOptions.model);
-             TokenDatastore store = proposers.datastore(tokenizer);
-             RasdEngine engine = RasdEngine.builder().target(target).draft(draftLm).tokenizer(tokenizer)
-                     .speculation(speculation)
-                     .datastore(store)
-                     .build()) {
+        try (OpenEngine open = OpenEngine.open(modelOptions, proposers)) {
+            RasdEngine engine = open.engine();
+            Tokenizer tokenizer = open.tokenizer();
             int[] ids = prompt.ids(tokenizer, modelOptions.model);
             GenerationRequest request = new GenerationRequest(ids, maxNewTokens, decodingMode, sampling, seed, stop);
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);

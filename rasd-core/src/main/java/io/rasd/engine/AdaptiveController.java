@@ -38,19 +38,10 @@ final class AdaptiveController {
     private final double[] accepted = new double[TokenOrigin.values().length];
     private final double[] predicted = new double[TokenOrigin.values().length];
     private double draftForwardSeconds = -1;
-    private double specTokens;
-    private double specSeconds;
-    private int specSteps;
-    private int plainStepsLeft;
-    private int backoff = MIN_BACKOFF;
-    private int fallbacks;
-    private int plainSteps;
-    private double draftGain;
-    private double draftCost;
-    private int draftSteps;
-    private int draftOffLeft;
-    private int draftBackoff = MIN_BACKOFF;
-    private int draftSkips;
+    /** Speculation as a whole: tokens committed per second of speculative steps, against plain decoding. */
+    private final Bench speculation = new Bench();
+    /** The draft model beside retrieval: tokens only it contributed per second of its forwards. */
+    private final Bench draft = new Bench();
     /** Measured verify seconds / curve prediction (EMA). */
     private double verifyScale = 1;
     /** Measured seconds of a plain step during fallbacks (EMA), or -1 before the first. */
@@ -70,33 +61,12 @@ final class AdaptiveController {
 
     /** False while falling back to plain decoding. */
     boolean speculateThisStep() {
-        if (curve == null || plainStepsLeft == 0) {
-            return true;
-        }
-        plainStepsLeft--;
-        plainSteps++;
-        if (plainStepsLeft == 0) {
-            // the probe: half-forget the history and judge again after two speculative steps
-            specTokens *= 0.5;
-            specSeconds *= 0.5;
-            specSteps = JUDGE_AFTER - PROBE_STEPS;
-        }
-        return false;
+        return curve == null || speculation.active();
     }
 
     /** False while the draft model is benched because its contribution did not pay for its forwards. */
     boolean draftThisStep(boolean retrievalAvailable) {
-        if (curve == null || !retrievalAvailable || draftOffLeft == 0) {
-            return true;
-        }
-        draftOffLeft--;
-        draftSkips++;
-        if (draftOffLeft == 0) {
-            draftGain *= 0.5;
-            draftCost *= 0.5;
-            draftSteps = JUDGE_AFTER - PROBE_STEPS;
-        }
-        return false;
+        return curve == null || !retrievalAvailable || draft.active();
     }
 
     /**
@@ -104,19 +74,8 @@ final class AdaptiveController {
      * at the price of {@code draftSeconds}.
      */
     void observeDraft(int draftOnly, double draftSeconds) {
-        if (curve == null) {
-            return;
-        }
-        draftGain = draftGain * DECAY + draftOnly;
-        draftCost = draftCost * DECAY + draftSeconds;
-        draftSteps++;
-        if (draftSteps >= JUDGE_AFTER) {
-            if (draftGain < currentRate() * draftCost) {
-                draftOffLeft = draftBackoff;
-                draftBackoff = Math.min(MAX_BACKOFF, draftBackoff * 2);
-            } else if (draftSteps >= 4 * JUDGE_AFTER) {
-                draftBackoff = MIN_BACKOFF;
-            }
+        if (curve != null) {
+            draft.observe(draftOnly, draftSeconds, currentRate());
         }
     }
 
@@ -142,7 +101,7 @@ final class AdaptiveController {
 
     /** Steps that ran retrieval without the draft model because it did not pay. */
     int draftSkips() {
-        return draftSkips;
+        return draft.skipped;
     }
 
     int maxDraftDepth() {
@@ -211,23 +170,11 @@ final class AdaptiveController {
         if (curve == null || draftBesideRetrieval) {
             return;
         }
-        specTokens = specTokens * DECAY + committed;
-        specSeconds = specSeconds * DECAY + stepSeconds;
-        specSteps++;
-        double plainRate = plainRate();
-        if (specSteps >= JUDGE_AFTER) {
-            if (specTokens / specSeconds < plainRate) {
-                plainStepsLeft = backoff;
-                backoff = Math.min(MAX_BACKOFF, backoff * 2);
-                fallbacks++;
-            } else if (specSteps >= 4 * JUDGE_AFTER) {
-                backoff = MIN_BACKOFF;
-            }
-        }
+        speculation.observe(committed, stepSeconds, plainRate());
     }
 
     private double currentRate() {
-        return specSeconds > 0 ? specTokens / specSeconds : plainRate();
+        return speculation.cost > 0 ? speculation.gain / speculation.cost : plainRate();
     }
 
     private double verifySeconds(int n) {
@@ -240,11 +187,57 @@ final class AdaptiveController {
 
     /** Times speculation was switched off because it did not pay. */
     int fallbacks() {
-        return fallbacks;
+        return speculation.benched;
     }
 
     /** Steps decoded plainly because of a fallback. */
     int plainSteps() {
-        return plainSteps;
+        return speculation.skipped;
+    }
+
+    /**
+     * Decayed evidence of whether something pays (gain per cost above a threshold rate), and the back-off that
+     * benches it when it does not: benched for 8 steps, doubling up to 256 while it keeps failing, reset after a
+     * long good run. A probe after a back-off half-forgets the history and is judged after two steps.
+     */
+    private static final class Bench {
+        double gain;
+        double cost;
+        int steps;
+        int offLeft;
+        int backoff = MIN_BACKOFF;
+        int benched;
+        int skipped;
+
+        /** Whether to use it this step; a benched step is counted. */
+        boolean active() {
+            if (offLeft == 0) {
+                return true;
+            }
+            offLeft--;
+            skipped++;
+            if (offLeft == 0) {
+                gain *= 0.5;
+                cost *= 0.5;
+                steps = JUDGE_AFTER - PROBE_STEPS;
+            }
+            return false;
+        }
+
+        void observe(double stepGain, double stepCost, double thresholdRate) {
+            gain = gain * DECAY + stepGain;
+            cost = cost * DECAY + stepCost;
+            steps++;
+            if (steps < JUDGE_AFTER) {
+                return;
+            }
+            if (gain < thresholdRate * cost) {
+                offLeft = backoff;
+                backoff = Math.min(MAX_BACKOFF, backoff * 2);
+                benched++;
+            } else if (steps >= 4 * JUDGE_AFTER) {
+                backoff = MIN_BACKOFF;
+            }
+        }
     }
 }
