@@ -1,0 +1,364 @@
+package io.rasd.train;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.training.GradientCollector;
+import io.rasd.RasdException;
+import io.rasd.model.DType;
+import io.rasd.model.SafeTensorsWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Trains a Llama-architecture causal LM (RMSNorm, RoPE, SwiGLU, tied embeddings) with AdamW on DJL's autograd and
+ * saves it in HF layout, so the result loads through exactly the path a downloaded checkpoint takes. The math is the
+ * decoder of {@link io.rasd.model.CausalLm} written for whole sequences (no KV cache); a test checks that the two
+ * agree on the saved weights.
+ *
+ * <p>Parameters are kept in {@code [in, out]} layout so every product is {@code activations · W} (the result then
+ * belongs to the step's manager, not the parameters'); they are transposed to HF's {@code [out, in]} when saved.
+ */
+public final class LlamaTrainer implements AutoCloseable {
+
+    /** @param heads attention heads (key/value heads are the same: the demo models use no GQA) */
+    public record Architecture(int vocab, int hidden, int intermediate, int layers, int heads, int maxPositions) {
+        public Architecture {
+            if (hidden % heads != 0 || (hidden / heads) % 2 != 0) {
+                throw new RasdException("hidden " + hidden + " must split into " + heads + " heads of even size");
+            }
+        }
+
+        public long parameters() {
+            long perLayer = 4L * hidden * hidden + 3L * hidden * intermediate + 2L * hidden;
+            return (long) vocab * hidden + layers * perLayer + hidden;
+        }
+    }
+
+    private static final float EPS = 1e-5f;
+    private static final double ROPE_THETA = 10000;
+
+    private final Architecture arch;
+    private final NDManager manager;
+    private final Map<String, NDArray> params = new LinkedHashMap<>();
+    private final Map<String, NDArray> adamM = new LinkedHashMap<>();
+    private final Map<String, NDArray> adamV = new LinkedHashMap<>();
+    private int step;
+
+    public LlamaTrainer(Architecture arch, long seed) {
+        this.arch = arch;
+        this.manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int h = arch.hidden();
+        int i = arch.intermediate();
+        double std = 0.02;
+        // GPT-2 style: residual projections scaled down by depth so the residual stream starts small
+        double resid = std / Math.sqrt(2.0 * arch.layers());
+        param("model.embed_tokens.weight", gaussian(rnd, arch.vocab(), h, std));
+        for (int l = 0; l < arch.layers(); l++) {
+            String p = "model.layers." + l + ".";
+            param(p + "input_layernorm.weight", ones(h));
+            param(p + "self_attn.q_proj.weight", gaussian(rnd, h, h, std));
+            param(p + "self_attn.k_proj.weight", gaussian(rnd, h, h, std));
+            param(p + "self_attn.v_proj.weight", gaussian(rnd, h, h, std));
+            param(p + "self_attn.o_proj.weight", gaussian(rnd, h, h, resid));
+            param(p + "post_attention_layernorm.weight", ones(h));
+            param(p + "mlp.gate_proj.weight", gaussian(rnd, h, i, std));
+            param(p + "mlp.up_proj.weight", gaussian(rnd, h, i, std));
+            param(p + "mlp.down_proj.weight", gaussian(rnd, i, h, resid));
+        }
+        param("model.norm.weight", ones(h));
+    }
+
+    private NDArray gaussian(SplittableRandom rnd, int rows, int cols, double std) {
+        float[] a = new float[rows * cols];
+        for (int k = 0; k < a.length; k++) {
+            double u1 = 1.0 - rnd.nextDouble();
+            double u2 = rnd.nextDouble();
+            a[k] = (float) (std * Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2));
+        }
+        return manager.create(a, new Shape(rows, cols));
+    }
+
+    private NDArray ones(int n) {
+        return manager.ones(new Shape(n));
+    }
+
+    private void param(String name, NDArray value) {
+        value.setRequiresGradient(true);
+        params.put(name, value);
+        adamM.put(name, manager.zeros(value.getShape()));
+        adamV.put(name, manager.zeros(value.getShape()));
+    }
+
+    public Architecture architecture() {
+        return arch;
+    }
+
+    public int steps() {
+        return step;
+    }
+
+    /**
+     * Mean next-token cross-entropy of a batch of sequences ({@code [batch][seqLen+1]}: inputs are the first seqLen
+     * tokens, targets the last seqLen), optionally plus a distillation term: {@code teacher} logits per position blend
+     * into the targets with weight {@code distill}.
+     */
+    private NDArray loss(NDManager sm, int[][] batch, List<NDArray> weightViews) {
+        int b = batch.length;
+        int t = batch[0].length - 1;
+        long[] inputs = new long[b * t];
+        long[] targets = new long[b * t];
+        for (int r = 0; r < b; r++) {
+            for (int c = 0; c < t; c++) {
+                inputs[r * t + c] = batch[r][c];
+                targets[r * t + c] = batch[r][c + 1];
+            }
+        }
+        NDArray logits = forward(sm, inputs, b, t, weightViews);
+        NDArray logProbs = logits.logSoftmax(-1);
+        NDArray oneHot = sm.create(targets).oneHot(arch.vocab());
+        return logProbs.mul(oneHot).sum(new int[] {1}).mean().neg();
+    }
+
+    /** Logits {@code [b*t, vocab]}. Views of parameters created here are recorded in {@code weightViews}. */
+    private NDArray forward(NDManager sm, long[] inputs, int b, int t, List<NDArray> weightViews) {
+        int h = arch.hidden();
+        int nh = arch.heads();
+        int hd = h / nh;
+        NDArray embed = params.get("model.embed_tokens.weight");
+        NDArray x = embed.get(sm, new NDIndex("{}", sm.create(inputs))).reshape(b, t, h);
+        NDArray[] rope = rope(sm, t, hd);
+        float[] maskValues = new float[t * t];
+        for (int r = 0; r < t; r++) {
+            for (int c = r + 1; c < t; c++) {
+                maskValues[r * t + c] = Float.NEGATIVE_INFINITY;
+            }
+        }
+        NDArray mask = sm.create(maskValues, new Shape(t, t));
+        float scale = (float) (1.0 / Math.sqrt(hd));
+        for (int l = 0; l < arch.layers(); l++) {
+            String p = "model.layers." + l + ".";
+            NDArray a = rmsNorm(x, params.get(p + "input_layernorm.weight"));
+            NDArray q = heads(a.matMul(params.get(p + "self_attn.q_proj.weight")), b, t, nh, hd);
+            NDArray k = heads(a.matMul(params.get(p + "self_attn.k_proj.weight")), b, t, nh, hd);
+            NDArray v = heads(a.matMul(params.get(p + "self_attn.v_proj.weight")), b, t, nh, hd);
+            q = applyRope(q, rope, hd);
+            k = applyRope(k, rope, hd);
+            NDArray att = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(mask).softmax(-1).matMul(v);
+            att = att.transpose(0, 2, 1, 3).reshape(b, t, h);
+            x = x.add(att.matMul(params.get(p + "self_attn.o_proj.weight")));
+            NDArray m = rmsNorm(x, params.get(p + "post_attention_layernorm.weight"));
+            NDArray gate = m.matMul(params.get(p + "mlp.gate_proj.weight"));
+            NDArray up = m.matMul(params.get(p + "mlp.up_proj.weight"));
+            x = x.add(gate.mul(Activation.sigmoid(gate)).mul(up).matMul(params.get(p + "mlp.down_proj.weight")));
+        }
+        x = rmsNorm(x, params.get("model.norm.weight")).reshape(b * t, h);
+        NDArray head = embed.transpose();   // tied output head; a view owned by the parameters' manager
+        weightViews.add(head);
+        return x.matMul(head);
+    }
+
+    private static NDArray heads(NDArray x, int b, int t, int nh, int hd) {
+        return x.reshape(b, t, nh, hd).transpose(0, 2, 1, 3);
+    }
+
+    private static NDArray rmsNorm(NDArray x, NDArray w) {
+        return x.div(x.square().mean(new int[] {-1}, true).add(EPS).sqrt()).mul(w);
+    }
+
+    private NDArray[] rope(NDManager sm, int t, int hd) {
+        float[] cos = new float[t * hd];
+        float[] sin = new float[t * hd];
+        for (int pos = 0; pos < t; pos++) {
+            for (int j = 0; j < hd / 2; j++) {
+                double freq = 1.0 / Math.pow(ROPE_THETA, 2.0 * j / hd);
+                double angle = pos * freq;
+                cos[pos * hd + j] = cos[pos * hd + j + hd / 2] = (float) Math.cos(angle);
+                sin[pos * hd + j] = sin[pos * hd + j + hd / 2] = (float) Math.sin(angle);
+            }
+        }
+        return new NDArray[] {sm.create(cos, new Shape(t, hd)), sm.create(sin, new Shape(t, hd))};
+    }
+
+    /** HF's rotate_half convention, as in CausalLm: {@code x·cos + [-x2, x1]·sin}. */
+    private static NDArray applyRope(NDArray x, NDArray[] rope, int hd) {
+        NDArray x1 = x.get("..., 0:{}", hd / 2);
+        NDArray x2 = x.get("..., {}:", hd / 2);
+        NDArray rotated = NDArrays.concat(new NDList(x2.neg(), x1), -1);
+        return x.mul(rope[0]).add(rotated.mul(rope[1]));
+    }
+
+    /**
+     * One optimisation step on a batch; returns the loss before the update.
+     *
+     * @param lr learning rate of this step (the caller schedules it)
+     */
+    public float step(int[][] batch, double lr, double weightDecay, double clipNorm) {
+        float lossValue;
+        List<NDArray> views = new ArrayList<>();
+        try (NDManager sm = manager.newSubManager()) {
+            try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+                NDArray loss = loss(sm, batch, views);
+                gc.backward(loss);
+                lossValue = loss.getFloat();
+            }
+        } finally {
+            views.forEach(NDArray::close);
+        }
+        if (!Float.isFinite(lossValue)) {
+            throw new RasdException("training diverged at step " + step + " (loss " + lossValue + "); lower the"
+                    + " learning rate");
+        }
+        step++;
+        adamW(lr, weightDecay, clipNorm);
+        return lossValue;
+    }
+
+    /** Mean loss over batches without touching the weights (held-out evaluation). */
+    public double evaluate(List<int[][]> batches) {
+        double sum = 0;
+        for (int[][] batch : batches) {
+            List<NDArray> views = new ArrayList<>();
+            try (NDManager sm = manager.newSubManager()) {
+                sum += loss(sm, batch, views).getFloat();
+            } finally {
+                views.forEach(NDArray::close);
+            }
+        }
+        return sum / batches.size();
+    }
+
+    private void adamW(double lr, double weightDecay, double clipNorm) {
+        double b1 = 0.9;
+        double b2 = 0.95;
+        double eps = 1e-8;
+        Map<String, NDArray> grads = new LinkedHashMap<>();
+        double sq = 0;
+        for (Map.Entry<String, NDArray> e : params.entrySet()) {
+            NDArray g = e.getValue().getGradient();
+            grads.put(e.getKey(), g);
+            try (NDArray square = g.square(); NDArray s = square.sum()) {
+                sq += s.getFloat();
+            }
+        }
+        double norm = Math.sqrt(sq);
+        float clip = (float) (norm > clipNorm ? clipNorm / norm : 1.0);
+        double bc1 = 1 - Math.pow(b1, step);
+        double bc2 = 1 - Math.pow(b2, step);
+        for (Map.Entry<String, NDArray> e : params.entrySet()) {
+            String name = e.getKey();
+            NDArray p = e.getValue();
+            NDArray g = grads.get(name);
+            NDArray m = adamM.get(name);
+            NDArray v = adamV.get(name);
+            g.muli(clip);
+            try (NDArray g1 = g.mul((float) (1 - b1)); NDArray g2 = g.square()) {
+                m.muli((float) b1).addi(g1);
+                v.muli((float) b2).addi(g2.muli((float) (1 - b2)));
+            }
+            // decoupled weight decay on matrices only (norm gains stay at their scale)
+            if (p.getShape().dimension() == 2 && weightDecay > 0) {
+                p.muli((float) (1 - lr * weightDecay));
+            }
+            try (NDArray vhat = v.div((float) bc2); NDArray denom = vhat.sqrt(); NDArray upd = m.div((float) bc1)) {
+                denom.addi((float) eps);
+                upd.divi(denom).muli((float) lr);
+                p.subi(upd);
+            }
+            g.muli(0f);   // gradients accumulate in PyTorch: clear for the next step
+            g.close();    // the wrapper only; the parameter keeps its gradient buffer
+        }
+    }
+
+    /** Writes the model in HF layout (bf16 or f32 weights, {@code [out, in]}), config and generation config. */
+    public void save(Path dir, DType dtype, int bosId, int eosId) {
+        try {
+            Files.createDirectories(dir);
+            SafeTensorsWriter w = new SafeTensorsWriter();
+            for (Map.Entry<String, NDArray> e : params.entrySet()) {
+                NDArray p = e.getValue();
+                long[] shape = p.getShape().getShape();
+                float[] values;
+                if (shape.length == 2 && !e.getKey().equals("model.embed_tokens.weight")) {
+                    try (NDArray t = p.transpose()) {
+                        values = t.toFloatArray();
+                    }
+                    shape = new long[] {shape[1], shape[0]};
+                } else {
+                    values = p.toFloatArray();
+                }
+                w.put(e.getKey(), dtype, shape, values);
+            }
+            w.write(dir.resolve("model.safetensors"));
+            int hd = arch.hidden() / arch.heads();
+            Files.writeString(dir.resolve("config.json"), "{\n"
+                    + "  \"architectures\": [\"LlamaForCausalLM\"],\n"
+                    + "  \"model_type\": \"llama\",\n"
+                    + "  \"vocab_size\": " + arch.vocab() + ",\n"
+                    + "  \"hidden_size\": " + arch.hidden() + ",\n"
+                    + "  \"intermediate_size\": " + arch.intermediate() + ",\n"
+                    + "  \"num_hidden_layers\": " + arch.layers() + ",\n"
+                    + "  \"num_attention_heads\": " + arch.heads() + ",\n"
+                    + "  \"num_key_value_heads\": " + arch.heads() + ",\n"
+                    + "  \"head_dim\": " + hd + ",\n"
+                    + "  \"max_position_embeddings\": " + arch.maxPositions() + ",\n"
+                    + "  \"rms_norm_eps\": " + EPS + ",\n"
+                    + "  \"rope_theta\": " + ROPE_THETA + ",\n"
+                    + "  \"hidden_act\": \"silu\",\n"
+                    + "  \"tie_word_embeddings\": true,\n"
+                    + "  \"torch_dtype\": \"" + (dtype == DType.BF16 ? "bfloat16" : "float32") + "\",\n"
+                    + "  \"bos_token_id\": " + bosId + ",\n"
+                    + "  \"eos_token_id\": " + eosId + "\n"
+                    + "}\n");
+            Files.writeString(dir.resolve("generation_config.json"),
+                    "{\"bos_token_id\": " + bosId + ", \"eos_token_id\": " + eosId + "}\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Next-token logits of one sequence from the training forward, {@code [len, vocab]} (for tests). */
+    public float[][] logits(int[] tokens) {
+        List<NDArray> views = new ArrayList<>();
+        try (NDManager sm = manager.newSubManager()) {
+            long[] in = new long[tokens.length];
+            for (int i = 0; i < in.length; i++) {
+                in[i] = tokens[i];
+            }
+            NDArray l = forward(sm, in, 1, tokens.length, views);
+            float[] flat = l.toFloatArray();
+            float[][] out = new float[tokens.length][arch.vocab()];
+            for (int i = 0; i < tokens.length; i++) {
+                System.arraycopy(flat, i * arch.vocab(), out[i], 0, arch.vocab());
+            }
+            return out;
+        } finally {
+            views.forEach(NDArray::close);
+        }
+    }
+
+    /** Live arrays of the parameters' manager (parameters, gradients' owners, optimizer state): constant. */
+    public int liveArrays() {
+        return manager.getManagedArrays().size();
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}
