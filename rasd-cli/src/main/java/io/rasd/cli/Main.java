@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 /** Entry point of {@code ./rasd}. */
 @Command(name = "rasd", mixinStandardHelpOptions = true, version = "rasd 0.1.0",
         description = "Retrieval-Augmented Speculative Decoding for HF Llama-family models on the JVM.",
-        subcommands = {GenerateCommand.class, CompareCommand.class, DatastoreCommand.class, LogitsCommand.class,
+        subcommands = {DemoCommand.class, BenchCommand.class, GenerateCommand.class, CompareCommand.class, DatastoreCommand.class,
+            LogitsCommand.class,
             CostCommand.class, RandomModelCommand.class})
 public final class Main implements Runnable {
 

@@ -1,0 +1,178 @@
+package io.rasd.cli;
+
+import io.rasd.RasdException;
+import io.rasd.datastore.DatastoreBuilder;
+import io.rasd.datastore.TokenDatastore;
+import io.rasd.engine.DecodingMode;
+import io.rasd.engine.GenerationRequest;
+import io.rasd.engine.GenerationResult;
+import io.rasd.engine.RasdEngine;
+import io.rasd.engine.SpeculationConfig;
+import io.rasd.engine.TokenOrigin;
+import io.rasd.model.CausalLm;
+import io.rasd.text.Tokenizer;
+import io.rasd.verify.SamplingParams;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The README's main command: the trained demo models answer a document question and complete code, streaming with
+ * every accepted token marked by where it came from, then compare with plain decoding.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Run the embedded demo models: streamed rasd output marked by token source, then ar vs rasd.")
+final class DemoCommand implements Callable<Integer> {
+
+    @Option(names = "--models", paramLabel = "DIR",
+            description = "Folder with demo-target, demo-draft and demo-corpus (default: the repository's models/)")
+    Path models;
+
+    @Option(names = "--max-new-tokens", defaultValue = "96", paramLabel = "N")
+    int maxNewTokens;
+
+    @Option(names = "--color", defaultValue = "auto", paramLabel = "auto|always|never",
+            description = "Colour tokens by source (default: when run from a terminal); otherwise plain markers")
+    String color;
+
+    record Prompt(String title, String text) { }
+
+    private static final String RESET = "\u001b[0m";
+
+    @Override
+    public Integer call() throws IOException {
+        Path dir = models != null ? models : Path.of(System.getProperty("rasd.home", ".")).resolve("models");
+        Path targetDir = dir.resolve("demo-target");
+        Path draftDir = dir.resolve("demo-draft");
+        Path corpus = dir.resolve("demo-corpus");
+        for (Path p : List.of(targetDir, draftDir, corpus)) {
+            if (!Files.isDirectory(p)) {
+                throw new RasdException(p + " is missing: the demo needs models/demo-target, models/demo-draft and"
+                        + " models/demo-corpus (give another folder with --models)");
+            }
+        }
+        boolean colour = switch (color) {
+            case "always" -> true;
+            case "never" -> false;
+            case "auto" -> System.console() != null && System.getenv("NO_COLOR") == null;
+            default -> throw new RasdException("--color must be auto, always or never, got \"" + color + "\"");
+        };
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        try (CausalLm target = CausalLm.load(targetDir);
+             CausalLm draft = CausalLm.load(draftDir);
+             Tokenizer tokenizer = Tokenizer.load(targetDir);
+             TokenDatastore store = datastore(tokenizer, corpus);
+             RasdEngine engine = RasdEngine.builder().target(target).draft(draft).tokenizer(tokenizer)
+                     .datastore(store).speculation(SpeculationConfig.DEFAULT).build()) {
+            out.printf("rasd demo: target %s (%d layers), draft %s (%d layers), datastore %d tokens in %d documents"
+                            + "%n", targetDir.getFileName(), target.config().numLayers(), draftDir.getFileName(),
+                    draft.config().numLayers(), store.tokenCount(), store.documentCount());
+            out.println("legend: " + mark(colour, TokenOrigin.DRAFT, "draft model") + "  "
+                    + mark(colour, TokenOrigin.PLD, "prompt lookup") + "  "
+                    + mark(colour, TokenOrigin.DATASTORE, "datastore") + "  target's own tokens unmarked");
+            List<Prompt> prompts = prompts(corpus);
+            // warm-up: the first forwards of a fresh engine are slower, and the cost curve is measured once
+            for (DecodingMode m : List.of(DecodingMode.AR, DecodingMode.RASD)) {
+                engine.generate(new GenerationRequest(tokenizer.encode(prompts.get(0).text(), true), 16, m,
+                        SamplingParams.GREEDY, null, List.of()));
+            }
+            List<String[]> rows = new ArrayList<>();
+            boolean allIdentical = true;
+            for (Prompt p : prompts) {
+                int[] ids = tokenizer.encode(p.text(), true);
+                out.printf("%n== %s (%d prompt tokens)%n", p.title(), ids.length);
+                String tail = p.text().length() > 300 ? "..." + p.text().substring(p.text().length() - 300)
+                        : p.text();
+                out.println(tail);
+                out.print(colour ? "\u001b[1m>>\u001b[0m" : ">>");
+                GenerationRequest rasd = new GenerationRequest(ids, maxNewTokens, DecodingMode.RASD,
+                        SamplingParams.GREEDY, null, List.of());
+                GenerationResult r = engine.generate(rasd, (tokens, origins, text) -> {
+                    out.print(origins.length == 0 ? text : mark(colour, origins[0], text));
+                    out.flush();
+                });
+                out.println();
+                GenerationResult ar = engine.generate(new GenerationRequest(ids, maxNewTokens, DecodingMode.AR,
+                        SamplingParams.GREEDY, null, List.of()));
+                boolean identical = Arrays.equals(ar.tokens(), r.tokens());
+                allIdentical &= identical;
+                out.printf("   accepted: draft %d, prompt lookup %d, datastore %d, target %d%n",
+                        r.stats().accepted(TokenOrigin.DRAFT), r.stats().accepted(TokenOrigin.PLD),
+                        r.stats().accepted(TokenOrigin.DATASTORE), r.stats().accepted(TokenOrigin.TARGET));
+                rows.add(new String[] {p.title(), fmt(ar.stats().tokensPerSecond()),
+                    fmt(r.stats().tokensPerSecond()), fmt(r.stats().meanAccepted()),
+                    fmt(r.stats().tokensPerSecond() / ar.stats().tokensPerSecond()) + "x", identical ? "yes" : "NO"});
+            }
+            out.printf("%n%-22s %10s %10s %6s %8s  %s%n", "prompt", "ar tok/s", "rasd tok/s", "tau", "speedup",
+                    "identical output");
+            for (String[] row : rows) {
+                out.printf("%-22s %10s %10s %6s %8s  %s%n", (Object[]) row);
+            }
+            return allIdentical ? 0 : 3;
+        }
+    }
+
+    private static String fmt(double v) {
+        return String.format(Locale.ROOT, "%.1f", v);
+    }
+
+    /** Colours by source in a terminal; otherwise wraps: {draft} <pld> [datastore]. */
+    private static String mark(boolean colour, TokenOrigin origin, String text) {
+        if (text.isEmpty() || origin == TokenOrigin.TARGET) {
+            return text;
+        }
+        if (colour) {
+            String code = switch (origin) {
+                case DRAFT -> "\u001b[36m";
+                case PLD -> "\u001b[33m";
+                default -> "\u001b[32m";
+            };
+            return code + text + RESET;
+        }
+        return switch (origin) {
+            case DRAFT -> "{" + text + "}";
+            case PLD -> "<" + text + ">";
+            default -> "[" + text + "]";
+        };
+    }
+
+    /** The demo datastore: built from the bundled corpus on first run (with a progress bar), then cached. */
+    private static TokenDatastore datastore(Tokenizer tokenizer, Path corpus) {
+        Path cache = CliCache.directory().resolve("demo").resolve("datastore-"
+                + tokenizer.fingerprint().substring(0, 16) + ".rds");
+        if (!Files.isRegularFile(cache)) {
+            ProgressBar bar = new ProgressBar(System.err, "building the demo datastore");
+            DatastoreBuilder.Result r = new DatastoreBuilder(tokenizer).progress(bar::update).build(List.of(corpus));
+            bar.finish();
+            r.datastore().save(cache, tokenizer);
+            r.datastore().close();
+            System.err.printf("demo datastore: %d documents, %d tokens, cached in %s%n", r.documents(), r.tokens(),
+                    cache);
+        }
+        return TokenDatastore.open(cache, tokenizer);
+    }
+
+    /** A document question over a held-out perlfaq chapter and a code completion of a held-out JDK source. */
+    static List<Prompt> prompts(Path corpus) throws IOException {
+        String faq = Files.readString(corpus.resolve("perl/perlfaq5.pod"));
+        String question = "=head2 How do I count the number of lines in a file?";
+        int q = faq.indexOf(question);
+        int end = faq.indexOf("=head2", q + question.length());
+        String section = faq.substring(q, end < 0 ? faq.length() : end).strip();
+        String doc = "Document:\n\n" + section + "\n\nQuestion: How do I count the number of lines in a file?\n\n"
+                + question + "\n\n";
+        String code = Files.readString(corpus.resolve("jdk/java.base/java/lang/StringBuffer.java"));
+        int cut = code.indexOf("public final class StringBuffer");
+        String completion = code.substring(0, Math.max(0, cut) + "public final class StringBuffer".length());
+        return List.of(new Prompt("document question", doc), new Prompt("code completion", completion));
+    }
+}

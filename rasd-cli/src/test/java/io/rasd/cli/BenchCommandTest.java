@@ -1,0 +1,46 @@
+package io.rasd.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.rasd.testing.TestData;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BenchCommandTest {
+
+    static final Path REPO = TestData.root().getParent();
+
+    @Test
+    void theQuickSuiteRunsEveryModeOnEveryTaskLosslesslyAndWritesItsReports(@TempDir Path out) throws IOException {
+        CliRunner r = CliRunner.run("bench", "--suite", "quick", "--models", REPO.resolve("models").toString(),
+                "--tasks", REPO.resolve("bench").toString(), "--out", out.toString(), "--max-new-tokens", "16");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        JsonObject json = JsonParser.parseString(Files.readString(out.resolve("results.json"))).getAsJsonObject();
+        assertThat(json.getAsJsonObject("machine").get("cores").getAsInt()).isPositive();
+        Set<String> cells = new HashSet<>();
+        for (var el : json.getAsJsonArray("rows")) {
+            JsonObject row = el.getAsJsonObject();
+            cells.add(row.get("task").getAsString() + "/" + row.get("mode").getAsString());
+            assertThat(row.get("lossless_match").getAsDouble()).as(row.toString()).isEqualTo(1.0);
+            assertThat(row.getAsJsonObject("accepted_by_source").keySet())
+                    .containsExactlyInAnyOrder("draft", "pld", "datastore", "bonus");
+        }
+        assertThat(cells).hasSize(4 * 7);
+        assertThat(Files.readString(out.resolve("results.md"))).contains("| rasd |", "docqa", "mean speedup");
+        assertThat(Files.readString(out.resolve("chart.svg"))).startsWith("<svg").contains("indomain-qa");
+    }
+
+    @Test
+    void anUnknownSuiteIsExplained() {
+        CliRunner r = CliRunner.run("bench", "--suite", "huge");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("quick or full");
+    }
+}
