@@ -5,7 +5,6 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.rasd.RasdException;
-import io.rasd.datastore.DatastoreBuilder;
 import io.rasd.datastore.TokenDatastore;
 import io.rasd.engine.DecodingMode;
 import io.rasd.engine.GenerationRequest;
@@ -110,7 +109,7 @@ final class BenchCommand implements Callable<Integer> {
         try (CausalLm target = CausalLm.load(modelDir.resolve("demo-target"));
              CausalLm draft = CausalLm.load(modelDir.resolve("demo-draft"));
              Tokenizer tokenizer = Tokenizer.load(modelDir.resolve("demo-target"));
-             TokenDatastore store = datastore(tokenizer, List.of(modelDir.resolve("demo-corpus"),
+             TokenDatastore store = CliCache.datastore("bench", tokenizer, List.of(modelDir.resolve("demo-corpus"),
                      benchDir.resolve("corpus")));
              RasdEngine engine = RasdEngine.builder().target(target).draft(draft).tokenizer(tokenizer)
                      .datastore(store).speculation(SpeculationConfig.DEFAULT).build()) {
@@ -277,19 +276,5 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         return System.getProperty("os.arch");
-    }
-
-    /** The benchmark datastore: built once from the bundled documents, then cached. */
-    private static TokenDatastore datastore(Tokenizer tokenizer, List<Path> inputs) {
-        Path cache = CliCache.directory().resolve("bench").resolve("datastore-"
-                + tokenizer.fingerprint().substring(0, 16) + ".rds");
-        if (!Files.isRegularFile(cache)) {
-            ProgressBar bar = new ProgressBar(System.err, "building the benchmark datastore");
-            DatastoreBuilder.Result r = new DatastoreBuilder(tokenizer).progress(bar::update).build(inputs);
-            bar.finish();
-            r.datastore().save(cache, tokenizer);
-            r.datastore().close();
-        }
-        return TokenDatastore.open(cache, tokenizer);
     }
 }

@@ -1,8 +1,14 @@
 package io.rasd.cli;
 
+import io.rasd.datastore.DatastoreBuilder;
+import io.rasd.datastore.TokenDatastore;
+import io.rasd.text.Tokenizer;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
-/** Where the CLI caches what it builds once (the demo datastore): {@code ~/.cache/rasd}, or {@code -Drasd.cache.dir}. */
+/** Where the CLI caches what it builds once (demo and benchmark datastores): {@code ~/.cache/rasd}, or
+ * {@code -Drasd.cache.dir}. */
 final class CliCache {
 
     private CliCache() { }
@@ -10,5 +16,24 @@ final class CliCache {
     static Path directory() {
         String custom = System.getProperty("rasd.cache.dir");
         return custom != null ? Path.of(custom) : Path.of(System.getProperty("user.home"), ".cache", "rasd");
+    }
+
+    /**
+     * The datastore {@code name} for this tokenizer: built from {@code inputs} on first use (progress bar on stderr),
+     * saved atomically under the cache folder, then memory-mapped from there.
+     */
+    static TokenDatastore datastore(String name, Tokenizer tokenizer, List<Path> inputs) {
+        Path cache = directory().resolve(name).resolve("datastore-" + tokenizer.fingerprint().substring(0, 16)
+                + ".rds");
+        if (!Files.isRegularFile(cache)) {
+            ProgressBar bar = new ProgressBar(System.err, "building the " + name + " datastore");
+            DatastoreBuilder.Result r = new DatastoreBuilder(tokenizer).progress(bar::update).build(inputs);
+            bar.finish();
+            r.datastore().save(cache, tokenizer);
+            r.datastore().close();
+            System.err.printf("%s datastore: %d documents, %d tokens, cached in %s%n", name, r.documents(),
+                    r.tokens(), cache);
+        }
+        return TokenDatastore.open(cache, tokenizer);
     }
 }

@@ -1,7 +1,6 @@
 package io.rasd.cli;
 
 import io.rasd.RasdException;
-import io.rasd.datastore.DatastoreBuilder;
 import io.rasd.datastore.TokenDatastore;
 import io.rasd.engine.DecodingMode;
 import io.rasd.engine.GenerationRequest;
@@ -70,7 +69,7 @@ final class DemoCommand implements Callable<Integer> {
         try (CausalLm target = CausalLm.load(targetDir);
              CausalLm draft = CausalLm.load(draftDir);
              Tokenizer tokenizer = Tokenizer.load(targetDir);
-             TokenDatastore store = datastore(tokenizer, corpus);
+             TokenDatastore store = CliCache.datastore("demo", tokenizer, List.of(corpus));
              RasdEngine engine = RasdEngine.builder().target(target).draft(draft).tokenizer(tokenizer)
                      .datastore(store).speculation(SpeculationConfig.DEFAULT).build()) {
             out.printf("rasd demo: target %s (%d layers), draft %s (%d layers), datastore %d tokens in %d documents"
@@ -143,22 +142,6 @@ final class DemoCommand implements Callable<Integer> {
             case PLD -> "<" + text + ">";
             default -> "[" + text + "]";
         };
-    }
-
-    /** The demo datastore: built from the bundled corpus on first run (with a progress bar), then cached. */
-    private static TokenDatastore datastore(Tokenizer tokenizer, Path corpus) {
-        Path cache = CliCache.directory().resolve("demo").resolve("datastore-"
-                + tokenizer.fingerprint().substring(0, 16) + ".rds");
-        if (!Files.isRegularFile(cache)) {
-            ProgressBar bar = new ProgressBar(System.err, "building the demo datastore");
-            DatastoreBuilder.Result r = new DatastoreBuilder(tokenizer).progress(bar::update).build(List.of(corpus));
-            bar.finish();
-            r.datastore().save(cache, tokenizer);
-            r.datastore().close();
-            System.err.printf("demo datastore: %d documents, %d tokens, cached in %s%n", r.documents(), r.tokens(),
-                    cache);
-        }
-        return TokenDatastore.open(cache, tokenizer);
     }
 
     /** A document question over a held-out perlfaq chapter and a code completion of a held-out JDK source. */
