@@ -80,7 +80,7 @@ public final class DraftSession implements AutoCloseable {
         candidates.clear();
         int root = pending[pending.length - 1];
         if (committed + pending.length + 1 > cache.limit()) {
-            return new DraftTree(new TokenTree(root), new RootDistribution(new int[0], new float[0]), 0, 0);
+            return new DraftTree(new TokenTree(root), new RootDistribution(new int[0], new float[0]), 0);
         }
         int forwards = 1;
         RootDistribution rootDist;
@@ -154,17 +154,13 @@ public final class DraftSession implements AutoCloseable {
         }
         TokenTree tree = new TokenTree(root);
         int[] node = new int[candidates.size()];
-        double bestUnexpanded = 0;
         for (int i = 1; i < candidates.size(); i++) {
             Candidate c = candidates.get(i);
             if (keep[i] && (c.parent() == 0 || keep[c.parent()])) {
                 node[i] = tree.insertChild(node[c.parent()], c.token(), Math.exp(c.logProb()), Source.DRAFT);
             }
-            if (c.row()[0] < 0 && frontier.contains(i)) {
-                bestUnexpanded = Math.max(bestUnexpanded, Math.exp(c.logProb()));
-            }
         }
-        return new DraftTree(tree, rootDist, forwards, bestUnexpanded);
+        return new DraftTree(tree, rootDist, forwards);
     }
 
     /**

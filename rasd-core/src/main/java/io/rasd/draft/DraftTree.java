@@ -9,6 +9,5 @@ import io.rasd.tree.TokenTree;
  * @param tree the best draft nodes (score = the draft's cumulative probability of the path), root = the root token
  * @param root the draft's distribution at the root (top-m), for pruning retrieved continuations
  * @param forwards draft forward passes this step took (catch-up included)
- * @param bestUnexpanded cumulative probability of the best node the depth limit left unexpanded (0 if none)
  */
-public record DraftTree(TokenTree tree, RootDistribution root, int forwards, double bestUnexpanded) { }
+public record DraftTree(TokenTree tree, RootDistribution root, int forwards) { }

@@ -115,8 +115,7 @@ public final class LlamaTrainer implements AutoCloseable {
 
     /**
      * Mean next-token cross-entropy of a batch of sequences ({@code [batch][seqLen+1]}: inputs are the first seqLen
-     * tokens, targets the last seqLen), optionally plus a distillation term: {@code teacher} logits per position blend
-     * into the targets with weight {@code distill}.
+     * tokens, targets the last seqLen).
      */
     private NDArray loss(NDManager sm, int[][] batch, List<NDArray> weightViews) {
         int b = batch.length;

@@ -4,8 +4,6 @@ import io.rasd.model.DType;
 import io.rasd.text.Tokenizer;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
