@@ -5,7 +5,9 @@ public enum FinishReason {
     /** An end-of-sequence token or a stop string. */
     STOP,
     /** The token budget or the context window ran out. */
-    LENGTH;
+    LENGTH,
+    /** The caller cancelled it ({@link Cancellation#cancel()}); the result holds what was committed until then. */
+    CANCELLED;
 
     public String wireName() {
         return name().toLowerCase(java.util.Locale.ROOT);

@@ -5,13 +5,15 @@ import io.rasd.verify.SamplingParams;
 import java.util.List;
 
 /**
- * One generation: prompt token ids (used verbatim), budget, sampling and stop conditions.
+ * One generation: prompt token ids (used verbatim), budget, sampling, stop conditions and, optionally, speculation
+ * settings for this request only.
  *
  * @param seed seeds the sampler; the same seed gives the same output. {@code null}: a fresh random seed
  * @param stopStrings generation ends when the text contains one; the text returned stops before it
+ * @param speculation overrides the engine's speculation settings for this request; {@code null}: the engine's
  */
 public record GenerationRequest(int[] promptTokens, int maxNewTokens, DecodingMode mode, SamplingParams sampling,
-                                Long seed, List<String> stopStrings) {
+                                Long seed, List<String> stopStrings, SpeculationConfig speculation) {
 
     public GenerationRequest {
         if (promptTokens == null || promptTokens.length == 0) {
@@ -29,6 +31,12 @@ public record GenerationRequest(int[] promptTokens, int maxNewTokens, DecodingMo
                 throw new RasdException("stop strings must not be empty");
             }
         }
+    }
+
+    /** A request that uses the engine's speculation settings. */
+    public GenerationRequest(int[] promptTokens, int maxNewTokens, DecodingMode mode, SamplingParams sampling,
+                             Long seed, List<String> stopStrings) {
+        this(promptTokens, maxNewTokens, mode, sampling, seed, stopStrings, null);
     }
 
     public static GenerationRequest greedy(int[] prompt, int maxNewTokens) {

@@ -41,8 +41,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Every mode is this loop with some sources switched off; plain decoding ({@link DecodingMode#AR}) verifies a tree of
  * only the root.
  *
- * <p>Thread-safety: {@link #generate} may be called from several threads; each call has its own KV caches and the
- * models' weights are read-only.
+ * <p>Thread-safety and concurrency: {@link #generate} may be called from any number of threads; each call has its own
+ * KV caches and the models' weights are read-only. At most {@link Builder#maxConcurrentGenerations} generations run
+ * at once (default 1: on CPU one generation already uses every core), at most {@link Builder#maxQueuedGenerations}
+ * more wait in arrival order (default 64), and a call beyond that fails at once with {@link RasdBusyException}
+ * instead of queueing without bound. {@link Builder#queueTimeout} bounds the wait. A {@link Cancellation} ends a
+ * generation within one decoding step, or takes a waiting call out of the queue.
  */
 public final class RasdEngine implements AutoCloseable {
 
@@ -54,8 +58,10 @@ public final class RasdEngine implements AutoCloseable {
     private final TokenDatastore datastore;
     private volatile VerifyCostCurve costCurve;
     private final ExecutorService retrievalPool;
+    private final AdmissionControl admission;
 
     private RasdEngine(Builder b) {
+        this.admission = new AdmissionControl(b.maxConcurrent, b.maxQueued, b.queueTimeout);
         this.speculation = b.speculation;
         this.datastore = b.datastore;
         this.target = Objects.requireNonNull(b.target, "target model");
@@ -121,6 +127,36 @@ public final class RasdEngine implements AutoCloseable {
     }
 
     public GenerationResult generate(GenerationRequest request, GenerationListener listener) {
+        return generate(request, listener, new Cancellation());
+    }
+
+    /** Generations running now. */
+    public int runningGenerations() {
+        return admission.running();
+    }
+
+    /** Generations waiting for a slot now. */
+    public int queuedGenerations() {
+        return admission.queued();
+    }
+
+    public int maxConcurrentGenerations() {
+        return admission.maxConcurrent();
+    }
+
+    public int maxQueuedGenerations() {
+        return admission.maxQueued();
+    }
+
+    /**
+     * Generates, streaming committed tokens to {@code listener}, until a stop condition, the token budget, or
+     * {@code cancellation}. Blocks while every generation slot is busy; throws {@link RasdBusyException} when the
+     * queue is full too.
+     */
+    public GenerationResult generate(GenerationRequest request, GenerationListener listener,
+                                     Cancellation cancellation) {
+        Objects.requireNonNull(listener, "listener");
+        Objects.requireNonNull(cancellation, "cancellation");
         int[] prompt = request.promptTokens();
         int limit = target.contextLimit();
         if (prompt.length >= limit) {
@@ -143,16 +179,30 @@ public final class RasdEngine implements AutoCloseable {
             throw new RasdException("mode \"" + mode.cliName() + "\" needs a draft model; build the engine with one"
                     + " (RasdEngine.builder().draft(...))");
         }
-        VerifyCostCurve curve = speculation.adaptive() && mode.speculates() ? costCurve() : null;
-        try (Generation g = new Generation(request, listener, curve)) {
-            return g.run();
+        SpeculationConfig spec = request.speculation() != null ? request.speculation() : speculation;
+        VerifyCostCurve curve = spec.adaptive() && mode.speculates() ? costCurve() : null;
+        if (!admission.enter(cancellation)) {
+            return cancelledBeforeStart(prompt.length);
         }
+        try (Generation g = new Generation(request, spec, listener, cancellation, curve)) {
+            return g.run();
+        } finally {
+            admission.exit();
+        }
+    }
+
+    private static GenerationResult cancelledBeforeStart(int promptTokens) {
+        GenerationStats stats = new GenerationStats(promptTokens, 0, 0, 0, 0, 0, 0, java.util.Map.of(), 0, 0, 0, 0, 0,
+                0, 0, 0);
+        return new GenerationResult(new int[0], "", FinishReason.CANCELLED, stats);
     }
 
     /** One generation's state: caches, proposers, counters. */
     private final class Generation implements AutoCloseable {
         private final GenerationRequest request;
+        private final SpeculationConfig speculation;
         private final GenerationListener listener;
+        private final Cancellation cancellation;
         private final DecodingMode mode;
         private final int[] prompt;
         private final int limit = target.contextLimit();
@@ -163,7 +213,7 @@ public final class RasdEngine implements AutoCloseable {
         private final DraftSession draftSession;
         private final AdaptiveController control;
         private final KvCache cache = target.newCache();
-        private final int window = speculation.datastoreQuery().nMax();
+        private final int window;
         /** The newest nMax context tokens: the datastore's query. */
         private int[] recent;
         private final List<Integer> out = new ArrayList<>();
@@ -178,9 +228,13 @@ public final class RasdEngine implements AutoCloseable {
         private boolean drafted;
         private long stepDraftNanos;
 
-        Generation(GenerationRequest request, GenerationListener listener, VerifyCostCurve curve) {
+        Generation(GenerationRequest request, SpeculationConfig speculation, GenerationListener listener,
+                   Cancellation cancellation, VerifyCostCurve curve) {
             this.request = request;
+            this.speculation = speculation;
+            this.window = speculation.datastoreQuery().nMax();
             this.listener = listener;
+            this.cancellation = cancellation;
             this.mode = request.mode();
             this.prompt = request.promptTokens();
             this.rng = new SplittableRandom(request.seed() != null ? request.seed()
@@ -213,6 +267,10 @@ public final class RasdEngine implements AutoCloseable {
             int root = prompt[prompt.length - 1];
             decoding:
             while (true) {
+                if (cancellation.isCancelled()) {
+                    finish = FinishReason.CANCELLED;
+                    break;
+                }
                 long s0 = System.nanoTime();
                 boolean speculate = mode.speculates() && control.speculateThisStep();
                 drafted = false;
@@ -274,6 +332,10 @@ public final class RasdEngine implements AutoCloseable {
                         finish = FinishReason.STOP;
                         break decoding;
                     }
+                    if (cancellation.isCancelled()) {   // e.g. by the listener we just called
+                        finish = FinishReason.CANCELLED;
+                        break decoding;
+                    }
                     if (out.size() >= request.maxNewTokens() || prompt.length + out.size() >= limit) {
                         break decoding;   // LENGTH
                     }
@@ -284,7 +346,7 @@ public final class RasdEngine implements AutoCloseable {
                 recent = slideWindow(recent, step, window);
                 root = step[step.length - 1];
             }
-            if (!filter.stopped()) {
+            if (!filter.stopped() && finish != FinishReason.CANCELLED) {
                 String rest = filter.accept(detok.flush()) + filter.finish();
                 if (!rest.isEmpty()) {
                     listener.onTokens(new int[0], new TokenOrigin[0], rest);
@@ -422,6 +484,27 @@ public final class RasdEngine implements AutoCloseable {
         private SpeculationConfig speculation = SpeculationConfig.DEFAULT;
         private TokenDatastore datastore;
         private VerifyCostCurve costCurve;
+        private int maxConcurrent = 1;
+        private int maxQueued = 64;
+        private java.time.Duration queueTimeout;
+
+        /** Generations that run at once (default 1); more wait in the queue. */
+        public Builder maxConcurrentGenerations(int max) {
+            this.maxConcurrent = max;
+            return this;
+        }
+
+        /** Generations that may wait for a slot (default 64); one more is refused with {@link RasdBusyException}. */
+        public Builder maxQueuedGenerations(int max) {
+            this.maxQueued = max;
+            return this;
+        }
+
+        /** How long a generation may wait for a slot before it is refused; {@code null} (default): no limit. */
+        public Builder queueTimeout(java.time.Duration timeout) {
+            this.queueTimeout = timeout;
+            return this;
+        }
 
         /** The token datastore the datastore modes retrieve from. */
         public Builder datastore(TokenDatastore datastore) {

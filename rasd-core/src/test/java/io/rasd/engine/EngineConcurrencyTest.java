@@ -1,0 +1,215 @@
+package io.rasd.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.Device;
+import io.rasd.RasdException;
+import io.rasd.model.CausalLm;
+import io.rasd.testing.TestData;
+import io.rasd.text.Tokenizer;
+import io.rasd.verify.SamplingParams;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The engine's concurrency policy: bounded slots, a bounded FIFO queue, clear refusal, cancellation. */
+class EngineConcurrencyTest {
+
+    private static final int[] PROMPT = {1, 40, 41, 42, 43};
+    private static CausalLm model;
+    private static Tokenizer tokenizer;
+
+    @BeforeAll
+    static void load() {
+        model = CausalLm.load(TestData.hf("llama-gqa-f32"), Device.cpu(), 0);
+        tokenizer = Tokenizer.load(TestData.hf("tokenizer"));
+    }
+
+    @AfterAll
+    static void close() {
+        model.close();
+        tokenizer.close();
+    }
+
+    private static RasdEngine.Builder engine() {
+        return RasdEngine.builder().target(model).tokenizer(tokenizer).draft(model)
+                .speculation(SpeculationConfig.builder().adaptive(false).build());
+    }
+
+    private static GenerationRequest request(int tokens) {
+        return GenerationRequest.greedy(PROMPT, tokens);
+    }
+
+    @Test
+    void aCallBeyondTheQueueIsRefusedAtOnceAndTheQueuedOneStillRuns() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (RasdEngine engine = engine().maxConcurrentGenerations(1).maxQueuedGenerations(1).build()) {
+            CountDownLatch running = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            Future<GenerationResult> first = pool.submit(() -> engine.generate(request(5), (t, o, s) -> {
+                running.countDown();
+                await(release);
+            }));
+            assertThat(running.await(30, TimeUnit.SECONDS)).isTrue();
+            Future<GenerationResult> queued = pool.submit(() -> engine.generate(request(5)));
+            waitUntil(() -> engine.queuedGenerations() == 1);
+
+            long t0 = System.nanoTime();
+            assertThatThrownBy(() -> engine.generate(request(5)))
+                    .isInstanceOf(RasdBusyException.class)
+                    .hasMessageContaining("at capacity")
+                    .hasMessageContaining("maxQueuedGenerations=1");
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(2));
+
+            release.countDown();
+            assertThat(first.get(60, TimeUnit.SECONDS).tokens()).hasSize(5);
+            assertThat(queued.get(60, TimeUnit.SECONDS).tokens()).hasSize(5);
+            assertThat(engine.runningGenerations()).isZero();
+            assertThat(engine.queuedGenerations()).isZero();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aQueuedCallGivesUpAfterTheQueueTimeout() throws Exception {
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try (RasdEngine engine = engine().queueTimeout(Duration.ofMillis(200)).build()) {
+            CountDownLatch running = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            Future<GenerationResult> first = pool.submit(() -> engine.generate(request(3), (t, o, s) -> {
+                running.countDown();
+                await(release);
+            }));
+            assertThat(running.await(30, TimeUnit.SECONDS)).isTrue();
+            assertThatThrownBy(() -> engine.generate(request(3)))
+                    .isInstanceOf(RasdBusyException.class)
+                    .hasMessageContaining("queueTimeout");
+            release.countDown();
+            first.get(60, TimeUnit.SECONDS);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void cancellingFromTheListenerEndsTheGenerationAndFreesTheSlot() {
+        try (RasdEngine engine = engine().build()) {
+            for (DecodingMode mode : List.of(DecodingMode.AR, DecodingMode.DRAFT, DecodingMode.PLD)) {
+                Cancellation cancel = new Cancellation();
+                int[] seen = {0};
+                GenerationResult r = engine.generate(new GenerationRequest(PROMPT, 200, mode, SamplingParams.GREEDY,
+                        null, List.of()), (t, o, s) -> {
+                            if (++seen[0] == 3) {
+                                cancel.cancel();
+                            }
+                        }, cancel);
+                assertThat(r.finishReason()).as(mode.cliName()).isEqualTo(FinishReason.CANCELLED);
+                assertThat(r.tokens()).as(mode.cliName()).hasSize(3);
+                assertThat(engine.runningGenerations()).isZero();
+            }
+            assertThat(engine.generate(request(4)).tokens()).hasSize(4);
+        }
+    }
+
+    @Test
+    void cancellingAQueuedCallTakesItOutOfTheQueueWithoutGenerating() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (RasdEngine engine = engine().build()) {
+            CountDownLatch running = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            Future<GenerationResult> first = pool.submit(() -> engine.generate(request(3), (t, o, s) -> {
+                running.countDown();
+                await(release);
+            }));
+            assertThat(running.await(30, TimeUnit.SECONDS)).isTrue();
+            Cancellation cancel = new Cancellation();
+            Future<GenerationResult> queued = pool.submit(() -> engine.generate(request(3), GenerationListener.NONE,
+                    cancel));
+            waitUntil(() -> engine.queuedGenerations() == 1);
+            cancel.cancel();
+            GenerationResult r = queued.get(10, TimeUnit.SECONDS);
+            assertThat(r.finishReason()).isEqualTo(FinishReason.CANCELLED);
+            assertThat(r.tokens()).isEmpty();
+            assertThat(engine.queuedGenerations()).isZero();
+            release.countDown();
+            first.get(60, TimeUnit.SECONDS);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void concurrentCallersGetWhatASingleCallerGets() throws Exception {
+        try (RasdEngine engine = engine().maxConcurrentGenerations(3).build()) {
+            List<GenerationRequest> requests = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                requests.add(new GenerationRequest(new int[] {1, 50 + i, 60 + i, 70}, 24,
+                        new DecodingMode[] {DecodingMode.AR, DecodingMode.DRAFT, DecodingMode.PLD}[i % 3],
+                        SamplingParams.GREEDY, null, List.of()));
+            }
+            List<int[]> alone = new ArrayList<>();
+            for (GenerationRequest r : requests) {
+                alone.add(engine.generate(GenerationRequest.greedy(r.promptTokens(), r.maxNewTokens())).tokens());
+            }
+            List<CompletableFuture<int[]>> together = new ArrayList<>();
+            for (GenerationRequest r : requests) {
+                together.add(CompletableFuture.supplyAsync(() -> engine.generate(r).tokens()));
+            }
+            for (int i = 0; i < requests.size(); i++) {
+                assertThat(together.get(i).get(120, TimeUnit.SECONDS)).as("request %d", i).isEqualTo(alone.get(i));
+            }
+        }
+    }
+
+    @Test
+    void aRequestsOwnSpeculationSettingsReplaceTheEnginesForThatRequestOnly() {
+        try (RasdEngine engine = engine().build()) {
+            SpeculationConfig tiny = SpeculationConfig.builder().adaptive(false).treeBudget(1).draftDepth(1)
+                    .draftBudget(1).build();
+            GenerationResult small = engine.generate(new GenerationRequest(PROMPT, 20, DecodingMode.DRAFT,
+                    SamplingParams.GREEDY, null, List.of(), tiny));
+            GenerationResult normal = engine.generate(new GenerationRequest(PROMPT, 20, DecodingMode.DRAFT,
+                    SamplingParams.GREEDY, null, List.of()));
+            assertThat(small.stats().meanTreeNodes()).isLessThanOrEqualTo(1.0);
+            assertThat(normal.stats().meanTreeNodes()).isGreaterThan(1.0);
+            assertThat(small.tokens()).isEqualTo(normal.tokens());
+        }
+    }
+
+    @Test
+    void invalidLimitsAreRejectedWithTheirNames() {
+        assertThatThrownBy(() -> engine().maxConcurrentGenerations(0).build())
+                .isInstanceOf(RasdException.class).hasMessageContaining("maxConcurrentGenerations");
+        assertThatThrownBy(() -> engine().maxQueuedGenerations(-1).build())
+                .isInstanceOf(RasdException.class).hasMessageContaining("maxQueuedGenerations");
+        assertThatThrownBy(() -> engine().queueTimeout(Duration.ZERO).build())
+                .isInstanceOf(RasdException.class).hasMessageContaining("queueTimeout");
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void waitUntil(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("condition not reached in 30 s").isLessThan(deadline);
+            Thread.sleep(5);
+        }
+    }
+}
