@@ -1,0 +1,417 @@
+package io.rasd.langchain4j;
+
+import static dev.langchain4j.internal.Utils.getOrDefault;
+
+import dev.langchain4j.data.message.AiMessage;
+import dev.langchain4j.data.message.ChatMessage;
+import dev.langchain4j.data.message.Content;
+import dev.langchain4j.data.message.SystemMessage;
+import dev.langchain4j.data.message.TextContent;
+import dev.langchain4j.data.message.ToolExecutionResultMessage;
+import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.exception.InvalidRequestException;
+import dev.langchain4j.exception.ModelNotFoundException;
+import dev.langchain4j.exception.RateLimitException;
+import dev.langchain4j.exception.UnsupportedFeatureException;
+import dev.langchain4j.model.ModelProvider;
+import dev.langchain4j.model.chat.Capability;
+import dev.langchain4j.model.chat.listener.ChatModelListener;
+import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.request.ChatRequestParameters;
+import dev.langchain4j.model.chat.request.ResponseFormatType;
+import dev.langchain4j.model.chat.request.ToolChoice;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.output.FinishReason;
+import dev.langchain4j.model.output.TokenUsage;
+import io.rasd.RasdException;
+import io.rasd.engine.DecodingMode;
+import io.rasd.engine.GenerationRequest;
+import io.rasd.engine.GenerationResult;
+import io.rasd.engine.RasdBusyException;
+import io.rasd.engine.RasdEngine;
+import io.rasd.engine.SpeculationConfig;
+import io.rasd.text.ChatTemplate;
+import io.rasd.verify.SamplingParams;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * What {@link RasdChatModel} and {@link RasdStreamingChatModel} share: the engine, the chat template, the defaults,
+ * and the translation of a LangChain4j {@link ChatRequest} into a {@link GenerationRequest} and of the result back
+ * into a {@link ChatResponse}.
+ *
+ * <p>Parameters: {@code modelName} (must be this model's name), {@code temperature} (0 or unset: greedy, the output
+ * plain greedy decoding gives), {@code topK}, {@code topP}, {@code maxOutputTokens} (unset: up to the context window),
+ * {@code stopSequences} (matched on the text, across token boundaries) and rasd's own {@link RasdChatRequestParameters}.
+ * Tools, tool results, JSON response formats, non-zero penalties and non-text content fail with
+ * {@link UnsupportedFeatureException}.
+ */
+public abstract class RasdBaseChatModel {
+
+    protected final RasdEngine engine;
+    protected final ChatTemplate chatTemplate;
+    protected final RasdChatRequestParameters defaultRequestParameters;
+    protected final List<ChatModelListener> listeners;
+
+    protected RasdBaseChatModel(Builder<?, ?> builder) {
+        this.engine = Objects.requireNonNull(builder.engine, "engine: build the chat model with .engine(RasdEngine)");
+        this.chatTemplate = builder.chatTemplate != null ? builder.chatTemplate
+                : ChatTemplate.load(engine.target().directory());
+        this.listeners = builder.listeners == null ? List.of() : List.copyOf(builder.listeners);
+
+        ChatRequestParameters common = getOrDefault(builder.defaultRequestParameters,
+                RasdChatRequestParameters.builder().build());
+        RasdChatRequestParameters commonRasd = RasdChatRequestParameters.builder().overrideWith(common).build();
+        this.defaultRequestParameters = RasdChatRequestParameters.builder()
+                .overrideWith(commonRasd)
+                .modelName(getOrDefault(builder.modelName,
+                        getOrDefault(common.modelName(), defaultModelName(engine))))
+                .temperature(getOrDefault(builder.temperature, common.temperature()))
+                .topP(getOrDefault(builder.topP, common.topP()))
+                .topK(getOrDefault(builder.topK, common.topK()))
+                .maxOutputTokens(getOrDefault(builder.maxOutputTokens, common.maxOutputTokens()))
+                .stopSequences(getOrDefault(builder.stopSequences, common.stopSequences()))
+                .mode(getOrDefault(builder.mode, getOrDefault(commonRasd.mode(), defaultMode(engine))))
+                .seed(getOrDefault(builder.seed, commonRasd.seed()))
+                .build();
+        // fail at construction, not at the first request, when the defaults themselves are invalid
+        checkSupported(defaultRequestParameters);
+        sampling(defaultRequestParameters);
+        checkMode(defaultRequestParameters.mode());
+        speculation(defaultRequestParameters);
+        checkMaxOutputTokens(defaultRequestParameters.maxOutputTokens());
+    }
+
+    /** The target model's directory name, e.g. {@code demo-target}. */
+    static String defaultModelName(RasdEngine engine) {
+        return engine.target().directory().getFileName().toString();
+    }
+
+    /** The fullest mode the engine can run: rasd with everything it has, prompt lookup without a draft model. */
+    static DecodingMode defaultMode(RasdEngine engine) {
+        boolean draft = engine.draft() != null;
+        boolean datastore = engine.datastore() != null;
+        if (draft) {
+            return datastore ? DecodingMode.RASD : DecodingMode.RASD_PLD;
+        }
+        return DecodingMode.PLD;
+    }
+
+    public RasdEngine engine() {
+        return engine;
+    }
+
+    public RasdChatRequestParameters defaultRequestParameters() {
+        return defaultRequestParameters;
+    }
+
+    public List<ChatModelListener> listeners() {
+        return listeners;
+    }
+
+    public ModelProvider provider() {
+        return ModelProvider.OTHER;
+    }
+
+    /** None of LangChain4j's optional capabilities (JSON schema response format) is supported. */
+    public Set<Capability> supportedCapabilities() {
+        return Set.of();
+    }
+
+    /** The name this model answers to: requests naming another model fail with {@link ModelNotFoundException}. */
+    public String modelName() {
+        return defaultRequestParameters.modelName();
+    }
+
+    /** The request (already merged with the defaults by LangChain4j) as an engine request; throws on bad input. */
+    protected GenerationRequest toGenerationRequest(ChatRequest request) {
+        RasdChatRequestParameters p = request.parameters() instanceof RasdChatRequestParameters rp ? rp
+                : defaultRequestParameters.overrideWith(request.parameters());
+        checkSupported(p);
+        if (p.modelName() != null && !p.modelName().equals(modelName())) {
+            throw new ModelNotFoundException("Model \"" + p.modelName() + "\" is not served here: this chat model"
+                    + " runs \"" + modelName() + "\" (" + engine.target().directory() + ")");
+        }
+        SamplingParams sampling = sampling(p);
+        DecodingMode mode = p.mode() != null ? p.mode() : defaultMode(engine);
+        checkMode(mode);
+        checkMaxOutputTokens(p.maxOutputTokens());
+        List<String> stops = p.stopSequences() == null ? List.of() : p.stopSequences();
+        for (String s : stops) {
+            if (s == null || s.isEmpty()) {
+                throw new InvalidRequestException("stopSequences must not contain empty strings, got " + stops);
+            }
+        }
+        int[] prompt = encode(request.messages());
+        int limit = engine.target().contextLimit();
+        int room = limit - prompt.length;
+        if (room < 1) {
+            throw new InvalidRequestException("The conversation is " + prompt.length + " tokens after the chat"
+                    + " template, but the context window of " + modelName() + " is " + limit + " tokens (at least"
+                    + " one must be left for the answer); shorten the messages or use a smaller chat memory");
+        }
+        int maxNew = p.maxOutputTokens() == null ? room : p.maxOutputTokens();
+        return new GenerationRequest(prompt, maxNew, mode, sampling, p.seed(), stops, speculation(p));
+    }
+
+    /** The conversation through the model's chat template, ending with the assistant's turn, as token ids. */
+    protected int[] encode(List<ChatMessage> messages) {
+        if (messages == null || messages.isEmpty()) {
+            throw new InvalidRequestException("The chat request has no messages");
+        }
+        String rendered;
+        try {
+            rendered = chatTemplate.render(toTemplateMessages(messages), true);
+        } catch (RasdException e) {
+            throw new InvalidRequestException("The chat template of " + modelName() + " rejected the conversation: "
+                    + e.getMessage(), e);
+        }
+        // the template writes the special tokens (BOS included) itself, as HF's apply_chat_template does
+        return engine.tokenizer().encode(rendered, false);
+    }
+
+    static List<io.rasd.text.ChatMessage> toTemplateMessages(List<ChatMessage> messages) {
+        List<io.rasd.text.ChatMessage> out = new ArrayList<>(messages.size());
+        for (ChatMessage m : messages) {
+            if (m instanceof SystemMessage s) {
+                out.add(new io.rasd.text.ChatMessage("system", s.text()));
+            } else if (m instanceof UserMessage u) {
+                out.add(new io.rasd.text.ChatMessage("user", userText(u)));
+            } else if (m instanceof AiMessage a) {
+                if (a.hasToolExecutionRequests()) {
+                    throw new UnsupportedFeatureException("rasd does not support tools: the conversation contains an"
+                            + " AiMessage with tool execution requests");
+                }
+                out.add(new io.rasd.text.ChatMessage("assistant", a.text() == null ? "" : a.text()));
+            } else if (m instanceof ToolExecutionResultMessage) {
+                throw new UnsupportedFeatureException("rasd does not support tools: the conversation contains a"
+                        + " ToolExecutionResultMessage");
+            } else {
+                throw new UnsupportedFeatureException("rasd renders system, user and AI messages through the chat"
+                        + " template; " + m.type() + " messages are not supported");
+            }
+        }
+        return out;
+    }
+
+    private static String userText(UserMessage u) {
+        if (u.hasSingleText()) {
+            return u.singleText();
+        }
+        StringBuilder text = new StringBuilder();
+        for (Content c : u.contents()) {
+            if (!(c instanceof TextContent t)) {
+                throw new UnsupportedFeatureException("rasd runs text-only models; the user message contains "
+                        + c.type() + " content");
+            }
+            if (!text.isEmpty()) {
+                text.append('\n');
+            }
+            text.append(t.text());
+        }
+        return text.toString();
+    }
+
+    protected ChatResponse toChatResponse(GenerationResult result, DecodingMode mode) {
+        RasdChatResponseMetadata metadata = RasdChatResponseMetadata.builder()
+                .id("rasd-" + UUID.randomUUID())
+                .modelName(modelName())
+                .tokenUsage(new TokenUsage(result.stats().promptTokens(), result.tokens().length))
+                .finishReason(switch (result.finishReason()) {
+                    case STOP -> FinishReason.STOP;
+                    case LENGTH -> FinishReason.LENGTH;
+                    case CANCELLED -> FinishReason.OTHER;
+                })
+                .mode(mode)
+                .stats(result.stats())
+                .build();
+        return ChatResponse.builder().aiMessage(AiMessage.from(result.text())).metadata(metadata).build();
+    }
+
+    /** Engine errors as LangChain4j exceptions: busy is a rate limit (retry later), bad input an invalid request. */
+    protected static RuntimeException translate(RuntimeException e) {
+        if (e instanceof RasdBusyException) {
+            return new RateLimitException(e.getMessage(), e);
+        }
+        if (e instanceof RasdException) {
+            return new InvalidRequestException(e.getMessage(), e);
+        }
+        return e;
+    }
+
+    private static void checkSupported(ChatRequestParameters p) {
+        if (p.toolSpecifications() != null && !p.toolSpecifications().isEmpty()) {
+            throw new UnsupportedFeatureException("rasd does not support tools (toolSpecifications): the models it"
+                    + " runs have no function-calling format");
+        }
+        if (p.toolChoice() == ToolChoice.REQUIRED) {
+            throw new UnsupportedFeatureException("rasd does not support tools (toolChoice=REQUIRED)");
+        }
+        if (p.responseFormat() != null && p.responseFormat().type() == ResponseFormatType.JSON) {
+            throw new UnsupportedFeatureException("rasd does not support JSON response formats"
+                    + (p.responseFormat().jsonSchema() != null ? " or JSON schemas" : "")
+                    + "; ask for JSON in the prompt instead");
+        }
+        if (p.frequencyPenalty() != null && p.frequencyPenalty() != 0) {
+            throw new UnsupportedFeatureException("rasd does not support frequencyPenalty (got "
+                    + p.frequencyPenalty() + "): a penalty would change the target distribution speculation verifies"
+                    + " against");
+        }
+        if (p.presencePenalty() != null && p.presencePenalty() != 0) {
+            throw new UnsupportedFeatureException("rasd does not support presencePenalty (got "
+                    + p.presencePenalty() + ")");
+        }
+    }
+
+    private static SamplingParams sampling(ChatRequestParameters p) {
+        double temperature = p.temperature() == null ? 0 : p.temperature();
+        if (temperature == 0) {
+            return SamplingParams.GREEDY;
+        }
+        try {
+            return new SamplingParams(temperature, p.topK() == null ? 0 : p.topK(), p.topP() == null ? 1 : p.topP());
+        } catch (RasdException e) {
+            throw new InvalidRequestException("Invalid sampling parameters (temperature=" + p.temperature()
+                    + ", topK=" + p.topK() + ", topP=" + p.topP() + "): " + e.getMessage(), e);
+        }
+    }
+
+    private void checkMode(DecodingMode mode) {
+        if (mode.usesDraft() && engine.draft() == null) {
+            throw new InvalidRequestException("mode " + mode.cliName() + " needs a draft model, and this engine has"
+                    + " none; use mode " + defaultMode(engine).cliName() + " or build the engine with a draft model");
+        }
+        if (mode.usesDatastore() && engine.datastore() == null) {
+            throw new InvalidRequestException("mode " + mode.cliName() + " needs a token datastore, and this engine"
+                    + " has none; use mode " + defaultMode(engine).cliName() + " or build the engine with one");
+        }
+    }
+
+    private static void checkMaxOutputTokens(Integer max) {
+        if (max != null && max < 1) {
+            throw new InvalidRequestException("maxOutputTokens must be >= 1, got " + max);
+        }
+    }
+
+    /** The engine's speculation settings with this request's knobs applied; null when it sets none. */
+    private SpeculationConfig speculation(RasdChatRequestParameters p) {
+        if (!p.hasSpeculationOverrides()) {
+            return null;
+        }
+        SpeculationConfig base = engine.speculation();
+        try {
+            return base.toBuilder()
+                    .adaptive(getOrDefault(p.adaptive(), base.adaptive()))
+                    .treeBudget(getOrDefault(p.treeBudget(), base.treeBudget()))
+                    .draftDepth(getOrDefault(p.draftDepth(), base.draftDepth()))
+                    .draftTopK(getOrDefault(p.draftTopK(), base.draftTopK()))
+                    .draftBudget(getOrDefault(p.draftBudget(), base.draftBudget()))
+                    .pruneTopK(getOrDefault(p.pruneTopK(), base.pruneTopK()))
+                    .retrievalBudget(getOrDefault(p.retrievalBudget(), base.retrievalBudget()))
+                    .build();
+        } catch (RasdException e) {
+            throw new InvalidRequestException("Invalid speculation parameters: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The builder both chat models share, self-typed so that every setter returns the concrete builder.
+     *
+     * @param <C> the chat model it builds
+     * @param <B> the concrete builder
+     */
+    @SuppressWarnings("unchecked")
+    public abstract static class Builder<C extends RasdBaseChatModel, B extends Builder<C, B>> {
+
+        protected RasdEngine engine;
+        protected ChatTemplate chatTemplate;
+        protected ChatRequestParameters defaultRequestParameters;
+        protected String modelName;
+        protected Double temperature;
+        protected Double topP;
+        protected Integer topK;
+        protected Integer maxOutputTokens;
+        protected List<String> stopSequences;
+        protected DecodingMode mode;
+        protected Long seed;
+        protected List<ChatModelListener> listeners;
+
+        protected B self() {
+            return (B) this;
+        }
+
+        /** The engine that generates (required). The chat model does not close it. */
+        public B engine(RasdEngine engine) {
+            this.engine = engine;
+            return self();
+        }
+
+        /** Overrides the chat template of the target model's directory. */
+        public B chatTemplate(ChatTemplate chatTemplate) {
+            this.chatTemplate = chatTemplate;
+            return self();
+        }
+
+        /**
+         * Defaults for every request (a {@link RasdChatRequestParameters} may carry rasd's own); the individual
+         * setters below take precedence over it, and each request's parameters over both.
+         */
+        public B defaultRequestParameters(ChatRequestParameters parameters) {
+            this.defaultRequestParameters = parameters;
+            return self();
+        }
+
+        /** The name reported in responses and metrics; default: the target model's directory name. */
+        public B modelName(String modelName) {
+            this.modelName = modelName;
+            return self();
+        }
+
+        public B temperature(Double temperature) {
+            this.temperature = temperature;
+            return self();
+        }
+
+        public B topP(Double topP) {
+            this.topP = topP;
+            return self();
+        }
+
+        public B topK(Integer topK) {
+            this.topK = topK;
+            return self();
+        }
+
+        public B maxOutputTokens(Integer maxOutputTokens) {
+            this.maxOutputTokens = maxOutputTokens;
+            return self();
+        }
+
+        public B stopSequences(List<String> stopSequences) {
+            this.stopSequences = stopSequences;
+            return self();
+        }
+
+        /** The default decoding mode; default: the fullest the engine supports. */
+        public B mode(DecodingMode mode) {
+            this.mode = mode;
+            return self();
+        }
+
+        public B seed(Long seed) {
+            this.seed = seed;
+            return self();
+        }
+
+        /** Listeners LangChain4j calls around every request (copied). */
+        public B listeners(List<ChatModelListener> listeners) {
+            this.listeners = listeners == null ? null : new ArrayList<>(listeners);
+            return self();
+        }
+
+        public abstract C build();
+    }
+}
