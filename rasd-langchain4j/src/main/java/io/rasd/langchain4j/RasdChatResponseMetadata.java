@@ -40,6 +40,11 @@ public class RasdChatResponseMetadata extends ChatResponseMetadata {
         return stats == null ? 0 : stats.meanAccepted();
     }
 
+    /** Target forward passes after the prompt: one per decoding step. */
+    public int targetForwards() {
+        return stats == null ? 0 : stats.targetForwards();
+    }
+
     /** Generated tokens per second of decoding (prefill excluded). */
     public double tokensPerSecond() {
         return stats == null ? 0 : stats.tokensPerSecond();
