@@ -11,9 +11,16 @@ import java.util.List;
  * @param seed seeds the sampler; the same seed gives the same output. {@code null}: a fresh random seed
  * @param stopStrings generation ends when the text contains one; the text returned stops before it
  * @param speculation overrides the engine's speculation settings for this request; {@code null}: the engine's
+ * @param references token sequences known to be relevant to this request (e.g. the RAG segments retrieved for it);
+ *     the datastore modes also propose their continuations, weighted {@link #REFERENCE_BOOST} times a datastore
+ *     occurrence. Proposals only: the output does not depend on them
  */
 public record GenerationRequest(int[] promptTokens, int maxNewTokens, DecodingMode mode, SamplingParams sampling,
-                                Long seed, List<String> stopStrings, SpeculationConfig speculation) {
+                                Long seed, List<String> stopStrings, SpeculationConfig speculation,
+                                List<int[]> references) {
+
+    /** How many datastore occurrences one occurrence in a reference counts as. */
+    public static final int REFERENCE_BOOST = 4;
 
     public GenerationRequest {
         if (promptTokens == null || promptTokens.length == 0) {
@@ -31,12 +38,20 @@ public record GenerationRequest(int[] promptTokens, int maxNewTokens, DecodingMo
                 throw new RasdException("stop strings must not be empty");
             }
         }
+        references = references == null ? List.of()
+                : references.stream().filter(r -> r != null && r.length > 0).map(int[]::clone).toList();
+    }
+
+    /** A request with its own speculation settings and no references. */
+    public GenerationRequest(int[] promptTokens, int maxNewTokens, DecodingMode mode, SamplingParams sampling,
+                             Long seed, List<String> stopStrings, SpeculationConfig speculation) {
+        this(promptTokens, maxNewTokens, mode, sampling, seed, stopStrings, speculation, List.of());
     }
 
     /** A request that uses the engine's speculation settings. */
     public GenerationRequest(int[] promptTokens, int maxNewTokens, DecodingMode mode, SamplingParams sampling,
                              Long seed, List<String> stopStrings) {
-        this(promptTokens, maxNewTokens, mode, sampling, seed, stopStrings, null);
+        this(promptTokens, maxNewTokens, mode, sampling, seed, stopStrings, null, List.of());
     }
 
     public static GenerationRequest greedy(int[] prompt, int maxNewTokens) {
@@ -46,6 +61,11 @@ public record GenerationRequest(int[] promptTokens, int maxNewTokens, DecodingMo
     @Override
     public int[] promptTokens() {
         return promptTokens.clone();
+    }
+
+    @Override
+    public List<int[]> references() {
+        return references.stream().map(int[]::clone).toList();
     }
 
     public int promptLength() {

@@ -213,6 +213,8 @@ public final class RasdEngine implements AutoCloseable {
         private final DraftSession draftSession;
         private final AdaptiveController control;
         private final KvCache cache = target.newCache();
+        /** This request's references, searchable like the datastore; null without any. */
+        private final TokenDatastore references;
         private final int window;
         /** The newest nMax context tokens: the datastore's query. */
         private int[] recent;
@@ -249,6 +251,8 @@ public final class RasdEngine implements AutoCloseable {
                 draftSession.start(prompt);
             }
             this.control = new AdaptiveController(speculation, curve);
+            this.references = mode.usesDatastore() && !request.references().isEmpty()
+                    ? TokenDatastore.build(request.references()) : null;
             this.recent = Arrays.copyOfRange(prompt, Math.max(0, prompt.length - window), prompt.length);
         }
 
@@ -441,6 +445,11 @@ public final class RasdEngine implements AutoCloseable {
                 for (Continuation c : datastore.query(query, speculation.datastoreQuery())) {
                     trees[1].add(c.tokens(), c.count(), Source.DATASTORE);
                 }
+                if (references != null) {
+                    for (Continuation c : references.query(query, speculation.datastoreQuery())) {
+                        trees[1].add(c.tokens(), c.count() * GenerationRequest.REFERENCE_BOOST, Source.DATASTORE);
+                    }
+                }
             }
             return trees;
         }
@@ -448,6 +457,9 @@ public final class RasdEngine implements AutoCloseable {
         @Override
         public void close() {
             cache.close();
+            if (references != null) {
+                references.close();
+            }
             if (draftSession != null) {
                 draftSession.close();
             }

@@ -55,8 +55,10 @@ public abstract class RasdBaseChatModel {
     protected final ChatTemplate chatTemplate;
     protected final RasdChatRequestParameters defaultRequestParameters;
     protected final List<ChatModelListener> listeners;
+    protected final RasdRetrievalBoost retrievalBoost;
 
     protected RasdBaseChatModel(Builder<?, ?> builder) {
+        this.retrievalBoost = builder.retrievalBoost;
         this.engine = Objects.requireNonNull(builder.engine, "engine: build the chat model with .engine(RasdEngine)");
         this.chatTemplate = builder.chatTemplate != null ? builder.chatTemplate
                 : ChatTemplate.load(engine.target().directory());
@@ -128,6 +130,8 @@ public abstract class RasdBaseChatModel {
 
     /** The request (already merged with the defaults by LangChain4j) as an engine request; throws on bad input. */
     protected GenerationRequest toGenerationRequest(ChatRequest request) {
+        // taken first: a request that fails validation must not leave its segments to the next one
+        List<String> boosted = retrievalBoost == null ? List.of() : retrievalBoost.take();
         RasdChatRequestParameters p = request.parameters() instanceof RasdChatRequestParameters rp ? rp
                 : defaultRequestParameters.overrideWith(request.parameters());
         checkSupported(p);
@@ -154,7 +158,11 @@ public abstract class RasdBaseChatModel {
                     + " one must be left for the answer); shorten the messages or use a smaller chat memory");
         }
         int maxNew = p.maxOutputTokens() == null ? room : p.maxOutputTokens();
-        return new GenerationRequest(prompt, maxNew, mode, sampling, p.seed(), stops, speculation(p));
+        List<int[]> references = new ArrayList<>();
+        for (String text : boosted) {
+            references.add(engine.tokenizer().encode(text, false));
+        }
+        return new GenerationRequest(prompt, maxNew, mode, sampling, p.seed(), stops, speculation(p), references);
     }
 
     /** The conversation through the model's chat template, ending with the assistant's turn, as token ids. */
@@ -338,6 +346,7 @@ public abstract class RasdBaseChatModel {
         protected DecodingMode mode;
         protected Long seed;
         protected List<ChatModelListener> listeners;
+        protected RasdRetrievalBoost retrievalBoost;
 
         protected B self() {
             return (B) this;
@@ -409,6 +418,12 @@ public abstract class RasdBaseChatModel {
         /** Listeners LangChain4j calls around every request (copied). */
         public B listeners(List<ChatModelListener> listeners) {
             this.listeners = listeners == null ? null : new ArrayList<>(listeners);
+            return self();
+        }
+
+        /** Boosts the segments this listener saw retrieved for the request (see {@link RasdRetrievalBoost}). */
+        public B retrievalBoost(RasdRetrievalBoost boost) {
+            this.retrievalBoost = boost;
             return self();
         }
 

@@ -231,6 +231,41 @@ class RagIngestionTest {
     }
 
     @Test
+    void retrievedSegmentsAreBoostedForTheirRequestEvenWhenTheDatastoreWasNotFed() {
+        InMemoryEmbeddingStore<TextSegment> raw = new InMemoryEmbeddingStore<>();
+        try (RasdEngine engine = DemoModels.engine()) {
+            ingestor(raw, engine).ingest(documents);   // not fed: the datastore stays empty
+            assertThat(engine.datastore().documentCount()).isZero();
+            String[] answers = new String[2];
+            RasdChatResponseMetadata[] metadata = new RasdChatResponseMetadata[2];
+            for (int i = 0; i < 2; i++) {
+                RasdRetrievalBoost boost = i == 0 ? new RasdRetrievalBoost() : null;
+                AtomicReference<RasdChatResponseMetadata> seen = new AtomicReference<>();
+                ChatModelListener capture = new ChatModelListener() {
+                    @Override
+                    public void onResponse(ChatModelResponseContext ctx) {
+                        seen.set((RasdChatResponseMetadata) ctx.chatResponse().metadata());
+                    }
+                };
+                RasdChatModel model = RasdChatModel.builder().engine(engine).mode(DecodingMode.DATASTORE)
+                        .maxOutputTokens(120).listeners(List.of(capture)).retrievalBoost(boost).build();
+                var retriever = EmbeddingStoreContentRetriever.builder().embeddingStore(raw)
+                        .embeddingModel(embeddings).maxResults(2).build();
+                Assistant assistant = AiServices.builder(Assistant.class).chatModel(model)
+                        .contentRetriever(boost == null ? retriever : retriever.addListener(boost)).build();
+                answers[i] = assistant.answer(QUESTION);
+                metadata[i] = seen.get();
+                if (boost != null) {
+                    assertThat(boost.take()).as("consumed by the request").isEmpty();
+                }
+            }
+            assertThat(metadata[0].acceptedTokens(TokenOrigin.DATASTORE)).isPositive();
+            assertThat(metadata[1].acceptedTokens(TokenOrigin.DATASTORE)).isZero();
+            assertThat(answers[0]).isEqualTo(answers[1]);
+        }
+    }
+
+    @Test
     void ingestionIsNotBrokenByASegmentTheDatastoreCannotTake() {
         try (RasdEngine engine = DemoModels.engine()) {
             RasdDatastoreListener listener = RasdRag.listener(engine);
