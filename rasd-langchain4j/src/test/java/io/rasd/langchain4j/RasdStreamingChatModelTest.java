@@ -182,6 +182,32 @@ class RasdStreamingChatModelTest {
     }
 
     @Test
+    void repeatedChatsStreamsAndCancellationsLeaveNoArraysBehind() throws Exception {
+        sync.chat(QUESTION);   // warm-up: lazily created state
+        int target = DemoModels.TARGET.liveWeightArrays();
+        int draft = DemoModels.DRAFT.liveWeightArrays();
+        for (int i = 0; i < 6; i++) {
+            sync.chat(ChatRequest.builder().messages(UserMessage.from(QUESTION + " " + i))
+                    .parameters(RasdChatRequestParameters.builder().mode(DecodingMode.values()[i % 7]).build())
+                    .build());
+            Recorder r = new Recorder();
+            r.onPartial = (p, ctx) -> {
+                if (r.partials.size() == 2) {
+                    ctx.streamingHandle().cancel();
+                }
+            };
+            streaming.chat(QUESTION + " " + i, r);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (r.partials.size() < 2 || engine.runningGenerations() > 0) {
+                assertThat(System.nanoTime()).isLessThan(deadline);
+                Thread.sleep(5);
+            }
+        }
+        assertThat(DemoModels.TARGET.liveWeightArrays()).isEqualTo(target);
+        assertThat(DemoModels.DRAFT.liveWeightArrays()).isEqualTo(draft);
+    }
+
+    @Test
     void badRequestsReachOnErrorInsteadOfBeingThrown() throws Exception {
         Recorder invalid = new Recorder();
         streaming.chat(ChatRequest.builder().messages(UserMessage.from(QUESTION))
