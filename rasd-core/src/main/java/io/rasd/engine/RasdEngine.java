@@ -20,10 +20,12 @@ import io.rasd.tree.TokenTree;
 import io.rasd.tree.TreeFusion;
 import io.rasd.verify.Acceptance;
 import io.rasd.verify.TreeVerifier;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutionException;
@@ -192,7 +194,7 @@ public final class RasdEngine implements AutoCloseable {
     }
 
     private static GenerationResult cancelledBeforeStart(int promptTokens) {
-        GenerationStats stats = new GenerationStats(promptTokens, 0, 0, 0, 0, 0, 0, java.util.Map.of(), 0, 0, 0, 0, 0,
+        GenerationStats stats = new GenerationStats(promptTokens, 0, 0, 0, 0, 0, 0, Map.of(), 0, 0, 0, 0, 0,
                 0, 0, 0);
         return new GenerationResult(new int[0], "", FinishReason.CANCELLED, stats);
     }
@@ -498,7 +500,7 @@ public final class RasdEngine implements AutoCloseable {
         private VerifyCostCurve costCurve;
         private int maxConcurrent = 1;
         private int maxQueued = 64;
-        private java.time.Duration queueTimeout;
+        private Duration queueTimeout;
 
         /** Generations that run at once (default 1); more wait in the queue. */
         public Builder maxConcurrentGenerations(int max) {
@@ -513,7 +515,7 @@ public final class RasdEngine implements AutoCloseable {
         }
 
         /** How long a generation may wait for a slot before it is refused; {@code null} (default): no limit. */
-        public Builder queueTimeout(java.time.Duration timeout) {
+        public Builder queueTimeout(Duration timeout) {
             this.queueTimeout = timeout;
             return this;
         }

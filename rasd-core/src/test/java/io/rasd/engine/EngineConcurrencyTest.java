@@ -54,13 +54,8 @@ class EngineConcurrencyTest {
     void aCallBeyondTheQueueIsRefusedAtOnceAndTheQueuedOneStillRuns() throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try (RasdEngine engine = engine().maxConcurrentGenerations(1).maxQueuedGenerations(1).build()) {
-            CountDownLatch running = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
-            Future<GenerationResult> first = pool.submit(() -> engine.generate(request(5), (t, o, s) -> {
-                running.countDown();
-                await(release);
-            }));
-            assertThat(running.await(30, TimeUnit.SECONDS)).isTrue();
+            Future<GenerationResult> first = occupySlot(engine, pool, 5, release);
             Future<GenerationResult> queued = pool.submit(() -> engine.generate(request(5)));
             waitUntil(() -> engine.queuedGenerations() == 1);
 
@@ -85,13 +80,8 @@ class EngineConcurrencyTest {
     void aQueuedCallGivesUpAfterTheQueueTimeout() throws Exception {
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try (RasdEngine engine = engine().queueTimeout(Duration.ofMillis(200)).build()) {
-            CountDownLatch running = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
-            Future<GenerationResult> first = pool.submit(() -> engine.generate(request(3), (t, o, s) -> {
-                running.countDown();
-                await(release);
-            }));
-            assertThat(running.await(30, TimeUnit.SECONDS)).isTrue();
+            Future<GenerationResult> first = occupySlot(engine, pool, 3, release);
             assertThatThrownBy(() -> engine.generate(request(3)))
                     .isInstanceOf(RasdBusyException.class)
                     .hasMessageContaining("queueTimeout");
@@ -126,13 +116,8 @@ class EngineConcurrencyTest {
     void cancellingAQueuedCallTakesItOutOfTheQueueWithoutGenerating() throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try (RasdEngine engine = engine().build()) {
-            CountDownLatch running = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
-            Future<GenerationResult> first = pool.submit(() -> engine.generate(request(3), (t, o, s) -> {
-                running.countDown();
-                await(release);
-            }));
-            assertThat(running.await(30, TimeUnit.SECONDS)).isTrue();
+            Future<GenerationResult> first = occupySlot(engine, pool, 3, release);
             Cancellation cancel = new Cancellation();
             Future<GenerationResult> queued = pool.submit(() -> engine.generate(request(3), GenerationListener.NONE,
                     cancel));
@@ -195,6 +180,18 @@ class EngineConcurrencyTest {
                 .isInstanceOf(RasdException.class).hasMessageContaining("maxQueuedGenerations");
         assertThatThrownBy(() -> engine().queueTimeout(Duration.ZERO).build())
                 .isInstanceOf(RasdException.class).hasMessageContaining("queueTimeout");
+    }
+
+    /** Starts a generation that holds its slot (inside its first callback) until {@code release}; returns once it runs. */
+    private static Future<GenerationResult> occupySlot(RasdEngine engine, ExecutorService pool, int tokens,
+                                                       CountDownLatch release) throws InterruptedException {
+        CountDownLatch running = new CountDownLatch(1);
+        Future<GenerationResult> first = pool.submit(() -> engine.generate(request(tokens), (t, o, s) -> {
+            running.countDown();
+            await(release);
+        }));
+        assertThat(running.await(30, TimeUnit.SECONDS)).isTrue();
+        return first;
     }
 
     private static void await(CountDownLatch latch) {

@@ -3,6 +3,8 @@ package io.rasd.langchain4j;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
+import io.rasd.engine.Cancellation;
+import io.rasd.engine.GenerationListener;
 import io.rasd.engine.GenerationRequest;
 import io.rasd.engine.GenerationResult;
 import java.util.concurrent.CompletableFuture;
@@ -55,7 +57,7 @@ public class RasdChatModel extends RasdBaseChatModel implements ChatModel {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        io.rasd.engine.Cancellation cancellation = new io.rasd.engine.Cancellation();
+        Cancellation cancellation = new Cancellation();
         CompletableFuture<ChatResponse> future = new CompletableFuture<>() {
             @Override
             public boolean cancel(boolean mayInterruptIfRunning) {
@@ -66,7 +68,7 @@ public class RasdChatModel extends RasdBaseChatModel implements ChatModel {
         try {
             asyncExecutor.execute(() -> {
                 try {
-                    GenerationResult result = engine.generate(generation, io.rasd.engine.GenerationListener.NONE,
+                    GenerationResult result = engine.generate(generation, GenerationListener.NONE,
                             cancellation);
                     future.complete(toChatResponse(result, generation.mode()));
                 } catch (RuntimeException e) {
