@@ -186,8 +186,13 @@ public final class RasdEngine implements AutoCloseable {
         if (!admission.enter(cancellation)) {
             return cancelledBeforeStart(prompt.length);
         }
-        try (Generation g = new Generation(request, spec, listener, cancellation, curve)) {
-            return g.run();
+        try {
+            // built before the Generation allocates its KV cache, so a failure here cannot strand native memory
+            List<int[]> refs = mode.usesDatastore() ? request.references() : List.of();
+            TokenDatastore references = refs.isEmpty() ? null : TokenDatastore.build(refs);
+            try (Generation g = new Generation(request, spec, listener, cancellation, curve, references)) {
+                return g.run();
+            }
         } finally {
             admission.exit();
         }
@@ -233,8 +238,9 @@ public final class RasdEngine implements AutoCloseable {
         private long stepDraftNanos;
 
         Generation(GenerationRequest request, SpeculationConfig speculation, GenerationListener listener,
-                   Cancellation cancellation, VerifyCostCurve curve) {
+                   Cancellation cancellation, VerifyCostCurve curve, TokenDatastore references) {
             this.request = request;
+            this.references = references;
             this.speculation = speculation;
             this.window = speculation.datastoreQuery().nMax();
             this.listener = listener;
@@ -253,8 +259,6 @@ public final class RasdEngine implements AutoCloseable {
                 draftSession.start(prompt);
             }
             this.control = new AdaptiveController(speculation, curve);
-            this.references = mode.usesDatastore() && !request.references().isEmpty()
-                    ? TokenDatastore.build(request.references()) : null;
             this.recent = Arrays.copyOfRange(prompt, Math.max(0, prompt.length - window), prompt.length);
         }
 

@@ -159,8 +159,10 @@ public abstract class RasdBaseChatModel {
         }
         int maxNew = p.maxOutputTokens() == null ? room : p.maxOutputTokens();
         List<int[]> references = new ArrayList<>();
-        for (String text : boosted) {
-            references.add(engine.tokenizer().encode(text, false));
+        if (mode.usesDatastore()) {   // only the datastore modes propose from references
+            for (String text : boosted) {
+                references.add(engine.tokenizer().encode(text, false));
+            }
         }
         return new GenerationRequest(prompt, maxNew, mode, sampling, p.seed(), stops, speculation(p), references);
     }

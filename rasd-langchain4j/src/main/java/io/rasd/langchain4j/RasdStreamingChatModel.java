@@ -73,14 +73,16 @@ public class RasdStreamingChatModel extends RasdBaseChatModel implements Streami
                     onError(handler, e);
                 }
             }, handle.cancellation);
-        } catch (Throwable e) {
+        } catch (RuntimeException e) {
             if (!handle.isCancelled()) {
-                onError(handler, e instanceof RuntimeException re ? translate(re) : e);
-            }
-            if (e instanceof Error error && !(e instanceof StackOverflowError)) {
-                throw error;
+                onError(handler, translate(e));
             }
             return;
+        } catch (Error e) {
+            if (!handle.isCancelled()) {
+                onError(handler, e);   // the caller hears of it; the executor's thread still sees the error
+            }
+            throw e;
         }
         if (result.finishReason() == FinishReason.CANCELLED || handle.isCancelled()) {
             return;
