@@ -20,6 +20,7 @@ import io.rasd.tree.TokenTree;
 import io.rasd.tree.TreeFusion;
 import io.rasd.verify.Acceptance;
 import io.rasd.verify.TreeVerifier;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -32,7 +33,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The decoding loop (design.md §3). State between steps: the target's KV cache holds the context except its last
@@ -52,6 +56,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class RasdEngine implements AutoCloseable {
 
+    private static final Logger LOG = LoggerFactory.getLogger(RasdEngine.class);
+
     private final CausalLm target;
     private final Tokenizer tokenizer;
     private final DraftModel draft;
@@ -61,6 +67,7 @@ public final class RasdEngine implements AutoCloseable {
     private volatile VerifyCostCurve costCurve;
     private final ExecutorService retrievalPool;
     private final AdmissionControl admission;
+    private final List<GenerationObserver> observers = new CopyOnWriteArrayList<>();
 
     private RasdEngine(Builder b) {
         this.admission = new AdmissionControl(b.maxConcurrent, b.maxQueued, b.queueTimeout);
@@ -157,8 +164,75 @@ public final class RasdEngine implements AutoCloseable {
      */
     public GenerationResult generate(GenerationRequest request, GenerationListener listener,
                                      Cancellation cancellation) {
+        Objects.requireNonNull(request, "request");
         Objects.requireNonNull(listener, "listener");
         Objects.requireNonNull(cancellation, "cancellation");
+        if (observers.isEmpty()) {
+            return generate(request, listener, cancellation, new Timing(System.nanoTime()));
+        }
+        Timing timing = new Timing(System.nanoTime());
+        GenerationListener timed = (tokens, origins, text) -> {
+            if (tokens.length > 0 && timing.firstToken == 0) {
+                timing.firstToken = System.nanoTime();
+            }
+            listener.onTokens(tokens, origins, text);
+        };
+        GenerationResult result;
+        try {
+            result = generate(request, timed, cancellation, timing);
+        } catch (RuntimeException | Error e) {
+            notifyObservers(request, null, e, timing);
+            throw e;
+        }
+        notifyObservers(request, result, null, timing);
+        return result;
+    }
+
+    /** When a call started, got its slot and committed its first token (nanoTime; 0 = not yet). */
+    private static final class Timing {
+        final long start;
+        long admitted;
+        volatile long firstToken;
+
+        Timing(long start) {
+            this.start = start;
+        }
+    }
+
+    private void notifyObservers(GenerationRequest request, GenerationResult result, Throwable failure,
+                                 Timing timing) {
+        long end = System.nanoTime();
+        double queue = timing.admitted == 0 ? (end - timing.start) / 1e9 : (timing.admitted - timing.start) / 1e9;
+        double first = timing.firstToken == 0 ? Double.NaN : (timing.firstToken - timing.start) / 1e9;
+        GenerationEvent event = new GenerationEvent(modelName(), request, result, failure, queue, first,
+                (end - timing.start) / 1e9);
+        for (GenerationObserver o : observers) {
+            try {
+                o.onGeneration(event);
+            } catch (RuntimeException e) {
+                LOG.warn("Generation observer {} failed: {}", o, e.toString());
+            }
+        }
+    }
+
+    /** The target model's name as observers and integrations report it: its directory name. */
+    public String modelName() {
+        Path name = target.directory().getFileName();
+        return name == null ? target.directory().toString() : name.toString();
+    }
+
+    /**
+     * Tells {@code observer} about every generation from now on (any caller, any thread). Returns a handle that
+     * removes it again.
+     */
+    public AutoCloseable addObserver(GenerationObserver observer) {
+        Objects.requireNonNull(observer, "observer");
+        observers.add(observer);
+        return () -> observers.remove(observer);
+    }
+
+    private GenerationResult generate(GenerationRequest request, GenerationListener listener,
+                                      Cancellation cancellation, Timing timing) {
         int[] prompt = request.promptTokens();
         int limit = target.contextLimit();
         if (prompt.length >= limit) {
@@ -186,6 +260,7 @@ public final class RasdEngine implements AutoCloseable {
         if (!admission.enter(cancellation)) {
             return cancelledBeforeStart(prompt.length);
         }
+        timing.admitted = System.nanoTime();
         try {
             // built before the Generation allocates its KV cache, so a failure here cannot strand native memory
             List<int[]> refs = mode.usesDatastore() ? request.references() : List.of();
@@ -330,6 +405,13 @@ public final class RasdEngine implements AutoCloseable {
                 }
                 if (draftSession != null) {
                     draftSession.commit(step);
+                }
+                for (GenerationObserver o : observers) {
+                    try {
+                        o.onStep(mode, step.length, speculate);
+                    } catch (RuntimeException e) {
+                        LOG.warn("Generation observer {} failed: {}", o, e.toString());
+                    }
                 }
 
                 // commit token by token: a stop condition may end the step early
