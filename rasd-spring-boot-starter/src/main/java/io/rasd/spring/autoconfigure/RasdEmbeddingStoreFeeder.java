@@ -1,0 +1,90 @@
+package io.rasd.spring.autoconfigure;
+
+import dev.langchain4j.data.segment.TextSegment;
+import dev.langchain4j.model.embedding.EmbeddingModel;
+import dev.langchain4j.store.embedding.EmbeddingStore;
+import io.rasd.langchain4j.RasdDatastoreListener;
+import io.rasd.langchain4j.RasdRag;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.BeansException;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.core.ResolvableType;
+
+/**
+ * Attaches the datastore listener to every {@code EmbeddingStore<TextSegment>} bean ({@code
+ * rasd.rag.feed-embedding-store=true}). LangChain4j attaches store listeners by wrapping the store, so the wrapped
+ * store replaces the bean and every ingestor and retriever injected with it feeds the datastore. Once all beans exist,
+ * the segments the stores already held (loaded from a file, say) are indexed too.
+ */
+class RasdEmbeddingStoreFeeder implements BeanPostProcessor, SmartInitializingSingleton {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RasdEmbeddingStoreFeeder.class);
+    private static final ResolvableType TEXT_SEGMENT_STORE =
+            ResolvableType.forClassWithGenerics(EmbeddingStore.class, TextSegment.class);
+
+    private final ConfigurableListableBeanFactory beanFactory;
+    private final ObjectProvider<RasdDatastoreListener> listener;
+    private final ObjectProvider<EmbeddingModel> embeddingModel;
+    private final int backfillMax;
+    private final Map<String, EmbeddingStore<TextSegment>> fed = new LinkedHashMap<>();
+
+    RasdEmbeddingStoreFeeder(ConfigurableListableBeanFactory beanFactory, ObjectProvider<RasdDatastoreListener> listener,
+                             ObjectProvider<EmbeddingModel> embeddingModel, int backfillMax) {
+        this.beanFactory = beanFactory;
+        this.listener = listener;
+        this.embeddingModel = embeddingModel;
+        this.backfillMax = backfillMax;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public Object postProcessAfterInitialization(Object bean, String beanName) throws BeansException {
+        if (!(bean instanceof EmbeddingStore<?>) || !holdsTextSegments(beanName)) {
+            return bean;
+        }
+        EmbeddingStore<TextSegment> wrapped = RasdRag.feed((EmbeddingStore<TextSegment>) bean, listener.getObject());
+        synchronized (fed) {
+            fed.put(beanName, wrapped);
+        }
+        LOG.info("rasd feeds the token datastore from embedding store bean '{}'", beanName);
+        return wrapped;
+    }
+
+    private boolean holdsTextSegments(String beanName) {
+        // a store declared with another embedded type (or raw) is left alone
+        return beanFactory.containsBeanDefinition(beanName) && beanFactory.isTypeMatch(beanName, TEXT_SEGMENT_STORE);
+    }
+
+    @Override
+    public void afterSingletonsInstantiated() {
+        if (backfillMax == 0) {
+            return;
+        }
+        Map<String, EmbeddingStore<TextSegment>> stores;
+        synchronized (fed) {
+            stores = new LinkedHashMap<>(fed);
+        }
+        if (stores.isEmpty()) {
+            return;
+        }
+        EmbeddingModel model = embeddingModel.getIfUnique();
+        if (model == null) {
+            LOG.info("rasd cannot index the segments embedding stores held before start-up: no unique"
+                    + " EmbeddingModel bean to build the probe query with");
+            return;
+        }
+        RasdDatastoreListener l = listener.getObject();
+        stores.forEach((name, store) -> {
+            int n = RasdRag.backfill(store, model, l, backfillMax);
+            if (n > 0) {
+                LOG.info("rasd indexed {} segments that embedding store '{}' already held", n, name);
+            }
+        });
+    }
+}

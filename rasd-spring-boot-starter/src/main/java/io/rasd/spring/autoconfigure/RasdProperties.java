@@ -1,0 +1,491 @@
+package io.rasd.spring.autoconfigure;
+
+import io.rasd.engine.DecodingMode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * The {@code rasd.*} properties. Every field's comment is what an IDE shows for its key (the configuration processor
+ * copies it into {@code META-INF/spring-configuration-metadata.json}); initial values are the defaults it shows.
+ */
+@ConfigurationProperties("rasd")
+public class RasdProperties {
+
+    /** Whether to auto-configure the rasd engine at all. */
+    private boolean enabled = true;
+
+    /**
+     * Where to run the models: "auto" (the GPU when DJL finds CUDA, otherwise the CPU), "cpu" or "gpu".
+     */
+    private String device = "auto";
+
+    /**
+     * Decoding mode of the chat models: ar, draft, pld, datastore, rasd-pld, rasd-datastore or rasd. Unset: the
+     * fullest mode the engine can run (rasd with a draft model, pld without one). Every mode produces the same
+     * output; they differ in speed.
+     */
+    private DecodingMode mode;
+
+    /** Cap on the context window in tokens (bounds KV-cache memory per generation); 0 = the model's own limit. */
+    private int maxContext = 0;
+
+    private final Model target = new Model();
+
+    private final Model draft = new Model();
+
+    private final Generation generation = new Generation();
+
+    private final Speculation speculation = new Speculation();
+
+    private final Concurrency concurrency = new Concurrency();
+
+    private final Datastore datastore = new Datastore();
+
+    private final Rag rag = new Rag();
+
+    private final Langchain4j langchain4j = new Langchain4j();
+
+    private final PrefixCache prefixCache = new PrefixCache();
+
+    private final SpringAi springAi = new SpringAi();
+
+    public boolean isEnabled() {
+        return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+        this.enabled = enabled;
+    }
+
+    public String getDevice() {
+        return device;
+    }
+
+    public void setDevice(String device) {
+        this.device = device;
+    }
+
+    public DecodingMode getMode() {
+        return mode;
+    }
+
+    public void setMode(DecodingMode mode) {
+        this.mode = mode;
+    }
+
+    public int getMaxContext() {
+        return maxContext;
+    }
+
+    public void setMaxContext(int maxContext) {
+        this.maxContext = maxContext;
+    }
+
+    public Model getTarget() {
+        return target;
+    }
+
+    public Model getDraft() {
+        return draft;
+    }
+
+    public Generation getGeneration() {
+        return generation;
+    }
+
+    public Speculation getSpeculation() {
+        return speculation;
+    }
+
+    public Concurrency getConcurrency() {
+        return concurrency;
+    }
+
+    public Datastore getDatastore() {
+        return datastore;
+    }
+
+    public Rag getRag() {
+        return rag;
+    }
+
+    public Langchain4j getLangchain4j() {
+        return langchain4j;
+    }
+
+    public PrefixCache getPrefixCache() {
+        return prefixCache;
+    }
+
+    public SpringAi getSpringAi() {
+        return springAi;
+    }
+
+    /** A HuggingFace model directory. */
+    public static class Model {
+
+        /**
+         * HuggingFace model directory: config.json, model.safetensors (or an index of shards), tokenizer.json and
+         * optionally tokenizer_config.json with the chat template. Required for the target; the draft model is
+         * optional and must share the target's tokenizer.
+         */
+        private Path path;
+
+        public Path getPath() {
+            return path;
+        }
+
+        public void setPath(Path path) {
+            this.path = path;
+        }
+    }
+
+    /** Defaults of every chat request; a request's own parameters override them. */
+    public static class Generation {
+
+        /** Most tokens generated per request; unset: up to the context window. */
+        private Integer maxNewTokens;
+
+        /** Sampling temperature; 0 means greedy decoding (the same output as plain greedy decoding). */
+        private double temperature = 0;
+
+        /** Sample only among the K most likely tokens; 0 = no limit. */
+        private int topK = 0;
+
+        /** Nucleus sampling: sample among the most likely tokens whose probabilities sum to P, in (0, 1]. */
+        private double topP = 1;
+
+        /** Random seed for sampling, for reproducible sampled output; unset: a fresh seed per request. */
+        private Long seed;
+
+        /** Strings that end the answer when generated (they are not part of the answer). */
+        private List<String> stopSequences = new ArrayList<>();
+
+        public Integer getMaxNewTokens() {
+            return maxNewTokens;
+        }
+
+        public void setMaxNewTokens(Integer maxNewTokens) {
+            this.maxNewTokens = maxNewTokens;
+        }
+
+        public double getTemperature() {
+            return temperature;
+        }
+
+        public void setTemperature(double temperature) {
+            this.temperature = temperature;
+        }
+
+        public int getTopK() {
+            return topK;
+        }
+
+        public void setTopK(int topK) {
+            this.topK = topK;
+        }
+
+        public double getTopP() {
+            return topP;
+        }
+
+        public void setTopP(double topP) {
+            this.topP = topP;
+        }
+
+        public Long getSeed() {
+            return seed;
+        }
+
+        public void setSeed(Long seed) {
+            this.seed = seed;
+        }
+
+        public List<String> getStopSequences() {
+            return stopSequences;
+        }
+
+        public void setStopSequences(List<String> stopSequences) {
+            this.stopSequences = stopSequences;
+        }
+    }
+
+    /** Speculation knobs; with adaptive control on, the budgets and depth are upper bounds. */
+    public static class Speculation {
+
+        /**
+         * Choose tree budget and draft depth from the measured verify cost and the observed acceptance, and fall
+         * back to plain decoding while speculation does not pay. Off: the hand-set values below as given.
+         */
+        private boolean adaptive = true;
+
+        /** Most proposed tokens verified per target forward. */
+        private int treeBudget = 12;
+
+        /** Most draft-model forwards per decoding step. */
+        private int draftDepth = 5;
+
+        /** Draft frontier width and children per expanded draft node. */
+        private int draftTopK = 3;
+
+        /** Draft-tree nodes kept before fusion with the retrieval trees. */
+        private int draftBudget = 10;
+
+        /** Retrieved continuations must start with one of the draft model's K most likely next tokens. */
+        private int pruneTopK = 8;
+
+        /** Retrieval-tree nodes kept per source (prompt lookup, datastore) after pruning. */
+        private int retrievalBudget = 12;
+
+        public boolean isAdaptive() {
+            return adaptive;
+        }
+
+        public void setAdaptive(boolean adaptive) {
+            this.adaptive = adaptive;
+        }
+
+        public int getTreeBudget() {
+            return treeBudget;
+        }
+
+        public void setTreeBudget(int treeBudget) {
+            this.treeBudget = treeBudget;
+        }
+
+        public int getDraftDepth() {
+            return draftDepth;
+        }
+
+        public void setDraftDepth(int draftDepth) {
+            this.draftDepth = draftDepth;
+        }
+
+        public int getDraftTopK() {
+            return draftTopK;
+        }
+
+        public void setDraftTopK(int draftTopK) {
+            this.draftTopK = draftTopK;
+        }
+
+        public int getDraftBudget() {
+            return draftBudget;
+        }
+
+        public void setDraftBudget(int draftBudget) {
+            this.draftBudget = draftBudget;
+        }
+
+        public int getPruneTopK() {
+            return pruneTopK;
+        }
+
+        public void setPruneTopK(int pruneTopK) {
+            this.pruneTopK = pruneTopK;
+        }
+
+        public int getRetrievalBudget() {
+            return retrievalBudget;
+        }
+
+        public void setRetrievalBudget(int retrievalBudget) {
+            this.retrievalBudget = retrievalBudget;
+        }
+    }
+
+    /** How one engine serves many callers. */
+    public static class Concurrency {
+
+        /** Generations that run at once; on a CPU one generation already uses every core. */
+        private int maxConcurrentGenerations = 1;
+
+        /** Generations that may wait for a slot; one more is refused at once (HTTP 429 / RateLimitException). */
+        private int maxQueuedGenerations = 64;
+
+        /** How long a generation may wait for a slot before it is refused; unset: no limit. */
+        private Duration queueTimeout;
+
+        public int getMaxConcurrentGenerations() {
+            return maxConcurrentGenerations;
+        }
+
+        public void setMaxConcurrentGenerations(int maxConcurrentGenerations) {
+            this.maxConcurrentGenerations = maxConcurrentGenerations;
+        }
+
+        public int getMaxQueuedGenerations() {
+            return maxQueuedGenerations;
+        }
+
+        public void setMaxQueuedGenerations(int maxQueuedGenerations) {
+            this.maxQueuedGenerations = maxQueuedGenerations;
+        }
+
+        public Duration getQueueTimeout() {
+            return queueTimeout;
+        }
+
+        public void setQueueTimeout(Duration queueTimeout) {
+            this.queueTimeout = queueTimeout;
+        }
+    }
+
+    /** The token datastore the datastore modes retrieve continuations from. */
+    public static class Datastore {
+
+        /**
+         * Datastore file (written by `rasd datastore build` or by persist). Opened at start-up when it exists; with
+         * persist on it may be missing and is created.
+         */
+        private Path path;
+
+        /** Text files, or folders of them, indexed at start-up: each file is one document, its id the file path. */
+        private List<Path> inputs = new ArrayList<>();
+
+        /**
+         * Save the datastore (with every document added at run time, e.g. by RAG ingestion) to the path at shut-down,
+         * atomically, so a restart does not lose them.
+         */
+        private boolean persist = false;
+
+        public Path getPath() {
+            return path;
+        }
+
+        public void setPath(Path path) {
+            this.path = path;
+        }
+
+        public List<Path> getInputs() {
+            return inputs;
+        }
+
+        public void setInputs(List<Path> inputs) {
+            this.inputs = inputs;
+        }
+
+        public boolean isPersist() {
+            return persist;
+        }
+
+        public void setPersist(boolean persist) {
+            this.persist = persist;
+        }
+    }
+
+    /** Retrieval-augmented generation with LangChain4j. */
+    public static class Rag {
+
+        /**
+         * Feed every segment added to the application's EmbeddingStore&lt;TextSegment&gt; beans into the token
+         * datastore (and drop removed ones), so the datastore modes propose continuations from the documents the
+         * retriever hands the model.
+         */
+        private boolean feedEmbeddingStore = false;
+
+        /**
+         * At start-up, index up to this many segments that the fed embedding stores already hold (e.g. loaded from a
+         * file), using the application's EmbeddingModel bean for the probe query; 0 = no backfill.
+         */
+        private int backfillMaxSegments = 100_000;
+
+        public int getBackfillMaxSegments() {
+            return backfillMaxSegments;
+        }
+
+        public void setBackfillMaxSegments(int backfillMaxSegments) {
+            this.backfillMaxSegments = backfillMaxSegments;
+        }
+
+        public boolean isFeedEmbeddingStore() {
+            return feedEmbeddingStore;
+        }
+
+        public void setFeedEmbeddingStore(boolean feedEmbeddingStore) {
+            this.feedEmbeddingStore = feedEmbeddingStore;
+        }
+    }
+
+    /** The LangChain4j chat models. */
+    public static class Langchain4j {
+
+        /** Offer RasdChatModel, RasdStreamingChatModel and a token count estimator when LangChain4j is present. */
+        private boolean enabled = true;
+
+        /** Model name the chat models report and accept in requests; unset: the target directory's name. */
+        private String modelName;
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public String getModelName() {
+            return modelName;
+        }
+
+        public void setModelName(String modelName) {
+            this.modelName = modelName;
+        }
+    }
+
+    /** Keeps the KV cache of recent contexts so a repeated prefix is not encoded again. */
+    public static class PrefixCache {
+
+        /** Reuse the keys and values of a previously encoded prefix (system prompt, RAG context, chat history). */
+        private boolean enabled = true;
+
+        /** Most memory the cached keys and values may take (evicted least recently used first). */
+        private DataSize maxSize = DataSize.ofMegabytes(256);
+
+        /** Shortest shared prefix worth restoring, in tokens. */
+        private int minPrefixTokens = 16;
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public DataSize getMaxSize() {
+            return maxSize;
+        }
+
+        public void setMaxSize(DataSize maxSize) {
+            this.maxSize = maxSize;
+        }
+
+        public int getMinPrefixTokens() {
+            return minPrefixTokens;
+        }
+
+        public void setMinPrefixTokens(int minPrefixTokens) {
+            this.minPrefixTokens = minPrefixTokens;
+        }
+    }
+
+    /** The Spring AI chat model. */
+    public static class SpringAi {
+
+        /** Offer a Spring AI ChatModel / StreamingChatModel on the engine when spring-ai-model is present. */
+        private boolean enabled = true;
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+    }
+}
