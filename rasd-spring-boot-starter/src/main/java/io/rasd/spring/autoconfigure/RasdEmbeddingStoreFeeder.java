@@ -57,8 +57,13 @@ class RasdEmbeddingStoreFeeder implements BeanPostProcessor, SmartInitializingSi
     }
 
     private boolean holdsTextSegments(String beanName) {
-        // a store declared with another embedded type (or raw) is left alone
-        return beanFactory.containsBeanDefinition(beanName) && beanFactory.isTypeMatch(beanName, TEXT_SEGMENT_STORE);
+        // a store declared with another embedded type is left alone; the declared type decides (the instance's
+        // generics are erased), so this works while the bean is still being created
+        if (!beanFactory.containsBeanDefinition(beanName)) {
+            return false;
+        }
+        ResolvableType declared = beanFactory.getMergedBeanDefinition(beanName).getResolvableType();
+        return TEXT_SEGMENT_STORE.isAssignableFrom(declared);
     }
 
     @Override
