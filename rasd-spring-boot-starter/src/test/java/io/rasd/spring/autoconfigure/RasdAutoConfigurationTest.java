@@ -36,7 +36,11 @@ class RasdAutoConfigurationTest {
 
     @Test
     void anEngineWithTargetDraftTokenizerAndDatastoreComesFromTheProperties() {
-        runner.withPropertyValues("rasd.concurrency.max-queued-generations=3", "rasd.speculation.tree-budget=9")
+        runner.withPropertyValues("rasd.concurrency.max-queued-generations=3",
+                "rasd.concurrency.max-concurrent-generations=2", "rasd.concurrency.queue-timeout=30s",
+                "rasd.speculation.tree-budget=9", "rasd.speculation.draft-depth=4", "rasd.speculation.draft-top-k=2",
+                "rasd.speculation.draft-budget=7", "rasd.speculation.prune-top-k=5",
+                "rasd.speculation.retrieval-budget=6")
                 .run(context -> {
                     assertThat(context).hasNotFailed().hasSingleBean(RasdEngine.class).hasSingleBean(RasdModels.class)
                             .hasSingleBean(Tokenizer.class).hasSingleBean(TokenDatastore.class);
@@ -45,7 +49,10 @@ class RasdAutoConfigurationTest {
                     assertThat(engine.draft().directory()).isEqualTo(Demo.DRAFT);
                     assertThat(engine.datastore()).isSameAs(context.getBean(TokenDatastore.class));
                     assertThat(engine.maxQueuedGenerations()).isEqualTo(3);
-                    assertThat(engine.speculation().treeBudget()).isEqualTo(9);
+                    assertThat(engine.maxConcurrentGenerations()).isEqualTo(2);
+                    SpeculationConfig spec = engine.speculation();
+                    assertThat(List.of(spec.treeBudget(), spec.draftDepth(), spec.draftTopK(), spec.draftBudget(),
+                            spec.pruneTopK(), spec.retrievalBudget())).containsExactly(9, 4, 2, 7, 5, 6);
                     assertThat(engine.speculation().adaptive()).isFalse();
                     assertThat(engine.target().device().isGpu()).isFalse();
                     assertThat(engine.generate(GenerationRequest.greedy(engine.tokenizer().encode("def main",
