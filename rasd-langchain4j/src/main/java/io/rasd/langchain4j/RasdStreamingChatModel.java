@@ -1,5 +1,6 @@
 package io.rasd.langchain4j;
 
+import dev.langchain4j.model.chat.ChatRequestOptions;
 import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
@@ -25,6 +26,7 @@ import org.slf4j.LoggerFactory;
  * {@link StreamingChatResponseHandler#onError}. {@link StreamingHandle#cancel()} (from
  * {@link PartialResponseContext#streamingHandle()}) stops the generation within one decoding step and frees its
  * engine slot; after it, the handler gets no further calls, neither partial responses nor a complete response.
+ * A {@link RasdStreamingChatResponseHandler} also hears each token's origin.
  */
 public class RasdStreamingChatModel extends RasdBaseChatModel implements StreamingChatModel {
 
@@ -41,8 +43,31 @@ public class RasdStreamingChatModel extends RasdBaseChatModel implements Streami
         return new Builder();
     }
 
+    /**
+     * LangChain4j wraps the handler (for its listeners) before {@link #doChat}; the caller's own handler is kept here
+     * for that synchronous call so a {@link RasdStreamingChatResponseHandler} still hears token origins.
+     */
+    private static final ThreadLocal<RasdStreamingChatResponseHandler> ORIGINS = new ThreadLocal<>();
+
+    @Override
+    public void chat(ChatRequest request, ChatRequestOptions options, StreamingChatResponseHandler handler) {
+        if (!(handler instanceof RasdStreamingChatResponseHandler withOrigins)) {
+            StreamingChatModel.super.chat(request, options, handler);
+            return;
+        }
+        ORIGINS.set(withOrigins);
+        try {
+            StreamingChatModel.super.chat(request, options, handler);
+        } finally {
+            ORIGINS.remove();
+        }
+    }
+
     @Override
     public void doChat(ChatRequest request, StreamingChatResponseHandler handler) {
+        RasdStreamingChatResponseHandler withOrigins = handler instanceof RasdStreamingChatResponseHandler h ? h
+                : ORIGINS.get();
+        ORIGINS.remove();
         GenerationRequest generation;
         try {
             generation = toGenerationRequest(request);
@@ -52,21 +77,31 @@ public class RasdStreamingChatModel extends RasdBaseChatModel implements Streami
         }
         Handle handle = new Handle();
         try {
-            executor.execute(() -> stream(generation, handler, handle));
+            executor.execute(() -> stream(generation, handler, withOrigins, handle));
         } catch (RuntimeException e) {
             handler.onError(e);
         }
     }
 
-    private void stream(GenerationRequest generation, StreamingChatResponseHandler handler, Handle handle) {
+    private void stream(GenerationRequest generation, StreamingChatResponseHandler handler,
+                        RasdStreamingChatResponseHandler withOrigins, Handle handle) {
         PartialResponseContext context = new PartialResponseContext(handle);
         GenerationResult result;
         try {
             result = engine.generate(generation, (tokens, origins, text) -> {
-                if (text.isEmpty() || handle.isCancelled()) {
+                if (handle.isCancelled() || (text.isEmpty() && (withOrigins == null || tokens.length == 0))) {
                     return;
                 }
                 try {
+                    if (withOrigins != null) {
+                        for (int i = 0; i < tokens.length; i++) {
+                            // the engine commits one token per call; the text goes with the last of them
+                            withOrigins.onToken(tokens[i], origins[i], i == tokens.length - 1 ? text : "", context);
+                        }
+                    }
+                    if (text.isEmpty()) {
+                        return;
+                    }
                     handler.onPartialResponse(new PartialResponse(text), context);
                 } catch (Exception e) {
                     // as LangChain4j's own streaming models do: report the handler's failure, keep streaming

@@ -114,6 +114,52 @@ class RasdStreamingChatModelTest {
         }
     }
 
+    /** A recorder that also hears each token's origin. */
+    static final class OriginRecorder implements RasdStreamingChatResponseHandler {
+        final Recorder inner = new Recorder();
+        final List<io.rasd.engine.TokenOrigin> origins = Collections.synchronizedList(new ArrayList<>());
+        final StringBuilder tokenText = new StringBuilder();
+
+        @Override
+        public void onToken(int token, io.rasd.engine.TokenOrigin origin, String text, PartialResponseContext c) {
+            origins.add(origin);
+            tokenText.append(text);
+        }
+
+        @Override
+        public void onPartialResponse(PartialResponse partial, PartialResponseContext context) {
+            inner.onPartialResponse(partial, context);
+        }
+
+        @Override
+        public void onCompleteResponse(ChatResponse response) {
+            inner.onCompleteResponse(response);
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            inner.onError(error);
+        }
+    }
+
+    @Test
+    void aRasdHandlerHearsTheOriginOfEveryTokenAndTheSameText() throws Exception {
+        ChatRequest request = ChatRequest.builder().messages(UserMessage.from(QUESTION))
+                .parameters(RasdChatRequestParameters.builder().mode(DecodingMode.RASD_PLD).build()).build();
+        OriginRecorder r = new OriginRecorder();
+        streaming.chat(request, r);
+        ChatResponse response = r.inner.await();
+        RasdChatResponseMetadata meta = (RasdChatResponseMetadata) response.metadata();
+        assertThat(r.origins).hasSize(meta.stats().generatedTokens());
+        for (io.rasd.engine.TokenOrigin origin : io.rasd.engine.TokenOrigin.values()) {
+            assertThat(r.origins.stream().filter(o -> o == origin).count()).as(origin.name())
+                    .isEqualTo(meta.acceptedTokens(origin));
+        }
+        assertThat(r.origins).contains(io.rasd.engine.TokenOrigin.TARGET);
+        assertThat(r.tokenText.toString()).isEqualTo(String.join("", r.inner.partials))
+                .isEqualTo(response.aiMessage().text());
+    }
+
     @Test
     void partialsAreWholeCharactersEvenWhenTokensSplitThem() throws Exception {
         // a random-init model over a byte-level tokenizer emits tokens that are pieces of UTF-8 characters
