@@ -1,0 +1,257 @@
+package io.rasd.samples.springrag;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import dev.langchain4j.data.message.AiMessage;
+import dev.langchain4j.data.message.ChatMessage;
+import dev.langchain4j.data.message.SystemMessage;
+import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.model.chat.request.ChatRequest;
+import io.rasd.engine.DecodingMode;
+import io.rasd.langchain4j.RasdChatRequestParameters;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * An OpenAI chat-completions request, checked field by field (each error names the field), as a LangChain4j
+ * {@link ChatRequest} for rasd's chat models. Extension: an optional {@code "rasd"} object with {@code mode} (a
+ * decoding mode, e.g. {@code "ar"} for plain decoding) and {@code rag} (retrieve from the ingested documents).
+ */
+record ChatCompletionRequest(String model, List<ChatMessage> messages, Integer maxTokens, Double temperature,
+                             Double topP, List<String> stop, Long seed, boolean stream, boolean includeUsage,
+                             DecodingMode mode, boolean rag, Double frequencyPenalty, Double presencePenalty) {
+
+    private static final Set<String> UNSUPPORTED = Set.of("tools", "functions", "tool_choice", "function_call",
+            "logprobs", "top_logprobs", "audio", "modalities", "prediction");
+
+    static ChatCompletionRequest parse(String body) {
+        JsonObject o;
+        try {
+            JsonElement e = JsonParser.parseString(body);
+            if (!e.isJsonObject()) {
+                throw ApiException.badRequest(null, "The request body must be a JSON object");
+            }
+            o = e.getAsJsonObject();
+        } catch (JsonParseException e) {
+            throw ApiException.badRequest(null, "The request body is not valid JSON: " + rootMessage(e));
+        }
+        for (String f : UNSUPPORTED) {
+            if (o.has(f) && !o.get(f).isJsonNull() && !isFalse(o.get(f))) {
+                throw ApiException.badRequest(f, "'" + f + "' is not supported by this server (rasd runs plain"
+                        + " text chat)");
+            }
+        }
+        if (o.has("n") && !o.get("n").isJsonNull() && integer(o, "n") != 1) {
+            throw ApiException.badRequest("n", "Only n=1 is supported");
+        }
+        if (o.has("response_format") && o.get("response_format").isJsonObject()) {
+            String type = string(o.getAsJsonObject("response_format"), "type");
+            if (type != null && !type.equals("text")) {
+                throw ApiException.badRequest("response_format", "response_format '" + type + "' is not supported");
+            }
+        }
+        Integer maxTokens = o.has("max_completion_tokens") ? integer(o, "max_completion_tokens")
+                : integer(o, "max_tokens");
+        String maxParam = o.has("max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
+        if (maxTokens != null && maxTokens < 1) {
+            throw ApiException.badRequest(maxParam, "'" + maxParam + "' must be >= 1, got " + maxTokens);
+        }
+        Double temperature = number(o, "temperature");
+        if (temperature != null && !(temperature >= 0 && temperature <= 2)) {
+            throw ApiException.badRequest("temperature", "'temperature' must be in [0, 2], got " + temperature);
+        }
+        Double topP = number(o, "top_p");
+        if (topP != null && !(topP > 0 && topP <= 1)) {
+            throw ApiException.badRequest("top_p", "'top_p' must be in (0, 1], got " + topP);
+        }
+        boolean stream = bool(o, "stream");
+        boolean includeUsage = true;
+        if (o.has("stream_options") && o.get("stream_options").isJsonObject()) {
+            JsonObject so = o.getAsJsonObject("stream_options");
+            includeUsage = !so.has("include_usage") || bool(so, "include_usage");
+        }
+        DecodingMode mode = null;
+        boolean rag = false;
+        if (o.has("rasd") && !o.get("rasd").isJsonNull()) {
+            if (!o.get("rasd").isJsonObject()) {
+                throw ApiException.badRequest("rasd", "'rasd' must be an object like {\"mode\": \"ar\", \"rag\": true}");
+            }
+            JsonObject r = o.getAsJsonObject("rasd");
+            String m = string(r, "mode");
+            if (m != null) {
+                try {
+                    mode = DecodingMode.parse(m);
+                } catch (RuntimeException e) {
+                    throw ApiException.badRequest("rasd.mode", e.getMessage());
+                }
+            }
+            rag = bool(r, "rag");
+        }
+        Long seed = o.has("seed") && !o.get("seed").isJsonNull() ? integerLong(o, "seed") : null;
+        return new ChatCompletionRequest(string(o, "model"), messages(o), maxTokens, temperature, topP, stop(o),
+                seed, stream, includeUsage, mode, rag, number(o, "frequency_penalty"), number(o, "presence_penalty"));
+    }
+
+    /** The LangChain4j request; {@code messages} may differ from {@link #messages()} (retrieval adds context). */
+    ChatRequest toChatRequest(List<ChatMessage> messages) {
+        RasdChatRequestParameters.Builder p = RasdChatRequestParameters.builder()
+                .modelName(model).maxOutputTokens(maxTokens).temperature(temperature).topP(topP)
+                .frequencyPenalty(frequencyPenalty).presencePenalty(presencePenalty).seed(seed).mode(mode);
+        if (!stop.isEmpty()) {
+            p.stopSequences(stop);
+        }
+        return ChatRequest.builder().messages(messages).parameters(p.build()).build();
+    }
+
+    private static List<ChatMessage> messages(JsonObject o) {
+        if (!o.has("messages") || !o.get("messages").isJsonArray()) {
+            throw ApiException.badRequest("messages", "'messages' is required: an array of {role, content}");
+        }
+        JsonArray array = o.getAsJsonArray("messages");
+        if (array.isEmpty()) {
+            throw ApiException.badRequest("messages", "'messages' must not be empty");
+        }
+        List<ChatMessage> out = new ArrayList<>();
+        for (int i = 0; i < array.size(); i++) {
+            String param = "messages[" + i + "]";
+            if (!array.get(i).isJsonObject()) {
+                throw ApiException.badRequest(param, param + " must be an object with role and content");
+            }
+            JsonObject m = array.get(i).getAsJsonObject();
+            String role = string(m, "role");
+            String content = content(m, param);
+            if (role == null) {
+                throw ApiException.badRequest(param + ".role", param + ".role is required");
+            }
+            switch (role) {
+                case "system", "developer" -> out.add(SystemMessage.from(content));
+                case "user" -> out.add(UserMessage.from(content));
+                case "assistant" -> out.add(AiMessage.from(content));
+                default -> throw ApiException.badRequest(param + ".role", "role '" + role + "' is not supported"
+                        + " (system, developer, user, assistant)");
+            }
+        }
+        return out;
+    }
+
+    private static String content(JsonObject m, String param) {
+        JsonElement c = m.get("content");
+        if (c == null || c.isJsonNull()) {
+            throw ApiException.badRequest(param + ".content", param + ".content is required");
+        }
+        if (c.isJsonPrimitive() && c.getAsJsonPrimitive().isString()) {
+            return c.getAsString();
+        }
+        if (c.isJsonArray()) {
+            StringBuilder sb = new StringBuilder();
+            for (JsonElement part : c.getAsJsonArray()) {
+                if (!part.isJsonObject() || !"text".equals(string(part.getAsJsonObject(), "type"))) {
+                    throw ApiException.badRequest(param + ".content", "only text content parts are supported");
+                }
+                sb.append(string(part.getAsJsonObject(), "text"));
+            }
+            return sb.toString();
+        }
+        throw ApiException.badRequest(param + ".content", param + ".content must be a string or an array of text"
+                + " parts");
+    }
+
+    private static List<String> stop(JsonObject o) {
+        JsonElement s = o.get("stop");
+        if (s == null || s.isJsonNull()) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        if (s.isJsonPrimitive() && s.getAsJsonPrimitive().isString()) {
+            out.add(s.getAsString());
+        } else if (s.isJsonArray()) {
+            for (JsonElement e : s.getAsJsonArray()) {
+                if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
+                    throw ApiException.badRequest("stop", "'stop' must be a string or an array of strings");
+                }
+                out.add(e.getAsString());
+            }
+        } else {
+            throw ApiException.badRequest("stop", "'stop' must be a string or an array of strings");
+        }
+        if (out.size() > 4) {
+            throw ApiException.badRequest("stop", "at most 4 stop sequences, got " + out.size());
+        }
+        for (String x : out) {
+            if (x.isEmpty() || x.length() > 256) {
+                throw ApiException.badRequest("stop", "each stop sequence must have 1 to 256 characters");
+            }
+        }
+        return out;
+    }
+
+    private static String string(JsonObject o, String field) {
+        JsonElement e = o.get(field);
+        if (e == null || e.isJsonNull()) {
+            return null;
+        }
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
+            throw ApiException.badRequest(field, "'" + field + "' must be a string");
+        }
+        return e.getAsString();
+    }
+
+    private static Double number(JsonObject o, String field) {
+        JsonElement e = o.get(field);
+        if (e == null || e.isJsonNull()) {
+            return null;
+        }
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
+            throw ApiException.badRequest(field, "'" + field + "' must be a number");
+        }
+        return e.getAsDouble();
+    }
+
+    private static Integer integer(JsonObject o, String field) {
+        Long v = o.has(field) && !o.get(field).isJsonNull() ? integerLong(o, field) : null;
+        if (v == null) {
+            return null;
+        }
+        if (v > Integer.MAX_VALUE || v < Integer.MIN_VALUE) {
+            throw ApiException.badRequest(field, "'" + field + "' is out of range: " + v);
+        }
+        return v.intValue();
+    }
+
+    private static Long integerLong(JsonObject o, String field) {
+        Double d = number(o, field);
+        if (d == null) {
+            return null;
+        }
+        if (d != Math.rint(d) || Math.abs(d) > 9.0e15) {
+            throw ApiException.badRequest(field, "'" + field + "' must be an integer, got " + d);
+        }
+        return d.longValue();
+    }
+
+    private static boolean bool(JsonObject o, String field) {
+        JsonElement e = o.get(field);
+        if (e == null || e.isJsonNull()) {
+            return false;
+        }
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isBoolean()) {
+            throw ApiException.badRequest(field, "'" + field + "' must be true or false");
+        }
+        return e.getAsBoolean();
+    }
+
+    private static boolean isFalse(JsonElement e) {
+        return e.isJsonPrimitive() && e.getAsJsonPrimitive().isBoolean() && !e.getAsBoolean();
+    }
+
+    private static String rootMessage(Throwable t) {
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage();
+    }
+}
