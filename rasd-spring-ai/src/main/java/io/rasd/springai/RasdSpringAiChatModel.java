@@ -21,6 +21,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.springframework.ai.chat.messages.AssistantMessage;
 import org.springframework.ai.chat.messages.Message;
 import org.springframework.ai.chat.metadata.ChatGenerationMetadata;
@@ -36,7 +38,7 @@ import org.springframework.ai.content.Media;
 import org.springframework.ai.content.MediaContent;
 import org.springframework.ai.model.tool.StructuredOutputChatOptions;
 import org.springframework.ai.tool.ToolCallback;
-import org.springframework.core.task.SimpleAsyncTaskExecutor;
+import org.springframework.util.CustomizableThreadCreator;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxSink;
 
@@ -97,7 +99,7 @@ public class RasdSpringAiChatModel implements ChatModel, StreamingChatModel {
         this.engine = Objects.requireNonNull(builder.engine, "engine: build the chat model with .engine(RasdEngine)");
         this.chatTemplate = builder.chatTemplate != null ? builder.chatTemplate
                 : ChatTemplate.load(engine.target().directory());
-        this.executor = builder.executor != null ? builder.executor : generationThreads();
+        this.executor = builder.executor != null ? builder.executor : GenerationThreads.POOL;
         RasdSpringAiChatOptions given = builder.defaultOptions == null ? RasdSpringAiChatOptions.builder().build()
                 : RasdSpringAiChatOptions.from(builder.defaultOptions);
         String name = builder.modelName != null ? builder.modelName
@@ -123,13 +125,18 @@ public class RasdSpringAiChatModel implements ChatModel, StreamingChatModel {
     }
 
     /**
-     * A new daemon thread per generation: the engine admits at most its slots plus its queue and refuses the rest at
-     * once, so no more threads than that ever wait, and none keeps the JVM alive.
+     * The default home of streaming generations, shared by all models: daemon threads, reused because a thread's first
+     * PyTorch operations are slow (a fresh thread per generation cost seconds), unbounded in number because the engine
+     * admits at most its slots plus its queue and refuses the rest at once.
      */
-    private static Executor generationThreads() {
-        SimpleAsyncTaskExecutor threads = new SimpleAsyncTaskExecutor("rasd-spring-ai-");
-        threads.setDaemon(true);
-        return threads;
+    private static final class GenerationThreads {
+        static final ExecutorService POOL;
+
+        static {
+            CustomizableThreadCreator threads = new CustomizableThreadCreator("rasd-spring-ai-");
+            threads.setDaemon(true);
+            POOL = Executors.newCachedThreadPool(threads::createThread);
+        }
     }
 
     public RasdEngine engine() {
@@ -442,7 +449,7 @@ public class RasdSpringAiChatModel implements ChatModel, StreamingChatModel {
             return this;
         }
 
-        /** Where streaming generations run; default: a new daemon thread per generation. */
+        /** Where streaming generations run; default: a shared pool of daemon threads. */
         public Builder executor(Executor executor) {
             this.executor = executor;
             return this;
