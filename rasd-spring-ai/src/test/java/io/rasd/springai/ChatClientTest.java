@@ -5,11 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.rasd.engine.DecodingMode;
-import io.rasd.engine.RasdEngine;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.ai.chat.client.ChatClient;
 import org.springframework.ai.chat.model.ChatResponse;
@@ -19,19 +16,7 @@ import org.springframework.ai.chat.prompt.Prompt;
 /** The model behind Spring AI's fluent {@link ChatClient}, as applications use it. */
 class ChatClientTest {
 
-    private static RasdEngine engine;
-    private static RasdSpringAiChatModel model;
-
-    @BeforeAll
-    static void setUp() {
-        engine = DemoModels.engine();
-        model = RasdSpringAiChatModelTest.testModel(engine);
-    }
-
-    @AfterAll
-    static void tearDown() {
-        engine.close();
-    }
+    private static final RasdSpringAiChatModel model = DemoModels.MODEL;
 
     @Test
     void callContentIsTheModelsAnswer() {

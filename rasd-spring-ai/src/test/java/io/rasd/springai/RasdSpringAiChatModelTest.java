@@ -15,8 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.ai.chat.messages.AssistantMessage;
 import org.springframework.ai.chat.messages.Message;
@@ -37,30 +35,8 @@ import org.springframework.util.MimeTypeUtils;
 class RasdSpringAiChatModelTest {
 
     static final String QUESTION = "How do I read a file line by line in Python?";
-    /** Short answers: the suite stays fast on a 2-core CPU. */
-    static final int MAX_TOKENS = 24;
-    private static RasdEngine engine;
-    private static RasdSpringAiChatModel model;
-
-    @BeforeAll
-    static void setUp() {
-        engine = DemoModels.engine();
-        model = testModel(engine);
-    }
-
-    /**
-     * Greedy, {@link #MAX_TOKENS} long, and prompt lookup by default, the cheapest speculation: the tests that are
-     * about modes name theirs.
-     */
-    static RasdSpringAiChatModel testModel(RasdEngine engine) {
-        return RasdSpringAiChatModel.builder().engine(engine).defaultOptions(RasdSpringAiChatOptions.builder()
-                .maxTokens(MAX_TOKENS).mode(DecodingMode.PLD).build()).build();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        engine.close();
-    }
+    private static final RasdEngine engine = DemoModels.ENGINE;
+    private static final RasdSpringAiChatModel model = DemoModels.MODEL;
 
     /** What plain greedy decoding of the rendered conversation gives, straight from the engine. */
     static GenerationResult plain(RasdEngine engine, List<ChatMessage> conversation, int maxNewTokens) {
@@ -84,7 +60,7 @@ class RasdSpringAiChatModelTest {
     @Test
     void greedyAnswersEqualPlainDecodingOfTheRenderedConversationInEveryMode() {
         GenerationResult plain = plain(engine, List.of(new ChatMessage("system", "You answer briefly."),
-                new ChatMessage("user", QUESTION)), MAX_TOKENS);
+                new ChatMessage("user", QUESTION)), DemoModels.MAX_TOKENS);
         for (DecodingMode mode : List.of(DecodingMode.AR, DecodingMode.RASD_PLD, DecodingMode.RASD)) {
             ChatResponse r = model.call(new Prompt(List.of(new SystemMessage("You answer briefly."),
                     new UserMessage(QUESTION)), RasdSpringAiChatOptions.builder().mode(mode).build()));
@@ -99,13 +75,13 @@ class RasdSpringAiChatModelTest {
                 new ChatMessage("assistant", "An immutable sequence."), new ChatMessage("user", QUESTION));
         List<Message> messages = List.of(new UserMessage("What is a tuple?"),
                 new AssistantMessage("An immutable sequence."), new UserMessage(QUESTION));
-        assertThat(text(model.call(new Prompt(messages)))).isEqualTo(plain(engine, turns, MAX_TOKENS).text());
+        assertThat(text(model.call(new Prompt(messages)))).isEqualTo(plain(engine, turns, DemoModels.MAX_TOKENS).text());
     }
 
     @Test
     void theResponseCarriesUsageFinishReasonIdModelAndSpeculationStats() {
         ChatResponse r = model.call(new Prompt(QUESTION));
-        GenerationResult plain = plainAnswer(MAX_TOKENS);
+        GenerationResult plain = plainAnswer(DemoModels.MAX_TOKENS);
         ChatResponseMetadata m = r.getMetadata();
 
         assertThat(r.getResults()).hasSize(1);
@@ -135,7 +111,7 @@ class RasdSpringAiChatModelTest {
         assertThat(cut.hasFinishReasons(java.util.Set.of("length"))).isTrue();
         assertThat(text(cut)).isEqualTo(plainAnswer(5).text());
 
-        String full = plainAnswer(MAX_TOKENS).text();
+        String full = plainAnswer(DemoModels.MAX_TOKENS).text();
         String stop = full.substring(full.length() / 2, full.length() / 2 + 3);
         ChatResponse stopped = ask(ChatOptions.builder().stopSequences(List.of(stop)).build());
         assertThat(text(stopped)).isEqualTo(full.substring(0, full.indexOf(stop))).doesNotContain(stop);
@@ -177,11 +153,11 @@ class RasdSpringAiChatModelTest {
         RasdSpringAiChatOptions defaults = model.getOptions();
         assertThat(defaults.getModel()).isEqualTo("demo-target").isEqualTo(model.modelName());
         assertThat(defaults.getMode()).isEqualTo(DecodingMode.PLD);
-        assertThat(defaults.getMaxTokens()).isEqualTo(MAX_TOKENS);
+        assertThat(defaults.getMaxTokens()).isEqualTo(DemoModels.MAX_TOKENS);
         assertThat(model.getDefaultOptions()).isEqualTo(defaults);
         RasdSpringAiChatOptions changed = defaults.mutate().maxTokens(3).mode(DecodingMode.AR).build();
         assertThat(changed.getMaxTokens()).isEqualTo(3);
-        assertThat(model.getOptions().getMaxTokens()).isEqualTo(MAX_TOKENS);
+        assertThat(model.getOptions().getMaxTokens()).isEqualTo(DemoModels.MAX_TOKENS);
         assertThat(model.getOptions().getMode()).isEqualTo(DecodingMode.PLD);
 
         // unset: greedy, up to the context window, the fullest mode of an engine with a draft model and a datastore

@@ -21,8 +21,6 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.ai.chat.model.ChatResponse;
 import org.springframework.ai.chat.prompt.ChatOptions;
@@ -32,19 +30,8 @@ import reactor.core.Disposable;
 class RasdSpringAiStreamingTest {
 
     private static final Duration WAIT = Duration.ofSeconds(120);
-    private static RasdEngine engine;
-    private static RasdSpringAiChatModel model;
-
-    @BeforeAll
-    static void setUp() {
-        engine = DemoModels.engine();
-        model = RasdSpringAiChatModelTest.testModel(engine);
-    }
-
-    @AfterAll
-    static void tearDown() {
-        engine.close();
-    }
+    private static final RasdEngine engine = DemoModels.ENGINE;
+    private static final RasdSpringAiChatModel model = DemoModels.MODEL;
 
     private static List<ChatResponse> streamAll(Prompt prompt) {
         return model.stream(prompt).collectList().block(WAIT);
@@ -158,7 +145,7 @@ class RasdSpringAiStreamingTest {
     void aBusyEngineFailsTheCallAndTheStreamWithRasdBusyException() throws Exception {
         try (RasdEngine oneSlot = DemoModels.engine(RasdEngine.builder().maxConcurrentGenerations(1)
                 .maxQueuedGenerations(0))) {
-            RasdSpringAiChatModel busy = RasdSpringAiChatModelTest.testModel(oneSlot);
+            RasdSpringAiChatModel busy = DemoModels.chatModel(oneSlot);
             CountDownLatch holding = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
             List<ChatResponse> first = Collections.synchronizedList(new ArrayList<>());
