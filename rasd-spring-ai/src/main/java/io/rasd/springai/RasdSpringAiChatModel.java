@@ -1,0 +1,463 @@
+package io.rasd.springai;
+
+import io.rasd.RasdException;
+import io.rasd.engine.Cancellation;
+import io.rasd.engine.DecodingMode;
+import io.rasd.engine.FinishReason;
+import io.rasd.engine.GenerationRequest;
+import io.rasd.engine.GenerationResult;
+import io.rasd.engine.GenerationStats;
+import io.rasd.engine.RasdEngine;
+import io.rasd.engine.SpeculationConfig;
+import io.rasd.engine.TokenOrigin;
+import io.rasd.text.ChatTemplate;
+import io.rasd.verify.SamplingParams;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.springframework.ai.chat.messages.AssistantMessage;
+import org.springframework.ai.chat.messages.Message;
+import org.springframework.ai.chat.metadata.ChatGenerationMetadata;
+import org.springframework.ai.chat.metadata.ChatResponseMetadata;
+import org.springframework.ai.chat.metadata.DefaultUsage;
+import org.springframework.ai.chat.model.ChatModel;
+import org.springframework.ai.chat.model.ChatResponse;
+import org.springframework.ai.chat.model.Generation;
+import org.springframework.ai.chat.model.StreamingChatModel;
+import org.springframework.ai.chat.prompt.ChatOptions;
+import org.springframework.ai.chat.prompt.Prompt;
+import org.springframework.ai.content.Media;
+import org.springframework.ai.content.MediaContent;
+import org.springframework.ai.model.tool.StructuredOutputChatOptions;
+import org.springframework.ai.tool.ToolCallback;
+import org.springframework.util.CustomizableThreadCreator;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.FluxSink;
+
+/**
+ * A Spring AI {@link ChatModel} and {@link StreamingChatModel} that generates with a {@link RasdEngine}: the text
+ * plain decoding of the model gives, faster where drafting and retrieval pay.
+ *
+ * <pre>{@code
+ * ChatModel model = RasdSpringAiChatModel.builder().engine(engine)
+ *         .defaultOptions(RasdSpringAiChatOptions.builder().maxTokens(256).build()).build();
+ * String answer = ChatClient.create(model).prompt().user("What does a list comprehension do?").call().content();
+ * }</pre>
+ *
+ * <p>Options: each prompt's options are laid over the defaults ({@code defaults.mutate().combineWith(...)}, Spring
+ * AI's rule: the prompt's non-null values win, stop sequences add up). Any {@link ChatOptions} is accepted;
+ * {@link RasdSpringAiChatOptions} also carries the mode, seed and speculation knobs. {@code temperature} 0 or unset
+ * is greedy decoding; {@code maxTokens} unset means up to the context window; {@code model}, when set, must name this
+ * model. Bad values fail with {@link IllegalArgumentException} naming the option; tool calling, media, native
+ * structured output and non-zero penalties with {@link UnsupportedOperationException}. A full engine throws its
+ * {@link io.rasd.engine.RasdBusyException} (nothing was generated; retrying later is safe).
+ *
+ * <p>Responses: one {@link Generation} whose finish reason is {@code "STOP"} (end of sequence or a stop sequence) or
+ * {@code "LENGTH"} (token budget or context window), as Spring AI's OpenAI model names them; {@link DefaultUsage}
+ * with the prompt's tokens after the chat template and the generated tokens (an end-of-sequence token included);
+ * and what speculation did under the {@code METADATA_*} keys.
+ *
+ * <p>Streaming: each chunk carries the text the engine committed since the previous one, in whole characters and
+ * never (the start of) a stop sequence; a last chunk with empty text carries the finish reason, usage and statistics.
+ * The generation runs on the model's executor; cancelling the subscription stops it within one decoding step and
+ * frees its engine slot. Each subscription generates anew.
+ *
+ * <p>Thread-safe: one instance may serve any number of callers, who share the engine's slots and queue.
+ */
+public class RasdSpringAiChatModel implements ChatModel, StreamingChatModel {
+
+    /** {@link ChatResponseMetadata} key: the decoding mode's CLI name ({@code String}), e.g. {@code "rasd"}. */
+    public static final String METADATA_MODE = "mode";
+    /** {@link ChatResponseMetadata} key: tokens committed per target forward, τ ({@code Double}); 1 for plain decoding. */
+    public static final String METADATA_MEAN_ACCEPTED_TOKENS = "meanAcceptedTokens";
+    /** {@link ChatResponseMetadata} key: generated tokens per second of decoding, prefill excluded ({@code Double}). */
+    public static final String METADATA_TOKENS_PER_SECOND = "tokensPerSecond";
+    /** {@link ChatResponseMetadata} key: target forward passes after the prompt ({@code Integer}). */
+    public static final String METADATA_TARGET_FORWARDS = "targetForwards";
+    /**
+     * {@link ChatResponseMetadata} key: committed tokens by proposer ({@code Map<String, Integer>} keyed by
+     * {@link TokenOrigin#wireName()}: {@code bonus}, {@code draft}, {@code pld}, {@code datastore}).
+     */
+    public static final String METADATA_ACCEPTED_TOKENS = "acceptedTokens";
+    /** {@link ChatResponseMetadata} key: everything the engine measured ({@link GenerationStats}). */
+    public static final String METADATA_STATS = "stats";
+
+    private final RasdEngine engine;
+    private final ChatTemplate chatTemplate;
+    private final RasdSpringAiChatOptions defaultOptions;
+    private final Executor executor;
+
+    protected RasdSpringAiChatModel(Builder builder) {
+        this.engine = Objects.requireNonNull(builder.engine, "engine: build the chat model with .engine(RasdEngine)");
+        this.chatTemplate = builder.chatTemplate != null ? builder.chatTemplate
+                : ChatTemplate.load(engine.target().directory());
+        this.executor = builder.executor != null ? builder.executor : GenerationThreads.POOL;
+        RasdSpringAiChatOptions given = builder.defaultOptions == null ? RasdSpringAiChatOptions.builder().build()
+                : RasdSpringAiChatOptions.from(builder.defaultOptions);
+        String name = builder.modelName != null ? builder.modelName
+                : given.getModel() != null ? given.getModel() : engine.target().directory().getFileName().toString();
+        this.defaultOptions = given.mutate()
+                .model(name)
+                .mode(given.getMode() != null ? given.getMode() : defaultMode(engine))
+                .build();
+        // fail at construction, not at the first request, when the defaults themselves are invalid
+        settings(defaultOptions);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The fullest mode the engine can run: rasd with everything it has, prompt lookup without a draft model. */
+    static DecodingMode defaultMode(RasdEngine engine) {
+        if (engine.draft() == null) {
+            return DecodingMode.PLD;
+        }
+        return engine.datastore() != null ? DecodingMode.RASD : DecodingMode.RASD_PLD;
+    }
+
+    /**
+     * The default home of streaming generations, shared by all models: daemon threads, reused because the first
+     * forwards on a new thread are slow (measured on the demo models: a fresh thread per stream made each streaming
+     * test take 12-17 s, reused threads under 1 s), unbounded in number because the engine admits at most its slots
+     * plus its queue and refuses the rest at once.
+     */
+    private static final class GenerationThreads {
+        static final ExecutorService POOL;
+
+        static {
+            CustomizableThreadCreator threads = new CustomizableThreadCreator("rasd-spring-ai-");
+            threads.setDaemon(true);
+            POOL = Executors.newCachedThreadPool(threads::createThread);
+        }
+    }
+
+    public RasdEngine engine() {
+        return engine;
+    }
+
+    /** The name this model answers to (default: the target model's directory name, e.g. {@code demo-target}). */
+    public String modelName() {
+        return defaultOptions.getModel();
+    }
+
+    /** The defaults every prompt's options are laid over (immutable; {@code mutate()} to derive others). */
+    @Override
+    public RasdSpringAiChatOptions getOptions() {
+        return defaultOptions;
+    }
+
+    @Override
+    public ChatResponse call(Prompt prompt) {
+        GenerationRequest request = toRequest(prompt);
+        GenerationResult result = engine.generate(request);
+        return finalResponse(newId(), result, request.mode(), result.text());
+    }
+
+    @Override
+    public Flux<ChatResponse> stream(Prompt prompt) {
+        return Flux.create(sink -> {
+            Cancellation cancellation = new Cancellation();
+            sink.onDispose(cancellation::cancel);   // a cancelled subscription frees the engine slot at once
+            try {
+                executor.execute(() -> generate(prompt, sink, cancellation));
+            } catch (RuntimeException e) {   // a rejecting executor
+                sink.error(e);
+            }
+        });
+    }
+
+    private void generate(Prompt prompt, FluxSink<ChatResponse> sink, Cancellation cancellation) {
+        if (cancellation.isCancelled()) {
+            return;
+        }
+        String id = newId();
+        try {
+            GenerationRequest request = toRequest(prompt);
+            GenerationResult result = engine.generate(request, (tokens, origins, text) -> {
+                if (!text.isEmpty() && !cancellation.isCancelled()) {
+                    sink.next(chunk(id, text));
+                }
+            }, cancellation);
+            if (result.finishReason() != FinishReason.CANCELLED && !cancellation.isCancelled()) {
+                sink.next(finalResponse(id, result, request.mode(), ""));
+                sink.complete();
+            }
+        } catch (RuntimeException e) {
+            if (!cancellation.isCancelled()) {
+                sink.error(e);
+            }
+        } catch (Error e) {
+            sink.error(e);   // the subscriber hears of it; the executor's thread still sees the error
+            throw e;
+        }
+    }
+
+    private ChatResponse chunk(String id, String text) {
+        return new ChatResponse(List.of(new Generation(new AssistantMessage(text))),
+                ChatResponseMetadata.builder().id(id).model(modelName()).build());
+    }
+
+    private ChatResponse finalResponse(String id, GenerationResult result, DecodingMode mode, String text) {
+        GenerationStats stats = result.stats();
+        Map<String, Integer> accepted = new LinkedHashMap<>();
+        for (TokenOrigin origin : TokenOrigin.values()) {
+            accepted.put(origin.wireName(), stats.accepted(origin));
+        }
+        ChatResponseMetadata metadata = ChatResponseMetadata.builder()
+                .id(id)
+                .model(modelName())
+                .usage(new DefaultUsage(stats.promptTokens(), result.tokens().length))
+                .keyValue(METADATA_MODE, mode.cliName())
+                .keyValue(METADATA_MEAN_ACCEPTED_TOKENS, stats.meanAccepted())
+                .keyValue(METADATA_TOKENS_PER_SECOND, stats.tokensPerSecond())
+                .keyValue(METADATA_TARGET_FORWARDS, stats.targetForwards())
+                .keyValue(METADATA_ACCEPTED_TOKENS, Collections.unmodifiableMap(accepted))
+                .keyValue(METADATA_STATS, stats)
+                .build();
+        // "STOP" / "LENGTH": the names Spring AI's OpenAI model reports (CANCELLED never reaches a response)
+        ChatGenerationMetadata generation = ChatGenerationMetadata.builder()
+                .finishReason(result.finishReason().name())
+                .build();
+        return new ChatResponse(List.of(new Generation(new AssistantMessage(text), generation)), metadata);
+    }
+
+    private static String newId() {
+        return "rasd-" + UUID.randomUUID();
+    }
+
+    /** What the options ask of the engine, checked. */
+    private record Settings(DecodingMode mode, SamplingParams sampling, List<String> stopStrings,
+                            SpeculationConfig speculation) { }
+
+    /** The prompt's options over the defaults and its conversation through the chat template; throws on bad input. */
+    private GenerationRequest toRequest(Prompt prompt) {
+        Objects.requireNonNull(prompt, "prompt");
+        RasdSpringAiChatOptions options = merge(prompt.getOptions());
+        Settings settings = settings(options);
+        int[] tokens = encode(prompt.getInstructions());
+        int limit = engine.target().contextLimit();
+        int room = limit - tokens.length;
+        if (room < 1) {
+            throw new IllegalArgumentException("The conversation is " + tokens.length + " tokens after the chat"
+                    + " template, but the context window of " + modelName() + " is " + limit + " tokens (at least one"
+                    + " must be left for the answer); shorten the messages or use a smaller chat memory");
+        }
+        int maxNew = options.getMaxTokens() == null ? room : options.getMaxTokens();
+        return new GenerationRequest(tokens, maxNew, settings.mode(), settings.sampling(), options.getSeed(),
+                settings.stopStrings(), settings.speculation());
+    }
+
+    private RasdSpringAiChatOptions merge(ChatOptions runtime) {
+        if (runtime == null) {
+            return defaultOptions;
+        }
+        if (runtime instanceof StructuredOutputChatOptions structured && structured.getOutputSchema() != null) {
+            throw new UnsupportedOperationException("rasd does not support native structured output (outputSchema):"
+                    + " the engine does not constrain decoding to a schema; let ChatClient's entity() add the format"
+                    + " instructions to the prompt instead");
+        }
+        return defaultOptions.mutate().combineWith(RasdSpringAiChatOptions.from(runtime).mutate()).build();
+    }
+
+    private Settings settings(RasdSpringAiChatOptions o) {
+        checkSupported(o);
+        if (o.getModel() != null && !o.getModel().equals(modelName())) {
+            throw new IllegalArgumentException("model \"" + o.getModel() + "\" is not served here: this chat model"
+                    + " runs \"" + modelName() + "\" (" + engine.target().directory() + ")");
+        }
+        if (o.getMaxTokens() != null && o.getMaxTokens() < 1) {
+            throw new IllegalArgumentException("maxTokens must be >= 1, got " + o.getMaxTokens());
+        }
+        DecodingMode mode = o.getMode() != null ? o.getMode() : defaultMode(engine);
+        checkMode(mode);
+        return new Settings(mode, sampling(o), stopStrings(o.getStopSequences()), speculation(o));
+    }
+
+    private static void checkSupported(RasdSpringAiChatOptions o) {
+        List<ToolCallback> tools = o.getToolCallbacks();
+        if (tools != null && !tools.isEmpty()) {
+            List<String> names = tools.stream().map(t -> t.getToolDefinition().name()).toList();
+            throw new UnsupportedOperationException("rasd does not support tool calling (toolCallbacks " + names
+                    + "): the models it runs have no function-calling format");
+        }
+        if (o.getFrequencyPenalty() != null && o.getFrequencyPenalty() != 0) {
+            throw new UnsupportedOperationException("rasd does not support frequencyPenalty (got "
+                    + o.getFrequencyPenalty() + "): a penalty would change the target distribution speculation"
+                    + " verifies against");
+        }
+        if (o.getPresencePenalty() != null && o.getPresencePenalty() != 0) {
+            throw new UnsupportedOperationException("rasd does not support presencePenalty (got "
+                    + o.getPresencePenalty() + "): a penalty would change the target distribution speculation"
+                    + " verifies against");
+        }
+    }
+
+    private static SamplingParams sampling(RasdSpringAiChatOptions o) {
+        Double temperature = o.getTemperature();
+        Integer topK = o.getTopK();
+        Double topP = o.getTopP();
+        if (temperature != null && !(Double.isFinite(temperature) && temperature >= 0)) {
+            throw new IllegalArgumentException("temperature must be a finite number >= 0 (0 = greedy), got "
+                    + temperature);
+        }
+        if (topK != null && topK < 0) {
+            throw new IllegalArgumentException("topK must be >= 0 (0 = off), got " + topK);
+        }
+        if (topP != null && !(topP > 0 && topP <= 1)) {
+            throw new IllegalArgumentException("topP must be in (0, 1], got " + topP);
+        }
+        if (temperature == null || temperature == 0) {
+            return SamplingParams.GREEDY;
+        }
+        return new SamplingParams(temperature, topK == null ? 0 : topK, topP == null ? 1 : topP);
+    }
+
+    /** Without duplicates: merged options may name one twice (Spring AI's combineWith adds stop sequences up). */
+    private static List<String> stopStrings(List<String> stopSequences) {
+        if (stopSequences == null) {
+            return List.of();
+        }
+        for (String s : stopSequences) {
+            if (s == null || s.isEmpty()) {
+                throw new IllegalArgumentException("stopSequences must not contain null or empty strings, got "
+                        + stopSequences);
+            }
+        }
+        return List.copyOf(new LinkedHashSet<>(stopSequences));
+    }
+
+    private void checkMode(DecodingMode mode) {
+        if (mode.usesDraft() && engine.draft() == null) {
+            throw new IllegalArgumentException("mode " + mode.cliName() + " needs a draft model, and this engine has"
+                    + " none; use mode " + defaultMode(engine).cliName() + " or build the engine with a draft model");
+        }
+        if (mode.usesDatastore() && engine.datastore() == null) {
+            throw new IllegalArgumentException("mode " + mode.cliName() + " needs a token datastore, and this engine"
+                    + " has none; use mode " + defaultMode(engine).cliName() + " or build the engine with one");
+        }
+    }
+
+    /** The engine's speculation settings with these options' knobs applied; null when they set none. */
+    private SpeculationConfig speculation(RasdSpringAiChatOptions o) {
+        if (!o.hasSpeculationOverrides()) {
+            return null;
+        }
+        SpeculationConfig base = engine.speculation();
+        try {
+            return base.toBuilder()
+                    .adaptive(o.getAdaptive() != null ? o.getAdaptive() : base.adaptive())
+                    .treeBudget(o.getTreeBudget() != null ? o.getTreeBudget() : base.treeBudget())
+                    .draftDepth(o.getDraftDepth() != null ? o.getDraftDepth() : base.draftDepth())
+                    .draftTopK(o.getDraftTopK() != null ? o.getDraftTopK() : base.draftTopK())
+                    .draftBudget(o.getDraftBudget() != null ? o.getDraftBudget() : base.draftBudget())
+                    .pruneTopK(o.getPruneTopK() != null ? o.getPruneTopK() : base.pruneTopK())
+                    .retrievalBudget(o.getRetrievalBudget() != null ? o.getRetrievalBudget() : base.retrievalBudget())
+                    .build();
+        } catch (RasdException e) {
+            throw new IllegalArgumentException("Invalid speculation options (treeBudget=" + o.getTreeBudget()
+                    + ", draftDepth=" + o.getDraftDepth() + ", draftTopK=" + o.getDraftTopK() + ", draftBudget="
+                    + o.getDraftBudget() + ", pruneTopK=" + o.getPruneTopK() + ", retrievalBudget="
+                    + o.getRetrievalBudget() + "): " + e.getMessage(), e);
+        }
+    }
+
+    /** The conversation through the model's chat template, ending with the assistant's turn, as token ids. */
+    private int[] encode(List<Message> messages) {
+        if (messages == null || messages.isEmpty()) {
+            throw new IllegalArgumentException("The prompt has no messages");
+        }
+        String rendered;
+        try {
+            rendered = chatTemplate.render(toTemplateMessages(messages), true);
+        } catch (RasdException e) {
+            throw new IllegalArgumentException("The chat template of " + modelName() + " rejected the conversation: "
+                    + e.getMessage(), e);
+        }
+        // the template writes the special tokens (BOS included) itself, as HF's apply_chat_template does
+        return engine.tokenizer().encode(rendered, false);
+    }
+
+    static List<io.rasd.text.ChatMessage> toTemplateMessages(List<Message> messages) {
+        List<io.rasd.text.ChatMessage> out = new ArrayList<>(messages.size());
+        for (Message m : messages) {
+            if (m instanceof MediaContent content && !content.getMedia().isEmpty()) {
+                List<String> types = content.getMedia().stream().map(Media::getMimeType).map(String::valueOf)
+                        .toList();
+                throw new UnsupportedOperationException("rasd runs text-only models; the conversation contains a "
+                        + m.getMessageType().getValue() + " message with media " + types);
+            }
+            String role = switch (m.getMessageType()) {
+                case SYSTEM -> "system";
+                case USER -> "user";
+                case ASSISTANT -> {
+                    if (m instanceof AssistantMessage a && a.hasToolCalls()) {
+                        throw new UnsupportedOperationException("rasd does not support tool calling: the"
+                                + " conversation contains an AssistantMessage with tool calls");
+                    }
+                    yield "assistant";
+                }
+                case TOOL -> throw new UnsupportedOperationException("rasd does not support tool calling: the"
+                        + " conversation contains a ToolResponseMessage");
+            };
+            out.add(new io.rasd.text.ChatMessage(role, m.getText() == null ? "" : m.getText()));
+        }
+        return out;
+    }
+
+    public static class Builder {
+
+        private RasdEngine engine;
+        private ChatTemplate chatTemplate;
+        private ChatOptions defaultOptions;
+        private String modelName;
+        private Executor executor;
+
+        protected Builder() { }
+
+        /** The engine that generates (required). The chat model does not close it. */
+        public Builder engine(RasdEngine engine) {
+            this.engine = engine;
+            return this;
+        }
+
+        /** Overrides the chat template of the target model's directory (ChatML when it has none). */
+        public Builder chatTemplate(ChatTemplate chatTemplate) {
+            this.chatTemplate = chatTemplate;
+            return this;
+        }
+
+        /**
+         * Defaults every prompt's options are laid over: any {@link ChatOptions}, a {@link RasdSpringAiChatOptions}
+         * with rasd's own. Unset: greedy, up to the context window, the fullest mode the engine can run.
+         */
+        public Builder defaultOptions(ChatOptions options) {
+            this.defaultOptions = options;
+            return this;
+        }
+
+        /** The name reported in responses and accepted in options; default: the target model's directory name. */
+        public Builder modelName(String modelName) {
+            this.modelName = modelName;
+            return this;
+        }
+
+        /** Where streaming generations run; default: a shared pool of daemon threads. */
+        public Builder executor(Executor executor) {
+            this.executor = executor;
+            return this;
+        }
+
+        public RasdSpringAiChatModel build() {
+            return new RasdSpringAiChatModel(this);
+        }
+    }
+}

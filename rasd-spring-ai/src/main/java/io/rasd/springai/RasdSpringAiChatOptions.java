@@ -1,0 +1,275 @@
+package io.rasd.springai;
+
+import io.rasd.RasdException;
+import io.rasd.engine.DecodingMode;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.springframework.ai.chat.prompt.ChatOptions;
+import org.springframework.ai.model.tool.DefaultToolCallingChatOptions;
+import org.springframework.ai.model.tool.ToolCallingChatOptions;
+import org.springframework.ai.tool.ToolCallback;
+
+/**
+ * Spring AI's common chat options plus rasd's own: the decoding mode, the sampler seed and the speculation knobs.
+ * Immutable; every field is optional and {@code null} means "inherit" (from the model's defaults, and finally from the
+ * engine's {@link io.rasd.engine.SpeculationConfig}).
+ *
+ * <p>These options are {@link ToolCallingChatOptions} only so that tools handed to a {@code ChatClient} reach
+ * the model and are refused with a clear error: with plain {@link ChatOptions} Spring AI drops them silently. rasd
+ * runs models without a function-calling format, so a request with tool callbacks fails.
+ *
+ * <p>{@link Builder#combineWith} follows Spring AI's rule (the other side's non-null values win, stop sequences add
+ * up) and carries rasd's fields across when the other side is a rasd builder.
+ */
+public class RasdSpringAiChatOptions extends DefaultToolCallingChatOptions {
+
+    private final DecodingMode mode;
+    private final Long seed;
+    private final Boolean adaptive;
+    private final Integer treeBudget;
+    private final Integer draftDepth;
+    private final Integer draftTopK;
+    private final Integer draftBudget;
+    private final Integer pruneTopK;
+    private final Integer retrievalBudget;
+
+    /** Spring AI's fields as the builder passes them (its fields are protected), rasd's from {@code b}. */
+    protected RasdSpringAiChatOptions(Builder b, List<ToolCallback> toolCallbacks, Map<String, Object> toolContext,
+                                      String model, Double frequencyPenalty, Integer maxTokens, Double presencePenalty,
+                                      List<String> stopSequences, Double temperature, Integer topK, Double topP) {
+        super(toolCallbacks, toolContext, model, frequencyPenalty, maxTokens, presencePenalty, stopSequences,
+                temperature, topK, topP);
+        this.mode = b.mode;
+        this.seed = b.seed;
+        this.adaptive = b.adaptive;
+        this.treeBudget = b.treeBudget;
+        this.draftDepth = b.draftDepth;
+        this.draftTopK = b.draftTopK;
+        this.draftBudget = b.draftBudget;
+        this.pruneTopK = b.pruneTopK;
+        this.retrievalBudget = b.retrievalBudget;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Any Spring AI options as rasd options: the common fields, tool callbacks and context of
+     * {@link ToolCallingChatOptions}, and rasd's own when {@code options} is already a rasd one (returned as is).
+     */
+    public static RasdSpringAiChatOptions from(ChatOptions options) {
+        if (options instanceof RasdSpringAiChatOptions rasd) {
+            return rasd;
+        }
+        Builder b = builder()
+                .model(options.getModel())
+                .frequencyPenalty(options.getFrequencyPenalty())
+                .maxTokens(options.getMaxTokens())
+                .presencePenalty(options.getPresencePenalty())
+                .stopSequences(options.getStopSequences())
+                .temperature(options.getTemperature())
+                .topK(options.getTopK())
+                .topP(options.getTopP());
+        if (options instanceof ToolCallingChatOptions tools) {
+            b.toolCallbacks(tools.getToolCallbacks()).toolContext(tools.getToolContext());
+        }
+        return b.build();
+    }
+
+    /** Which proposal sources speculate; every mode gives the same output as plain decoding. */
+    public DecodingMode getMode() {
+        return mode;
+    }
+
+    /** Seeds the sampler: the same seed and options give the same text. */
+    public Long getSeed() {
+        return seed;
+    }
+
+    /** Whether budgets and depths are chosen from measured cost and acceptance (the hand-set ones become caps). */
+    public Boolean getAdaptive() {
+        return adaptive;
+    }
+
+    public Integer getTreeBudget() {
+        return treeBudget;
+    }
+
+    public Integer getDraftDepth() {
+        return draftDepth;
+    }
+
+    public Integer getDraftTopK() {
+        return draftTopK;
+    }
+
+    public Integer getDraftBudget() {
+        return draftBudget;
+    }
+
+    public Integer getPruneTopK() {
+        return pruneTopK;
+    }
+
+    public Integer getRetrievalBudget() {
+        return retrievalBudget;
+    }
+
+    /** True when one of the speculation knobs (not mode or seed) is set. */
+    public boolean hasSpeculationOverrides() {
+        return adaptive != null || treeBudget != null || draftDepth != null || draftTopK != null
+                || draftBudget != null || pruneTopK != null || retrievalBudget != null;
+    }
+
+    @Override
+    public Builder mutate() {
+        return builder()
+                .model(getModel())
+                .frequencyPenalty(getFrequencyPenalty())
+                .maxTokens(getMaxTokens())
+                .presencePenalty(getPresencePenalty())
+                .stopSequences(getStopSequences())
+                .temperature(getTemperature())
+                .topK(getTopK())
+                .topP(getTopP())
+                .toolCallbacks(getToolCallbacks())
+                .toolContext(getToolContext())
+                .mode(mode)
+                .seed(seed)
+                .adaptive(adaptive)
+                .treeBudget(treeBudget)
+                .draftDepth(draftDepth)
+                .draftTopK(draftTopK)
+                .draftBudget(draftBudget)
+                .pruneTopK(pruneTopK)
+                .retrievalBudget(retrievalBudget);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!super.equals(o)) {   // same class and the common and tool fields
+            return false;
+        }
+        RasdSpringAiChatOptions that = (RasdSpringAiChatOptions) o;
+        return mode == that.mode && Objects.equals(seed, that.seed) && Objects.equals(adaptive, that.adaptive)
+                && Objects.equals(treeBudget, that.treeBudget) && Objects.equals(draftDepth, that.draftDepth)
+                && Objects.equals(draftTopK, that.draftTopK) && Objects.equals(draftBudget, that.draftBudget)
+                && Objects.equals(pruneTopK, that.pruneTopK) && Objects.equals(retrievalBudget, that.retrievalBudget);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(super.hashCode(), mode, seed, adaptive, treeBudget, draftDepth, draftTopK, draftBudget,
+                pruneTopK, retrievalBudget);
+    }
+
+    @Override
+    public String toString() {
+        List<ToolCallback> tools = getToolCallbacks();
+        return "RasdSpringAiChatOptions{model=" + getModel() + ", temperature=" + getTemperature() + ", topK="
+                + getTopK() + ", topP=" + getTopP() + ", maxTokens=" + getMaxTokens() + ", stopSequences="
+                + getStopSequences() + ", frequencyPenalty=" + getFrequencyPenalty() + ", presencePenalty="
+                + getPresencePenalty() + ", mode=" + (mode == null ? null : mode.cliName()) + ", seed=" + seed
+                + ", adaptive=" + adaptive + ", treeBudget=" + treeBudget + ", draftDepth=" + draftDepth
+                + ", draftTopK=" + draftTopK + ", draftBudget=" + draftBudget + ", pruneTopK=" + pruneTopK
+                + ", retrievalBudget=" + retrievalBudget
+                + (tools == null || tools.isEmpty() ? "" : ", toolCallbacks=" + tools.size()) + "}";
+    }
+
+    public static class Builder extends DefaultToolCallingChatOptions.Builder<Builder> {
+
+        private DecodingMode mode;
+        private Long seed;
+        private Boolean adaptive;
+        private Integer treeBudget;
+        private Integer draftDepth;
+        private Integer draftTopK;
+        private Integer draftBudget;
+        private Integer pruneTopK;
+        private Integer retrievalBudget;
+
+        /** Spring AI's merge (the other side's non-null values win), rasd's fields too when it is a rasd builder. */
+        @Override
+        public Builder combineWith(ChatOptions.Builder<?> other) {
+            super.combineWith(other);
+            if (other instanceof Builder that) {
+                mode = that.mode != null ? that.mode : mode;
+                seed = that.seed != null ? that.seed : seed;
+                adaptive = that.adaptive != null ? that.adaptive : adaptive;
+                treeBudget = that.treeBudget != null ? that.treeBudget : treeBudget;
+                draftDepth = that.draftDepth != null ? that.draftDepth : draftDepth;
+                draftTopK = that.draftTopK != null ? that.draftTopK : draftTopK;
+                draftBudget = that.draftBudget != null ? that.draftBudget : draftBudget;
+                pruneTopK = that.pruneTopK != null ? that.pruneTopK : pruneTopK;
+                retrievalBudget = that.retrievalBudget != null ? that.retrievalBudget : retrievalBudget;
+            }
+            return this;
+        }
+
+        public Builder mode(DecodingMode mode) {
+            this.mode = mode;
+            return this;
+        }
+
+        /** The mode by its CLI name: ar, draft, pld, datastore, rasd-pld, rasd-datastore, rasd. */
+        public Builder mode(String mode) {
+            try {
+                this.mode = mode == null ? null : DecodingMode.parse(mode);
+            } catch (RasdException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
+            return this;
+        }
+
+        public Builder seed(Long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public Builder adaptive(Boolean adaptive) {
+            this.adaptive = adaptive;
+            return this;
+        }
+
+        public Builder treeBudget(Integer treeBudget) {
+            this.treeBudget = treeBudget;
+            return this;
+        }
+
+        public Builder draftDepth(Integer draftDepth) {
+            this.draftDepth = draftDepth;
+            return this;
+        }
+
+        public Builder draftTopK(Integer draftTopK) {
+            this.draftTopK = draftTopK;
+            return this;
+        }
+
+        public Builder draftBudget(Integer draftBudget) {
+            this.draftBudget = draftBudget;
+            return this;
+        }
+
+        public Builder pruneTopK(Integer pruneTopK) {
+            this.pruneTopK = pruneTopK;
+            return this;
+        }
+
+        public Builder retrievalBudget(Integer retrievalBudget) {
+            this.retrievalBudget = retrievalBudget;
+            return this;
+        }
+
+        @Override
+        public RasdSpringAiChatOptions build() {
+            return new RasdSpringAiChatOptions(this, toolCallbacks, toolContext, model, frequencyPenalty, maxTokens,
+                    presencePenalty, stopSequences, temperature, topK, topP);
+        }
+    }
+}
