@@ -59,7 +59,7 @@ public class RasdLangChain4jAutoConfiguration {
             B builder, RasdEngine engine, RasdProperties properties, ObjectProvider<ChatModelListener> listeners) {
         RasdProperties.Generation g = properties.getGeneration();
         builder.engine(engine)
-                .modelName(properties.getLangchain4j().getModelName())
+                .modelName(properties.getModelName())
                 .mode(properties.getMode())
                 .temperature(g.getTemperature())
                 .maxOutputTokens(g.getMaxNewTokens())

@@ -30,6 +30,12 @@ public class RasdProperties {
      */
     private DecodingMode mode;
 
+    /**
+     * Model name the chat models (LangChain4j and Spring AI) report and accept in requests; unset: the target
+     * directory's name.
+     */
+    private String modelName;
+
     /** Cap on the context window in tokens (bounds KV-cache memory per generation); 0 = the model's own limit. */
     private int maxContext = 0;
 
@@ -75,6 +81,14 @@ public class RasdProperties {
 
     public void setMode(DecodingMode mode) {
         this.mode = mode;
+    }
+
+    public String getModelName() {
+        return modelName;
+    }
+
+    public void setModelName(String modelName) {
+        this.modelName = modelName;
     }
 
     public int getMaxContext() {
@@ -417,9 +431,6 @@ public class RasdProperties {
         /** Offer RasdChatModel, RasdStreamingChatModel and a token count estimator when LangChain4j is present. */
         private boolean enabled = true;
 
-        /** Model name the chat models report and accept in requests; unset: the target directory's name. */
-        private String modelName;
-
         public boolean isEnabled() {
             return enabled;
         }
@@ -428,13 +439,6 @@ public class RasdProperties {
             this.enabled = enabled;
         }
 
-        public String getModelName() {
-            return modelName;
-        }
-
-        public void setModelName(String modelName) {
-            this.modelName = modelName;
-        }
     }
 
     /** Keeps the KV cache of recent contexts so a repeated prefix is not encoded again. */

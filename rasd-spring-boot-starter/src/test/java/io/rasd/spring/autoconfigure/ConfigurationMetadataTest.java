@@ -36,7 +36,7 @@ class ConfigurationMetadataTest {
             {"rasd.concurrency.queue-timeout", ""},
             {"rasd.datastore.path", ""}, {"rasd.datastore.inputs", ""}, {"rasd.datastore.persist", "false"},
             {"rasd.rag.feed-embedding-store", "false"}, {"rasd.rag.backfill-max-segments", "100000"},
-            {"rasd.langchain4j.enabled", "true"}, {"rasd.langchain4j.model-name", ""},
+            {"rasd.langchain4j.enabled", "true"}, {"rasd.model-name", ""},
             {"rasd.spring-ai.enabled", "true"},
             {"rasd.prefix-cache.enabled", "true"}, {"rasd.prefix-cache.max-size", "256MB"},
             {"rasd.prefix-cache.min-prefix-tokens", "16"},

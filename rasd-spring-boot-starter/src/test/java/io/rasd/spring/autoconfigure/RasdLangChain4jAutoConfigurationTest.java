@@ -61,7 +61,7 @@ class RasdLangChain4jAutoConfigurationTest {
     void generationPropertiesBecomeTheDefaultRequestParameters() {
         runner.withPropertyValues("rasd.mode=pld", "rasd.generation.temperature=0.7", "rasd.generation.top-k=40",
                 "rasd.generation.top-p=0.9", "rasd.generation.seed=42", "rasd.generation.stop-sequences=END,STOP",
-                "rasd.langchain4j.model-name=coder").run(context -> {
+                "rasd.model-name=coder").run(context -> {
                     RasdChatRequestParameters p = (RasdChatRequestParameters) context.getBean(RasdChatModel.class)
                             .defaultRequestParameters();
                     assertThat(p.mode()).isEqualTo(DecodingMode.PLD);
