@@ -241,7 +241,7 @@
     $('tau').textContent = run.targets > 0 ? fmt(run.tokens / run.targets, 2) : '–';
     const elapsed = run.firstAt === null ? 0 : (performance.now() - run.firstAt) / 1000;
     $('tps').textContent = elapsed > 0 ? fmt(run.tokens / elapsed, 1) : '–';
-    $('stats-note').textContent = 'live · accepted so far';
+    $('stats-note').textContent = 'accepted so far · live';
     $('accepted').replaceChildren(countsLine(run.counts));
   }
 
@@ -252,7 +252,8 @@
     $('tau').textContent = fmt(s.tau, 2);
     $('tps').textContent = fmt(s.tokens_per_second, 1);
     $('wall').textContent = fmt(run.wall, 2) + ' s';
-    $('stats-note').textContent = 'server · mode ' + (s.mode || '?') + ' · finish ' + (run.finish || '?');
+    $('stats-note').textContent = 'accepted by source · server · mode ' + (s.mode || '?') + ' · finish '
+      + (run.finish || '?');
     const detail = el('span', {}, countsLine(s.accepted || {}));
     detail.append(el('br'), (s.target_forwards !== undefined ? s.target_forwards : '–') + ' target forwards in '
       + fmt(s.seconds, 2) + ' s (server)');
@@ -311,7 +312,7 @@
     answer.replaceChildren(el('span', {class: 'placeholder', text: 'Retrieving and reading the prompt…'}));
     answer.dataset.state = 'streaming';
     ['tokens', 'tau', 'tps', 'wall'].forEach((id) => $(id).textContent = '–');
-    $('stats-note').textContent = 'live';
+    $('stats-note').textContent = 'accepted by source';
     $('accepted').replaceChildren();
     $('sources').replaceChildren(el('p', {class: 'muted', text: 'Waiting for the answer…'}));
     const comparison = $('comparison');
@@ -436,15 +437,26 @@
     busy(false);
   }
 
+  /** Ends a run that failed or was stopped; target is #answer or #comparison. */
   function fail(e, target) {
-    if (e.name === 'AbortError') {
-      target.dataset.state = 'stopped';
+    target.querySelectorAll('.placeholder').forEach((p) => p.remove());
+    const stopped = e.name === 'AbortError';
+    target.dataset.state = stopped ? 'stopped' : 'error';
+    if (stopped) {
       target.append(el('span', {class: 'stopped', text: ' [stopped]'}));
     } else {
-      target.dataset.state = 'error';
       showError(e);
     }
-    target.querySelectorAll('.placeholder').forEach((p) => p.remove());
+    if (target.id === 'answer') {
+      if (!target.querySelector('.tok')) {
+        target.replaceChildren(el('span', {class: 'placeholder', text: stopped ? 'Stopped before the first token.'
+          : 'No answer: see the error above.'}));
+      }
+      const sources = $('sources');
+      if (sources.querySelector('.source-list') === null) {
+        sources.replaceChildren(el('p', {class: 'muted', text: 'No sources: the answer did not finish.'}));
+      }
+    }
   }
 
   function init() {
