@@ -366,6 +366,10 @@
         + ' either way (' + fast.text.length + ' characters).'})
       : el('p', {id: 'identical', class: 'differs', text: '✗ The texts differ from character '
         + firstDifference(fast.text, plain.text) + ' on.'});
+    if (ratio < 1) {
+      speedup.append(el('span', {class: 'muted', text: ' — slower here: speculation pays off when many drafted'
+        + ' tokens are accepted per target forward (τ) and a forward costs much more than drafting.'}));
+    }
     box.replaceChildren(el('h2', {text: 'Compared with plain decoding'}), table, speedup, same);
     if (!identical) {
       box.append(el('details', {}, el('summary', {text: 'Plain decoding\'s text'}), el('pre', {text: plain.text})));

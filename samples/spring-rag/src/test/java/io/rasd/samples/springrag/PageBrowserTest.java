@@ -17,11 +17,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIf;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,19 +38,14 @@ import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * The chat page in a real headless Chromium: a question streams into coloured token spans, the stats and sources
  * show, the comparison with plain decoding finds the same text, and an API error is displayed. Needs Debian's
  * chromium and chromium-driver; without them the test is skipped (or fails, with RASD_REQUIRE_BROWSER=1).
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @EnabledIf(value = "browserInstalledOrRequired", disabledReason = PageBrowserTest.MISSING)
-class PageBrowserTest {
+class PageBrowserTest extends RunningAppTest {
 
     static final String MISSING = "Chromium and its driver are needed at /usr/bin/chromium and /usr/bin/chromedriver;"
             + " install them with: sudo apt-get install chromium chromium-driver";
@@ -64,21 +57,7 @@ class PageBrowserTest {
     private static final Duration ANSWER_TIMEOUT = Duration.ofMinutes(2);
     private static final Set<String> ORIGIN_CLASSES = Set.of("tok-draft", "tok-pld", "tok-datastore", "tok-target");
 
-    @TempDir
-    static Path storeDir;
-
     private static WebDriver driver;
-
-    @DynamicPropertySource
-    static void properties(DynamicPropertyRegistry registry) {
-        TestApp.properties(registry, storeDir);
-    }
-
-    @LocalServerPort
-    int port;
-
-    @Autowired
-    Readiness readiness;
 
     private final HttpClient http = HttpClient.newHttpClient();
 
@@ -116,20 +95,6 @@ class PageBrowserTest {
             driver.quit();
             driver = null;
         }
-    }
-
-    @BeforeEach
-    void waitForIngestion() throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-        while (!readiness.isReady()) {
-            assertThat(readiness.failure()).isNull();
-            assertThat(System.nanoTime()).as("ingestion finishes").isLessThan(deadline);
-            Thread.sleep(100);
-        }
-    }
-
-    private String url(String path) {
-        return "http://localhost:" + port + path;
     }
 
     /** The greedy text plain decoding gives the same question with retrieval, asked without the page. */
