@@ -263,6 +263,29 @@ class PageBrowserTest extends RunningAppTest {
         assertThat(byId("error").getText()).contains("Error during the answer").contains("The engine failed");
     }
 
+    @Test
+    void stopEndsAStreamThatIsStillRunning() {
+        driver.get(url("/"));
+        // one chunk, then nothing until the page aborts the request
+        script("""
+                window.fetch = async (url, init) => new Response(new ReadableStream({start(c) {
+                  c.enqueue(new TextEncoder().encode('data: {"choices":[{"index":0,"delta":{"content":"Python"},'
+                    + '"finish_reason":null}],"rasd":{"origins":["target"]}}\\n\\n'));
+                  init.signal.addEventListener('abort', () => c.error(new DOMException('stopped', 'AbortError')));
+                }}), {status: 200, headers: {'Content-Type': 'text/event-stream'}});""");
+        byId("question").sendKeys(QUESTION);
+        byId("send").click();
+        new WebDriverWait(driver, Duration.ofSeconds(10)).until(d -> !d.findElements(By.cssSelector("#answer .tok"))
+                .isEmpty());
+        assertThat(byId("send").isEnabled()).isFalse();
+        byId("stop").click();
+        assertThat(awaitState("answer", "stopped", "done", "error")).isEqualTo("stopped");
+        assertThat(byId("answer").getText()).startsWith("Python").contains("[stopped]");
+        assertThat(byId("error").isDisplayed()).isFalse();
+        assertThat(byId("send").isEnabled()).isTrue();
+        assertThat(byId("stop").isEnabled()).isFalse();
+    }
+
     /** The whole page, the window as tall as its content, under target/screenshots. */
     private void screenshot(String name) throws IOException {
         long chrome = (Long) script("return window.outerHeight - window.innerHeight");
