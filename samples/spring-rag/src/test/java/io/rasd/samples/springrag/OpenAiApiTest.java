@@ -18,59 +18,23 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 /** The OpenAI-compatible API, spoken to by real OpenAI clients and by raw HTTP. */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-class OpenAiApiTest {
-
-    @TempDir
-    static Path storeDir;
-
-    @DynamicPropertySource
-    static void properties(DynamicPropertyRegistry registry) {
-        TestApp.properties(registry, storeDir);
-    }
-
-    @LocalServerPort
-    int port;
+class OpenAiApiTest extends RunningAppTest {
 
     @Autowired
     RasdEngine engine;
 
-    @Autowired
-    Readiness readiness;
-
     private final HttpClient http = HttpClient.newHttpClient();
 
     private static final String QUESTION = "What is Python?";
-
-    @BeforeEach
-    void waitForIngestion() throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-        while (!readiness.isReady()) {
-            assertThat(readiness.failure()).isNull();
-            assertThat(System.nanoTime()).as("ingestion finishes").isLessThan(deadline);
-            Thread.sleep(100);
-        }
-    }
-
-    private String url(String path) {
-        return "http://localhost:" + port + path;
-    }
 
     private HttpResponse<String> post(String path, String body) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(url(path))).header("Content-Type", "application/json")

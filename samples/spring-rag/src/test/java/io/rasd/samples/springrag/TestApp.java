@@ -1,7 +1,10 @@
 package io.rasd.samples.springrag;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import org.springframework.test.context.DynamicPropertyRegistry;
 
 /** Absolute paths of the repository's demo models and documents for tests (which run in samples/spring-rag). */
@@ -28,5 +31,15 @@ final class TestApp {
         registry.add("rasd.speculation.adaptive", () -> "false");
         registry.add("rag.documents", () -> ROOT.resolve("models/demo-corpus/python/faq").toString());
         registry.add("rag.store-file", () -> storeDir.resolve("embeddings.json").toString());
+    }
+
+    /** Waits (up to 3 minutes) until the documents are ingested; fails if ingestion failed. */
+    static void awaitIngestion(Readiness readiness) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (!readiness.isReady()) {
+            assertThat(readiness.failure()).isNull();
+            assertThat(System.nanoTime()).as("ingestion finishes").isLessThan(deadline);
+            Thread.sleep(100);
+        }
     }
 }
