@@ -122,7 +122,7 @@ class PrefixCacheDecodingTest {
     static void repeatedSharedAndNextTurn(RasdEngine cached, DecodingMode mode, SamplingParams sp,
                                           SplittableRandom rnd) {
         int[] base = prompt(rnd, 40 + rnd.nextInt(30));
-        int max = 20 + rnd.nextInt(30);
+        int max = 12 + rnd.nextInt(20);
         Long seed = sp.isGreedy() ? null : rnd.nextLong();
         String what = mode + " " + sp + " prompt " + base.length;
         GenerationResult first = sameAsWithoutCache(cached, request(base, max, mode, sp, seed), what + " first");
