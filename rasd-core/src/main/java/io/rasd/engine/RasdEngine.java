@@ -500,6 +500,9 @@ public final class RasdEngine implements AutoCloseable {
 
         /** Caches rows {@code [0, rows)} of {@code tokens}; a failure costs a later prefill, never this result. */
         private void storePrefix(int[] tokens, String model, int rows, PrefixCache.RowSource source) {
+            if (prefixCache == null) {
+                return;
+            }
             try {
                 prefixCache.store(model, tokens, rows, source);
             } catch (RuntimeException e) {
