@@ -38,11 +38,13 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmark every decoding mode on the DocQA, Summary, Code and In-domain QA tasks with the demo"
-                + " models; writes results.json, results.md and chart.svg.")
+                + " models; writes results.json, results.md and chart.svg. --suite prefix measures the prefix KV cache"
+                + " instead (results.json, results.md).")
 final class BenchCommand implements Callable<Integer> {
 
-    @Option(names = "--suite", defaultValue = "quick", paramLabel = "quick|full",
-            description = "quick: 1 prompt per task, 32 tokens (CI smoke test, < 3 min); full: 8 prompts, 128 tokens")
+    @Option(names = "--suite", defaultValue = "quick", paramLabel = "quick|full|prefix",
+            description = "quick: 1 prompt per task, 32 tokens (CI smoke test, < 3 min); full: 8 prompts, 128 tokens;"
+                    + " prefix: the prefix KV cache off vs on, 8 requests sharing a 600-token document, 32 tokens")
     String suite;
 
     @Option(names = "--models", paramLabel = "DIR", description = "Demo models folder (default: models/)")
@@ -60,7 +62,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "7", paramLabel = "S", description = "Sampling seed (every mode alike)")
     long seed;
 
-    @Option(names = "--prompts", paramLabel = "N", description = "Prompts per task (overrides the suite)")
+    @Option(names = "--prompts", paramLabel = "N",
+            description = "Prompts per task, or requests of the prefix suite (overrides the suite)")
     Integer prompts;
 
     @Option(names = "--max-new-tokens", paramLabel = "N", description = "Tokens per prompt (overrides the suite)")
@@ -74,8 +77,9 @@ final class BenchCommand implements Callable<Integer> {
         int tokens;
         switch (suite) {
             case "quick" -> { perTask = 1; tokens = 32; }
-            case "full" -> { perTask = 8; tokens = 128; }
-            default -> throw new RasdException("--suite must be quick or full, got \"" + suite + "\"");
+            case "full", "prefix" -> { perTask = 8; tokens = suite.equals("full") ? 128 : 32; }
+            default -> throw new RasdException("--suite must be quick or full (the paper's table) or prefix (the"
+                    + " prefix KV cache), got \"" + suite + "\"");
         }
         perTask = prompts != null ? prompts : perTask;
         tokens = maxNewTokens != null ? maxNewTokens : tokens;
@@ -86,6 +90,11 @@ final class BenchCommand implements Callable<Integer> {
         Path modelDir = models != null ? models : home.resolve("models");
         Path benchDir = bench != null ? bench : home.resolve("bench");
         Path outDir = out != null ? out : benchDir.resolve("results").resolve(suite);
+        List<Path> corpus = List.of(modelDir.resolve("demo-corpus"), benchDir.resolve("corpus"));
+        if (suite.equals("prefix")) {
+            return new PrefixBench(modelDir, corpus, outDir, perTask, tokens, new SamplingParams(temperature, 0, 1),
+                    seed).run();
+        }
         Map<String, List<String>> promptsByTask = new LinkedHashMap<>();
         for (String task : TASKS) {
             Path file = benchDir.resolve("tasks").resolve(task + ".jsonl");
@@ -109,8 +118,7 @@ final class BenchCommand implements Callable<Integer> {
         try (CausalLm target = CausalLm.load(modelDir.resolve("demo-target"));
              CausalLm draft = CausalLm.load(modelDir.resolve("demo-draft"));
              Tokenizer tokenizer = Tokenizer.load(modelDir.resolve("demo-target"));
-             TokenDatastore store = CliCache.datastore("bench", tokenizer, List.of(modelDir.resolve("demo-corpus"),
-                     benchDir.resolve("corpus")));
+             TokenDatastore store = CliCache.datastore("bench", tokenizer, corpus);
              RasdEngine engine = RasdEngine.builder().target(target).draft(draft).tokenizer(tokenizer)
                      .datastore(store).speculation(SpeculationConfig.DEFAULT).build()) {
             int[] warm = tokenizer.encode(promptsByTask.get("code").get(0), true);

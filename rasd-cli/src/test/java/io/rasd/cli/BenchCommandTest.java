@@ -38,6 +38,30 @@ class BenchCommandTest {
     }
 
     @Test
+    void thePrefixSuiteHitsTheSharedDocumentAndLeavesEveryOutputUnchanged(@TempDir Path out) throws IOException {
+        CliRunner r = CliRunner.run("bench", "--suite", "prefix", "--models", REPO.resolve("models").toString(),
+                "--tasks", REPO.resolve("bench").toString(), "--out", out.toString(), "--prompts", "3",
+                "--max-new-tokens", "4");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        JsonObject json = JsonParser.parseString(Files.readString(out.resolve("results.json"))).getAsJsonObject();
+        assertThat(json.getAsJsonArray("rows")).hasSize(3 * 2);
+        for (var el : json.getAsJsonArray("rows")) {
+            JsonObject row = el.getAsJsonObject();
+            assertThat(row.get("identical").getAsBoolean()).as(row.toString()).isTrue();
+            assertThat(row.get("prompt_tokens").getAsInt()).isGreaterThan(600);
+            // the first request fills the cache; the others restore the document's whole blocks
+            int cached = row.get("cached_prompt_tokens").getAsInt();
+            if (row.get("request").getAsInt() == 0) {
+                assertThat(cached).isZero();
+            } else {
+                assertThat(cached).as(row.toString()).isGreaterThanOrEqualTo(592).isLessThan(624);
+            }
+        }
+        assertThat(json.getAsJsonObject("cache").getAsJsonObject("rasd").get("hits").getAsInt()).isEqualTo(2);
+        assertThat(r.out()).contains("| rasd |", "prefill ratio", "total ratio");
+    }
+
+    @Test
     void anUnknownSuiteIsExplained() {
         CliRunner r = CliRunner.run("bench", "--suite", "huge");
         assertThat(r.exitCode()).isEqualTo(2);

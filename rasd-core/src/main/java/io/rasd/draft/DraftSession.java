@@ -1,8 +1,10 @@
 package io.rasd.draft;
 
+import io.rasd.RasdException;
 import io.rasd.model.AttentionMask;
 import io.rasd.model.CausalLm;
 import io.rasd.model.KvCache;
+import io.rasd.model.KvSnapshot;
 import io.rasd.model.Logits;
 import io.rasd.model.TopK;
 import io.rasd.tree.RootDistribution;
@@ -65,6 +67,40 @@ public final class DraftSession implements AutoCloseable {
         int[] p = Arrays.copyOf(pending, pending.length + tokens.length);
         System.arraycopy(tokens, 0, p, pending.length, tokens.length);
         pending = p;
+    }
+
+    /**
+     * Puts the cached rows of the first {@code rows} queued tokens in place instead of reading them (a prefix cache
+     * hit): only the rest is read at the first catch-up. Call after {@link #start} and before the first {@link #grow};
+     * {@code parts} must hold this draft model's rows for exactly those tokens, and one queued token (the root) must
+     * remain. Returns the rows restored: none when the queued tokens exceed the draft's window anyway (it never drafts
+     * then).
+     */
+    public int restore(List<KvSnapshot> parts, int rows) {
+        if (committed != 0 || cache.length() != 0 || rows >= pending.length) {
+            throw new RasdException("draft restore of " + rows + " rows needs a fresh session with more queued tokens"
+                    + " (" + pending.length + " queued, " + committed + " read)");
+        }
+        if (rows == 0 || pending.length + 1 > cache.limit()) {
+            return 0;
+        }
+        cache.restore(parts, rows);
+        committed = rows;
+        pending = Arrays.copyOfRange(pending, rows, pending.length);
+        return rows;
+    }
+
+    /** Rows of the draft's cache that hold committed context (the first tokens of prompt + committed output). */
+    public int committedRows() {
+        return committed;
+    }
+
+    /** A heap copy of committed rows {@code [from, to)}, for a prefix cache. */
+    public KvSnapshot snapshot(int from, int to) {
+        if (to > committed) {
+            throw new RasdException("draft snapshot up to row " + to + " but only " + committed + " are committed");
+        }
+        return cache.snapshot(from, to);
     }
 
     /** Committed tokens the draft has not read yet (catch-up work for the next {@link #grow}). */

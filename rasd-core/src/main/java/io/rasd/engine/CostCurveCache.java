@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The verify cost curve t(n) of a model on this machine, measured once and kept on disk: measuring takes a few seconds
  * (a warm-up plus interleaved repeats), and it only changes with the model, the device or the machine. The key hashes
- * the model's config and weight files (name, size, modification time), the device, the CPU count and architecture.
+ * the model's {@linkplain CausalLm#identity() identity} (directory, config, weight files' size and modification time),
+ * the device, the CPU count and architecture.
  *
  * <p>The folder is {@code ~/.cache/rasd/verify-cost}, or {@code -Drasd.cache.dir=DIR}/verify-cost. A cache that
  * cannot be read or written only costs a new measurement.
@@ -107,22 +108,10 @@ public final class CostCurveCache {
     static String key(CausalLm lm) {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
-            Path dir = lm.directory().toAbsolutePath().normalize();
-            md.update(dir.toString().getBytes(StandardCharsets.UTF_8));
-            try (var files = Files.list(dir)) {
-                for (Path f : files.sorted().toList()) {
-                    String name = f.getFileName().toString();
-                    if (name.equals("config.json") || name.endsWith(".safetensors")) {
-                        md.update((name + ":" + Files.size(f) + ":" + Files.getLastModifiedTime(f).toMillis())
-                                .getBytes(StandardCharsets.UTF_8));
-                    }
-                }
-            }
-            md.update((lm.device() + ":" + lm.contextLimit() + ":" + Runtime.getRuntime().availableProcessors()
-                    + ":" + System.getProperty("os.arch")).getBytes(StandardCharsets.UTF_8));
+            md.update((lm.identity() + "\n" + lm.device() + ":" + lm.contextLimit() + ":"
+                    + Runtime.getRuntime().availableProcessors() + ":" + System.getProperty("os.arch"))
+                    .getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(md.digest()).substring(0, 24);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

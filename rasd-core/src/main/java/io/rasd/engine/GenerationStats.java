@@ -7,6 +7,7 @@ import java.util.Map;
  *
  * @param targetForwards target forward passes after the prompt (one per committed step)
  * @param meanAccepted tokens committed per target forward (τ); 1 for plain decoding
+ * @param prefillSeconds wall time of the prefill (prefix-cache lookup and restore included)
  * @param seconds wall time of the decoding loop, prefill excluded
  * @param tokensPerSecond generated tokens / seconds
  * @param acceptedByOrigin committed tokens by proposer; {@link TokenOrigin#TARGET} counts the bonus tokens
@@ -18,12 +19,15 @@ import java.util.Map;
  * @param fallbacks times adaptive control switched to plain decoding because speculation did not pay
  * @param plainSteps steps decoded plainly during those fallbacks
  * @param draftSkips steps that used retrieval alone because the draft model did not pay for itself
+ * @param cachedPromptTokens prompt tokens whose KV rows came from the engine's {@link PrefixCache} instead of the
+ *     prefill ({@code prefillSeconds} covers the rest); 0 without a cache or on a miss
  */
 public record GenerationStats(int promptTokens, int generatedTokens, int targetForwards, double meanAccepted,
                               double prefillSeconds, double seconds, double tokensPerSecond,
                               Map<TokenOrigin, Integer> acceptedByOrigin, double draftSeconds,
                               double retrievalSeconds, double verifySeconds, int draftForwards,
-                              double meanTreeNodes, int fallbacks, int plainSteps, int draftSkips) {
+                              double meanTreeNodes, int fallbacks, int plainSteps, int draftSkips,
+                              int cachedPromptTokens) {
 
     public GenerationStats {
         acceptedByOrigin = Map.copyOf(acceptedByOrigin);

@@ -68,6 +68,7 @@ public final class RasdEngine implements AutoCloseable {
     private final ExecutorService retrievalPool;
     private final AdmissionControl admission;
     private final List<GenerationObserver> observers = new CopyOnWriteArrayList<>();
+    private final PrefixCache prefixCache;
 
     private RasdEngine(Builder b) {
         this.admission = new AdmissionControl(b.maxConcurrent, b.maxQueued, b.queueTimeout);
@@ -77,6 +78,7 @@ public final class RasdEngine implements AutoCloseable {
         this.tokenizer = Objects.requireNonNull(b.tokenizer, "tokenizer");
         this.ownsModels = b.ownsModels;
         this.costCurve = b.costCurve;
+        this.prefixCache = b.prefixCache;
         int tokVocab = tokenizer.vocabSize();
         if (tokVocab > target.config().vocabSize()) {
             throw new RasdException("Tokenizer " + tokenizer.directory() + " has " + tokVocab
@@ -115,6 +117,11 @@ public final class RasdEngine implements AutoCloseable {
 
     public SpeculationConfig speculation() {
         return speculation;
+    }
+
+    /** The prefix KV cache generations share, or null. */
+    public PrefixCache prefixCache() {
+        return prefixCache;
     }
 
     /** The target's measured verify cost curve (measured or read from the cache on first use). */
@@ -275,7 +282,7 @@ public final class RasdEngine implements AutoCloseable {
 
     private static GenerationResult cancelledBeforeStart(int promptTokens) {
         GenerationStats stats = new GenerationStats(promptTokens, 0, 0, 0, 0, 0, 0, Map.of(), 0, 0, 0, 0, 0,
-                0, 0, 0);
+                0, 0, 0, 0);
         return new GenerationResult(new int[0], "", FinishReason.CANCELLED, stats);
     }
 
@@ -311,6 +318,10 @@ public final class RasdEngine implements AutoCloseable {
         /** Whether this step used the draft model, and what it cost. */
         private boolean drafted;
         private long stepDraftNanos;
+        /** Prompt rows restored from the prefix cache instead of prefilled. */
+        private int cachedPromptTokens;
+        /** The decoding loop ended normally: every cache row holds committed context (see {@link #close}). */
+        private boolean finished;
 
         Generation(GenerationRequest request, SpeculationConfig speculation, GenerationListener listener,
                    Cancellation cancellation, VerifyCostCurve curve, TokenDatastore references) {
@@ -340,13 +351,17 @@ public final class RasdEngine implements AutoCloseable {
         GenerationResult run() {
             FinishReason finish = FinishReason.LENGTH;
             long t0 = System.nanoTime();
-            if (prompt.length > 1) {
-                int[] context = Arrays.copyOf(prompt, prompt.length - 1);
+            // the prefill: the cache takes the prompt but its last token (the first step's root); rows the prefix
+            // cache holds are restored, only the rest is run
+            cachedPromptTokens = restorePrefix();
+            if (prompt.length - 1 > cachedPromptTokens) {
+                int[] context = Arrays.copyOfRange(prompt, cachedPromptTokens, prompt.length - 1);
                 int[] pos = new int[context.length];
                 for (int i = 0; i < pos.length; i++) {
-                    pos[i] = i;
+                    pos[i] = cachedPromptTokens + i;
                 }
                 target.forward(cache, context, pos, AttentionMask.causal(), new int[] {context.length - 1}).close();
+                storePrefix(prompt, target.identity(), cache.length(), cache::snapshot);
             }
             long t1 = System.nanoTime();
             int root = prompt[prompt.length - 1];
@@ -438,6 +453,7 @@ public final class RasdEngine implements AutoCloseable {
                 recent = slideWindow(recent, step, window);
                 root = step[step.length - 1];
             }
+            finished = true;
             if (!filter.stopped() && finish != FinishReason.CANCELLED) {
                 String rest = filter.accept(detok.flush()) + filter.finish();
                 if (!rest.isEmpty()) {
@@ -453,7 +469,7 @@ public final class RasdEngine implements AutoCloseable {
                     forwards == 0 ? 0 : (double) out.size() / forwards, (t1 - t0) / 1e9, secs,
                     secs > 0 ? out.size() / secs : 0, byOrigin, draftNanos / 1e9, retrievalNanos / 1e9,
                     verifyNanos / 1e9, draftForwards, forwards == 0 ? 0 : (double) treeNodes / forwards,
-                    control.fallbacks(), control.plainSteps(), control.draftSkips());
+                    control.fallbacks(), control.plainSteps(), control.draftSkips(), cachedPromptTokens);
             return new GenerationResult(out.stream().mapToInt(Integer::intValue).toArray(), filter.text(), finish,
                     stats);
         }
@@ -542,14 +558,68 @@ public final class RasdEngine implements AutoCloseable {
             return trees;
         }
 
+        /**
+         * Restores the longest cached prefix of the prompt into the target's cache (and the draft's, when the cache
+         * holds the draft model's rows too); returns the target rows restored. At most all but the prompt's last token:
+         * that one is the first step's root and must be run.
+         */
+        private int restorePrefix() {
+            if (prefixCache == null || prompt.length < 2) {
+                return 0;
+            }
+            PrefixCache.Match hit = prefixCache.lookup(target.identity(), prompt, prompt.length - 1);
+            cache.restore(hit.blocks(), hit.rows());
+            if (draftSession != null) {
+                PrefixCache.Match d = prefixCache.lookupQuietly(draft.model().identity(), prompt, prompt.length - 1);
+                draftSession.restore(d.blocks(), d.rows());
+            }
+            return hit.rows();
+        }
+
+        /** Caches rows {@code [0, rows)} of {@code tokens}; a failure costs a later prefill, never this result. */
+        private void storePrefix(int[] tokens, String model, int rows, PrefixCache.RowSource source) {
+            if (prefixCache == null) {
+                return;
+            }
+            try {
+                prefixCache.store(model, tokens, rows, source);
+            } catch (RuntimeException e) {
+                LOG.warn("could not store {} rows in the prefix cache: {}", rows, e.toString());
+            }
+        }
+
         @Override
         public void close() {
-            cache.close();
-            if (references != null) {
-                references.close();
+            try {
+                if (prefixCache != null && finished) {
+                    storeContext();
+                }
+            } finally {
+                cache.close();
+                if (references != null) {
+                    references.close();
+                }
+                if (draftSession != null) {
+                    draftSession.close();
+                }
             }
+        }
+
+        /**
+         * Caches the rows of the whole committed context (prompt + output), so the next chat turn (this prompt, this
+         * answer, a new message) hits. The target's cache holds every committed token but the last step's bonus token,
+         * and may hold rows of a step's tokens past a stop; the draft's holds a prefix of the same sequence. Rows past
+         * the committed context are never stored.
+         */
+        private void storeContext() {
+            int[] context = Arrays.copyOf(prompt, prompt.length + out.size());
+            for (int i = 0; i < out.size(); i++) {
+                context[prompt.length + i] = out.get(i);
+            }
+            storePrefix(context, target.identity(), Math.min(cache.length(), context.length), cache::snapshot);
             if (draftSession != null) {
-                draftSession.close();
+                storePrefix(context, draft.model().identity(), Math.min(draftSession.committedRows(), context.length),
+                        draftSession::snapshot);
             }
         }
     }
@@ -587,6 +657,7 @@ public final class RasdEngine implements AutoCloseable {
         private int maxConcurrent = 1;
         private int maxQueued = 64;
         private Duration queueTimeout;
+        private PrefixCache prefixCache;
 
         /** Generations that run at once (default 1); more wait in the queue. */
         public Builder maxConcurrentGenerations(int max) {
@@ -603,6 +674,15 @@ public final class RasdEngine implements AutoCloseable {
         /** How long a generation may wait for a slot before it is refused; {@code null} (default): no limit. */
         public Builder queueTimeout(Duration timeout) {
             this.queueTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * A prefix KV cache (it may be shared with other engines): prompts that start like an earlier generation's
+         * context restore its rows instead of prefilling them. {@code null} (default): none.
+         */
+        public Builder prefixCache(PrefixCache cache) {
+            this.prefixCache = cache;
             return this;
         }
 

@@ -10,8 +10,10 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import io.rasd.RasdException;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 
 /**
  * A Llama-family decoder on DJL's PyTorch engine, loaded from a HF model directory. One {@link #forward} runs any
@@ -39,9 +41,11 @@ public final class CausalLm implements AutoCloseable {
     private final LlamaWeights w;
     private final int contextLimit;
     private final float attentionScale;
+    private final String identity;
 
     private CausalLm(Path directory, ModelConfig config, GenerationConfig generationConfig, Device device,
                      NDManager manager, LlamaWeights weights, int contextLimit) {
+        this.identity = identityOf(directory, config);
         this.directory = directory;
         this.config = config;
         this.generationConfig = generationConfig;
@@ -104,6 +108,28 @@ public final class CausalLm implements AutoCloseable {
 
     public Device device() {
         return device;
+    }
+
+    /**
+     * What decides the KV rows this model computes for a token sequence: its directory, its config and the size and
+     * modification time of its weight files (a checkpoint replaced in place is another model). Two models with the
+     * same identity may share cached rows; the load-time context bound and the device do not change rows.
+     */
+    public String identity() {
+        return identity;
+    }
+
+    private static String identityOf(Path dir, ModelConfig config) {
+        StringBuilder sb = new StringBuilder(dir.toAbsolutePath().normalize().toString()).append('\n').append(config);
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted().toList()) {
+                sb.append('\n').append(f.getFileName()).append(' ').append(Files.size(f)).append(' ')
+                        .append(Files.getLastModifiedTime(f).toMillis());
+            }
+        } catch (IOException e) {
+            throw new RasdException("Cannot list the weight files of " + dir + ": " + e.getMessage(), e);
+        }
+        return sb.toString();
     }
 
     /** Most tokens a sequence may hold: {@code max_position_embeddings}, Mistral's window, or the load-time bound. */

@@ -6,6 +6,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.rasd.RasdException;
+import java.util.List;
 
 /**
  * Keys and values of one sequence, per layer {@code [kvHeads, capacity, headDim]}, preallocated and written in place
@@ -101,6 +102,53 @@ public final class KvCache implements AutoCloseable {
             }
         }
         length = from + keep.length;
+    }
+
+    /** Copies rows {@code [from, to)} to the heap (one copy per layer and tensor, whatever the row count). */
+    public KvSnapshot snapshot(int from, int to) {
+        if (from < 0 || to > length || from > to) {
+            throw new RasdException("KV cache snapshot [" + from + ", " + to + ") outside [0, " + length + "]");
+        }
+        float[][] k = new float[layers][];
+        float[][] v = new float[layers][];
+        try (NDManager sm = manager.newSubManager()) {
+            NDIndex rows = new NDIndex(":, {}:{}, :", from, to);
+            for (int l = 0; l < layers; l++) {
+                k[l] = keys[l].get(sm, rows).toFloatArray();
+                v[l] = values[l].get(sm, rows).toFloatArray();
+            }
+        }
+        return new KvSnapshot(to - from, kvHeads, headDim, k, v);
+    }
+
+    /**
+     * Fills an empty cache with the first {@code rows} rows of {@code parts} laid end to end (consecutive snapshots of
+     * one sequence starting at row 0, taken from a cache of the same model: the keys carry their RoPE positions).
+     */
+    public void restore(List<KvSnapshot> parts, int rows) {
+        if (length != 0) {
+            throw new RasdException("KV cache restore needs an empty cache, this one holds " + length + " rows");
+        }
+        if (rows == 0) {
+            return;
+        }
+        KvSnapshot first = parts.get(0);
+        if (first.layers() != layers || first.kvHeads() != kvHeads || first.headDim() != headDim) {
+            throw new RasdException("KV cache restore: the snapshot has " + first.layers() + " layers x "
+                    + first.kvHeads() + " kv heads x " + first.headDim() + " but this cache " + layers + " x " + kvHeads
+                    + " x " + headDim + ": it was taken from another model");
+        }
+        KvSnapshot all = KvSnapshot.concat(parts, 0, rows);
+        ensureRoom(rows);
+        try (NDManager sm = manager.newSubManager()) {
+            NDIndex at = new NDIndex(":, 0:{}, :", rows);
+            Shape shape = new Shape(kvHeads, rows, headDim);
+            for (int l = 0; l < layers; l++) {
+                keys[l].set(at, sm.create(all.keys()[l], shape));
+                values[l].set(at, sm.create(all.values()[l], shape));
+            }
+        }
+        length = rows;
     }
 
     /** Makes room for {@code n} more rows, or fails with the context limit. */

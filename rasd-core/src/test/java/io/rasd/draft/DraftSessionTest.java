@@ -7,6 +7,7 @@ import ai.djl.Device;
 import io.rasd.RasdException;
 import io.rasd.model.CausalLm;
 import io.rasd.model.KvCache;
+import io.rasd.model.KvSnapshot;
 import io.rasd.model.Logits;
 import io.rasd.model.RandomCheckpoint;
 import io.rasd.model.TopK;
@@ -109,6 +110,35 @@ class DraftSessionTest {
                 s.commit(committed.stream().mapToInt(Integer::intValue).toArray());
                 context.addAll(committed);
             }
+        }
+    }
+
+    @Test
+    void aSessionGivenCachedRowsOfThePromptDraftsWhatOneThatReadThePromptDrafts() {
+        try (CausalLm lm = CausalLm.load(TestData.hf("llama-gqa-f32"), Device.cpu(), 0);
+             Tokenizer tok = Tokenizer.load(TestData.hf("llama-gqa-f32"));
+             DraftSession read = new DraftModel(lm, tok, 512).newSession();
+             DraftSession restored = new DraftModel(lm, tok, 512).newSession()) {
+            int[] prompt = new SplittableRandom(12).ints(30, 6, 500).toArray();
+            read.start(prompt);
+            TokenTree expected = read.grow(3, 3, 12, 8, DraftSession.DepthPolicy.ALWAYS).tree();
+            read.commit(new int[] {pathTo(expected, 1)[0], 77});
+            assertThat(read.committedRows()).isEqualTo(31);
+            KvSnapshot rows = read.snapshot(0, 24);
+
+            restored.start(prompt);
+            assertThat(restored.restore(List.of(rows.slice(0, 16), rows.slice(16, 24)), 20)).isEqualTo(20);
+            assertThat(restored.committedRows()).isEqualTo(20);
+            assertThat(restored.pendingTokens()).isEqualTo(10);
+            TokenTree got = restored.grow(3, 3, 12, 8, DraftSession.DepthPolicy.ALWAYS).tree();
+            assertThat(got.size()).isEqualTo(expected.size());
+            for (int n = 1; n < got.size(); n++) {
+                assertThat(pathTo(got, n)).containsExactly(pathTo(expected, n));
+                assertThat(got.score(n)).isCloseTo(expected.score(n), org.assertj.core.api.Assertions.within(1e-5));
+            }
+            assertThatThrownBy(() -> restored.restore(List.of(rows), 5)).isInstanceOf(RasdException.class)
+                    .hasMessageContaining("fresh session");
+            assertThatThrownBy(() -> read.snapshot(0, 32)).isInstanceOf(RasdException.class);
         }
     }
 
