@@ -2,8 +2,10 @@ package io.rasd.spring.autoconfigure;
 
 import io.rasd.RasdException;
 import io.rasd.datastore.TokenDatastore;
+import io.rasd.engine.PrefixCache;
 import io.rasd.engine.RasdEngine;
 import io.rasd.text.Tokenizer;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -13,7 +15,7 @@ import org.springframework.context.annotation.Configuration;
 
 /**
  * The rasd engine from {@code rasd.*} properties: target and draft models, the target's tokenizer, the token
- * datastore, and the engine that runs them. Define any of these beans yourself to replace it; define a
+ * datastore, the prefix KV cache, and the engine that runs them. Define any of these beans yourself to replace it; define a
  * {@link RasdEngine} to replace them all (nothing is loaded then).
  */
 @AutoConfiguration
@@ -52,12 +54,22 @@ public class RasdAutoConfiguration {
         }
 
         @Bean
+        @ConditionalOnBooleanProperty(name = "rasd.prefix-cache.enabled", matchIfMissing = true)
+        @ConditionalOnMissingBean
+        PrefixCache rasdPrefixCache(RasdProperties properties) {
+            RasdProperties.PrefixCache p = properties.getPrefixCache();
+            return PrefixCache.builder().maxBytes(p.getMaxSize().toBytes()).minPrefixTokens(p.getMinPrefixTokens())
+                    .build();
+        }
+
+        @Bean
         RasdEngine rasdEngine(RasdProperties properties, RasdModels models, Tokenizer tokenizer,
-                              TokenDatastore datastore) {
+                              TokenDatastore datastore, ObjectProvider<PrefixCache> prefixCache) {
             RasdProperties.Concurrency c = properties.getConcurrency();
             try {
                 return RasdEngine.builder().target(models.target()).draft(models.draft()).tokenizer(tokenizer)
-                        .datastore(datastore).speculation(RasdModelLoader.speculation(properties.getSpeculation()))
+                        .datastore(datastore).prefixCache(prefixCache.getIfAvailable())
+                        .speculation(RasdModelLoader.speculation(properties.getSpeculation()))
                         .maxConcurrentGenerations(c.getMaxConcurrentGenerations())
                         .maxQueuedGenerations(c.getMaxQueuedGenerations()).queueTimeout(c.getQueueTimeout())
                         .build();

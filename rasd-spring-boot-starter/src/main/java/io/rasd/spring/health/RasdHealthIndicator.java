@@ -32,6 +32,11 @@ public class RasdHealthIndicator extends AbstractHealthIndicator {
                 .withDetail("queuedGenerations", engine.queuedGenerations())
                 .withDetail("maxConcurrentGenerations", engine.maxConcurrentGenerations())
                 .withDetail("maxQueuedGenerations", engine.maxQueuedGenerations());
+        if (engine.prefixCache() != null) {
+            var stats = engine.prefixCache().stats();
+            builder.withDetail("prefixCache", java.util.Map.of("bytes", stats.bytes(), "maxBytes",
+                    engine.prefixCache().maxBytes(), "hits", stats.hits(), "misses", stats.misses()));
+        }
         TokenDatastore store = engine.datastore();
         if (store == null) {
             builder.withDetail("datastore", "none");

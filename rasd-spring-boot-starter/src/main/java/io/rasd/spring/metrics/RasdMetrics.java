@@ -2,6 +2,7 @@ package io.rasd.spring.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -12,6 +13,7 @@ import io.rasd.engine.GenerationEvent;
 import io.rasd.engine.GenerationObserver;
 import io.rasd.engine.GenerationResult;
 import io.rasd.engine.GenerationStats;
+import io.rasd.engine.PrefixCache;
 import io.rasd.engine.RasdEngine;
 import io.rasd.engine.TokenOrigin;
 import java.time.Duration;
@@ -30,8 +32,10 @@ import java.util.concurrent.TimeUnit;
  * per step, tagged by mode), {@value #ACCEPTED_TOKENS} (committed tokens by {@code source}: draft, pld, datastore,
  * target), {@value #PHASE_TIME} (per generation, {@code phase}: prefill, draft, retrieval, verify),
  * {@value #FALLBACKS} (switches to plain decoding because speculation did not pay), and gauges for the datastore
- * ({@value #DATASTORE_DOCUMENTS}, {@value #DATASTORE_TOKENS}) and the engine's load ({@value #RUNNING},
- * {@value #QUEUED}).
+ * ({@value #DATASTORE_DOCUMENTS}, {@value #DATASTORE_TOKENS}), the engine's load ({@value #RUNNING},
+ * {@value #QUEUED}) and the prefix KV cache ({@value #PREFIX_CACHE_LOOKUPS} by {@code result} hit / miss,
+ * {@value #PREFIX_CACHE_REUSED_TOKENS}, {@value #PREFIX_CACHE_EVICTIONS}, {@value #PREFIX_CACHE_SIZE},
+ * {@value #PREFIX_CACHE_BLOCKS}).
  */
 public class RasdMetrics implements GenerationObserver, AutoCloseable {
 
@@ -46,6 +50,11 @@ public class RasdMetrics implements GenerationObserver, AutoCloseable {
     public static final String DATASTORE_DOCUMENTS = "rasd.datastore.documents";
     public static final String DATASTORE_TOKENS = "rasd.datastore.tokens";
     public static final String RUNNING = "rasd.generations.running";
+    public static final String PREFIX_CACHE_LOOKUPS = "rasd.prefix.cache.lookups";
+    public static final String PREFIX_CACHE_REUSED_TOKENS = "rasd.prefix.cache.reused.tokens";
+    public static final String PREFIX_CACHE_EVICTIONS = "rasd.prefix.cache.evictions";
+    public static final String PREFIX_CACHE_SIZE = "rasd.prefix.cache.size";
+    public static final String PREFIX_CACHE_BLOCKS = "rasd.prefix.cache.blocks";
     public static final String QUEUED = "rasd.generations.queued";
 
     static final String OPERATION = "chat";
@@ -65,6 +74,21 @@ public class RasdMetrics implements GenerationObserver, AutoCloseable {
                     .description("Documents in the token datastore").baseUnit("documents").register(registry);
             Gauge.builder(DATASTORE_TOKENS, datastore, TokenDatastore::tokenCount)
                     .description("Tokens in the token datastore").baseUnit("tokens").register(registry);
+        }
+        PrefixCache cache = engine.prefixCache();
+        if (cache != null) {
+            FunctionCounter.builder(PREFIX_CACHE_LOOKUPS, cache, c -> c.stats().hits()).tag("result", "hit")
+                    .description("Prompts whose prefix KV rows were restored from the cache").register(registry);
+            FunctionCounter.builder(PREFIX_CACHE_LOOKUPS, cache, c -> c.stats().misses()).tag("result", "miss")
+                    .description("Prompts encoded from scratch").register(registry);
+            FunctionCounter.builder(PREFIX_CACHE_REUSED_TOKENS, cache, c -> c.stats().reusedTokens())
+                    .description("Prompt tokens restored instead of encoded").baseUnit("tokens").register(registry);
+            FunctionCounter.builder(PREFIX_CACHE_EVICTIONS, cache, c -> c.stats().evictions())
+                    .description("Cached blocks evicted to stay within the size bound").register(registry);
+            Gauge.builder(PREFIX_CACHE_SIZE, cache, c -> c.stats().bytes())
+                    .description("Memory held by cached keys and values").baseUnit("bytes").register(registry);
+            Gauge.builder(PREFIX_CACHE_BLOCKS, cache, c -> c.stats().entries())
+                    .description("Cached blocks of KV rows").register(registry);
         }
         Gauge.builder(RUNNING, engine, RasdEngine::runningGenerations)
                 .description("Generations running now").register(registry);

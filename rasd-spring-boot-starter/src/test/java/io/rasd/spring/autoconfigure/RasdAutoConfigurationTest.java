@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.rasd.datastore.TokenDatastore;
 import io.rasd.engine.DecodingMode;
 import io.rasd.engine.GenerationRequest;
+import io.rasd.engine.GenerationResult;
+import io.rasd.engine.PrefixCache;
 import io.rasd.engine.RasdEngine;
 import io.rasd.engine.SpeculationConfig;
 import io.rasd.model.CausalLm;
@@ -121,6 +123,44 @@ class RasdAutoConfigurationTest {
             assertThat(context).hasSingleBean(TokenDatastore.class);
             assertThat(context.getBean(RasdEngine.class).datastore()).isSameAs(context.getBean("myDatastore"));
         });
+    }
+
+    // ---- the prefix KV cache ----
+
+    @Test
+    void aPrefixCacheFromThePropertiesServesRepeatedPrompts() {
+        runner.withPropertyValues("rasd.prefix-cache.max-size=8MB", "rasd.prefix-cache.min-prefix-tokens=16")
+                .run(context -> {
+                    PrefixCache cache = context.getBean(PrefixCache.class);
+                    RasdEngine engine = context.getBean(RasdEngine.class);
+                    assertThat(engine.prefixCache()).isSameAs(cache);
+                    assertThat(cache.maxBytes()).isEqualTo(8L * 1024 * 1024);
+                    assertThat(cache.minPrefixTokens()).isEqualTo(16);
+                    int[] prompt = engine.tokenizer().encode("A long shared system prompt about Python, its"
+                            + " interpreter, its standard library and the way it manages memory. Question: ", false);
+                    GenerationResult first = engine.generate(GenerationRequest.greedy(prompt, 6));
+                    GenerationResult second = engine.generate(GenerationRequest.greedy(prompt, 6));
+                    assertThat(first.stats().cachedPromptTokens()).isZero();
+                    assertThat(second.stats().cachedPromptTokens()).isPositive();
+                    assertThat(second.tokens()).containsExactly(first.tokens());
+                    assertThat(cache.stats().hits()).isEqualTo(1);
+                });
+    }
+
+    @Test
+    void thePrefixCacheCanBeSwitchedOff() {
+        runner.withPropertyValues("rasd.prefix-cache.enabled=false").run(context -> {
+            assertThat(context).doesNotHaveBean(PrefixCache.class);
+            assertThat(context.getBean(RasdEngine.class).prefixCache()).isNull();
+        });
+    }
+
+    @Test
+    void prefixCacheLimitsOutOfRangeFailStartUp() {
+        runner.withPropertyValues("rasd.prefix-cache.min-prefix-tokens=0")
+                .run(context -> failsOn(context, "rasd.prefix-cache.min-prefix-tokens"));
+        runner.withPropertyValues("rasd.prefix-cache.max-size=-1MB")
+                .run(context -> failsOn(context, "rasd.prefix-cache.max-size"));
     }
 
     // ---- the datastore ----

@@ -94,6 +94,31 @@ class RasdMetricsTest {
     }
 
     @Test
+    void prefixCacheHitsMissesAndReusedTokensAreCounted() {
+        runner.withUserConfiguration(Registry.class).run(context -> {
+            MeterRegistry registry = context.getBean(MeterRegistry.class);
+            RasdChatModel model = context.getBean(RasdChatModel.class);
+            ChatRequest request = ChatRequest.builder().messages(
+                    dev.langchain4j.data.message.SystemMessage.from("You are a terse assistant that answers questions"
+                            + " about Python programs, the standard library and packaging, in one sentence."),
+                    UserMessage.from("def fibonacci(n):")).build();
+            model.chat(request);
+            ChatResponse second = model.chat(request);
+            int restored = ((RasdChatResponseMetadata) second.metadata()).stats().cachedPromptTokens();
+            assertThat(restored).isPositive();
+            assertThat(registry.get(RasdMetrics.PREFIX_CACHE_LOOKUPS).tag("result", "hit").functionCounter()
+                    .count()).isEqualTo(1);
+            assertThat(registry.get(RasdMetrics.PREFIX_CACHE_LOOKUPS).tag("result", "miss").functionCounter()
+                    .count()).isEqualTo(1);
+            assertThat(registry.get(RasdMetrics.PREFIX_CACHE_REUSED_TOKENS).functionCounter().count())
+                    .isEqualTo(restored);
+            assertThat(registry.get(RasdMetrics.PREFIX_CACHE_SIZE).gauge().value()).isPositive();
+            assertThat(registry.get(RasdMetrics.PREFIX_CACHE_BLOCKS).gauge().value()).isPositive();
+            assertThat(registry.get(RasdMetrics.PREFIX_CACHE_EVICTIONS).functionCounter().count()).isZero();
+        });
+    }
+
+    @Test
     void aFailedGenerationIsTimedWithItsErrorType() {
         runner.withUserConfiguration(Registry.class).run(context -> {
             RasdEngine engine = context.getBean(RasdEngine.class);
