@@ -234,11 +234,27 @@ class OpenAiApiTest extends RunningAppTest {
     @Test
     void theAssistantAnswersWithRetrievalAndMemory() throws Exception {
         HttpResponse<String> first = post("/api/ask", """
-                {"conversation": "c1", "question": "What is Python?"}""");
+                {"conversation": "memory-test", "question": "What is Python?"}""");
         assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
         JsonObject a = JsonParser.parseString(first.body()).getAsJsonObject();
         assertThat(a.get("answer").getAsString()).isNotNull();
         assertThat(a.getAsJsonArray("sources")).isNotEmpty();
+
+        HttpResponse<String> second = post("/api/ask", """
+                {"conversation": "memory-test", "question": "Is it free?"}""");
+        assertThat(second.statusCode()).as(second.body()).isEqualTo(200);
+        // the second request carries the system message, the first exchange and the new question
+        List<dev.langchain4j.data.message.ChatMessage> messages = recorded.requests
+                .get(recorded.requests.size() - 1).messages();
+        assertThat(messages).hasSize(4);
+        assertThat(messages.get(1).toString()).contains("What is Python?");
+        assertThat(((dev.langchain4j.data.message.AiMessage) messages.get(2)).text())
+                .isEqualTo(a.get("answer").getAsString());
+        assertThat(((dev.langchain4j.data.message.UserMessage) messages.get(3)).singleText())
+                .contains("Is it free?");
+        // another conversation starts afresh
+        post("/api/ask", "{\"conversation\": \"other\", \"question\": \"Is it free?\"}");
+        assertThat(recorded.requests.get(recorded.requests.size() - 1).messages()).hasSize(2);
         assertError(post("/api/ask", "{\"conversation\": \"c1\"}"), 400, "question", null);
     }
 
