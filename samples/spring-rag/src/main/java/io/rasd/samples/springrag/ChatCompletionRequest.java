@@ -29,16 +29,7 @@ record ChatCompletionRequest(String model, List<ChatMessage> messages, Integer m
             "logprobs", "top_logprobs", "audio", "modalities", "prediction");
 
     static ChatCompletionRequest parse(String body) {
-        JsonObject o;
-        try {
-            JsonElement e = JsonParser.parseString(body);
-            if (!e.isJsonObject()) {
-                throw ApiException.badRequest(null, "The request body must be a JSON object");
-            }
-            o = e.getAsJsonObject();
-        } catch (JsonParseException e) {
-            throw ApiException.badRequest(null, "The request body is not valid JSON: " + rootMessage(e));
-        }
+        JsonObject o = object(body);
         for (String f : UNSUPPORTED) {
             if (o.has(f) && !o.get(f).isJsonNull() && !isFalse(o.get(f))) {
                 throw ApiException.badRequest(f, "'" + f + "' is not supported by this server (rasd runs plain"
@@ -189,7 +180,21 @@ record ChatCompletionRequest(String model, List<ChatMessage> messages, Integer m
         return out;
     }
 
-    private static String string(JsonObject o, String field) {
+    /** The body as a JSON object, or 400 saying why it is not one. */
+    static JsonObject object(String body) {
+        try {
+            JsonElement e = JsonParser.parseString(body);
+            if (!e.isJsonObject()) {
+                throw ApiException.badRequest(null, "The request body must be a JSON object");
+            }
+            return e.getAsJsonObject();
+        } catch (JsonParseException e) {
+            throw ApiException.badRequest(null, "The request body is not valid JSON: " + rootMessage(e));
+        }
+    }
+
+    /** A string field, null when absent, or 400 naming the field. */
+    static String string(JsonObject o, String field) {
         JsonElement e = o.get(field);
         if (e == null || e.isJsonNull()) {
             return null;

@@ -35,7 +35,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
-import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
@@ -110,16 +109,6 @@ class ChatCompletionsController {
         new Stream(emitter, id, created, request, sources).start(chatRequest);
         return ResponseEntity.ok().contentType(MediaType.TEXT_EVENT_STREAM).header("Cache-Control", "no-cache")
                 .header("X-Accel-Buffering", "no").body(emitter);
-    }
-
-    @ExceptionHandler(ApiException.class)
-    ResponseEntity<String> apiError(ApiException e) {
-        return ApiErrors.response(e);
-    }
-
-    @ExceptionHandler(RuntimeException.class)
-    ResponseEntity<String> failure(RuntimeException e) {
-        return ApiErrors.response(ApiErrors.toApi(e));
     }
 
     /** The body, or 413 once it passes the configured limit (whatever Content-Length claimed). */

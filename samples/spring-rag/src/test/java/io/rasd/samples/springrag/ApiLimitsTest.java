@@ -10,48 +10,23 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 /** An API key, a full engine queue (429, not a hang) and a client that goes away mid-stream. */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {"rag.api.key=s3cret", "rasd.concurrency.max-queued-generations=0"})
-class ApiLimitsTest {
+class ApiLimitsTest extends RunningAppTest {
 
     private static final String KEY = "s3cret";
-
-    @TempDir
-    static Path storeDir;
-
-    @DynamicPropertySource
-    static void properties(DynamicPropertyRegistry registry) {
-        TestApp.properties(registry, storeDir);
-    }
-
-    @LocalServerPort
-    int port;
 
     @Autowired
     RasdEngine engine;
 
-    @Autowired
-    Readiness readiness;
-
     private final HttpClient http = HttpClient.newHttpClient();
-
-    @BeforeEach
-    void waitForIngestion() throws InterruptedException {
-        waitUntil(readiness::isReady, 180);
-    }
 
     private static void waitUntil(BooleanSupplier condition, int seconds) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
@@ -62,7 +37,7 @@ class ApiLimitsTest {
     }
 
     private HttpRequest.Builder request(String path, String key) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path));
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url(path)));
         return key == null ? b : b.header("Authorization", "Bearer " + key);
     }
 
