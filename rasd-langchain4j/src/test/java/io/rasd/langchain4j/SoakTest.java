@@ -1,0 +1,133 @@
+package io.rasd.langchain4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
+import io.rasd.engine.DecodingMode;
+import io.rasd.engine.RasdEngine;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Many callers, one engine: concurrent blocking and streaming chats through the LangChain4j models all get exactly the
+ * answer a lone caller gets, nothing deadlocks, and the NDArray counts end where they started. Bounded in count and
+ * time (each call has a deadline).
+ */
+class SoakTest {
+
+    private static final int CLIENTS = 4;
+    private static final int REQUESTS_PER_CLIENT = 6;
+    private static final List<String> QUESTIONS = List.of("How do I read a file line by line in Python?",
+            "What does perldoc do?", "Explain list comprehensions.");
+    private static final List<DecodingMode> MODES = List.of(DecodingMode.RASD, DecodingMode.AR, DecodingMode.RASD_PLD);
+
+    private static ChatRequest request(String question, DecodingMode mode) {
+        return ChatRequest.builder().messages(UserMessage.from(question))
+                .parameters(RasdChatRequestParameters.builder().mode(mode).maxOutputTokens(40).build()).build();
+    }
+
+    private static String stream(RasdStreamingChatModel model, ChatRequest request) throws Exception {
+        CompletableFuture<ChatResponse> done = new CompletableFuture<>();
+        StringBuilder partials = new StringBuilder();
+        model.chat(request, new StreamingChatResponseHandler() {
+            @Override
+            public void onPartialResponse(String partial) {
+                partials.append(partial);
+            }
+
+            @Override
+            public void onCompleteResponse(ChatResponse response) {
+                done.complete(response);
+            }
+
+            @Override
+            public void onError(Throwable error) {
+                done.completeExceptionally(error);
+            }
+        });
+        String text = done.get(2, TimeUnit.MINUTES).aiMessage().text();
+        assertThat(partials.toString()).isEqualTo(text);
+        return text;
+    }
+
+    /** The process's resident memory in KiB from /proc (Linux); -1 elsewhere. */
+    static long residentKib() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // not Linux: the NDArray counts still prove the caches are freed
+        }
+        return -1;
+    }
+
+    @Test
+    void concurrentChatsAndStreamsGetTheLoneCallersAnswersAndLeaveNothingBehind() throws Exception {
+        try (RasdEngine engine = DemoModels.engine()) {
+            RasdChatModel chat = RasdChatModel.builder().engine(engine).build();
+            RasdStreamingChatModel streaming = RasdStreamingChatModel.builder().engine(engine).build();
+            Map<String, String> expected = new HashMap<>();
+            for (String q : QUESTIONS) {
+                expected.put(q, chat.chat(request(q, DecodingMode.AR)).aiMessage().text());
+            }
+            int targetArrays = DemoModels.TARGET.liveWeightArrays();
+            int draftArrays = DemoModels.DRAFT.liveWeightArrays();
+            long rssBefore = residentKib();
+
+            ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
+            long t0 = System.nanoTime();
+            try {
+                List<Future<List<String>>> results = new ArrayList<>();
+                for (int c = 0; c < CLIENTS; c++) {
+                    int client = c;
+                    results.add(clients.submit(() -> {
+                        List<String> failures = new ArrayList<>();
+                        for (int r = 0; r < REQUESTS_PER_CLIENT; r++) {
+                            String q = QUESTIONS.get((client + r) % QUESTIONS.size());
+                            ChatRequest req = request(q, MODES.get((client * 7 + r) % MODES.size()));
+                            String answer = (client + r) % 2 == 0 ? chat.chat(req).aiMessage().text()
+                                    : stream(streaming, req);
+                            if (!answer.equals(expected.get(q))) {
+                                failures.add("client " + client + " request " + r + " (" + q + ")");
+                            }
+                        }
+                        return failures;
+                    }));
+                }
+                List<String> failures = new ArrayList<>();
+                for (Future<List<String>> f : results) {
+                    failures.addAll(f.get(10, TimeUnit.MINUTES));   // a deadlock fails here, it does not hang
+                }
+                assertThat(failures).as("answers that differ from a lone caller's").isEmpty();
+            } finally {
+                clients.shutdownNow();
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            long rssAfter = residentKib();
+            System.out.printf("soak (LangChain4j): %d clients x %d requests, 0 errors, %.1f s, resident memory"
+                    + " %d -> %d MiB%n", CLIENTS, REQUESTS_PER_CLIENT, seconds, rssBefore / 1024, rssAfter / 1024);
+            if (rssBefore > 0) {
+                // native memory (PyTorch's allocator, KV caches) must not grow with the number of requests
+                assertThat(rssAfter - rssBefore).as("resident memory growth in KiB").isLessThan(256 * 1024);
+            }
+            assertThat(engine.runningGenerations()).isZero();
+            assertThat(engine.queuedGenerations()).isZero();
+            assertThat(DemoModels.TARGET.liveWeightArrays()).isEqualTo(targetArrays);
+            assertThat(DemoModels.DRAFT.liveWeightArrays()).isEqualTo(draftArrays);
+        }
+    }
+}
