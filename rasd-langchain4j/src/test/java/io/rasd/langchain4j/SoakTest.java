@@ -121,7 +121,8 @@ class SoakTest {
             int targetArrays = DemoModels.TARGET.liveWeightArrays();
             int draftArrays = DemoModels.DRAFT.liveWeightArrays();
             // two rounds bring the heap and PyTorch's allocator to their working size (measured: +66, +14 MiB);
-            // after that, memory growing with the number of requests would be a leak (measured: +5, +5, +1, +1 MiB)
+            // after that, memory growing with the number of requests would be a leak (measured: +5, +5, +1, +1 MiB
+            // per round; one leaked KV cache per request would add ~170 MiB over the 48 requests of two rounds)
             double seconds = round(chat, streaming, expected) + round(chat, streaming, expected);
             long rssWarm = residentKib();
             seconds += round(chat, streaming, expected) + round(chat, streaming, expected);
@@ -130,7 +131,7 @@ class SoakTest {
                     + " memory after rounds 2 and 4: %d / %d MiB%n", CLIENTS, REQUESTS_PER_CLIENT, seconds,
                     rssWarm / 1024, rssEnd / 1024);
             if (rssWarm > 0) {
-                assertThat(rssEnd - rssWarm).as("resident memory growth in KiB over two rounds").isLessThan(32 * 1024);
+                assertThat(rssEnd - rssWarm).as("resident memory growth in KiB over two rounds").isLessThan(48 * 1024);
             }
             assertThat(engine.runningGenerations()).isZero();
             assertThat(engine.queuedGenerations()).isZero();
