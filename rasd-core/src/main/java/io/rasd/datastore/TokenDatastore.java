@@ -105,6 +105,8 @@ public final class TokenDatastore implements AutoCloseable {
     private final Map<String, Location> index = new HashMap<>();
     private final String tokenizerFingerprint;
     private MergePolicy mergePolicy = MergePolicy.DEFAULT;
+    /** Most live tokens run-time adds may bring the store to; bounds its memory (about 8 bytes per token). */
+    private long maxTokens = Long.MAX_VALUE;
     private ExecutorService merger;
     private boolean merging;
     private Throwable mergeFailure;
@@ -196,6 +198,25 @@ public final class TokenDatastore implements AutoCloseable {
         }
     }
 
+    /**
+     * Caps the live tokens that {@link #add} may bring the store to (default: only the file format's limit). Tokens
+     * and suffix array take about 8 bytes per token, and a merge briefly needs as much again for the merged
+     * segments, so this bounds the datastore's memory. An add beyond it fails with a {@link RasdException}; the store
+     * is unchanged. Documents already in the store (e.g. of an opened file) are kept even when they exceed it.
+     */
+    public void setMaxTokens(long maxTokens) {
+        if (maxTokens < 1) {
+            throw new RasdException("datastore max tokens must be >= 1, got " + maxTokens);
+        }
+        synchronized (lock) {
+            this.maxTokens = maxTokens;
+        }
+    }
+
+    public long maxTokens() {
+        return maxTokens;
+    }
+
     /** Adds a document, searchable when this returns; a document with the same id is replaced. */
     public void add(String docId, int[] tokens) {
         Objects.requireNonNull(docId, "docId");
@@ -211,6 +232,11 @@ public final class TokenDatastore implements AutoCloseable {
             Location old = index.get(docId);
             long total = (long) snapshot.tokens() + tokens.length
                     - (old == null ? 0 : old.segment().documentLength(old.doc()));
+            if (total > maxTokens) {
+                throw new RasdException("The token datastore is full: adding document \"" + docId + "\" ("
+                        + tokens.length + " tokens) would bring it to " + total + " tokens, over its limit of "
+                        + maxTokens + "; remove documents or raise the limit");
+            }
             // the whole store must fit one segment, the form save() writes
             DatastoreSegment.checkSize(total);
             if (old != null) {

@@ -100,6 +100,26 @@ class TokenDatastoreUpdatesTest {
     }
 
     @Test
+    void anAddBeyondTheConfiguredLimitIsRefusedAndLeavesTheStoreAsItWas() {
+        try (TokenDatastore store = TokenDatastore.empty()) {
+            store.setMaxTokens(10);
+            store.add("a", new int[] {1, 2, 3, 4, 5, 6});
+            assertThatThrownBy(() -> store.add("b", new int[] {7, 8, 9, 10, 11}))
+                    .isInstanceOf(RasdException.class).hasMessageContaining("full")
+                    .hasMessageContaining("\"b\"").hasMessageContaining("limit of 10");
+            assertThat(store.tokenCount()).isEqualTo(6);
+            assertThat(store.contains("b")).isFalse();
+            // replacing a document counts only the difference
+            store.add("a", new int[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
+            assertThat(store.tokenCount()).isEqualTo(10);
+            store.remove("a");
+            store.add("b", new int[] {7, 8, 9, 10, 11});
+            assertThat(store.documentCount()).isEqualTo(1);
+            assertThatThrownBy(() -> store.setMaxTokens(0)).isInstanceOf(RasdException.class);
+        }
+    }
+
+    @Test
     void aReplacedDocumentAnswersWithItsNewTokensOnly() {
         try (TokenDatastore ds = TokenDatastore.empty()) {
             ds.add("a", new int[] {1, 2, 3});

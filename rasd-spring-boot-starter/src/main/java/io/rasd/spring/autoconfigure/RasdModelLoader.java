@@ -200,6 +200,10 @@ final class RasdModelLoader {
 
     /** The datastore: the file at {@code rasd.datastore.path} (if any) plus every input document. */
     static TokenDatastore datastore(RasdProperties.Datastore d, Tokenizer tokenizer) {
+        if (d.getMaxTokens() != null && d.getMaxTokens() < 1) {
+            throw new RasdConfigurationException("rasd.datastore.max-tokens", d.getMaxTokens(), "must be >= 1",
+                    "Leave it unset (no limit) or give the most tokens the datastore may hold.");
+        }
         List<Path> files = inputFiles(d.getInputs());
         Path path = d.getPath();
         TokenDatastore store;
@@ -235,6 +239,9 @@ final class RasdModelLoader {
                         + e.getMessage(), "Rebuild it with `./rasd datastore build` using the target model's"
                         + " tokenizer, or point the property at another file.", e);
             }
+        }
+        if (d.getMaxTokens() != null) {
+            store.setMaxTokens(d.getMaxTokens());
         }
         try {
             for (Path f : files) {

@@ -367,6 +367,21 @@ public class RasdProperties {
          */
         private boolean persist = false;
 
+        /**
+         * Most tokens the datastore may hold after run-time additions (RAG ingestion); about 8 bytes each. An
+         * addition beyond it is refused (and counted as a failure by the RAG listener). Unset: only the file
+         * format's limit.
+         */
+        private Long maxTokens;
+
+        public Long getMaxTokens() {
+            return maxTokens;
+        }
+
+        public void setMaxTokens(Long maxTokens) {
+            this.maxTokens = maxTokens;
+        }
+
         public Path getPath() {
             return path;
         }

@@ -1,6 +1,7 @@
 package io.rasd.spring.autoconfigure;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.rasd.datastore.TokenDatastore;
 import io.rasd.engine.DecodingMode;
@@ -178,6 +179,18 @@ class RasdAutoConfigurationTest {
             assertThat(store.contains(single.toString())).isTrue();
             assertThat(store.contains(docs.resolve("a.txt").toString())).isTrue();
         });
+    }
+
+    @Test
+    void aDatastoreTokenLimitRefusesAdditionsBeyondIt() {
+        runner.withPropertyValues("rasd.datastore.max-tokens=50").run(context -> {
+            TokenDatastore store = context.getBean(TokenDatastore.class);
+            assertThat(store.maxTokens()).isEqualTo(50);
+            store.add("small", new int[] {1, 2, 3});
+            assertThatThrownBy(() -> store.add("big", new int[100])).hasMessageContaining("limit of 50");
+        });
+        runner.withPropertyValues("rasd.datastore.max-tokens=0")
+                .run(context -> failsOn(context, "rasd.datastore.max-tokens", ">= 1"));
     }
 
     @Test
