@@ -105,6 +105,8 @@ public final class TokenDatastore implements AutoCloseable {
     private final Map<String, Location> index = new HashMap<>();
     private final String tokenizerFingerprint;
     private MergePolicy mergePolicy = MergePolicy.DEFAULT;
+    /** Adds and removals so far (merges do not count: they change no answer). */
+    private long changes;
     /** Most live tokens run-time adds may bring the store to; bounds its memory (about 8 bytes per token). */
     private long maxTokens = Long.MAX_VALUE;
     private ExecutorService merger;
@@ -217,6 +219,16 @@ public final class TokenDatastore implements AutoCloseable {
         return maxTokens;
     }
 
+    /**
+     * How many adds and removals the store has seen; it changes exactly when the answers may have. A persister
+     * saves when it differs from the count at its last save.
+     */
+    public long changeCount() {
+        synchronized (lock) {
+            return changes;
+        }
+    }
+
     /** Adds a document, searchable when this returns; a document with the same id is replaced. */
     public void add(String docId, int[] tokens) {
         Objects.requireNonNull(docId, "docId");
@@ -245,6 +257,7 @@ public final class TokenDatastore implements AutoCloseable {
             segments.add(LiveSegment.of(small, LiveSegment.Kind.SMALL));
             index.put(docId, new Location(small, 0));
             snapshot = Snapshot.of(segments);
+            changes++;
             scheduleMergeIfDue();
         }
     }
@@ -260,6 +273,7 @@ public final class TokenDatastore implements AutoCloseable {
             List<LiveSegment> segments = new ArrayList<>(snapshot.segments());
             tombstone(segments, old);
             snapshot = Snapshot.of(segments);
+            changes++;
             scheduleMergeIfDue();
             return true;
         }
@@ -271,6 +285,7 @@ public final class TokenDatastore implements AutoCloseable {
             ensureOpen();
             index.clear();
             snapshot = Snapshot.of(List.of());
+            changes++;
         }
     }
 

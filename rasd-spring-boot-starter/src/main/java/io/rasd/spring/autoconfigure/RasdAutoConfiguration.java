@@ -50,7 +50,13 @@ public class RasdAutoConfiguration {
         @ConditionalOnMissingBean
         RasdDatastorePersistence rasdDatastorePersistence(RasdProperties properties, TokenDatastore datastore,
                                                           Tokenizer tokenizer) {
-            return new RasdDatastorePersistence(datastore, tokenizer, properties.getDatastore().getPath());
+            RasdProperties.Datastore d = properties.getDatastore();
+            if (d.getPersistInterval() != null && d.getPersistInterval().isNegative()) {
+                throw new RasdConfigurationException("rasd.datastore.persist-interval", d.getPersistInterval(),
+                        "must not be negative", "Give a positive duration such as 30s, or 0 to save at shut-down"
+                                + " only.");
+            }
+            return new RasdDatastorePersistence(datastore, tokenizer, d.getPath(), d.getPersistInterval());
         }
 
         @Bean

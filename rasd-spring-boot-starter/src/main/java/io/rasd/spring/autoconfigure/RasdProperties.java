@@ -362,8 +362,8 @@ public class RasdProperties {
         private List<Path> inputs = new ArrayList<>();
 
         /**
-         * Save the datastore (with every document added at run time, e.g. by RAG ingestion) to the path at shut-down,
-         * atomically, so a restart does not lose them.
+         * Save the datastore (with every document added at run time, e.g. by RAG ingestion) to the path, atomically,
+         * every persist-interval when it changed and at shut-down, so a restart does not lose them.
          */
         private boolean persist = false;
 
@@ -373,6 +373,20 @@ public class RasdProperties {
          * format's limit.
          */
         private Long maxTokens;
+
+        /**
+         * With persist on, how often to save the datastore when documents were added or removed since the last
+         * save (a crash loses at most this much); 0 = at shut-down only.
+         */
+        private Duration persistInterval = Duration.ofSeconds(30);
+
+        public Duration getPersistInterval() {
+            return persistInterval;
+        }
+
+        public void setPersistInterval(Duration persistInterval) {
+            this.persistInterval = persistInterval;
+        }
 
         public Long getMaxTokens() {
             return maxTokens;

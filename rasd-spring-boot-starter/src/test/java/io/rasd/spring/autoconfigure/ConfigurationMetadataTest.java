@@ -35,7 +35,7 @@ class ConfigurationMetadataTest {
             {"rasd.concurrency.max-concurrent-generations", "1"}, {"rasd.concurrency.max-queued-generations", "64"},
             {"rasd.concurrency.queue-timeout", ""},
             {"rasd.datastore.path", ""}, {"rasd.datastore.inputs", ""}, {"rasd.datastore.persist", "false"},
-            {"rasd.datastore.max-tokens", ""},
+            {"rasd.datastore.max-tokens", ""}, {"rasd.datastore.persist-interval", "30s"},
             {"rasd.rag.feed-embedding-store", "false"}, {"rasd.rag.backfill-max-segments", "100000"},
             {"rasd.langchain4j.enabled", "true"}, {"rasd.model-name", ""},
             {"rasd.spring-ai.enabled", "true"},

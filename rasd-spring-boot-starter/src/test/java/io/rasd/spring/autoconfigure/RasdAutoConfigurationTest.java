@@ -182,6 +182,31 @@ class RasdAutoConfigurationTest {
     }
 
     @Test
+    void persistenceSavesPeriodicallyWhenTheDatastoreChangedSoACrashLosesLittle() throws Exception {
+        Path file = tmp.resolve("periodic.rasd");
+        runner.withPropertyValues("rasd.datastore.path=" + file, "rasd.datastore.persist=true",
+                "rasd.datastore.persist-interval=200ms").run(context -> {
+                    RasdDatastorePersistence persistence = context.getBean(RasdDatastorePersistence.class);
+                    assertThat(persistence.saveIfChanged()).as("nothing changed yet").isFalse();
+                    TokenDatastore store = context.getBean(TokenDatastore.class);
+                    store.add("doc-1", context.getBean(Tokenizer.class).encode("saved without a shut-down", false));
+                    long deadline = System.nanoTime() + 10_000_000_000L;
+                    while (!Files.exists(file) && System.nanoTime() < deadline) {
+                        Thread.sleep(20);
+                    }
+                    assertThat(file).as("saved by the timer while running").isRegularFile();
+                    // a copy taken now is what a crash would leave: it opens with the document
+                    Path crashed = Files.copy(file, tmp.resolve("after-crash.rasd"));
+                    try (TokenDatastore reopened = TokenDatastore.open(crashed, context.getBean(Tokenizer.class))) {
+                        assertThat(reopened.contains("doc-1")).isTrue();
+                    }
+                });
+        runner.withPropertyValues("rasd.datastore.path=" + file, "rasd.datastore.persist=true",
+                "rasd.datastore.persist-interval=-1s")
+                .run(context -> failsOn(context, "rasd.datastore.persist-interval", "negative"));
+    }
+
+    @Test
     void aDatastoreTokenLimitRefusesAdditionsBeyondIt() {
         runner.withPropertyValues("rasd.datastore.max-tokens=50").run(context -> {
             TokenDatastore store = context.getBean(TokenDatastore.class);
