@@ -4,9 +4,10 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.langchain4j.rag.content.Content;
 import dev.langchain4j.service.Result;
+import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.PostMapping;
-import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
@@ -18,15 +19,17 @@ class AssistantController {
 
     private final Assistant assistant;
     private final Readiness readiness;
+    private final RagProperties properties;
 
-    AssistantController(Assistant assistant, Readiness readiness) {
+    AssistantController(Assistant assistant, Readiness readiness, RagProperties properties) {
         this.assistant = assistant;
         this.readiness = readiness;
+        this.properties = properties;
     }
 
     @PostMapping(value = "/api/ask", produces = MediaType.APPLICATION_JSON_VALUE)
-    String ask(@RequestBody String body) {
-        JsonObject o = ChatCompletionRequest.object(body);
+    String ask(HttpServletRequest http) throws IOException {
+        JsonObject o = ChatCompletionRequest.object(RequestBodies.read(http, properties.getApi().getMaxRequestSize()));
         String question = ChatCompletionRequest.string(o, "question");
         if (question == null || question.isBlank()) {
             throw ApiException.badRequest("question", "'question' is required");

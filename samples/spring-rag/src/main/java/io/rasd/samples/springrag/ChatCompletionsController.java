@@ -22,10 +22,7 @@ import io.rasd.langchain4j.RasdChatResponseMetadata;
 import io.rasd.langchain4j.RasdStreamingChatModel;
 import io.rasd.langchain4j.RasdStreamingChatResponseHandler;
 import jakarta.servlet.http.HttpServletRequest;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -84,7 +81,8 @@ class ChatCompletionsController {
 
     @PostMapping("/v1/chat/completions")
     ResponseEntity<?> completions(HttpServletRequest http) throws IOException {
-        ChatCompletionRequest request = ChatCompletionRequest.parse(readBody(http));
+        ChatCompletionRequest request = ChatCompletionRequest.parse(
+                RequestBodies.read(http, properties.getApi().getMaxRequestSize()));
         readiness.check();
         List<ChatMessage> messages = request.messages();
         List<Content> sources = List.of();
@@ -109,27 +107,6 @@ class ChatCompletionsController {
         new Stream(emitter, id, created, request, sources).start(chatRequest);
         return ResponseEntity.ok().contentType(MediaType.TEXT_EVENT_STREAM).header("Cache-Control", "no-cache")
                 .header("X-Accel-Buffering", "no").body(emitter);
-    }
-
-    /** The body, or 413 once it passes the configured limit (whatever Content-Length claimed). */
-    private String readBody(HttpServletRequest http) throws IOException {
-        long limit = properties.getApi().getMaxRequestSize().toBytes();
-        ApiException tooLarge = new ApiException(HttpStatus.PAYLOAD_TOO_LARGE, "invalid_request_error",
-                "request_too_large", null, "The request body is larger than the limit of " + limit + " bytes");
-        if (http.getContentLengthLong() > limit) {
-            throw tooLarge;
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] buf = new byte[8192];
-        try (InputStream in = http.getInputStream()) {
-            for (int n; (n = in.read(buf)) > 0; ) {
-                out.write(buf, 0, n);
-                if (out.size() > limit) {
-                    throw tooLarge;
-                }
-            }
-        }
-        return out.toString(StandardCharsets.UTF_8);
     }
 
     private List<Content> retrieve(List<ChatMessage> messages) {

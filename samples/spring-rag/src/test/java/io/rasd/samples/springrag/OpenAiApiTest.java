@@ -205,6 +205,8 @@ class OpenAiApiTest extends RunningAppTest {
     void anOversizedBodyGets413() throws Exception {
         String big = "{\"messages\": [{\"role\": \"user\", \"content\": \"" + "x".repeat(300 * 1024) + "\"}]}";
         assertError(post("/v1/chat/completions", big), 413, null, "request_too_large");
+        assertError(post("/api/ask", "{\"question\": \"" + "x".repeat(300 * 1024) + "\"}"), 413, null,
+                "request_too_large");
     }
 
     @Test
