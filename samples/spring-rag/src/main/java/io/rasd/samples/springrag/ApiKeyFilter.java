@@ -7,6 +7,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
@@ -19,17 +20,26 @@ import org.springframework.web.filter.OncePerRequestFilter;
 @Component
 class ApiKeyFilter extends OncePerRequestFilter {
 
-    private final byte[] key;
+    /** SHA-256 of the key: comparing digests takes the same time whatever the given key's length. */
+    private final byte[] keyDigest;
 
     ApiKeyFilter(RagProperties properties) {
         String k = properties.getApi().getKey();
-        this.key = k == null || k.isEmpty() ? null : k.getBytes(StandardCharsets.UTF_8);
+        this.keyDigest = k == null || k.isEmpty() ? null : sha256(k.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static byte[] sha256(byte[] bytes) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
     }
 
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
         String path = request.getRequestURI().substring(request.getContextPath().length());
-        return key == null || !(path.startsWith("/v1/") || path.startsWith("/api/"));
+        return keyDigest == null || !(path.startsWith("/v1/") || path.startsWith("/api/"));
     }
 
     @Override
@@ -38,7 +48,7 @@ class ApiKeyFilter extends OncePerRequestFilter {
         String header = request.getHeader("Authorization");
         byte[] given = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)
                 ? header.substring(7).trim().getBytes(StandardCharsets.UTF_8) : new byte[0];
-        if (!MessageDigest.isEqual(given, key)) {
+        if (!MessageDigest.isEqual(sha256(given), keyDigest)) {
             ApiException e = new ApiException(HttpStatus.UNAUTHORIZED, "invalid_request_error", "invalid_api_key",
                     null, header == null ? "Missing API key: send Authorization: Bearer <key>"
                             : "Incorrect API key provided");
