@@ -18,6 +18,8 @@ import io.rasd.engine.RasdEngine;
 import io.rasd.engine.TokenOrigin;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -63,6 +65,7 @@ public class RasdMetrics implements GenerationObserver, AutoCloseable {
     private final MeterRegistry registry;
     private final AutoCloseable registration;
     private final Tags common;
+    private final Map<DecodingMode, DistributionSummary> tauByMode = new ConcurrentHashMap<>();
 
     public RasdMetrics(RasdEngine engine, MeterRegistry registry) {
         this.registry = registry;
@@ -100,9 +103,10 @@ public class RasdMetrics implements GenerationObserver, AutoCloseable {
     @Override
     public void onStep(DecodingMode mode, int committedTokens, boolean speculated) {
         if (speculated) {
-            DistributionSummary.builder(ACCEPTED_PER_FORWARD)
+            // once per decoding step: looked up in a small map, not re-registered
+            tauByMode.computeIfAbsent(mode, m -> DistributionSummary.builder(ACCEPTED_PER_FORWARD)
                     .description("Tokens committed per target forward of a speculative step (tau)")
-                    .baseUnit("tokens").tags("mode", mode.cliName()).register(registry).record(committedTokens);
+                    .baseUnit("tokens").tags("mode", m.cliName()).register(registry)).record(committedTokens);
         }
     }
 
