@@ -28,6 +28,27 @@ public final class CheckpointEdits {
         return dst;
     }
 
+    /** What to change in one f32 tensor: its name and its values, row-major, to edit in place. */
+    @FunctionalInterface
+    public interface TensorEdit {
+        void apply(String name, long[] shape, float[] values);
+    }
+
+    /** Rewrites the f32 safetensors {@code file} with {@code edit} applied to each of its tensors. */
+    public static void rewrite(Path file, TensorEdit edit) {
+        SafeTensorsWriter w = new SafeTensorsWriter();
+        try (SafeTensorsFile f = SafeTensorsFile.open(file)) {
+            for (String name : f.names()) {
+                TensorData t = f.tensor(name);
+                float[] v = new float[(int) t.elementCount()];
+                t.bytes().asFloatBuffer().get(v);
+                edit.apply(name, t.shape(), v);
+                w.put(name, DType.F32, t.shape(), v);
+            }
+        }
+        w.write(file);
+    }
+
     /** Overwrites element {@code index} (row-major) of {@code tensor} in safetensors {@code file}. */
     public static void overwrite(Path file, String tensor, long index, float value) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {

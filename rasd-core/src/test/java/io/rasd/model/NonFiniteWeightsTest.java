@@ -89,20 +89,11 @@ class NonFiniteWeightsTest {
     @Test
     void aNanWrittenBySafeTensorsWriterIsFoundInAModelBuiltFromScratch() throws IOException {
         Path dir = RandomCheckpoint.llama().layers(1).writeTo(tmp.resolve("random"));
-        Path file = dir.resolve("model.safetensors");
-        SafeTensorsWriter rewritten = new SafeTensorsWriter();
-        try (SafeTensorsFile f = SafeTensorsFile.open(file)) {
-            for (String name : f.names()) {
-                TensorData t = f.tensor(name);
-                float[] v = new float[(int) t.elementCount()];
-                t.bytes().asFloatBuffer().get(v);
-                if (name.equals("model.layers.0.self_attn.v_proj.weight")) {
-                    v[v.length - 1] = Float.NaN;
-                }
-                rewritten.put(name, DType.F32, t.shape(), v);
+        CheckpointEdits.rewrite(dir.resolve("model.safetensors"), (name, shape, v) -> {
+            if (name.equals("model.layers.0.self_attn.v_proj.weight")) {
+                v[v.length - 1] = Float.NaN;
             }
-        }
-        rewritten.write(file);
+        });
         assertThatThrownBy(() -> CausalLm.load(dir, CHECKED).close()).isInstanceOf(RasdException.class)
                 .hasMessageContaining("\"model.layers.0.self_attn.v_proj.weight\"")
                 .hasMessageContaining("the first is NaN at index [31, 63]");
@@ -125,9 +116,9 @@ class NonFiniteWeightsTest {
     @Test
     void hugeFiniteWeightsWhoseSumOverflowsAreNotMistakenForInfinities() throws IOException {
         Path dir = copy("llama-gqa-f32");
-        Path file = dir.resolve("model.safetensors");
-        poke(file, "model.norm.weight", 0, Float.MAX_VALUE);
-        poke(file, "model.norm.weight", 1, Float.MAX_VALUE);
+        for (int i = 0; i < 2; i++) {
+            poke(dir.resolve("model.safetensors"), "model.norm.weight", i, Float.MAX_VALUE);
+        }
         CausalLm.load(dir, CHECKED).close();
     }
 
