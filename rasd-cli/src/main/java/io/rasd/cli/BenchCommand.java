@@ -13,6 +13,7 @@ import io.rasd.engine.RasdEngine;
 import io.rasd.engine.SpeculationConfig;
 import io.rasd.engine.TokenOrigin;
 import io.rasd.model.CausalLm;
+import io.rasd.model.LoadOptions;
 import io.rasd.text.Tokenizer;
 import io.rasd.verify.SamplingParams;
 import java.io.IOException;
@@ -69,6 +70,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--max-new-tokens", paramLabel = "N", description = "Tokens per prompt (overrides the suite)")
     Integer maxNewTokens;
 
+    @Option(names = "--check-weights", description = "Refuse weights holding NaN or +/-Inf (see generate)")
+    boolean checkWeights;
+
     static final List<String> TASKS = List.of("docqa", "summary", "code", "indomain-qa");
 
     @Override
@@ -90,10 +94,11 @@ final class BenchCommand implements Callable<Integer> {
         Path modelDir = models != null ? models : home.resolve("models");
         Path benchDir = bench != null ? bench : home.resolve("bench");
         Path outDir = out != null ? out : benchDir.resolve("results").resolve(suite);
+        LoadOptions load = LoadOptions.defaults().withCheckFinite(checkWeights);
         List<Path> corpus = List.of(modelDir.resolve("demo-corpus"), benchDir.resolve("corpus"));
         if (suite.equals("prefix")) {
             return new PrefixBench(modelDir, corpus, outDir, perTask, tokens, new SamplingParams(temperature, 0, 1),
-                    seed).run();
+                    seed, load).run();
         }
         Map<String, List<String>> promptsByTask = new LinkedHashMap<>();
         for (String task : TASKS) {
@@ -115,8 +120,8 @@ final class BenchCommand implements Callable<Integer> {
         List<DecodingMode> modes = List.of(DecodingMode.values());
         Map<String, Map<DecodingMode, Aggregate>> results = new LinkedHashMap<>();
         long start = System.nanoTime();
-        try (CausalLm target = CausalLm.load(modelDir.resolve("demo-target"));
-             CausalLm draft = CausalLm.load(modelDir.resolve("demo-draft"));
+        try (CausalLm target = CausalLm.load(modelDir.resolve("demo-target"), load);
+             CausalLm draft = CausalLm.load(modelDir.resolve("demo-draft"), load);
              Tokenizer tokenizer = Tokenizer.load(modelDir.resolve("demo-target"));
              TokenDatastore store = CliCache.datastore("bench", tokenizer, corpus);
              RasdEngine engine = RasdEngine.builder().target(target).draft(draft).tokenizer(tokenizer)

@@ -9,6 +9,7 @@ import io.rasd.engine.RasdEngine;
 import io.rasd.engine.SpeculationConfig;
 import io.rasd.engine.TokenOrigin;
 import io.rasd.model.CausalLm;
+import io.rasd.model.LoadOptions;
 import io.rasd.text.Tokenizer;
 import io.rasd.verify.SamplingParams;
 import java.io.IOException;
@@ -43,6 +44,9 @@ final class DemoCommand implements Callable<Integer> {
             description = "Colour tokens by source (default: when run from a terminal); otherwise plain markers")
     String color;
 
+    @Option(names = "--check-weights", description = "Refuse weights holding NaN or +/-Inf (see generate)")
+    boolean checkWeights;
+
     record Prompt(String title, String text) { }
 
     private static final String RESET = "\u001b[0m";
@@ -66,8 +70,9 @@ final class DemoCommand implements Callable<Integer> {
             default -> throw new RasdException("--color must be auto, always or never, got \"" + color + "\"");
         };
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        try (CausalLm target = CausalLm.load(targetDir);
-             CausalLm draft = CausalLm.load(draftDir);
+        LoadOptions load = LoadOptions.defaults().withCheckFinite(checkWeights);
+        try (CausalLm target = CausalLm.load(targetDir, load);
+             CausalLm draft = CausalLm.load(draftDir, load);
              Tokenizer tokenizer = Tokenizer.load(targetDir);
              TokenDatastore store = CliCache.datastore("demo", tokenizer, List.of(corpus));
              RasdEngine engine = RasdEngine.builder().target(target).draft(draft).tokenizer(tokenizer)

@@ -54,7 +54,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", description = "Sampling seed; the same seed gives the same output")
     Long seed;
 
-    @Option(names = "--stop", paramLabel = "STR", description = "Stop when the output contains STR (repeatable)")
+    @Option(names = "--stop", paramLabel = "STR", description = "Stop when the output contains STR (repeatable; at most 16, each 1-1000 chars)")
     List<String> stop = new ArrayList<>();
 
     @Option(names = "--json", description = "Print one JSON object instead of streaming text")

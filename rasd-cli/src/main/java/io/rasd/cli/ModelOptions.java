@@ -3,6 +3,7 @@ package io.rasd.cli;
 import ai.djl.Device;
 import io.rasd.RasdException;
 import io.rasd.model.CausalLm;
+import io.rasd.model.LoadOptions;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -21,6 +22,11 @@ final class ModelOptions {
             description = "Cap the context window below the model's own (bounds KV-cache memory); 0 = the model's")
     int maxContext;
 
+    @Option(names = "--check-weights",
+            description = "Scan every weight tensor once loaded and fail (exit 2) naming the tensor, file and first"
+                    + " index when one holds NaN or +/-Inf")
+    boolean checkWeights;
+
     CausalLm load() {
         return load(model);
     }
@@ -36,6 +42,6 @@ final class ModelOptions {
         if (maxContext < 0) {
             throw new RasdException("--max-context must be >= 0, got " + maxContext);
         }
-        return CausalLm.load(dir, d, maxContext);
+        return CausalLm.load(dir, new LoadOptions(d, maxContext, checkWeights));
     }
 }

@@ -12,6 +12,7 @@ import io.rasd.engine.PrefixCache;
 import io.rasd.engine.RasdEngine;
 import io.rasd.engine.SpeculationConfig;
 import io.rasd.model.CausalLm;
+import io.rasd.model.LoadOptions;
 import io.rasd.text.Tokenizer;
 import io.rasd.verify.SamplingParams;
 import java.io.IOException;
@@ -46,10 +47,11 @@ final class PrefixBench {
     private final int maxNewTokens;
     private final SamplingParams sampling;
     private final long seed;
+    private final LoadOptions load;
 
     /** @param corpus the datastore's documents (the regular suites' datastore) */
     PrefixBench(Path models, List<Path> corpus, Path outDir, int requests, int maxNewTokens, SamplingParams sampling,
-                long seed) {
+                long seed, LoadOptions load) {
         this.models = models;
         this.corpus = corpus;
         this.outDir = outDir;
@@ -57,6 +59,7 @@ final class PrefixBench {
         this.maxNewTokens = maxNewTokens;
         this.sampling = sampling;
         this.seed = seed;
+        this.load = load;
     }
 
     /** One request in one mode, without and with the cache. */
@@ -74,8 +77,8 @@ final class PrefixBench {
         // a cache per mode, so that each mode sees the same sequence: a miss, then hits on the shared document
         Map<DecodingMode, PrefixCache> caches = new EnumMap<>(DecodingMode.class);
         Map<DecodingMode, RasdEngine> on = new EnumMap<>(DecodingMode.class);
-        try (CausalLm target = CausalLm.load(models.resolve("demo-target"));
-             CausalLm draft = CausalLm.load(models.resolve("demo-draft"));
+        try (CausalLm target = CausalLm.load(models.resolve("demo-target"), load);
+             CausalLm draft = CausalLm.load(models.resolve("demo-draft"), load);
              Tokenizer tokenizer = Tokenizer.load(models.resolve("demo-target"));
              TokenDatastore store = CliCache.datastore("bench", tokenizer, corpus);
              RasdEngine off = engine(target, draft, tokenizer, store, null)) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.rasd.model.CheckpointEdits;
 import io.rasd.testing.TestData;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -133,6 +134,21 @@ class GenerateCommandTest {
         CliRunner zero = CliRunner.run("generate", "--model", MODEL, "--prompt", "x", "--max-new-tokens", "0");
         assertThat(zero.exitCode()).isEqualTo(2);
         assertThat(zero.err()).contains("max-new-tokens");
+    }
+
+    @Test
+    void checkWeightsRefusesANanWeightWithExitCodeTwoAndLoadsCleanOnes(@TempDir Path tmp) throws IOException {
+        Path dir = CheckpointEdits.copy(TestData.hf("llama-gqa-f32"), tmp.resolve("m"));
+        CheckpointEdits.overwrite(dir.resolve("model.safetensors"), "model.layers.1.self_attn.o_proj.weight", 5,
+                Float.NaN);
+        CliRunner bad = CliRunner.run("generate", "--model", dir.toString(), "--prompt-ids", "0,10",
+                "--max-new-tokens", "2", "--check-weights");
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.err()).contains("model.layers.1.self_attn.o_proj.weight").contains("model.safetensors")
+                .contains("NaN at index [0, 5]");
+        CliRunner clean = CliRunner.run("generate", "--model", MODEL, "--prompt-ids", "0,10", "--max-new-tokens", "2",
+                "--check-weights");
+        assertThat(clean.exitCode()).as(clean.err()).isZero();
     }
 
     @Test

@@ -382,12 +382,16 @@ public final class TokenDatastore implements AutoCloseable {
         }
     }
 
-    /** Writes the live documents as one segment file, atomically; the store itself is unchanged. */
+    /**
+     * Writes the live documents as one segment file, atomically; the store itself is unchanged. Temporary files that
+     * earlier saves of {@code file} left behind when their process was killed are removed once they are 10 minutes
+     * old.
+     */
     public void save(Path file, Tokenizer tokenizer) {
         save(file, tokenizer.fingerprint(), tokenizer.directory().toAbsolutePath().toString());
     }
 
-    /** Writes the live documents as one segment file, atomically; the store itself is unchanged. */
+    /** As {@link #save(Path, Tokenizer)}, for the tokenizer with this fingerprint. */
     public void save(Path file, String tokenizerFingerprint) {
         save(file, tokenizerFingerprint, null);
     }
@@ -403,6 +407,7 @@ public final class TokenDatastore implements AutoCloseable {
                 ? segments.get(0).segment()
                 : merge(segments).segment();
         DatastoreFile.write(file, whole, fingerprint, tokenizerSource);
+        StaleTempFiles.removeFor(file);
     }
 
     /** Concatenates the live documents of {@code sources} into one new heap segment. */

@@ -547,15 +547,31 @@ public final class RasdEngine implements AutoCloseable {
             if (mode.usesDatastore()) {
                 trees[1] = new RetrievalTree(root);
                 for (Continuation c : datastore.query(query, speculation.datastoreQuery())) {
-                    trees[1].add(c.tokens(), c.count(), Source.DATASTORE);
+                    addProposable(trees[1], c.tokens(), c.count());
                 }
                 if (references != null) {
                     for (Continuation c : references.query(query, speculation.datastoreQuery())) {
-                        trees[1].add(c.tokens(), c.count() * GenerationRequest.REFERENCE_BOOST, Source.DATASTORE);
+                        addProposable(trees[1], c.tokens(), c.count() * GenerationRequest.REFERENCE_BOOST);
                     }
                 }
             }
             return trees;
+        }
+
+        /**
+         * Adds a datastore or reference continuation up to its first id the target does not have: documents are token
+         * ids from outside (a datastore built with a larger vocabulary, a caller's references), and a proposal must
+         * never make the verifying forward pass fail.
+         */
+        private void addProposable(RetrievalTree tree, int[] tokens, int count) {
+            int vocab = target.config().vocabSize();
+            int n = 0;
+            while (n < tokens.length && tokens[n] >= 0 && tokens[n] < vocab) {
+                n++;
+            }
+            if (n > 0) {
+                tree.add(n == tokens.length ? tokens : Arrays.copyOf(tokens, n), count, Source.DATASTORE);
+            }
         }
 
         /**

@@ -58,7 +58,7 @@ public final class CausalLm implements AutoCloseable {
 
     /** Loads on the default device: the GPU when DJL finds CUDA, else the CPU. */
     public static CausalLm load(Path dir) {
-        return load(dir, defaultDevice(), 0);
+        return load(dir, LoadOptions.defaults());
     }
 
     /**
@@ -66,6 +66,13 @@ public final class CausalLm implements AutoCloseable {
      *     KV-cache memory
      */
     public static CausalLm load(Path dir, Device device, int maxContext) {
+        return load(dir, new LoadOptions(device, maxContext, false));
+    }
+
+    /** Loads {@code dir} as {@code options} say (device, context bound, optional NaN/Inf scan of the weights). */
+    public static CausalLm load(Path dir, LoadOptions options) {
+        Device device = options.device() != null ? options.device() : defaultDevice();
+        int maxContext = options.maxContext();
         if (!Files.isDirectory(dir)) {
             throw new RasdException("Model directory " + dir + " does not exist or is not a directory");
         }
@@ -81,7 +88,7 @@ public final class CausalLm implements AutoCloseable {
         }
         NDManager m = NDManager.newBaseManager(device, "PyTorch");
         try (Checkpoint ckpt = Checkpoint.open(dir)) {
-            LlamaWeights weights = new LlamaWeights(ckpt, config, m, device);
+            LlamaWeights weights = new LlamaWeights(ckpt, config, m, device, options.checkFinite());
             return new CausalLm(dir, config, gen, device, m, weights, limit);
         } catch (RuntimeException e) {
             m.close();

@@ -35,8 +35,10 @@ final class LlamaWeights {
     final NDArray invFreq;
     /** Buffers the NDArrays may point into; held so the GC never unmaps or frees them under the engine. */
     private final List<ByteBuffer> pinned = new ArrayList<>();
+    private final boolean checkFinite;
 
-    LlamaWeights(Checkpoint ckpt, ModelConfig c, NDManager m, Device device) {
+    LlamaWeights(Checkpoint ckpt, ModelConfig c, NDManager m, Device device, boolean checkFinite) {
+        this.checkFinite = checkFinite;
         int d = c.hiddenSize();
         int qDim = c.numHeads() * c.headDim();
         int kvDim = c.numKvHeads() * c.headDim();
@@ -102,9 +104,56 @@ final class LlamaWeights {
         if (!device.equals(a.getDevice())) {
             NDArray onDevice = a.toDevice(device, false);
             a.close();
-            return onDevice;
+            a = onDevice;
+        }
+        if (checkFinite) {
+            requireFinite(t, a, m);
         }
         return a;
+    }
+
+    /**
+     * Refuses a tensor that holds NaN or ±Inf. One sum clears a clean tensor: NaN and ±Inf propagate through a sum,
+     * so a finite sum means every value is finite, and it needs no temporary the size of the tensor. Only a
+     * non-finite sum (a bad value, or huge finite values that overflow) pays for the masks that count and locate them.
+     * Runs where the weights live (no copy to the heap); every temporary is re-homed into a sub-manager closed here.
+     */
+    private static void requireFinite(TensorData t, NDArray a, NDManager m) {
+        try (NDManager sm = m.newSubManager()) {
+            if (Float.isFinite(rehome(a.sum(), sm).getFloat())) {
+                return;
+            }
+            NDArray nan = rehome(a.isNaN(), sm);
+            NDArray inf = rehome(a.isInfinite(), sm);
+            long nans = nan.countNonzero().getLong();
+            long infs = inf.countNonzero().getLong();
+            if (nans + infs == 0) {
+                return;   // finite values whose sum overflowed f32
+            }
+            // argmax returns the first maximal index: the first non-finite value in row-major order
+            long first = nan.logicalOr(inf).toType(DataType.INT32, false).flatten().argMax().getLong();
+            float value = rehome(a.flatten(), sm).getFloat(first);
+            throw new RasdException(t.file() + ": tensor \"" + t.name() + "\" " + t.shapeString() + " (" + t.dtype()
+                    + ") holds " + (nans + infs) + " non-finite value" + (nans + infs == 1 ? "" : "s") + " of "
+                    + t.elementCount() + " (" + nans + " NaN, " + infs + " +/-Inf); the first is " + value
+                    + " at index " + Arrays.toString(unravel(first, t.shape())) + " (flat " + first
+                    + "). The checkpoint is corrupt or its training diverged; re-download or re-export it");
+        }
+    }
+
+    /** Results of an op attach to the manager of its first operand, here the weights': move them to {@code sm}. */
+    private static NDArray rehome(NDArray a, NDManager sm) {
+        a.attach(sm);
+        return a;
+    }
+
+    private static long[] unravel(long flat, long[] shape) {
+        long[] idx = new long[shape.length];
+        for (int d = shape.length - 1; d >= 0; d--) {
+            idx[d] = flat % shape[d];
+            flat /= shape[d];
+        }
+        return idx;
     }
 
     /** bf16 is the top half of an f32: shift it back into place. */

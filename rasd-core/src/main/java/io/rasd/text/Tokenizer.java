@@ -1,11 +1,13 @@
 package io.rasd.text;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.rasd.RasdException;
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -61,6 +63,8 @@ public final class Tokenizer implements AutoCloseable {
         } catch (NoSuchFileException e) {
             throw new RasdException("Missing " + file + ": rasd needs the model's HF tokenizer.json (the fast"
                     + " tokenizer format; convert a slow tokenizer with transformers' save_pretrained)");
+        } catch (CharacterCodingException e) {
+            throw new RasdException(file + " is not UTF-8 text (" + e + "); expected a HF tokenizer.json", e);
         } catch (IOException e) {
             throw new RasdException("Cannot read " + file + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
@@ -74,30 +78,50 @@ public final class Tokenizer implements AutoCloseable {
         if (model == null || !model.has("vocab")) {
             throw new RasdException(file + ": missing \"model.vocab\"; expected a HF fast-tokenizer file");
         }
-        JsonElement vocab = model.get("vocab");
-        if (vocab.isJsonObject()) {
-            for (Map.Entry<String, JsonElement> e : vocab.getAsJsonObject().entrySet()) {
-                ids.put(e.getKey(), e.getValue().getAsInt());
-                byId.put(e.getValue().getAsInt(), e.getKey());
+        String section = "model.vocab";
+        Object item = null;   // the entry being read, for the message (no string built per token)
+        try {
+            JsonElement vocab = model.get("vocab");
+            if (vocab.isJsonObject()) {
+                for (Map.Entry<String, JsonElement> e : vocab.getAsJsonObject().entrySet()) {
+                    item = e.getKey();
+                    int id = tokenIdOf(e.getValue());
+                    ids.put(e.getKey(), id);
+                    byId.put(id, e.getKey());
+                }
+            } else if (vocab.isJsonArray()) {   // Unigram: [[piece, score], ...]
+                for (int i = 0; i < vocab.getAsJsonArray().size(); i++) {
+                    item = i;
+                    String piece = vocab.getAsJsonArray().get(i).getAsJsonArray().get(0).getAsString();
+                    ids.put(piece, i);
+                    byId.put(i, piece);
+                }
+            } else {
+                throw new IllegalStateException("neither an object (BPE, WordPiece) nor an array (Unigram)");
             }
-        } else if (vocab.isJsonArray()) {   // Unigram: [[piece, score], ...]
-            for (int i = 0; i < vocab.getAsJsonArray().size(); i++) {
-                String piece = vocab.getAsJsonArray().get(i).getAsJsonArray().get(0).getAsString();
-                ids.put(piece, i);
-                byId.put(i, piece);
-            }
-        }
-        if (json.has("added_tokens") && json.get("added_tokens").isJsonArray()) {
-            for (JsonElement e : json.getAsJsonArray("added_tokens")) {
-                JsonObject t = e.getAsJsonObject();
-                int id = t.get("id").getAsInt();
-                String content = t.get("content").getAsString();
-                ids.put(content, id);
-                byId.put(id, content);
-                if (t.has("special") && t.get("special").getAsBoolean()) {
-                    special.add(id);
+            if (json.has("added_tokens") && json.get("added_tokens").isJsonArray()) {
+                JsonArray added = json.getAsJsonArray("added_tokens");
+                for (int i = 0; i < added.size(); i++) {
+                    section = "added_tokens";
+                    item = i;
+                    JsonObject t = added.get(i).getAsJsonObject();
+                    int id = tokenIdOf(t.get("id"));
+                    String content = t.get("content").getAsString();
+                    ids.put(content, id);
+                    byId.put(id, content);
+                    if (t.has("special") && t.get("special").getAsBoolean()) {
+                        special.add(id);
+                    }
                 }
             }
+        } catch (RuntimeException e) {
+            String where = section + (item instanceof String key ? "[\"" + key + "\"]"
+                    : item != null ? "[" + item + "]" : "");
+            throw new RasdException(file + ": malformed " + where + " (" + e.getMessage()
+                    + "); expected a HF fast-tokenizer file", e);
+        }
+        if (byId.isEmpty()) {
+            throw new RasdException(file + ": the vocabulary (\"model.vocab\") is empty");
         }
         String bos = null;
         String eos = null;
@@ -123,6 +147,18 @@ public final class Tokenizer implements AutoCloseable {
             throw new RasdException("The tokenizers library cannot load " + file + ": " + e.getMessage(), e);
         }
         return new Tokenizer(dir, hf, ids, special, fingerprint(byId), bos, eos);
+    }
+
+    /** A token id: an integer in [0, 2^31 - 1). */
+    private static int tokenIdOf(JsonElement e) {
+        if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
+            throw new IllegalStateException("token id " + e + " is not a number");
+        }
+        long id = e.getAsBigDecimal().longValueExact();
+        if (id < 0 || id >= Integer.MAX_VALUE) {
+            throw new IllegalStateException("token id " + id + " is outside [0, " + Integer.MAX_VALUE + ")");
+        }
+        return (int) id;
     }
 
     /** A special token in tokenizer_config.json is a string or an AddedToken object with "content". */

@@ -2,6 +2,7 @@ package io.rasd.text;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.rasd.testing.ByteLevel;
 import io.rasd.testing.TestData;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -63,5 +64,46 @@ class IncrementalDetokenizerTest {
         String text = "abc 🙂 ".repeat(200);
         int[] ids = tokenizer.encode(text, false);
         assertThat(stream(ids, false, new java.util.ArrayList<>())).isEqualTo(text);
+    }
+
+    /** A byte token of the byte-level vocabulary (GPT-2's byte-to-character table). */
+    private static int byteToken(int b) {
+        return tokenizer.tokenId(ByteLevel.charOf(b)).orElseThrow();
+    }
+
+    @Test
+    void bytesThatAreNotUtf8BecomeReplacementCharactersExactlyWhereHuggingFacePutsThemAndNeverThrow() {
+        int a = tokenizer.tokenId("a").orElseThrow();
+        int[][] cases = {
+            {a, byteToken(0x80), a},                              // a lone continuation byte
+            {byteToken(0x80)},                                    // ... and nothing else
+            {a, byteToken(0xE2), byteToken(0x82)},                // a character cut off by the end of generation
+            {a, byteToken(0xE2), byteToken(0xE2), byteToken(0x82), byteToken(0xAC)},   // a lead byte, then a euro
+            {byteToken(0xFF), byteToken(0xFE), a},                // bytes never valid in UTF-8
+            {byteToken(0xF0), byteToken(0x9F), a, byteToken(0x99), byteToken(0x82)},   // an emoji interrupted
+            {byteToken(0xED), byteToken(0xA0), byteToken(0x80)},  // an encoded surrogate
+            {byteToken(0xC0), byteToken(0xAF)},                   // an overlong encoding of '/'
+        };
+        for (int[] ids : cases) {
+            for (boolean skip : new boolean[] {true, false}) {
+                java.util.List<String> deltas = new java.util.ArrayList<>();
+                String streamed = stream(ids, skip, deltas);
+                assertThat(streamed).as(java.util.Arrays.toString(ids)).isEqualTo(tokenizer.decode(ids, skip))
+                        .contains("\uFFFD");
+                // a replacement character at the end is held back while later bytes might still complete it;
+                // only the final flush may end with one
+                assertThat(deltas.subList(0, ids.length)).allSatisfy(d -> assertThat(d).doesNotEndWith("\uFFFD"));
+            }
+        }
+    }
+
+    @Test
+    void aLongRunOfInvalidBytesIsHeldBackUntilTheEndAndThenShownWhole() {
+        int[] ids = new int[500];
+        java.util.Arrays.fill(ids, byteToken(0xFF));
+        java.util.List<String> deltas = new java.util.ArrayList<>();
+        assertThat(stream(ids, true, deltas)).isEqualTo("\uFFFD".repeat(500)).isEqualTo(tokenizer.decode(ids, true));
+        // every push ended in U+FFFD, which a later byte might still have completed
+        assertThat(deltas.subList(0, 500)).allSatisfy(d -> assertThat(d).isEmpty());
     }
 }

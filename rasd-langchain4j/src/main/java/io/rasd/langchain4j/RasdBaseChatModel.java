@@ -143,12 +143,7 @@ public abstract class RasdBaseChatModel {
         DecodingMode mode = p.mode() != null ? p.mode() : defaultMode(engine);
         checkMode(mode);
         checkMaxOutputTokens(p.maxOutputTokens());
-        List<String> stops = p.stopSequences() == null ? List.of() : p.stopSequences();
-        for (String s : stops) {
-            if (s == null || s.isEmpty()) {
-                throw new InvalidRequestException("stopSequences must not contain empty strings, got " + stops);
-            }
-        }
+        List<String> stops = checkStopSequences(p.stopSequences());
         int[] prompt = encode(request.messages());
         int limit = engine.target().contextLimit();
         int room = limit - prompt.length;
@@ -172,9 +167,18 @@ public abstract class RasdBaseChatModel {
         if (messages == null || messages.isEmpty()) {
             throw new InvalidRequestException("The chat request has no messages");
         }
+        List<io.rasd.text.ChatMessage> conversation = toTemplateMessages(messages);
+        for (int i = 0; i < conversation.size(); i++) {
+            String text = conversation.get(i).content();
+            if (conversation.get(i).role().equals("user") && text.isBlank()) {
+                // LangChain4j builds such a message (UserMessage.from("")); the model would answer a bare template
+                throw new InvalidRequestException("messages[" + i + "] (user) is "
+                        + (text.isEmpty() ? "empty" : "whitespace only") + "; a user message needs text");
+            }
+        }
         String rendered;
         try {
-            rendered = chatTemplate.render(toTemplateMessages(messages), true);
+            rendered = chatTemplate.render(conversation, true);
         } catch (RasdException e) {
             throw new InvalidRequestException("The chat template of " + modelName() + " rejected the conversation: "
                     + e.getMessage(), e);
@@ -276,11 +280,9 @@ public abstract class RasdBaseChatModel {
         }
     }
 
+    /** Every value is checked, those greedy decoding ignores (topK, topP at temperature 0) too. */
     private static SamplingParams sampling(ChatRequestParameters p) {
         double temperature = p.temperature() == null ? 0 : p.temperature();
-        if (temperature == 0) {
-            return SamplingParams.GREEDY;
-        }
         try {
             return new SamplingParams(temperature, p.topK() == null ? 0 : p.topK(), p.topP() == null ? 1 : p.topP());
         } catch (RasdException e) {
@@ -298,6 +300,27 @@ public abstract class RasdBaseChatModel {
             throw new InvalidRequestException("mode " + mode.cliName() + " needs a token datastore, and this engine"
                     + " has none; use mode " + defaultMode(engine).cliName() + " or build the engine with one");
         }
+    }
+
+    private static List<String> checkStopSequences(List<String> stops) {
+        if (stops == null) {
+            return List.of();
+        }
+        if (stops.size() > GenerationRequest.MAX_STOP_STRINGS) {
+            throw new InvalidRequestException("stopSequences may hold at most " + GenerationRequest.MAX_STOP_STRINGS
+                    + " strings, got " + stops.size());
+        }
+        for (int i = 0; i < stops.size(); i++) {
+            String s = stops.get(i);
+            if (s == null || s.isEmpty()) {
+                throw new InvalidRequestException("stopSequences must not contain empty strings, got " + stops);
+            }
+            if (s.length() > GenerationRequest.MAX_STOP_STRING_CHARS) {
+                throw new InvalidRequestException("stopSequences[" + i + "] has " + s.length() + " chars; at most "
+                        + GenerationRequest.MAX_STOP_STRING_CHARS + " are allowed");
+            }
+        }
+        return stops;
     }
 
     private static void checkMaxOutputTokens(Integer max) {

@@ -32,6 +32,7 @@ import io.rasd.engine.GenerationRequest;
 import io.rasd.engine.GenerationResult;
 import io.rasd.engine.RasdEngine;
 import io.rasd.engine.TokenOrigin;
+import io.rasd.model.CausalLm;
 import io.rasd.text.ChatMessage;
 import io.rasd.text.ChatTemplate;
 import io.rasd.verify.SamplingParams;
@@ -189,6 +190,64 @@ class RasdChatModelTest {
                 .isInstanceOf(InvalidRequestException.class).hasMessageContaining("temperature");
         assertThatThrownBy(() -> RasdChatModel.builder().build())
                 .isInstanceOf(NullPointerException.class).hasMessageContaining("engine");
+    }
+
+    private static ChatRequest.Builder asking(ChatRequestParameters parameters) {
+        return ChatRequest.builder().messages(UserMessage.from(QUESTION)).parameters(parameters);
+    }
+
+    private static void refusedNaming(ChatRequestParameters parameters, String... named) {
+        assertThatThrownBy(() -> model.chat(asking(parameters).build())).as(parameters.toString())
+                .isInstanceOf(InvalidRequestException.class).hasMessageContainingAll(named);
+    }
+
+    @Test
+    void everyOutOfRangeValueIsAnInvalidRequestNamingItsParameter() {
+        for (double t : new double[] {Double.NaN, Double.POSITIVE_INFINITY, -0.01}) {
+            refusedNaming(ChatRequestParameters.builder().temperature(t).build(), "temperature");
+        }
+        // greedy decoding ignores topK and topP, but a value out of range is still a mistake worth reporting
+        for (double p : new double[] {0, -1, 1.5, Double.NaN}) {
+            refusedNaming(ChatRequestParameters.builder().topP(p).build(), "topP=" + p, "top-p");
+            refusedNaming(ChatRequestParameters.builder().temperature(0.7).topP(p).build(), "top-p");
+        }
+        refusedNaming(ChatRequestParameters.builder().topK(-1).build(), "topK=-1", "top-k");
+        refusedNaming(ChatRequestParameters.builder().maxOutputTokens(-5).build(), "maxOutputTokens", "-5");
+        refusedNaming(ChatRequestParameters.builder().stopSequences(List.of("ok", "")).build(), "stopSequences");
+        List<String> many = new ArrayList<>();
+        for (int i = 0; i < 17; i++) {
+            many.add("#" + i);
+        }
+        refusedNaming(ChatRequestParameters.builder().stopSequences(many).build(), "stopSequences", "at most 16",
+                "got 17");
+        refusedNaming(ChatRequestParameters.builder().stopSequences(List.of("ok", "y".repeat(100_000))).build(),
+                "stopSequences[1] has 100000 chars", "at most 1000");
+    }
+
+    @Test
+    void emptyOrWhitespaceUserMessagesAreInvalidRequestsNamingTheMessage() {
+        assertThatThrownBy(() -> model.chat(UserMessage.from(""))).isInstanceOf(InvalidRequestException.class)
+                .hasMessageContaining("messages[0] (user) is empty");
+        assertThatThrownBy(() -> model.chat(SystemMessage.from("Be brief."), UserMessage.from(QUESTION),
+                AiMessage.from("Use a loop."), UserMessage.from(" \n\t ")))
+                .isInstanceOf(InvalidRequestException.class).hasMessageContaining("messages[3] (user) is whitespace only");
+        // a whitespace stop sequence, unlike a whitespace message, is a real stop condition
+        ChatResponse r = model.chat(asking(ChatRequestParameters.builder().stopSequences(" ").build()).build());
+        assertThat(r.aiMessage().text()).doesNotContain(" ");
+    }
+
+    @Test
+    void anUnboundedMaxOutputTokensEndsAtTheContextWindowWithLength() {
+        int prompt = RasdTokenCountEstimator.of(engine).estimateTokenCountInMessages(List.of(UserMessage.from(QUESTION)));
+        try (CausalLm small = CausalLm.load(engine.target().directory(), ai.djl.Device.cpu(), prompt + 6);
+             RasdEngine e = RasdEngine.builder().target(small).tokenizer(engine.tokenizer()).build()) {
+            RasdChatModel m = RasdChatModel.builder().engine(e).build();
+            ChatResponse r = m.chat(asking(ChatRequestParameters.builder().maxOutputTokens(Integer.MAX_VALUE).build())
+                    .build());
+            assertThat(r.finishReason()).isEqualTo(FinishReason.LENGTH);
+            assertThat(r.tokenUsage().inputTokenCount()).isEqualTo(prompt);
+            assertThat(r.tokenUsage().outputTokenCount()).isEqualTo(6);
+        }
     }
 
     @Test

@@ -267,6 +267,17 @@ class RasdStreamingChatModelTest {
         assertThat(unsupported.awaitError()).isInstanceOf(UnsupportedFeatureException.class)
                 .hasMessageContaining("presencePenalty");
 
+        Recorder blank = new Recorder();
+        streaming.chat(ChatRequest.builder().messages(UserMessage.from("  ")).build(), blank);
+        assertThat(blank.awaitError()).isInstanceOf(InvalidRequestException.class)
+                .hasMessageContaining("messages[0] (user) is whitespace only");
+
+        Recorder stops = new Recorder();
+        streaming.chat(ChatRequest.builder().messages(UserMessage.from(QUESTION))
+                .parameters(ChatRequestParameters.builder().stopSequences("x".repeat(5000)).build()).build(), stops);
+        assertThat(stops.awaitError()).isInstanceOf(InvalidRequestException.class)
+                .hasMessageContaining("stopSequences[0] has 5000 chars");
+
         Recorder tooLong = new Recorder();
         streaming.chat("word ".repeat(engine.target().contextLimit() + 10), tooLong);
         assertThat(tooLong.awaitError()).isInstanceOf(InvalidRequestException.class)
