@@ -5,6 +5,7 @@ import io.rasd.RasdException;
 import io.rasd.datastore.TokenDatastore;
 import io.rasd.engine.SpeculationConfig;
 import io.rasd.model.CausalLm;
+import io.rasd.model.LoadOptions;
 import io.rasd.text.Tokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -46,9 +47,10 @@ final class RasdModelLoader {
                     "Set rasd.draft.path to the draft model's directory, or choose a mode without a draft model"
                             + " (ar, pld, datastore).");
         }
-        CausalLm target = load("rasd.target.path", targetDir, device, p.getMaxContext());
+        LoadOptions options = new LoadOptions(device, p.getMaxContext(), p.isCheckWeights());
+        CausalLm target = load("rasd.target.path", targetDir, options);
         try {
-            CausalLm draft = draftDir == null ? null : load("rasd.draft.path", draftDir, device, p.getMaxContext());
+            CausalLm draft = draftDir == null ? null : load("rasd.draft.path", draftDir, options);
             return new RasdModels(target, draft);
         } catch (RuntimeException e) {
             target.close();
@@ -66,9 +68,9 @@ final class RasdModelLoader {
         }
     }
 
-    private static CausalLm load(String property, Path dir, Device device, int maxContext) {
+    private static CausalLm load(String property, Path dir, LoadOptions options) {
         try {
-            return CausalLm.load(dir, device, maxContext);
+            return CausalLm.load(dir, options);
         } catch (RasdException e) {
             throw new RasdConfigurationException(property, dir, "the model cannot be loaded: " + e.getMessage(),
                     "Point " + property + " at " + MODEL_DIRECTORY + " of a Llama-family model.", e);

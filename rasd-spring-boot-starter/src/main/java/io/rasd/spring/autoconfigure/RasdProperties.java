@@ -36,6 +36,12 @@ public class RasdProperties {
      */
     private String modelName;
 
+    /**
+     * Scan every weight tensor for NaN and infinite values at start-up (a corrupt download or a diverged training
+     * run); a bad tensor fails start-up naming it. Costs one pass over the weights.
+     */
+    private boolean checkWeights = false;
+
     /** Cap on the context window in tokens (bounds KV-cache memory per generation); 0 = the model's own limit. */
     private int maxContext = 0;
 
@@ -89,6 +95,14 @@ public class RasdProperties {
 
     public void setModelName(String modelName) {
         this.modelName = modelName;
+    }
+
+    public boolean isCheckWeights() {
+        return checkWeights;
+    }
+
+    public void setCheckWeights(boolean checkWeights) {
+        this.checkWeights = checkWeights;
     }
 
     public int getMaxContext() {

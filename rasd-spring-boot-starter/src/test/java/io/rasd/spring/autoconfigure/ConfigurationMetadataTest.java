@@ -23,7 +23,7 @@ class ConfigurationMetadataTest {
 
     static {
         String[][] keys = {
-            {"rasd.enabled", "true"}, {"rasd.device", "auto"}, {"rasd.mode", ""}, {"rasd.max-context", "0"},
+            {"rasd.enabled", "true"}, {"rasd.device", "auto"}, {"rasd.mode", ""}, {"rasd.max-context", "0"}, {"rasd.check-weights", "false"},
             {"rasd.target.path", ""}, {"rasd.draft.path", ""},
             {"rasd.generation.max-new-tokens", ""}, {"rasd.generation.temperature", "0"},
             {"rasd.generation.top-k", "0"}, {"rasd.generation.top-p", "1"}, {"rasd.generation.seed", ""},

@@ -305,6 +305,34 @@ class RasdAutoConfigurationTest {
     }
 
     @Test
+    void checkWeightsFailsStartUpOnANaNNamingTheTensor() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("nan-model"));
+        try (var files = Files.list(Demo.TARGET)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, dir.resolve(f.getFileName()));
+            }
+        }
+        // the first value of the first tensor's data becomes a NaN (bf16 0x7FC0, f32 0x7FC00000: both start so)
+        Path weights = dir.resolve("model.safetensors");
+        try (var ch = java.nio.channels.FileChannel.open(weights, java.nio.file.StandardOpenOption.READ,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer len = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            ch.read(len, 0);
+            long dataStart = 8 + len.flip().getLong();
+            String header = new String(Files.readAllBytes(weights), 8, (int) (dataStart - 8),
+                    java.nio.charset.StandardCharsets.UTF_8);
+            boolean f32 = header.contains("\"F32\"") && !header.contains("\"BF16\"");
+            byte[] nan = f32 ? new byte[] {0, 0, (byte) 0xC0, 0x7F} : new byte[] {(byte) 0xC0, 0x7F};
+            // every tensor starts at an offset listed in the header; offset 0 is one of them
+            ch.write(java.nio.ByteBuffer.wrap(nan), dataStart);
+        }
+        runner.withPropertyValues("rasd.target.path=" + dir, "rasd.draft.path=", "rasd.check-weights=true")
+                .run(context -> failsOn(context, "rasd.target.path", "NaN", "tensor"));
+        runner.withPropertyValues("rasd.target.path=" + dir, "rasd.draft.path=")
+                .run(context -> assertThat(context).hasNotFailed());
+    }
+
+    @Test
     void aDraftWithAnotherVocabularyFailsStartUpNamingTheDraftPath() {
         runner.withPropertyValues("rasd.draft.path=" + TestData.hf("llama-gqa-f32"))
                 .run(context -> failsOn(context, "rasd.draft.path"));
