@@ -115,7 +115,7 @@ class SafeTensorsFuzzTest {
         Files.write(model.resolve("b.safetensors"), VALID.get(1));
         Files.createDirectories(model.resolve("sub"));
         Files.writeString(model.resolve("model.safetensors.index.json"), indexJson, StandardCharsets.UTF_8);
-        Fuzz.Outcome<List<Long>> o = FUZZ.call(LIMIT, () -> {
+        Fuzz.Outcome<List<Long>> o = FUZZ.input(LIMIT, () -> {
             try (Checkpoint c = Checkpoint.open(model)) {
                 // every tensor the index names must now be readable
                 List<Long> sizes = new ArrayList<>();
@@ -144,7 +144,7 @@ class SafeTensorsFuzzTest {
             throw new UncheckedIOException(e);
         }
         long fileSize = input.bytes().length;
-        FUZZ.call(LIMIT, () -> {
+        FUZZ.input(LIMIT, () -> {
             try (SafeTensorsFile st = SafeTensorsFile.open(f)) {
                 long total = 0;
                 for (String name : st.names()) {

@@ -61,21 +61,25 @@ public final class Fuzz {
      * Runs {@code parse} on another thread and holds it to the contract: a result, or a RasdException with a message,
      * within {@code limit}. Anything else fails the property (a hang is reported, its thread left to the pool).
      */
-    public <T> Outcome<T> call(Duration limit, Callable<T> parse) {
-        long t0 = System.nanoTime();
+    public static <T> Outcome<T> call(Duration limit, Callable<T> parse) {
         Future<T> f = CALLER.submit(parse);
-        Outcome<T> outcome;
         try {
-            outcome = new Outcome<>(f.get(limit.toMillis(), TimeUnit.MILLISECONDS), null);
+            return new Outcome<>(f.get(limit.toMillis(), TimeUnit.MILLISECONDS), null);
         } catch (TimeoutException e) {
             f.cancel(true);
-            throw new AssertionError(target + ": no answer within " + limit.toMillis() + " ms (a hang)");
+            throw new AssertionError("no answer within " + limit.toMillis() + " ms (a hang)");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted", e);
         } catch (ExecutionException e) {
-            outcome = new Outcome<>(null, asRejection(e.getCause()));
+            return new Outcome<>(null, asRejection(e.getCause()));
         }
+    }
+
+    /** {@link #call} for one whole input of this target, counted in the summary. */
+    public <T> Outcome<T> input(Duration limit, Callable<T> parse) {
+        long t0 = System.nanoTime();
+        Outcome<T> outcome = call(limit, parse);
         record(outcome.accepted(), System.nanoTime() - t0);
         return outcome;
     }
@@ -91,7 +95,7 @@ public final class Fuzz {
         return r;
     }
 
-    /** Counts one input that was handled elsewhere (e.g. with its own time limit). */
+    /** Counts one input: whether the parser accepted it, and how long it took. */
     public void record(boolean wasAccepted, long nanos) {
         inputs.incrementAndGet();
         (wasAccepted ? accepted : rejected).incrementAndGet();
