@@ -87,7 +87,7 @@ class DatastoreFileFuzzTest {
 
     // ---- properties ----
 
-    @Property(tries = 800)
+    @Property(tries = 1500)
     void randomBytesOpenOrFailWithRasdException(@ForAll @Size(max = 200) byte[] bytes, @ForAll boolean magic) {
         byte[] b = bytes;
         if (magic) {   // past the magic check, into the header checks
@@ -97,12 +97,12 @@ class DatastoreFileFuzzTest {
         check(new Input(magic ? "magic + random bytes" : "random bytes", b));
     }
 
-    @Property(tries = 1500)
+    @Property(tries = 3000)
     void damagedValidFilesOpenOrFailWithRasdException(@ForAll("damaged") Input input) {
         check(input);
     }
 
-    @Property(tries = 3000)
+    @Property(tries = 6000)
     void craftedFilesWithValidChecksumsOpenOrFailWithRasdException(@ForAll("crafted") Input input) {
         check(input);
     }

@@ -85,29 +85,29 @@ class SafeTensorsFuzzTest {
 
     // ---- properties ----
 
-    @Property(tries = 1500)
+    @Property(tries = 3000)
     void randomBytesOpenOrFailWithRasdException(@ForAll @Size(max = 300) byte[] bytes) {
         check(new Input("random bytes", bytes));
     }
 
-    @Property(tries = 1500)
+    @Property(tries = 3000)
     void randomBytesAfterAPlausibleLengthFieldOpenOrFailWithRasdException(@ForAll @Size(max = 200) byte[] body) {
         ByteBuffer b = ByteBuffer.allocate(8 + body.length).order(ByteOrder.LITTLE_ENDIAN);
         b.putLong(body.length).put(body);
         check(new Input("random header of its declared length", b.array()));
     }
 
-    @Property(tries = 3000)
+    @Property(tries = 6000)
     void mutatedValidFilesOpenOrFailWithRasdException(@ForAll("mutants") Input input) {
         check(input);
     }
 
-    @Property(tries = 1500)
+    @Property(tries = 4000)
     void hostileHeadersOpenOrFailWithRasdException(@ForAll("hostileHeaders") Input input) {
         check(input);
     }
 
-    @Property(tries = 800)
+    @Property(tries = 2000)
     void shardIndexesOpenOrFailWithRasdException(@ForAll("indexes") String indexJson) throws IOException {
         Path model = dir.resolve("sharded");
         Files.createDirectories(model);
