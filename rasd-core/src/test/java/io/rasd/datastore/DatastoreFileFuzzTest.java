@@ -13,11 +13,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -57,7 +55,7 @@ class DatastoreFileFuzzTest {
 
     @BeforeContainer
     static void writeValidFiles() throws IOException {
-        dir = Files.createTempDirectory("rasd-datastore-fuzz");
+        dir = FUZZ.directory();
         Path f = dir.resolve("valid.rds");
         SplittableRandom rnd = new SplittableRandom(7);
         for (int i = 0; i < 4; i++) {
@@ -77,12 +75,7 @@ class DatastoreFileFuzzTest {
 
     @AfterContainer
     static void cleanUp() throws IOException {
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-        FUZZ.printSummary();
+        FUZZ.finish();
     }
 
     // ---- properties ----
@@ -240,17 +233,17 @@ class DatastoreFileFuzzTest {
                 how.append(", header length ").append(v);
             }
             case 1 -> {
-                long v = interestingLong(r, t);
+                long v = Fuzz.interestingLong(r, t);
                 bb.putLong(16, v);
                 how.append(", token count ").append(v);
             }
             case 2 -> {
-                long v = interestingLong(r, n);
+                long v = Fuzz.interestingLong(r, n);
                 bb.putLong(24, v);
                 how.append(", document count ").append(v);
             }
             case 3 -> {
-                long v = interestingLong(r, bb.getLong(32));
+                long v = Fuzz.interestingLong(r, bb.getLong(32));
                 bb.putLong(32, v);
                 how.append(", document id bytes ").append(v);
             }
@@ -347,19 +340,6 @@ class DatastoreFileFuzzTest {
             case 6 -> Integer.MIN_VALUE;
             case 7 -> r.nextInt((int) Math.min(Integer.MAX_VALUE, Math.max(1L, near + 4L)));
             default -> r.nextInt();
-        };
-    }
-
-    static long interestingLong(Random r, long near) {
-        return switch (r.nextInt(8)) {
-            case 0 -> 0;
-            case 1 -> -1;
-            case 2 -> near + 1;
-            case 3 -> near - 1;
-            case 4 -> Integer.MAX_VALUE;
-            case 5 -> Long.MAX_VALUE;
-            case 6 -> Long.MIN_VALUE;
-            default -> r.nextLong();
         };
     }
 }

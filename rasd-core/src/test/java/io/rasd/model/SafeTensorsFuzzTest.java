@@ -13,10 +13,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
-import java.util.stream.Stream;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
@@ -56,7 +54,7 @@ class SafeTensorsFuzzTest {
 
     @BeforeContainer
     static void writeValidFiles() throws IOException {
-        dir = Files.createTempDirectory("rasd-safetensors-fuzz");
+        dir = FUZZ.directory();
         Path f = dir.resolve("valid.safetensors");
         new SafeTensorsWriter().put("w", DType.F32, new long[] {2, 3}, new float[] {1, 2, 3, 4, 5, 6})
                 .put("b", DType.BF16, new long[] {3}, new float[] {1, -2, 0.5f})
@@ -75,12 +73,7 @@ class SafeTensorsFuzzTest {
 
     @AfterContainer
     static void cleanUp() throws IOException {
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-        FUZZ.printSummary();
+        FUZZ.finish();
     }
 
     // ---- properties ----
@@ -202,7 +195,7 @@ class SafeTensorsFuzzTest {
                 }
                 case 2 -> {
                     if (b.length >= 8) {
-                        long v = interestingLong(r, b.length);
+                        long v = Fuzz.interestingLong(r, b.length);
                         ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putLong(0, v);
                         how.append(", header length ").append(v);
                     }
@@ -309,7 +302,7 @@ class SafeTensorsFuzzTest {
         }
         int pad = r.nextInt(4) == 0 ? r.nextInt(9) : 0;
         long data = r.nextInt(6) == 0 ? Math.max(0, dataBytes + r.nextInt(9) - 4) : dataBytes;
-        long declared = r.nextInt(10) == 0 ? interestingLong(r, header.length + pad) : header.length + pad;
+        long declared = r.nextInt(10) == 0 ? Fuzz.interestingLong(r, header.length + pad) : header.length + pad;
         ByteBuffer b = ByteBuffer.allocate(8 + header.length + pad + (int) data).order(ByteOrder.LITTLE_ENDIAN);
         b.putLong(declared).put(header);
         for (int i = 0; i < pad; i++) {
@@ -394,20 +387,6 @@ class SafeTensorsFuzzTest {
         return new String[] {"0", "-1", "1", "4", "2147483647", "2147483648", "4294967296", "9223372036854775807",
             "9223372036854775808", "-9223372036854775808", "1e400", "-1e400", "1.5", "1e2", "0.0", "-0",
             "1" + "0".repeat(400), "1e999999999", "NaN", "Infinity"}[r.nextInt(20)];
-    }
-
-    static long interestingLong(Random r, long near) {
-        return switch (r.nextInt(9)) {
-            case 0 -> 0;
-            case 1 -> 1;
-            case 2 -> 2;
-            case 3 -> near - 1 - r.nextInt(8);
-            case 4 -> near + 1 + r.nextInt(8);
-            case 5 -> -1 - r.nextInt(8);
-            case 6 -> Long.MAX_VALUE - r.nextInt(8);
-            case 7 -> Long.MIN_VALUE;
-            default -> r.nextLong();
-        };
     }
 
     /** A file from header JSON text, padding spaces and data bytes, with the exact header length. */

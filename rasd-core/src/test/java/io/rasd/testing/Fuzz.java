@@ -1,7 +1,13 @@
 package io.rasd.testing;
 
 import io.rasd.RasdException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
+import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -10,6 +16,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 import net.jqwik.api.lifecycle.AroundPropertyHook;
 import net.jqwik.api.lifecycle.PropagationMode;
 import net.jqwik.api.lifecycle.PropertyAttributes;
@@ -45,6 +52,7 @@ public final class Fuzz {
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
     private final AtomicLong maxNanos = new AtomicLong();
+    private Path directory;
 
     public Fuzz(String target) {
         this.target = target;
@@ -109,8 +117,44 @@ public final class Fuzz {
                 target, inputs.get(), accepted.get(), rejected.get(), maxNanos.get() / 1e6);
     }
 
-    public void printSummary() {
+    /** A temporary directory for this target's files, made on first use and deleted by {@link #finish}. */
+    public synchronized Path directory() {
+        if (directory == null) {
+            try {
+                directory = Files.createTempDirectory("rasd-fuzz-" + target.replace(' ', '-'));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return directory;
+    }
+
+    /** Deletes the directory and prints the summary; for {@code @AfterContainer}. */
+    public synchronized void finish() throws IOException {
+        if (directory != null) {
+            try (Stream<Path> files = Files.walk(directory)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+            directory = null;
+        }
         System.out.println(summary());
+    }
+
+    /** Values that break length and count fields: 0, 1, -1, around {@code near}, the ends of long, random. */
+    public static long interestingLong(Random r, long near) {
+        return switch (r.nextInt(9)) {
+            case 0 -> 0;
+            case 1 -> 1;
+            case 2 -> -1 - r.nextInt(8);
+            case 3 -> near - 1 - r.nextInt(8);
+            case 4 -> near + 1 + r.nextInt(8);
+            case 5 -> Integer.MAX_VALUE;
+            case 6 -> Long.MAX_VALUE - r.nextInt(8);
+            case 7 -> Long.MIN_VALUE;
+            default -> r.nextLong();
+        };
     }
 
     /** Applies {@code rasd.fuzz.tries} and {@code rasd.fuzz.seed} to each property of the class it is added to. */

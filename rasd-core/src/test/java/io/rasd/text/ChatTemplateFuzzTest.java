@@ -45,7 +45,6 @@ class ChatTemplateFuzzTest {
     private static final Duration LIMIT = Duration.ofMillis(TIMEOUT_MS + ChatTemplate.STOP_GRACE_MS + 3_000);
     private static final String CANARY_PROPERTY = "rasd.fuzz.canary";
 
-    private static Path dir;
     private static Path canaryFile;
     private static String canaryFileText;
     private static String canaryPropertyText;
@@ -135,8 +134,7 @@ class ChatTemplateFuzzTest {
 
     @BeforeContainer
     static void setUp() throws IOException {
-        dir = Files.createTempDirectory("rasd-template-fuzz");
-        canaryFile = dir.resolve("secret.txt");
+        canaryFile = FUZZ.directory().resolve("secret.txt");
         canaryFileText = "FILE-CANARY-" + UUID.randomUUID();
         Files.writeString(canaryFile, canaryFileText);
         canaryPropertyText = "PROPERTY-CANARY-" + UUID.randomUUID();
@@ -148,9 +146,7 @@ class ChatTemplateFuzzTest {
     static void tearDown() throws IOException {
         Watcher.uninstall(watcher);
         System.clearProperty(CANARY_PROPERTY);
-        Files.deleteIfExists(canaryFile);
-        Files.deleteIfExists(dir);
-        FUZZ.printSummary();
+        FUZZ.finish();
         System.out.println("fuzz chat template: permission checks on render threads "
                 + (watcher == null ? "not watched (this JDK has no SecurityManager)" : "watched, none refused"));
     }
