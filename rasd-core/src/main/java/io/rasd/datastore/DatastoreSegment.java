@@ -157,11 +157,15 @@ final class DatastoreSegment {
         return lo;
     }
 
-    /** Compares the suffix at {@code pos} with {@code pattern[from, from+n)} on at most n tokens. */
+    /**
+     * Compares the suffix at {@code pos} with {@code pattern[from, from+n)} on at most n tokens. A position outside
+     * the tokens (only a crafted or damaged file holds one: checksums prove integrity, not sense) compares as an
+     * empty suffix; found by fuzzing, it was read as a token index (IndexOutOfBoundsException).
+     */
     private int compare(int pos, int[] pattern, int from, int n) {
         int length = tokens.length();
         for (int i = 0; i < n; i++) {
-            if (pos + i >= length) {
+            if (pos < 0 || i >= length - pos) {
                 return -1;   // the suffix ended: it sorts first
             }
             int a = tokens.get(pos + i);

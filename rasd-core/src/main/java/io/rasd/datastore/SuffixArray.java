@@ -23,6 +23,14 @@ public final class SuffixArray {
             max = Math.max(max, t);
             min = Math.min(min, t);
         }
+        if ((long) max - min + 1 > n) {
+            // the counting sort needs an array as long as the id range: ids of a crafted file or a caller (found by
+            // fuzzing: MIN_VALUE with positive ids overflowed the range into an ArrayIndexOutOfBoundsException; 0 and
+            // 2^30 would ask for 4 GiB) are renumbered by sorting first, which keeps their order
+            s = denseIds(s);
+            min = 0;
+            max = n - 1;
+        }
         int[] rank = new int[n];
         int[] tmp = new int[n];
         int[] count = new int[Math.max(max - min + 1, n) + 1];
@@ -84,5 +92,22 @@ public final class SuffixArray {
             tmp = swap;
         }
         return sa;
+    }
+
+    /** {@code s} with each id replaced by its rank among the distinct ids: same order, ids in 0..n-1. */
+    private static int[] denseIds(int[] s) {
+        int[] distinct = s.clone();
+        java.util.Arrays.sort(distinct);
+        int k = 0;
+        for (int i = 0; i < distinct.length; i++) {
+            if (i == 0 || distinct[i] != distinct[i - 1]) {
+                distinct[k++] = distinct[i];
+            }
+        }
+        int[] dense = new int[s.length];
+        for (int i = 0; i < s.length; i++) {
+            dense[i] = java.util.Arrays.binarySearch(distinct, 0, k, s[i]);
+        }
+        return dense;
     }
 }

@@ -46,11 +46,7 @@ public final class Checkpoint implements AutoCloseable {
                 Map<String, SafeTensorsFile> shards = new LinkedHashMap<>();
                 for (Map.Entry<String, String> e : weightMap.entrySet()) {
                     String shardName = e.getValue();
-                    Path shardPath = dir.resolve(shardName).normalize();
-                    if (!shardPath.getParent().equals(dir.normalize())) {
-                        throw new RasdException(index + ": shard \"" + shardName
-                                + "\" must be a file name inside the model directory");
-                    }
+                    Path shardPath = shardPath(dir, index, shardName);
                     SafeTensorsFile shard = shards.get(shardName);
                     if (shard == null) {
                         shard = SafeTensorsFile.open(shardPath);
@@ -90,9 +86,33 @@ public final class Checkpoint implements AutoCloseable {
         }
         Map<String, String> map = new LinkedHashMap<>();
         for (Map.Entry<String, JsonElement> e : wm.getAsJsonObject().entrySet()) {
-            map.put(e.getKey(), e.getValue().getAsString());
+            // found by fuzzing: getAsString() on null, an object or an array threw instead of naming the entry
+            JsonElement v = e.getValue();
+            if (!v.isJsonPrimitive() || !v.getAsJsonPrimitive().isString()) {
+                throw new RasdException(index + ": weight_map[\"" + e.getKey() + "\"] is " + v
+                        + "; expected the file name of a shard");
+            }
+            map.put(e.getKey(), v.getAsString());
         }
         return map;
+    }
+
+    /**
+     * The shard's path, which must be a file directly inside the model directory. Found by fuzzing: "/" has no parent
+     * (a NullPointerException) and a name with a NUL character is no path at all (an InvalidPathException).
+     */
+    private static Path shardPath(Path dir, Path index, String shardName) {
+        Path shardPath;
+        try {
+            shardPath = dir.resolve(shardName).normalize();
+        } catch (java.nio.file.InvalidPathException e) {
+            shardPath = null;
+        }
+        if (shardPath == null || shardPath.getParent() == null || !shardPath.getParent().equals(dir.normalize())) {
+            throw new RasdException(index + ": shard \"" + shardName
+                    + "\" must be a file name inside the model directory");
+        }
+        return shardPath;
     }
 
     public Path directory() {

@@ -110,6 +110,11 @@ public final class SafeTensorsFile implements AutoCloseable {
                 || off.getAsJsonArray().size() != 2) {
             throw corrupt(path, "entry \"" + name + "\" needs dtype, shape and data_offsets [begin, end]");
         }
+        // found by fuzzing: getAsString() throws UnsupportedOperationException for an object or null and reads a
+        // one-element array as its element
+        if (!dt.isJsonPrimitive() || !dt.getAsJsonPrimitive().isString()) {
+            throw corrupt(path, "entry \"" + name + "\" has dtype " + dt + "; expected a string such as \"F32\"");
+        }
         DType dtype = DType.parse(dt.getAsString(), name, path.toString());
         long[] shape = new long[sh.getAsJsonArray().size()];
         long count = 1;
@@ -118,7 +123,7 @@ public final class SafeTensorsFile implements AutoCloseable {
             if (shape[i] < 0) {
                 throw corrupt(path, "entry \"" + name + "\" has a negative dimension");
             }
-            count = Math.multiplyExact(count, shape[i]);
+            count = multiply(path, name, count, shape[i]);
         }
         long begin = asLong(path, name, off.getAsJsonArray().get(0));
         long end = asLong(path, name, off.getAsJsonArray().get(1));
@@ -126,12 +131,21 @@ public final class SafeTensorsFile implements AutoCloseable {
             throw corrupt(path, "entry \"" + name + "\" has data_offsets [" + begin + ", " + end
                     + "] outside the data region of " + dataLen + " bytes (truncated file?)");
         }
-        long expected = Math.multiplyExact(count, dtype.bytes());
+        long expected = multiply(path, name, count, dtype.bytes());
         if (end - begin != expected) {
             throw corrupt(path, "entry \"" + name + "\" covers " + (end - begin) + " bytes but dtype " + dtype
                     + " and shape " + java.util.Arrays.toString(shape) + " need " + expected);
         }
         return new Entry(name, dtype, shape, begin, end);
+    }
+
+    /** Found by fuzzing: a shape like [2^32, 2^32] overflowed into an ArithmeticException, not an error message. */
+    private static long multiply(Path path, String name, long a, long b) {
+        try {
+            return Math.multiplyExact(a, b);
+        } catch (ArithmeticException e) {
+            throw corrupt(path, "entry \"" + name + "\" has a shape whose size overflows 64 bits");
+        }
     }
 
     private static long asLong(Path path, String name, JsonElement e) {

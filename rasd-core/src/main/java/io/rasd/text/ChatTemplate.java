@@ -1,20 +1,15 @@
 package io.rasd.text;
 
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.hubspot.jinjava.Jinjava;
-import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.filter.Filter;
-import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
-import com.hubspot.jinjava.loader.ResourceLocator;
 import io.rasd.RasdException;
 import java.io.IOException;
-import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,15 +19,18 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import jinjava.javax.el.CompositeELResolver;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A model's chat template, rendered like HF transformers' {@code apply_chat_template(tokenize=False)}: Jinja with
@@ -44,9 +42,11 @@ import jinjava.javax.el.CompositeELResolver;
  * {@code is defined / is string}, {@code in}, {@code x[1:]} slices and {@code x[::-1]} reversal (rewritten to
  * Jinjava's {@code reverse} filter).
  *
- * <p>Sandboxed, because templates come from downloaded model directories: no method calls except the Python string
- * methods and list/map methods above, no {@code include}/{@code import} (a resource locator that refuses), output
- * capped at 1 MiB, macro recursion and render depth bounded, and a render-time limit.
+ * <p>Sandboxed, because templates come from downloaded model directories ({@link TemplateSandbox}): no method calls
+ * except the Python string methods and list/map methods above, no attributes of Java objects, only the filters,
+ * functions and tags HF templates use (no {@code include}/{@code import}), values, strings and output capped (1 MiB
+ * of output), macro recursion and render depth bounded, and a render-time limit. A template whose render does not stop
+ * when its time is up is not rendered again: every further render of it would leave another thread running.
  */
 public final class ChatTemplate {
 
@@ -56,6 +56,9 @@ public final class ChatTemplate {
 
     static final long MAX_OUTPUT_CHARS = 1 << 20;
     static final long RENDER_TIMEOUT_MS = 5_000;
+    /** How long a render that timed out may take to notice its interrupt before the template is given up. */
+    static final long STOP_GRACE_MS = 2_000;
+    private static final Logger LOG = LoggerFactory.getLogger(ChatTemplate.class);
     private static final Pattern REVERSE_SLICE = Pattern.compile("([A-Za-z_][A-Za-z0-9_.]*)\\[::-1\\]");
     private static final ExecutorService RENDERER = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "rasd-chat-template");
@@ -67,13 +70,34 @@ public final class ChatTemplate {
     private final String template;
     private final Map<String, String> specialTokens;
     private final Jinjava jinjava;
+    private volatile long renderTimeoutMs = RENDER_TIMEOUT_MS;
+    private volatile long stopGraceMs = STOP_GRACE_MS;
+    /** Why this template is no longer rendered; null while it may be. */
+    private volatile String givenUp;
 
     ChatTemplate(String source, String template, Map<String, String> specialTokens) {
         this.source = source;
         this.template = REVERSE_SLICE.matcher(template).replaceAll(m ->
                 Matcher.quoteReplacement("(" + m.group(1) + "|reverse|list)"));
         this.specialTokens = Map.copyOf(specialTokens);
-        this.jinjava = sandbox();
+        this.jinjava = TemplateSandbox.create(MAX_OUTPUT_CHARS);
+    }
+
+    /** Tests: whether a render overran its limit and did not stop, so the template is no longer rendered. */
+    boolean isGivenUp() {
+        return givenUp != null;
+    }
+
+    /** Tests: a shorter render-time limit, so fuzzing hostile templates stays fast. */
+    ChatTemplate withRenderTimeout(long millis) {
+        this.renderTimeoutMs = millis;
+        return this;
+    }
+
+    /** Tests: how long a timed-out render may take to stop before the template is given up. */
+    ChatTemplate withStopGrace(long millis) {
+        this.stopGraceMs = millis;
+        return this;
     }
 
     /**
@@ -162,14 +186,31 @@ public final class ChatTemplate {
         Map<String, Object> ctx = new HashMap<>(specialTokens);
         ctx.put("messages", msgs);
         ctx.put("add_generation_prompt", addGenerationPrompt);
-        Future<RenderResult> f = RENDERER.submit(() -> jinjava.renderForResult(template, ctx));
+        String refusal = givenUp;
+        if (refusal != null) {
+            throw new RasdException("Chat template from " + source + " is not rendered any more: " + refusal);
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        AtomicBoolean started = new AtomicBoolean();
+        Future<RenderResult> f = RENDERER.submit(() -> {
+            started.set(true);
+            try {
+                return jinjava.renderForResult(template, ctx);
+            } finally {
+                stopped.countDown();
+            }
+        });
         RenderResult result;
+        long timeout = renderTimeoutMs;
         try {
-            result = f.get(RENDER_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            result = f.get(timeout, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             f.cancel(true);
+            if (started.get()) {   // else cancelled before it ran: it never will
+                awaitStop(stopped, timeout);
+            }
             throw new RasdException("Chat template from " + source + " did not finish rendering within "
-                    + RENDER_TIMEOUT_MS + " ms");
+                    + timeout + " ms");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RasdException("Interrupted while rendering the chat template from " + source);
@@ -184,6 +225,26 @@ public final class ChatTemplate {
             }
         }
         return result.getOutput();
+    }
+
+    /**
+     * Jinjava stops an interrupted render at its next node; work inside one expression (Java's equals or hashCode
+     * over a huge value) does not look at interrupts. A render still running after the grace period keeps a thread
+     * busy, so the template is given up rather than started again on every request.
+     */
+    private void awaitStop(CountDownLatch stopped, long timeout) {
+        long grace = stopGraceMs;
+        try {
+            if (stopped.await(grace, TimeUnit.MILLISECONDS)) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        givenUp = "a render ran past its " + timeout + " ms limit and did not stop when interrupted";
+        LOG.error("Chat template from {}: a render ran past its {} ms limit and is still running after {} ms more;"
+                + " the template will not be rendered again", source, timeout, grace);
     }
 
     private RasdException failure(Object cause) {
@@ -212,39 +273,6 @@ public final class ChatTemplate {
             }
         }
         return null;
-    }
-
-    private static Jinjava sandbox() {
-        CompositeELResolver resolver = new CompositeELResolver();
-        resolver.add(new PythonStringMethods());
-        resolver.add(com.hubspot.jinjava.el.JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_WRITE);
-        JinjavaConfig config = JinjavaConfig.newBuilder()
-                .withTrimBlocks(true)
-                .withLstripBlocks(true)
-                .withMaxOutputSize(MAX_OUTPUT_CHARS)
-                .withMaxStringLength(MAX_OUTPUT_CHARS)
-                .withMaxRenderDepth(10)
-                .withEnableRecursiveMacroCalls(true)
-                .withMaxMacroRecursionDepth(20)
-                .withNestedInterpretationEnabled(false)
-                .withRangeLimit(10_000)
-                .withElResolver(resolver)
-                .build();
-        Jinjava j = new Jinjava(config);
-        j.setResourceLocator(new ResourceLocator() {
-            @Override
-            public String getString(String fullName, Charset encoding, JinjavaInterpreter interpreter)
-                    throws IOException {
-                throw new IOException("chat templates may not load \"" + fullName + "\" (include/import are"
-                        + " disabled)");
-            }
-        });
-        j.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception", ChatTemplate.class,
-                "raiseException", Object.class));
-        j.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now", ChatTemplate.class,
-                "strftimeNow", String.class));
-        j.getGlobalContext().registerFilter(new HfToJson());
-        return j;
     }
 
     /** Templates call it to reject a conversation they cannot render (e.g. roles not alternating). */
@@ -284,7 +312,12 @@ public final class ChatTemplate {
         return sb.toString();
     }
 
-    /** HF's tojson: {@code json.dumps(x, ensure_ascii=False, indent=indent)}, Python's separators included. */
+    /**
+     * HF's tojson: {@code json.dumps(x, ensure_ascii=False, indent=indent)}, Python's separators included. Serialises
+     * template data only (dicts, lists, strings, numbers, bools, None) and stops at the output cap: through Gson's
+     * reflection it used to serialise any Java object's fields, ran out of memory on {@code tojson(100000000)}
+     * and never finished on a list shared with itself forty levels deep.
+     */
     static final class HfToJson implements Filter {
         @Override
         public String getName() {
@@ -293,39 +326,52 @@ public final class ChatTemplate {
 
         @Override
         public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
-            Integer indent = args.length > 0 && args[0] != null && !args[0].isBlank()
-                    ? Integer.valueOf(args[0].replaceAll("[^0-9]", "")) : null;
-            JsonElement tree = new GsonBuilder().serializeNulls().create().toJsonTree(var);
+            Integer indent = null;
+            if (args.length > 0 && args[0] != null && !args[0].isBlank()) {
+                String digits = args[0].replaceAll("[^0-9]", "");   // "4" or, from indent=4, "indent=4"
+                if (digits.isEmpty() || digits.length() > 5
+                        || Integer.parseInt(digits) > TemplateSandbox.MAX_FILTER_NUMBER) {
+                    throw new RasdException("chat template: tojson's indent must be a number up to "
+                            + TemplateSandbox.MAX_FILTER_NUMBER + ", got " + args[0]);
+                }
+                indent = Integer.valueOf(digits);
+            }
             StringBuilder sb = new StringBuilder();
-            write(tree, indent, 0, sb);
+            write(var, indent, 0, sb);
             return sb.toString();
         }
 
-        private static void write(JsonElement e, Integer indent, int level, StringBuilder sb) {
-            if (e.isJsonObject()) {
-                if (e.getAsJsonObject().isEmpty()) {
+        private static void write(Object e, Integer indent, int level, StringBuilder sb) {
+            if (level > TemplateSandbox.MAX_VALUE_DEPTH || sb.length() > MAX_OUTPUT_CHARS) {
+                throw new RasdException("chat template: tojson's value is nested more than "
+                        + TemplateSandbox.MAX_VALUE_DEPTH + " deep or longer than " + MAX_OUTPUT_CHARS
+                        + " characters");
+            }
+            if (e instanceof Map<?, ?> map) {
+                if (map.isEmpty()) {
                     sb.append("{}");
                     return;
                 }
                 sb.append('{');
                 boolean first = true;
-                for (Map.Entry<String, JsonElement> en : e.getAsJsonObject().entrySet()) {
+                for (Map.Entry<?, ?> en : map.entrySet()) {
                     sb.append(first ? "" : indent == null ? ", " : ",");
                     newline(indent, level + 1, sb);
-                    sb.append(quote(en.getKey())).append(": ");
+                    sb.append(quote(String.valueOf(en.getKey()))).append(": ");
                     write(en.getValue(), indent, level + 1, sb);
                     first = false;
                 }
                 newline(indent, level, sb);
                 sb.append('}');
-            } else if (e.isJsonArray()) {
-                if (e.getAsJsonArray().isEmpty()) {
+            } else if (e instanceof Iterable<?> || e instanceof Object[]) {
+                Iterable<?> items = e instanceof Object[] a ? java.util.Arrays.asList(a) : (Iterable<?>) e;
+                if (!items.iterator().hasNext()) {
                     sb.append("[]");
                     return;
                 }
                 sb.append('[');
                 boolean first = true;
-                for (JsonElement x : e.getAsJsonArray()) {
+                for (Object x : items) {
                     sb.append(first ? "" : indent == null ? ", " : ",");
                     newline(indent, level + 1, sb);
                     write(x, indent, level + 1, sb);
@@ -333,14 +379,19 @@ public final class ChatTemplate {
                 }
                 newline(indent, level, sb);
                 sb.append(']');
-            } else if (e.isJsonNull()) {
+            } else if (e == null) {
                 sb.append("null");
-            } else if (e.getAsJsonPrimitive().isString()) {
-                sb.append(quote(e.getAsString()));
-            } else if (e.getAsJsonPrimitive().isBoolean()) {
-                sb.append(e.getAsBoolean() ? "true" : "false");
+            } else if (e instanceof CharSequence || e instanceof Character) {
+                sb.append(quote(e.toString()));
+            } else if (e instanceof com.hubspot.jinjava.objects.SafeString safe) {
+                sb.append(quote(safe.toString()));
+            } else if (e instanceof Boolean b) {
+                sb.append(b ? "true" : "false");
+            } else if (e instanceof Number n) {
+                sb.append(n);
             } else {
-                sb.append(e.getAsJsonPrimitive().getAsString());
+                throw new RasdException("chat template: tojson got a " + e.getClass().getSimpleName()
+                        + ", which is not JSON serializable");
             }
         }
 

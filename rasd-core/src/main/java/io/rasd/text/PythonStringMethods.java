@@ -9,16 +9,20 @@ import jinjava.javax.el.ELContext;
 import jinjava.javax.el.ELResolver;
 
 /**
- * The sandbox's method-call gate, first in Jinjava's resolver chain. HF chat templates are Jinja written for Python,
- * so they call Python's str methods ({@code content.startswith('<tool')}, {@code .rstrip('\n')}); those are answered
- * here with Python semantics. A method call on anything that is not template data (strings, lists, maps) is refused,
- * so a template from a downloaded model cannot reach Java objects.
+ * The sandbox's gate for method calls and attribute reads, first in Jinjava's resolver chain. HF chat templates are
+ * Jinja written for Python, so they call Python's str methods ({@code content.startswith('<tool')},
+ * {@code .rstrip('\n')}); those are answered here with Python semantics. Everything else is allowed by name: the
+ * list/dict methods below, and the calls Jinjava itself compiles filters, tests and {@code loop.cycle} into. Attribute
+ * reads are answered by Jinjava only for template data (dict keys, list items, loop variables); an attribute of a
+ * string, number or bool is undefined as in Python, and one of any other object is refused. So a template from a
+ * downloaded model cannot reach Java objects: before, {@code content.bytes} ran String.getBytes() (every getter of
+ * every reachable object was callable as an attribute) and {@code loop.next()} advanced a loop by hand.
  */
 final class PythonStringMethods extends ELResolver {
 
-    /** Methods of Jinjava's own list/map/loop wrappers that templates legitimately call. */
+    /** Methods of Jinjava's list/dict wrappers that templates legitimately call. */
     private static final Set<String> DATA_METHODS = Set.of("items", "keys", "values", "get", "append", "pop",
-            "index", "count", "update", "copy", "insert", "extend", "reverse", "sort", "cycle");
+            "index", "count", "update", "copy", "insert", "extend", "reverse", "sort");
 
     @Override
     public Object invoke(ELContext context, Object base, Object method, Class<?>[] paramTypes, Object[] params) {
@@ -32,15 +36,41 @@ final class PythonStringMethods extends ELResolver {
             context.setPropertyResolved(true);
             return r;
         }
-        if ((base.getClass().getName().startsWith("com.hubspot.jinjava.") || base instanceof ChatTemplate.HfToJson)
-                && !(base instanceof List || base instanceof Map)) {
-            return null;   // Jinjava's own filters, functions and loop objects: let its resolvers run them
-        }
-        if ((base instanceof List || base instanceof Map) && DATA_METHODS.contains(name)) {
-            return null;
+        if (TemplateSandbox.isEngineCall(base, name)
+                || (base instanceof List || base instanceof Map) && DATA_METHODS.contains(name)) {
+            return null;   // Jinjava's resolvers run it
         }
         throw new RasdException("chat template called method \"" + name + "\" on " + base.getClass().getSimpleName()
                 + ", which the sandbox does not allow");
+    }
+
+    @Override
+    public Object getValue(ELContext context, Object base, Object property) {
+        if (base == null || isData(base) || TemplateSandbox.isEngineCall(base, String.valueOf(property))) {
+            return null;   // a variable, a key, an index, loop.index, a filter call: Jinjava's resolvers answer
+        }
+        if (base instanceof String || base instanceof Number || base instanceof Boolean) {
+            context.setPropertyResolved(true);   // Python: no such attribute, so undefined (never a Java getter)
+            return null;
+        }
+        throw new RasdException("chat template read attribute \"" + property + "\" of "
+                + base.getClass().getSimpleName() + ", which the sandbox does not allow");
+    }
+
+    @Override
+    public void setValue(ELContext context, Object base, Object property, Object value) {
+        if (base != null && !(base instanceof Map || base instanceof List)) {
+            throw new RasdException("chat template set attribute \"" + property + "\" of "
+                    + base.getClass().getSimpleName() + ", which the sandbox does not allow");
+        }
+    }
+
+    /** What templates read attributes of: dicts (namespace included), lists, loop, groupby's groups, dict items. */
+    private static boolean isData(Object base) {
+        return base instanceof Map || base instanceof List || base.getClass().isArray()
+                || base instanceof com.hubspot.jinjava.util.ForLoop
+                || base instanceof com.hubspot.jinjava.lib.filter.GroupByFilter.Group
+                || base instanceof Map.Entry;
     }
 
     private static Object python(String s, String name, Object[] a) {
@@ -55,7 +85,7 @@ final class PythonStringMethods extends ELResolver {
             case "title" -> title(s);
             case "capitalize" -> s.isEmpty() ? s : s.substring(0, 1).toUpperCase(java.util.Locale.ROOT)
                     + s.substring(1).toLowerCase(java.util.Locale.ROOT);
-            case "replace" -> s.replace(str(a[0]), str(a[1]));
+            case "replace" -> replace(s, str(a[0]), str(a[1]));
             case "split" -> split(s, a.length == 0 ? null : (String) a[0], a.length > 1 ? ((Number) a[1]).intValue()
                     : -1);
             case "join" -> join(s, a[0]);
@@ -134,14 +164,27 @@ final class PythonStringMethods extends ELResolver {
         return out;
     }
 
+    /** Refused before allocating past the output cap: {@code s.replace('a', s)} twice ran out of memory. */
+    private static String replace(String s, String old, String replacement) {
+        TemplateSandbox.checkReplace(s, old, replacement, ChatTemplate.MAX_OUTPUT_CHARS);
+        return s.replace(old, replacement);
+    }
+
+    /** Stops at the output cap as it goes: a long separator times many items ran out of memory. */
     private static String join(String sep, Object items) {
-        List<String> parts = new ArrayList<>();
+        StringBuilder sb = new StringBuilder();
         if (items instanceof Iterable<?> it) {
+            boolean first = true;
             for (Object o : it) {
-                parts.add(str(o));
+                sb.append(first ? "" : sep).append(str(o));
+                first = false;
+                if (sb.length() > ChatTemplate.MAX_OUTPUT_CHARS) {
+                    throw new RasdException("chat template: str.join made a string of more than "
+                            + ChatTemplate.MAX_OUTPUT_CHARS + " characters");
+                }
             }
         }
-        return String.join(sep, parts);
+        return sb.toString();
     }
 
     private static long count(String s, String sub) {
@@ -155,19 +198,11 @@ final class PythonStringMethods extends ELResolver {
         return n;
     }
 
-    // Not a property resolver: everything else falls through to Jinjava's own resolvers.
-    @Override
-    public Object getValue(ELContext context, Object base, Object property) {
-        return null;
-    }
-
+    // What is not refused above falls through to Jinjava's own resolvers.
     @Override
     public Class<?> getType(ELContext context, Object base, Object property) {
         return null;
     }
-
-    @Override
-    public void setValue(ELContext context, Object base, Object property, Object value) { }
 
     @Override
     public boolean isReadOnly(ELContext context, Object base, Object property) {

@@ -197,6 +197,60 @@ class DatastoreFileTest {
         assertThat(TokenDatastore.open(file, FP).tokenCount()).isEqualTo(4);
     }
 
+    // regression examples found by DatastoreFileFuzzTest; checksums are recomputed after the edit, as in a crafted file
+
+    @Test
+    void aSuffixArrayPointingOutsideTheTokensAnswersQueriesWithoutAnException() throws IOException {
+        Path file = saved(List.<int[]>of(new int[] {1, 1, 1, 1, 1, 1}));
+        long suffixes = DatastoreFile.readHeader(file).headerBytes() + 4L * 6;
+        // rank 2 lies inside the range of [1] and no binary search probes it: the occurrence loop looked up the
+        // document after the last one (IndexOutOfBoundsException: 1)
+        writeInt(file, suffixes + 4 * 2, 6);
+        DatastoreFileFuzzTest.reseal(file);
+        TokenDatastore.QueryConfig c = new TokenDatastore.QueryConfig(1, 6, 64, 8, 8);
+        for (boolean verify : new boolean[] {true, false}) {
+            try (TokenDatastore store = TokenDatastore.open(file, FP, verify)) {
+                assertThat(store.query(new int[] {1, 1}, c)).isNotEmpty();
+            }
+        }
+        // every rank at -1: each probe of the binary search read token -1 (IndexOutOfBoundsException: -1)
+        for (int rank = 0; rank < 6; rank++) {
+            writeInt(file, suffixes + 4L * rank, -1);
+        }
+        DatastoreFileFuzzTest.reseal(file);
+        try (TokenDatastore store = TokenDatastore.open(file, FP)) {
+            assertThat(store.query(new int[] {1, 1}, c)).isEmpty();
+        }
+    }
+
+    @Test
+    void tokenIdsFarApartStillBuildASuffixArrayWhenTheStoreIsSaved() throws IOException {
+        Path file = saved(List.of(new int[] {1, 2, 3}, new int[] {5, 6}));
+        long tokens = DatastoreFile.readHeader(file).headerBytes();
+        writeInt(file, tokens, Integer.MIN_VALUE);   // ids MIN_VALUE..6: the counting sort's range overflowed
+        writeInt(file, tokens + 4, 1 << 30);         // and 0..2^30 would have asked for 4 GiB
+        DatastoreFileFuzzTest.reseal(file);
+        try (TokenDatastore store = TokenDatastore.open(file, FP)) {
+            store.remove("1");   // a removal makes save() build a new suffix array
+            Path copy = dir.resolve("copy.rds");
+            store.save(copy, FP);
+            try (TokenDatastore reopened = TokenDatastore.open(copy, FP)) {
+                assertThat(reopened.tokenCount()).isEqualTo(3);
+                assertThat(TokenDatastoreTest.answers(reopened.query(new int[] {Integer.MIN_VALUE},
+                        new TokenDatastore.QueryConfig(1, 6, 64, 8, 8)))).isNotNull();
+            }
+        }
+        assertThat(SuffixArray.build(new int[] {Integer.MAX_VALUE, Integer.MIN_VALUE, 0, Integer.MIN_VALUE}))
+                .containsExactly(3, 1, 2, 0);
+    }
+
+    private static void writeInt(Path file, long position, int value) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            f.seek(position);
+            f.writeInt(Integer.reverseBytes(value));   // the file is little-endian
+        }
+    }
+
     private static void flipByte(Path file, long position) throws IOException {
         try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
             f.seek(position);

@@ -219,4 +219,54 @@ class CheckpointErrorsTest {
         assertThatThrownBy(() -> load(dir)).isInstanceOf(RasdException.class)
                 .hasMessageContaining("inside the model directory");
     }
+    // regression examples found by SafeTensorsFuzzTest: each threw something other than a RasdException
+
+    @Test
+    void dtypeThatIsNotAStringIsRejected() throws IOException {
+        Path f = tmp.resolve("x.safetensors");
+        for (String dtype : new String[] {"{\"a\":1}", "null", "[\"F32\",\"F16\"]", "[\"F32\"]"}) {
+            String h = "{\"a\":{\"dtype\":" + dtype + ",\"shape\":[1],\"data_offsets\":[0,4]}}";
+            writeRaw(f, h.length(), h, 4);
+            assertThatThrownBy(() -> SafeTensorsFile.open(f)).isInstanceOf(RasdException.class)
+                    .hasMessageContaining("dtype").hasMessageContaining("\"a\"");
+        }
+    }
+
+    @Test
+    void shapeWhoseSizeOverflowsIsRejected() throws IOException {
+        Path f = tmp.resolve("x.safetensors");
+        String h = "{\"a\":{\"dtype\":\"F16\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,4]}}";
+        writeRaw(f, h.length(), h, 4);
+        assertThatThrownBy(() -> SafeTensorsFile.open(f)).isInstanceOf(RasdException.class)
+                .hasMessageContaining("overflows");
+        // the element count fits, the byte count does not
+        h = "{\"a\":{\"dtype\":\"F32\",\"shape\":[2305843009213693952],\"data_offsets\":[0,4]}}";
+        writeRaw(f, h.length(), h, 4);
+        assertThatThrownBy(() -> SafeTensorsFile.open(f)).isInstanceOf(RasdException.class)
+                .hasMessageContaining("overflows");
+    }
+
+    @Test
+    void shardIndexWhoseShardIsNotAStringIsRejected() throws IOException {
+        Path dir = model();
+        Files.delete(dir.resolve("model.safetensors"));
+        for (String shard : new String[] {"null", "{}", "[\"a\", \"b\"]"}) {
+            Files.writeString(dir.resolve("model.safetensors.index.json"),
+                    "{\"weight_map\": {\"model.embed_tokens.weight\": " + shard + "}}");
+            assertThatThrownBy(() -> load(dir)).isInstanceOf(RasdException.class)
+                    .hasMessageContaining("model.embed_tokens.weight").hasMessageContaining("file name of a shard");
+        }
+    }
+
+    @Test
+    void shardIndexNamingTheRootOrNoPathAtAllIsRejected() throws IOException {
+        Path dir = model();
+        Files.delete(dir.resolve("model.safetensors"));
+        for (String shard : new String[] {"/", "a.safetensors\\u0000x"}) {
+            Files.writeString(dir.resolve("model.safetensors.index.json"),
+                    "{\"weight_map\": {\"model.embed_tokens.weight\": \"" + shard + "\"}}");
+            assertThatThrownBy(() -> load(dir)).isInstanceOf(RasdException.class)
+                    .hasMessageContaining("inside the model directory");
+        }
+    }
 }

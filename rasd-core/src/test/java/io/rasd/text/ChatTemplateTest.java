@@ -113,4 +113,117 @@ class ChatTemplateTest {
         assertThatThrownBy(() -> ChatTemplate.of("{% for x in %}", Map.of()).render(m, false))
                 .isInstanceOf(RasdException.class).hasMessageContaining("inline template");
     }
+    // the sandbox's gaps found with hostile templates and ChatTemplateFuzzTest, each closed in TemplateSandbox,
+    // PythonStringMethods or ChatTemplate
+
+    private static String render(String template) {
+        return ChatTemplate.of(template, Map.of()).render(List.of(new ChatMessage("user", "hello")), false);
+    }
+
+    @Test
+    void javaGettersAndMethodsOfEngineObjectsAreNotReachable() {
+        // an attribute of a string was a Java getter: content.bytes ran String.getBytes()
+        assertThat(render("[{{ messages[0].content.bytes }}{{ ''.blank }}{{ (1).class }}]")).isEqualTo("[]");
+        // the interpreter Jinjava passes to filters is a variable templates can name
+        assertThatThrownBy(() -> render("{{ ____int3rpr3t3r____.config }}")).isInstanceOf(RasdException.class)
+                .hasMessageContaining("read attribute \"config\" of JinjavaInterpreter");
+        // every method of Jinjava's own objects was callable: loop.next() advanced the loop by hand
+        assertThatThrownBy(() -> render("{% for m in messages %}{{ loop.next() }}{% endfor %}"))
+                .isInstanceOf(RasdException.class).hasMessageContaining("\"next\" on ForLoop");
+        assertThatThrownBy(() -> render("{{ filter:lower.getName() }}")).isInstanceOf(RasdException.class)
+                .hasMessageContaining("getName");
+        assertThat(render("{% for m in messages %}{{ loop.cycle('a', 'b') }}{{ loop.index }}{% endfor %}"))
+                .isEqualTo("a1");
+    }
+
+    @Test
+    void filtersFunctionsAndTagsBeyondWhatHfTemplatesUseAreDisabled() {
+        for (String t : new String[] {"{{ '{{ 7*7 }}'|render }}", "{{ 'a: 1'|fromyaml }}", "{{ messages|toyaml }}",
+            "{{ messages|pprint }}", "{{ today() }}", "{{ unixtimestamp() }}", "{{ 'x'|center(2000000000) }}",
+            "{{ [1]|batch(100000000, 'x')|list }}", "{{ 'aaaa!'|regex_replace('(a+)+$', 'x') }}",
+            "{% extends 'base.html' %}", "{% from 'macros.j2' import m %}", "{% include '/etc/passwd' %}"}) {
+            assertThatThrownBy(() -> render(t)).as(t).isInstanceOf(RasdException.class)
+                    .hasMessageContaining("disabled");
+        }
+    }
+
+    @Test
+    void sizeArgumentsAreRefusedBeforeTheyAllocate() {
+        // each of these ran the JVM out of memory
+        assertThatThrownBy(() -> render("{{ '%2000000000d'|format(1) }}")).isInstanceOf(RasdException.class)
+                .hasMessageContaining("2000000000");
+        assertThatThrownBy(() -> render("{{ messages|tojson(100000000) }}")).isInstanceOf(RasdException.class)
+                .hasMessageContaining("indent");
+        assertThatThrownBy(() -> render("{{ 'a\nb'|indent(200000000, true) }}")).isInstanceOf(RasdException.class)
+                .hasMessageContaining("200000000");
+        for (String doubling : new String[] {"ns.s.replace('a', 'aa').replace('b', 'bb')", "'%s%s'|format(ns.s, ns.s)",
+            "ns.s|replace('a', ns.s)", "ns.s.join([ns.s, ns.s, ns.s])"}) {
+            assertThatThrownBy(() -> render("{% set ns = namespace(s='ab') %}{% for i in range(40) %}"
+                    + "{% set ns.s = " + doubling + " %}{% endfor %}{{ ns.s|length }}")).as(doubling)
+                    .isInstanceOf(RasdException.class).hasMessageContaining("characters");
+        }
+        assertThat(render("{{ '%s-%05d'|format('x', 42) }}|{{ 'a\nb'|indent(2) }}|{{ 'a-b'.replace('-', '+') }}"))
+                .isEqualTo("x-00042|a\n  b|a+b");
+    }
+
+    @Test
+    void valuesSharedExponentiallyOrWithThemselvesAreRefused() {
+        // 2^40 elements out of 80 lists: comparing them never ended, not even after the render timed out
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> render("{% set ns = namespace(s=[1], t=[1]) %}{% for i in range(40) %}"
+                + "{% set ns.s = [ns.s, ns.s] %}{% set ns.t = [ns.t, ns.t] %}{% endfor %}{{ ns.s == ns.t }}"))
+                .isInstanceOf(RasdException.class).hasMessageContaining("more than 100000 elements");
+        assertThat(System.nanoTime() - t0).isLessThan(ChatTemplate.RENDER_TIMEOUT_MS * 1_000_000L);
+        // a dict holding itself overflowed the stack when printed
+        assertThatThrownBy(() -> render("{% set d = {} %}{% do d.update({'a': d}) %}{{ d }}"))
+                .isInstanceOf(RasdException.class).hasMessageContaining("contains itself");
+    }
+
+    @Test
+    void tojsonSerialisesTemplateDataOnly() {
+        assertThat(render("{{ {'a': [1, none, true, 'x\"y'], 'b': {}, 'c': []}|tojson }}"))
+                .isEqualTo("{\"a\": [1, null, true, \"x\\\"y\"], \"b\": {}, \"c\": []}");
+        assertThat(render("{{ {'a': [1]}|tojson(indent=2) }}")).isEqualTo("{\n  \"a\": [\n    1\n  ]\n}");
+        // through Gson's reflection it serialised any Java object's fields
+        assertThatThrownBy(() -> render("{% for m in messages %}{{ loop|tojson }}{% endfor %}"))
+                .isInstanceOf(RasdException.class).hasMessageContaining("not JSON serializable");
+    }
+
+    @Test
+    void aRenderThatTimesOutStopsAtOnce() {
+        ChatTemplate t = ChatTemplate.of("{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}"
+                + "{% endfor %}", Map.of()).withRenderTimeout(200);
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> t.render(List.of(), false)).isInstanceOf(RasdException.class)
+                .hasMessageContaining("did not finish rendering within 200 ms");
+        // Jinjava's interrupt check raised a template error per node, which its loops recorded and went on from
+        assertThat(t.isGivenUp()).isFalse();
+        assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(200 + ChatTemplate.STOP_GRACE_MS);
+    }
+
+    @Test
+    void aTemplateWhoseRenderDoesNotStopIsNotRenderedAgain() {
+        // no grace at all: the interrupted render cannot have unwound when it is looked at
+        ChatTemplate t = ChatTemplate.of("{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}"
+                + "{% endfor %}", Map.of()).withRenderTimeout(100).withStopGrace(0);
+        assertThatThrownBy(() -> t.render(List.of(), false)).hasMessageContaining("did not finish");
+        assertThat(t.isGivenUp()).isTrue();
+        assertThatThrownBy(() -> t.render(List.of(), false)).isInstanceOf(RasdException.class)
+                .hasMessageContaining("not rendered any more");
+    }
+
+    @Test
+    void idiomsOfRealTemplatesStillRenderInTheSandbox() {
+        List<ChatMessage> chat = List.of(new ChatMessage("user", "Hi"), new ChatMessage("assistant",
+                "<think>hm</think>\n\nHello"), new ChatMessage("user", "Bye"));
+        for (String template : ChatTemplateFuzzTest.REAL) {
+            String out = ChatTemplate.of(template, Map.of("bos_token", "<s>", "eos_token", "</s>"))
+                    .render(chat, true);
+            assertThat(out).as(template).contains("Bye");
+        }
+        assertThat(ChatTemplate.of(ChatTemplateFuzzTest.TOOLS, Map.of()).render(chat, false))
+                .startsWith("user, assistant|0|false")   // Jinjava prints booleans in lower case
+                .contains("a=[1, 2];b=1;").contains("role:4").contains("odd1even4odd1")
+                .contains("x-00042a\n  b[{\"role\": \"user\", \"content\": \"Hi\"}");
+    }
 }
