@@ -180,6 +180,17 @@ class ChatTemplateTest {
     }
 
     @Test
+    void aRenderThatAllocatesTooMuchIsStopped() {
+        // every value and string stays under its cap, but a new 512 KiB string per step filled the heap
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> render("{% set ns = namespace(big='x') %}{% for i in range(19) %}"
+                + "{% set ns.big = ns.big ~ ns.big %}{% endfor %}{% set l = [] %}{% for i in range(10000) %}"
+                + "{% do l.append(ns.big ~ i) %}{% endfor %}{{ l|length }}"))
+                .isInstanceOf(RasdException.class).hasMessageContaining("allocated more than 256 MiB");
+        assertThat(System.nanoTime() - t0).isLessThan(ChatTemplate.RENDER_TIMEOUT_MS * 1_000_000L);
+    }
+
+    @Test
     void tojsonSerialisesTemplateDataOnly() {
         assertThat(render("{{ {'a': [1, none, true, 'x\"y'], 'b': {}, 'c': []}|tojson }}"))
                 .isEqualTo("{\"a\": [1, null, true, \"x\\\"y\"], \"b\": {}, \"c\": []}");
