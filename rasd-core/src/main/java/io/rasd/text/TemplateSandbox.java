@@ -67,6 +67,10 @@ final class TemplateSandbox {
 
     /** A java.util.Formatter specifier's width and precision. */
     private static final Pattern FORMAT_SPEC = Pattern.compile("%(?:\\d+\\$)?[-#+ 0,(<]*(\\d+)?(?:\\.(\\d+))?");
+    private static final Map<Context.Library, Set<String>> DISABLED = disabled();
+    private static final JinjavaNodePreProcessor JINJAVA_BEFORE_NODE = new JinjavaNodePreProcessor();
+    private static final com.sun.management.ThreadMXBean THREADS = allocationCounter();
+    private static final ThreadLocal<long[]> ALLOCATED_AT_START = new ThreadLocal<>();
 
     private TemplateSandbox() { }
 
@@ -108,7 +112,6 @@ final class TemplateSandbox {
         global.registerFilter(new ChatTemplate.HfToJson());
         global.registerFilter(new Bounded(global.getFilter("indent"), TemplateSandbox::checkNumbers));
         global.registerFilter(new Bounded(global.getFilter("format"), (var, args) -> {
-            checkNumbers(var, args);
             // widths and precisions ("%2000000000d") count towards the result, and so do the arguments:
             // '%s%s'|format(s, s) thirty times ran out of memory
             String format = String.valueOf(var);
@@ -137,11 +140,6 @@ final class TemplateSandbox {
         }));
         return j;
     }
-
-    private static final JinjavaNodePreProcessor JINJAVA_BEFORE_NODE = new JinjavaNodePreProcessor();
-    private static final com.sun.management.ThreadMXBean THREADS = allocationCounter();
-    private static final ThreadLocal<long[]> ALLOCATED_AT_START = new ThreadLocal<>();
-    private static final Map<Context.Library, Set<String>> DISABLED = disabled();
 
     /**
      * Stops a render: its time is up (the thread was interrupted) or it allocated too much. Jinjava's own interrupt

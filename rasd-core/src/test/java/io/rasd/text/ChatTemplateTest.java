@@ -162,8 +162,8 @@ class ChatTemplateTest {
                     + "{% set ns.s = " + doubling + " %}{% endfor %}{{ ns.s|length }}")).as(doubling)
                     .isInstanceOf(RasdException.class).hasMessageContaining("characters");
         }
-        assertThat(render("{{ '%s-%05d'|format('x', 42) }}|{{ 'a\nb'|indent(2) }}|{{ 'a-b'.replace('-', '+') }}"))
-                .isEqualTo("x-00042|a\n  b|a+b");
+        assertThat(render("{{ '%s-%05d'|format('x', 42) }}|{{ 'a\nb'|indent(2) }}|{{ 'a-b'.replace('-', '+') }}"
+                + "|{{ '%d tokens'|format(123456789012) }}")).isEqualTo("x-00042|a\n  b|a+b|123456789012 tokens");
     }
 
     @Test
