@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * <p>Sandboxed, because templates come from downloaded model directories ({@link TemplateSandbox}): no method calls
  * except the Python string methods and list/map methods above, no attributes of Java objects, only the filters,
  * functions and tags HF templates use (no {@code include}/{@code import}), values, strings and output capped (1 MiB
- * of output), macro recursion and render depth bounded, and a render-time limit. A template whose render does not stop
+ * of output), 256 MiB allocated per render, macro recursion and render depth bounded, and a render-time limit. A template whose render does not stop
  * when its time is up is not rendered again: every further render of it would leave another thread running.
  */
 public final class ChatTemplate {
@@ -195,6 +195,7 @@ public final class ChatTemplate {
         Future<RenderResult> f = RENDERER.submit(() -> {
             started.set(true);
             try {
+                TemplateSandbox.startRender();
                 return jinjava.renderForResult(template, ctx);
             } finally {
                 stopped.countDown();
@@ -257,6 +258,8 @@ public final class ChatTemplate {
                     msg = raised.getMessage();
                 }
             }
+        } else if (cause instanceof TemplateSandbox.RenderStopped stopped) {
+            msg = stopped.getMessage();
         } else if (cause instanceof Throwable t) {
             RasdException raised = findRasd(t);
             msg = raised != null ? raised.getMessage() : t.toString();

@@ -30,21 +30,26 @@ import jinjava.javax.el.CompositeELResolver;
  * {@code ChatTemplateFuzzTest} or the hostile templates of {@code ChatTemplateTest}):
  * <ul>
  *   <li>filters, functions and tags: those HF chat templates use. Jinjava's others are disabled, so an upgrade adds
- *       nothing: {@code center(2000000000)} and {@code '%2000000000d'|format} ran the JVM out of memory, {@code toyaml}
- *       and {@code pprint} serialise whatever they are given, {@code render} re-enters the engine, date functions
- *       read the clock and time zone files, {@code include/import/from/extends} load templates.</li>
+ *       nothing: {@code center(2000000000)} ran the JVM out of memory (batch pads to a size argument alike),
+ *       {@code toyaml} and {@code pprint} serialise whatever they are given, {@code render} re-enters the engine,
+ *       date functions read the clock and time zone files, {@code include/import/from/extends} load templates.</li>
  *   <li>method calls and attribute reads: {@link PythonStringMethods}.</li>
  *   <li>values (lists, dicts, namespaces): at most {@value #MAX_VALUE_ELEMENTS} elements counted as if shared parts
  *       were copies, {@value #MAX_VALUE_DEPTH} levels deep, no cycles. {@code {% set ns.s = [ns.s, ns.s] %}} forty
  *       times builds 2^40 elements out of 80 objects; comparing, hashing or printing it never ended, not even after
  *       the render timed out (Java's equals and hashCode do not look at interrupts).</li>
  *   <li>numbers that size a filter's output (indent width, widths in a format string): at most
- *       {@value #MAX_FILTER_NUMBER}; replace is refused when its result would exceed the output cap.</li>
+ *       {@value #MAX_FILTER_NUMBER} ({@code '%2000000000d'|format} ran the JVM out of memory); format and replace
+ *       are refused when their result would exceed the output cap.</li>
+ *   <li>memory: a render may allocate 256 MiB in all ({@link #MAX_RENDER_ALLOCATION}), counted by the JVM per
+ *       thread; time: the render stops at its next node or value once {@link ChatTemplate} interrupts it.</li>
  * </ul>
  */
 final class TemplateSandbox {
 
     static final int MAX_VALUE_ELEMENTS = 100_000;
+    /** Bytes one render may allocate in all: a legit render of a 1 MiB prompt takes tens of MiB. */
+    static final long MAX_RENDER_ALLOCATION = 256L << 20;
     static final int MAX_VALUE_DEPTH = 64;
     static final int MAX_FILTER_NUMBER = 10_000;
 
@@ -62,6 +67,10 @@ final class TemplateSandbox {
 
     /** A java.util.Formatter specifier's width and precision. */
     private static final Pattern FORMAT_SPEC = Pattern.compile("%(?:\\d+\\$)?[-#+ 0,(<]*(\\d+)?(?:\\.(\\d+))?");
+    private static final Map<Context.Library, Set<String>> DISABLED = disabled();
+    private static final JinjavaNodePreProcessor JINJAVA_BEFORE_NODE = new JinjavaNodePreProcessor();
+    private static final com.sun.management.ThreadMXBean THREADS = allocationCounter();
+    private static final ThreadLocal<long[]> ALLOCATED_AT_START = new ThreadLocal<>();
 
     private TemplateSandbox() { }
 
@@ -103,7 +112,6 @@ final class TemplateSandbox {
         global.registerFilter(new ChatTemplate.HfToJson());
         global.registerFilter(new Bounded(global.getFilter("indent"), TemplateSandbox::checkNumbers));
         global.registerFilter(new Bounded(global.getFilter("format"), (var, args) -> {
-            checkNumbers(var, args);
             // widths and precisions ("%2000000000d") count towards the result, and so do the arguments:
             // '%s%s'|format(s, s) thirty times ran out of memory
             String format = String.valueOf(var);
@@ -133,29 +141,56 @@ final class TemplateSandbox {
         return j;
     }
 
-    private static final JinjavaNodePreProcessor JINJAVA_BEFORE_NODE = new JinjavaNodePreProcessor();
-    private static final Map<Context.Library, Set<String>> DISABLED = disabled();
-
     /**
-     * Thrown on a render thread that was interrupted (its render timed out). Jinjava's own check throws a template
-     * error, which its tags record and render on from: a loop of 10,000 interrupted iterations took seconds more to
-     * unwind. An Error passes through those handlers.
+     * Stops a render: its time is up (the thread was interrupted) or it allocated too much. Jinjava's own interrupt
+     * check throws a template error, which its tags record and render on from: a loop of 10,000 interrupted
+     * iterations took seconds more to unwind. An Error passes through those handlers.
      */
-    static final class RenderCancelled extends Error {
-        RenderCancelled() {
-            super("chat template render cancelled", null, false, false);
+    static final class RenderStopped extends Error {
+        RenderStopped(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** Call on the render thread as a render starts: the allocation budget counts from here. */
+    static void startRender() {
+        if (THREADS != null) {
+            ALLOCATED_AT_START.set(new long[] {THREADS.getCurrentThreadAllocatedBytes()});
         }
     }
 
     private static void beforeNode(Node node, JinjavaInterpreter interpreter) {
-        checkInterrupt();
+        checkLimits();
         JINJAVA_BEFORE_NODE.accept(node, interpreter);
     }
 
-    static void checkInterrupt() {
+    /**
+     * Between nodes and on every value read: stop when the render was cancelled or allocated more than
+     * {@link #MAX_RENDER_ALLOCATION}. The caps on values and strings bound each step, not their number: a loop that
+     * appends a new 1 MiB string to one of a thousand lists per step held gigabytes before the time was up.
+     */
+    static void checkLimits() {
         if (Thread.currentThread().isInterrupted()) {
-            throw new RenderCancelled();
+            throw new RenderStopped("chat template render cancelled");
         }
+        long[] start = THREADS == null ? null : ALLOCATED_AT_START.get();
+        if (start != null && THREADS.getCurrentThreadAllocatedBytes() - start[0] > MAX_RENDER_ALLOCATION) {
+            throw new RenderStopped("chat template allocated more than " + (MAX_RENDER_ALLOCATION >> 20)
+                    + " MiB while rendering");
+        }
+    }
+
+    /** HotSpot counts each thread's allocated bytes; elsewhere the allocation budget is not enforced. */
+    private static com.sun.management.ThreadMXBean allocationCounter() {
+        try {
+            if (java.lang.management.ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t
+                    && t.isThreadAllocatedMemorySupported() && t.isThreadAllocatedMemoryEnabled()) {
+                return t;
+            }
+        } catch (LinkageError | RuntimeException e) {
+            // no java.management module: run without the budget
+        }
+        return null;
     }
 
     /** Everything Jinjava registers by default that is not on the allowlists above. */
@@ -263,7 +298,7 @@ final class TemplateSandbox {
 
         @Override
         public Object unwrapObject(Object o) {
-            checkInterrupt();   // called for every value an expression reads: a check point inside long expressions
+            checkLimits();   // called for every value an expression reads: a check point inside long expressions
             Object v = jinjava.unwrapObject(o);
             if (isContainer(v)) {
                 new Walk().elements(v, 0);

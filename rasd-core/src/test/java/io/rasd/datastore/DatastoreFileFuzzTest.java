@@ -147,6 +147,9 @@ class DatastoreFileFuzzTest {
         assertThat(store.query(new int[] {1, 2}, c)).isNotEmpty();
         store.remove("fuzz-added");
         store.remove("0");
+        if (r.nextInt(4) != 0) {
+            return;   // saving forces the file to disk: a quarter of the inputs is enough
+        }
         Path copy = file.resolveSibling("copy.rds");
         store.save(copy, FP);
         try (TokenDatastore reopened = TokenDatastore.open(copy, FP)) {

@@ -117,11 +117,17 @@ public final class Fuzz {
                 target, inputs.get(), accepted.get(), rejected.get(), maxNanos.get() / 1e6);
     }
 
-    /** A temporary directory for this target's files, made on first use and deleted by {@link #finish}. */
+    /**
+     * A temporary directory for this target's files, made on first use and deleted by {@link #finish}; in memory
+     * (/dev/shm) where there is one, so thousands of inputs written to disk do not wait on it.
+     */
     public synchronized Path directory() {
         if (directory == null) {
+            String prefix = "rasd-fuzz-" + target.replace(' ', '-');
+            Path shm = Path.of("/dev/shm");
             try {
-                directory = Files.createTempDirectory("rasd-fuzz-" + target.replace(' ', '-'));
+                directory = Files.isDirectory(shm) && Files.isWritable(shm) ? Files.createTempDirectory(shm, prefix)
+                        : Files.createTempDirectory(prefix);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

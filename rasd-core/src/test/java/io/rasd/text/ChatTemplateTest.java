@@ -162,8 +162,8 @@ class ChatTemplateTest {
                     + "{% set ns.s = " + doubling + " %}{% endfor %}{{ ns.s|length }}")).as(doubling)
                     .isInstanceOf(RasdException.class).hasMessageContaining("characters");
         }
-        assertThat(render("{{ '%s-%05d'|format('x', 42) }}|{{ 'a\nb'|indent(2) }}|{{ 'a-b'.replace('-', '+') }}"))
-                .isEqualTo("x-00042|a\n  b|a+b");
+        assertThat(render("{{ '%s-%05d'|format('x', 42) }}|{{ 'a\nb'|indent(2) }}|{{ 'a-b'.replace('-', '+') }}"
+                + "|{{ '%d tokens'|format(123456789012) }}")).isEqualTo("x-00042|a\n  b|a+b|123456789012 tokens");
     }
 
     @Test
@@ -177,6 +177,17 @@ class ChatTemplateTest {
         // a dict holding itself overflowed the stack when printed
         assertThatThrownBy(() -> render("{% set d = {} %}{% do d.update({'a': d}) %}{{ d }}"))
                 .isInstanceOf(RasdException.class).hasMessageContaining("contains itself");
+    }
+
+    @Test
+    void aRenderThatAllocatesTooMuchIsStopped() {
+        // every value and string stays under its cap, but a new 512 KiB string per step filled the heap
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> render("{% set ns = namespace(big='x') %}{% for i in range(19) %}"
+                + "{% set ns.big = ns.big ~ ns.big %}{% endfor %}{% set l = [] %}{% for i in range(10000) %}"
+                + "{% do l.append(ns.big ~ i) %}{% endfor %}{{ l|length }}"))
+                .isInstanceOf(RasdException.class).hasMessageContaining("allocated more than 256 MiB");
+        assertThat(System.nanoTime() - t0).isLessThan(ChatTemplate.RENDER_TIMEOUT_MS * 1_000_000L);
     }
 
     @Test
