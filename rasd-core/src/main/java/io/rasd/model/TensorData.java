@@ -17,6 +17,20 @@ public record TensorData(String name, DType dtype, long[] shape, ByteBuffer byte
         return n;
     }
 
+    /**
+     * The values as little-endian f32: this tensor's own mapping when it is f32 (no copy), else a widened copy. For
+     * converters that need the numbers outside an engine (the GGUF exporter); the engine widens in {@link LlamaWeights}.
+     */
+    public ByteBuffer toF32() {
+        return switch (dtype) {
+            case F32 -> bytes.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            case BF16 -> LlamaWeights.widenBf16(bytes, Math.toIntExact(elementCount()))
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            case F16 -> LlamaWeights.widenF16(bytes, Math.toIntExact(elementCount()))
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        };
+    }
+
     public String shapeString() {
         return Arrays.toString(shape);
     }

@@ -3,15 +3,23 @@ package io.rasd.peers;
 /**
  * One greedy generation by a peer.
  *
- * @param tokens the generated token ids (the prompt excluded)
+ * @param tokenCount how many tokens were generated
+ * @param tokens the generated token ids, or {@code null} where the engine's API returns only text (llama.cpp's)
+ * @param text the generated text, or {@code null} where the engine returns only ids
  * @param seconds wall time of the whole request as the caller saw it, prefill included (how rasd's tokens/s is
  *     measured too)
  * @param draftProposed draft tokens the engine proposed (speculative peers; 0 otherwise)
  * @param draftAccepted of those, how many the target accepted
  */
-public record PeerGeneration(int[] tokens, double seconds, long draftProposed, long draftAccepted) {
+public record PeerGeneration(int tokenCount, int[] tokens, String text, double seconds, long draftProposed,
+                             long draftAccepted) {
+
+    /** A generation known by its token ids. */
+    public PeerGeneration(int[] tokens, double seconds, long draftProposed, long draftAccepted) {
+        this(tokens.length, tokens, null, seconds, draftProposed, draftAccepted);
+    }
 
     public double tokensPerSecond() {
-        return seconds > 0 ? tokens.length / seconds : 0;
+        return seconds > 0 ? tokenCount / seconds : 0;
     }
 }

@@ -1,0 +1,64 @@
+package io.rasd.peers.llamacpp;
+
+import io.rasd.RasdException;
+import io.rasd.peers.Peer;
+import io.rasd.peers.PeerProvider;
+import io.rasd.peers.gguf.GgufExporter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.stream.Stream;
+
+/** llama.cpp through de.kherud:llama (its jar carries the CPU natives); checkpoints are exported to f32 GGUF first. */
+public final class LlamaCppPeerProvider implements PeerProvider {
+
+    @Override
+    public String id() {
+        return "llama.cpp";
+    }
+
+    @Override
+    public boolean supportsDraft() {
+        return true;
+    }
+
+    @Override
+    public Peer open(Path target, Path draft, int threads, Path work) {
+        Path targetGguf = gguf(target, work);
+        Path draftGguf = draft == null ? null : gguf(draft, work);
+        return new LlamaCppPeer(targetGguf, draftGguf, threads);
+    }
+
+    /**
+     * The checkpoint's GGUF in {@code work}, exported unless a file for this very checkpoint is there already: the
+     * name hashes the directory, its config and the size and time of every file in it.
+     */
+    public static Path gguf(Path dir, Path work) {
+        Path out = work.resolve(dir.toAbsolutePath().normalize().getFileName() + "-" + fingerprint(dir) + ".f32.gguf");
+        if (!Files.isRegularFile(out)) {
+            System.err.println("peers: exporting " + dir + " to " + out);
+            GgufExporter.export(dir, out);
+        }
+        return out;
+    }
+
+    private static String fingerprint(Path dir) {
+        try (Stream<Path> files = Files.list(dir)) {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update(("gguf-export-v1\n" + dir.toAbsolutePath().normalize()).getBytes(StandardCharsets.UTF_8));
+            for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+                md.update(("\n" + f.getFileName() + " " + Files.size(f) + " " + Files.getLastModifiedTime(f).toMillis())
+                        .getBytes(StandardCharsets.UTF_8));
+            }
+            return HexFormat.of().formatHex(md.digest(), 0, 8);
+        } catch (IOException e) {
+            throw new RasdException("Cannot list " + dir + ": " + e.getMessage(), e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

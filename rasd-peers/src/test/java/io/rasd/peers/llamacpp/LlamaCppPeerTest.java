@@ -1,0 +1,110 @@
+package io.rasd.peers.llamacpp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.rasd.model.CausalLm;
+import io.rasd.model.KvCache;
+import io.rasd.model.Logits;
+import io.rasd.peers.PeerGeneration;
+import io.rasd.testing.TestData;
+import io.rasd.text.Tokenizer;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * llama.cpp runs our exported GGUF with our math: it tokenizes like our tokenizer and decodes greedily to the same
+ * text as rasd. Any slip in the export (a missed RoPE permutation, a transposed matrix, a wrong norm epsilon, a
+ * vocabulary off by one) changes llama.cpp's output within a few tokens.
+ */
+class LlamaCppPeerTest {
+
+    static final Path DEMO_TARGET = TestData.root().getParent().resolve("models/demo-target");
+
+    @TempDir
+    static Path work;
+
+    static LlamaCppPeer demo;
+    static Tokenizer tokenizer;
+
+    @BeforeAll
+    static void open() {
+        demo = (LlamaCppPeer) new LlamaCppPeerProvider().open(DEMO_TARGET, null, 2, work);
+        tokenizer = Tokenizer.load(DEMO_TARGET);
+    }
+
+    @AfterAll
+    static void close() {
+        demo.close();
+        tokenizer.close();
+    }
+
+    @Test
+    void exportedVocabularyTokenizesTextLikeRasd() {
+        for (String text : List.of(
+                "How do I find the current time in Perl?",
+                "    public static int max(int a, int b) {\n        return a >= b ? a : b;\n    }",
+                "Python's list.sort() is stable: équipe, naïve, 日本語 and emoji \uD83D\uDE00 too.",
+                "  leading spaces,\ttabs\n\nand 12345 numbers 3.14159")) {
+            assertThat(demo.encode(text)).as(text).containsExactly(tokenizer.encode(text, false));
+        }
+    }
+
+    @Test
+    void greedyTextEqualsRasdOnTheDemoTarget() {
+        try (CausalLm model = CausalLm.load(DEMO_TARGET)) {
+            for (String prompt : List.of(
+                    "=head1 How do I sort an array by (anything)?\n\n",
+                    "    /**\n     * Returns the larger of two {@code int} values.\n     */\n    public static int max(",
+                    "What is the difference between a list and a tuple in Python?\n")) {
+                int[] ids = tokenizer.encode(prompt, true);
+                int[] expected = greedy(model, ids, 48);
+                PeerGeneration g = demo.greedy(ids, 48);
+                assertThat(g.tokenCount()).isEqualTo(48);
+                assertThat(g.text()).as(prompt).isEqualTo(tokenizer.decode(expected, false));
+            }
+        }
+    }
+
+    @Test
+    void greedyTextEqualsRasdWithGroupedQueryAttentionAndAnUntiedHead() {
+        // 4 query heads share 2 kv heads: k_proj's rows are permuted per kv head, q_proj's per query head
+        Path dir = TestData.hf("llama-gqa-f32");
+        try (CausalLm model = CausalLm.load(dir);
+             Tokenizer tok = Tokenizer.load(dir);
+             LlamaCppPeer peer = (LlamaCppPeer) new LlamaCppPeerProvider().open(dir, null, 2, work)) {
+            int[] ids = {0, 10, 20, 30, 40};
+            int[] expected = greedy(model, ids, 24);
+            PeerGeneration g = peer.greedy(ids, 24);
+            assertThat(g.text()).as(Arrays.toString(expected)).isEqualTo(tok.decode(expected, false));
+        }
+    }
+
+    @Test
+    void aCachedExportIsReusedAndAChangedCheckpointIsExportedAgain() throws Exception {
+        Path first = LlamaCppPeerProvider.gguf(DEMO_TARGET, work);
+        long written = java.nio.file.Files.getLastModifiedTime(first).toMillis();
+        assertThat(LlamaCppPeerProvider.gguf(DEMO_TARGET, work)).isEqualTo(first);
+        assertThat(java.nio.file.Files.getLastModifiedTime(first).toMillis()).isEqualTo(written);
+    }
+
+    /** Plain greedy decoding with rasd's model, no stop at end-of-sequence (as the peer runs). */
+    static int[] greedy(CausalLm model, int[] prompt, int n) {
+        int[] out = new int[n];
+        try (KvCache cache = model.newCache()) {
+            int[] next = prompt;
+            for (int i = 0; i < n; i++) {
+                try (Logits l = model.forward(cache, next)) {
+                    int[] am = l.argmax();
+                    out[i] = am[am.length - 1];
+                }
+                next = new int[] {out[i]};
+            }
+        }
+        return out;
+    }
+}
