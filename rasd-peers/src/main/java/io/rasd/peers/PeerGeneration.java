@@ -8,15 +8,12 @@ package io.rasd.peers;
  * @param text the generated text, or {@code null} where the engine returns only ids
  * @param seconds wall time of the whole request as the caller saw it, prefill included (how rasd's tokens/s is
  *     measured too)
- * @param draftProposed draft tokens the engine proposed (speculative peers; 0 otherwise)
- * @param draftAccepted of those, how many the target accepted
  */
-public record PeerGeneration(int tokenCount, int[] tokens, String text, double seconds, long draftProposed,
-                             long draftAccepted) {
+public record PeerGeneration(int tokenCount, int[] tokens, String text, double seconds) {
 
     /** A generation known by its token ids. */
-    public PeerGeneration(int[] tokens, double seconds, long draftProposed, long draftAccepted) {
-        this(tokens.length, tokens, null, seconds, draftProposed, draftAccepted);
+    public PeerGeneration(int[] tokens, double seconds) {
+        this(tokens.length, tokens, null, seconds);
     }
 
     public double tokensPerSecond() {

@@ -6,36 +6,27 @@ import de.kherud.llama.LlamaOutput;
 import de.kherud.llama.ModelParameters;
 import de.kherud.llama.RawParameters;
 import de.kherud.llama.args.CacheType;
-import de.kherud.llama.args.LogFormat;
 import io.rasd.peers.Peer;
 import io.rasd.peers.PeerGeneration;
 import java.nio.file.Path;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * llama.cpp's server loop (what de.kherud:llama wraps) on an f32 GGUF, optionally with a draft GGUF for its own
  * draft-model speculative decoding. Greedy (top-k 1, temperature 0), no stop at end-of-sequence, prompts as token ids.
+ *
+ * <p>The binding returns text only: no token ids and no draft statistics (llama.cpp's final timings carry them, but
+ * de.kherud:llama 4.2.0 drops them), so the benchmark compares outputs as text.
  *
  * <p>The prompt cache is on: llama.cpp's speculative path only runs with it. It reuses the KV rows of the longest
  * prefix shared with the slot's previous request, so callers must give distinct prompts (the benchmark does).
  */
 public final class LlamaCppPeer implements Peer {
 
-    /** llama.cpp logs this when a speculative request ends: the only place its draft statistics surface. */
-    private static final Pattern ACCEPTANCE =
-            Pattern.compile("draft acceptance rate = [0-9.]+ \\(\\s*(\\d+) accepted /\\s*(\\d+) generated\\)");
-
-    private static final Object LOG_LOCK = new Object();
-    private static long lastAccepted;
-    private static long lastGenerated;
-
     private final LlamaModel model;
     private final String name;
     private final boolean speculative;
 
     LlamaCppPeer(Path gguf, Path draftGguf, int threads) {
-        installLogger();
         ModelParameters p = new ModelParameters()
                 .setModel(gguf.toString())
                 .setThreads(threads)
@@ -43,6 +34,7 @@ public final class LlamaCppPeer implements Peer {
                 .setCtxSize(2048)
                 .setParallel(1)
                 .setGpuLayers(0)
+                .disableLog()
                 // llama.cpp keeps K and V in f16 by default; rasd keeps them in f32: compare the same math
                 .setCacheTypeK(CacheType.F32)
                 .setCacheTypeV(CacheType.F32);
@@ -53,18 +45,6 @@ public final class LlamaCppPeer implements Peer {
         this.model = new LlamaModel(p);
         this.speculative = draftGguf != null;
         this.name = "llama.cpp (de.kherud:llama 4.2.0, f32" + (speculative ? ", draft model" : "") + ")";
-    }
-
-    private static void installLogger() {
-        LlamaModel.setLogger(LogFormat.TEXT, (level, message) -> {
-            Matcher m = ACCEPTANCE.matcher(message);
-            if (m.find()) {
-                synchronized (LOG_LOCK) {
-                    lastAccepted = Long.parseLong(m.group(1));
-                    lastGenerated = Long.parseLong(m.group(2));
-                }
-            }
-        });
     }
 
     @Override
@@ -82,24 +62,14 @@ public final class LlamaCppPeer implements Peer {
                 .setIgnoreEos(true)
                 .setCachePrompt(true);
         RawParameters.promptIds(p, prompt);
-        synchronized (LOG_LOCK) {
-            lastAccepted = 0;
-            lastGenerated = 0;
-        }
         StringBuilder text = new StringBuilder();
         long start = System.nanoTime();
         for (LlamaOutput out : model.generate(p)) {
             text.append(out.text);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        long accepted;
-        long generated;
-        synchronized (LOG_LOCK) {
-            accepted = lastAccepted;
-            generated = lastGenerated;
-        }
         // n_predict with ignore_eos generates exactly maxNewTokens
-        return new PeerGeneration(Math.max(maxNewTokens, 0), null, text.toString(), seconds, generated, accepted);
+        return new PeerGeneration(maxNewTokens, null, text.toString(), seconds);
     }
 
     /** llama.cpp's own tokenization of {@code text} (no BOS), to check the exported vocabulary. */
