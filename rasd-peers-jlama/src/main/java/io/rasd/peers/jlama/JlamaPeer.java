@@ -29,7 +29,7 @@ import java.util.stream.Stream;
  * <p>What runs is what jlama's own {@code AbstractModel.generate} runs per request, minus its tokenizer and its stop
  * at end-of-sequence: the prompt through {@code batchForward} (one batched pass per 256 tokens), then one
  * {@code forward} per token, each followed by {@code sample} at temperature 0 (jlama's argmax over the output
- * projection), in a fresh session KV buffer. jlama's tokenizer is skipped so that every engine sees the very same ids.
+ * projection), in a new KV buffer. jlama's tokenizer is skipped so that every engine sees the very same ids.
  *
  * <p>Precision: working memory (activations, KV cache) is f32, nothing is quantized, and bf16/f16 weights are widened
  * to f32 at load as rasd does ({@link WidenedWeights}), so both engines do the same f32 arithmetic and differ only in
@@ -48,6 +48,7 @@ public final class JlamaPeer implements Peer {
     private final AbstractModel model;
     private final Config config;
     private final Path kvDirectory;
+    private final UUID session = UUID.randomUUID();
     private final String name;
 
     private JlamaPeer(AbstractModel model, Path kvDirectory, String name) {
@@ -74,7 +75,7 @@ public final class JlamaPeer implements Peer {
         Path kv;
         try {
             // jlama keeps a session's KV cache in memory-mapped page files under the model's working directory
-            // (loadModel with none makes a temp dir and leaves the page files behind): ours is deleted on close.
+            // (given none, loadModel makes a temp dir and leaves the page files behind): ours is deleted on close.
             kv = Files.createTempDirectory("rasd-jlama-kv");
         } catch (IOException e) {
             throw new UncheckedIOException("jlama: cannot create a folder for its KV cache pages", e);
@@ -155,7 +156,7 @@ public final class JlamaPeer implements Peer {
         return PhysicalCoreExecutor.instance.get().getCoreCount();
     }
 
-    /** Where jlama maps its KV page files (a temp folder of this peer's). */
+    /** Where jlama maps its KV page files (a temp folder of this peer's, deleted on close). */
     Path kvDirectory() {
         return kvDirectory;
     }
@@ -166,18 +167,19 @@ public final class JlamaPeer implements Peer {
     }
 
     /**
-     * Greedy decoding, timed from the call to the last token (deleting the KV page files afterwards is our
-     * bookkeeping, not jlama's work, and is left out); with {@code logitsOut} (length {@code maxNewTokens}) also the
-     * logits each token was chosen from (a copy per step, for tests that look at near ties, not for timing).
+     * Greedy decoding, timed from the call to the last token; with {@code logitsOut} (length {@code maxNewTokens})
+     * also the logits each token was chosen from (a copy per step, for tests that look at near ties, not for timing).
      */
     synchronized PeerGeneration decode(int[] prompt, int maxNewTokens, float[][] logitsOut) {
         long start = System.nanoTime();
         check(prompt, maxNewTokens);
         int[] out = new int[maxNewTokens];
         long end;
-        UUID session = UUID.randomUUID();
-        // A cache of its own per call: a fresh, empty KV buffer, closed with it (the model's own cache would keep
-        // every session's buffer for the life of the model).
+        // A KV buffer of its own per call, closed with it (the model's own cache would keep every session's buffer
+        // for the life of the model). Its page files are this peer's, reused from call to call: a new session id
+        // per call would map new files each time, and their pages stay resident until the GC unmaps the old
+        // mappings. What a previous call left in them is never read: every position is written, by this call's
+        // prefill or decoding step, before attention reads it.
         try (KvBufferCache cache = new KvBufferCache(model);
              KvBufferCache.KvBuffer kv = cache.getKvBuffer(session);
              AbstractTensor logits = model.makeDenseTensor(config.vocabularySize)) {
@@ -196,8 +198,6 @@ public final class JlamaPeer implements Peer {
                 out[i] = next;
             }
             end = System.nanoTime();
-        } finally {
-            deletePages(session);
         }
         return new PeerGeneration(out, (end - start) / 1e9, 0, 0);
     }
@@ -231,20 +231,6 @@ public final class JlamaPeer implements Peer {
             row[v] = logits.get(0, v);
         }
         logitsOut[step] = row;
-    }
-
-    /** The session's page files: closing the buffer unmaps nothing and deletes nothing. */
-    private void deletePages(UUID session) {
-        String prefix = session.toString();
-        try (Stream<Path> files = Files.list(kvDirectory)) {
-            for (Path f : (Iterable<Path>) files::iterator) {
-                if (f.getFileName().toString().startsWith(prefix)) {
-                    Files.deleteIfExists(f);
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("jlama: cannot delete KV pages in " + kvDirectory, e);
-        }
     }
 
     @Override
