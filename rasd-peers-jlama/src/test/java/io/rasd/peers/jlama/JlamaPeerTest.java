@@ -133,11 +133,16 @@ class JlamaPeerTest {
                 assertThat(got.tokens()).as("%s, prompt of %d tokens", dir.getFileName(), prompt.length)
                         .containsExactly(expected);
                 assertThat(got.seconds()).isPositive();
-                // and on the chosen token the two engines' logits agree to float rounding
+                // and every logit of every step agrees to f32 rounding (summation order differs)
+                float worst = 0;
                 for (int i = 0; i < NEW_TOKENS; i++) {
-                    assertThat(jlamaLogits[i][expected[i]]).as("logit of step %d", i)
-                            .isCloseTo(rasdLogits[i][expected[i]], org.assertj.core.data.Offset.offset(2e-3f));
+                    for (int v = 0; v < rasdLogits[i].length; v++) {
+                        worst = Math.max(worst, Math.abs(jlamaLogits[i][v] - rasdLogits[i][v]));
+                    }
                 }
+                System.out.printf(Locale.ROOT, "%s, prompt of %d tokens: largest logit difference %.2e%n",
+                        dir.getFileName(), prompt.length, worst);
+                assertThat(worst).as("largest logit difference, %s", dir.getFileName()).isLessThan(1e-3f);
             }
         }
     }
