@@ -66,6 +66,7 @@ public final class JlamaPeer implements Peer {
         if (!Files.isRegularFile(dir.resolve("config.json"))) {
             throw new RasdException("jlama: " + dir + " is not a HF checkpoint directory (no config.json)");
         }
+        JlamaConfigCheck.check(dir);
         // jlama's native batched kernels give wrong results for some batch sizes; the Panama (Vector API) path is
         // the one checked against rasd. Only effective before jlama's TensorOperationsProvider is first used.
         if (System.getProperty(FORCE_PANAMA) == null) {

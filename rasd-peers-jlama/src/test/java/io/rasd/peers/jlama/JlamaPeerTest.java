@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** jlama, driven with token ids, decodes greedily exactly what rasd does on the same checkpoints. */
 class JlamaPeerTest {
@@ -99,6 +100,23 @@ class JlamaPeerTest {
         try (var files = Files.list(dir)) {
             return files.count();
         }
+    }
+
+    @Test
+    void configSettingsJlamaWouldMisreadAreRefusedBeforeLoading(@TempDir Path tmp) throws Exception {
+        String config = Files.readString(GQA_F32.resolve("config.json"));
+        // transformers 5 nests rope_theta; jlama reads only a top-level one and would use 10000
+        Path nested = Files.createDirectory(tmp.resolve("nested-theta"));
+        Files.writeString(nested.resolve("config.json"), config.replace("\"rope_theta\": 10000.0",
+                "\"rope_theta\": 500000.0"));
+        assertThatThrownBy(() -> new JlamaPeerProvider().open(nested, null, 2, null))
+                .isInstanceOf(RasdException.class)
+                .hasMessageContaining("rope_theta is 500000.0 but jlama would use 10000.0");
+        // jlama derives the head size from hidden_size
+        Path headDim = Files.createDirectory(tmp.resolve("head-dim"));
+        Files.writeString(headDim.resolve("config.json"), config.replace("\"head_dim\": 16", "\"head_dim\": 32"));
+        assertThatThrownBy(() -> new JlamaPeerProvider().open(headDim, null, 2, null))
+                .isInstanceOf(RasdException.class).hasMessageContaining("head_dim 32");
     }
 
     @Test
