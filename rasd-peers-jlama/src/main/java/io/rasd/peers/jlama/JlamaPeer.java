@@ -200,7 +200,7 @@ public final class JlamaPeer implements Peer {
             }
             end = System.nanoTime();
         }
-        return new PeerGeneration(out, (end - start) / 1e9, 0, 0);
+        return new PeerGeneration(out, (end - start) / 1e9);
     }
 
     private void check(int[] prompt, int maxNewTokens) {
