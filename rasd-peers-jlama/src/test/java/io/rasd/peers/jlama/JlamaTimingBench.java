@@ -19,7 +19,7 @@ import java.util.Locale;
  * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
  *     -Djlama.force_panama_tensor_operations=true -Dai.djl.offline=true \
  *     -cp rasd-peers-jlama/target/classes:rasd-peers-jlama/target/test-classes:$(deps) \
- *     io.rasd.peers.jlama.JlamaTimingBench models/demo-target [tokens] [runs] [threads] [both|rasd|jlama]
+ *     io.rasd.peers.jlama.JlamaTimingBench models/demo-target [tokens] [runs] [threads] [both|rasd|jlama|rasd-alone]
  * </pre>
  */
 public final class JlamaTimingBench {
@@ -31,8 +31,12 @@ public final class JlamaTimingBench {
         int tokens = args.length > 1 ? Integer.parseInt(args[1]) : 64;
         int runs = args.length > 2 ? Integer.parseInt(args[2]) : 7;
         int threads = args.length > 3 ? Integer.parseInt(args[3]) : Runtime.getRuntime().availableProcessors();
-        // "rasd" or "jlama" times only that one (the other is still loaded)
+        // "rasd" or "jlama" times only that one (the other is still loaded); "rasd-alone" does not load jlama
         String only = args.length > 4 ? args[4] : "both";
+        if (only.equals("rasd-alone")) {
+            rasdAlone(dir, tokens, runs);
+            return;
+        }
         String text = "The quick brown fox jumps over the lazy dog, and then it runs back into the forest to find"
                 + " its den.";
         try (CausalLm lm = CausalLm.load(dir, Device.cpu(), 0);
@@ -73,6 +77,27 @@ public final class JlamaTimingBench {
                     rasdTokens, fmt(rasd));
             System.out.printf(Locale.ROOT, "%s, %d threads: median %.1f tokens/s (runs %s)%n", jlama.name(),
                     jlama.threads(), median(peer), fmt(peer));
+        }
+    }
+
+    /** rasd with no jlama in the JVM: whether jlama's threads, idle or not, slow rasd down. */
+    private static void rasdAlone(Path dir, int tokens, int runs) {
+        try (CausalLm lm = CausalLm.load(dir, Device.cpu(), 0);
+             Tokenizer tok = Tokenizer.load(dir);
+             RasdEngine engine = RasdEngine.builder().target(lm).tokenizer(tok).build()) {
+            int[] prompt = tok.encode("The quick brown fox jumps over the lazy dog, and then it runs back into the"
+                    + " forest to find its den.", true);
+            for (int warm = 0; warm < 3; warm++) {
+                engine.generate(GenerationRequest.greedy(prompt, tokens));
+            }
+            double[] rasd = new double[runs];
+            for (int r = 0; r < runs; r++) {
+                long t0 = System.nanoTime();
+                GenerationResult ar = engine.generate(GenerationRequest.greedy(prompt, tokens));
+                rasd[r] = ar.tokens().length / ((System.nanoTime() - t0) / 1e9);
+            }
+            System.out.printf(Locale.ROOT, "rasd ar alone: median %.1f tokens/s (runs %s)%n", median(rasd),
+                    fmt(rasd));
         }
     }
 
