@@ -228,7 +228,7 @@ public final class CausalLm implements AutoCloseable {
         qk = rotary.apply(qk, rope);
         NDArray q = heads(qk, 0, heads);
         NDArray k = heads(qk, heads, heads + kvHeads);
-        cache.write(index, k.transpose(1, 0, 2), v.transpose(1, 0, 2));
+        cache.write(index, k.transpose(1, 0, 2), v.transpose(1, 0, 2), n);
         NDArray keys = cache.keys(index, total, sm);       // [kv, T, hd]
         NDArray values = cache.values(index, total, sm);   // [kv, T, hd]
 
@@ -254,9 +254,9 @@ public final class CausalLm implements AutoCloseable {
         return x.add(linear(act, L.wDownT(), L.bDown()));
     }
 
-    /** Heads {@code [from, to)} of {@code [n, heads, headDim]}: a view (a built NDIndex; parsing a string costs µs). */
+    /** Heads {@code [from, to)} of {@code [n, heads, headDim]}: a view. */
     private static NDArray heads(NDArray x, long from, long to) {
-        return x.get(new NDIndex().addAllDim().addSliceDim(from, to));
+        return Torch.slice(x, 1, from, to);
     }
 
     private static NDArray linear(NDArray x, NDArray weightT, NDArray bias) {

@@ -10,9 +10,11 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.ShortBuffer;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The decoder's tensors as f32 NDArrays, checked against the config. Projections keep HF's {@code [out, in]} layout and
@@ -34,12 +36,14 @@ final class LlamaWeights {
     final NDArray embed;
     final Layer[] layers;
     final NDArray finalNorm;
-    /** {@code [hidden, vocab]}: a transposed view (of the embedding when tied). */
+    /** {@code [hidden, vocab]}, contiguous (a copy, also when the embedding is tied: see {@link #projection}). */
     final NDArray lmHeadT;
     /** Inverse RoPE frequencies, {@code headDim/2} of them. */
     final float[] invFreq;
     /** Buffers the NDArrays may point into; held so the GC never unmaps or frees them under the engine. */
-    private final List<ByteBuffer> pinned = new ArrayList<>();
+    private final Set<ByteBuffer> pinned = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** The buffer each loaded array wraps, so that one replaced by a copy can let go of it. */
+    private final Map<NDArray, ByteBuffer> buffers = new IdentityHashMap<>();
     private final boolean checkFinite;
 
     LlamaWeights(Checkpoint ckpt, ModelConfig c, NDManager m, Device device, boolean checkFinite) {
@@ -57,7 +61,7 @@ final class LlamaWeights {
             float[] inputNorm = floats(ckpt, p + "input_layernorm.weight", d);
             // q is scaled where nothing normalises it afterwards; with q-norm the scale goes into the norm weight
             float qScale = c.qkNorm() ? 1f : scale;
-            NDArray qkv = fuseRows(ckpt, m, device, d, inputNorm,
+            NDArray qkvT = projection(ckpt, m, device, d, inputNorm,
                     new Part(p + "self_attn.q_proj.weight", qDim, qScale),
                     new Part(p + "self_attn.k_proj.weight", kvDim, 1f),
                     new Part(p + "self_attn.v_proj.weight", kvDim, 1f));
@@ -87,35 +91,68 @@ final class LlamaWeights {
                 qkNorm = onDevice(m.create(w, new Shape(c.numHeads() + c.numKvHeads(), hd)), device);
             }
             layers[i] = new Layer(
-                    qkv.transpose(),
+                    qkvT,
                     bqkv,
                     qkNorm,
-                    load(ckpt, p + "self_attn.o_proj.weight", m, device, d, qDim).transpose(),
+                    projection(ckpt, m, device, qDim, null, new Part(p + "self_attn.o_proj.weight", d, 1f)),
                     oBias ? load(ckpt, p + "self_attn.o_proj.bias", m, device, d) : null,
                     load(ckpt, p + "post_attention_layernorm.weight", m, device, d),
-                    load(ckpt, p + "mlp.gate_proj.weight", m, device, inter, d).transpose(),
-                    load(ckpt, p + "mlp.up_proj.weight", m, device, inter, d).transpose(),
-                    load(ckpt, p + "mlp.down_proj.weight", m, device, d, inter).transpose(),
+                    projection(ckpt, m, device, d, null, new Part(p + "mlp.gate_proj.weight", inter, 1f)),
+                    projection(ckpt, m, device, d, null, new Part(p + "mlp.up_proj.weight", inter, 1f)),
+                    projection(ckpt, m, device, inter, null, new Part(p + "mlp.down_proj.weight", d, 1f)),
                     c.mlpBias() ? load(ckpt, p + "mlp.gate_proj.bias", m, device, inter) : null,
                     c.mlpBias() ? load(ckpt, p + "mlp.up_proj.bias", m, device, inter) : null,
                     c.mlpBias() ? load(ckpt, p + "mlp.down_proj.bias", m, device, d) : null);
         }
         finalNorm = load(ckpt, "model.norm.weight", m, device, d);
         if (c.tieWordEmbeddings()) {
-            lmHeadT = embed.transpose();
+            // a second, transposed copy of the embedding: the gather needs rows, the head columns
+            lmHeadT = projection(ckpt, m, device, d, null, new Part("model.embed_tokens.weight", c.vocabSize(), 1f));
         } else {
             if (!ckpt.contains("lm_head.weight")) {
                 throw new RasdException("Checkpoint " + ckpt.directory() + " has no \"lm_head.weight\" and config.json"
                         + " says tie_word_embeddings=false; expected an output projection [" + c.vocabSize() + ", "
                         + d + "]");
             }
-            lmHeadT = load(ckpt, "lm_head.weight", m, device, c.vocabSize(), d).transpose();
+            lmHeadT = projection(ckpt, m, device, d, null, new Part("lm_head.weight", c.vocabSize(), 1f));
         }
         invFreq = c.ropeScaling().inverseFrequencies(c.ropeTheta(), c.headDim());
+        buffers.clear();
     }
 
     /** A block of rows of a fused weight: tensor {@code name} with {@code rows} rows, each multiplied by {@code scale}. */
     private record Part(String name, int rows, float scale) { }
+
+    /**
+     * The right operand of {@code x · Wᵀ} for the parts stacked row-wise: a contiguous {@code [in, Σ rows]} copy, column
+     * {@code j} of W multiplied by {@code columnScale[j]} ({@code null}: 1). Contiguous Wᵀ, not a transposed view of
+     * the [out, in] tensor: measured on this machine (AMD Zen 4, MKL), {@code x · Wᵀ} runs 15–35% faster for 1 row with
+     * Wᵀ laid out this way (0.5B shape: 170 vs 197 ms a token), and no slower for 8 or 32 rows. The copy is made by torch
+     * (a Java transpose of 2 GB took 7 s, torch 1.6 s); the source tensor is released after it.
+     */
+    private NDArray projection(Checkpoint ckpt, NDManager m, Device device, int in, float[] columnScale,
+                               Part... parts) {
+        NDArray w = parts.length == 1 && columnScale == null && parts[0].scale() == 1f
+                ? load(ckpt, parts[0].name(), m, device, parts[0].rows(), in)
+                : fuseRows(ckpt, m, device, in, columnScale, parts);
+        long out = w.getShape().get(0);
+        NDArray view = w.transpose();
+        NDArray flat = view.reshape(-1);   // a transposed view cannot be flattened in place: this copies
+        NDArray wT = flat.reshape(in, out);
+        flat.close();
+        view.close();
+        release(w);
+        return wT;
+    }
+
+    /** Closes {@code a} and lets go of the buffer it wrapped (the last array using it). */
+    private void release(NDArray a) {
+        ByteBuffer buffer = buffers.remove(a);
+        if (buffer != null) {
+            pinned.remove(buffer);
+        }
+        a.close();
+    }
 
     /**
      * The parts stacked row-wise into one new {@code [Σ rows, in]} f32 tensor, column {@code j} multiplied by
@@ -146,7 +183,9 @@ final class LlamaWeights {
             at += part.rows();
         }
         pinned.add(out);
-        return onDevice(m.create(out, new Shape(rows, in), DataType.FLOAT32), device);
+        NDArray fused = onDevice(m.create(out, new Shape(rows, in), DataType.FLOAT32), device);
+        buffers.put(fused, out);
+        return fused;
     }
 
     /** A small tensor (a norm weight, a bias) as a Java array. */
@@ -211,6 +250,7 @@ final class LlamaWeights {
         };
         pinned.add(f32);
         NDArray a = onDevice(m.create(f32, new Shape(expected), DataType.FLOAT32), device);
+        buffers.put(a, f32);
         if (checkFinite) {
             requireFinite(t, a, m);
         }
