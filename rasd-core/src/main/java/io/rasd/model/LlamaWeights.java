@@ -2,6 +2,8 @@ package io.rasd.model;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -30,13 +32,15 @@ import java.util.Set;
  */
 final class LlamaWeights {
 
-    record Layer(NDArray qkvT, NDArray bqkv, NDArray qkNorm, NDArray woT, NDArray bo, NDArray postNorm,
+    record Layer(NDArray qkvT, NDArray bqkv, NDArray qkNorm, NDArray woT, NDArray bo,
                  NDArray wGateT, NDArray wUpT, NDArray wDownT, NDArray bGate, NDArray bUp, NDArray bDown) { }
 
     final NDArray embed;
     final Layer[] layers;
-    final NDArray finalNorm;
-    /** {@code [hidden, vocab]}, contiguous (a copy, also when the embedding is tied: see {@link #projection}). */
+    /**
+     * {@code [hidden, vocab]}, contiguous, the final norm weight folded in (a copy, also when the embedding is tied: see
+     * {@link #projection}).
+     */
     final NDArray lmHeadT;
     /** Inverse RoPE frequencies, {@code headDim/2} of them. */
     final float[] invFreq;
@@ -59,6 +63,7 @@ final class LlamaWeights {
         for (int i = 0; i < layers.length; i++) {
             String p = "model.layers." + i + ".";
             float[] inputNorm = floats(ckpt, p + "input_layernorm.weight", d);
+            float[] postNorm = floats(ckpt, p + "post_attention_layernorm.weight", d);
             // q is scaled where nothing normalises it afterwards; with q-norm the scale goes into the norm weight
             float qScale = c.qkNorm() ? 1f : scale;
             NDArray qkvT = projection(ckpt, m, device, d, inputNorm,
@@ -96,25 +101,25 @@ final class LlamaWeights {
                     qkNorm,
                     projection(ckpt, m, device, qDim, null, new Part(p + "self_attn.o_proj.weight", d, 1f)),
                     oBias ? load(ckpt, p + "self_attn.o_proj.bias", m, device, d) : null,
-                    load(ckpt, p + "post_attention_layernorm.weight", m, device, d),
-                    projection(ckpt, m, device, d, null, new Part(p + "mlp.gate_proj.weight", inter, 1f)),
-                    projection(ckpt, m, device, d, null, new Part(p + "mlp.up_proj.weight", inter, 1f)),
+                    projection(ckpt, m, device, d, postNorm, new Part(p + "mlp.gate_proj.weight", inter, 1f)),
+                    projection(ckpt, m, device, d, postNorm, new Part(p + "mlp.up_proj.weight", inter, 1f)),
                     projection(ckpt, m, device, inter, null, new Part(p + "mlp.down_proj.weight", d, 1f)),
                     c.mlpBias() ? load(ckpt, p + "mlp.gate_proj.bias", m, device, inter) : null,
                     c.mlpBias() ? load(ckpt, p + "mlp.up_proj.bias", m, device, inter) : null,
                     c.mlpBias() ? load(ckpt, p + "mlp.down_proj.bias", m, device, d) : null);
         }
-        finalNorm = load(ckpt, "model.norm.weight", m, device, d);
+        float[] finalNorm = floats(ckpt, "model.norm.weight", d);
         if (c.tieWordEmbeddings()) {
             // a second, transposed copy of the embedding: the gather needs rows, the head columns
-            lmHeadT = projection(ckpt, m, device, d, null, new Part("model.embed_tokens.weight", c.vocabSize(), 1f));
+            lmHeadT = projection(ckpt, m, device, d, finalNorm,
+                    new Part("model.embed_tokens.weight", c.vocabSize(), 1f));
         } else {
             if (!ckpt.contains("lm_head.weight")) {
                 throw new RasdException("Checkpoint " + ckpt.directory() + " has no \"lm_head.weight\" and config.json"
                         + " says tie_word_embeddings=false; expected an output projection [" + c.vocabSize() + ", "
                         + d + "]");
             }
-            lmHeadT = projection(ckpt, m, device, d, null, new Part("lm_head.weight", c.vocabSize(), 1f));
+            lmHeadT = projection(ckpt, m, device, d, finalNorm, new Part("lm_head.weight", c.vocabSize(), 1f));
         }
         invFreq = c.ropeScaling().inverseFrequencies(c.ropeTheta(), c.headDim());
         buffers.clear();
@@ -125,67 +130,54 @@ final class LlamaWeights {
 
     /**
      * The right operand of {@code x · Wᵀ} for the parts stacked row-wise: a contiguous {@code [in, Σ rows]} copy, column
-     * {@code j} of W multiplied by {@code columnScale[j]} ({@code null}: 1). Contiguous Wᵀ, not a transposed view of
-     * the [out, in] tensor: measured on this machine (AMD Zen 4, MKL), {@code x · Wᵀ} runs 15–35% faster for 1 row with
-     * Wᵀ laid out this way (0.5B shape: 170 vs 197 ms a token), and no slower for 8 or 32 rows. The copy is made by torch
-     * (a Java transpose of 2 GB took 7 s, torch 1.6 s); the source tensor is released after it.
+     * {@code j} of W multiplied by {@code columnScale[j]} ({@code null}: 1) and each part's rows by its scale.
+     * {@code (W·diag(s))·x = W·(s⊙x)}: a norm weight folded here is never applied to x, one op less per norm.
+     *
+     * <p>Contiguous Wᵀ, not a transposed view of the [out, in] tensor: measured on this machine (AMD Zen 4, MKL),
+     * {@code x · Wᵀ} runs 15–35% faster for 1 row with Wᵀ laid out this way (0.5B shape: 170 vs 197 ms a token), and
+     * no slower for 8 or 32 rows. Torch makes the copies (a Java transpose of 2 GB took 7 s, torch 1.6 s); the source
+     * tensors are released after them.
      */
     private NDArray projection(Checkpoint ckpt, NDManager m, Device device, int in, float[] columnScale,
                                Part... parts) {
-        NDArray w = parts.length == 1 && columnScale == null && parts[0].scale() == 1f
-                ? load(ckpt, parts[0].name(), m, device, parts[0].rows(), in)
-                : fuseRows(ckpt, m, device, in, columnScale, parts);
-        long out = w.getShape().get(0);
-        NDArray view = w.transpose();
+        NDList rows = new NDList(parts.length);
+        for (Part part : parts) {
+            NDArray w = load(ckpt, part.name(), m, device, part.rows(), in);
+            if (columnScale == null && part.scale() == 1f) {
+                rows.add(w);
+                continue;
+            }
+            float[] scale = new float[in];
+            for (int j = 0; j < in; j++) {
+                scale[j] = (columnScale == null ? 1f : columnScale[j]) * part.scale();
+            }
+            NDArray s = onDevice(m.create(scale, new Shape(1, in)), device);
+            rows.add(w.mul(s));
+            s.close();
+            release(w);
+        }
+        NDArray stacked = rows.size() == 1 ? rows.get(0) : NDArrays.concat(rows, 0);
+        NDArray view = stacked.transpose();
         NDArray flat = view.reshape(-1);   // a transposed view cannot be flattened in place: this copies
-        NDArray wT = flat.reshape(in, out);
+        NDArray wT = flat.reshape(in, stacked.getShape().get(0));
         flat.close();
         view.close();
-        release(w);
+        for (NDArray r : rows) {
+            release(r);
+        }
+        if (stacked != rows.get(0)) {
+            stacked.close();
+        }
         return wT;
     }
 
-    /** Closes {@code a} and lets go of the buffer it wrapped (the last array using it). */
+    /** Closes {@code a} and lets go of the buffer it wrapped, if it wrapped one (the last array using it). */
     private void release(NDArray a) {
         ByteBuffer buffer = buffers.remove(a);
         if (buffer != null) {
             pinned.remove(buffer);
         }
         a.close();
-    }
-
-    /**
-     * The parts stacked row-wise into one new {@code [Σ rows, in]} f32 tensor, column {@code j} multiplied by
-     * {@code columnScale[j]}: {@code (W·diag(s))·x = W·(s⊙x)}, so a norm weight folded here need not be applied to x.
-     */
-    private NDArray fuseRows(Checkpoint ckpt, NDManager m, Device device, int in, float[] columnScale,
-                             Part... parts) {
-        int rows = 0;
-        for (Part part : parts) {
-            rows += part.rows();
-        }
-        ByteBuffer out = ByteBuffer.allocateDirect(rows * in * 4).order(ByteOrder.nativeOrder());
-        FloatBuffer fo = out.asFloatBuffer();
-        float[] row = new float[in];
-        int at = 0;
-        for (Part part : parts) {
-            TensorData t = tensor(ckpt, part.name(), part.rows(), in);
-            if (checkFinite) {
-                requireFinite(t);
-            }
-            for (int r = 0; r < part.rows(); r++) {
-                readRow(t, (long) r * in, row);
-                for (int j = 0; j < in; j++) {
-                    row[j] = row[j] * columnScale[j] * part.scale();
-                }
-                fo.put((at + r) * in, row);
-            }
-            at += part.rows();
-        }
-        pinned.add(out);
-        NDArray fused = onDevice(m.create(out, new Shape(rows, in), DataType.FLOAT32), device);
-        buffers.put(fused, out);
-        return fused;
     }
 
     /** A small tensor (a norm weight, a bias) as a Java array. */

@@ -59,7 +59,7 @@ final class Rope {
 
     /** RoPE of {@code x} {@code [n, heads, headDim]} with {@link #cosSin} of its positions. */
     NDArray apply(NDArray x, NDArray[] cosSin) {
-        return x.mul(cosSin[0]).add(x.matMul(rotateHalf).mul(cosSin[1]));
+        return x.mul(cosSin[0]).addi(x.matMul(rotateHalf).muli(cosSin[1]));
     }
 
     private NDArray onDevice(NDArray a) {
