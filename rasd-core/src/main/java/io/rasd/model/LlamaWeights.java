@@ -19,16 +19,17 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The decoder's tensors as f32 NDArrays, checked against the config. Projections keep HF's {@code [out, in]} layout and
- * are used through transposed views ({@code x · Wᵀ}); f32 tensors wrap their file mapping without a copy, f16/bf16 are
- * widened in Java (a bf16 NDArray aborts the JVM in DJL's native type conversion, and f16 matmul on CPU is too slow to
- * verify many tokens at once).
+ * The decoder's tensors as f32 NDArrays, checked against the config. Tensors are read as f32 (wrapping their file
+ * mapping) or widened in Java from f16/bf16 (a bf16 NDArray aborts the JVM in DJL's native type conversion, and f16
+ * matmul on CPU is too slow to verify many tokens at once).
  *
- * <p>One exception to zero-copy: q, k and v of a layer are fused into one {@code [q+2kv, in]} copy at load time, with
- * the input RMSNorm weight folded into its columns and the attention scale {@code 1/√headDim} into its q rows (or into
- * the q-norm weight where q is normalised after the projection). A decoding step then runs one matmul and no norm or
- * scale multiply for them; on a small model each op saved is a few µs of dispatch (measured: ~2–4 µs an op on our
- * 2-core machines), and the copy is the smallest share of a layer's weights (~12% for a 0.5B shape).
+ * <p>Projections are then stored as contiguous {@code Wᵀ} copies, prepared for the step (see {@link #projection}):
+ * q, k and v of a layer are one {@code [in, q+2kv]} matrix; each RMSNorm weight is folded into the columns of the
+ * projection that reads the norm's output (input norm into qkv, post-attention norm into gate and up, final norm into
+ * the head); the attention scale {@code 1/√headDim} into the q columns (or into the q-norm weight where q is normalised
+ * after the projection). A step then runs one matmul for q, k, v and no norm-weight or scale multiply; on a small model
+ * each op saved is a few µs (measured: 2–6 µs an op on our 2-core machines). Only the embedding (read by row) stays as
+ * loaded, zero-copy for f32.
  */
 final class LlamaWeights {
 
