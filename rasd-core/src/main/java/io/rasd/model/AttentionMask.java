@@ -59,26 +59,6 @@ public final class AttentionMask {
     }
 
     /**
-     * This one-token mask for two rows: the token and a copy of it, each seeing what the token sees and itself, not
-     * each other (see {@link CausalLm#forward}: the copy only makes the step a two-row product).
-     */
-    AttentionMask padSingle(int cacheLength) {
-        if (tail == null) {
-            return tree(new int[] {-1, -1});
-        }
-        int width = tail[0].length;
-        boolean[][] padded = new boolean[2][width + 1];
-        System.arraycopy(tail[0], 0, padded[0], 0, width);
-        System.arraycopy(tail[0], 0, padded[1], 0, width - 1);
-        padded[1][width] = true;
-        return new AttentionMask(visiblePrefix, padded, null);
-    }
-
-    boolean isCausal() {
-        return tail == null && parents == null;
-    }
-
-    /**
      * The additive mask over the {@code cacheLength + n} keys that follow {@link #prefixFor}: 0 where visible,
      * -inf where not; row-major {@code [n, tailWidth]}.
      */

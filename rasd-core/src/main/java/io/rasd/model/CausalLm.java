@@ -3,7 +3,6 @@ package io.rasd.model;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
@@ -29,9 +28,7 @@ import java.util.stream.Stream;
  */
 public final class CausalLm implements AutoCloseable {
 
-    /** A/B switch for the one-row padding below ({@code -Drasd.padSingleRow=false}); on by default. */
-    private static final boolean PAD_SINGLE_ROW =
-            Boolean.parseBoolean(System.getProperty("rasd.padSingleRow", "true"));
+    private static final int[] LAST_AXIS = {-1};
 
     private final Path directory;
     private final ModelConfig config;
@@ -40,7 +37,9 @@ public final class CausalLm implements AutoCloseable {
     private final NDManager manager;
     private final LlamaWeights w;
     private final int contextLimit;
-    private final float attentionScale;
+    private final Rope rotary;
+    /** {@code rms_norm_eps} as a tensor of the weights tier. */
+    private final NDArray eps;
     private final String identity;
 
     private CausalLm(Path directory, ModelConfig config, GenerationConfig generationConfig, Device device,
@@ -53,7 +52,14 @@ public final class CausalLm implements AutoCloseable {
         this.manager = manager;
         this.w = weights;
         this.contextLimit = contextLimit;
-        this.attentionScale = (float) (1.0 / Math.sqrt(config.headDim()));
+        this.rotary = new Rope(weights.invFreq, manager, device);
+        NDArray e = manager.create((float) config.rmsNormEps());
+        if (!device.equals(e.getDevice())) {
+            NDArray moved = e.toDevice(device, false);
+            e.close();
+            e = moved;
+        }
+        this.eps = e;
     }
 
     /** Loads on the default device: the GPU when DJL finds CUDA, else the CPU. */
@@ -164,20 +170,6 @@ public final class CausalLm implements AutoCloseable {
      * {@code null}: every row). Close the result.
      */
     public Logits forward(KvCache cache, int[] tokens, int[] positions, AttentionMask mask, int[] logitRows) {
-        if (PAD_SINGLE_ROW && tokens.length == 1 && positions.length == 1 && cache.length() + 2 <= contextLimit
-                && (logitRows == null || (logitRows.length == 1 && logitRows[0] == 0))) {
-            // One row is padded to two: PyTorch's CPU matrix-vector paths are slower than a two-row product
-            // (measured on a 20M-parameter model: 22 ms for one token, 10 ms for two). The copy sees what the token
-            // sees but not the token; its cache row is dropped again.
-            Logits l = run(cache, new int[] {tokens[0], tokens[0]}, new int[] {positions[0], positions[0]},
-                    mask.padSingle(cache.length()), null);
-            cache.truncate(cache.length() - 1);
-            return l.firstRow();
-        }
-        return run(cache, tokens, positions, mask, logitRows);
-    }
-
-    private Logits run(KvCache cache, int[] tokens, int[] positions, AttentionMask mask, int[] logitRows) {
         int n = tokens.length;
         if (n == 0) {
             throw new RasdException("forward needs at least one token");
@@ -201,7 +193,7 @@ public final class CausalLm implements AutoCloseable {
         NDManager sm = manager.newSubManager();
         try {
             NDArray maskArr = buildMask(sm, mask, past, n);
-            NDArray[] rope = rotary(sm, positions);
+            NDArray[] rope = rotary.cosSin(sm, positions);
             NDArray x = w.embed.get(sm, new NDIndex("{}", sm.create(toLongs(tokens))));
             for (int l = 0; l < w.layers.length; l++) {
                 x = layer(sm, l, w.layers[l], x, rope, maskArr, cache, total, n);
@@ -210,8 +202,7 @@ public final class CausalLm implements AutoCloseable {
             if (logitRows != null) {
                 x = x.get(new NDIndex("{}", sm.create(toLongs(logitRows))));
             }
-            NDArray h = rmsNorm(x, w.finalNorm);
-            NDArray logits = linear(sm, h, w.lmHead, null);
+            NDArray logits = rmsNorm(x).matMul(w.lmHeadT);   // the final norm weight is folded into the head
             return new Logits(sm, logits);
         } catch (RuntimeException e) {
             sm.close();
@@ -219,6 +210,11 @@ public final class CausalLm implements AutoCloseable {
         }
     }
 
+    /**
+     * One decoder layer, in as few DJL ops as the math allows: each op costs 2–6 µs of dispatch, allocation and release
+     * whatever its size, about half of a small model's step (the rest is reading the weights). Projections are
+     * {@code x · Wᵀ} with Wᵀ stored contiguous (see {@link LlamaWeights}).
+     */
     private NDArray layer(NDManager sm, int index, LlamaWeights.Layer L, NDArray x, NDArray[] rope, NDArray mask,
                           KvCache cache, int total, int n) {
         int hd = config.headDim();
@@ -226,97 +222,92 @@ public final class CausalLm implements AutoCloseable {
         int kvHeads = config.numKvHeads();
         int group = config.queriesPerKvHead();
 
-        // Attention: x + Wo · attn(RoPE(Wq·h), RoPE(Wk·h), Wv·h), h = RMSNorm(x)
-        NDArray h = rmsNorm(x, L.inputNorm());
-        NDArray q = linear(sm, h, L.wq(), L.bq()).reshape(n, heads, hd);
-        NDArray k = linear(sm, h, L.wk(), L.bk()).reshape(n, kvHeads, hd);
-        NDArray v = linear(sm, h, L.wv(), L.bv()).reshape(n, kvHeads, hd);
-        if (config.qkNorm()) {
-            q = rmsNorm(q, L.qNorm());
-            k = rmsNorm(k, L.kNorm());
+        // Attention: x + Wo · attn(RoPE(Wq·h), RoPE(Wk·h), Wv·h), h = RMSNorm(x). The norm weight and the attention
+        // scale live in the fused qkv weight (LlamaWeights).
+        NDArray qkv = rmsNorm(x).matMul(L.qkvT());
+        if (L.bqkv() != null) {
+            qkv.addi(L.bqkv());
         }
-        q = applyRope(q, rope);
-        k = applyRope(k, rope);
-        cache.write(index, k.transpose(1, 0, 2), v.transpose(1, 0, 2));
+        qkv = qkv.reshape(n, heads + 2 * kvHeads, hd);
+        NDArray qk = heads(qkv, 0, heads + kvHeads);   // q and k heads: one norm, one RoPE
+        NDArray v = heads(qkv, heads + kvHeads, heads + 2 * kvHeads);
+        if (L.qkNorm() != null) {
+            qk = rmsNorm(qk).muli(L.qkNorm());
+        }
+        qk = rotary.apply(qk, rope);
+        NDArray q = heads(qk, 0, heads);
+        NDArray k = heads(qk, heads, heads + kvHeads);
+        cache.write(index, k.transpose(1, 0, 2), v.transpose(1, 0, 2), n);
         NDArray keys = cache.keys(index, total, sm);       // [kv, T, hd]
         NDArray values = cache.values(index, total, sm);   // [kv, T, hd]
 
         // Grouped-query attention: query head j reads kv head j / group, so fold the group into the row axis.
         NDArray qg = q.transpose(1, 0, 2).reshape(kvHeads, group * n, hd);
-        NDArray scores = qg.matMul(keys.transpose(0, 2, 1)).mul(attentionScale);   // [kv, g*n, T]
+        NDArray scores = qg.matMul(keys.transpose(0, 2, 1));                       // [kv, g*n, T]
         if (mask != null) {
-            scores = scores.reshape(kvHeads, group, n, total).add(mask).reshape(kvHeads, group * n, total);
+            scores.addi(mask);                                                       // mask: [g*n, T]
         }
         NDArray attn = scores.softmax(-1).matMul(values)                            // [kv, g*n, hd]
                 .reshape(heads, n, hd).transpose(1, 0, 2).reshape(n, heads * hd);
-        x = x.add(linear(sm, attn, L.wo(), L.bo()));
+        x.addi(linear(attn, L.woT(), L.bo()));   // x is this step's own array (a gather, then sums): in place
 
-        // SwiGLU MLP: x + Wdown · (silu(Wgate·h) ⊙ Wup·h), h = RMSNorm(x)
-        NDArray h2 = rmsNorm(x, L.postNorm());
-        NDArray gate = linear(sm, h2, L.wGate(), L.bGate());
-        NDArray up = linear(sm, h2, L.wUp(), L.bUp());
-        NDArray act = gate.mul(Activation.sigmoid(gate)).mul(up);
-        return x.add(linear(sm, act, L.wDown(), L.bDown()));
+        // SwiGLU MLP: x + Wdown · (silu(Wgate·h) ⊙ Wup·h), h = RMSNorm(x) (its weight folded into Wgate and Wup)
+        NDArray h2 = rmsNorm(x);
+        NDArray gate = linear(h2, L.wGateT(), L.bGate());
+        NDArray act = Activation.sigmoid(gate).muli(gate).muli(linear(h2, L.wUpT(), L.bUp()));
+        return x.addi(linear(act, L.wDownT(), L.bDown()));
     }
 
-    /** {@code x·Wᵀ (+b)} computed as {@code (W·xᵀ)ᵀ}: HF's [out, in] layout is fastest this way for few rows. */
-    private static NDArray linear(NDManager sm, NDArray x, NDArray weight, NDArray bias) {
-        NDArray y = weight.matMul(x.transpose());
-        y.attach(sm);   // weight-first op: re-home, or it lives as long as the weights
-        NDArray out = y.transpose();
-        return bias == null ? out : out.add(bias);
+    /** Heads {@code [from, to)} of {@code [n, heads, headDim]}: a view. */
+    private static NDArray heads(NDArray x, long from, long to) {
+        return Torch.slice(x, 1, from, to);
     }
 
-    private float eps() {
-        return (float) config.rmsNormEps();
+    private static NDArray linear(NDArray x, NDArray weightT, NDArray bias) {
+        NDArray y = x.matMul(weightT);
+        return bias == null ? y : y.addi(bias);
     }
 
-    private NDArray rmsNorm(NDArray x, NDArray weight) {
-        NDArray variance = x.square().mean(new int[] {-1}, true);
-        return x.div(variance.add(eps()).sqrt()).mul(weight);
+    /**
+     * {@code x / sqrt(mean(x²) + eps)} over the last axis; the weight is folded into the next projection (or applied by
+     * the caller). eps is a tensor made once: an op with a Java scalar first makes a tensor of it (~4 µs measured), and
+     * in-place ops skip an allocation and its release.
+     */
+    private NDArray rmsNorm(NDArray x) {
+        NDArray variance = x.square().mean(LAST_AXIS, true).addi(eps);
+        return x.div(variance.sqrt());
     }
 
-    /** cos and sin of {@code position · invFreq}, duplicated over both halves: {@code [n, 1, headDim]}. */
-    private NDArray[] rotary(NDManager sm, int[] positions) {
-        float[] p = new float[positions.length];
-        for (int i = 0; i < p.length; i++) {
-            p[i] = positions[i];
-        }
-        NDArray pos = sm.create(p, new Shape(p.length, 1));
-        if (!device.equals(pos.getDevice())) {
-            pos = pos.toDevice(device, false);
-        }
-        NDArray angles = pos.mul(w.invFreq);                         // [n, hd/2]
-        NDArray emb = NDArrays.concat(new ai.djl.ndarray.NDList(angles, angles), 1).expandDims(1);
-        NDArray cos = emb.cos();
-        NDArray sin = emb.sin();
-        return new NDArray[] {cos, sin};
-    }
-
-    /** HF's rotate_half convention: {@code x·cos + [-x2, x1]·sin}. */
-    private NDArray applyRope(NDArray x, NDArray[] rope) {
-        int half = config.headDim() / 2;
-        NDArray x1 = x.get("..., :{}", half);
-        NDArray x2 = x.get("..., {}:", half);
-        NDArray rotated = x2.neg().concat(x1, -1);
-        return x.mul(rope[0]).add(rotated.mul(rope[1]));
-    }
-
+    /**
+     * The additive attention mask {@code [group * n, past + n]} (the rows of one kv head's query block), or
+     * {@code null} when every new token sees every key (one token under a causal or one-node tree mask: a plain
+     * decoding step).
+     */
     private NDArray buildMask(NDManager sm, AttentionMask mask, int past, int n) {
-        if (mask.isCausal() && n == 1) {
-            return null;   // one token sees everything: no mask at all
-        }
         int prefix = mask.prefixFor(past);
+        float[] tail = mask.tailValues(past, n);
+        if (n == 1 && prefix == past) {
+            return null;   // a single token that sees all the cache and itself
+        }
         int width = past - prefix + n;
-        NDArray tail = sm.create(mask.tailValues(past, n), new Shape(n, width));
-        if (!device.equals(tail.getDevice())) {
-            tail = tail.toDevice(device, false);
+        int group = config.queriesPerKvHead();
+        float[] rows = tail;
+        if (group > 1) {
+            // the query block of a kv head holds each of its `group` heads' n rows in turn
+            rows = new float[group * tail.length];
+            for (int g = 0; g < group; g++) {
+                System.arraycopy(tail, 0, rows, g * tail.length, tail.length);
+            }
+        }
+        NDArray t = sm.create(rows, new Shape((long) group * n, width));
+        if (!device.equals(t.getDevice())) {
+            t = t.toDevice(device, false);
         }
         if (prefix == 0) {
-            return tail;
+            return t;
         }
-        NDArray visible = sm.zeros(new Shape(n, prefix), DataType.FLOAT32, device);
-        return visible.concat(tail, 1);
+        NDArray visible = sm.zeros(new Shape((long) group * n, prefix), DataType.FLOAT32, device);
+        return visible.concat(t, 1);
     }
 
     private static long[] toLongs(int[] a) {

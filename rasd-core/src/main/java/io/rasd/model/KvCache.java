@@ -184,20 +184,20 @@ public final class KvCache implements AutoCloseable {
     }
 
     /** Writes this step's keys and values {@code [kvHeads, n, headDim]} at rows {@code [length, length+n)}. */
-    void write(int layer, NDArray k, NDArray v) {
-        int n = (int) k.getShape().get(1);
-        NDIndex at = new NDIndex(":, {}:{}, :", length, length + n);
-        keys[layer].set(at, k);
-        values[layer].set(at, v);
+    void write(int layer, NDArray k, NDArray v, int n) {
+        long[] from = {0, length, 0};
+        long[] to = {kvHeads, length + n, headDim};
+        Torch.copyInto(keys[layer], from, to, k);
+        Torch.copyInto(values[layer], from, to, v);
     }
 
     /** Views of rows {@code [0, rows)} owned by the step manager (views of cache arrays must not land here). */
     NDArray keys(int layer, int rows, NDManager step) {
-        return keys[layer].get(step, new NDIndex(":, 0:{}, :", rows));
+        return Torch.slice(keys[layer], 1, 0, rows, step);
     }
 
     NDArray values(int layer, int rows, NDManager step) {
-        return values[layer].get(step, new NDIndex(":, 0:{}, :", rows));
+        return Torch.slice(values[layer], 1, 0, rows, step);
     }
 
     void advance(int n) {

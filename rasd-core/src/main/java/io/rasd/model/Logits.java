@@ -19,11 +19,6 @@ public final class Logits implements AutoCloseable {
         this.logits = logits;
     }
 
-    /** Only the first row (the same step manager). */
-    Logits firstRow() {
-        return new Logits(stepManager, logits.get("0:1"));
-    }
-
     public int rows() {
         return (int) logits.getShape().get(0);
     }
