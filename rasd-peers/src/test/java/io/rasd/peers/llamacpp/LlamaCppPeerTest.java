@@ -90,6 +90,20 @@ class LlamaCppPeerTest {
         long written = java.nio.file.Files.getLastModifiedTime(first).toMillis();
         assertThat(LlamaCppPeerProvider.gguf(DEMO_TARGET, work)).isEqualTo(first);
         assertThat(java.nio.file.Files.getLastModifiedTime(first).toMillis()).isEqualTo(written);
+
+        Path copy = work.resolve("changed-model");
+        java.nio.file.Files.createDirectories(copy);
+        try (var files = java.nio.file.Files.list(TestData.hf("llama-gqa-f32"))) {
+            for (Path f : files.toList()) {
+                java.nio.file.Files.copy(f, copy.resolve(f.getFileName()));
+            }
+        }
+        Path before = LlamaCppPeerProvider.gguf(copy, work);
+        java.nio.file.Files.setLastModifiedTime(copy.resolve("model.safetensors"),
+                java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 60_000));
+        Path after = LlamaCppPeerProvider.gguf(copy, work);
+        assertThat(after).isNotEqualTo(before);
+        assertThat(after).isRegularFile();
     }
 
     /** Plain greedy decoding with rasd's model, no stop at end-of-sequence (as the peer runs). */
