@@ -11,7 +11,7 @@ import io.rasd.engine.GenerationRequest;
 import io.rasd.engine.GenerationResult;
 import io.rasd.engine.RasdEngine;
 import io.rasd.engine.SpeculationConfig;
-import io.rasd.engine.TokenOrigin;
+import io.rasd.tree.TokenOrigin;
 import io.rasd.model.CausalLm;
 import io.rasd.model.LoadOptions;
 import io.rasd.text.Tokenizer;

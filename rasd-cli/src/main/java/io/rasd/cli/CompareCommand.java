@@ -8,7 +8,7 @@ import io.rasd.engine.DecodingMode;
 import io.rasd.engine.GenerationRequest;
 import io.rasd.engine.GenerationResult;
 import io.rasd.engine.RasdEngine;
-import io.rasd.engine.TokenOrigin;
+import io.rasd.tree.TokenOrigin;
 import io.rasd.text.Tokenizer;
 import io.rasd.verify.SamplingParams;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package io.rasd.cli;
 
+import io.rasd.tree.TokenOrigin;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -119,7 +120,7 @@ final class GenerateCommand implements Callable<Integer> {
         stats.addProperty("plain_steps", r.stats().plainSteps());
         stats.addProperty("draft_skips", r.stats().draftSkips());
         JsonObject bySource = new JsonObject();
-        for (io.rasd.engine.TokenOrigin origin : io.rasd.engine.TokenOrigin.values()) {
+        for (io.rasd.tree.TokenOrigin origin : io.rasd.tree.TokenOrigin.values()) {
             bySource.addProperty(origin.wireName(), r.stats().acceptedByOrigin().getOrDefault(origin, 0));
         }
         stats.add("accepted_by_source", bySource);

@@ -47,7 +47,7 @@ final class LogitsCommand implements Callable<Integer> {
                     JsonArray tl = new JsonArray();
                     for (int i = 0; i < t.ids().length; i++) {
                         tid.add(t.ids()[i]);
-                        tl.add(t.logits()[i]);
+                        tl.add(t.values()[i]);
                     }
                     p.add("top_ids", tid);
                     p.add("top_logits", tl);

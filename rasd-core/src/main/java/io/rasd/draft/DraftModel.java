@@ -7,14 +7,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * A small causal LM that shares the target's tokenizer and proposes a token tree each step. Checked at construction:
+ * The standalone drafter: a small causal LM that shares the target's tokenizer and grows a token tree each step with
+ * EAGLE-2's dynamic expansion ({@link DraftModelSession#grow}). Checked at construction:
  * the draft must score every id of the tokenizer, and when its directory carries a tokenizer it must be the very same
  * vocabulary (a different tokenizer would make its proposals meaningless, however well they decode).
  *
  * <p>A draft may pad its vocabulary beyond the tokenizer's (HF checkpoints often round vocab_size up); ids past
  * {@link #proposableVocab()} are never proposed.
  */
-public final class DraftModel {
+public final class DraftModel implements Drafter {
 
     private final CausalLm lm;
     private final int proposableVocab;
@@ -54,8 +55,18 @@ public final class DraftModel {
         return proposableVocab;
     }
 
-    /** Per-generation drafting state (the draft's own KV cache); close it when the generation ends. */
-    public DraftSession newSession() {
-        return new DraftSession(this);
+    /**
+     * Per-generation drafting state: the draft's own KV cache, whose rows a prefix cache can hold
+     * ({@link Drafter.PrefixCacheRows}). Close it when the generation ends.
+     */
+    @Override
+    public Drafter.Session open(int[] prompt) {
+        return new DraftModelSession(this, prompt);
+    }
+
+    /** The draft model's fingerprint: its rows are shared with any engine that loaded the same weights. */
+    @Override
+    public String cacheIdentity() {
+        return lm.identity();
     }
 }

@@ -6,8 +6,15 @@ import io.rasd.tree.TokenTree;
 /**
  * One step's draft proposal.
  *
- * @param tree the best draft nodes (score = the draft's cumulative probability of the path), root = the root token
- * @param root the draft's distribution at the root (top-m), for pruning retrieved continuations
- * @param forwards draft forward passes this step took (catch-up included)
+ * @param tree the best draft nodes (score = the drafter's cumulative probability of the path), root = the root token
+ * @param rootDistribution the drafter's distribution at the root (top-m), for the draft-guided pruning of retrieval
+ *     trees
+ * @param forwards drafter forward passes this step took (catch-up included)
  */
-public record DraftTree(TokenTree tree, RootDistribution root, int forwards) { }
+public record DraftTree(TokenTree tree, RootDistribution rootDistribution, int forwards) {
+
+    /** No proposal: the drafter had no room left in its context window. */
+    public static DraftTree empty(int root) {
+        return new DraftTree(new TokenTree(root), new RootDistribution(new int[0], new float[0]), 0);
+    }
+}

@@ -1,6 +1,7 @@
 package io.rasd.engine;
 
-import io.rasd.draft.DraftSession;
+import io.rasd.draft.Drafter;
+import io.rasd.tree.TokenOrigin;
 import io.rasd.tree.TokenTree;
 import java.util.Arrays;
 
@@ -108,9 +109,9 @@ final class AdaptiveController {
         return config.draftDepth();
     }
 
-    DraftSession.DepthPolicy depthPolicy() {
+    Drafter.DepthPolicy depthPolicy() {
         if (curve == null) {
-            return DraftSession.DepthPolicy.ALWAYS;
+            return Drafter.DepthPolicy.ALWAYS;
         }
         return (depth, bestProb) -> draftForwardSeconds < 0
                 || calibration(TokenOrigin.DRAFT) * bestProb >= currentRate() * draftForwardSeconds;
@@ -129,7 +130,7 @@ final class AdaptiveController {
         int nodes = fused.size() - 1;
         double[] value = new double[nodes];
         for (int i = 0; i < nodes; i++) {
-            value[i] = calibration(TokenOrigin.of(fused, i + 1)) * fused.score(i + 1);
+            value[i] = calibration(TokenOrigin.creditOf(fused, i + 1)) * fused.score(i + 1);
         }
         Arrays.sort(value);
         double expected = 1;
@@ -162,10 +163,10 @@ final class AdaptiveController {
             predicted[i] *= DECAY;
         }
         for (int node = 1; node < verified.size(); node++) {
-            predicted[TokenOrigin.of(verified, node).ordinal()] += verified.score(node);
+            predicted[TokenOrigin.creditOf(verified, node).ordinal()] += verified.score(node);
         }
         for (int node : acceptedNodes) {
-            accepted[TokenOrigin.of(verified, node).ordinal()] += 1;
+            accepted[TokenOrigin.creditOf(verified, node).ordinal()] += 1;
         }
         if (curve == null || draftBesideRetrieval) {
             return;

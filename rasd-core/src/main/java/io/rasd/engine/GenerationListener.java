@@ -1,5 +1,7 @@
 package io.rasd.engine;
 
+import io.rasd.tree.TokenOrigin;
+
 /**
  * Receives a generation as it is committed. Text arrives in whole characters and never contains (part of) a stop
  * string. Called on the generating thread: return quickly.

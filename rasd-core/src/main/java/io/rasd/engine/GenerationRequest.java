@@ -13,15 +13,13 @@ import java.util.List;
  *     {@link #MAX_STOP_STRINGS}, each non-empty and at most {@link #MAX_STOP_STRING_CHARS} chars
  * @param speculation overrides the engine's speculation settings for this request; {@code null}: the engine's
  * @param references token sequences known to be relevant to this request (e.g. the RAG segments retrieved for it);
- *     the datastore modes also propose their continuations, weighted {@link #REFERENCE_BOOST} times a datastore
+ *     the datastore modes also propose their continuations, weighted {@link io.rasd.retrieval.DatastoreSource#REFERENCE_BOOST} times a datastore
  *     occurrence. Proposals only: the output does not depend on them
  */
 public record GenerationRequest(int[] promptTokens, int maxNewTokens, DecodingMode mode, SamplingParams sampling,
                                 Long seed, List<String> stopStrings, SpeculationConfig speculation,
                                 List<int[]> references) {
 
-    /** How many datastore occurrences one occurrence in a reference counts as. */
-    public static final int REFERENCE_BOOST = 4;
     /** Every stop string is matched against every generated char: their number bounds the cost per token. */
     public static final int MAX_STOP_STRINGS = 16;
     /** A longer stop string is a mistake (a document passed as a stop), not a stop condition. */

@@ -1,9 +1,11 @@
 package io.rasd.engine;
 
+import io.rasd.tree.TokenOrigin;
+import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * What one generation cost.
+ * What one generation cost. Built with {@link #builder()}, which derives the means and rates.
  *
  * @param targetForwards target forward passes after the prompt (one per committed step)
  * @param meanAccepted tokens committed per target forward (τ); 1 for plain decoding
@@ -35,5 +37,56 @@ public record GenerationStats(int promptTokens, int generatedTokens, int targetF
 
     public int accepted(TokenOrigin origin) {
         return acceptedByOrigin.getOrDefault(origin, 0);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Named setters for the measured values; {@link #build} derives τ, tokens per second and nodes per forward. */
+    public static final class Builder {
+        private int promptTokens;
+        private int generatedTokens;
+        private int targetForwards;
+        private double prefillSeconds;
+        private double seconds;
+        private final Map<TokenOrigin, Integer> acceptedByOrigin = new EnumMap<>(TokenOrigin.class);
+        private double draftSeconds;
+        private double retrievalSeconds;
+        private double verifySeconds;
+        private int draftForwards;
+        private long treeNodes;
+        private int fallbacks;
+        private int plainSteps;
+        private int draftSkips;
+        private int cachedPromptTokens;
+
+        private Builder() { }
+
+        public Builder promptTokens(int v) { promptTokens = v; return this; }
+        public Builder generatedTokens(int v) { generatedTokens = v; return this; }
+        public Builder targetForwards(int v) { targetForwards = v; return this; }
+        public Builder prefillSeconds(double v) { prefillSeconds = v; return this; }
+        public Builder seconds(double v) { seconds = v; return this; }
+        public Builder acceptedByOrigin(Map<TokenOrigin, Integer> v) { acceptedByOrigin.putAll(v); return this; }
+        public Builder draftSeconds(double v) { draftSeconds = v; return this; }
+        public Builder retrievalSeconds(double v) { retrievalSeconds = v; return this; }
+        public Builder verifySeconds(double v) { verifySeconds = v; return this; }
+        public Builder draftForwards(int v) { draftForwards = v; return this; }
+        /** Proposed nodes verified over all target forwards (the roots not counted). */
+        public Builder treeNodes(long v) { treeNodes = v; return this; }
+        public Builder fallbacks(int v) { fallbacks = v; return this; }
+        public Builder plainSteps(int v) { plainSteps = v; return this; }
+        public Builder draftSkips(int v) { draftSkips = v; return this; }
+        public Builder cachedPromptTokens(int v) { cachedPromptTokens = v; return this; }
+
+        public GenerationStats build() {
+            double meanAccepted = targetForwards == 0 ? 0 : (double) generatedTokens / targetForwards;
+            double meanTreeNodes = targetForwards == 0 ? 0 : (double) treeNodes / targetForwards;
+            return new GenerationStats(promptTokens, generatedTokens, targetForwards, meanAccepted, prefillSeconds,
+                    seconds, seconds > 0 ? generatedTokens / seconds : 0, acceptedByOrigin, draftSeconds,
+                    retrievalSeconds, verifySeconds, draftForwards, meanTreeNodes, fallbacks, plainSteps, draftSkips,
+                    cachedPromptTokens);
+        }
     }
 }

@@ -2,7 +2,7 @@ package io.rasd.engine;
 
 import io.rasd.RasdException;
 import io.rasd.datastore.TokenDatastore;
-import io.rasd.draft.PromptLookup;
+import io.rasd.retrieval.PromptLookup;
 
 /**
  * The speculation knobs. With {@code adaptive} on, the engine treats {@code treeBudget} and {@code draftDepth} as

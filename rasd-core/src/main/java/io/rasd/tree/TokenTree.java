@@ -11,14 +11,14 @@ import java.util.List;
  * the order is also the order of the verification batch.
  *
  * <p>Paths are inserted by longest-prefix matching (the paper's fusion): walk down while a child carries the next
- * token, attach the rest as a new branch. A node keeps the best score any path gave it and the union of sources.
+ * token, attach the rest as a new branch. A node keeps the best score any path gave it and the union of origins.
  */
 public final class TokenTree {
 
     private int[] tokens = new int[16];
     private int[] parents = new int[16];
     private int[] depths = new int[16];
-    private int[] sources = new int[16];
+    private int[] origins = new int[16];
     private double[] scores = new double[16];
     private int[] firstChild = new int[16];
     private int[] nextSibling = new int[16];
@@ -28,13 +28,13 @@ public final class TokenTree {
         add(rootToken, -1, 0, Double.POSITIVE_INFINITY);
     }
 
-    private int add(int token, int parent, int sourceBits, double score) {
+    private int add(int token, int parent, int originBits, double score) {
         if (size == tokens.length) {
             int cap = size * 2;
             tokens = Arrays.copyOf(tokens, cap);
             parents = Arrays.copyOf(parents, cap);
             depths = Arrays.copyOf(depths, cap);
-            sources = Arrays.copyOf(sources, cap);
+            origins = Arrays.copyOf(origins, cap);
             scores = Arrays.copyOf(scores, cap);
             firstChild = Arrays.copyOf(firstChild, cap);
             nextSibling = Arrays.copyOf(nextSibling, cap);
@@ -43,7 +43,7 @@ public final class TokenTree {
         tokens[n] = token;
         parents[n] = parent;
         depths[n] = parent < 0 ? 0 : depths[parent] + 1;
-        sources[n] = sourceBits;
+        origins[n] = originBits;
         scores[n] = score;
         firstChild[n] = -1;
         nextSibling[n] = -1;
@@ -78,16 +78,16 @@ public final class TokenTree {
      *
      * @return the number of nodes added
      */
-    public int insert(int[] path, double[] pathScores, Source source) {
+    public int insert(int[] path, double[] pathScores, TokenOrigin origin) {
         int node = 0;
         int added = 0;
         for (int i = 0; i < path.length; i++) {
             int c = child(node, path[i]);
             if (c < 0) {
-                c = add(path[i], node, source.bit(), pathScores[i]);
+                c = add(path[i], node, origin.bit(), pathScores[i]);
                 added++;
             } else {
-                sources[c] |= source.bit();
+                origins[c] |= origin.bit();
                 scores[c] = Math.max(scores[c], pathScores[i]);
             }
             node = c;
@@ -96,40 +96,42 @@ public final class TokenTree {
     }
 
     /**
-     * The child of {@code node} carrying {@code token}: an existing one gains {@code sourceBits} and keeps the higher
-     * score, otherwise a new node is attached. Fusion inserts another tree node by node with this.
+     * The child of {@code node} carrying {@code token}: an existing one gains {@code originBits} and keeps the higher
+     * score, otherwise a new node is attached. Fusion and draft-guided pruning insert another tree node by node with this.
      */
-    int extend(int node, int token, int sourceBits, double score) {
+    public int extend(int node, int token, int originBits, double score) {
         int c = child(node, token);
         if (c < 0) {
-            return add(token, node, sourceBits, score);
+            return add(token, node, originBits, score);
         }
-        sources[c] |= sourceBits;
+        origins[c] |= originBits;
         scores[c] = Math.max(scores[c], score);
         return c;
     }
 
     /** Attaches (or reuses) the child of {@code node} carrying {@code token}; returns its index. */
-    public int insertChild(int node, int token, double score, Source source) {
-        return extend(node, token, source.bit(), score);
+    public int insertChild(int node, int token, double score, TokenOrigin origin) {
+        return extend(node, token, origin.bit(), score);
     }
 
-    int sourceBits(int node) {
-        return sources[node];
+    /** The origins of {@code node} as a bit set, for {@link #extend}. */
+    public int originBits(int node) {
+        return origins[node];
     }
 
-    /** Same as {@link #insert(int[], double[], Source)} with one score for the whole path. */
-    public int insert(int[] path, double score, Source source) {
+    /** Same as {@link #insert(int[], double[], TokenOrigin)} with one score for the whole path. */
+    public int insert(int[] path, double score, TokenOrigin origin) {
         double[] s = new double[path.length];
         Arrays.fill(s, score);
-        return insert(path, s, source);
+        return insert(path, s, origin);
     }
 
     /**
      * Keeps at most {@code maxNodes} non-root nodes, dropping the lowest-scored leaves first (a leaf goes before its
-     * parent, so what remains is still a tree). Node indices are renumbered; the order stays topological.
+     * parent, so what remains is still a tree). Node indices are renumbered; the order stays topological. A budget trim,
+     * not the paper's pruning (that is {@code RetrievalTree.pruneByDraft}).
      */
-    public TokenTree prune(int maxNodes) {
+    public TokenTree trimTo(int maxNodes) {
         if (size - 1 <= maxNodes) {
             return this;
         }
@@ -162,7 +164,7 @@ public final class TokenTree {
         map[0] = 0;
         for (int i = 1; i < size; i++) {
             if (!removed[i]) {
-                map[i] = kept.add(tokens[i], map[parents[i]], sources[i], scores[i]);
+                map[i] = kept.add(tokens[i], map[parents[i]], origins[i], scores[i]);
             }
         }
         return kept;
@@ -182,7 +184,7 @@ public final class TokenTree {
         while (top > 0) {
             int n = stack[--top];
             if (n != 0) {
-                mapped[n] = out.add(tokens[n], mapped[parents[n]], sources[n], scores[n]);
+                mapped[n] = out.add(tokens[n], mapped[parents[n]], origins[n], scores[n]);
             }
             // push children worst first so the best is popped (and laid out) first; ties keep insertion order
             List<Integer> children = new ArrayList<>();
@@ -219,18 +221,19 @@ public final class TokenTree {
         return scores[node];
     }
 
-    public EnumSet<Source> sources(int node) {
-        EnumSet<Source> s = EnumSet.noneOf(Source.class);
-        for (Source src : Source.values()) {
-            if ((sources[node] & src.bit()) != 0) {
-                s.add(src);
+    /** The proposers that proposed {@code node}. */
+    public EnumSet<TokenOrigin> origins(int node) {
+        EnumSet<TokenOrigin> s = EnumSet.noneOf(TokenOrigin.class);
+        for (TokenOrigin o : TokenOrigin.values()) {
+            if ((origins[node] & o.bit()) != 0) {
+                s.add(o);
             }
         }
         return s;
     }
 
-    public boolean hasSource(int node, Source source) {
-        return (sources[node] & source.bit()) != 0;
+    public boolean hasOrigin(int node, TokenOrigin origin) {
+        return (origins[node] & origin.bit()) != 0;
     }
 
     public int maxDepth() {

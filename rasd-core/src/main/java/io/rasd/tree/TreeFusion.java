@@ -3,15 +3,15 @@ package io.rasd.tree;
 /**
  * The paper's tree fusion: every path of the retrieval tree is inserted into the draft tree by longest-prefix
  * matching (walk down while a child carries the same token, attach the rest as a new branch). Shared nodes keep the
- * union of their sources and the better score; the result is trimmed to the verification budget by dropping the
- * lowest-scored leaves.
+ * union of their origins and the better score. Trimming to the verification budget is the caller's: the budget
+ * depends on the fused tree ({@code AdaptiveController.treeBudget}).
  */
 public final class TreeFusion {
 
     private TreeFusion() { }
 
-    /** Fuses {@code others} into a copy-free extension of {@code base} (which is modified) and trims to budget. */
-    public static TokenTree fuse(TokenTree base, int budget, TokenTree... others) {
+    /** Fuses {@code others} into {@code base}, which is modified and returned; null trees are skipped. */
+    public static TokenTree fuse(TokenTree base, TokenTree... others) {
         for (TokenTree other : others) {
             if (other == null) {
                 continue;
@@ -23,9 +23,9 @@ public final class TreeFusion {
             int[] map = new int[other.size()];
             // nodes are in topological order, so a parent is mapped before its children
             for (int i = 1; i < other.size(); i++) {
-                map[i] = base.extend(map[other.parent(i)], other.token(i), other.sourceBits(i), other.score(i));
+                map[i] = base.extend(map[other.parent(i)], other.token(i), other.originBits(i), other.score(i));
             }
         }
-        return base.prune(budget);
+        return base;
     }
 }

@@ -2,7 +2,7 @@ package io.rasd.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.rasd.tree.Source;
+import io.rasd.tree.TokenOrigin;
 import io.rasd.tree.TokenTree;
 import org.junit.jupiter.api.Test;
 
@@ -25,7 +25,7 @@ class AdaptiveControllerTest {
         double score = 1;
         for (int i = 0; i < n; i++) {
             score *= p;
-            node = t.insertChild(node, 10 + i, score, Source.DRAFT);
+            node = t.insertChild(node, 10 + i, score, TokenOrigin.DRAFT);
         }
         return t;
     }

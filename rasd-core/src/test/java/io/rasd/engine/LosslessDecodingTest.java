@@ -1,9 +1,10 @@
 package io.rasd.engine;
 
+import io.rasd.tree.TokenOrigin;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.Device;
-import io.rasd.draft.PromptLookup;
+import io.rasd.retrieval.PromptLookup;
 import io.rasd.model.CausalLm;
 import io.rasd.testing.TestData;
 import io.rasd.text.Tokenizer;

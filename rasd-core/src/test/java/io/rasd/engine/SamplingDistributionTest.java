@@ -1,5 +1,6 @@
 package io.rasd.engine;
 
+import io.rasd.tree.TokenOrigin;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.Device;

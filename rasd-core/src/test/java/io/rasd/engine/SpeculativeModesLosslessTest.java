@@ -1,10 +1,11 @@
 package io.rasd.engine;
 
+import io.rasd.tree.TokenOrigin;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.Device;
 import io.rasd.datastore.TokenDatastore;
-import io.rasd.draft.PromptLookup;
+import io.rasd.retrieval.PromptLookup;
 import io.rasd.model.CausalLm;
 import io.rasd.model.RandomCheckpoint;
 import io.rasd.testing.TestData;

@@ -40,7 +40,7 @@ class LogitsTest {
             for (int r = 0; r < 4; r++) {
                 assertThat(top[r].ids()[0]).isEqualTo(argmax[r]);
                 for (int i = 0; i < 5; i++) {
-                    assertThat(top[r].logits()[i]).isCloseTo(full[r][top[r].ids()[i]], offset(1e-5f));
+                    assertThat(top[r].values()[i]).isCloseTo(full[r][top[r].ids()[i]], offset(1e-5f));
                 }
             }
             float[] chosen = l.probabilities(new int[] {0, 1, 3, 3}, new int[] {7, 8, 9, 500});

@@ -3,7 +3,7 @@ package io.rasd.langchain4j;
 import dev.langchain4j.model.chat.response.ChatResponseMetadata;
 import io.rasd.engine.DecodingMode;
 import io.rasd.engine.GenerationStats;
-import io.rasd.engine.TokenOrigin;
+import io.rasd.tree.TokenOrigin;
 import java.util.Objects;
 
 /**

@@ -9,7 +9,7 @@ import java.util.List;
 /**
  * Boosts, for the request being answered, the segments a content retriever just found: the chat model passes their
  * text to the engine as the request's references, whose continuations the datastore modes propose with
- * {@link io.rasd.engine.GenerationRequest#REFERENCE_BOOST} times the weight of an ordinary datastore occurrence. It
+ * {@link io.rasd.retrieval.DatastoreSource#REFERENCE_BOOST} times the weight of an ordinary datastore occurrence. It
  * also covers retrievers whose store does not feed the datastore (a web search, a store filled elsewhere).
  *
  * <pre>{@code

@@ -2,7 +2,7 @@ package io.rasd.langchain4j;
 
 import dev.langchain4j.model.chat.response.PartialResponseContext;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
-import io.rasd.engine.TokenOrigin;
+import io.rasd.tree.TokenOrigin;
 
 /**
  * A streaming handler that also hears where each token came from. {@link RasdStreamingChatModel} calls

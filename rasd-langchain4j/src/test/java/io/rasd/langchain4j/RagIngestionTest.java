@@ -27,7 +27,7 @@ import io.rasd.datastore.TokenDatastore;
 import io.rasd.engine.DecodingMode;
 import io.rasd.engine.GenerationRequest;
 import io.rasd.engine.RasdEngine;
-import io.rasd.engine.TokenOrigin;
+import io.rasd.tree.TokenOrigin;
 import io.rasd.text.ChatTemplate;
 import io.rasd.verify.SamplingParams;
 import java.io.IOException;

@@ -31,7 +31,7 @@ import io.rasd.engine.DecodingMode;
 import io.rasd.engine.GenerationRequest;
 import io.rasd.engine.GenerationResult;
 import io.rasd.engine.RasdEngine;
-import io.rasd.engine.TokenOrigin;
+import io.rasd.tree.TokenOrigin;
 import io.rasd.model.CausalLm;
 import io.rasd.text.ChatMessage;
 import io.rasd.text.ChatTemplate;

@@ -1,5 +1,6 @@
 package io.rasd.langchain4j;
 
+import io.rasd.tree.TokenOrigin;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.Device;
@@ -117,11 +118,11 @@ class RasdStreamingChatModelTest {
     /** A recorder that also hears each token's origin. */
     static final class OriginRecorder implements RasdStreamingChatResponseHandler {
         final Recorder inner = new Recorder();
-        final List<io.rasd.engine.TokenOrigin> origins = Collections.synchronizedList(new ArrayList<>());
+        final List<io.rasd.tree.TokenOrigin> origins = Collections.synchronizedList(new ArrayList<>());
         final StringBuilder tokenText = new StringBuilder();
 
         @Override
-        public void onToken(int token, io.rasd.engine.TokenOrigin origin, String text, PartialResponseContext c) {
+        public void onToken(int token, io.rasd.tree.TokenOrigin origin, String text, PartialResponseContext c) {
             origins.add(origin);
             tokenText.append(text);
         }
@@ -151,11 +152,11 @@ class RasdStreamingChatModelTest {
         ChatResponse response = r.inner.await();
         RasdChatResponseMetadata meta = (RasdChatResponseMetadata) response.metadata();
         assertThat(r.origins).hasSize(meta.stats().generatedTokens());
-        for (io.rasd.engine.TokenOrigin origin : io.rasd.engine.TokenOrigin.values()) {
+        for (io.rasd.tree.TokenOrigin origin : io.rasd.tree.TokenOrigin.values()) {
             assertThat(r.origins.stream().filter(o -> o == origin).count()).as(origin.name())
                     .isEqualTo(meta.acceptedTokens(origin));
         }
-        assertThat(r.origins).contains(io.rasd.engine.TokenOrigin.TARGET);
+        assertThat(r.origins).contains(io.rasd.tree.TokenOrigin.TARGET);
         assertThat(r.tokenText.toString()).isEqualTo(String.join("", r.inner.partials))
                 .isEqualTo(response.aiMessage().text());
     }

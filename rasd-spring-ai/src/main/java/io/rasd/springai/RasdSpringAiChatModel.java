@@ -9,7 +9,7 @@ import io.rasd.engine.GenerationResult;
 import io.rasd.engine.GenerationStats;
 import io.rasd.engine.RasdEngine;
 import io.rasd.engine.SpeculationConfig;
-import io.rasd.engine.TokenOrigin;
+import io.rasd.tree.TokenOrigin;
 import io.rasd.text.ChatTemplate;
 import io.rasd.verify.SamplingParams;
 import java.util.ArrayList;

@@ -15,7 +15,7 @@ import io.rasd.engine.GenerationResult;
 import io.rasd.engine.GenerationStats;
 import io.rasd.engine.PrefixCache;
 import io.rasd.engine.RasdEngine;
-import io.rasd.engine.TokenOrigin;
+import io.rasd.tree.TokenOrigin;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package io.rasd.spring.autoconfigure;
 
+import io.rasd.tree.TokenOrigin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -82,7 +83,7 @@ class RasdMetricsTest {
                     .mapToDouble(Counter::count).sum();
             assertThat(bySource).isEqualTo(stats.generatedTokens());
             assertThat(registry.get(RasdMetrics.ACCEPTED_TOKENS).tag("source", "target").counter().count())
-                    .isEqualTo(stats.accepted(io.rasd.engine.TokenOrigin.TARGET));
+                    .isEqualTo(stats.accepted(io.rasd.tree.TokenOrigin.TARGET));
             for (String phase : new String[] {"prefill", "draft", "retrieval", "verify"}) {
                 assertThat(registry.get(RasdMetrics.PHASE_TIME).tags(GEN_AI).tag("phase", phase).timer().count())
                         .as(phase).isOne();

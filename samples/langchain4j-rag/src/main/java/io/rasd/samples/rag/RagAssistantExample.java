@@ -19,7 +19,7 @@ import dev.langchain4j.store.embedding.inmemory.InMemoryEmbeddingStore;
 import io.rasd.datastore.TokenDatastore;
 import io.rasd.engine.DecodingMode;
 import io.rasd.engine.RasdEngine;
-import io.rasd.engine.TokenOrigin;
+import io.rasd.tree.TokenOrigin;
 import io.rasd.langchain4j.RasdChatModel;
 import io.rasd.langchain4j.RasdChatResponseMetadata;
 import io.rasd.langchain4j.RasdRag;

@@ -16,7 +16,7 @@ import dev.langchain4j.rag.content.injector.DefaultContentInjector;
 import dev.langchain4j.rag.content.retriever.ContentRetriever;
 import dev.langchain4j.rag.query.Query;
 import io.rasd.engine.RasdEngine;
-import io.rasd.engine.TokenOrigin;
+import io.rasd.tree.TokenOrigin;
 import io.rasd.langchain4j.RasdChatModel;
 import io.rasd.langchain4j.RasdChatResponseMetadata;
 import io.rasd.langchain4j.RasdStreamingChatModel;

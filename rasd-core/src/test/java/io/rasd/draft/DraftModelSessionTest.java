@@ -23,7 +23,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class DraftSessionTest {
+class DraftModelSessionTest {
 
     /** Probability of {@code next} after {@code context}, by a plain causal forward on a fresh cache. */
     private static double prob(CausalLm lm, int[] context, int next) {
@@ -56,10 +56,9 @@ class DraftSessionTest {
     void everyDraftNodeScoresItsPathProbabilityUnderPlainDecoding() {
         try (CausalLm lm = CausalLm.load(TestData.hf("llama-gqa-f32"), Device.cpu(), 0);
              Tokenizer tok = Tokenizer.load(TestData.hf("llama-gqa-f32"));
-             DraftSession s = new DraftModel(lm, tok, 512).newSession()) {
+             Drafter.Session s = new DraftModel(lm, tok, 512).open(new int[] {0, 17, 99, 250, 31})) {
             int[] prompt = {0, 17, 99, 250, 31};
-            s.start(prompt);
-            DraftTree dt = s.grow(4, 3, 30, 8, DraftSession.DepthPolicy.ALWAYS);
+            DraftTree dt = s.grow(new DraftBudget(4, 3, 30, 8), Drafter.DepthPolicy.ALWAYS);
             TokenTree t = dt.tree();
             assertThat(dt.forwards()).isEqualTo(4);
             assertThat(t.size() - 1).isEqualTo(30);
@@ -75,7 +74,7 @@ class DraftSessionTest {
                         .isCloseTo(expected, org.assertj.core.api.Assertions.within(1e-4 + 1e-3 * expected));
             }
             TopK fresh = freshTop(lm, prompt, 8);
-            assertThat(dt.root().ids()).containsExactly(fresh.ids());
+            assertThat(dt.rootDistribution().ids()).containsExactly(fresh.ids());
             // EAGLE-2: the root's children are the draft's top-K
             for (int c = 0; c < 3; c++) {
                 assertThat(t.child(0, fresh.ids()[c])).isPositive();
@@ -88,14 +87,13 @@ class DraftSessionTest {
         SplittableRandom rnd = new SplittableRandom(9);
         try (CausalLm lm = CausalLm.load(TestData.hf("qwen3-bf16"), Device.cpu(), 0);
              Tokenizer tok = Tokenizer.load(TestData.hf("qwen3-bf16"));
-             DraftSession s = new DraftModel(lm, tok, 512).newSession()) {
+             Drafter.Session s = new DraftModel(lm, tok, 512).open(new int[] {0, 40, 41, 42})) {
             List<Integer> context = new ArrayList<>(List.of(0, 40, 41, 42));
-            s.start(context.stream().mapToInt(Integer::intValue).toArray());
             for (int step = 0; step < 12; step++) {
-                DraftTree dt = s.grow(1 + rnd.nextInt(4), 1 + rnd.nextInt(3), 1 + rnd.nextInt(12), 6,
-                        DraftSession.DepthPolicy.ALWAYS);
+                DraftTree dt = s.grow(new DraftBudget(1 + rnd.nextInt(4), 1 + rnd.nextInt(3), 1 + rnd.nextInt(12), 6),
+                        Drafter.DepthPolicy.ALWAYS);
                 int[] ctx = context.stream().mapToInt(Integer::intValue).toArray();
-                assertThat(dt.root().ids()).as("step %d", step).containsExactly(freshTop(lm, ctx, 6).ids());
+                assertThat(dt.rootDistribution().ids()).as("step %d", step).containsExactly(freshTop(lm, ctx, 6).ids());
                 // accept a random draft path (sometimes none), sometimes followed by tokens the draft never saw
                 TokenTree t = dt.tree();
                 int node = rnd.nextInt(t.size());
@@ -115,22 +113,20 @@ class DraftSessionTest {
 
     @Test
     void aSessionGivenCachedRowsOfThePromptDraftsWhatOneThatReadThePromptDrafts() {
+        int[] prompt = new SplittableRandom(12).ints(30, 6, 500).toArray();
         try (CausalLm lm = CausalLm.load(TestData.hf("llama-gqa-f32"), Device.cpu(), 0);
              Tokenizer tok = Tokenizer.load(TestData.hf("llama-gqa-f32"));
-             DraftSession read = new DraftModel(lm, tok, 512).newSession();
-             DraftSession restored = new DraftModel(lm, tok, 512).newSession()) {
-            int[] prompt = new SplittableRandom(12).ints(30, 6, 500).toArray();
-            read.start(prompt);
-            TokenTree expected = read.grow(3, 3, 12, 8, DraftSession.DepthPolicy.ALWAYS).tree();
+             DraftModelSession read = (DraftModelSession) new DraftModel(lm, tok, 512).open(prompt);
+             DraftModelSession restored = (DraftModelSession) new DraftModel(lm, tok, 512).open(prompt)) {
+            TokenTree expected = read.grow(new DraftBudget(3, 3, 12, 8), Drafter.DepthPolicy.ALWAYS).tree();
             read.commit(new int[] {pathTo(expected, 1)[0], 77});
             assertThat(read.committedRows()).isEqualTo(31);
             KvSnapshot rows = read.snapshot(0, 24);
 
-            restored.start(prompt);
             assertThat(restored.restore(List.of(rows.slice(0, 16), rows.slice(16, 24)), 20)).isEqualTo(20);
             assertThat(restored.committedRows()).isEqualTo(20);
             assertThat(restored.pendingTokens()).isEqualTo(10);
-            TokenTree got = restored.grow(3, 3, 12, 8, DraftSession.DepthPolicy.ALWAYS).tree();
+            TokenTree got = restored.grow(new DraftBudget(3, 3, 12, 8), Drafter.DepthPolicy.ALWAYS).tree();
             assertThat(got.size()).isEqualTo(expected.size());
             for (int n = 1; n < got.size(); n++) {
                 assertThat(pathTo(got, n)).containsExactly(pathTo(expected, n));
@@ -150,10 +146,9 @@ class DraftSessionTest {
             DraftModel model = new DraftModel(draft, tok, 512);
             assertThat(model.proposableVocab()).isEqualTo(tok.vocabSize());
             SplittableRandom rnd = new SplittableRandom(3);
-            try (DraftSession s = model.newSession()) {
-                s.start(new int[] {0, 5});
+            try (Drafter.Session s = model.open(new int[] {0, 5})) {
                 for (int step = 0; step < 20; step++) {
-                    TokenTree t = s.grow(3, 8, 40, 64, DraftSession.DepthPolicy.ALWAYS).tree();
+                    TokenTree t = s.grow(new DraftBudget(3, 8, 40, 64), Drafter.DepthPolicy.ALWAYS).tree();
                     for (int n = 1; n < t.size(); n++) {
                         assertThat(t.token(n)).isLessThan(tok.vocabSize());
                     }

@@ -1,31 +1,34 @@
-package io.rasd.tree;
+package io.rasd.retrieval;
 
+import io.rasd.tree.RootDistribution;
+import io.rasd.tree.TokenOrigin;
+import io.rasd.tree.TokenTree;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The paper's retrieval tree: retrieved continuations merged into a trie rooted at the last context token, each node
- * counting the candidates that pass through it. {@link #prune} scores and trims it into a {@link TokenTree} ready for
- * fusion.
+ * counting the candidates that pass through it. {@link #pruneByDraft} (the paper's draft-guided pruning) scores and
+ * trims it into a {@link TokenTree} ready for fusion.
  */
 public final class RetrievalTree {
 
     private final int rootToken;
     private final List<Integer> tokens = new ArrayList<>();
     private final List<Integer> parents = new ArrayList<>();
-    private final List<Integer> sourceBits = new ArrayList<>();
+    private final List<Integer> originBits = new ArrayList<>();
     private final List<Long> counts = new ArrayList<>();
 
     public RetrievalTree(int rootToken) {
         this.rootToken = rootToken;
         tokens.add(rootToken);
         parents.add(-1);
-        sourceBits.add(0);
+        originBits.add(0);
         counts.add(0L);
     }
 
     /** Adds a continuation of the root seen {@code count} times. */
-    public void add(int[] continuation, int count, Source source) {
+    public void add(int[] continuation, int count, TokenOrigin origin) {
         if (count < 1) {
             throw new IllegalArgumentException("count must be >= 1, got " + count);
         }
@@ -37,10 +40,10 @@ public final class RetrievalTree {
                 c = tokens.size();
                 tokens.add(token);
                 parents.add(node);
-                sourceBits.add(0);
+                originBits.add(0);
                 counts.add(0L);
             }
-            sourceBits.set(c, sourceBits.get(c) | source.bit());
+            originBits.set(c, originBits.get(c) | origin.bit());
             counts.set(c, counts.get(c) + count);
             node = c;
         }
@@ -72,7 +75,7 @@ public final class RetrievalTree {
      * node scores parent × count(node) / count(parent). Scores never rise along a path, so the best-scored nodes
      * form a tree.
      */
-    public TokenTree prune(RootDistribution root, int pruneTopK, double minProb, int budget) {
+    public TokenTree pruneByDraft(RootDistribution root, int pruneTopK, double minProb, int budget) {
         int n = tokens.size();
         double[] score = new double[n];
         boolean[] dropped = new boolean[n];
@@ -101,9 +104,9 @@ public final class RetrievalTree {
         int[] map = new int[n];
         for (int i = 1; i < n; i++) {
             if (!dropped[i]) {
-                map[i] = all.extend(map[parents.get(i)], tokens.get(i), sourceBits.get(i), score[i]);
+                map[i] = all.extend(map[parents.get(i)], tokens.get(i), originBits.get(i), score[i]);
             }
         }
-        return all.prune(budget);
+        return all.trimTo(budget);
     }
 }

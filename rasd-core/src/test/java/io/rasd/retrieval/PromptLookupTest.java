@@ -1,4 +1,4 @@
-package io.rasd.draft;
+package io.rasd.retrieval;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

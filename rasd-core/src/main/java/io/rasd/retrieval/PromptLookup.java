@@ -1,4 +1,4 @@
-package io.rasd.draft;
+package io.rasd.retrieval;
 
 import io.rasd.RasdException;
 import java.util.ArrayList;

@@ -6,9 +6,10 @@ import io.rasd.model.CausalLm;
 import io.rasd.model.KvCache;
 import io.rasd.model.KvSnapshot;
 import io.rasd.model.Logits;
+import io.rasd.model.Positions;
 import io.rasd.model.TopK;
 import io.rasd.tree.RootDistribution;
-import io.rasd.tree.Source;
+import io.rasd.tree.TokenOrigin;
 import io.rasd.tree.TokenTree;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,7 +17,7 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * The draft model's side of one generation: its KV cache and the committed tokens it has not seen yet.
+ * The {@link DraftModel}'s side of one generation: its KV cache and the committed tokens it has not seen yet.
  *
  * <p>{@link #grow} is EAGLE-2's dynamic expansion: the catch-up tokens and the root go through the draft in one causal
  * forward (the root's distribution is kept for pruning), then at every depth the {@code topK} frontier nodes with the
@@ -28,16 +29,7 @@ import java.util.List;
  * <p>Cache layout during a step: rows {@code [0, committed)} are context every tree node sees; the rows after them
  * are expanded tree nodes, each visible only to its own descendants.
  */
-public final class DraftSession implements AutoCloseable {
-
-    /** Decides, before each extra depth, whether it is still worth a draft forward. */
-    @FunctionalInterface
-    public interface DepthPolicy {
-        /** @param depth the depth about to be expanded (1 = the root's children); @param bestProb its best node */
-        boolean expand(int depth, double bestProb);
-
-        DepthPolicy ALWAYS = (d, p) -> true;
-    }
+final class DraftModelSession implements Drafter.Session, Drafter.PrefixCacheRows {
 
     private final DraftModel draft;
     private final CausalLm lm;
@@ -52,14 +44,11 @@ public final class DraftSession implements AutoCloseable {
 
     private record Candidate(int token, int parent, int depth, double logProb, int[] row) { }
 
-    DraftSession(DraftModel draft) {
+    /** Queues the prompt: the draft reads it in the first {@link #grow}'s catch-up forward. */
+    DraftModelSession(DraftModel draft, int[] prompt) {
         this.draft = draft;
         this.lm = draft.model();
         this.cache = lm.newCache();
-    }
-
-    /** Queues the prompt: the draft reads it in the first {@link #grow}'s catch-up forward. */
-    public void start(int[] prompt) {
         append(prompt);
     }
 
@@ -71,11 +60,12 @@ public final class DraftSession implements AutoCloseable {
 
     /**
      * Puts the cached rows of the first {@code rows} queued tokens in place instead of reading them (a prefix cache
-     * hit): only the rest is read at the first catch-up. Call after {@link #start} and before the first {@link #grow};
+     * hit): only the rest is read at the first catch-up. Call before the first {@link #grow};
      * {@code parts} must hold this draft model's rows for exactly those tokens, and one queued token (the root) must
      * remain. Returns the rows restored: none when the queued tokens exceed the draft's window anyway (it never drafts
      * then).
      */
+    @Override
     public int restore(List<KvSnapshot> parts, int rows) {
         if (committed != 0 || cache.length() != 0 || rows >= pending.length) {
             throw new RasdException("draft restore of " + rows + " rows needs a fresh session with more queued tokens"
@@ -91,11 +81,13 @@ public final class DraftSession implements AutoCloseable {
     }
 
     /** Rows of the draft's cache that hold committed context (the first tokens of prompt + committed output). */
+    @Override
     public int committedRows() {
         return committed;
     }
 
     /** A heap copy of committed rows {@code [from, to)}, for a prefix cache. */
+    @Override
     public KvSnapshot snapshot(int from, int to) {
         if (to > committed) {
             throw new RasdException("draft snapshot up to row " + to + " but only " + committed + " are committed");
@@ -112,22 +104,25 @@ public final class DraftSession implements AutoCloseable {
      * Grows this step's draft tree under the root (the last committed token). Returns an empty tree when the draft's
      * context window has no room left.
      */
-    public DraftTree grow(int maxDepth, int topK, int budget, int rootTopM, DepthPolicy policy) {
+    @Override
+    public DraftTree grow(DraftBudget budget, Drafter.DepthPolicy policy) {
+        int maxDepth = budget.maxDepth();
+        int topK = budget.topK();
         candidates.clear();
         int root = pending[pending.length - 1];
         if (committed + pending.length + 1 > cache.limit()) {
-            return new DraftTree(new TokenTree(root), new RootDistribution(new int[0], new float[0]), 0);
+            return DraftTree.empty(root);
         }
         int forwards = 1;
         RootDistribution rootDist;
         candidates.add(new Candidate(root, -1, 0, 0, new int[] {-1}));
         List<Integer> frontier = new ArrayList<>();
-        try (Logits logits = lm.forward(cache, pending, positions(committed, pending.length),
+        try (Logits logits = lm.forward(cache, pending, Positions.consecutive(committed, pending.length),
                 AttentionMask.causal(), new int[] {pending.length - 1})) {
-            TopK top = proposable(logits.topKProbabilities(fetch(Math.max(rootTopM, topK)))[0]);
-            rootDist = new RootDistribution(top.ids(), top.logits());
+            TopK top = proposable(logits.topKProbabilities(fetch(Math.max(budget.rootTopM(), topK)))[0]);
+            rootDist = new RootDistribution(top.ids(), top.values());
             for (int i = 0; i < Math.min(topK, top.ids().length); i++) {
-                candidates.add(new Candidate(top.ids()[i], 0, 1, Math.log(top.logits()[i]), new int[] {-1}));
+                candidates.add(new Candidate(top.ids()[i], 0, 1, Math.log(top.values()[i]), new int[] {-1}));
                 frontier.add(candidates.size() - 1);
             }
         }
@@ -169,7 +164,7 @@ public final class DraftSession implements AutoCloseable {
                     Candidate parent = candidates.get(expand.get(i));
                     for (int j = 0; j < Math.min(topK, top.ids().length); j++) {
                         candidates.add(new Candidate(top.ids()[j], expand.get(i), depth + 1,
-                                parent.logProb() + Math.log(top.logits()[j]), new int[] {-1}));
+                                parent.logProb() + Math.log(top.values()[j]), new int[] {-1}));
                         next.add(candidates.size() - 1);
                     }
                 }
@@ -185,7 +180,7 @@ public final class DraftSession implements AutoCloseable {
         Arrays.sort(order, Comparator.comparingDouble((Integer c) -> -candidates.get(c).logProb())
                 .thenComparingInt(c -> c));
         boolean[] keep = new boolean[candidates.size()];
-        for (int i = 0; i < Math.min(budget, order.length); i++) {
+        for (int i = 0; i < Math.min(budget.nodes(), order.length); i++) {
             keep[order[i]] = true;
         }
         TokenTree tree = new TokenTree(root);
@@ -193,7 +188,7 @@ public final class DraftSession implements AutoCloseable {
         for (int i = 1; i < candidates.size(); i++) {
             Candidate c = candidates.get(i);
             if (keep[i] && (c.parent() == 0 || keep[c.parent()])) {
-                node[i] = tree.insertChild(node[c.parent()], c.token(), Math.exp(c.logProb()), Source.DRAFT);
+                node[i] = tree.insertChild(node[c.parent()], c.token(), Math.exp(c.logProb()), TokenOrigin.DRAFT);
             }
         }
         return new DraftTree(tree, rootDist, forwards);
@@ -203,6 +198,7 @@ public final class DraftSession implements AutoCloseable {
      * The step committed {@code tokens} (accepted path, then the bonus token). Cache rows of the longest prefix the
      * draft itself expanded are kept in place of the tree; the other tokens are read at the next catch-up.
      */
+    @Override
     public void commit(int[] tokens) {
         int[] rows = new int[tokens.length];
         int kept = 0;
@@ -246,7 +242,7 @@ public final class DraftSession implements AutoCloseable {
         for (int i = 0, j = 0; i < top.ids().length; i++) {
             if (top.ids()[i] < limit) {
                 ids[j] = top.ids()[i];
-                probs[j++] = top.logits()[i];
+                probs[j++] = top.values()[i];
             }
         }
         return new TopK(ids, probs);
@@ -256,14 +252,6 @@ public final class DraftSession implements AutoCloseable {
     private int fetch(int k) {
         int padded = lm.config().vocabSize() - draft.proposableVocab();
         return k + Math.min(padded, 64);
-    }
-
-    private static int[] positions(int from, int n) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) {
-            p[i] = from + i;
-        }
-        return p;
     }
 
     @Override

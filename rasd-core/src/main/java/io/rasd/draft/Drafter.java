@@ -1,0 +1,73 @@
+package io.rasd.draft;
+
+import io.rasd.model.KvSnapshot;
+import java.util.List;
+
+/**
+ * What the engine needs from a drafter (docs/architecture.md §3, step 1): each step it grows a token tree under the
+ * last committed token, gives its distribution at the root to the draft-guided pruning of retrieval trees, and keeps
+ * the accepted path. The engine knows no drafter type: today's {@link DraftModel} (a small LM sharing the target's
+ * tokenizer) is one; an EAGLE head reading the target's hidden states is another.
+ *
+ * <p>A drafter is shared by every generation of an engine and must be thread-safe; the per-generation state lives in
+ * its {@link Session}, used by one thread at a time.
+ */
+public interface Drafter {
+
+    /** Opens one generation's drafting state; {@code prompt} is read at the first {@link Session#grow}'s catch-up. */
+    Session open(int[] prompt);
+
+    /**
+     * The identity under which a {@link PrefixCacheRows} session's rows are stored in a prefix cache (a model
+     * fingerprint), so two drafters share rows only when they would compute the same ones.
+     */
+    String cacheIdentity();
+
+    /** One generation's drafter state. */
+    interface Session extends AutoCloseable {
+
+        /**
+         * Grows this step's draft tree under the root (the last committed token), catching up on committed tokens
+         * the drafter has not read yet. Returns {@link DraftTree#empty} when the drafter's context window is full.
+         */
+        DraftTree grow(DraftBudget budget, DepthPolicy policy);
+
+        /** The step committed {@code tokens} (the accepted path, then the bonus token). */
+        void commit(int[] tokens);
+
+        /** Frees the session's native memory; the session is unusable afterwards. */
+        @Override
+        void close();
+    }
+
+    /**
+     * A session whose state is KV-cache rows a prefix cache can hold: a prompt prefix restores them instead of
+     * reading it again, and a finished generation stores them for the next chat turn.
+     */
+    interface PrefixCacheRows {
+
+        /**
+         * Puts the rows of the first {@code rows} prompt tokens in place instead of reading them. Call before the
+         * first {@link Session#grow}. Returns the rows restored (0 when it cannot use them).
+         */
+        int restore(List<KvSnapshot> parts, int rows);
+
+        /** Rows that hold committed context (the first tokens of prompt + committed output). */
+        int committedRows();
+
+        /** A heap copy of committed rows {@code [from, to)}. */
+        KvSnapshot snapshot(int from, int to);
+    }
+
+    /** Decides, before each extra depth, whether it is still worth a drafter forward. */
+    @FunctionalInterface
+    interface DepthPolicy {
+        /**
+         * @param depth the depth about to be expanded (1 = the root's children)
+         * @param bestProb the drafter's cumulative probability of the best node there
+         */
+        boolean expand(int depth, double bestProb);
+
+        DepthPolicy ALWAYS = (d, p) -> true;
+    }
+}

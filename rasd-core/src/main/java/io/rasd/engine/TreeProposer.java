@@ -1,0 +1,141 @@
+package io.rasd.engine;
+
+import io.rasd.RasdException;
+import io.rasd.draft.DraftBudget;
+import io.rasd.draft.DraftTree;
+import io.rasd.draft.Drafter;
+import io.rasd.retrieval.RetrievalSource;
+import io.rasd.retrieval.RetrievalTree;
+import io.rasd.tree.RootDistribution;
+import io.rasd.tree.TokenTree;
+import io.rasd.tree.TreeFusion;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+
+/**
+ * Steps 1-4 of a decoding step (docs/architecture.md §3) for one generation: the drafter grows a tree while a worker
+ * thread retrieves continuations from every source; each retrieval tree is pruned by the drafter's root distribution
+ * apart (their counts are not comparable) and fused into the draft tree by longest prefix; adaptive control picks how
+ * many of the fused nodes to verify.
+ */
+final class TreeProposer {
+
+    private final Drafter.Session drafter;
+    private final List<RetrievalSource> sources;
+    private final ExecutorService retrievalPool;
+    private final SpeculationConfig speculation;
+    private final AdaptiveController control;
+    private final Costs costs;
+
+    /** Time and forwards spent proposing, over the generation. */
+    static final class Costs {
+        long draftNanos;
+        long retrievalNanos;
+        int draftForwards;
+    }
+
+    /** @param drafter null in the retrieval-only modes */
+    TreeProposer(Drafter.Session drafter, List<RetrievalSource> sources, ExecutorService retrievalPool,
+                 SpeculationConfig speculation, AdaptiveController control, Costs costs) {
+        this.drafter = drafter;
+        this.sources = List.copyOf(sources);
+        this.retrievalPool = retrievalPool;
+        this.speculation = speculation;
+        this.control = control;
+        this.costs = costs;
+    }
+
+    /**
+     * The tree to verify after {@code root}, at most {@code room} proposed nodes (the context window's room).
+     *
+     * @param stepStart when the step began (nanoTime): time already spent counts against a larger tree
+     */
+    StepProposal propose(int root, int room, long stepStart) {
+        boolean retrieves = !sources.isEmpty();
+        boolean drafts = drafter != null && control.draftThisStep(retrieves);
+        Future<List<RetrievalTree>> background = null;
+        List<RetrievalTree> retrieved = List.of();
+        if (retrieves && drafts) {
+            background = retrievalPool.submit(() -> retrieve(root));   // step 2 beside step 1
+        } else if (retrieves) {
+            long r0 = System.nanoTime();
+            retrieved = retrieve(root);
+            costs.retrievalNanos += System.nanoTime() - r0;
+        }
+        long d0 = System.nanoTime();
+        DraftTree draft = drafts ? draft() : null;
+        long draftNanos = System.nanoTime() - d0;
+        if (background != null) {
+            long w0 = System.nanoTime();
+            retrieved = await(background);
+            costs.retrievalNanos += System.nanoTime() - w0;   // only the part drafting did not hide
+        }
+        long p0 = System.nanoTime();
+        TokenTree fused = pruneAndFuse(root, draft, retrieved);
+        costs.retrievalNanos += retrieved.isEmpty() ? 0 : System.nanoTime() - p0;
+        int budget = control.treeBudget(fused, (System.nanoTime() - stepStart) / 1e9);
+        TokenTree verified = fused.trimTo(Math.min(budget, room)).bestPathFirst();
+        return new StepProposal(verified, true, drafts, retrieves, drafts ? draftNanos : 0);
+    }
+
+    /** Step 1: the drafter's tree, within the budget adaptive control allows. */
+    private DraftTree draft() {
+        long d0 = System.nanoTime();
+        DraftBudget budget = new DraftBudget(control.maxDraftDepth(), speculation.draftTopK(),
+                speculation.draftBudget(), speculation.pruneTopK());
+        DraftTree tree = drafter.grow(budget, control.depthPolicy());
+        long nanos = System.nanoTime() - d0;
+        costs.draftNanos += nanos;
+        costs.draftForwards += tree.forwards();
+        if (tree.forwards() > 0) {
+            control.observeDraftForward(nanos / 1e9 / tree.forwards());
+        }
+        return tree;
+    }
+
+    /** Step 2: one retrieval tree per source. */
+    private List<RetrievalTree> retrieve(int root) {
+        List<RetrievalTree> trees = new ArrayList<>(sources.size());
+        for (RetrievalSource source : sources) {
+            trees.add(source.retrieve(root));
+        }
+        return trees;
+    }
+
+    /** Steps 3 and 4: draft-guided pruning of every retrieval tree, then longest-prefix fusion into the draft tree. */
+    private TokenTree pruneAndFuse(int root, DraftTree draft, List<RetrievalTree> retrieved) {
+        RootDistribution rootDistribution = draft == null ? null : draft.rootDistribution();
+        TokenTree[] pruned = new TokenTree[retrieved.size()];
+        for (int i = 0; i < pruned.length; i++) {
+            RetrievalTree r = retrieved.get(i);
+            pruned[i] = r.isEmpty() ? null : r.pruneByDraft(rootDistribution, speculation.pruneTopK(),
+                    speculation.pruneMinProb(), speculation.retrievalBudget());
+        }
+        return TreeFusion.fuse(draft == null ? new TokenTree(root) : draft.tree(), pruned);
+    }
+
+    private static List<RetrievalTree> await(Future<List<RetrievalTree>> background) {
+        try {
+            return background.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RasdException("interrupted while waiting for retrieval", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException re ? re
+                    : new RasdException("retrieval failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    /** Step 6's bookkeeping: the committed tokens become every proposer's context. */
+    void commit(int[] step) {
+        if (drafter != null) {
+            drafter.commit(step);
+        }
+        for (RetrievalSource source : sources) {
+            source.append(step);
+        }
+    }
+}
