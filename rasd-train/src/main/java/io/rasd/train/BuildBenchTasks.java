@@ -11,8 +11,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Builds the benchmark task files under {@code bench/tasks/} from the demo corpus (design.md §6), one JSON object per
- * line: {@code id, task, prompt, source, licence, heldout} ({@code heldout}: the models never trained on the text).
+ * Builds the benchmark task files under {@code bench/tasks/} from the demo corpus ({@code docs/architecture.md} §13),
+ * one JSON object per line: {@code id, task, prompt, source, licence, heldout} ({@code heldout}: the models never
+ * trained on the text).
  * <ul>
  *   <li>docqa: a perlfaq section (chapters 3 and 5, held out whole) as the document, then its question; the answer
  *       quotes the document.</li>
