@@ -106,73 +106,92 @@ final class DraftModelSession implements Drafter.Session, Drafter.PrefixCacheRow
      */
     @Override
     public DraftTree grow(DraftBudget budget, Drafter.DepthPolicy policy) {
-        int maxDepth = budget.maxDepth();
-        int topK = budget.topK();
         candidates.clear();
         int root = pending[pending.length - 1];
         if (committed + pending.length + 1 > cache.limit()) {
             return DraftTree.empty(root);
         }
-        int forwards = 1;
-        RootDistribution rootDist;
-        candidates.add(new Candidate(root, -1, 0, 0, new int[] {-1}));
         List<Integer> frontier = new ArrayList<>();
+        RootDistribution rootDistribution = catchUp(root, budget, frontier);
+        int forwards = 1;
+        int rootPosition = committed - 1;
+        for (int depth = 1; depth < budget.maxDepth() && !frontier.isEmpty(); depth++) {
+            // EAGLE-2: expand only the topK best nodes of the newest layer
+            frontier.sort(Comparator.comparingDouble((Integer c) -> -candidates.get(c).logProb())
+                    .thenComparingInt(c -> c));
+            List<Integer> expand = frontier.subList(0, Math.min(budget.topK(), frontier.size()));
+            if (!policy.expand(depth + 1, Math.exp(candidates.get(expand.get(0)).logProb()))
+                    || cache.length() + expand.size() > cache.limit()
+                    || rootPosition + depth + 1 >= cache.limit()) {
+                break;
+            }
+            frontier = expand(expand, depth, rootPosition, budget.topK());
+            forwards++;
+        }
+        return new DraftTree(bestNodes(root, budget.nodes()), rootDistribution, forwards);
+    }
+
+    /**
+     * The catch-up forward: every queued committed token and the root in one causal forward over the cache. The
+     * root's row gives the root distribution (top-m, for pruning) and the first depth's candidates, added to
+     * {@code frontier}.
+     */
+    private RootDistribution catchUp(int root, DraftBudget budget, List<Integer> frontier) {
+        RootDistribution rootDistribution;
+        candidates.add(new Candidate(root, -1, 0, 0, new int[] {-1}));
         try (Logits logits = lm.forward(cache, pending, Positions.consecutive(committed, pending.length),
                 AttentionMask.causal(), new int[] {pending.length - 1})) {
-            TopK top = proposable(logits.topKProbabilities(fetch(Math.max(budget.rootTopM(), topK)))[0]);
-            rootDist = new RootDistribution(top.ids(), top.values());
-            for (int i = 0; i < Math.min(topK, top.ids().length); i++) {
+            TopK top = proposable(logits.topKProbabilities(fetch(Math.max(budget.rootTopM(), budget.topK())))[0]);
+            rootDistribution = new RootDistribution(top.ids(), top.values());
+            for (int i = 0; i < Math.min(budget.topK(), top.ids().length); i++) {
                 candidates.add(new Candidate(top.ids()[i], 0, 1, Math.log(top.values()[i]), new int[] {-1}));
                 frontier.add(candidates.size() - 1);
             }
         }
         committed += pending.length;
         pending = new int[0];
-        int rootPosition = committed - 1;
+        return rootDistribution;
+    }
 
-        for (int depth = 1; depth < maxDepth && !frontier.isEmpty(); depth++) {
-            // EAGLE-2: expand only the topK best nodes of the newest layer
-            frontier.sort(Comparator.comparingDouble((Integer c) -> -candidates.get(c).logProb())
-                    .thenComparingInt(c -> c));
-            List<Integer> expand = frontier.subList(0, Math.min(topK, frontier.size()));
-            if (!policy.expand(depth + 1, Math.exp(candidates.get(expand.get(0)).logProb()))
-                    || cache.length() + expand.size() > cache.limit()
-                    || rootPosition + depth + 1 >= cache.limit()) {
-                break;
+    /**
+     * One depth: the {@code expand} nodes go through the draft in one batched forward over its cache, each seeing the
+     * committed context and its own ancestors (a tree mask); each gets its {@code topK} most likely children. Returns
+     * the new frontier.
+     */
+    private List<Integer> expand(List<Integer> expand, int depth, int rootPosition, int topK) {
+        int n = expand.size();
+        int[] tokens = new int[n];
+        int[] pos = new int[n];
+        int tailWidth = cache.length() - committed + n;
+        boolean[][] mask = new boolean[n][tailWidth];
+        for (int i = 0; i < n; i++) {
+            Candidate c = candidates.get(expand.get(i));
+            tokens[i] = c.token();
+            pos[i] = rootPosition + c.depth();
+            for (int a = c.parent(); a > 0; a = candidates.get(a).parent()) {
+                mask[i][candidates.get(a).row()[0] - committed] = true;
             }
-            int n = expand.size();
-            int[] tokens = new int[n];
-            int[] pos = new int[n];
-            int tailWidth = cache.length() - committed + n;
-            boolean[][] mask = new boolean[n][tailWidth];
-            for (int i = 0; i < n; i++) {
-                Candidate c = candidates.get(expand.get(i));
-                tokens[i] = c.token();
-                pos[i] = rootPosition + c.depth();
-                for (int a = c.parent(); a > 0; a = candidates.get(a).parent()) {
-                    mask[i][candidates.get(a).row()[0] - committed] = true;
-                }
-                mask[i][cache.length() - committed + i] = true;
-                c.row()[0] = cache.length() + i;
-            }
-            List<Integer> next = new ArrayList<>();
-            try (Logits logits = lm.forward(cache, tokens, pos, AttentionMask.explicit(committed, mask), null)) {
-                forwards++;
-                TopK[] tops = logits.topKProbabilities(fetch(topK));
-                for (int i = 0; i < n; i++) {
-                    TopK top = proposable(tops[i]);
-                    Candidate parent = candidates.get(expand.get(i));
-                    for (int j = 0; j < Math.min(topK, top.ids().length); j++) {
-                        candidates.add(new Candidate(top.ids()[j], expand.get(i), depth + 1,
-                                parent.logProb() + Math.log(top.values()[j]), new int[] {-1}));
-                        next.add(candidates.size() - 1);
-                    }
-                }
-            }
-            frontier = next;
+            mask[i][cache.length() - committed + i] = true;
+            c.row()[0] = cache.length() + i;
         }
+        List<Integer> next = new ArrayList<>();
+        try (Logits logits = lm.forward(cache, tokens, pos, AttentionMask.explicit(committed, mask), null)) {
+            TopK[] tops = logits.topKProbabilities(fetch(topK));
+            for (int i = 0; i < n; i++) {
+                TopK top = proposable(tops[i]);
+                Candidate parent = candidates.get(expand.get(i));
+                for (int j = 0; j < Math.min(topK, top.ids().length); j++) {
+                    candidates.add(new Candidate(top.ids()[j], expand.get(i), depth + 1,
+                            parent.logProb() + Math.log(top.values()[j]), new int[] {-1}));
+                    next.add(candidates.size() - 1);
+                }
+            }
+        }
+        return next;
+    }
 
-        // keep the best `budget` nodes: a child never beats its parent, and ties keep the earlier (the parent)
+    /** The best {@code budget} candidates as a tree: a child never beats its parent, and ties keep the earlier. */
+    private TokenTree bestNodes(int root, int budget) {
         Integer[] order = new Integer[candidates.size() - 1];
         for (int i = 0; i < order.length; i++) {
             order[i] = i + 1;
@@ -180,7 +199,7 @@ final class DraftModelSession implements Drafter.Session, Drafter.PrefixCacheRow
         Arrays.sort(order, Comparator.comparingDouble((Integer c) -> -candidates.get(c).logProb())
                 .thenComparingInt(c -> c));
         boolean[] keep = new boolean[candidates.size()];
-        for (int i = 0; i < Math.min(budget.nodes(), order.length); i++) {
+        for (int i = 0; i < Math.min(budget, order.length); i++) {
             keep[order[i]] = true;
         }
         TokenTree tree = new TokenTree(root);
@@ -191,7 +210,7 @@ final class DraftModelSession implements Drafter.Session, Drafter.PrefixCacheRow
                 node[i] = tree.insertChild(node[c.parent()], c.token(), Math.exp(c.logProb()), TokenOrigin.DRAFT);
             }
         }
-        return new DraftTree(tree, rootDist, forwards);
+        return tree;
     }
 
     /**

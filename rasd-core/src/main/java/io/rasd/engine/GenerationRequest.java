@@ -71,7 +71,77 @@ public record GenerationRequest(int[] promptTokens, int maxNewTokens, DecodingMo
     }
 
     public static GenerationRequest greedy(int[] prompt, int maxNewTokens) {
-        return new GenerationRequest(prompt, maxNewTokens, DecodingMode.AR, SamplingParams.GREEDY, null, List.of());
+        return builder(prompt).maxNewTokens(maxNewTokens).build();
+    }
+
+    /** A request for {@code prompt}: 256 new tokens, mode {@code ar}, greedy, the engine's speculation settings. */
+    public static Builder builder(int[] prompt) {
+        return new Builder(prompt);
+    }
+
+    /** A copy-and-change builder of this request. */
+    public Builder toBuilder() {
+        return new Builder(promptTokens).maxNewTokens(maxNewTokens).mode(mode).sampling(sampling).seed(seed)
+                .stopStrings(stopStrings).speculation(speculation).references(references);
+    }
+
+    /** Named settings; {@link #build} validates them as the constructor does. */
+    public static final class Builder {
+        private final int[] promptTokens;
+        private int maxNewTokens = 256;
+        private DecodingMode mode = DecodingMode.AR;
+        private SamplingParams sampling = SamplingParams.GREEDY;
+        private Long seed;
+        private List<String> stopStrings = List.of();
+        private SpeculationConfig speculation;
+        private List<int[]> references = List.of();
+
+        private Builder(int[] promptTokens) {
+            this.promptTokens = promptTokens;
+        }
+
+        public Builder maxNewTokens(int maxNewTokens) {
+            this.maxNewTokens = maxNewTokens;
+            return this;
+        }
+
+        public Builder mode(DecodingMode mode) {
+            this.mode = mode;
+            return this;
+        }
+
+        public Builder sampling(SamplingParams sampling) {
+            this.sampling = sampling;
+            return this;
+        }
+
+        /** Seeds the sampler; {@code null} (default): a fresh random seed. */
+        public Builder seed(Long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public Builder stopStrings(List<String> stopStrings) {
+            this.stopStrings = stopStrings;
+            return this;
+        }
+
+        /** Speculation settings for this request only; {@code null} (default): the engine's. */
+        public Builder speculation(SpeculationConfig speculation) {
+            this.speculation = speculation;
+            return this;
+        }
+
+        /** Token sequences known to be relevant (e.g. the RAG segments retrieved for this request). */
+        public Builder references(List<int[]> references) {
+            this.references = references;
+            return this;
+        }
+
+        public GenerationRequest build() {
+            return new GenerationRequest(promptTokens, maxNewTokens, mode, sampling, seed, stopStrings, speculation,
+                    references);
+        }
     }
 
     @Override

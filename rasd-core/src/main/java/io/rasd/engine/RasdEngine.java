@@ -6,7 +6,6 @@ import io.rasd.draft.DraftModel;
 import io.rasd.draft.Drafter;
 import io.rasd.model.CausalLm;
 import io.rasd.text.Tokenizer;
-import io.rasd.tree.TokenOrigin;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -62,8 +61,11 @@ public final class RasdEngine implements AutoCloseable {
                     + " tokens but the model " + target.directory() + " has vocab_size "
                     + target.config().vocabSize() + "; they do not belong together");
         }
+        if (b.draft != null && b.drafter != null) {
+            throw new RasdException("give the engine either a draft model or a drafter, not both");
+        }
         this.draftModel = b.draft;
-        this.drafter = b.draft == null ? null : new DraftModel(b.draft, tokenizer, target.config().vocabSize());
+        this.drafter = b.draft != null ? new DraftModel(b.draft, tokenizer, target.config().vocabSize()) : b.drafter;
         AtomicInteger n = new AtomicInteger();
         this.retrievalPool = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "rasd-retrieval-" + n.incrementAndGet());
@@ -86,7 +88,7 @@ public final class RasdEngine implements AutoCloseable {
     }
 
     /** The drafter the draft modes grow trees with, or null. */
-    Drafter drafter() {
+    public Drafter drafter() {
         return drafter;
     }
 
@@ -303,6 +305,7 @@ public final class RasdEngine implements AutoCloseable {
     public static final class Builder {
         private CausalLm target;
         private CausalLm draft;
+        private Drafter drafter;
         private Tokenizer tokenizer;
         private boolean ownsModels;
         private SpeculationConfig speculation = SpeculationConfig.DEFAULT;
@@ -362,6 +365,15 @@ public final class RasdEngine implements AutoCloseable {
          */
         public Builder draft(CausalLm draft) {
             this.draft = draft;
+            return this;
+        }
+
+        /**
+         * Any other {@link Drafter} for the draft and rasd modes (instead of {@link #draft(CausalLm)}); it must
+         * propose ids of the target's vocabulary.
+         */
+        public Builder drafter(Drafter drafter) {
+            this.drafter = drafter;
             return this;
         }
 

@@ -53,7 +53,7 @@ public record SpeculationConfig(int treeBudget, int draftDepth, int draftTopK, i
         this(treeBudget, 5, 3, 10, 8, 0, 12, false, promptLookup, TokenDatastore.QueryConfig.DEFAULT);
     }
 
-    /** Defaults chosen on the 2-core CPU measurements in design.md §4; adaptive control on. */
+    /** Defaults chosen on the 2-core CPU measurements in docs/architecture.md §5 and §9; adaptive control on. */
     public static final SpeculationConfig DEFAULT = new SpeculationConfig(12, 5, 3, 10, 8, 0, 12, true,
             PromptLookup.Config.DEFAULT, TokenDatastore.QueryConfig.DEFAULT);
 

@@ -9,8 +9,8 @@ import java.util.SplittableRandom;
 
 /**
  * Measured wall time of one target forward over {@code n} new tokens after a context of fixed length: the cost
- * curve t(n) that decides how large a speculation tree may be on this machine. On CPU it is far from flat (design.md
- * §4), so tree sizes must come from measurement, not from GPU papers.
+ * curve t(n) that decides how large a speculation tree may be on this machine. On CPU it is far from flat
+ * (docs/architecture.md §9), so tree sizes must come from measurement, not from GPU papers.
  *
  * @param sizes the n measured, ascending
  * @param seconds median seconds per forward for each n
