@@ -1,5 +1,6 @@
 package io.rasd.cli;
 
+import io.rasd.bench.BenchCache;
 import io.rasd.datastore.DatastoreBuilder;
 import io.rasd.datastore.TokenDatastore;
 import io.rasd.text.Tokenizer;
@@ -13,18 +14,12 @@ final class CliCache {
 
     private CliCache() { }
 
-    static Path directory() {
-        String custom = System.getProperty("rasd.cache.dir");
-        return custom != null ? Path.of(custom) : Path.of(System.getProperty("user.home"), ".cache", "rasd");
-    }
-
     /**
      * The datastore {@code name} for this tokenizer: built from {@code inputs} on first use (progress bar on stderr),
      * saved atomically under the cache folder, then memory-mapped from there.
      */
     static TokenDatastore datastore(String name, Tokenizer tokenizer, List<Path> inputs) {
-        Path cache = directory().resolve(name).resolve("datastore-" + tokenizer.fingerprint().substring(0, 16)
-                + ".rds");
+        Path cache = BenchCache.datastoreFile(name, tokenizer);
         if (!Files.isRegularFile(cache)) {
             ProgressBar bar = new ProgressBar(System.err, "building the " + name + " datastore");
             DatastoreBuilder.Result r = new DatastoreBuilder(tokenizer).progress(bar::update).build(inputs);

@@ -1,9 +1,9 @@
 package io.rasd.cli;
 
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.rasd.RasdException;
+import io.rasd.bench.BenchResults;
 import io.rasd.datastore.TokenDatastore;
 import io.rasd.engine.DecodingMode;
 import io.rasd.engine.GenerationRequest;
@@ -117,13 +117,7 @@ final class PrefixBench {
         }
         Map<DecodingMode, PrefixCache.Stats> stats = new EnumMap<>(DecodingMode.class);
         caches.forEach((m, c) -> stats.put(m, c.stats()));
-        String table = markdown(rows, stats);
-        Files.createDirectories(outDir);
-        Files.writeString(outDir.resolve("results.json"), new GsonBuilder().setPrettyPrinting()
-                .disableHtmlEscaping().create().toJson(json(rows, stats, (System.nanoTime() - start) / 1e9)));
-        Files.writeString(outDir.resolve("results.md"), table);
-        System.out.print(table);
-        System.out.println("wrote " + outDir.resolve("results.json") + ", results.md");
+        BenchResults.write(outDir, json(rows, stats, (System.nanoTime() - start) / 1e9), markdown(rows, stats), null);
         List<Row> differing = rows.stream().filter(r -> !r.identical()).toList();
         if (!differing.isEmpty()) {
             System.err.println("ERROR: the prefix cache changed the output of " + differing.size() + " run(s): "

@@ -67,4 +67,20 @@ class BenchCommandTest {
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err()).contains("quick or full");
     }
+
+    @Test
+    void countsBelowOneAreRefusedBeforeAnyModelLoads() {
+        CliRunner r = CliRunner.run("bench", "--suite", "prefix", "--prompts", "0");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("--prompts and --max-new-tokens must be >= 1");
+    }
+
+    @Test
+    void theHelpListsTheSharedAndTheOwnOptions() {
+        CliRunner r = CliRunner.run("bench", "--help");
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).contains("--suite=quick|full|prefix", "--models=DIR", "--tasks=DIR", "--out=DIR",
+                "bench/results/SUITE", "--prompts=N", "--max-new-tokens=N", "--temperature=T", "--seed=S",
+                "--check-weights");
+    }
 }

@@ -1,10 +1,17 @@
 package io.rasd.peers;
 
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import io.rasd.RasdException;
+import io.rasd.bench.BenchCache;
+import io.rasd.bench.BenchCharts;
+import io.rasd.bench.BenchOptions;
+import io.rasd.bench.BenchOptions.Settings;
+import io.rasd.bench.BenchOptions.Suite;
+import io.rasd.bench.BenchResults;
+import io.rasd.bench.BenchTables;
+import io.rasd.bench.BenchTasks;
+import io.rasd.bench.MachineDescription;
 import io.rasd.datastore.DatastoreBuilder;
 import io.rasd.datastore.TokenDatastore;
 import io.rasd.engine.DecodingMode;
@@ -19,7 +26,6 @@ import io.rasd.verify.SamplingParams;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,6 +35,7 @@ import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -51,14 +58,12 @@ public final class PeerBench implements Callable<Integer> {
 
     @Option(names = "--suite", defaultValue = "quick", paramLabel = "quick|full",
             description = "quick: 1 prompt per task, 32 tokens (demo), 2 prompts x 16 tokens (0.5B); full: 3 prompts"
-                    + " per task, 64 tokens, and 4 x 32 on the 0.5B")
+                    + " per task, 64 tokens, and 4 x 32 on the 0.5B. --prompts sets the demo models' prompts per"
+                    + " task (the 0.5B takes the first 2 or 4 of them), --max-new-tokens both models' tokens")
     String suite;
 
-    @Option(names = "--models", paramLabel = "DIR", description = "Demo models folder (default: models/)")
-    Path models;
-
-    @Option(names = "--tasks", paramLabel = "DIR", description = "Folder with tasks/*.jsonl and corpus/ (default: bench/)")
-    Path bench;
+    @Mixin
+    BenchOptions options;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Where results go (default: bench/results/peers)")
     Path out;
@@ -70,17 +75,9 @@ public final class PeerBench implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "Compute threads for the peers (default: all cores)")
     Integer threads;
 
-    @Option(names = "--prompts", paramLabel = "N", description = "Prompts per task on the demo models (overrides)")
-    Integer prompts;
-
-    @Option(names = "--max-new-tokens", paramLabel = "N", description = "Tokens per prompt on the demo models")
-    Integer maxNewTokens;
-
     @Option(names = "--large", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Also measure the 0.5B-shaped random checkpoint (default: on; it needs ~6 GB of disk)")
     boolean large;
-
-    static final List<String> TASKS = List.of("docqa", "summary", "code", "indomain-qa");
 
     /** Qwen2.5-0.5B's depth and widths on a Llama body with our tokenizer's vocabulary: 0.49B parameters. */
     static final RandomCheckpoint LARGE_SHAPE = RandomCheckpoint.llama().vocab(4096).hidden(1024).intermediate(5632)
@@ -102,21 +99,12 @@ public final class PeerBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        boolean full = switch (suite) {
-            case "quick" -> false;
-            case "full" -> true;
-            default -> throw new RasdException("--suite must be quick or full, got \"" + suite + "\"");
-        };
-        int perTask = prompts != null ? prompts : full ? 3 : 1;
-        int tokens = maxNewTokens != null ? maxNewTokens : full ? 64 : 32;
-        if (perTask < 1 || tokens < 1) {
-            throw new RasdException("--prompts and --max-new-tokens must be >= 1");
-        }
+        Settings run = options.resolve(Suite.pick(suite, "quick or full", new Suite("quick", 1, 32),
+                new Suite("full", 3, 64)), out, "peers");
+        boolean full = suite.equals("full");
+        int tokens = run.maxNewTokens();
         int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        Path home = Path.of(System.getProperty("rasd.home", "."));
-        Path modelDir = models != null ? models : home.resolve("models");
-        Path benchDir = bench != null ? bench : home.resolve("bench");
-        Path outDir = out != null ? out : benchDir.resolve("results").resolve("peers");
+        Path modelDir = run.models();
         Path workDir = work != null ? work
                 : Path.of(System.getProperty("user.home"), ".cache", "rasd", "peers");
         Files.createDirectories(workDir);
@@ -143,11 +131,13 @@ public final class PeerBench implements Callable<Integer> {
         List<Row> rows = new ArrayList<>();
         long start = System.nanoTime();
         try (Tokenizer tokenizer = Tokenizer.load(target)) {
-            demoPrompts = prompts(benchDir, tokenizer, perTask);
-            List<Path> corpus = List.of(modelDir.resolve("demo-corpus"), benchDir.resolve("corpus"));
+            demoPrompts = new ArrayList<>();
+            for (String prompt : BenchTasks.acrossTasks(BenchTasks.load(run.tasks(), run.promptsPerTask()))) {
+                demoPrompts.add(tokenizer.encode(prompt, true));
+            }
             try (CausalLm t = CausalLm.load(target);
                  CausalLm d = CausalLm.load(draft);
-                 TokenDatastore store = datastore(tokenizer, corpus);
+                 TokenDatastore store = datastore(tokenizer, run.corpus());
                  RasdEngine engine = RasdEngine.builder().target(t).draft(d).tokenizer(tokenizer).datastore(store)
                          .speculation(SpeculationConfig.DEFAULT).build()) {
                 List<Contender> contenders = new ArrayList<>();
@@ -179,7 +169,7 @@ public final class PeerBench implements Callable<Integer> {
                     System.err.println("peers: writing the 0.5B-shaped random checkpoint to " + largeDir + " (2 GB)");
                     LARGE_SHAPE.tokenizerFrom(target).writeTo(largeDir);
                 }
-                int largeTokens = maxNewTokens != null ? maxNewTokens : full ? 32 : 16;
+                int largeTokens = options.maxNewTokens(full ? 32 : 16);
                 List<int[]> largePrompts = demoPrompts.subList(0, Math.min(demoPrompts.size(), full ? 4 : 2));
                 try (CausalLm t = CausalLm.load(largeDir);
                      RasdEngine engine = RasdEngine.builder().target(t).tokenizer(tokenizer).build()) {
@@ -201,15 +191,9 @@ public final class PeerBench implements Callable<Integer> {
                 }
             }
         }
-        JsonObject json = report(rows, skipped, perTask, tokens, nThreads, (System.nanoTime() - start) / 1e9);
-        Files.createDirectories(outDir);
-        Files.writeString(outDir.resolve("results.json"),
-                new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(json));
-        String table = markdown(json);
-        Files.writeString(outDir.resolve("results.md"), table);
-        Files.writeString(outDir.resolve("chart.svg"), PeerChart.svg(json));
-        System.out.print(table);
-        System.out.println("wrote " + outDir.resolve("results.json") + ", results.md, chart.svg");
+        JsonObject json = report(rows, skipped, run.promptsPerTask(), tokens, nThreads,
+                (System.nanoTime() - start) / 1e9);
+        BenchResults.write(run.out(), json, BenchTables.ratesByModel(json), BenchCharts.ratesByModel(json));
         // rasd's own modes must reproduce rasd ar exactly; a peer's differing output is reported, not fatal
         boolean lossless = rows.stream().filter(r -> r.engine.startsWith("rasd")).allMatch(r -> r.matches == r.runs);
         return lossless ? 0 : 3;
@@ -300,8 +284,7 @@ public final class PeerBench implements Callable<Integer> {
         int rotation = 0;
         for (int[] prompt : prompts) {
             Map<Contender, Outcome> outcomes = new LinkedHashMap<>();
-            for (int k = 0; k < contenders.size(); k++) {
-                Contender c = contenders.get((k + rotation) % contenders.size());
+            for (Contender c : BenchTasks.rotated(contenders, rotation)) {
                 outcomes.put(c, c.run(prompt, tokens));
             }
             rotation++;
@@ -328,41 +311,9 @@ public final class PeerBench implements Callable<Integer> {
         return sb.toString();
     }
 
-    /** Prompts taken across tasks in turn (docqa, summary, code, qa, docqa, ...), so neighbours share no prefix. */
-    private static List<int[]> prompts(Path benchDir, Tokenizer tokenizer, int perTask) throws IOException {
-        List<List<String>> byTask = new ArrayList<>();
-        for (String task : TASKS) {
-            Path file = benchDir.resolve("tasks").resolve(task + ".jsonl");
-            if (!Files.isRegularFile(file)) {
-                throw new RasdException(file + " is missing: the benchmark needs bench/tasks/*.jsonl (give another"
-                        + " folder with --tasks)");
-            }
-            List<String> lines = Files.readAllLines(file).stream().filter(l -> !l.isBlank()).toList();
-            List<String> picked = new ArrayList<>();
-            int n = Math.min(perTask, lines.size());
-            for (int i = 0; i < n; i++) {
-                String line = lines.get((int) ((long) i * lines.size() / n));
-                picked.add(JsonParser.parseString(line).getAsJsonObject().get("prompt").getAsString());
-            }
-            byTask.add(picked);
-        }
-        List<int[]> out = new ArrayList<>();
-        for (int i = 0; i < perTask; i++) {
-            for (List<String> task : byTask) {
-                if (i < task.size()) {
-                    out.add(tokenizer.encode(task.get(i), true));
-                }
-            }
-        }
-        return out;
-    }
-
     /** The benchmark's datastore: the one `./rasd bench` cached, else built here from the same documents. */
     private static TokenDatastore datastore(Tokenizer tokenizer, List<Path> corpus) {
-        String custom = System.getProperty("rasd.cache.dir");
-        Path cacheDir = custom != null ? Path.of(custom) : Path.of(System.getProperty("user.home"), ".cache", "rasd");
-        Path cache = cacheDir.resolve("bench").resolve("datastore-" + tokenizer.fingerprint().substring(0, 16)
-                + ".rds");
+        Path cache = BenchCache.datastoreFile("bench", tokenizer);
         if (!Files.isRegularFile(cache)) {
             System.err.println("peers: building the benchmark datastore from " + corpus);
             DatastoreBuilder.Result r = new DatastoreBuilder(tokenizer).build(corpus);
@@ -381,14 +332,7 @@ public final class PeerBench implements Callable<Integer> {
     private JsonObject report(List<Row> rows, JsonArray skipped, int perTask, int tokens, int nThreads,
                               double seconds) throws IOException {
         JsonObject root = new JsonObject();
-        JsonObject machine = new JsonObject();
-        machine.addProperty("cpu", cpuModel());
-        machine.addProperty("cores", Runtime.getRuntime().availableProcessors());
-        machine.addProperty("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
-        machine.addProperty("java", System.getProperty("java.vendor") + " " + System.getProperty("java.version"));
-        machine.addProperty("rasd_engine", "DJL 0.36.0 / PyTorch 2.7.1, f32 on CPU");
-        machine.addProperty("date", ZonedDateTime.now().withNano(0).toString());
-        root.add("machine", machine);
+        root.add("machine", MachineDescription.current().toPeersJson());
         JsonObject config = new JsonObject();
         config.addProperty("suite", "peers-" + suite);
         config.addProperty("prompts_per_task", perTask);
@@ -424,47 +368,5 @@ public final class PeerBench implements Callable<Integer> {
         }
         root.add("rows", out);
         return root;
-    }
-
-    static String markdown(JsonObject json) {
-        JsonObject machine = json.getAsJsonObject("machine");
-        JsonObject config = json.getAsJsonObject("config");
-        StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "Peers (`%s`): greedy, %d prompts per task, %d new tokens on the demo"
-                        + " models; %s, %d cores, %s; peers use %d threads. Time per request includes prefill.%n",
-                config.get("suite").getAsString(), config.get("prompts_per_task").getAsInt(),
-                config.get("max_new_tokens").getAsInt(), machine.get("cpu").getAsString(),
-                machine.get("cores").getAsInt(), machine.get("java").getAsString(),
-                config.get("peer_threads").getAsInt()));
-        for (var s : config.getAsJsonArray("skipped")) {
-            sb.append("Skipped: ").append(s.getAsString()).append('\n');
-        }
-        String model = null;
-        for (var el : json.getAsJsonArray("rows")) {
-            JsonObject r = el.getAsJsonObject();
-            if (!r.get("model").getAsString().equals(model)) {
-                model = r.get("model").getAsString();
-                sb.append("\n").append(model).append("\n\n| engine | mode | tokens/s | vs rasd ar | τ |"
-                        + " same output as rasd ar |\n|---|---|---|---|---|---|\n");
-            }
-            sb.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %.2fx | %s | %.2f |%n",
-                    r.get("engine").getAsString(), r.get("mode").getAsString(),
-                    r.get("tokens_per_second").getAsDouble(), r.get("vs_rasd_ar").getAsDouble(),
-                    r.has("tau") ? String.format(Locale.ROOT, "%.2f", r.get("tau").getAsDouble()) : "",
-                    r.get("same_output_as_rasd_ar").getAsDouble()));
-        }
-        return sb.toString();
-    }
-
-    private static String cpuModel() throws IOException {
-        Path info = Path.of("/proc/cpuinfo");
-        if (Files.isReadable(info)) {
-            for (String line : Files.readAllLines(info)) {
-                if (line.startsWith("model name")) {
-                    return line.substring(line.indexOf(':') + 1).trim();
-                }
-            }
-        }
-        return System.getProperty("os.arch");
     }
 }

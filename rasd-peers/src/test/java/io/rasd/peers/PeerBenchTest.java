@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.rasd.testing.TestData;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,5 +38,21 @@ class PeerBenchTest {
         assertThat(rows).contains("rasd ar", "rasd draft", "rasd rasd", "llama.cpp ar", "llama.cpp draft");
         assertThat(Files.readString(out.resolve("results.md"))).contains("| rasd | ar | ");
         assertThat(Files.readString(out.resolve("chart.svg"))).startsWith("<svg").contains("llama.cpp");
+    }
+
+    @Test
+    void theHelpListsTheSharedAndTheOwnOptions() {
+        String help = new CommandLine(new PeerBench()).getUsageMessage();
+        assertThat(help).contains("--suite=quick|full", "--models=DIR", "--tasks=DIR", "--out=DIR",
+                "bench/results/peers", "--work=DIR", "--threads=N", "--prompts=N", "--max-new-tokens=N",
+                "--[no-]large");
+    }
+
+    @Test
+    void anUnknownSuiteIsRefusedBeforeAnyEngineStarts() {
+        StringWriter err = new StringWriter();
+        CommandLine cmd = new CommandLine(new PeerBench()).setErr(new PrintWriter(err));
+        assertThat(cmd.execute("--suite", "huge")).isNotZero();
+        assertThat(err.toString()).contains("--suite must be quick or full, got \"huge\"");
     }
 }

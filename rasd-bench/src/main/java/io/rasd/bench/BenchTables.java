@@ -1,0 +1,91 @@
+package io.rasd.bench;
+
+import com.google.gson.JsonObject;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** results.md: the benchmarks' tables, rendered from their results.json. */
+public final class BenchTables {
+
+    private BenchTables() { }
+
+    /**
+     * {@code ./rasd bench}: modes down, tasks across, speedup and τ in each cell, the mean speedup last: like the
+     * paper's table.
+     */
+    public static String speedupByTask(JsonObject json) {
+        Map<String, Map<String, double[]>> cells = new LinkedHashMap<>();
+        List<String> tasks = new ArrayList<>();
+        for (var el : json.getAsJsonArray("rows")) {
+            JsonObject r = el.getAsJsonObject();
+            String task = r.get("task").getAsString();
+            if (!tasks.contains(task)) {
+                tasks.add(task);
+            }
+            cells.computeIfAbsent(r.get("mode").getAsString(), k -> new LinkedHashMap<>()).put(task,
+                    new double[] {r.get("speedup").getAsDouble(), r.get("tau").getAsDouble(),
+                        r.get("lossless_match").getAsDouble()});
+        }
+        JsonObject machine = json.getAsJsonObject("machine");
+        JsonObject config = json.getAsJsonObject("config");
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "Suite `%s`: %d prompts per task, %d new tokens, temperature %s; %s,"
+                        + " %d cores, %s. Cells: speedup over ar (τ = tokens per target forward).%n%n",
+                config.get("suite").getAsString(), config.get("prompts_per_task").getAsInt(),
+                config.get("max_new_tokens").getAsInt(), config.get("temperature").getAsString(),
+                machine.get("cpu").getAsString(), machine.get("cores").getAsInt(), machine.get("engine").getAsString()));
+        sb.append("| mode |");
+        tasks.forEach(t -> sb.append(' ').append(t).append(" |"));
+        sb.append(" mean speedup | lossless |\n|---|");
+        tasks.forEach(t -> sb.append("---|"));
+        sb.append("---|---|\n");
+        for (var e : cells.entrySet()) {
+            sb.append("| ").append(e.getKey()).append(" |");
+            double sum = 0;
+            double lossless = 1;
+            for (String t : tasks) {
+                double[] c = e.getValue().get(t);
+                sb.append(String.format(Locale.ROOT, " %.2fx (τ %.2f) |", c[0], c[1]));
+                sum += c[0];
+                lossless = Math.min(lossless, c[2]);
+            }
+            sb.append(String.format(Locale.ROOT, " %.2fx | %s |%n", sum / tasks.size(),
+                    lossless == 1.0 ? "1.0" : String.format(Locale.ROOT, "%.2f", lossless)));
+        }
+        return sb.toString();
+    }
+
+    /** {@code ./rasd bench --peers}: a table per model, a row per engine and mode. */
+    public static String ratesByModel(JsonObject json) {
+        JsonObject machine = json.getAsJsonObject("machine");
+        JsonObject config = json.getAsJsonObject("config");
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "Peers (`%s`): greedy, %d prompts per task, %d new tokens on the demo"
+                        + " models; %s, %d cores, %s; peers use %d threads. Time per request includes prefill.%n",
+                config.get("suite").getAsString(), config.get("prompts_per_task").getAsInt(),
+                config.get("max_new_tokens").getAsInt(), machine.get("cpu").getAsString(),
+                machine.get("cores").getAsInt(), machine.get("java").getAsString(),
+                config.get("peer_threads").getAsInt()));
+        for (var s : config.getAsJsonArray("skipped")) {
+            sb.append("Skipped: ").append(s.getAsString()).append('\n');
+        }
+        String model = null;
+        for (var el : json.getAsJsonArray("rows")) {
+            JsonObject r = el.getAsJsonObject();
+            if (!r.get("model").getAsString().equals(model)) {
+                model = r.get("model").getAsString();
+                sb.append("\n").append(model).append("\n\n| engine | mode | tokens/s | vs rasd ar | τ |"
+                        + " same output as rasd ar |\n|---|---|---|---|---|---|\n");
+            }
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %.2fx | %s | %.2f |%n",
+                    r.get("engine").getAsString(), r.get("mode").getAsString(),
+                    r.get("tokens_per_second").getAsDouble(), r.get("vs_rasd_ar").getAsDouble(),
+                    r.has("tau") ? String.format(Locale.ROOT, "%.2f", r.get("tau").getAsDouble()) : "",
+                    r.get("same_output_as_rasd_ar").getAsDouble()));
+        }
+        return sb.toString();
+    }
+}
