@@ -34,6 +34,7 @@ import io.rasd.text.ChatTemplate;
 import io.rasd.verify.SamplingParams;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
@@ -218,7 +219,8 @@ public abstract class RasdBaseChatModel {
         StringBuilder text = new StringBuilder();
         for (Content c : u.contents()) {
             if (!(c instanceof TextContent t)) {
-                throw new UnsupportedFeatureException("rasd runs text-only models; the user message contains "
+                throw new UnsupportedFeatureException("rasd runs text-only models and does not support "
+                        + c.type().name().toLowerCase(Locale.ROOT) + " inputs; the user message contains "
                         + c.type() + " content");
             }
             if (!text.isEmpty()) {
@@ -257,12 +259,15 @@ public abstract class RasdBaseChatModel {
     }
 
     private static void checkSupported(ChatRequestParameters p) {
+        // REQUIRED first: a request forcing a tool names the feature it asks for, as LangChain4j's conformance
+        // tests expect ("ToolChoice.REQUIRED is not supported")
+        if (p.toolChoice() == ToolChoice.REQUIRED) {
+            throw new UnsupportedFeatureException("ToolChoice.REQUIRED is not supported: rasd does not support tools"
+                    + " (the models it runs have no function-calling format)");
+        }
         if (p.toolSpecifications() != null && !p.toolSpecifications().isEmpty()) {
             throw new UnsupportedFeatureException("rasd does not support tools (toolSpecifications): the models it"
                     + " runs have no function-calling format");
-        }
-        if (p.toolChoice() == ToolChoice.REQUIRED) {
-            throw new UnsupportedFeatureException("rasd does not support tools (toolChoice=REQUIRED)");
         }
         if (p.responseFormat() != null && p.responseFormat().type() == ResponseFormatType.JSON) {
             throw new UnsupportedFeatureException("rasd does not support JSON response formats"
