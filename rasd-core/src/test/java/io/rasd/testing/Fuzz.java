@@ -191,7 +191,8 @@ public final class Fuzz {
             java.util.Arrays.fill(b, EDGE_BYTES[r.nextInt(EDGE_BYTES.length)]);
         } else {
             for (int i = 0; i < size; i++) {
-                b[i] = mode == 1 || r.nextInt(8) == 0 ? EDGE_BYTES[r.nextInt(EDGE_BYTES.length)] : (byte) r.nextInt(256);
+                boolean edge = mode == 1 || r.nextInt(8) == 0;
+                b[i] = edge ? EDGE_BYTES[r.nextInt(EDGE_BYTES.length)] : (byte) r.nextInt(256);
             }
         }
         return b;
@@ -225,7 +226,7 @@ public final class Fuzz {
 
     /**
      * The seed of one try: the run's seed, the property's name and the try's index, mixed so that the tries'
-     * SplittableRandom streams are unrelated (consecutive raw seeds would give the same stream shifted by one).
+     * SplittableRandom streams are unrelated (seeds one golden-ratio step apart would give one stream, shifted).
      */
     static long caseSeed(long seed, String property, int tryIndex) {
         return mix(mix(seed ^ property.hashCode()) + 0x9E3779B97F4A7C15L * (tryIndex + 1L));

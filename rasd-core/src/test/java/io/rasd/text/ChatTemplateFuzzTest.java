@@ -177,7 +177,8 @@ class ChatTemplateFuzzTest {
             List<String> shown = new ArrayList<>();
             for (ChatMessage m : messages) {
                 String c = m.content();
-                shown.add(m.role() + ": " + (c.length() > 80 ? c.substring(0, 80) + "... (" + c.length() + " chars)" : c));
+                String start = c.length() > 80 ? c.substring(0, 80) + "... (" + c.length() + " chars)" : c;
+                shown.add(m.role() + ": " + start);
             }
             return "template " + template + "\nmessages " + shown;
         }
