@@ -16,16 +16,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
 import java.util.zip.CRC32C;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.Size;
-import net.jqwik.api.lifecycle.AddLifecycleHook;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * Fuzzes the token datastore file reader ({@link DatastoreFile} through {@link TokenDatastore#open}): whatever the
@@ -34,7 +29,6 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * after the mutation, as a crafted file would be) to reach the checks behind them: header fields, document ends,
  * document ids and the suffix array.
  */
-@AddLifecycleHook(Fuzz.Budget.class)
 class DatastoreFileFuzzTest {
 
     static final Fuzz FUZZ = new Fuzz("datastore file");
@@ -53,7 +47,7 @@ class DatastoreFileFuzzTest {
         }
     }
 
-    @BeforeContainer
+    @BeforeAll
     static void writeValidFiles() throws IOException {
         dir = FUZZ.directory();
         Path f = dir.resolve("valid.rds");
@@ -73,31 +67,35 @@ class DatastoreFileFuzzTest {
         Files.delete(f);
     }
 
-    @AfterContainer
+    @AfterAll
     static void cleanUp() throws IOException {
         FUZZ.finish();
     }
 
     // ---- properties ----
 
-    @Property(tries = 1500)
-    void randomBytesOpenOrFailWithRasdException(@ForAll @Size(max = 200) byte[] bytes, @ForAll boolean magic) {
-        byte[] b = bytes;
-        if (magic) {   // past the magic check, into the header checks
-            b = Arrays.copyOf(DatastoreFile.MAGIC.getBytes(StandardCharsets.US_ASCII), 8 + bytes.length);
-            System.arraycopy(bytes, 0, b, 8, bytes.length);
-        }
-        check(new Input(magic ? "magic + random bytes" : "random bytes", b));
+    @Test
+    void randomBytesOpenOrFailWithRasdException() {
+        Fuzz.forAll(1500, r -> {
+            byte[] bytes = Fuzz.bytes(r, 200);
+            boolean magic = r.nextBoolean();
+            byte[] b = bytes;
+            if (magic) {   // past the magic check, into the header checks
+                b = Arrays.copyOf(DatastoreFile.MAGIC.getBytes(StandardCharsets.US_ASCII), 8 + bytes.length);
+                System.arraycopy(bytes, 0, b, 8, bytes.length);
+            }
+            return new Input(magic ? "magic + random bytes" : "random bytes", b);
+        }, DatastoreFileFuzzTest::check);
     }
 
-    @Property(tries = 3000)
-    void damagedValidFilesOpenOrFailWithRasdException(@ForAll("damaged") Input input) {
-        check(input);
+    @Test
+    void damagedValidFilesOpenOrFailWithRasdException() {
+        Fuzz.forAll(3000, DatastoreFileFuzzTest::damaged, DatastoreFileFuzzTest::check);
     }
 
-    @Property(tries = 6000)
-    void craftedFilesWithValidChecksumsOpenOrFailWithRasdException(@ForAll("crafted") Input input) {
-        check(input);
+    @Test
+    void craftedFilesWithValidChecksumsOpenOrFailWithRasdException() {
+        Fuzz.forAll(6000, DatastoreFileFuzzTest::crafted, DatastoreFileFuzzTest::check);
     }
 
     // ---- the contract ----
@@ -161,32 +159,28 @@ class DatastoreFileFuzzTest {
 
     // ---- generators ----
 
-    @Provide
-    Arbitrary<Input> damaged() {
-        return Arbitraries.randoms().map(r -> {
-            byte[] b = VALID.get(r.nextInt(VALID.size())).clone();
-            StringBuilder how = new StringBuilder("valid file");
-            b = byteMutations(r, b, how);
-            return new Input(how.toString(), b);
-        });
+    /** One byte-level mutation of a valid file. */
+    static Input damaged(RandomGenerator r) {
+        byte[] b = VALID.get(r.nextInt(VALID.size())).clone();
+        StringBuilder how = new StringBuilder("valid file");
+        b = byteMutations(r, b, how);
+        return new Input(how.toString(), b);
     }
 
-    @Provide
-    Arbitrary<Input> crafted() {
-        return Arbitraries.randoms().map(r -> {
-            byte[] b = VALID.get(r.nextInt(VALID.size())).clone();
-            StringBuilder how = new StringBuilder("valid file");
-            for (int k = 0, n = 1 + r.nextInt(2); k < n; k++) {
-                b = r.nextInt(4) == 0 ? byteMutations(r, b, how) : fieldMutation(r, b, how);
-            }
-            reseal(b);
-            how.append(", checksums recomputed");
-            return new Input(how.toString(), b);
-        });
+    /** One or two mutations of a valid file, mostly of its fields, with both checksums recomputed after them. */
+    static Input crafted(RandomGenerator r) {
+        byte[] b = VALID.get(r.nextInt(VALID.size())).clone();
+        StringBuilder how = new StringBuilder("valid file");
+        for (int k = 0, n = 1 + r.nextInt(2); k < n; k++) {
+            b = r.nextInt(4) == 0 ? byteMutations(r, b, how) : fieldMutation(r, b, how);
+        }
+        reseal(b);
+        how.append(", checksums recomputed");
+        return new Input(how.toString(), b);
     }
 
     /** Bit flips, truncation, appended bytes, an overwritten int. */
-    static byte[] byteMutations(Random r, byte[] b, StringBuilder how) {
+    static byte[] byteMutations(RandomGenerator r, byte[] b, StringBuilder how) {
         switch (r.nextInt(4)) {
             case 0 -> {
                 int flips = 1 + r.nextInt(6);
@@ -218,7 +212,7 @@ class DatastoreFileFuzzTest {
     }
 
     /** Sets one header field or one payload slot (token, suffix, document end, id length) to a hostile value. */
-    static byte[] fieldMutation(Random r, byte[] b, StringBuilder how) {
+    static byte[] fieldMutation(RandomGenerator r, byte[] b, StringBuilder how) {
         ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
         if (b.length < 56) {
             return b;
@@ -332,7 +326,7 @@ class DatastoreFileFuzzTest {
         bb.putInt(HEADER_CRC, (int) header.getValue());
     }
 
-    static int interestingInt(Random r, int near) {
+    static int interestingInt(RandomGenerator r, int near) {
         return switch (r.nextInt(9)) {
             case 0 -> 0;
             case 1 -> -1;

@@ -14,16 +14,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.Size;
-import net.jqwik.api.lifecycle.AddLifecycleHook;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
+import java.util.random.RandomGenerator;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * Fuzzes the safetensors header parser ({@link SafeTensorsFile}) and the shard index reader ({@link Checkpoint}):
@@ -32,7 +26,6 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * the byte level (bit flips, truncation, overwritten length field) and at the JSON level (hostile values for every
  * field, overflowing shapes, overlapping and out-of-range offsets, duplicate keys, deep nesting, non-UTF-8 bytes).
  */
-@AddLifecycleHook(Fuzz.Budget.class)
 class SafeTensorsFuzzTest {
 
     static final Fuzz FUZZ = new Fuzz("safetensors");
@@ -52,7 +45,7 @@ class SafeTensorsFuzzTest {
         }
     }
 
-    @BeforeContainer
+    @BeforeAll
     static void writeValidFiles() throws IOException {
         dir = FUZZ.directory();
         Path f = dir.resolve("valid.safetensors");
@@ -71,37 +64,44 @@ class SafeTensorsFuzzTest {
         Files.delete(f);
     }
 
-    @AfterContainer
+    @AfterAll
     static void cleanUp() throws IOException {
         FUZZ.finish();
     }
 
     // ---- properties ----
 
-    @Property(tries = 3000)
-    void randomBytesOpenOrFailWithRasdException(@ForAll @Size(max = 300) byte[] bytes) {
-        check(new Input("random bytes", bytes));
+    @Test
+    void randomBytesOpenOrFailWithRasdException() {
+        Fuzz.forAll(3000, r -> new Input("random bytes", Fuzz.bytes(r, 300)), SafeTensorsFuzzTest::check);
     }
 
-    @Property(tries = 3000)
-    void randomBytesAfterAPlausibleLengthFieldOpenOrFailWithRasdException(@ForAll @Size(max = 200) byte[] body) {
-        ByteBuffer b = ByteBuffer.allocate(8 + body.length).order(ByteOrder.LITTLE_ENDIAN);
-        b.putLong(body.length).put(body);
-        check(new Input("random header of its declared length", b.array()));
+    @Test
+    void randomBytesAfterAPlausibleLengthFieldOpenOrFailWithRasdException() {
+        Fuzz.forAll(3000, r -> {
+            byte[] body = Fuzz.bytes(r, 200);
+            ByteBuffer b = ByteBuffer.allocate(8 + body.length).order(ByteOrder.LITTLE_ENDIAN);
+            b.putLong(body.length).put(body);
+            return new Input("random header of its declared length", b.array());
+        }, SafeTensorsFuzzTest::check);
     }
 
-    @Property(tries = 6000)
-    void mutatedValidFilesOpenOrFailWithRasdException(@ForAll("mutants") Input input) {
-        check(input);
+    @Test
+    void mutatedValidFilesOpenOrFailWithRasdException() {
+        Fuzz.forAll(6000, SafeTensorsFuzzTest::mutate, SafeTensorsFuzzTest::check);
     }
 
-    @Property(tries = 4000)
-    void hostileHeadersOpenOrFailWithRasdException(@ForAll("hostileHeaders") Input input) {
-        check(input);
+    @Test
+    void hostileHeadersOpenOrFailWithRasdException() {
+        Fuzz.forAll(4000, SafeTensorsFuzzTest::hostileHeader, SafeTensorsFuzzTest::check);
     }
 
-    @Property(tries = 2000)
-    void shardIndexesOpenOrFailWithRasdException(@ForAll("indexes") String indexJson) throws IOException {
+    @Test
+    void shardIndexesOpenOrFailWithRasdException() {
+        Fuzz.forAll(2000, SafeTensorsFuzzTest::index, SafeTensorsFuzzTest::checkIndex);
+    }
+
+    private static void checkIndex(String indexJson) throws IOException {
         Path model = dir.resolve("sharded");
         Files.createDirectories(model);
         Files.write(model.resolve("a.safetensors"), VALID.get(0));
@@ -159,23 +159,8 @@ class SafeTensorsFuzzTest {
 
     // ---- generators ----
 
-    @Provide
-    Arbitrary<Input> mutants() {
-        return Arbitraries.randoms().map(SafeTensorsFuzzTest::mutate);
-    }
-
-    @Provide
-    Arbitrary<Input> hostileHeaders() {
-        return Arbitraries.randoms().map(SafeTensorsFuzzTest::hostileHeader);
-    }
-
-    @Provide
-    Arbitrary<String> indexes() {
-        return Arbitraries.randoms().map(SafeTensorsFuzzTest::index);
-    }
-
     /** 1-3 byte-level mutations of a valid file. */
-    static Input mutate(Random r) {
+    static Input mutate(RandomGenerator r) {
         byte[] b = VALID.get(r.nextInt(VALID.size())).clone();
         StringBuilder how = new StringBuilder("valid file");
         for (int k = 0, n = 1 + r.nextInt(3); k < n; k++) {
@@ -242,7 +227,7 @@ class SafeTensorsFuzzTest {
     }
 
     /** A header built from hostile JSON values for every field; the length field usually matches. */
-    static Input hostileHeader(Random r) {
+    static Input hostileHeader(RandomGenerator r) {
         StringBuilder json = new StringBuilder("{");
         List<String> names = new ArrayList<>();
         long dataBytes = r.nextInt(64);
@@ -283,7 +268,7 @@ class SafeTensorsFuzzTest {
                 fields.add("\"" + new String[] {"dtype", "shape", "data_offsets", "extra"}[r.nextInt(4)] + "\":"
                         + hostileValue(r));
             }
-            java.util.Collections.shuffle(fields, r);
+            Fuzz.shuffle(fields, r);
             json.append(String.join(",", fields)).append('}');
         }
         json.append('}');
@@ -312,7 +297,7 @@ class SafeTensorsFuzzTest {
     }
 
     /** A shard index with hostile weight_map values (null, numbers, objects, paths out of the directory...). */
-    static String index(Random r) {
+    static String index(RandomGenerator r) {
         String[] shardNames = {"\"a.safetensors\"", "\"b.safetensors\"", "\"missing.safetensors\"", "\"sub\"",
             "\"sub/../a.safetensors\"", "\"../a.safetensors\"", "\"/\"", "\"/etc/passwd\"", "\".\"", "\"..\"",
             "\"\"", "\"a.safetensors\\u0000x\"", "\"model.safetensors.index.json\"", "null", "1", "[]", "{}",
@@ -335,24 +320,24 @@ class SafeTensorsFuzzTest {
         return sb.toString();
     }
 
-    private static String hostileName(Random r) {
+    private static String hostileName(RandomGenerator r) {
         return new String[] {"", "__metadata__", "a\\\"b", "\\ud800", "\\u0000", "x".repeat(5000), "é",
             "\\uDFFF\\uD800"}[r.nextInt(8)];
     }
 
-    private static String hostileDtype(Random r) {
+    private static String hostileDtype(RandomGenerator r) {
         return new String[] {"\"F64\"", "\"I8\"", "\"U8\"", "\"\"", "\"f32\"", "null", "5", "true", "[\"F32\"]",
             "[\"F32\",\"F16\"]", "[]", "{}", "{\"a\":1}", "\"F32\\u0000\""}[r.nextInt(14)];
     }
 
-    private static String hostileShape(Random r) {
+    private static String hostileShape(RandomGenerator r) {
         return new String[] {"[]", "[-1]", "[0]", "[4294967296,4294967296]", "[9223372036854775807,2]",
             "[3037000500,3037000500]", "[2305843009213693952]", "[1.5]", "[2.0]", "[\"4\"]", "[null]", "[[4]]",
             "[1e400]", "[1e-400]", "[9223372036854775808]", "[-9223372036854775808]", "[NaN]", "[Infinity]",
             "{}", "\"4\"", "null", "4", "[" + "1,".repeat(200) + "1]", deepArray(r.nextInt(3000))}[r.nextInt(24)];
     }
 
-    private static String hostileOffsets(Random r, long begin, long end) {
+    private static String hostileOffsets(RandomGenerator r, long begin, long end) {
         return new String[] {"[0]", "[0,1,2]", "[-1," + end + "]", "[" + end + "," + begin + "]",
             "[0,9223372036854775807]", "[9223372036854775807,-9223372036854775808]", "[0,1e30]",
             "[\"0\",\"4\"]", "null", "{}", "[0,0]", "[" + Math.max(0, begin - 2) + "," + end + "]",
@@ -360,7 +345,7 @@ class SafeTensorsFuzzTest {
             "[1.5,4]", "[0," + Long.MAX_VALUE + "0]"}[r.nextInt(17)];
     }
 
-    private static String hostileValue(Random r) {
+    private static String hostileValue(RandomGenerator r) {
         return switch (r.nextInt(10)) {
             case 0 -> "null";
             case 1 -> interestingNumber(r);
@@ -383,7 +368,7 @@ class SafeTensorsFuzzTest {
         return "{\"a\":".repeat(depth) + "1" + "}".repeat(depth);
     }
 
-    static String interestingNumber(Random r) {
+    static String interestingNumber(RandomGenerator r) {
         return new String[] {"0", "-1", "1", "4", "2147483647", "2147483648", "4294967296", "9223372036854775807",
             "9223372036854775808", "-9223372036854775808", "1e400", "-1e400", "1.5", "1e2", "0.0", "-0",
             "1" + "0".repeat(400), "1e999999999", "NaN", "Infinity"}[r.nextInt(20)];

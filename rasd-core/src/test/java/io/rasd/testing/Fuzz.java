@@ -7,7 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
-import java.util.Random;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -16,30 +18,37 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.random.RandomGenerator;
 import java.util.stream.Stream;
-import net.jqwik.api.lifecycle.AroundPropertyHook;
-import net.jqwik.api.lifecycle.PropagationMode;
-import net.jqwik.api.lifecycle.PropertyAttributes;
-import net.jqwik.api.lifecycle.PropertyExecutionResult;
-import net.jqwik.api.lifecycle.PropertyExecutor;
-import net.jqwik.api.lifecycle.PropertyLifecycleContext;
 
 /**
  * The contract shared by the fuzz tests of rasd's parsers of untrusted input: for any input a parser either succeeds
  * or throws a {@link RasdException} with a message; any other exception or error, and any call that does not return
  * in time, is a bug. One {@code Fuzz} per target counts what it tried and prints a one-line summary.
  *
- * <p>Budget: {@code @Property(tries = N)} holds each property's CI default (all fuzz classes together stay within
- * about a minute on a 2-core machine); {@code -Drasd.fuzz.tries=N} overrides every property's tries for a longer run,
- * e.g. {@code ./mvnw -pl rasd-core test -Dtest='*FuzzTest' -Drasd.fuzz.tries=100000}. The seed is fixed
- * ({@value #DEFAULT_SEED}) so CI runs are reproducible; {@code -Drasd.fuzz.seed=random} lets jqwik pick one, and
- * {@code -Drasd.fuzz.seed=N} replays one. jqwik reports the seed of every property it runs.
+ * <p>A property is a plain JUnit test that calls {@link #forAll}: it generates each try's input from its own seeded
+ * {@link SplittableRandom} and checks it, in order, stopping at the first failure. The failure names the seed and the
+ * try, and {@code -Drasd.fuzz.seed=S -Drasd.fuzz.try=N} reruns exactly that input (nothing is shrunk: inputs are
+ * small, and their description says how each was made).
+ *
+ * <p>Budget: the {@code tries} each property passes to {@link #forAll} is its CI default (all fuzz classes together
+ * stay within about a minute and a half on a 2-core machine); {@code -Drasd.fuzz.tries=N} sets every property's tries
+ * for a longer run, e.g. {@code ./mvnw -pl rasd-core test -Dtest='*FuzzTest' -Drasd.fuzz.tries=100000}. The seed is
+ * fixed ({@value #DEFAULT_SEED}) so CI runs are reproducible; {@code -Drasd.fuzz.seed=random} picks one (and prints
+ * it), and {@code -Drasd.fuzz.seed=N} replays one. Each property prints its tries and seed.
  */
 public final class Fuzz {
 
     public static final String TRIES_PROPERTY = "rasd.fuzz.tries";
     public static final String SEED_PROPERTY = "rasd.fuzz.seed";
+    /** Runs only this try (0-based) of each property: with the seed a failure names, it replays that input. */
+    public static final String TRY_PROPERTY = "rasd.fuzz.try";
     public static final String DEFAULT_SEED = "4242";
+    /** How much of a failing input's description goes into the failure message. */
+    private static final int MAX_DESCRIPTION = 4_000;
+    /** The seed this JVM's properties use; for {@code random}, picked once and printed. */
+    private static final long SEED = seed();
 
     private static final ExecutorService CALLER = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "rasd-fuzz-call");
@@ -149,7 +158,7 @@ public final class Fuzz {
     }
 
     /** Values that break length and count fields: 0, 1, -1, around {@code near}, the ends of long, random. */
-    public static long interestingLong(Random r, long near) {
+    public static long interestingLong(RandomGenerator r, long near) {
         return switch (r.nextInt(9)) {
             case 0 -> 0;
             case 1 -> 1;
@@ -163,34 +172,117 @@ public final class Fuzz {
         };
     }
 
-    /** Applies {@code rasd.fuzz.tries} and {@code rasd.fuzz.seed} to each property of the class it is added to. */
-    public static final class Budget implements AroundPropertyHook {
-        @Override
-        public PropagationMode propagateTo() {
-            return PropagationMode.ALL_DESCENDANTS;
-        }
+    private static final byte[] EDGE_BYTES = {0, 1, -1, Byte.MAX_VALUE, Byte.MIN_VALUE};
 
-        /** Outside jqwik's own {@code @PropertyDefaults} hook (proximity -10), so these settings win. */
-        @Override
-        public int aroundPropertyProximity() {
-            return -20;
+    /**
+     * Random bytes, at most {@code maxSize}, with the edge cases a generator should not miss: empty, the longest,
+     * mostly short, and bytes that are 0, 1, -1 or the ends of a byte, alone or filling the array.
+     */
+    public static byte[] bytes(RandomGenerator r, int maxSize) {
+        int size = switch (r.nextInt(16)) {
+            case 0 -> 0;
+            case 1 -> maxSize;
+            case 2, 3, 4, 5, 6, 7 -> r.nextInt(Math.min(maxSize, 16) + 1);
+            default -> r.nextInt(maxSize + 1);
+        };
+        byte[] b = new byte[size];
+        int mode = r.nextInt(8);
+        if (mode == 0) {
+            java.util.Arrays.fill(b, EDGE_BYTES[r.nextInt(EDGE_BYTES.length)]);
+        } else {
+            for (int i = 0; i < size; i++) {
+                boolean edge = mode == 1 || r.nextInt(8) == 0;
+                b[i] = edge ? EDGE_BYTES[r.nextInt(EDGE_BYTES.length)] : (byte) r.nextInt(256);
+            }
         }
+        return b;
+    }
 
-        @Override
-        public PropertyExecutionResult aroundProperty(PropertyLifecycleContext context, PropertyExecutor property) {
-            PropertyAttributes a = context.attributes();
-            String tries = System.getProperty(TRIES_PROPERTY);
-            if (tries != null && !tries.isBlank()) {
-                a.setTries(Integer.parseInt(tries.strip()));
-            }
-            String seed = System.getProperty(SEED_PROPERTY, DEFAULT_SEED).strip();
-            if (!seed.equalsIgnoreCase("random")) {
-                a.setSeed(seed);
-            }
-            PropertyExecutionResult r = property.execute();
-            System.out.println("fuzz property " + context.extendedLabel() + ": " + r.countTries() + " tries, seed "
-                    + r.seed().orElse("?") + ", " + r.status());
-            return r;
+    /** A uniform shuffle (Fisher-Yates) driven by {@code r}, for generators that are not a {@link java.util.Random}. */
+    public static <T> void shuffle(List<T> list, RandomGenerator r) {
+        for (int i = list.size() - 1; i > 0; i--) {
+            java.util.Collections.swap(list, i, r.nextInt(i + 1));
         }
+    }
+
+    // ---- running a property ----
+
+    /** The tries a property runs: {@code rasd.fuzz.tries} where given, else its default. */
+    public static int tries(int defaultTries) {
+        String tries = System.getProperty(TRIES_PROPERTY);
+        return tries == null || tries.isBlank() ? defaultTries : Integer.parseInt(tries.strip());
+    }
+
+    /** The seed of this run: {@code rasd.fuzz.seed}, {@value #DEFAULT_SEED} by default, or a fresh one for random. */
+    private static long seed() {
+        String seed = System.getProperty(SEED_PROPERTY, DEFAULT_SEED).strip();
+        if (seed.equalsIgnoreCase("random")) {
+            long picked = new SplittableRandom().nextLong();
+            System.out.println("fuzz: " + SEED_PROPERTY + "=random picked seed " + picked);
+            return picked;
+        }
+        return Long.parseLong(seed);
+    }
+
+    /**
+     * The seed of one try: the run's seed, the property's name and the try's index, mixed so that the tries'
+     * SplittableRandom streams are unrelated (seeds one golden-ratio step apart would give one stream, shifted).
+     */
+    static long caseSeed(long seed, String property, int tryIndex) {
+        return mix(mix(seed ^ property.hashCode()) + 0x9E3779B97F4A7C15L * (tryIndex + 1L));
+    }
+
+    /** MurmurHash3's 64-bit finaliser. */
+    private static long mix(long z) {
+        z = (z ^ (z >>> 33)) * 0xff51afd7ed558ccdL;
+        z = (z ^ (z >>> 33)) * 0xc4ceb9fe1a85ec53L;
+        return z ^ (z >>> 33);
+    }
+
+    /** The check of one input; it may throw anything, and anything it throws fails the property. */
+    @FunctionalInterface
+    public interface Check<T> {
+        void accept(T input) throws Exception;
+    }
+
+    /**
+     * Runs a property: for each try, {@code generate} makes an input from that try's {@link SplittableRandom} and
+     * {@code check} holds the parser to the contract. The first failing try fails the test with the input's
+     * description, the seed and the try index (and how to replay it); a passing run prints its tries and seed.
+     * The property's name is the calling test class and method.
+     */
+    public static <T> void forAll(int defaultTries, Function<SplittableRandom, T> generate, Check<T> check) {
+        StackWalker.StackFrame caller = StackWalker.getInstance().walk(frames -> frames
+                .filter(f -> !f.getClassName().equals(Fuzz.class.getName())).findFirst().orElseThrow());
+        String className = caller.getClassName();
+        String property = className.substring(className.lastIndexOf('.') + 1) + "." + caller.getMethodName();
+        int tries = tries(defaultTries);
+        String only = System.getProperty(TRY_PROPERTY);
+        int from = 0;
+        int to = tries;
+        if (only != null && !only.isBlank()) {
+            from = Integer.parseInt(only.strip());
+            to = from + 1;
+        }
+        long t0 = System.nanoTime();
+        for (int i = from; i < to; i++) {
+            T input = null;
+            try {
+                input = generate.apply(new SplittableRandom(caseSeed(SEED, property, i)));
+                check.accept(input);
+            } catch (Throwable t) {
+                String what = input == null ? "(generating the input failed)" : String.valueOf(input);
+                if (what.length() > MAX_DESCRIPTION) {
+                    what = what.substring(0, MAX_DESCRIPTION) + "... (" + what.length() + " chars)";
+                }
+                throw new AssertionError(String.format(Locale.ROOT,
+                        "fuzz property %s failed at try %d of %d, seed %d (replay: -D%s=%d -D%s=%d -Dtest='%s#%s')%n"
+                                + "input: %s%n%s",
+                        property, i, tries, SEED, SEED_PROPERTY, SEED, TRY_PROPERTY, i,
+                        className.substring(className.lastIndexOf('.') + 1), caller.getMethodName(), what, t), t);
+            }
+        }
+        System.out.printf(Locale.ROOT, "fuzz property %s: %d tries, seed %d, passed in %.1f s%n", property,
+                to - from, SEED, (System.nanoTime() - t0) / 1e9);
     }
 }

@@ -15,16 +15,11 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.PropertyPermission;
-import java.util.Random;
 import java.util.UUID;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.lifecycle.AddLifecycleHook;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
+import java.util.random.RandomGenerator;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * Fuzzes the chat-template renderer with templates generated from a grammar of Jinja constructs (loops over huge
@@ -36,7 +31,6 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * output, and (where the JDK still has a SecurityManager) no render thread asks to read a file, a system property or
  * an environment variable, to connect or to run a process.
  */
-@AddLifecycleHook(Fuzz.Budget.class)
 class ChatTemplateFuzzTest {
 
     static final Fuzz FUZZ = new Fuzz("chat template");
@@ -132,7 +126,7 @@ class ChatTemplateFuzzTest {
 
     static final List<String> REAL = List.of(ChatTemplate.CHATML, LLAMA3, MISTRAL, QWEN3, GEMMA, TOOLS);
 
-    @BeforeContainer
+    @BeforeAll
     static void setUp() throws IOException {
         canaryFile = FUZZ.directory().resolve("secret.txt");
         canaryFileText = "FILE-CANARY-" + UUID.randomUUID();
@@ -142,7 +136,7 @@ class ChatTemplateFuzzTest {
         watcher = Watcher.install();
     }
 
-    @AfterContainer
+    @AfterAll
     static void tearDown() throws IOException {
         Watcher.uninstall(watcher);
         System.clearProperty(CANARY_PROPERTY);
@@ -153,26 +147,40 @@ class ChatTemplateFuzzTest {
 
     // ---- properties ----
 
-    @Property(tries = 2000)
-    void grammarTemplatesRenderOrFailWithRasdException(@ForAll("templates") String template,
-                                                       @ForAll("conversations") List<ChatMessage> messages) {
-        check(template, messages);
+    @Test
+    void grammarTemplatesRenderOrFailWithRasdException() {
+        Fuzz.forAll(2000, r -> new Case(new Grammar(r, canaryFile.toString()).template(), conversation(r)),
+                c -> check(c.template(), c.messages()));
     }
 
-    @Property(tries = 800)
-    void mutantsOfRealTemplatesRenderOrFailWithRasdException(@ForAll("mutants") String template,
-                                                             @ForAll("conversations") List<ChatMessage> messages) {
-        check(template, messages);
+    @Test
+    void mutantsOfRealTemplatesRenderOrFailWithRasdException() {
+        Fuzz.forAll(800, r -> new Case(mutant(r), conversation(r)), c -> check(c.template(), c.messages()));
     }
 
-    @Property(tries = 500)
-    void realTemplatesTreatOddContentAsData(@ForAll("real") String template,
-                                            @ForAll("conversations") List<ChatMessage> messages) {
-        String out = check(template, messages);
-        if (out != null && template.equals(ChatTemplate.CHATML)) {
-            for (ChatMessage m : messages) {   // content is copied verbatim, never interpreted as a template
-                assertThat(out).contains(m.content());
+    @Test
+    void realTemplatesTreatOddContentAsData() {
+        Fuzz.forAll(500, r -> new Case(REAL.get(r.nextInt(REAL.size())), conversation(r)), c -> {
+            String out = check(c.template(), c.messages());
+            if (out != null && c.template().equals(ChatTemplate.CHATML)) {
+                for (ChatMessage m : c.messages()) {   // content is copied verbatim, never interpreted as a template
+                    assertThat(out).contains(m.content());
+                }
             }
+        });
+    }
+
+    /** One fuzz input: a template and the conversation rendered with it (long contents shortened when printed). */
+    record Case(String template, List<ChatMessage> messages) {
+        @Override
+        public String toString() {
+            List<String> shown = new ArrayList<>();
+            for (ChatMessage m : messages) {
+                String c = m.content();
+                String start = c.length() > 80 ? c.substring(0, 80) + "... (" + c.length() + " chars)" : c;
+                shown.add(m.role() + ": " + start);
+            }
+            return "template " + template + "\nmessages " + shown;
         }
     }
 
@@ -281,44 +289,27 @@ class ChatTemplateFuzzTest {
 
     // ---- generators ----
 
-    @Provide
-    Arbitrary<String> templates() {
-        return Arbitraries.randoms().map(r -> new Grammar(r, canaryFile.toString()).template());
-    }
-
-    @Provide
-    Arbitrary<String> mutants() {
-        return Arbitraries.randoms().map(r -> {
-            Grammar g = new Grammar(r, canaryFile.toString());
-            StringBuilder t = new StringBuilder(REAL.get(r.nextInt(REAL.size())));
-            for (int k = 0, n = 1 + r.nextInt(3); k < n; k++) {
-                int at = r.nextInt(t.length() + 1);
-                switch (r.nextInt(4)) {
-                    case 0 -> t.insert(at, g.statement(1));
-                    case 1 -> t.delete(at, Math.min(t.length(), at + 1 + r.nextInt(12)));
-                    case 2 -> t.insert(at, "{{ " + g.expr(1) + " }}");
-                    default -> {
-                        int from = r.nextInt(t.length() + 1);
-                        int to = Math.min(t.length(), from + r.nextInt(40));
-                        t.insert(at, t.substring(from, to));
-                    }
+    /** A real template with one to three edits: a generated statement or expression inserted, text cut or copied. */
+    static String mutant(RandomGenerator r) {
+        Grammar g = new Grammar(r, canaryFile.toString());
+        StringBuilder t = new StringBuilder(REAL.get(r.nextInt(REAL.size())));
+        for (int k = 0, n = 1 + r.nextInt(3); k < n; k++) {
+            int at = r.nextInt(t.length() + 1);
+            switch (r.nextInt(4)) {
+                case 0 -> t.insert(at, g.statement(1));
+                case 1 -> t.delete(at, Math.min(t.length(), at + 1 + r.nextInt(12)));
+                case 2 -> t.insert(at, "{{ " + g.expr(1) + " }}");
+                default -> {
+                    int from = r.nextInt(t.length() + 1);
+                    int to = Math.min(t.length(), from + r.nextInt(40));
+                    t.insert(at, t.substring(from, to));
                 }
             }
-            return t.toString();
-        });
+        }
+        return t.toString();
     }
 
-    @Provide
-    Arbitrary<String> real() {
-        return Arbitraries.of(REAL);
-    }
-
-    @Provide
-    Arbitrary<List<ChatMessage>> conversations() {
-        return Arbitraries.randoms().map(ChatTemplateFuzzTest::conversation);
-    }
-
-    static List<ChatMessage> conversation(Random r) {
+    static List<ChatMessage> conversation(RandomGenerator r) {
         List<ChatMessage> out = new ArrayList<>();
         String[] roles = {"user", "assistant", "system", "tool", "", "USER", "ユーザー", "{{ 7*7 }}"};
         for (int i = 0, n = r.nextInt(6); i < n; i++) {
@@ -328,7 +319,7 @@ class ChatTemplateFuzzTest {
         return out;
     }
 
-    private static String content(Random r) {
+    private static String content(RandomGenerator r) {
         return switch (r.nextInt(10)) {
             case 0 -> "";
             case 1 -> "\u0000\u0001\u001b[31m\r\n\t\u007f\u2028\u2029";
@@ -344,10 +335,10 @@ class ChatTemplateFuzzTest {
 
     /** Jinja constructs, hostile ones included, nested a few levels. */
     static final class Grammar {
-        private final Random r;
+        private final RandomGenerator r;
         private final String canary;
 
-        Grammar(Random r, String canaryPath) {
+        Grammar(RandomGenerator r, String canaryPath) {
             this.r = r;
             this.canary = canaryPath;
         }
