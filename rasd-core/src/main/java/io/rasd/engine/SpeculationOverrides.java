@@ -53,6 +53,22 @@ public record SpeculationOverrides(Integer treeBudget, Integer draftDepth, Integ
         return KNOBS.stream().map(Knob::name).toList();
     }
 
+    /**
+     * A knob's name as property keys and command-line flags spell it: {@code draftTopK} is {@code draft-top-k}
+     * ({@code rasd.speculation.draft-top-k}, {@code --draft-top-k}).
+     */
+    public static String kebabCase(String knob) {
+        StringBuilder out = new StringBuilder(knob.length() + 4);
+        for (char c : knob.toCharArray()) {
+            if (Character.isUpperCase(c)) {
+                out.append('-').append(Character.toLowerCase(c));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
     public static Builder builder() {
         return new Builder(NONE);
     }

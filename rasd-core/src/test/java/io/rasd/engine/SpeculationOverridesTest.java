@@ -118,4 +118,11 @@ class SpeculationOverridesTest {
                 SpeculationConfig.DEFAULT_PRUNE_MIN_PROB, SpeculationConfig.DEFAULT_RETRIEVAL_BUDGET,
                 SpeculationConfig.DEFAULT_ADAPTIVE, null, null));
     }
+
+    @Test
+    void kebabCaseSpellsKnobsAsPropertyKeysAndFlags() {
+        assertThat(SpeculationOverrides.kebabCase("draftTopK")).isEqualTo("draft-top-k");
+        assertThat(SpeculationOverrides.kebabCase("retrievalBudget")).isEqualTo("retrieval-budget");
+        assertThat(SpeculationOverrides.kebabCase("adaptive")).isEqualTo("adaptive");
+    }
 }
