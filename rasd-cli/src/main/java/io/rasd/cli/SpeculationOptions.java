@@ -4,6 +4,7 @@ import io.rasd.RasdException;
 import io.rasd.datastore.TokenDatastore;
 import io.rasd.engine.DecodingMode;
 import io.rasd.engine.SpeculationConfig;
+import io.rasd.engine.SpeculationOverrides;
 import io.rasd.text.Tokenizer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -30,35 +31,45 @@ final class SpeculationOptions {
                     + " from them")
     List<Path> datastoreText = new ArrayList<>();
 
+    // The flags only map the command line to SpeculationOverrides: unset flags keep SpeculationConfig.DEFAULT, whose
+    // constants the help shows, and SpeculationConfig checks the ranges.
+
     @Option(names = "--tree-budget", paramLabel = "N",
-            description = "Most proposed tokens verified per target forward (default: 12; an upper bound when"
-                    + " adaptive)")
+            description = "Most proposed tokens verified per target forward (default: "
+                    + SpeculationConfig.DEFAULT_TREE_BUDGET + "; an upper bound when adaptive)")
     Integer treeBudget;
 
     @Option(names = "--draft-depth", paramLabel = "D",
-            description = "Most draft forwards per step (default: 5; an upper bound when adaptive)")
+            description = "Most draft forwards per step (default: " + SpeculationConfig.DEFAULT_DRAFT_DEPTH
+                    + "; an upper bound when adaptive)")
     Integer draftDepth;
 
     @Option(names = "--draft-top-k", paramLabel = "K",
-            description = "Draft frontier width and children per expanded node (default: 3)")
+            description = "Draft frontier width and children per expanded node (default: "
+                    + SpeculationConfig.DEFAULT_DRAFT_TOP_K + ")")
     Integer draftTopK;
 
-    @Option(names = "--draft-budget", paramLabel = "N", description = "Draft-tree nodes kept before fusion (default: 10)")
+    @Option(names = "--draft-budget", paramLabel = "N",
+            description = "Draft-tree nodes kept before fusion (default: " + SpeculationConfig.DEFAULT_DRAFT_BUDGET
+                    + ")")
     Integer draftBudget;
 
     @Option(names = "--prune-top-k", paramLabel = "K",
-            description = "Retrieved paths must start with one of the draft's top-K tokens (default: 8)")
+            description = "Retrieved paths must start with one of the draft's top-K tokens (default: "
+                    + SpeculationConfig.DEFAULT_PRUNE_TOP_K + ")")
     Integer pruneTopK;
 
     @Option(names = "--retrieval-budget", paramLabel = "N",
-            description = "Retrieval-tree nodes kept per source after pruning (default: 12)")
+            description = "Retrieval-tree nodes kept per source after pruning (default: "
+                    + SpeculationConfig.DEFAULT_RETRIEVAL_BUDGET + ")")
     Integer retrievalBudget;
 
-    @Option(names = "--adaptive", negatable = true, defaultValue = "true", fallbackValue = "true",
+    @Option(names = "--adaptive", negatable = true, fallbackValue = "true",
             description = "Choose budgets and depth from the measured verify cost and observed acceptance, and fall"
-                    + " back to plain decoding when speculation does not pay (default: on; --no-adaptive uses the"
-                    + " hand-set values as given)")
-    boolean adaptive;
+                    + " back to plain decoding when speculation does not pay (default: "
+                    + (SpeculationConfig.DEFAULT_ADAPTIVE ? "on" : "off") + "; --no-adaptive uses the hand-set values"
+                    + " as given)")
+    Boolean adaptive;
 
     /** Fails early, naming the missing option, when a mode needs a proposer that was not given. */
     void checkSourcesFor(DecodingMode mode) {
@@ -76,27 +87,20 @@ final class SpeculationOptions {
         return datastoreFile != null || !datastoreText.isEmpty();
     }
 
+    /** The flags that were given, as overrides of the engine's defaults. */
+    SpeculationOverrides overrides() {
+        return new SpeculationOverrides(treeBudget, draftDepth, draftTopK, draftBudget, pruneTopK, null,
+                retrievalBudget, adaptive);
+    }
+
+    /** {@link SpeculationConfig#DEFAULT} with the given flags; a value out of range names its flag. */
     SpeculationConfig config() {
-        SpeculationConfig.Builder b = SpeculationConfig.builder().adaptive(adaptive);
-        if (treeBudget != null) {
-            b.treeBudget(treeBudget);
+        try {
+            return overrides().applyTo(SpeculationConfig.DEFAULT);
+        } catch (SpeculationOverrides.InvalidKnobException e) {
+            throw new RasdException("--" + SpeculationOverrides.kebabCase(e.knob()) + " " + e.value() + ": "
+                    + e.reason(), e);
         }
-        if (draftDepth != null) {
-            b.draftDepth(draftDepth);
-        }
-        if (draftTopK != null) {
-            b.draftTopK(draftTopK);
-        }
-        if (draftBudget != null) {
-            b.draftBudget(draftBudget);
-        }
-        if (pruneTopK != null) {
-            b.pruneTopK(pruneTopK);
-        }
-        if (retrievalBudget != null) {
-            b.retrievalBudget(retrievalBudget);
-        }
-        return b.build();
     }
 
     /** The datastore given on the command line (the file, plus any --datastore-text documents), or null. */

@@ -208,7 +208,7 @@ class GenerateCommandTest {
         assertThat(bad.err()).contains("vocab_size 300").contains(small.toString());
         CliRunner budget = CliRunner.run("generate", "--model", MODEL, "--prompt", "x", "--draft-depth", "0");
         assertThat(budget.exitCode()).isEqualTo(2);
-        assertThat(budget.err()).contains("draft depth");
+        assertThat(budget.err()).contains("--draft-depth 0").contains("draft depth must be in [1, 32]");
     }
 
     @Test

@@ -50,12 +50,25 @@ public record SpeculationConfig(int treeBudget, int draftDepth, int draftTopK, i
 
     /** Hand-set tree budget and prompt lookup, everything else default, adaptive control off. */
     public SpeculationConfig(int treeBudget, PromptLookup.Config promptLookup) {
-        this(treeBudget, 5, 3, 10, 8, 0, 12, false, promptLookup, TokenDatastore.QueryConfig.DEFAULT);
+        this(treeBudget, DEFAULT_DRAFT_DEPTH, DEFAULT_DRAFT_TOP_K, DEFAULT_DRAFT_BUDGET, DEFAULT_PRUNE_TOP_K,
+                DEFAULT_PRUNE_MIN_PROB, DEFAULT_RETRIEVAL_BUDGET, false, promptLookup,
+                TokenDatastore.QueryConfig.DEFAULT);
     }
 
+    // The defaults as constants, so that annotations (CLI help) can show them; DEFAULT is made of them.
+    public static final int DEFAULT_TREE_BUDGET = 12;
+    public static final int DEFAULT_DRAFT_DEPTH = 5;
+    public static final int DEFAULT_DRAFT_TOP_K = 3;
+    public static final int DEFAULT_DRAFT_BUDGET = 10;
+    public static final int DEFAULT_PRUNE_TOP_K = 8;
+    public static final double DEFAULT_PRUNE_MIN_PROB = 0;
+    public static final int DEFAULT_RETRIEVAL_BUDGET = 12;
+    public static final boolean DEFAULT_ADAPTIVE = true;
+
     /** Defaults chosen on the 2-core CPU measurements in docs/architecture.md §5 and §9; adaptive control on. */
-    public static final SpeculationConfig DEFAULT = new SpeculationConfig(12, 5, 3, 10, 8, 0, 12, true,
-            PromptLookup.Config.DEFAULT, TokenDatastore.QueryConfig.DEFAULT);
+    public static final SpeculationConfig DEFAULT = new SpeculationConfig(DEFAULT_TREE_BUDGET, DEFAULT_DRAFT_DEPTH,
+            DEFAULT_DRAFT_TOP_K, DEFAULT_DRAFT_BUDGET, DEFAULT_PRUNE_TOP_K, DEFAULT_PRUNE_MIN_PROB,
+            DEFAULT_RETRIEVAL_BUDGET, DEFAULT_ADAPTIVE, PromptLookup.Config.DEFAULT, TokenDatastore.QueryConfig.DEFAULT);
 
     public Builder toBuilder() {
         return new Builder(this);

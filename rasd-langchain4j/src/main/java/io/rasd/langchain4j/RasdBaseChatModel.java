@@ -30,6 +30,7 @@ import io.rasd.engine.GenerationResult;
 import io.rasd.engine.RasdBusyException;
 import io.rasd.engine.RasdEngine;
 import io.rasd.engine.SpeculationConfig;
+import io.rasd.text.ChatPromptEncoder;
 import io.rasd.text.ChatTemplate;
 import io.rasd.verify.SamplingParams;
 import java.util.ArrayList;
@@ -57,6 +58,7 @@ public abstract class RasdBaseChatModel {
     protected final RasdChatRequestParameters defaultRequestParameters;
     protected final List<ChatModelListener> listeners;
     protected final RasdRetrievalBoost retrievalBoost;
+    private final ChatPromptEncoder promptEncoder;
 
     protected RasdBaseChatModel(Builder<?, ?> builder) {
         this.retrievalBoost = builder.retrievalBoost;
@@ -77,7 +79,7 @@ public abstract class RasdBaseChatModel {
                 .topK(getOrDefault(builder.topK, common.topK()))
                 .maxOutputTokens(getOrDefault(builder.maxOutputTokens, common.maxOutputTokens()))
                 .stopSequences(getOrDefault(builder.stopSequences, common.stopSequences()))
-                .mode(getOrDefault(builder.mode, getOrDefault(commonRasd.mode(), defaultMode(engine))))
+                .mode(getOrDefault(builder.mode, getOrDefault(commonRasd.mode(), engine.defaultMode())))
                 .seed(getOrDefault(builder.seed, commonRasd.seed()))
                 .build();
         // fail at construction, not at the first request, when the defaults themselves are invalid
@@ -86,21 +88,13 @@ public abstract class RasdBaseChatModel {
         checkMode(defaultRequestParameters.mode());
         speculation(defaultRequestParameters);
         checkMaxOutputTokens(defaultRequestParameters.maxOutputTokens());
+        this.promptEncoder = new ChatPromptEncoder(chatTemplate, engine.tokenizer(), engine.target().contextLimit(),
+                modelName());
     }
 
     /** The target model's directory name, e.g. {@code demo-target}. */
     static String defaultModelName(RasdEngine engine) {
         return engine.target().directory().getFileName().toString();
-    }
-
-    /** The fullest mode the engine can run: rasd with everything it has, prompt lookup without a draft model. */
-    static DecodingMode defaultMode(RasdEngine engine) {
-        boolean draft = engine.draft() != null;
-        boolean datastore = engine.datastore() != null;
-        if (draft) {
-            return datastore ? DecodingMode.RASD : DecodingMode.RASD_PLD;
-        }
-        return DecodingMode.PLD;
     }
 
     public RasdEngine engine() {
@@ -141,51 +135,38 @@ public abstract class RasdBaseChatModel {
                     + " runs \"" + modelName() + "\" (" + engine.target().directory() + ")");
         }
         SamplingParams sampling = sampling(p);
-        DecodingMode mode = p.mode() != null ? p.mode() : defaultMode(engine);
+        DecodingMode mode = p.mode() != null ? p.mode() : engine.defaultMode();
         checkMode(mode);
         checkMaxOutputTokens(p.maxOutputTokens());
         List<String> stops = checkStopSequences(p.stopSequences());
-        int[] prompt = encode(request.messages());
-        int limit = engine.target().contextLimit();
-        int room = limit - prompt.length;
-        if (room < 1) {
-            throw new InvalidRequestException("The conversation is " + prompt.length + " tokens after the chat"
-                    + " template, but the context window of " + modelName() + " is " + limit + " tokens (at least"
-                    + " one must be left for the answer); shorten the messages or use a smaller chat memory");
-        }
-        int maxNew = p.maxOutputTokens() == null ? room : p.maxOutputTokens();
+        ChatPromptEncoder.Prompt prompt = encodePrompt(request.messages());
+        int maxNew = p.maxOutputTokens() == null ? prompt.room() : p.maxOutputTokens();
         List<int[]> references = new ArrayList<>();
         if (mode.usesDatastore()) {   // only the datastore modes propose from references
             for (String text : boosted) {
                 references.add(engine.tokenizer().encode(text, false));
             }
         }
-        return new GenerationRequest(prompt, maxNew, mode, sampling, p.seed(), stops, speculation(p), references);
+        return new GenerationRequest(prompt.tokens(), maxNew, mode, sampling, p.seed(), stops, speculation(p),
+                references);
     }
 
     /** The conversation through the model's chat template, ending with the assistant's turn, as token ids. */
     protected int[] encode(List<ChatMessage> messages) {
-        if (messages == null || messages.isEmpty()) {
-            throw new InvalidRequestException("The chat request has no messages");
-        }
-        List<io.rasd.text.ChatMessage> conversation = toTemplateMessages(messages);
-        for (int i = 0; i < conversation.size(); i++) {
-            String text = conversation.get(i).content();
-            if (conversation.get(i).role().equals("user") && text.isBlank()) {
-                // LangChain4j builds such a message (UserMessage.from("")); the model would answer a bare template
-                throw new InvalidRequestException("messages[" + i + "] (user) is "
-                        + (text.isEmpty() ? "empty" : "whitespace only") + "; a user message needs text");
-            }
-        }
-        String rendered;
+        return encodePrompt(messages).tokens();
+    }
+
+    /**
+     * The conversation checked and encoded by {@link ChatPromptEncoder} (no messages, an empty user message, a prompt
+     * that fills the context window: {@link InvalidRequestException}).
+     */
+    private ChatPromptEncoder.Prompt encodePrompt(List<ChatMessage> messages) {
+        List<io.rasd.text.ChatMessage> conversation = messages == null ? List.of() : toTemplateMessages(messages);
         try {
-            rendered = chatTemplate.render(conversation, true);
+            return promptEncoder.encode(conversation);
         } catch (RasdException e) {
-            throw new InvalidRequestException("The chat template of " + modelName() + " rejected the conversation: "
-                    + e.getMessage(), e);
+            throw new InvalidRequestException(e.getMessage(), e);
         }
-        // the template writes the special tokens (BOS included) itself, as HF's apply_chat_template does
-        return engine.tokenizer().encode(rendered, false);
     }
 
     static List<io.rasd.text.ChatMessage> toTemplateMessages(List<ChatMessage> messages) {
@@ -296,14 +277,12 @@ public abstract class RasdBaseChatModel {
         }
     }
 
+    /** {@link RasdEngine#checkMode} as an {@link InvalidRequestException}. */
     private void checkMode(DecodingMode mode) {
-        if (mode.usesDraft() && engine.draft() == null) {
-            throw new InvalidRequestException("mode " + mode.cliName() + " needs a draft model, and this engine has"
-                    + " none; use mode " + defaultMode(engine).cliName() + " or build the engine with a draft model");
-        }
-        if (mode.usesDatastore() && engine.datastore() == null) {
-            throw new InvalidRequestException("mode " + mode.cliName() + " needs a token datastore, and this engine"
-                    + " has none; use mode " + defaultMode(engine).cliName() + " or build the engine with one");
+        try {
+            engine.checkMode(mode);
+        } catch (RasdException e) {
+            throw new InvalidRequestException(e.getMessage(), e);
         }
     }
 
@@ -336,22 +315,13 @@ public abstract class RasdBaseChatModel {
 
     /** The engine's speculation settings with this request's knobs applied; null when it sets none. */
     private SpeculationConfig speculation(RasdChatRequestParameters p) {
-        if (!p.hasSpeculationOverrides()) {
+        if (p.speculation().isEmpty()) {
             return null;
         }
-        SpeculationConfig base = engine.speculation();
         try {
-            return base.toBuilder()
-                    .adaptive(getOrDefault(p.adaptive(), base.adaptive()))
-                    .treeBudget(getOrDefault(p.treeBudget(), base.treeBudget()))
-                    .draftDepth(getOrDefault(p.draftDepth(), base.draftDepth()))
-                    .draftTopK(getOrDefault(p.draftTopK(), base.draftTopK()))
-                    .draftBudget(getOrDefault(p.draftBudget(), base.draftBudget()))
-                    .pruneTopK(getOrDefault(p.pruneTopK(), base.pruneTopK()))
-                    .retrievalBudget(getOrDefault(p.retrievalBudget(), base.retrievalBudget()))
-                    .build();
+            return p.speculation().applyTo(engine.speculation());
         } catch (RasdException e) {
-            throw new InvalidRequestException("Invalid speculation parameters: " + e.getMessage(), e);
+            throw new InvalidRequestException("Invalid speculation parameter " + e.getMessage(), e);
         }
     }
 

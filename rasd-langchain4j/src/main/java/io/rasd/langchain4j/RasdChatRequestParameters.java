@@ -5,37 +5,28 @@ import static dev.langchain4j.internal.Utils.getOrDefault;
 import dev.langchain4j.model.chat.request.ChatRequestParameters;
 import dev.langchain4j.model.chat.request.DefaultChatRequestParameters;
 import io.rasd.engine.DecodingMode;
+import io.rasd.engine.SpeculationOverrides;
 import java.util.Objects;
 
 /**
  * LangChain4j's common request parameters plus rasd's own: the decoding mode, the sampler seed and the speculation
  * knobs. Every field is optional; {@code null} means "inherit" (from the model's defaults, and finally from the
  * engine's {@link io.rasd.engine.SpeculationConfig}). {@link #overrideWith} and {@link #defaultedBy} keep rasd's fields
- * when the other side is a plain {@link ChatRequestParameters}.
+ * when the other side is a plain {@link ChatRequestParameters}. The speculation knobs are held as one
+ * {@link SpeculationOverrides}, which defines their names, ranges and merging; the getters and builder setters below
+ * only expose its components.
  */
 public class RasdChatRequestParameters extends DefaultChatRequestParameters {
 
     private final DecodingMode mode;
     private final Long seed;
-    private final Boolean adaptive;
-    private final Integer treeBudget;
-    private final Integer draftDepth;
-    private final Integer draftTopK;
-    private final Integer draftBudget;
-    private final Integer pruneTopK;
-    private final Integer retrievalBudget;
+    private final SpeculationOverrides speculation;
 
     protected RasdChatRequestParameters(Builder builder) {
         super(builder);
         this.mode = builder.mode;
         this.seed = builder.seed;
-        this.adaptive = builder.adaptive;
-        this.treeBudget = builder.treeBudget;
-        this.draftDepth = builder.draftDepth;
-        this.draftTopK = builder.draftTopK;
-        this.draftBudget = builder.draftBudget;
-        this.pruneTopK = builder.pruneTopK;
-        this.retrievalBudget = builder.retrievalBudget;
+        this.speculation = builder.speculation.build();
     }
 
     public static Builder builder() {
@@ -52,39 +43,43 @@ public class RasdChatRequestParameters extends DefaultChatRequestParameters {
         return seed;
     }
 
+    /** The speculation knobs set here (never null; {@link SpeculationOverrides#NONE} when none is). */
+    public SpeculationOverrides speculation() {
+        return speculation;
+    }
+
     /** Whether budgets and depths are chosen from measured cost and acceptance (the hand-set ones become caps). */
     public Boolean adaptive() {
-        return adaptive;
+        return speculation.adaptive();
     }
 
     public Integer treeBudget() {
-        return treeBudget;
+        return speculation.treeBudget();
     }
 
     public Integer draftDepth() {
-        return draftDepth;
+        return speculation.draftDepth();
     }
 
     public Integer draftTopK() {
-        return draftTopK;
+        return speculation.draftTopK();
     }
 
     public Integer draftBudget() {
-        return draftBudget;
+        return speculation.draftBudget();
     }
 
     public Integer pruneTopK() {
-        return pruneTopK;
+        return speculation.pruneTopK();
     }
 
     public Integer retrievalBudget() {
-        return retrievalBudget;
+        return speculation.retrievalBudget();
     }
 
     /** True when one of the speculation knobs (not mode or seed) is set. */
     public boolean hasSpeculationOverrides() {
-        return adaptive != null || treeBudget != null || draftDepth != null || draftTopK != null
-                || draftBudget != null || pruneTopK != null || retrievalBudget != null;
+        return !speculation.isEmpty();
     }
 
     @Override
@@ -105,16 +100,12 @@ public class RasdChatRequestParameters extends DefaultChatRequestParameters {
         if (!(o instanceof RasdChatRequestParameters that) || !super.equals(o)) {
             return false;
         }
-        return mode == that.mode && Objects.equals(seed, that.seed) && Objects.equals(adaptive, that.adaptive)
-                && Objects.equals(treeBudget, that.treeBudget) && Objects.equals(draftDepth, that.draftDepth)
-                && Objects.equals(draftTopK, that.draftTopK) && Objects.equals(draftBudget, that.draftBudget)
-                && Objects.equals(pruneTopK, that.pruneTopK) && Objects.equals(retrievalBudget, that.retrievalBudget);
+        return mode == that.mode && Objects.equals(seed, that.seed) && speculation.equals(that.speculation);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(super.hashCode(), mode, seed, adaptive, treeBudget, draftDepth, draftTopK, draftBudget,
-                pruneTopK, retrievalBudget);
+        return Objects.hash(super.hashCode(), mode, seed, speculation);
     }
 
     @Override
@@ -122,23 +113,15 @@ public class RasdChatRequestParameters extends DefaultChatRequestParameters {
         String base = super.toString();
         String head = base.endsWith("}") ? base.substring(0, base.length() - 1) : base;
         return head.replaceFirst("^DefaultChatRequestParameters", "RasdChatRequestParameters")
-                + ", mode=" + (mode == null ? null : mode.cliName()) + ", seed=" + seed + ", adaptive=" + adaptive
-                + ", treeBudget=" + treeBudget + ", draftDepth=" + draftDepth + ", draftTopK=" + draftTopK
-                + ", draftBudget=" + draftBudget + ", pruneTopK=" + pruneTopK + ", retrievalBudget="
-                + retrievalBudget + "}";
+                + ", mode=" + (mode == null ? null : mode.cliName()) + ", seed=" + seed + ", speculation="
+                + speculation + "}";
     }
 
     public static class Builder extends DefaultChatRequestParameters.Builder<Builder> {
 
         private DecodingMode mode;
         private Long seed;
-        private Boolean adaptive;
-        private Integer treeBudget;
-        private Integer draftDepth;
-        private Integer draftTopK;
-        private Integer draftBudget;
-        private Integer pruneTopK;
-        private Integer retrievalBudget;
+        private SpeculationOverrides.Builder speculation = SpeculationOverrides.builder();
 
         /** Copies every non-null field of {@code parameters}, rasd's own too when it is a rasd one. */
         @Override
@@ -147,13 +130,7 @@ public class RasdChatRequestParameters extends DefaultChatRequestParameters {
             if (parameters instanceof RasdChatRequestParameters p) {
                 mode = getOrDefault(p.mode, mode);
                 seed = getOrDefault(p.seed, seed);
-                adaptive = getOrDefault(p.adaptive, adaptive);
-                treeBudget = getOrDefault(p.treeBudget, treeBudget);
-                draftDepth = getOrDefault(p.draftDepth, draftDepth);
-                draftTopK = getOrDefault(p.draftTopK, draftTopK);
-                draftBudget = getOrDefault(p.draftBudget, draftBudget);
-                pruneTopK = getOrDefault(p.pruneTopK, pruneTopK);
-                retrievalBudget = getOrDefault(p.retrievalBudget, retrievalBudget);
+                speculation = speculation.build().merge(p.speculation).toBuilder();
             }
             return this;
         }
@@ -174,38 +151,44 @@ public class RasdChatRequestParameters extends DefaultChatRequestParameters {
             return this;
         }
 
+        /** Replaces every speculation knob with those of {@code speculation} ({@code null}: none). */
+        public Builder speculation(SpeculationOverrides speculation) {
+            this.speculation = (speculation == null ? SpeculationOverrides.NONE : speculation).toBuilder();
+            return this;
+        }
+
         public Builder adaptive(Boolean adaptive) {
-            this.adaptive = adaptive;
+            speculation.adaptive(adaptive);
             return this;
         }
 
         public Builder treeBudget(Integer treeBudget) {
-            this.treeBudget = treeBudget;
+            speculation.treeBudget(treeBudget);
             return this;
         }
 
         public Builder draftDepth(Integer draftDepth) {
-            this.draftDepth = draftDepth;
+            speculation.draftDepth(draftDepth);
             return this;
         }
 
         public Builder draftTopK(Integer draftTopK) {
-            this.draftTopK = draftTopK;
+            speculation.draftTopK(draftTopK);
             return this;
         }
 
         public Builder draftBudget(Integer draftBudget) {
-            this.draftBudget = draftBudget;
+            speculation.draftBudget(draftBudget);
             return this;
         }
 
         public Builder pruneTopK(Integer pruneTopK) {
-            this.pruneTopK = pruneTopK;
+            speculation.pruneTopK(pruneTopK);
             return this;
         }
 
         public Builder retrievalBudget(Integer retrievalBudget) {
-            this.retrievalBudget = retrievalBudget;
+            speculation.retrievalBudget(retrievalBudget);
             return this;
         }
 

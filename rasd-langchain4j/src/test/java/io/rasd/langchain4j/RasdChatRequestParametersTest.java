@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.langchain4j.model.chat.request.ChatRequestParameters;
 import io.rasd.engine.DecodingMode;
+import io.rasd.engine.SpeculationOverrides;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -71,5 +72,16 @@ class RasdChatRequestParametersTest {
         assertThat(RasdChatRequestParameters.builder().mode(DecodingMode.AR).seed(3L).build()
                 .hasSpeculationOverrides()).isFalse();
         assertThat(List.of(defaults)).contains(same);
+    }
+
+    @Test
+    void theSpeculationKnobsAreOneSpeculationOverridesMergedKnobByKnob() {
+        assertThat(defaults.speculation()).isEqualTo(SpeculationOverrides.builder().treeBudget(12).build());
+        RasdChatRequestParameters merged = defaults.overrideWith(RasdChatRequestParameters.builder()
+                .speculation(SpeculationOverrides.builder().draftDepth(2).adaptive(false).build()).build());
+        assertThat(merged.speculation()).isEqualTo(SpeculationOverrides.builder().treeBudget(12).draftDepth(2)
+                .adaptive(false).build());
+        assertThat(merged.adaptive()).isFalse();
+        assertThat(RasdChatRequestParameters.builder().build().speculation()).isEqualTo(SpeculationOverrides.NONE);
     }
 }

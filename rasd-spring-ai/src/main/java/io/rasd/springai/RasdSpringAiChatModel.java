@@ -10,6 +10,7 @@ import io.rasd.engine.GenerationStats;
 import io.rasd.engine.RasdEngine;
 import io.rasd.engine.SpeculationConfig;
 import io.rasd.tree.TokenOrigin;
+import io.rasd.text.ChatPromptEncoder;
 import io.rasd.text.ChatTemplate;
 import io.rasd.verify.SamplingParams;
 import java.util.ArrayList;
@@ -56,8 +57,9 @@ import reactor.core.publisher.FluxSink;
  * AI's rule: the prompt's non-null values win, stop sequences add up). Any {@link ChatOptions} is accepted;
  * {@link RasdSpringAiChatOptions} also carries the mode, seed and speculation knobs. {@code temperature} 0 or unset
  * is greedy decoding; {@code maxTokens} unset means up to the context window; {@code model}, when set, must name this
- * model. Bad values fail with {@link IllegalArgumentException} naming the option; tool calling, media, native
- * structured output and non-zero penalties with {@link UnsupportedOperationException}. A full engine throws its
+ * model. Bad values fail with {@link IllegalArgumentException} naming the option, and so does a conversation without
+ * messages, with an empty or whitespace-only user message or longer than the context window; tool calling, media,
+ * native structured output and non-zero penalties with {@link UnsupportedOperationException}. A full engine throws its
  * {@link io.rasd.engine.RasdBusyException} (nothing was generated; retrying later is safe).
  *
  * <p>Responses: one {@link Generation} whose finish reason is {@code "STOP"} (end of sequence or a stop sequence) or
@@ -94,6 +96,7 @@ public class RasdSpringAiChatModel implements ChatModel, StreamingChatModel {
     private final ChatTemplate chatTemplate;
     private final RasdSpringAiChatOptions defaultOptions;
     private final Executor executor;
+    private final ChatPromptEncoder promptEncoder;
 
     protected RasdSpringAiChatModel(Builder builder) {
         this.engine = Objects.requireNonNull(builder.engine, "engine: build the chat model with .engine(RasdEngine)");
@@ -106,22 +109,16 @@ public class RasdSpringAiChatModel implements ChatModel, StreamingChatModel {
                 : given.getModel() != null ? given.getModel() : engine.target().directory().getFileName().toString();
         this.defaultOptions = given.mutate()
                 .model(name)
-                .mode(given.getMode() != null ? given.getMode() : defaultMode(engine))
+                .mode(given.getMode() != null ? given.getMode() : engine.defaultMode())
                 .build();
         // fail at construction, not at the first request, when the defaults themselves are invalid
         settings(defaultOptions);
+        this.promptEncoder = new ChatPromptEncoder(chatTemplate, engine.tokenizer(), engine.target().contextLimit(),
+                modelName());
     }
 
     public static Builder builder() {
         return new Builder();
-    }
-
-    /** The fullest mode the engine can run: rasd with everything it has, prompt lookup without a draft model. */
-    static DecodingMode defaultMode(RasdEngine engine) {
-        if (engine.draft() == null) {
-            return DecodingMode.PLD;
-        }
-        return engine.datastore() != null ? DecodingMode.RASD : DecodingMode.RASD_PLD;
     }
 
     /**
@@ -243,16 +240,9 @@ public class RasdSpringAiChatModel implements ChatModel, StreamingChatModel {
         Objects.requireNonNull(prompt, "prompt");
         RasdSpringAiChatOptions options = merge(prompt.getOptions());
         Settings settings = settings(options);
-        int[] tokens = encode(prompt.getInstructions());
-        int limit = engine.target().contextLimit();
-        int room = limit - tokens.length;
-        if (room < 1) {
-            throw new IllegalArgumentException("The conversation is " + tokens.length + " tokens after the chat"
-                    + " template, but the context window of " + modelName() + " is " + limit + " tokens (at least one"
-                    + " must be left for the answer); shorten the messages or use a smaller chat memory");
-        }
-        int maxNew = options.getMaxTokens() == null ? room : options.getMaxTokens();
-        return new GenerationRequest(tokens, maxNew, settings.mode(), settings.sampling(), options.getSeed(),
+        ChatPromptEncoder.Prompt encoded = encode(prompt.getInstructions());
+        int maxNew = options.getMaxTokens() == null ? encoded.room() : options.getMaxTokens();
+        return new GenerationRequest(encoded.tokens(), maxNew, settings.mode(), settings.sampling(), options.getSeed(),
                 settings.stopStrings(), settings.speculation());
     }
 
@@ -277,8 +267,12 @@ public class RasdSpringAiChatModel implements ChatModel, StreamingChatModel {
         if (o.getMaxTokens() != null && o.getMaxTokens() < 1) {
             throw new IllegalArgumentException("maxTokens must be >= 1, got " + o.getMaxTokens());
         }
-        DecodingMode mode = o.getMode() != null ? o.getMode() : defaultMode(engine);
-        checkMode(mode);
+        DecodingMode mode = o.getMode() != null ? o.getMode() : engine.defaultMode();
+        try {
+            engine.checkMode(mode);
+        } catch (RasdException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
         return new Settings(mode, sampling(o), stopStrings(o.getStopSequences()), speculation(o));
     }
 
@@ -335,55 +329,30 @@ public class RasdSpringAiChatModel implements ChatModel, StreamingChatModel {
         return List.copyOf(new LinkedHashSet<>(stopSequences));
     }
 
-    private void checkMode(DecodingMode mode) {
-        if (mode.usesDraft() && engine.draft() == null) {
-            throw new IllegalArgumentException("mode " + mode.cliName() + " needs a draft model, and this engine has"
-                    + " none; use mode " + defaultMode(engine).cliName() + " or build the engine with a draft model");
-        }
-        if (mode.usesDatastore() && engine.datastore() == null) {
-            throw new IllegalArgumentException("mode " + mode.cliName() + " needs a token datastore, and this engine"
-                    + " has none; use mode " + defaultMode(engine).cliName() + " or build the engine with one");
-        }
-    }
-
     /** The engine's speculation settings with these options' knobs applied; null when they set none. */
     private SpeculationConfig speculation(RasdSpringAiChatOptions o) {
-        if (!o.hasSpeculationOverrides()) {
+        if (o.getSpeculation().isEmpty()) {
             return null;
         }
-        SpeculationConfig base = engine.speculation();
         try {
-            return base.toBuilder()
-                    .adaptive(o.getAdaptive() != null ? o.getAdaptive() : base.adaptive())
-                    .treeBudget(o.getTreeBudget() != null ? o.getTreeBudget() : base.treeBudget())
-                    .draftDepth(o.getDraftDepth() != null ? o.getDraftDepth() : base.draftDepth())
-                    .draftTopK(o.getDraftTopK() != null ? o.getDraftTopK() : base.draftTopK())
-                    .draftBudget(o.getDraftBudget() != null ? o.getDraftBudget() : base.draftBudget())
-                    .pruneTopK(o.getPruneTopK() != null ? o.getPruneTopK() : base.pruneTopK())
-                    .retrievalBudget(o.getRetrievalBudget() != null ? o.getRetrievalBudget() : base.retrievalBudget())
-                    .build();
+            return o.getSpeculation().applyTo(engine.speculation());
         } catch (RasdException e) {
-            throw new IllegalArgumentException("Invalid speculation options (treeBudget=" + o.getTreeBudget()
-                    + ", draftDepth=" + o.getDraftDepth() + ", draftTopK=" + o.getDraftTopK() + ", draftBudget="
-                    + o.getDraftBudget() + ", pruneTopK=" + o.getPruneTopK() + ", retrievalBudget="
-                    + o.getRetrievalBudget() + "): " + e.getMessage(), e);
+            throw new IllegalArgumentException("Invalid speculation option " + e.getMessage(), e);
         }
     }
 
-    /** The conversation through the model's chat template, ending with the assistant's turn, as token ids. */
-    private int[] encode(List<Message> messages) {
-        if (messages == null || messages.isEmpty()) {
-            throw new IllegalArgumentException("The prompt has no messages");
-        }
-        String rendered;
+    /**
+     * The conversation through the model's chat template, ending with the assistant's turn, as token ids: checked and
+     * encoded by {@link ChatPromptEncoder} (no messages, an empty user message, a prompt that fills the context
+     * window: {@link IllegalArgumentException}).
+     */
+    private ChatPromptEncoder.Prompt encode(List<Message> messages) {
+        List<io.rasd.text.ChatMessage> conversation = messages == null ? List.of() : toTemplateMessages(messages);
         try {
-            rendered = chatTemplate.render(toTemplateMessages(messages), true);
+            return promptEncoder.encode(conversation);
         } catch (RasdException e) {
-            throw new IllegalArgumentException("The chat template of " + modelName() + " rejected the conversation: "
-                    + e.getMessage(), e);
+            throw new IllegalArgumentException(e.getMessage(), e);
         }
-        // the template writes the special tokens (BOS included) itself, as HF's apply_chat_template does
-        return engine.tokenizer().encode(rendered, false);
     }
 
     static List<io.rasd.text.ChatMessage> toTemplateMessages(List<Message> messages) {

@@ -2,6 +2,7 @@ package io.rasd.springai;
 
 import io.rasd.RasdException;
 import io.rasd.engine.DecodingMode;
+import io.rasd.engine.SpeculationOverrides;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -21,18 +22,15 @@ import org.springframework.ai.tool.ToolCallback;
  *
  * <p>{@link Builder#combineWith} follows Spring AI's rule (the other side's non-null values win, stop sequences add
  * up) and carries rasd's fields across when the other side is a rasd builder.
+ *
+ * <p>The speculation knobs are held as one {@link SpeculationOverrides}, which defines their names, ranges and
+ * merging; the getters and builder setters below only expose its components.
  */
 public class RasdSpringAiChatOptions extends DefaultToolCallingChatOptions {
 
     private final DecodingMode mode;
     private final Long seed;
-    private final Boolean adaptive;
-    private final Integer treeBudget;
-    private final Integer draftDepth;
-    private final Integer draftTopK;
-    private final Integer draftBudget;
-    private final Integer pruneTopK;
-    private final Integer retrievalBudget;
+    private final SpeculationOverrides speculation;
 
     /** Spring AI's fields as the builder passes them (its fields are protected), rasd's from {@code b}. */
     protected RasdSpringAiChatOptions(Builder b, List<ToolCallback> toolCallbacks, Map<String, Object> toolContext,
@@ -42,13 +40,7 @@ public class RasdSpringAiChatOptions extends DefaultToolCallingChatOptions {
                 temperature, topK, topP);
         this.mode = b.mode;
         this.seed = b.seed;
-        this.adaptive = b.adaptive;
-        this.treeBudget = b.treeBudget;
-        this.draftDepth = b.draftDepth;
-        this.draftTopK = b.draftTopK;
-        this.draftBudget = b.draftBudget;
-        this.pruneTopK = b.pruneTopK;
-        this.retrievalBudget = b.retrievalBudget;
+        this.speculation = b.speculation.build();
     }
 
     public static Builder builder() {
@@ -88,39 +80,43 @@ public class RasdSpringAiChatOptions extends DefaultToolCallingChatOptions {
         return seed;
     }
 
+    /** The speculation knobs set here (never null; {@link SpeculationOverrides#NONE} when none is). */
+    public SpeculationOverrides getSpeculation() {
+        return speculation;
+    }
+
     /** Whether budgets and depths are chosen from measured cost and acceptance (the hand-set ones become caps). */
     public Boolean getAdaptive() {
-        return adaptive;
+        return speculation.adaptive();
     }
 
     public Integer getTreeBudget() {
-        return treeBudget;
+        return speculation.treeBudget();
     }
 
     public Integer getDraftDepth() {
-        return draftDepth;
+        return speculation.draftDepth();
     }
 
     public Integer getDraftTopK() {
-        return draftTopK;
+        return speculation.draftTopK();
     }
 
     public Integer getDraftBudget() {
-        return draftBudget;
+        return speculation.draftBudget();
     }
 
     public Integer getPruneTopK() {
-        return pruneTopK;
+        return speculation.pruneTopK();
     }
 
     public Integer getRetrievalBudget() {
-        return retrievalBudget;
+        return speculation.retrievalBudget();
     }
 
     /** True when one of the speculation knobs (not mode or seed) is set. */
     public boolean hasSpeculationOverrides() {
-        return adaptive != null || treeBudget != null || draftDepth != null || draftTopK != null
-                || draftBudget != null || pruneTopK != null || retrievalBudget != null;
+        return !speculation.isEmpty();
     }
 
     @Override
@@ -138,13 +134,7 @@ public class RasdSpringAiChatOptions extends DefaultToolCallingChatOptions {
                 .toolContext(getToolContext())
                 .mode(mode)
                 .seed(seed)
-                .adaptive(adaptive)
-                .treeBudget(treeBudget)
-                .draftDepth(draftDepth)
-                .draftTopK(draftTopK)
-                .draftBudget(draftBudget)
-                .pruneTopK(pruneTopK)
-                .retrievalBudget(retrievalBudget);
+                .speculation(speculation);
     }
 
     @Override
@@ -156,16 +146,12 @@ public class RasdSpringAiChatOptions extends DefaultToolCallingChatOptions {
             return false;
         }
         RasdSpringAiChatOptions that = (RasdSpringAiChatOptions) o;
-        return mode == that.mode && Objects.equals(seed, that.seed) && Objects.equals(adaptive, that.adaptive)
-                && Objects.equals(treeBudget, that.treeBudget) && Objects.equals(draftDepth, that.draftDepth)
-                && Objects.equals(draftTopK, that.draftTopK) && Objects.equals(draftBudget, that.draftBudget)
-                && Objects.equals(pruneTopK, that.pruneTopK) && Objects.equals(retrievalBudget, that.retrievalBudget);
+        return mode == that.mode && Objects.equals(seed, that.seed) && speculation.equals(that.speculation);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(super.hashCode(), mode, seed, adaptive, treeBudget, draftDepth, draftTopK, draftBudget,
-                pruneTopK, retrievalBudget);
+        return Objects.hash(super.hashCode(), mode, seed, speculation);
     }
 
     @Override
@@ -175,9 +161,7 @@ public class RasdSpringAiChatOptions extends DefaultToolCallingChatOptions {
                 + getTopK() + ", topP=" + getTopP() + ", maxTokens=" + getMaxTokens() + ", stopSequences="
                 + getStopSequences() + ", frequencyPenalty=" + getFrequencyPenalty() + ", presencePenalty="
                 + getPresencePenalty() + ", mode=" + (mode == null ? null : mode.cliName()) + ", seed=" + seed
-                + ", adaptive=" + adaptive + ", treeBudget=" + treeBudget + ", draftDepth=" + draftDepth
-                + ", draftTopK=" + draftTopK + ", draftBudget=" + draftBudget + ", pruneTopK=" + pruneTopK
-                + ", retrievalBudget=" + retrievalBudget
+                + ", speculation=" + speculation
                 + (tools == null || tools.isEmpty() ? "" : ", toolCallbacks=" + tools.size()) + "}";
     }
 
@@ -185,13 +169,7 @@ public class RasdSpringAiChatOptions extends DefaultToolCallingChatOptions {
 
         private DecodingMode mode;
         private Long seed;
-        private Boolean adaptive;
-        private Integer treeBudget;
-        private Integer draftDepth;
-        private Integer draftTopK;
-        private Integer draftBudget;
-        private Integer pruneTopK;
-        private Integer retrievalBudget;
+        private SpeculationOverrides.Builder speculation = SpeculationOverrides.builder();
 
         /** Spring AI's merge (the other side's non-null values win), rasd's fields too when it is a rasd builder. */
         @Override
@@ -200,13 +178,7 @@ public class RasdSpringAiChatOptions extends DefaultToolCallingChatOptions {
             if (other instanceof Builder that) {
                 mode = that.mode != null ? that.mode : mode;
                 seed = that.seed != null ? that.seed : seed;
-                adaptive = that.adaptive != null ? that.adaptive : adaptive;
-                treeBudget = that.treeBudget != null ? that.treeBudget : treeBudget;
-                draftDepth = that.draftDepth != null ? that.draftDepth : draftDepth;
-                draftTopK = that.draftTopK != null ? that.draftTopK : draftTopK;
-                draftBudget = that.draftBudget != null ? that.draftBudget : draftBudget;
-                pruneTopK = that.pruneTopK != null ? that.pruneTopK : pruneTopK;
-                retrievalBudget = that.retrievalBudget != null ? that.retrievalBudget : retrievalBudget;
+                speculation = speculation.build().merge(that.speculation.build()).toBuilder();
             }
             return this;
         }
@@ -231,38 +203,44 @@ public class RasdSpringAiChatOptions extends DefaultToolCallingChatOptions {
             return this;
         }
 
+        /** Replaces every speculation knob with those of {@code speculation} ({@code null}: none). */
+        public Builder speculation(SpeculationOverrides speculation) {
+            this.speculation = (speculation == null ? SpeculationOverrides.NONE : speculation).toBuilder();
+            return this;
+        }
+
         public Builder adaptive(Boolean adaptive) {
-            this.adaptive = adaptive;
+            speculation.adaptive(adaptive);
             return this;
         }
 
         public Builder treeBudget(Integer treeBudget) {
-            this.treeBudget = treeBudget;
+            speculation.treeBudget(treeBudget);
             return this;
         }
 
         public Builder draftDepth(Integer draftDepth) {
-            this.draftDepth = draftDepth;
+            speculation.draftDepth(draftDepth);
             return this;
         }
 
         public Builder draftTopK(Integer draftTopK) {
-            this.draftTopK = draftTopK;
+            speculation.draftTopK(draftTopK);
             return this;
         }
 
         public Builder draftBudget(Integer draftBudget) {
-            this.draftBudget = draftBudget;
+            speculation.draftBudget(draftBudget);
             return this;
         }
 
         public Builder pruneTopK(Integer pruneTopK) {
-            this.pruneTopK = pruneTopK;
+            speculation.pruneTopK(pruneTopK);
             return this;
         }
 
         public Builder retrievalBudget(Integer retrievalBudget) {
-            this.retrievalBudget = retrievalBudget;
+            speculation.retrievalBudget(retrievalBudget);
             return this;
         }
 

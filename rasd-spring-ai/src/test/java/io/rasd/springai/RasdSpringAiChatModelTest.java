@@ -228,6 +228,21 @@ class RasdSpringAiChatModelTest {
     }
 
     @Test
+    void emptyOrWhitespaceUserMessagesAreRefusedNamingTheMessage() {
+        // the same rule as the LangChain4j adapter's (ChatPromptEncoder): the model would answer a bare template
+        assertThatThrownBy(() -> model.call(new Prompt(List.of(new UserMessage("")))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("messages[0] (user) is empty");
+        assertThatThrownBy(() -> model.call(new Prompt(List.<Message>of(new SystemMessage("Be brief."),
+                new UserMessage(QUESTION), new AssistantMessage("Use a loop."), new UserMessage(" \n\t ")))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("messages[3] (user) is whitespace only");
+        assertThatThrownBy(() -> model.stream(new Prompt(List.of(new UserMessage("  ")))).blockLast())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("messages[0] (user) is whitespace only");
+    }
+
+    @Test
     void aConversationLongerThanTheContextWindowIsAClearError() {
         String huge = "word ".repeat(engine.target().contextLimit() + 10);
         assertThatThrownBy(() -> model.call(huge))
@@ -244,7 +259,7 @@ class RasdSpringAiChatModelTest {
             assertThat(m.getOptions().getMode()).isEqualTo(DecodingMode.PLD);
             assertThatThrownBy(() -> m.call(new Prompt(QUESTION, RasdSpringAiChatOptions.builder()
                     .mode(DecodingMode.RASD).build())))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("mode rasd")
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("mode \"rasd\"")
                     .hasMessageContaining("draft model");
             assertThatThrownBy(() -> RasdSpringAiChatModel.builder().engine(noDraft)
                     .defaultOptions(RasdSpringAiChatOptions.builder().mode(DecodingMode.DATASTORE).build()).build())

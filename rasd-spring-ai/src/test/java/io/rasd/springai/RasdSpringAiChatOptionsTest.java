@@ -3,6 +3,7 @@ package io.rasd.springai;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.rasd.engine.DecodingMode;
+import io.rasd.engine.SpeculationOverrides;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.ai.chat.prompt.ChatOptions;
@@ -97,5 +98,16 @@ class RasdSpringAiChatOptionsTest {
         assertThat(RasdSpringAiChatOptions.builder().mode("rasd-datastore").build().getMode())
                 .isEqualTo(DecodingMode.RASD_DATASTORE);
         assertThat(RasdSpringAiChatOptions.builder().mode((String) null).build().getMode()).isNull();
+    }
+
+    @Test
+    void theSpeculationKnobsAreOneSpeculationOverrides() {
+        assertThat(full().getSpeculation()).isEqualTo(new SpeculationOverrides(8, 3, 2, 6, 5, null, 4, false));
+        RasdSpringAiChatOptions viaRecord = RasdSpringAiChatOptions.builder()
+                .speculation(SpeculationOverrides.builder().treeBudget(8).build()).build();
+        assertThat(viaRecord.getTreeBudget()).isEqualTo(8);
+        assertThat(viaRecord.hasSpeculationOverrides()).isTrue();
+        assertThat(RasdSpringAiChatOptions.builder().build().getSpeculation()).isEqualTo(SpeculationOverrides.NONE);
+        assertThat(RasdSpringAiChatOptions.builder().build().hasSpeculationOverrides()).isFalse();
     }
 }

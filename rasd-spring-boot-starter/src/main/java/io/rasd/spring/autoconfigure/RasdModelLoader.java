@@ -4,6 +4,7 @@ import ai.djl.Device;
 import io.rasd.RasdException;
 import io.rasd.datastore.TokenDatastore;
 import io.rasd.engine.SpeculationConfig;
+import io.rasd.engine.SpeculationOverrides;
 import io.rasd.model.CausalLm;
 import io.rasd.model.LoadOptions;
 import io.rasd.text.Tokenizer;
@@ -14,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -180,23 +180,12 @@ final class RasdModelLoader {
 
     /** The engine's speculation settings; a value outside its range names its own property. */
     static SpeculationConfig speculation(RasdProperties.Speculation s) {
-        SpeculationConfig.Builder b = SpeculationConfig.builder().adaptive(s.isAdaptive());
-        knob(b, "tree-budget", s.getTreeBudget(), v -> b.treeBudget(v));
-        knob(b, "draft-depth", s.getDraftDepth(), v -> b.draftDepth(v));
-        knob(b, "draft-top-k", s.getDraftTopK(), v -> b.draftTopK(v));
-        knob(b, "draft-budget", s.getDraftBudget(), v -> b.draftBudget(v));
-        knob(b, "prune-top-k", s.getPruneTopK(), v -> b.pruneTopK(v));
-        knob(b, "retrieval-budget", s.getRetrievalBudget(), v -> b.retrievalBudget(v));
-        return b.build();
-    }
-
-    private static void knob(SpeculationConfig.Builder b, String name, int value, Consumer<Integer> set) {
-        set.accept(value);
         try {
-            b.build();
-        } catch (RasdException e) {
-            throw new RasdConfigurationException("rasd.speculation." + name, value, e.getMessage(),
-                    "Set rasd.speculation." + name + " inside the range given, or remove it to use the default.", e);
+            return s.toOverrides().applyTo(SpeculationConfig.DEFAULT);
+        } catch (SpeculationOverrides.InvalidKnobException e) {
+            String key = "rasd.speculation." + SpeculationOverrides.kebabCase(e.knob());
+            throw new RasdConfigurationException(key, e.value(), e.reason(),
+                    "Set " + key + " inside the range given, or remove it to use the default.", e);
         }
     }
 

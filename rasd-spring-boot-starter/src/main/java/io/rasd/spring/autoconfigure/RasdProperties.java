@@ -1,6 +1,7 @@
 package io.rasd.spring.autoconfigure;
 
 import io.rasd.engine.DecodingMode;
+import io.rasd.engine.SpeculationOverrides;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -242,86 +243,97 @@ public class RasdProperties {
         }
     }
 
-    /** Speculation knobs; with adaptive control on, the budgets and depth are upper bounds. */
+    /**
+     * Speculation knobs; with adaptive control on, the budgets and depth are upper bounds. Each unset key keeps the
+     * engine's default (SpeculationConfig.DEFAULT, where the knobs' ranges and defaults are declared; the defaults an
+     * IDE shows come from additional-spring-configuration-metadata.json, which ConfigurationMetadataTest holds equal
+     * to them).
+     */
     public static class Speculation {
 
         /**
          * Choose tree budget and draft depth from the measured verify cost and the observed acceptance, and fall
          * back to plain decoding while speculation does not pay. Off: the hand-set values below as given.
          */
-        private boolean adaptive = true;
+        private Boolean adaptive;
 
         /** Most proposed tokens verified per target forward. */
-        private int treeBudget = 12;
+        private Integer treeBudget;
 
         /** Most draft-model forwards per decoding step. */
-        private int draftDepth = 5;
+        private Integer draftDepth;
 
         /** Draft frontier width and children per expanded draft node. */
-        private int draftTopK = 3;
+        private Integer draftTopK;
 
         /** Draft-tree nodes kept before fusion with the retrieval trees. */
-        private int draftBudget = 10;
+        private Integer draftBudget;
 
         /** Retrieved continuations must start with one of the draft model's K most likely next tokens. */
-        private int pruneTopK = 8;
+        private Integer pruneTopK;
 
         /** Retrieval-tree nodes kept per source (prompt lookup, datastore) after pruning. */
-        private int retrievalBudget = 12;
+        private Integer retrievalBudget;
 
-        public boolean isAdaptive() {
+        /** The keys that are set, as the engine's overrides; unset keys keep the engine's defaults. */
+        public SpeculationOverrides toOverrides() {
+            return new SpeculationOverrides(treeBudget, draftDepth, draftTopK, draftBudget, pruneTopK, null,
+                    retrievalBudget, adaptive);
+        }
+
+        public Boolean getAdaptive() {
             return adaptive;
         }
 
-        public void setAdaptive(boolean adaptive) {
+        public void setAdaptive(Boolean adaptive) {
             this.adaptive = adaptive;
         }
 
-        public int getTreeBudget() {
+        public Integer getTreeBudget() {
             return treeBudget;
         }
 
-        public void setTreeBudget(int treeBudget) {
+        public void setTreeBudget(Integer treeBudget) {
             this.treeBudget = treeBudget;
         }
 
-        public int getDraftDepth() {
+        public Integer getDraftDepth() {
             return draftDepth;
         }
 
-        public void setDraftDepth(int draftDepth) {
+        public void setDraftDepth(Integer draftDepth) {
             this.draftDepth = draftDepth;
         }
 
-        public int getDraftTopK() {
+        public Integer getDraftTopK() {
             return draftTopK;
         }
 
-        public void setDraftTopK(int draftTopK) {
+        public void setDraftTopK(Integer draftTopK) {
             this.draftTopK = draftTopK;
         }
 
-        public int getDraftBudget() {
+        public Integer getDraftBudget() {
             return draftBudget;
         }
 
-        public void setDraftBudget(int draftBudget) {
+        public void setDraftBudget(Integer draftBudget) {
             this.draftBudget = draftBudget;
         }
 
-        public int getPruneTopK() {
+        public Integer getPruneTopK() {
             return pruneTopK;
         }
 
-        public void setPruneTopK(int pruneTopK) {
+        public void setPruneTopK(Integer pruneTopK) {
             this.pruneTopK = pruneTopK;
         }
 
-        public int getRetrievalBudget() {
+        public Integer getRetrievalBudget() {
             return retrievalBudget;
         }
 
-        public void setRetrievalBudget(int retrievalBudget) {
+        public void setRetrievalBudget(Integer retrievalBudget) {
             this.retrievalBudget = retrievalBudget;
         }
     }

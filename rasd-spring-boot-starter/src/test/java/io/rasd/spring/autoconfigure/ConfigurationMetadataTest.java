@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.rasd.engine.SpeculationConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -89,18 +90,17 @@ class ConfigurationMetadataTest {
         });
         RasdProperties defaults = new RasdProperties();
         assertThat(defaults.getPrefixCache().getMaxSize().toString()).isEqualTo("268435456B");
-        assertThat(defaults.getSpeculation().getTreeBudget())
-                .isEqualTo(io.rasd.engine.SpeculationConfig.DEFAULT.treeBudget());
-        assertThat(defaults.getSpeculation().getDraftDepth())
-                .isEqualTo(io.rasd.engine.SpeculationConfig.DEFAULT.draftDepth());
-        assertThat(defaults.getSpeculation().getPruneTopK())
-                .isEqualTo(io.rasd.engine.SpeculationConfig.DEFAULT.pruneTopK());
-        assertThat(defaults.getSpeculation().getRetrievalBudget())
-                .isEqualTo(io.rasd.engine.SpeculationConfig.DEFAULT.retrievalBudget());
-        assertThat(defaults.getSpeculation().getDraftBudget())
-                .isEqualTo(io.rasd.engine.SpeculationConfig.DEFAULT.draftBudget());
-        assertThat(defaults.getSpeculation().getDraftTopK())
-                .isEqualTo(io.rasd.engine.SpeculationConfig.DEFAULT.draftTopK());
+        // the speculation keys are unset by default (the engine's defaults apply); the metadata shows those defaults
+        SpeculationConfig d = SpeculationConfig.DEFAULT;
+        assertThat(defaults.getSpeculation().toOverrides().isEmpty()).isTrue();
+        assertThat(RasdModelLoader.speculation(defaults.getSpeculation())).isEqualTo(d);
+        Map<String, Object> engineDefaults = Map.of("adaptive", d.adaptive(), "tree-budget", d.treeBudget(),
+                "draft-depth", d.draftDepth(), "draft-top-k", d.draftTopK(), "draft-budget", d.draftBudget(),
+                "prune-top-k", d.pruneTopK(), "retrieval-budget", d.retrievalBudget());
+        engineDefaults.forEach((key, value) -> assertThat(props.get("rasd.speculation." + key)
+                .get("defaultValue").getAsString()).as(key).isEqualTo(String.valueOf(value)));
+        assertThat(props.keySet().stream().filter(k -> k.startsWith("rasd.speculation."))).hasSize(
+                engineDefaults.size());
     }
 
     @Test
