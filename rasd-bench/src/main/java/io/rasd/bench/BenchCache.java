@@ -9,7 +9,7 @@ import java.nio.file.Path;
  */
 public final class BenchCache {
 
-    private BenchCache() { }
+    private BenchCache() {}
 
     public static Path directory() {
         String custom = System.getProperty("rasd.cache.dir");
@@ -18,6 +18,8 @@ public final class BenchCache {
 
     /** The file of the datastore {@code name} ("bench", "demo") built with {@code tokenizer}. */
     public static Path datastoreFile(String name, Tokenizer tokenizer) {
-        return directory().resolve(name).resolve("datastore-" + tokenizer.fingerprint().substring(0, 16) + ".rds");
+        return directory()
+                .resolve(name)
+                .resolve("datastore-" + tokenizer.fingerprint().substring(0, 16) + ".rds");
     }
 }

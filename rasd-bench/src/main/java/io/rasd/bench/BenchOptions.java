@@ -16,7 +16,9 @@ public final class BenchOptions {
     @Option(names = "--models", paramLabel = "DIR", description = "Demo models folder (default: models/)")
     Path models;
 
-    @Option(names = "--tasks", paramLabel = "DIR",
+    @Option(
+            names = "--tasks",
+            paramLabel = "DIR",
             description = "Folder with tasks/*.jsonl and corpus/ (default: bench/)")
     Path tasks;
 
@@ -31,8 +33,10 @@ public final class BenchOptions {
 
         /** The suite called {@code name}; else an error saying which there are ({@code expected}). */
         public static Suite pick(String name, String expected, Suite... suites) {
-            return Arrays.stream(suites).filter(s -> s.name().equals(name)).findFirst().orElseThrow(
-                    () -> new RasdException("--suite must be " + expected + ", got \"" + name + "\""));
+            return Arrays.stream(suites)
+                    .filter(s -> s.name().equals(name))
+                    .findFirst()
+                    .orElseThrow(() -> new RasdException("--suite must be " + expected + ", got \"" + name + "\""));
         }
     }
 

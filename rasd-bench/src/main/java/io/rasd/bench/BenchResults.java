@@ -12,11 +12,15 @@ import java.nio.file.Path;
  */
 public final class BenchResults {
 
-    private BenchResults() { }
+    private BenchResults() {}
 
     /** results.json's text: pretty-printed, no HTML escaping (model labels hold quotes and parentheses). */
     public static String json(JsonObject json) {
-        return new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(json);
+        return new GsonBuilder()
+                .setPrettyPrinting()
+                .disableHtmlEscaping()
+                .create()
+                .toJson(json);
     }
 
     /**
@@ -32,7 +36,7 @@ public final class BenchResults {
             Files.writeString(outDir.resolve("chart.svg"), svg);
         }
         System.out.print(markdown);
-        System.out.println("wrote " + outDir.resolve("results.json") + ", results.md" + (svg != null ? ", chart.svg"
-                : ""));
+        System.out.println(
+                "wrote " + outDir.resolve("results.json") + ", results.md" + (svg != null ? ", chart.svg" : ""));
     }
 }

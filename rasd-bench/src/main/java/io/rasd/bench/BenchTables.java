@@ -10,7 +10,7 @@ import java.util.Map;
 /** results.md: the benchmarks' tables, rendered from their results.json. */
 public final class BenchTables {
 
-    private BenchTables() { }
+    private BenchTables() {}
 
     /**
      * {@code ./rasd bench}: modes down, tasks across, speedup and τ in each cell, the mean speedup last: like the
@@ -25,18 +25,27 @@ public final class BenchTables {
             if (!tasks.contains(task)) {
                 tasks.add(task);
             }
-            cells.computeIfAbsent(r.get("mode").getAsString(), k -> new LinkedHashMap<>()).put(task,
-                    new double[] {r.get("speedup").getAsDouble(), r.get("tau").getAsDouble(),
-                        r.get("lossless_match").getAsDouble()});
+            cells.computeIfAbsent(r.get("mode").getAsString(), k -> new LinkedHashMap<>())
+                    .put(task, new double[] {
+                        r.get("speedup").getAsDouble(),
+                        r.get("tau").getAsDouble(),
+                        r.get("lossless_match").getAsDouble()
+                    });
         }
         JsonObject machine = json.getAsJsonObject("machine");
         JsonObject config = json.getAsJsonObject("config");
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "Suite `%s`: %d prompts per task, %d new tokens, temperature %s; %s,"
+        sb.append(String.format(
+                Locale.ROOT,
+                "Suite `%s`: %d prompts per task, %d new tokens, temperature %s; %s,"
                         + " %d cores, %s. Cells: speedup over ar (τ = tokens per target forward).%n%n",
-                config.get("suite").getAsString(), config.get("prompts_per_task").getAsInt(),
-                config.get("max_new_tokens").getAsInt(), config.get("temperature").getAsString(),
-                machine.get("cpu").getAsString(), machine.get("cores").getAsInt(), machine.get("engine").getAsString()));
+                config.get("suite").getAsString(),
+                config.get("prompts_per_task").getAsInt(),
+                config.get("max_new_tokens").getAsInt(),
+                config.get("temperature").getAsString(),
+                machine.get("cpu").getAsString(),
+                machine.get("cores").getAsInt(),
+                machine.get("engine").getAsString()));
         sb.append("| mode |");
         tasks.forEach(t -> sb.append(' ').append(t).append(" |"));
         sb.append(" mean speedup | lossless |\n|---|");
@@ -52,7 +61,10 @@ public final class BenchTables {
                 sum += c[0];
                 lossless = Math.min(lossless, c[2]);
             }
-            sb.append(String.format(Locale.ROOT, " %.2fx | %s |%n", sum / tasks.size(),
+            sb.append(String.format(
+                    Locale.ROOT,
+                    " %.2fx | %s |%n",
+                    sum / tasks.size(),
                     lossless == 1.0 ? "1.0" : String.format(Locale.ROOT, "%.2f", lossless)));
         }
         return sb.toString();
@@ -63,11 +75,16 @@ public final class BenchTables {
         JsonObject machine = json.getAsJsonObject("machine");
         JsonObject config = json.getAsJsonObject("config");
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "Peers (`%s`): greedy, %d prompts per task, %d new tokens on the demo"
+        sb.append(String.format(
+                Locale.ROOT,
+                "Peers (`%s`): greedy, %d prompts per task, %d new tokens on the demo"
                         + " models; %s, %d cores, %s; peers use %d threads. Time per request includes prefill.%n",
-                config.get("suite").getAsString(), config.get("prompts_per_task").getAsInt(),
-                config.get("max_new_tokens").getAsInt(), machine.get("cpu").getAsString(),
-                machine.get("cores").getAsInt(), machine.get("java").getAsString(),
+                config.get("suite").getAsString(),
+                config.get("prompts_per_task").getAsInt(),
+                config.get("max_new_tokens").getAsInt(),
+                machine.get("cpu").getAsString(),
+                machine.get("cores").getAsInt(),
+                machine.get("java").getAsString(),
                 config.get("peer_threads").getAsInt()));
         for (var s : config.getAsJsonArray("skipped")) {
             sb.append("Skipped: ").append(s.getAsString()).append('\n');
@@ -77,13 +94,21 @@ public final class BenchTables {
             JsonObject r = el.getAsJsonObject();
             if (!r.get("model").getAsString().equals(model)) {
                 model = r.get("model").getAsString();
-                sb.append("\n").append(model).append("\n\n| engine | mode | tokens/s | vs rasd ar | τ |"
-                        + " same output as rasd ar |\n|---|---|---|---|---|---|\n");
+                sb.append("\n")
+                        .append(model)
+                        .append("\n\n| engine | mode | tokens/s | vs rasd ar | τ |"
+                                + " same output as rasd ar |\n|---|---|---|---|---|---|\n");
             }
-            sb.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %.2fx | %s | %.2f |%n",
-                    r.get("engine").getAsString(), r.get("mode").getAsString(),
-                    r.get("tokens_per_second").getAsDouble(), r.get("vs_rasd_ar").getAsDouble(),
-                    r.has("tau") ? String.format(Locale.ROOT, "%.2f", r.get("tau").getAsDouble()) : "",
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %s | %.1f | %.2fx | %s | %.2f |%n",
+                    r.get("engine").getAsString(),
+                    r.get("mode").getAsString(),
+                    r.get("tokens_per_second").getAsDouble(),
+                    r.get("vs_rasd_ar").getAsDouble(),
+                    r.has("tau")
+                            ? String.format(Locale.ROOT, "%.2f", r.get("tau").getAsDouble())
+                            : "",
                     r.get("same_output_as_rasd_ar").getAsDouble()));
         }
         return sb.toString();

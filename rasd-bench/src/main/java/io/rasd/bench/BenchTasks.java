@@ -15,7 +15,7 @@ public final class BenchTasks {
 
     public static final List<String> NAMES = List.of("docqa", "summary", "code", "indomain-qa");
 
-    private BenchTasks() { }
+    private BenchTasks() {}
 
     /**
      * Up to {@code perTask} prompts of each task, in {@link #NAMES}' order, spread over its file: neighbouring prompts
@@ -29,12 +29,16 @@ public final class BenchTasks {
                 throw new RasdException(file + " is missing: the benchmark needs bench/tasks/*.jsonl (give another"
                         + " folder with --tasks)");
             }
-            List<String> lines = Files.readAllLines(file).stream().filter(l -> !l.isBlank()).toList();
+            List<String> lines =
+                    Files.readAllLines(file).stream().filter(l -> !l.isBlank()).toList();
             List<String> picked = new ArrayList<>();
             int n = Math.min(perTask, lines.size());
             for (int i = 0; i < n; i++) {
                 String line = lines.get((int) ((long) i * lines.size() / n));
-                picked.add(JsonParser.parseString(line).getAsJsonObject().get("prompt").getAsString());
+                picked.add(JsonParser.parseString(line)
+                        .getAsJsonObject()
+                        .get("prompt")
+                        .getAsString());
             }
             byTask.put(task, picked);
         }

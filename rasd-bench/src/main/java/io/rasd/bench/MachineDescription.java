@@ -8,8 +8,7 @@ import java.time.ZonedDateTime;
 import java.util.List;
 
 /** The machine a benchmark ran on: results.json's {@code machine}. */
-public record MachineDescription(String cpu, int cores, String os, String javaVendor, String javaVersion,
-                                 String date) {
+public record MachineDescription(String cpu, int cores, String os, String javaVendor, String javaVersion, String date) {
 
     /** What runs the models on rasd's side. */
     public static final String RASD_ENGINE = "DJL 0.36.0 / PyTorch 2.7.1, f32 on CPU";
@@ -17,9 +16,12 @@ public record MachineDescription(String cpu, int cores, String os, String javaVe
     public static MachineDescription current() throws IOException {
         Path info = Path.of("/proc/cpuinfo");
         String cpu = cpuModel(Files.isReadable(info) ? Files.readAllLines(info) : List.of());
-        return new MachineDescription(cpu, Runtime.getRuntime().availableProcessors(),
+        return new MachineDescription(
+                cpu,
+                Runtime.getRuntime().availableProcessors(),
                 System.getProperty("os.name") + " " + System.getProperty("os.arch"),
-                System.getProperty("java.vendor"), System.getProperty("java.version"),
+                System.getProperty("java.vendor"),
+                System.getProperty("java.version"),
                 ZonedDateTime.now().withNano(0).toString());
     }
 

@@ -33,7 +33,8 @@ class BenchOptionsTest {
     @Test
     void aSuiteIsPickedByNameAndAnUnknownOneIsExplained() {
         assertThat(Suite.pick("full", "quick or full", QUICK, FULL)).isEqualTo(FULL);
-        assertThatThrownBy(() -> Suite.pick("huge", "quick or full", QUICK, FULL)).isInstanceOf(RasdException.class)
+        assertThatThrownBy(() -> Suite.pick("huge", "quick or full", QUICK, FULL))
+                .isInstanceOf(RasdException.class)
                 .hasMessage("--suite must be quick or full, got \"huge\"");
     }
 
@@ -43,10 +44,15 @@ class BenchOptionsTest {
         System.setProperty("rasd.home", "/repo");
         try {
             Settings s = parse().resolve(FULL, null, "peers");
-            assertThat(s).isEqualTo(new Settings("full", Path.of("/repo/models"), Path.of("/repo/bench"),
-                    Path.of("/repo/bench/results/peers"), 8, 128));
-            assertThat(s.corpus()).containsExactly(Path.of("/repo/models/demo-corpus"),
-                    Path.of("/repo/bench/corpus"));
+            assertThat(s)
+                    .isEqualTo(new Settings(
+                            "full",
+                            Path.of("/repo/models"),
+                            Path.of("/repo/bench"),
+                            Path.of("/repo/bench/results/peers"),
+                            8,
+                            128));
+            assertThat(s.corpus()).containsExactly(Path.of("/repo/models/demo-corpus"), Path.of("/repo/bench/corpus"));
         } finally {
             if (old == null) {
                 System.clearProperty("rasd.home");
@@ -70,14 +76,21 @@ class BenchOptionsTest {
     void countsBelowOneAreRefused() {
         for (List<String> args : List.of(List.of("--prompts", "0"), List.of("--max-new-tokens", "-1"))) {
             assertThatThrownBy(() -> parse(args.toArray(String[]::new)).resolve(QUICK, null, "quick"))
-                    .isInstanceOf(RasdException.class).hasMessageContaining("must be >= 1");
+                    .isInstanceOf(RasdException.class)
+                    .hasMessageContaining("must be >= 1");
         }
     }
 
     @Test
     void theHelpListsTheSharedOptions() {
         String help = new CommandLine(new Cmd()).getUsageMessage();
-        assertThat(help).contains("--models=DIR", "--tasks=DIR", "--prompts=N", "--max-new-tokens=N",
-                "Demo models folder (default: models/)", "Tokens per prompt (overrides the suite)");
+        assertThat(help)
+                .contains(
+                        "--models=DIR",
+                        "--tasks=DIR",
+                        "--prompts=N",
+                        "--max-new-tokens=N",
+                        "Demo models folder (default: models/)",
+                        "Tokens per prompt (overrides the suite)");
     }
 }

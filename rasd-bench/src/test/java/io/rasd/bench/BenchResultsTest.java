@@ -40,8 +40,10 @@ class BenchResultsTest {
 
     @Test
     void theJsonIsWrittenAsCommitted() throws IOException {
-        for (Path file : new Path[] {DOCS.resolve("results.json"), DOCS.resolve("peers").resolve("results.json")}) {
-            assertThat(BenchResults.json(read(file))).isEqualTo(Files.readString(file).stripTrailing());
+        for (Path file :
+                new Path[] {DOCS.resolve("results.json"), DOCS.resolve("peers").resolve("results.json")}) {
+            assertThat(BenchResults.json(read(file)))
+                    .isEqualTo(Files.readString(file).stripTrailing());
         }
     }
 
@@ -52,8 +54,9 @@ class BenchResultsTest {
         assertThat(Files.readString(tmp.resolve("a/results.md"))).isEqualTo("| table |\n");
         assertThat(Files.readString(tmp.resolve("a/chart.svg"))).isEqualTo("<svg/>\n");
         assertThat(read(tmp.resolve("a/results.json"))).isEqualTo(json);
-        assertThat(out).isEqualTo("| table |\nwrote " + tmp.resolve("a/results.json") + ", results.md, chart.svg"
-                + System.lineSeparator());
+        assertThat(out)
+                .isEqualTo("| table |\nwrote " + tmp.resolve("a/results.json") + ", results.md, chart.svg"
+                        + System.lineSeparator());
 
         String noChart = capture(() -> BenchResults.write(tmp.resolve("b"), json, "t\n", null));
         assertThat(tmp.resolve("b/chart.svg")).doesNotExist();
@@ -63,8 +66,11 @@ class BenchResultsTest {
     @Test
     void chartLabelsAreEscaped() {
         JsonObject json = JsonParser.parseString("{\"rows\": [{\"model\": \"a<b> & c\", \"engine\": \"x\", \"mode\":"
-                + " \"ar\", \"tokens_per_second\": 2.0, \"vs_rasd_ar\": 1.0}]}").getAsJsonObject();
-        assertThat(BenchCharts.ratesByModel(json)).contains("a&lt;b&gt; &amp; c").doesNotContain("a<b>");
+                        + " \"ar\", \"tokens_per_second\": 2.0, \"vs_rasd_ar\": 1.0}]}")
+                .getAsJsonObject();
+        assertThat(BenchCharts.ratesByModel(json))
+                .contains("a&lt;b&gt; &amp; c")
+                .doesNotContain("a<b>");
     }
 
     interface Io {

@@ -51,13 +51,16 @@ class BenchTasksTest {
         Path bench = TestData.root().getParent().resolve("bench");
         Map<String, List<String>> byTask = BenchTasks.load(bench, 2);
         assertThat(byTask.values())
-                .allSatisfy(p -> assertThat(p).hasSize(2).allSatisfy(s -> assertThat(s).isNotBlank()));
+                .allSatisfy(p ->
+                        assertThat(p).hasSize(2).allSatisfy(s -> assertThat(s).isNotBlank()));
     }
 
     @Test
     void aMissingTaskFileIsExplained(@TempDir Path dir) {
-        assertThatThrownBy(() -> BenchTasks.load(dir, 1)).isInstanceOf(RasdException.class)
-                .hasMessageContaining("docqa.jsonl is missing").hasMessageContaining("--tasks");
+        assertThatThrownBy(() -> BenchTasks.load(dir, 1))
+                .isInstanceOf(RasdException.class)
+                .hasMessageContaining("docqa.jsonl is missing")
+                .hasMessageContaining("--tasks");
     }
 
     @Test

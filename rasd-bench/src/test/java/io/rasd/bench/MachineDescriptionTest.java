@@ -9,8 +9,8 @@ import org.junit.jupiter.api.Test;
 
 class MachineDescriptionTest {
 
-    static final MachineDescription M = new MachineDescription("AMD EPYC", 2, "Linux amd64", "Eclipse Adoptium",
-            "25.0.3", "2026-11-25T22:02:45Z[Etc/UTC]");
+    static final MachineDescription M = new MachineDescription(
+            "AMD EPYC", 2, "Linux amd64", "Eclipse Adoptium", "25.0.3", "2026-11-25T22:02:45Z[Etc/UTC]");
 
     @Test
     void theBenchLayoutHasTheJavaVersionAndTheEngine() {

@@ -16,10 +16,10 @@ import io.rasd.engine.GenerationRequest;
 import io.rasd.engine.GenerationResult;
 import io.rasd.engine.RasdEngine;
 import io.rasd.engine.SpeculationConfig;
-import io.rasd.tree.TokenOrigin;
 import io.rasd.model.CausalLm;
 import io.rasd.model.LoadOptions;
 import io.rasd.text.Tokenizer;
+import io.rasd.tree.TokenOrigin;
 import io.rasd.verify.SamplingParams;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -40,13 +40,18 @@ import picocli.CommandLine.Option;
  * on the same prompts; lossless_match the share of prompts whose output equals {@code ar}'s token for token (with
  * sampling: the same seed).
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
         description = "Benchmark every decoding mode on the DocQA, Summary, Code and In-domain QA tasks with the demo"
                 + " models; writes results.json, results.md and chart.svg. --suite prefix measures the prefix KV cache"
                 + " instead (results.json, results.md).")
 final class BenchCommand implements Callable<Integer> {
 
-    @Option(names = "--suite", defaultValue = "quick", paramLabel = "quick|full|prefix",
+    @Option(
+            names = "--suite",
+            defaultValue = "quick",
+            paramLabel = "quick|full|prefix",
             description = "quick: 1 prompt per task, 32 tokens (CI smoke test, < 3 min); full: 8 prompts, 128 tokens;"
                     + " prefix: the prefix KV cache off vs on, 8 requests (--prompts) sharing a 600-token document,"
                     + " 32 tokens")
@@ -69,13 +74,27 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Settings run = options.resolve(Suite.pick(suite, "quick or full (the paper's table) or prefix (the prefix KV"
-                + " cache)", new Suite("quick", 1, 32), new Suite("full", 8, 128), new Suite("prefix", 8, 32)),
-                out, suite);
+        Settings run = options.resolve(
+                Suite.pick(
+                        suite,
+                        "quick or full (the paper's table) or prefix (the prefix KV" + " cache)",
+                        new Suite("quick", 1, 32),
+                        new Suite("full", 8, 128),
+                        new Suite("prefix", 8, 32)),
+                out,
+                suite);
         LoadOptions load = LoadOptions.defaults().withCheckFinite(checkWeights);
         if (suite.equals("prefix")) {
-            return new PrefixBench(run.models(), run.corpus(), run.out(), run.promptsPerTask(), run.maxNewTokens(),
-                    new SamplingParams(temperature, 0, 1), seed, load).run();
+            return new PrefixBench(
+                            run.models(),
+                            run.corpus(),
+                            run.out(),
+                            run.promptsPerTask(),
+                            run.maxNewTokens(),
+                            new SamplingParams(temperature, 0, 1),
+                            seed,
+                            load)
+                    .run();
         }
         Path modelDir = run.models();
         int tokens = run.maxNewTokens();
@@ -85,11 +104,16 @@ final class BenchCommand implements Callable<Integer> {
         Map<String, Map<DecodingMode, Aggregate>> results = new LinkedHashMap<>();
         long start = System.nanoTime();
         try (CausalLm target = CausalLm.load(modelDir.resolve("demo-target"), load);
-             CausalLm draft = CausalLm.load(modelDir.resolve("demo-draft"), load);
-             Tokenizer tokenizer = Tokenizer.load(modelDir.resolve("demo-target"));
-             TokenDatastore store = CliCache.datastore("bench", tokenizer, run.corpus());
-             RasdEngine engine = RasdEngine.builder().target(target).draft(draft).tokenizer(tokenizer)
-                     .datastore(store).speculation(SpeculationConfig.DEFAULT).build()) {
+                CausalLm draft = CausalLm.load(modelDir.resolve("demo-draft"), load);
+                Tokenizer tokenizer = Tokenizer.load(modelDir.resolve("demo-target"));
+                TokenDatastore store = CliCache.datastore("bench", tokenizer, run.corpus());
+                RasdEngine engine = RasdEngine.builder()
+                        .target(target)
+                        .draft(draft)
+                        .tokenizer(tokenizer)
+                        .datastore(store)
+                        .speculation(SpeculationConfig.DEFAULT)
+                        .build()) {
             int[] warm = tokenizer.encode(promptsByTask.get("code").get(0), true);
             for (DecodingMode m : modes) {
                 engine.generate(new GenerationRequest(warm, 16, m, sampling, seed, List.of()));
@@ -109,8 +133,12 @@ final class BenchCommand implements Callable<Integer> {
                             .add(r, Arrays.equals(r.tokens(), reference)));
                 }
                 results.put(e.getKey(), byMode);
-                System.err.printf(Locale.ROOT, "bench: %s done (%d prompts), %.0f s%n", e.getKey(),
-                        e.getValue().size(), (System.nanoTime() - start) / 1e9);
+                System.err.printf(
+                        Locale.ROOT,
+                        "bench: %s done (%d prompts), %.0f s%n",
+                        e.getKey(),
+                        e.getValue().size(),
+                        (System.nanoTime() - start) / 1e9);
             }
         }
         JsonObject json = report(results, run.promptsPerTask(), tokens, (System.nanoTime() - start) / 1e9);
@@ -147,8 +175,9 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    private JsonObject report(Map<String, Map<DecodingMode, Aggregate>> results, int perTask, int tokens,
-                              double seconds) throws IOException {
+    private JsonObject report(
+            Map<String, Map<DecodingMode, Aggregate>> results, int perTask, int tokens, double seconds)
+            throws IOException {
         JsonObject root = new JsonObject();
         root.add("machine", MachineDescription.current().toJson());
         JsonObject config = new JsonObject();

@@ -12,7 +12,7 @@ import java.util.List;
  * {@code -Drasd.cache.dir}. */
 final class CliCache {
 
-    private CliCache() { }
+    private CliCache() {}
 
     /**
      * The datastore {@code name} for this tokenizer: built from {@code inputs} on first use (progress bar on stderr),
@@ -22,12 +22,13 @@ final class CliCache {
         Path cache = BenchCache.datastoreFile(name, tokenizer);
         if (!Files.isRegularFile(cache)) {
             ProgressBar bar = new ProgressBar(System.err, "building the " + name + " datastore");
-            DatastoreBuilder.Result r = new DatastoreBuilder(tokenizer).progress(bar::update).build(inputs);
+            DatastoreBuilder.Result r =
+                    new DatastoreBuilder(tokenizer).progress(bar::update).build(inputs);
             bar.finish();
             r.datastore().save(cache, tokenizer);
             r.datastore().close();
-            System.err.printf("%s datastore: %d documents, %d tokens, cached in %s%n", name, r.documents(),
-                    r.tokens(), cache);
+            System.err.printf(
+                    "%s datastore: %d documents, %d tokens, cached in %s%n", name, r.documents(), r.tokens(), cache);
         }
         return TokenDatastore.open(cache, tokenizer);
     }

@@ -8,8 +8,8 @@ import io.rasd.engine.DecodingMode;
 import io.rasd.engine.GenerationRequest;
 import io.rasd.engine.GenerationResult;
 import io.rasd.engine.RasdEngine;
-import io.rasd.tree.TokenOrigin;
 import io.rasd.text.Tokenizer;
+import io.rasd.tree.TokenOrigin;
 import io.rasd.verify.SamplingParams;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -27,7 +27,9 @@ import picocli.CommandLine.Option;
  * run, modes interleaved round-robin so that machine drift affects every mode alike, and the output checked token for
  * token against {@code ar}.
  */
-@Command(name = "compare", mixinStandardHelpOptions = true,
+@Command(
+        name = "compare",
+        mixinStandardHelpOptions = true,
         description = "Run one prompt under several decoding modes in one process: tokens/s, tau, speedup over ar,"
                 + " accepted tokens by source, and whether the output is identical to ar's.")
 final class CompareCommand implements Callable<Integer> {
@@ -41,18 +43,27 @@ final class CompareCommand implements Callable<Integer> {
     @Mixin
     SpeculationOptions proposers = new SpeculationOptions();
 
-    @Option(names = "--modes", defaultValue = "all", paramLabel = "ar,pld,...",
+    @Option(
+            names = "--modes",
+            defaultValue = "all",
+            paramLabel = "ar,pld,...",
             description = "Modes to compare (ar is always included); all = every mode whose proposers were given")
     String modes;
 
     @Option(names = "--max-new-tokens", defaultValue = "200", paramLabel = "N")
     int maxNewTokens;
 
-    @Option(names = "--repeats", defaultValue = "3", paramLabel = "R",
+    @Option(
+            names = "--repeats",
+            defaultValue = "3",
+            paramLabel = "R",
             description = "Rounds over all modes; tokens/s is the median over rounds")
     int repeats;
 
-    @Option(names = "--temperature", defaultValue = "0", paramLabel = "T",
+    @Option(
+            names = "--temperature",
+            defaultValue = "0",
+            paramLabel = "T",
             description = "0 = greedy (default); with sampling every mode uses the same --seed")
     double temperature;
 
@@ -81,8 +92,9 @@ final class CompareCommand implements Callable<Integer> {
             Map<DecodingMode, List<GenerationResult>> runs = new LinkedHashMap<>();
             for (int r = 0; r < repeats; r++) {
                 for (DecodingMode m : selected) {
-                    runs.computeIfAbsent(m, k -> new ArrayList<>()).add(engine.generate(
-                            new GenerationRequest(ids, maxNewTokens, m, sampling, seed, List.of())));
+                    runs.computeIfAbsent(m, k -> new ArrayList<>())
+                            .add(engine.generate(
+                                    new GenerationRequest(ids, maxNewTokens, m, sampling, seed, List.of())));
                 }
             }
             int[] reference = runs.get(DecodingMode.AR).get(0).tokens();
@@ -116,19 +128,36 @@ final class CompareCommand implements Callable<Integer> {
                 o.addProperty("prompt_tokens", ids.length);
                 o.addProperty("repeats", repeats);
                 o.add("rows", rows);
-                System.out.println(new GsonBuilder().disableHtmlEscaping().setPrettyPrinting().create().toJson(o));
+                System.out.println(new GsonBuilder()
+                        .disableHtmlEscaping()
+                        .setPrettyPrinting()
+                        .create()
+                        .toJson(o));
             } else {
-                System.out.printf("%-15s %7s %9s %6s %8s %6s  %-38s %s%n", "mode", "tokens", "tokens/s", "tau",
-                        "speedup", "nodes", "accepted draft/pld/datastore/bonus", "identical");
+                System.out.printf(
+                        "%-15s %7s %9s %6s %8s %6s  %-38s %s%n",
+                        "mode",
+                        "tokens",
+                        "tokens/s",
+                        "tau",
+                        "speedup",
+                        "nodes",
+                        "accepted draft/pld/datastore/bonus",
+                        "identical");
                 for (var el : rows) {
                     JsonObject r = el.getAsJsonObject();
                     JsonObject s = r.getAsJsonObject("accepted_by_source");
-                    System.out.printf("%-15s %7d %9.1f %6.2f %7.2fx %6.1f  %-38s %s%n",
-                            r.get("mode").getAsString(), r.get("tokens").getAsInt(),
-                            r.get("tokens_per_second").getAsDouble(), r.get("tau").getAsDouble(),
-                            r.get("speedup").getAsDouble(), r.get("mean_tree_nodes").getAsDouble(),
+                    System.out.printf(
+                            "%-15s %7d %9.1f %6.2f %7.2fx %6.1f  %-38s %s%n",
+                            r.get("mode").getAsString(),
+                            r.get("tokens").getAsInt(),
+                            r.get("tokens_per_second").getAsDouble(),
+                            r.get("tau").getAsDouble(),
+                            r.get("speedup").getAsDouble(),
+                            r.get("mean_tree_nodes").getAsDouble(),
                             s.get("draft").getAsInt() + "/" + s.get("pld").getAsInt() + "/"
-                                    + s.get("datastore").getAsInt() + "/" + s.get("bonus").getAsInt(),
+                                    + s.get("datastore").getAsInt() + "/"
+                                    + s.get("bonus").getAsInt(),
                             r.get("identical_to_ar").getAsBoolean() ? "yes" : "NO");
                 }
             }
@@ -145,7 +174,8 @@ final class CompareCommand implements Callable<Integer> {
         out.add(DecodingMode.AR);
         if (modes.equals("all")) {
             for (DecodingMode m : DecodingMode.values()) {
-                if (m != DecodingMode.AR && (!m.usesDraft() || proposers.draft != null)
+                if (m != DecodingMode.AR
+                        && (!m.usesDraft() || proposers.draft != null)
                         && (!m.usesDatastore() || proposers.hasDatastore())) {
                     out.add(m);
                 }
@@ -163,7 +193,10 @@ final class CompareCommand implements Callable<Integer> {
     }
 
     private static double medianRate(List<GenerationResult> runs) {
-        double[] r = runs.stream().mapToDouble(g -> g.stats().tokensPerSecond()).sorted().toArray();
+        double[] r = runs.stream()
+                .mapToDouble(g -> g.stats().tokensPerSecond())
+                .sorted()
+                .toArray();
         return r[r.length / 2];
     }
 }

@@ -10,7 +10,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "cost", mixinStandardHelpOptions = true,
+@Command(
+        name = "cost",
+        mixinStandardHelpOptions = true,
         description = "Measure the verify cost curve t(n)/t(1): one target forward over n tokens vs one token.")
 final class CostCommand implements Callable<Integer> {
 
@@ -20,7 +22,10 @@ final class CostCommand implements Callable<Integer> {
     @Option(names = "--context", defaultValue = "128", paramLabel = "N", description = "Cached context length")
     int context;
 
-    @Option(names = "--sizes", defaultValue = "1,2,4,8,16,32,64", paramLabel = "1,2,4",
+    @Option(
+            names = "--sizes",
+            defaultValue = "1,2,4,8,16,32,64",
+            paramLabel = "1,2,4",
             description = "Token counts to time (must include 1)")
     String sizes;
 
@@ -33,7 +38,8 @@ final class CostCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         int[] n = PromptIds.parse(sizes);
-        if (java.util.Arrays.stream(n).noneMatch(x -> x == 1) || java.util.Arrays.stream(n).anyMatch(x -> x < 1)) {
+        if (java.util.Arrays.stream(n).noneMatch(x -> x == 1)
+                || java.util.Arrays.stream(n).anyMatch(x -> x < 1)) {
             throw new RasdException("--sizes must be positive and include 1, got " + sizes);
         }
         if (repeats < 1 || context < 1) {
@@ -62,8 +68,9 @@ final class CostCommand implements Callable<Integer> {
                 o.add("curve", rows);
                 System.out.println(o);
             } else {
-                System.out.printf("%s (%.1fM parameters), context %d%n", modelOptions.model,
-                        lm.config().parameterCount() / 1e6, context);
+                System.out.printf(
+                        "%s (%.1fM parameters), context %d%n",
+                        modelOptions.model, lm.config().parameterCount() / 1e6, context);
                 System.out.println("    n   ms/forward   t(n)/t(1)");
                 for (int i = 0; i < n.length; i++) {
                     System.out.printf("%5d %12.2f %11.2f%n", n[i], curve.seconds()[i] * 1e3, curve.ratio(n[i]));

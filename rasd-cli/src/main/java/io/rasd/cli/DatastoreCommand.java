@@ -18,7 +18,9 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "datastore", mixinStandardHelpOptions = true,
+@Command(
+        name = "datastore",
+        mixinStandardHelpOptions = true,
         description = "Build and inspect token datastore files (what the datastore mode retrieves from).",
         subcommands = {DatastoreCommand.Build.class, DatastoreCommand.Info.class})
 final class DatastoreCommand implements Runnable {
@@ -34,19 +36,26 @@ final class DatastoreCommand implements Runnable {
     /** Warnings for skipped files stop here; the count says how many more there were. */
     private static final int MAX_LISTED_SKIPS = 10;
 
-    @Command(name = "build", mixinStandardHelpOptions = true,
+    @Command(
+            name = "build",
+            mixinStandardHelpOptions = true,
             description = "Tokenize text files and folders (recursively; each file one document) into a datastore"
                     + " file, written atomically.")
     static final class Build implements Callable<Integer> {
 
-        @Option(names = "--tokenizer", required = true, paramLabel = "DIR",
+        @Option(
+                names = "--tokenizer",
+                required = true,
+                paramLabel = "DIR",
                 description = "Directory with the model's tokenizer.json (e.g. the HF model directory)")
         Path tokenizerDir;
 
         @Option(names = "--out", required = true, paramLabel = "FILE", description = "Datastore file to write")
         Path out;
 
-        @Option(names = "--progress", negatable = true,
+        @Option(
+                names = "--progress",
+                negatable = true,
                 description = "Progress bar on stderr (default: when run from a terminal)")
         Boolean progress;
 
@@ -58,7 +67,8 @@ final class DatastoreCommand implements Runnable {
             long start = System.nanoTime();
             try (Tokenizer tokenizer = Tokenizer.load(tokenizerDir)) {
                 ProgressBar bar = (progress != null ? progress : ProgressBar.interactive())
-                        ? new ProgressBar(System.err, "tokenizing") : null;
+                        ? new ProgressBar(System.err, "tokenizing")
+                        : null;
                 DatastoreBuilder builder = new DatastoreBuilder(tokenizer);
                 if (bar != null) {
                     builder.progress((done, total) -> {
@@ -72,11 +82,12 @@ final class DatastoreCommand implements Runnable {
                 DatastoreBuilder.Result r = builder.build(inputs);
                 List<DatastoreBuilder.SkippedFile> skipped = r.skipped();
                 for (int i = 0; i < Math.min(skipped.size(), MAX_LISTED_SKIPS); i++) {
-                    System.err.println("warning: skipped " + skipped.get(i).path() + ": " + skipped.get(i).reason());
+                    System.err.println("warning: skipped " + skipped.get(i).path() + ": "
+                            + skipped.get(i).reason());
                 }
                 if (skipped.size() > MAX_LISTED_SKIPS) {
-                    System.err.println("warning: ... and " + (skipped.size() - MAX_LISTED_SKIPS)
-                            + " more files skipped");
+                    System.err.println(
+                            "warning: ... and " + (skipped.size() - MAX_LISTED_SKIPS) + " more files skipped");
                 }
                 long saveStart = System.nanoTime();
                 r.datastore().save(out, tokenizer);
@@ -84,17 +95,23 @@ final class DatastoreCommand implements Runnable {
                 long size = Files.size(out);
                 System.out.println("wrote " + out);
                 System.out.printf(Locale.ROOT, "documents: %d (%d files skipped)%n", r.documents(), skipped.size());
-                System.out.printf(Locale.ROOT, "tokens:    %d from %s of text%n", r.tokens(),
-                        ProgressBar.bytes(r.bytes()));
-                System.out.printf(Locale.ROOT, "seconds:   %.2f (tokenize and index %.2f, save %.2f)%n",
-                        (System.nanoTime() - start) / 1e9, r.seconds(), saveSeconds);
+                System.out.printf(
+                        Locale.ROOT, "tokens:    %d from %s of text%n", r.tokens(), ProgressBar.bytes(r.bytes()));
+                System.out.printf(
+                        Locale.ROOT,
+                        "seconds:   %.2f (tokenize and index %.2f, save %.2f)%n",
+                        (System.nanoTime() - start) / 1e9,
+                        r.seconds(),
+                        saveSeconds);
                 System.out.printf(Locale.ROOT, "file size: %s (%d bytes)%n", ProgressBar.bytes(size), size);
             }
             return 0;
         }
     }
 
-    @Command(name = "info", mixinStandardHelpOptions = true,
+    @Command(
+            name = "info",
+            mixinStandardHelpOptions = true,
             description = "Print a datastore file's header and verify its checksum; with --tokenizer, check that it"
                     + " was built with that tokenizer (exit 2 when not).")
     static final class Info implements Callable<Integer> {
@@ -105,7 +122,11 @@ final class DatastoreCommand implements Runnable {
         @Option(names = "--tokenizer", paramLabel = "DIR", description = "Tokenizer the file must have been built with")
         Path tokenizerDir;
 
-        @Option(names = "--verify", negatable = true, defaultValue = "true", fallbackValue = "true",
+        @Option(
+                names = "--verify",
+                negatable = true,
+                defaultValue = "true",
+                fallbackValue = "true",
                 description = "Recompute the payload checksum (default: ${DEFAULT-VALUE})")
         boolean verify;
 
@@ -127,8 +148,8 @@ final class DatastoreCommand implements Runnable {
                     tokenizerFingerprint = tokenizer.fingerprint();
                 }
             }
-            Boolean matches = tokenizerFingerprint == null ? null
-                    : tokenizerFingerprint.equals(h.tokenizerFingerprint());
+            Boolean matches =
+                    tokenizerFingerprint == null ? null : tokenizerFingerprint.equals(h.tokenizerFingerprint());
             if (json) {
                 JsonObject o = new JsonObject();
                 o.addProperty("file", file.toString());
@@ -146,17 +167,18 @@ final class DatastoreCommand implements Runnable {
                 if (matches != null) {
                     o.addProperty("tokenizer_matches", matches);
                 }
-                System.out.println(new GsonBuilder().setPrettyPrinting().create().toJson(o));
+                System.out.println(
+                        new GsonBuilder().setPrettyPrinting().create().toJson(o));
             } else {
-                System.out.println("file:      " + file + " (" + ProgressBar.bytes(h.fileBytes()) + ", "
-                        + h.fileBytes() + " bytes)");
+                System.out.println("file:      " + file + " (" + ProgressBar.bytes(h.fileBytes()) + ", " + h.fileBytes()
+                        + " bytes)");
                 System.out.println("format:    " + DatastoreFile.MAGIC + " version " + h.version());
                 System.out.println("tokenizer: " + h.tokenizerFingerprint()
                         + (h.tokenizerSource().isEmpty() ? "" : " (built with " + h.tokenizerSource() + ")"));
                 System.out.println("documents: " + h.documentCount());
                 System.out.println("tokens:    " + h.tokenCount());
-                System.out.println("checksum:  " + (verify ? String.format(Locale.ROOT, "ok (%.2f s)", verifySeconds)
-                        : "not verified"));
+                System.out.println("checksum:  "
+                        + (verify ? String.format(Locale.ROOT, "ok (%.2f s)", verifySeconds) : "not verified"));
                 if (matches != null) {
                     System.out.println("tokenizer check: " + (matches ? "matches " : "DOES NOT MATCH ") + tokenizerDir);
                 }

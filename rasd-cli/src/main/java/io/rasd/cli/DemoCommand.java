@@ -7,10 +7,10 @@ import io.rasd.engine.GenerationRequest;
 import io.rasd.engine.GenerationResult;
 import io.rasd.engine.RasdEngine;
 import io.rasd.engine.SpeculationConfig;
-import io.rasd.tree.TokenOrigin;
 import io.rasd.model.CausalLm;
 import io.rasd.model.LoadOptions;
 import io.rasd.text.Tokenizer;
+import io.rasd.tree.TokenOrigin;
 import io.rasd.verify.SamplingParams;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -29,31 +29,40 @@ import picocli.CommandLine.Option;
  * The README's main command: the trained demo models answer a document question and complete code, streaming with
  * every accepted token marked by where it came from, then compare with plain decoding.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
         description = "Run the embedded demo models: streamed rasd output marked by token source, then ar vs rasd.")
 final class DemoCommand implements Callable<Integer> {
 
-    @Option(names = "--models", paramLabel = "DIR",
+    @Option(
+            names = "--models",
+            paramLabel = "DIR",
             description = "Folder with demo-target, demo-draft and demo-corpus (default: the repository's models/)")
     Path models;
 
     @Option(names = "--max-new-tokens", defaultValue = "96", paramLabel = "N")
     int maxNewTokens;
 
-    @Option(names = "--color", defaultValue = "auto", paramLabel = "auto|always|never",
+    @Option(
+            names = "--color",
+            defaultValue = "auto",
+            paramLabel = "auto|always|never",
             description = "Colour tokens by source (default: when run from a terminal); otherwise plain markers")
     String color;
 
     @Option(names = "--check-weights", description = "Refuse weights holding NaN or +/-Inf (see generate)")
     boolean checkWeights;
 
-    record Prompt(String title, String text) { }
+    record Prompt(String title, String text) {}
 
     private static final String RESET = "\u001b[0m";
 
     @Override
     public Integer call() throws IOException {
-        Path dir = models != null ? models : Path.of(System.getProperty("rasd.home", ".")).resolve("models");
+        Path dir = models != null
+                ? models
+                : Path.of(System.getProperty("rasd.home", ".")).resolve("models");
         Path targetDir = dir.resolve("demo-target");
         Path draftDir = dir.resolve("demo-draft");
         Path corpus = dir.resolve("demo-corpus");
@@ -72,52 +81,73 @@ final class DemoCommand implements Callable<Integer> {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         LoadOptions load = LoadOptions.defaults().withCheckFinite(checkWeights);
         try (CausalLm target = CausalLm.load(targetDir, load);
-             CausalLm draft = CausalLm.load(draftDir, load);
-             Tokenizer tokenizer = Tokenizer.load(targetDir);
-             TokenDatastore store = CliCache.datastore("demo", tokenizer, List.of(corpus));
-             RasdEngine engine = RasdEngine.builder().target(target).draft(draft).tokenizer(tokenizer)
-                     .datastore(store).speculation(SpeculationConfig.DEFAULT).build()) {
-            out.printf("rasd demo: target %s (%d layers), draft %s (%d layers), datastore %d tokens in %d documents"
-                            + "%n", targetDir.getFileName(), target.config().numLayers(), draftDir.getFileName(),
-                    draft.config().numLayers(), store.tokenCount(), store.documentCount());
+                CausalLm draft = CausalLm.load(draftDir, load);
+                Tokenizer tokenizer = Tokenizer.load(targetDir);
+                TokenDatastore store = CliCache.datastore("demo", tokenizer, List.of(corpus));
+                RasdEngine engine = RasdEngine.builder()
+                        .target(target)
+                        .draft(draft)
+                        .tokenizer(tokenizer)
+                        .datastore(store)
+                        .speculation(SpeculationConfig.DEFAULT)
+                        .build()) {
+            out.printf(
+                    "rasd demo: target %s (%d layers), draft %s (%d layers), datastore %d tokens in %d documents"
+                            + "%n",
+                    targetDir.getFileName(),
+                    target.config().numLayers(),
+                    draftDir.getFileName(),
+                    draft.config().numLayers(),
+                    store.tokenCount(),
+                    store.documentCount());
             out.println("legend: " + mark(colour, TokenOrigin.DRAFT, "draft model") + "  "
                     + mark(colour, TokenOrigin.PLD, "prompt lookup") + "  "
                     + mark(colour, TokenOrigin.DATASTORE, "datastore") + "  target's own tokens unmarked");
             List<Prompt> prompts = prompts(corpus);
             // warm-up: the first forwards of a fresh engine are slower, and the cost curve is measured once
             for (DecodingMode m : List.of(DecodingMode.AR, DecodingMode.RASD)) {
-                engine.generate(new GenerationRequest(tokenizer.encode(prompts.get(0).text(), true), 16, m,
-                        SamplingParams.GREEDY, null, List.of()));
+                engine.generate(new GenerationRequest(
+                        tokenizer.encode(prompts.get(0).text(), true), 16, m, SamplingParams.GREEDY, null, List.of()));
             }
             List<String[]> rows = new ArrayList<>();
             boolean allIdentical = true;
             for (Prompt p : prompts) {
                 int[] ids = tokenizer.encode(p.text(), true);
                 out.printf("%n== %s (%d prompt tokens)%n", p.title(), ids.length);
-                String tail = p.text().length() > 300 ? "..." + p.text().substring(p.text().length() - 300)
+                String tail = p.text().length() > 300
+                        ? "..." + p.text().substring(p.text().length() - 300)
                         : p.text();
                 out.println(tail);
                 out.print(colour ? "\u001b[1m>>\u001b[0m" : ">>");
-                GenerationRequest rasd = new GenerationRequest(ids, maxNewTokens, DecodingMode.RASD,
-                        SamplingParams.GREEDY, null, List.of());
+                GenerationRequest rasd = new GenerationRequest(
+                        ids, maxNewTokens, DecodingMode.RASD, SamplingParams.GREEDY, null, List.of());
                 GenerationResult r = engine.generate(rasd, (tokens, origins, text) -> {
                     out.print(origins.length == 0 ? text : mark(colour, origins[0], text));
                     out.flush();
                 });
                 out.println();
-                GenerationResult ar = engine.generate(new GenerationRequest(ids, maxNewTokens, DecodingMode.AR,
-                        SamplingParams.GREEDY, null, List.of()));
+                GenerationResult ar = engine.generate(new GenerationRequest(
+                        ids, maxNewTokens, DecodingMode.AR, SamplingParams.GREEDY, null, List.of()));
                 boolean identical = Arrays.equals(ar.tokens(), r.tokens());
                 allIdentical &= identical;
-                out.printf("   accepted: draft %d, prompt lookup %d, datastore %d, target %d%n",
-                        r.stats().accepted(TokenOrigin.DRAFT), r.stats().accepted(TokenOrigin.PLD),
-                        r.stats().accepted(TokenOrigin.DATASTORE), r.stats().accepted(TokenOrigin.TARGET));
-                rows.add(new String[] {p.title(), fmt(ar.stats().tokensPerSecond()),
-                    fmt(r.stats().tokensPerSecond()), fmt(r.stats().meanAccepted()),
-                    fmt(r.stats().tokensPerSecond() / ar.stats().tokensPerSecond()) + "x", identical ? "yes" : "NO"});
+                out.printf(
+                        "   accepted: draft %d, prompt lookup %d, datastore %d, target %d%n",
+                        r.stats().accepted(TokenOrigin.DRAFT),
+                        r.stats().accepted(TokenOrigin.PLD),
+                        r.stats().accepted(TokenOrigin.DATASTORE),
+                        r.stats().accepted(TokenOrigin.TARGET));
+                rows.add(new String[] {
+                    p.title(),
+                    fmt(ar.stats().tokensPerSecond()),
+                    fmt(r.stats().tokensPerSecond()),
+                    fmt(r.stats().meanAccepted()),
+                    fmt(r.stats().tokensPerSecond() / ar.stats().tokensPerSecond()) + "x",
+                    identical ? "yes" : "NO"
+                });
             }
-            out.printf("%n%-22s %10s %10s %6s %8s  %s%n", "prompt", "ar tok/s", "rasd tok/s", "tau", "speedup",
-                    "identical output");
+            out.printf(
+                    "%n%-22s %10s %10s %6s %8s  %s%n",
+                    "prompt", "ar tok/s", "rasd tok/s", "tau", "speedup", "identical output");
             for (String[] row : rows) {
                 out.printf("%-22s %10s %10s %6s %8s  %s%n", (Object[]) row);
             }

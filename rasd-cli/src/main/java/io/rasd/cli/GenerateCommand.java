@@ -1,6 +1,5 @@
 package io.rasd.cli;
 
-import io.rasd.tree.TokenOrigin;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -22,7 +21,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "generate", mixinStandardHelpOptions = true,
+@Command(
+        name = "generate",
+        mixinStandardHelpOptions = true,
         description = "Generate text with a HF model directory; streams text, or prints one JSON object with --json.")
 final class GenerateCommand implements Callable<Integer> {
 
@@ -35,7 +36,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     SpeculationOptions proposers = new SpeculationOptions();
 
-    @Option(names = "--mode", defaultValue = "ar",
+    @Option(
+            names = "--mode",
+            defaultValue = "ar",
             description = "Decoding mode: ar, draft, pld, datastore, rasd-pld, rasd-datastore, rasd"
                     + " (default: ${DEFAULT-VALUE})")
     String mode;
@@ -55,7 +58,10 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", description = "Sampling seed; the same seed gives the same output")
     Long seed;
 
-    @Option(names = "--stop", paramLabel = "STR", description = "Stop when the output contains STR (repeatable; at most 16, each 1-1000 chars)")
+    @Option(
+            names = "--stop",
+            paramLabel = "STR",
+            description = "Stop when the output contains STR (repeatable; at most 16, each 1-1000 chars)")
     List<String> stop = new ArrayList<>();
 
     @Option(names = "--json", description = "Print one JSON object instead of streaming text")
@@ -86,9 +92,13 @@ final class GenerateCommand implements Callable<Integer> {
                     out.flush();
                 });
                 out.println();
-                System.err.printf("[%s] %d tokens in %.2f s (%.1f tokens/s), finish: %s%n", decodingMode.cliName(),
-                        result.stats().generatedTokens(), result.stats().seconds(),
-                        result.stats().tokensPerSecond(), result.finishReason().wireName());
+                System.err.printf(
+                        "[%s] %d tokens in %.2f s (%.1f tokens/s), finish: %s%n",
+                        decodingMode.cliName(),
+                        result.stats().generatedTokens(),
+                        result.stats().seconds(),
+                        result.stats().tokensPerSecond(),
+                        result.finishReason().wireName());
             }
         }
         return 0;

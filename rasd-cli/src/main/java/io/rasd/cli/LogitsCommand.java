@@ -12,7 +12,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "logits", mixinStandardHelpOptions = true,
+@Command(
+        name = "logits",
+        mixinStandardHelpOptions = true,
         description = "Raw next-token logits (before any processing) at every prompt position, best first.")
 final class LogitsCommand implements Callable<Integer> {
 
@@ -36,11 +38,12 @@ final class LogitsCommand implements Callable<Integer> {
         int[] ids = PromptIds.parse(promptIds);
         try (CausalLm lm = modelOptions.load()) {
             if (ids.length > lm.contextLimit()) {
-                throw new RasdException("--prompt-ids has " + ids.length + " tokens; the context window is "
-                        + lm.contextLimit());
+                throw new RasdException(
+                        "--prompt-ids has " + ids.length + " tokens; the context window is " + lm.contextLimit());
             }
             JsonArray positions = new JsonArray();
-            try (KvCache cache = lm.newCache(); Logits logits = lm.forward(cache, ids)) {
+            try (KvCache cache = lm.newCache();
+                    Logits logits = lm.forward(cache, ids)) {
                 for (TopK t : logits.topK(top)) {
                     JsonObject p = new JsonObject();
                     JsonArray tid = new JsonArray();

@@ -5,11 +5,21 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** Entry point of {@code ./rasd}. */
-@Command(name = "rasd", mixinStandardHelpOptions = true, version = "rasd 0.1.0",
+@Command(
+        name = "rasd",
+        mixinStandardHelpOptions = true,
+        version = "rasd 0.1.0",
         description = "Retrieval-Augmented Speculative Decoding for HF Llama-family models on the JVM.",
-        subcommands = {DemoCommand.class, BenchCommand.class, GenerateCommand.class, CompareCommand.class, DatastoreCommand.class,
+        subcommands = {
+            DemoCommand.class,
+            BenchCommand.class,
+            GenerateCommand.class,
+            CompareCommand.class,
+            DatastoreCommand.class,
             LogitsCommand.class,
-            CostCommand.class, RandomModelCommand.class})
+            CostCommand.class,
+            RandomModelCommand.class
+        })
 public final class Main implements Runnable {
 
     static {
@@ -22,7 +32,8 @@ public final class Main implements Runnable {
         // with one core busy elsewhere (another process, our retrieval thread, GC) a forward on a 2-core machine took
         // 2x to 100x longer with 2 threads than with 1, while on idle cores 2 threads saved nothing for one token and
         // 15-30% for 8 to 32 tokens (measured with a 0.5B shape and the demo target).
-        setIfAbsent("ai.djl.pytorch.num_threads",
+        setIfAbsent(
+                "ai.djl.pytorch.num_threads",
                 String.valueOf(Math.max(1, Runtime.getRuntime().availableProcessors() - 1)));
     }
 

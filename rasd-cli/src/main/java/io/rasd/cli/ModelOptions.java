@@ -10,19 +10,29 @@ import picocli.CommandLine.Option;
 /** Options every command that loads a model shares. */
 final class ModelOptions {
 
-    @Option(names = "--model", required = true, paramLabel = "DIR",
+    @Option(
+            names = "--model",
+            required = true,
+            paramLabel = "DIR",
             description = "HF model directory (config.json, model.safetensors[.index.json], tokenizer.json)")
     Path model;
 
-    @Option(names = "--device", defaultValue = "auto", paramLabel = "auto|cpu|gpu",
+    @Option(
+            names = "--device",
+            defaultValue = "auto",
+            paramLabel = "auto|cpu|gpu",
             description = "Where to run (default: ${DEFAULT-VALUE}: the GPU when DJL finds CUDA)")
     String device;
 
-    @Option(names = "--max-context", defaultValue = "0", paramLabel = "N",
+    @Option(
+            names = "--max-context",
+            defaultValue = "0",
+            paramLabel = "N",
             description = "Cap the context window below the model's own (bounds KV-cache memory); 0 = the model's")
     int maxContext;
 
-    @Option(names = "--check-weights",
+    @Option(
+            names = "--check-weights",
             description = "Scan every weight tensor once loaded and fail (exit 2) naming the tensor, file and first"
                     + " index when one holds NaN or +/-Inf")
     boolean checkWeights;

@@ -19,8 +19,14 @@ record OpenEngine(RasdEngine engine, Tokenizer tokenizer, TokenDatastore datasto
             draft = proposers.draft == null ? null : model.load(proposers.draft);
             tokenizer = Tokenizer.load(model.model);
             store = proposers.datastore(tokenizer);
-            RasdEngine engine = RasdEngine.builder().target(target).draft(draft).tokenizer(tokenizer)
-                    .speculation(proposers.config()).datastore(store).ownsModels(true).build();
+            RasdEngine engine = RasdEngine.builder()
+                    .target(target)
+                    .draft(draft)
+                    .tokenizer(tokenizer)
+                    .speculation(proposers.config())
+                    .datastore(store)
+                    .ownsModels(true)
+                    .build();
             return new OpenEngine(engine, tokenizer, store);
         } catch (IOException | RuntimeException e) {
             for (AutoCloseable c : new AutoCloseable[] {store, tokenizer, draft, target}) {

@@ -38,6 +38,7 @@ final class PrefixBench {
 
     /** Tokens of the shared document. */
     static final int DOCUMENT_TOKENS = 600;
+
     static final List<DecodingMode> MODES = List.of(DecodingMode.AR, DecodingMode.RASD);
 
     private final Path models;
@@ -50,8 +51,15 @@ final class PrefixBench {
     private final LoadOptions load;
 
     /** @param corpus the datastore's documents (the regular suites' datastore) */
-    PrefixBench(Path models, List<Path> corpus, Path outDir, int requests, int maxNewTokens, SamplingParams sampling,
-                long seed, LoadOptions load) {
+    PrefixBench(
+            Path models,
+            List<Path> corpus,
+            Path outDir,
+            int requests,
+            int maxNewTokens,
+            SamplingParams sampling,
+            long seed,
+            LoadOptions load) {
         this.models = models;
         this.corpus = corpus;
         this.outDir = outDir;
@@ -63,8 +71,16 @@ final class PrefixBench {
     }
 
     /** One request in one mode, without and with the cache. */
-    record Row(int request, DecodingMode mode, int promptTokens, int cachedTokens, double prefillOff,
-               double prefillOn, double totalOff, double totalOn, boolean identical) { }
+    record Row(
+            int request,
+            DecodingMode mode,
+            int promptTokens,
+            int cachedTokens,
+            double prefillOff,
+            double prefillOn,
+            double totalOff,
+            double totalOn,
+            boolean identical) {}
 
     int run() throws IOException {
         Path source = models.resolve("demo-corpus").resolve("perl").resolve("perlfaq5.pod");
@@ -78,10 +94,10 @@ final class PrefixBench {
         Map<DecodingMode, PrefixCache> caches = new EnumMap<>(DecodingMode.class);
         Map<DecodingMode, RasdEngine> on = new EnumMap<>(DecodingMode.class);
         try (CausalLm target = CausalLm.load(models.resolve("demo-target"), load);
-             CausalLm draft = CausalLm.load(models.resolve("demo-draft"), load);
-             Tokenizer tokenizer = Tokenizer.load(models.resolve("demo-target"));
-             TokenDatastore store = CliCache.datastore("bench", tokenizer, corpus);
-             RasdEngine off = engine(target, draft, tokenizer, store, null)) {
+                CausalLm draft = CausalLm.load(models.resolve("demo-draft"), load);
+                Tokenizer tokenizer = Tokenizer.load(models.resolve("demo-target"));
+                TokenDatastore store = CliCache.datastore("bench", tokenizer, corpus);
+                RasdEngine off = engine(target, draft, tokenizer, store, null)) {
             for (DecodingMode m : MODES) {
                 caches.put(m, PrefixCache.ofBytes(256L << 20));
                 on.put(m, engine(target, draft, tokenizer, store, caches.get(m)));
@@ -96,20 +112,30 @@ final class PrefixBench {
             }
             for (int i = 0; i < prompts.size(); i++) {
                 for (DecodingMode m : MODES) {
-                    GenerationRequest r = new GenerationRequest(prompts.get(i), maxNewTokens, m, sampling, seed,
-                            List.of());
+                    GenerationRequest r =
+                            new GenerationRequest(prompts.get(i), maxNewTokens, m, sampling, seed, List.of());
                     // request i's first run fills the cache in the off-first order too: both orders hit from i = 1
                     boolean onFirst = i % 2 == 1;
                     Timed a = Timed.run(onFirst ? on.get(m) : off, r);
                     Timed b = Timed.run(onFirst ? off : on.get(m), r);
                     Timed withCache = onFirst ? a : b;
                     Timed without = onFirst ? b : a;
-                    rows.add(new Row(i, m, r.promptLength(), withCache.result.stats().cachedPromptTokens(),
-                            without.result.stats().prefillSeconds(), withCache.result.stats().prefillSeconds(),
-                            without.seconds, withCache.seconds,
+                    rows.add(new Row(
+                            i,
+                            m,
+                            r.promptLength(),
+                            withCache.result.stats().cachedPromptTokens(),
+                            without.result.stats().prefillSeconds(),
+                            withCache.result.stats().prefillSeconds(),
+                            without.seconds,
+                            withCache.seconds,
                             Arrays.equals(without.result.tokens(), withCache.result.tokens())));
                 }
-                System.err.printf(Locale.ROOT, "bench: prefix request %d/%d done, %.0f s%n", i + 1, prompts.size(),
+                System.err.printf(
+                        Locale.ROOT,
+                        "bench: prefix request %d/%d done, %.0f s%n",
+                        i + 1,
+                        prompts.size(),
                         (System.nanoTime() - start) / 1e9);
             }
         } finally {
@@ -121,7 +147,9 @@ final class PrefixBench {
         List<Row> differing = rows.stream().filter(r -> !r.identical()).toList();
         if (!differing.isEmpty()) {
             System.err.println("ERROR: the prefix cache changed the output of " + differing.size() + " run(s): "
-                    + differing.stream().map(r -> "request " + r.request() + " " + r.mode().cliName()).toList());
+                    + differing.stream()
+                            .map(r -> "request " + r.request() + " " + r.mode().cliName())
+                            .toList());
             return 3;
         }
         return 0;
@@ -135,10 +163,16 @@ final class PrefixBench {
         }
     }
 
-    private static RasdEngine engine(CausalLm target, CausalLm draft, Tokenizer tokenizer, TokenDatastore store,
-                                     PrefixCache cache) {
-        return RasdEngine.builder().target(target).draft(draft).tokenizer(tokenizer).datastore(store)
-                .speculation(SpeculationConfig.DEFAULT).prefixCache(cache).build();
+    private static RasdEngine engine(
+            CausalLm target, CausalLm draft, Tokenizer tokenizer, TokenDatastore store, PrefixCache cache) {
+        return RasdEngine.builder()
+                .target(target)
+                .draft(draft)
+                .tokenizer(tokenizer)
+                .datastore(store)
+                .speculation(SpeculationConfig.DEFAULT)
+                .prefixCache(cache)
+                .build();
     }
 
     /**
@@ -157,52 +191,84 @@ final class PrefixBench {
             }
         }
         if (questions.size() < requests) {
-            throw new RasdException("the prefix suite has " + questions.size() + " questions, " + requests
-                    + " requested (--prompts)");
+            throw new RasdException(
+                    "the prefix suite has " + questions.size() + " questions, " + requests + " requested (--prompts)");
         }
         List<int[]> prompts = new ArrayList<>();
         for (int i = 0; i < requests; i++) {
             String q = questions.get((int) ((long) i * questions.size() / requests));
-            prompts.add(tokenizer.encode("Document:\n\n" + document + "\n\nQuestion: " + q + "\n\n=head2 " + q
-                    + "\n\n", true));
+            prompts.add(tokenizer.encode(
+                    "Document:\n\n" + document + "\n\nQuestion: " + q + "\n\n=head2 " + q + "\n\n", true));
         }
         return prompts;
     }
 
     static String markdown(List<Row> rows, Map<DecodingMode, PrefixCache.Stats> caches) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "Prefix cache: %d requests sharing a %d-token document, cache off vs on"
-                + " (seconds; ratio = off / on). Requests after the first hit the cache.%n%n",
-                rows.stream().mapToInt(Row::request).max().orElse(-1) + 1, DOCUMENT_TOKENS));
+        sb.append(String.format(
+                Locale.ROOT,
+                "Prefix cache: %d requests sharing a %d-token document, cache off vs on"
+                        + " (seconds; ratio = off / on). Requests after the first hit the cache.%n%n",
+                rows.stream().mapToInt(Row::request).max().orElse(-1) + 1,
+                DOCUMENT_TOKENS));
         sb.append("| request | mode | prompt tokens | cached | prefill off | prefill on | prefill ratio | total off"
                 + " | total on | total ratio | identical |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
-            sb.append(String.format(Locale.ROOT, "| %d | %s | %d | %d | %.3f | %.3f | %.2fx | %.3f | %.3f | %.2fx |"
-                            + " %s |%n", r.request(), r.mode().cliName(), r.promptTokens(), r.cachedTokens(),
-                    r.prefillOff(), r.prefillOn(), ratio(r.prefillOff(), r.prefillOn()), r.totalOff(), r.totalOn(),
-                    ratio(r.totalOff(), r.totalOn()), r.identical() ? "yes" : "NO"));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "| %d | %s | %d | %d | %.3f | %.3f | %.2fx | %.3f | %.3f | %.2fx |" + " %s |%n",
+                    r.request(),
+                    r.mode().cliName(),
+                    r.promptTokens(),
+                    r.cachedTokens(),
+                    r.prefillOff(),
+                    r.prefillOn(),
+                    ratio(r.prefillOff(), r.prefillOn()),
+                    r.totalOff(),
+                    r.totalOn(),
+                    ratio(r.totalOff(), r.totalOn()),
+                    r.identical() ? "yes" : "NO"));
         }
         // medians: on a shared 2-core machine single runs stall now and then; a median of the hits ignores that
         sb.append("\n| mode | requests with a hit | median prefill off | median prefill on | prefill ratio |"
                 + " median total off | median total on | total ratio |\n|---|---|---|---|---|---|---|---|\n");
         for (DecodingMode m : MODES) {
-            List<Row> hits = rows.stream().filter(r -> r.mode() == m && r.cachedTokens() > 0).toList();
+            List<Row> hits = rows.stream()
+                    .filter(r -> r.mode() == m && r.cachedTokens() > 0)
+                    .toList();
             double[] med = medians(hits);
-            sb.append(String.format(Locale.ROOT, "| %s | %d | %.3f | %.3f | %.2fx | %.3f | %.3f | %.2fx |%n",
-                    m.cliName(), hits.size(), med[0], med[1], ratio(med[0], med[1]), med[2], med[3],
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %d | %.3f | %.3f | %.2fx | %.3f | %.3f | %.2fx |%n",
+                    m.cliName(),
+                    hits.size(),
+                    med[0],
+                    med[1],
+                    ratio(med[0], med[1]),
+                    med[2],
+                    med[3],
                     ratio(med[2], med[3])));
         }
         sb.append('\n');
-        caches.forEach((m, stats) -> sb.append(String.format(Locale.ROOT, "Cache of the %s runs: %d hits, %d misses,"
-                + " %d tokens restored, %d blocks, %.1f MiB, %d evicted.%n", m.cliName(), stats.hits(), stats.misses(),
-                stats.reusedTokens(), stats.entries(), stats.bytes() / 1048576.0, stats.evictions())));
+        caches.forEach((m, stats) -> sb.append(String.format(
+                Locale.ROOT,
+                "Cache of the %s runs: %d hits, %d misses," + " %d tokens restored, %d blocks, %.1f MiB, %d evicted.%n",
+                m.cliName(),
+                stats.hits(),
+                stats.misses(),
+                stats.reusedTokens(),
+                stats.entries(),
+                stats.bytes() / 1048576.0,
+                stats.evictions())));
         return sb.toString();
     }
 
     /** Medians of prefill off, prefill on, total off, total on. */
     static double[] medians(List<Row> rows) {
-        List<double[]> columns = List.of(rows.stream().mapToDouble(Row::prefillOff).toArray(),
-                rows.stream().mapToDouble(Row::prefillOn).toArray(), rows.stream().mapToDouble(Row::totalOff).toArray(),
+        List<double[]> columns = List.of(
+                rows.stream().mapToDouble(Row::prefillOff).toArray(),
+                rows.stream().mapToDouble(Row::prefillOn).toArray(),
+                rows.stream().mapToDouble(Row::totalOff).toArray(),
                 rows.stream().mapToDouble(Row::totalOn).toArray());
         double[] out = new double[4];
         for (int c = 0; c < 4; c++) {

@@ -36,8 +36,15 @@ final class ProgressBar {
         drawn = true;
         double fraction = total <= 0 ? 1 : Math.min(1, (double) done / total);
         int filled = (int) Math.round(fraction * WIDTH);
-        out.print(String.format(Locale.ROOT, "\r%s [%s%s] %3.0f%% %s / %s", label, "#".repeat(filled),
-                ".".repeat(WIDTH - filled), 100 * fraction, bytes(done), bytes(total)));
+        out.print(String.format(
+                Locale.ROOT,
+                "\r%s [%s%s] %3.0f%% %s / %s",
+                label,
+                "#".repeat(filled),
+                ".".repeat(WIDTH - filled),
+                100 * fraction,
+                bytes(done),
+                bytes(total)));
         out.flush();
     }
 

@@ -4,7 +4,7 @@ import io.rasd.RasdException;
 
 final class PromptIds {
 
-    private PromptIds() { }
+    private PromptIds() {}
 
     /** {@code "1,2,3"} to ids, with a message that points at the bad element. */
     static int[] parse(String csv) {

@@ -16,11 +16,15 @@ import picocli.CommandLine.Option;
 final class PromptOptions {
 
     static final class Source {
-        @Option(names = "--prompt", paramLabel = "TEXT",
+        @Option(
+                names = "--prompt",
+                paramLabel = "TEXT",
                 description = "Prompt text, encoded as the HF tokenizer does by default (special tokens added)")
         String text;
+
         @Option(names = "--prompt-file", paramLabel = "FILE", description = "Read the prompt text from a file")
         Path file;
+
         @Option(names = "--prompt-ids", paramLabel = "1,2,3", description = "Token ids used verbatim (no BOS added)")
         String ids;
     }
@@ -34,8 +38,8 @@ final class PromptOptions {
     int[] ids(Tokenizer tokenizer, Path modelDir) throws IOException {
         if (source.ids != null) {
             if (chat) {
-                throw new RasdException("--chat renders text through the chat template; it cannot be combined with"
-                        + " --prompt-ids");
+                throw new RasdException(
+                        "--chat renders text through the chat template; it cannot be combined with" + " --prompt-ids");
             }
             return PromptIds.parse(source.ids);
         }

@@ -17,16 +17,22 @@ import picocli.CommandLine.Option;
 /** The proposers (draft model, datastore) and the speculation knobs, shared by generate and compare. */
 final class SpeculationOptions {
 
-    @Option(names = "--draft", paramLabel = "DIR",
+    @Option(
+            names = "--draft",
+            paramLabel = "DIR",
             description = "Draft model directory (same tokenizer as --model) for the draft and rasd modes")
     Path draft;
 
-    @Option(names = "--datastore", paramLabel = "FILE",
+    @Option(
+            names = "--datastore",
+            paramLabel = "FILE",
             description = "Token datastore file written by `rasd datastore build` (memory-mapped; its tokenizer must be"
                     + " the model's)")
     Path datastoreFile;
 
-    @Option(names = "--datastore-text", paramLabel = "FILE",
+    @Option(
+            names = "--datastore-text",
+            paramLabel = "FILE",
             description = "Text file tokenized as one datastore document (repeatable); the datastore modes retrieve"
                     + " from them")
     List<Path> datastoreText = new ArrayList<>();
@@ -34,37 +40,52 @@ final class SpeculationOptions {
     // The flags only map the command line to SpeculationOverrides: unset flags keep SpeculationConfig.DEFAULT, whose
     // constants the help shows, and SpeculationConfig checks the ranges.
 
-    @Option(names = "--tree-budget", paramLabel = "N",
+    @Option(
+            names = "--tree-budget",
+            paramLabel = "N",
             description = "Most proposed tokens verified per target forward (default: "
                     + SpeculationConfig.DEFAULT_TREE_BUDGET + "; an upper bound when adaptive)")
     Integer treeBudget;
 
-    @Option(names = "--draft-depth", paramLabel = "D",
+    @Option(
+            names = "--draft-depth",
+            paramLabel = "D",
             description = "Most draft forwards per step (default: " + SpeculationConfig.DEFAULT_DRAFT_DEPTH
                     + "; an upper bound when adaptive)")
     Integer draftDepth;
 
-    @Option(names = "--draft-top-k", paramLabel = "K",
+    @Option(
+            names = "--draft-top-k",
+            paramLabel = "K",
             description = "Draft frontier width and children per expanded node (default: "
                     + SpeculationConfig.DEFAULT_DRAFT_TOP_K + ")")
     Integer draftTopK;
 
-    @Option(names = "--draft-budget", paramLabel = "N",
-            description = "Draft-tree nodes kept before fusion (default: " + SpeculationConfig.DEFAULT_DRAFT_BUDGET
-                    + ")")
+    @Option(
+            names = "--draft-budget",
+            paramLabel = "N",
+            description =
+                    "Draft-tree nodes kept before fusion (default: " + SpeculationConfig.DEFAULT_DRAFT_BUDGET + ")")
     Integer draftBudget;
 
-    @Option(names = "--prune-top-k", paramLabel = "K",
+    @Option(
+            names = "--prune-top-k",
+            paramLabel = "K",
             description = "Retrieved paths must start with one of the draft's top-K tokens (default: "
                     + SpeculationConfig.DEFAULT_PRUNE_TOP_K + ")")
     Integer pruneTopK;
 
-    @Option(names = "--retrieval-budget", paramLabel = "N",
+    @Option(
+            names = "--retrieval-budget",
+            paramLabel = "N",
             description = "Retrieval-tree nodes kept per source after pruning (default: "
                     + SpeculationConfig.DEFAULT_RETRIEVAL_BUDGET + ")")
     Integer retrievalBudget;
 
-    @Option(names = "--adaptive", negatable = true, fallbackValue = "true",
+    @Option(
+            names = "--adaptive",
+            negatable = true,
+            fallbackValue = "true",
             description = "Choose budgets and depth from the measured verify cost and observed acceptance, and fall"
                     + " back to plain decoding when speculation does not pay (default: "
                     + (SpeculationConfig.DEFAULT_ADAPTIVE ? "on" : "off") + "; --no-adaptive uses the hand-set values"
@@ -78,8 +99,9 @@ final class SpeculationOptions {
                     + " with --draft DIR");
         }
         if (mode.usesDatastore() && !hasDatastore()) {
-            throw new RasdException("--mode " + mode.cliName() + " retrieves from a token datastore: give its"
-                    + " file with --datastore FILE (see `rasd datastore build`) or documents with --datastore-text FILE");
+            throw new RasdException(
+                    "--mode " + mode.cliName() + " retrieves from a token datastore: give its"
+                            + " file with --datastore FILE (see `rasd datastore build`) or documents with --datastore-text FILE");
         }
     }
 
@@ -89,8 +111,8 @@ final class SpeculationOptions {
 
     /** The flags that were given, as overrides of the engine's defaults. */
     SpeculationOverrides overrides() {
-        return new SpeculationOverrides(treeBudget, draftDepth, draftTopK, draftBudget, pruneTopK, null,
-                retrievalBudget, adaptive);
+        return new SpeculationOverrides(
+                treeBudget, draftDepth, draftTopK, draftBudget, pruneTopK, null, retrievalBudget, adaptive);
     }
 
     /** {@link SpeculationConfig#DEFAULT} with the given flags; a value out of range names its flag. */
@@ -98,8 +120,8 @@ final class SpeculationOptions {
         try {
             return overrides().applyTo(SpeculationConfig.DEFAULT);
         } catch (SpeculationOverrides.InvalidKnobException e) {
-            throw new RasdException("--" + SpeculationOverrides.kebabCase(e.knob()) + " " + e.value() + ": "
-                    + e.reason(), e);
+            throw new RasdException(
+                    "--" + SpeculationOverrides.kebabCase(e.knob()) + " " + e.value() + ": " + e.reason(), e);
         }
     }
 
@@ -121,7 +143,7 @@ final class SpeculationOptions {
             docs.add(tokenizer.encode(Files.readString(f, StandardCharsets.UTF_8), false));
         }
         if (datastoreFile == null) {
-            return TokenDatastore.build(docs);   // one segment: nothing left to merge while decoding
+            return TokenDatastore.build(docs); // one segment: nothing left to merge while decoding
         }
         TokenDatastore store = TokenDatastore.open(datastoreFile, tokenizer);
         for (int i = 0; i < docs.size(); i++) {

@@ -19,31 +19,58 @@ class BenchCommandTest {
 
     @Test
     void theQuickSuiteRunsEveryModeOnEveryTaskLosslesslyAndWritesItsReports(@TempDir Path out) throws IOException {
-        CliRunner r = CliRunner.run("bench", "--suite", "quick", "--models", REPO.resolve("models").toString(),
-                "--tasks", REPO.resolve("bench").toString(), "--out", out.toString(), "--max-new-tokens", "16");
+        CliRunner r = CliRunner.run(
+                "bench",
+                "--suite",
+                "quick",
+                "--models",
+                REPO.resolve("models").toString(),
+                "--tasks",
+                REPO.resolve("bench").toString(),
+                "--out",
+                out.toString(),
+                "--max-new-tokens",
+                "16");
         assertThat(r.exitCode()).as(r.err()).isZero();
-        JsonObject json = JsonParser.parseString(Files.readString(out.resolve("results.json"))).getAsJsonObject();
+        JsonObject json = JsonParser.parseString(Files.readString(out.resolve("results.json")))
+                .getAsJsonObject();
         assertThat(json.getAsJsonObject("machine").get("cores").getAsInt()).isPositive();
         Set<String> cells = new HashSet<>();
         for (var el : json.getAsJsonArray("rows")) {
             JsonObject row = el.getAsJsonObject();
             cells.add(row.get("task").getAsString() + "/" + row.get("mode").getAsString());
-            assertThat(row.get("lossless_match").getAsDouble()).as(row.toString()).isEqualTo(1.0);
+            assertThat(row.get("lossless_match").getAsDouble())
+                    .as(row.toString())
+                    .isEqualTo(1.0);
             assertThat(row.getAsJsonObject("accepted_by_source").keySet())
                     .containsExactlyInAnyOrder("draft", "pld", "datastore", "bonus");
         }
         assertThat(cells).hasSize(4 * 7);
         assertThat(Files.readString(out.resolve("results.md"))).contains("| rasd |", "docqa", "mean speedup");
-        assertThat(Files.readString(out.resolve("chart.svg"))).startsWith("<svg").contains("indomain-qa");
+        assertThat(Files.readString(out.resolve("chart.svg")))
+                .startsWith("<svg")
+                .contains("indomain-qa");
     }
 
     @Test
     void thePrefixSuiteHitsTheSharedDocumentAndLeavesEveryOutputUnchanged(@TempDir Path out) throws IOException {
-        CliRunner r = CliRunner.run("bench", "--suite", "prefix", "--models", REPO.resolve("models").toString(),
-                "--tasks", REPO.resolve("bench").toString(), "--out", out.toString(), "--prompts", "3",
-                "--max-new-tokens", "4");
+        CliRunner r = CliRunner.run(
+                "bench",
+                "--suite",
+                "prefix",
+                "--models",
+                REPO.resolve("models").toString(),
+                "--tasks",
+                REPO.resolve("bench").toString(),
+                "--out",
+                out.toString(),
+                "--prompts",
+                "3",
+                "--max-new-tokens",
+                "4");
         assertThat(r.exitCode()).as(r.err()).isZero();
-        JsonObject json = JsonParser.parseString(Files.readString(out.resolve("results.json"))).getAsJsonObject();
+        JsonObject json = JsonParser.parseString(Files.readString(out.resolve("results.json")))
+                .getAsJsonObject();
         assertThat(json.getAsJsonArray("rows")).hasSize(3 * 2);
         for (var el : json.getAsJsonArray("rows")) {
             JsonObject row = el.getAsJsonObject();
@@ -54,10 +81,17 @@ class BenchCommandTest {
             if (row.get("request").getAsInt() == 0) {
                 assertThat(cached).isZero();
             } else {
-                assertThat(cached).as(row.toString()).isGreaterThanOrEqualTo(592).isLessThan(624);
+                assertThat(cached)
+                        .as(row.toString())
+                        .isGreaterThanOrEqualTo(592)
+                        .isLessThan(624);
             }
         }
-        assertThat(json.getAsJsonObject("cache").getAsJsonObject("rasd").get("hits").getAsInt()).isEqualTo(2);
+        assertThat(json.getAsJsonObject("cache")
+                        .getAsJsonObject("rasd")
+                        .get("hits")
+                        .getAsInt())
+                .isEqualTo(2);
         assertThat(r.out()).contains("| rasd |", "prefill ratio", "total ratio");
     }
 
@@ -79,8 +113,17 @@ class BenchCommandTest {
     void theHelpListsTheSharedAndTheOwnOptions() {
         CliRunner r = CliRunner.run("bench", "--help");
         assertThat(r.exitCode()).isZero();
-        assertThat(r.out()).contains("--suite=quick|full|prefix", "--models=DIR", "--tasks=DIR", "--out=DIR",
-                "bench/results/SUITE", "--prompts=N", "--max-new-tokens=N", "--temperature=T", "--seed=S",
-                "--check-weights");
+        assertThat(r.out())
+                .contains(
+                        "--suite=quick|full|prefix",
+                        "--models=DIR",
+                        "--tasks=DIR",
+                        "--out=DIR",
+                        "bench/results/SUITE",
+                        "--prompts=N",
+                        "--max-new-tokens=N",
+                        "--temperature=T",
+                        "--seed=S",
+                        "--check-weights");
     }
 }

@@ -30,11 +30,14 @@ class DatastoreCommandTest {
     @Test
     void buildThenInfoRoundTrips() throws IOException {
         Path out = dir.resolve("store.rds");
-        CliRunner build = CliRunner.run("datastore", "build", "--tokenizer", TOKENIZER, "--out", out.toString(),
-                corpus().toString());
+        CliRunner build = CliRunner.run(
+                "datastore", "build", "--tokenizer", TOKENIZER, "--out", out.toString(), corpus().toString());
         assertThat(build.exitCode()).as(build.err()).isZero();
         assertThat(build.out()).contains("documents: 2 (1 files skipped)", "tokens:", "seconds:", "file size:");
-        assertThat(build.err()).contains("warning: skipped").contains("image.bin").doesNotContain("\r");
+        assertThat(build.err())
+                .contains("warning: skipped")
+                .contains("image.bin")
+                .doesNotContain("\r");
 
         CliRunner info = CliRunner.run("datastore", "info", out.toString(), "--tokenizer", TOKENIZER, "--json");
         assertThat(info.exitCode()).as(info.err()).isZero();
@@ -56,13 +59,23 @@ class DatastoreCommandTest {
     @Test
     void infoWithAnotherTokenizerExitsWithTwoNamingBoth() throws IOException {
         Path out = dir.resolve("store.rds");
-        assertThat(CliRunner.run("datastore", "build", "--tokenizer", TOKENIZER, "--out", out.toString(),
-                corpus().toString()).exitCode()).isZero();
+        assertThat(CliRunner.run(
+                                "datastore",
+                                "build",
+                                "--tokenizer",
+                                TOKENIZER,
+                                "--out",
+                                out.toString(),
+                                corpus().toString())
+                        .exitCode())
+                .isZero();
         // the same tokenizer with one more added token: another vocabulary, another fingerprint
         Path other = Files.createDirectories(dir.resolve("other-tokenizer"));
-        JsonObject json = JsonParser.parseString(Files.readString(TestData.hf("tokenizer").resolve("tokenizer.json")))
+        JsonObject json = JsonParser.parseString(
+                        Files.readString(TestData.hf("tokenizer").resolve("tokenizer.json")))
                 .getAsJsonObject();
-        JsonObject extra = json.getAsJsonArray("added_tokens").get(0).getAsJsonObject().deepCopy();
+        JsonObject extra =
+                json.getAsJsonArray("added_tokens").get(0).getAsJsonObject().deepCopy();
         extra.addProperty("id", 4096);
         extra.addProperty("content", "<extra>");
         json.getAsJsonArray("added_tokens").add(extra);
@@ -78,8 +91,8 @@ class DatastoreCommandTest {
     void aMissingInputExitsWithTwoAndNamesIt() {
         Path missing = dir.resolve("no-such-folder");
         Path out = dir.resolve("store.rds");
-        CliRunner r = CliRunner.run("datastore", "build", "--tokenizer", TOKENIZER, "--out", out.toString(),
-                missing.toString());
+        CliRunner r = CliRunner.run(
+                "datastore", "build", "--tokenizer", TOKENIZER, "--out", out.toString(), missing.toString());
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err()).contains("error:").contains(missing.toString()).contains("does not exist");
         assertThat(out).doesNotExist();

@@ -13,11 +13,13 @@ class DemoCommandTest {
 
     @Test
     void theDemoRunsOnTheCommittedModelsAndRasdOutputIsIdenticalToPlainDecoding() {
-        CliRunner r = CliRunner.run("demo", "--models", MODELS.toString(), "--max-new-tokens", "24", "--color",
-                "never");
+        CliRunner r =
+                CliRunner.run("demo", "--models", MODELS.toString(), "--max-new-tokens", "24", "--color", "never");
         assertThat(r.exitCode()).as(r.err()).isZero();
-        assertThat(r.out()).contains("== document question", "== code completion", "identical output")
-                .doesNotContain("NO").doesNotContain("\u001b[");
+        assertThat(r.out())
+                .contains("== document question", "== code completion", "identical output")
+                .doesNotContain("NO")
+                .doesNotContain("\u001b[");
         assertThat(r.out().lines().filter(l -> l.endsWith("yes")).count()).isEqualTo(2);
     }
 

@@ -19,7 +19,8 @@ class GenerateCommandTest {
     static final String MODEL = TestData.hf("llama-gqa-f32").toString();
 
     private static JsonObject golden() throws IOException {
-        return JsonParser.parseString(Files.readString(TestData.hf("llama-gqa-f32").resolve("golden.json")))
+        return JsonParser.parseString(
+                        Files.readString(TestData.hf("llama-gqa-f32").resolve("golden.json")))
                 .getAsJsonObject();
     }
 
@@ -35,20 +36,32 @@ class GenerateCommandTest {
     void jsonOutputFollowsTheContractAndGreedyTokensMatchTransformers() throws IOException {
         JsonObject g = golden();
         JsonArray expected = g.getAsJsonArray("greedy_new_tokens");
-        CliRunner r = CliRunner.run("generate", "--model", MODEL, "--prompt-ids", csv(g.getAsJsonArray("prompt_ids")),
-                "--max-new-tokens", "32", "--json");
+        CliRunner r = CliRunner.run(
+                "generate",
+                "--model",
+                MODEL,
+                "--prompt-ids",
+                csv(g.getAsJsonArray("prompt_ids")),
+                "--max-new-tokens",
+                "32",
+                "--json");
         assertThat(r.exitCode()).as(r.err()).isZero();
         JsonObject o = JsonParser.parseString(r.out().trim()).getAsJsonObject();
         assertThat(o.get("mode").getAsString()).isEqualTo("ar");
-        assertThat(o.get("prompt_tokens").getAsInt()).isEqualTo(g.getAsJsonArray("prompt_ids").size());
+        assertThat(o.get("prompt_tokens").getAsInt())
+                .isEqualTo(g.getAsJsonArray("prompt_ids").size());
         JsonArray tokens = o.getAsJsonArray("tokens");
         // generation stops at an eos id (1); up to there it must be transformers' greedy sequence
-        int eosAt = IntStream.range(0, expected.size()).filter(i -> expected.get(i).getAsInt() == 1).findFirst()
+        int eosAt = IntStream.range(0, expected.size())
+                .filter(i -> expected.get(i).getAsInt() == 1)
+                .findFirst()
                 .orElse(-1);
         int n = eosAt < 0 ? 32 : eosAt + 1;
         assertThat(tokens.size()).isEqualTo(n);
         for (int i = 0; i < n; i++) {
-            assertThat(tokens.get(i).getAsInt()).as("token %d", i).isEqualTo(expected.get(i).getAsInt());
+            assertThat(tokens.get(i).getAsInt())
+                    .as("token %d", i)
+                    .isEqualTo(expected.get(i).getAsInt());
         }
         assertThat(o.get("finish_reason").getAsString()).isEqualTo(eosAt < 0 ? "length" : "stop");
         assertThat(o.has("text")).isTrue();
@@ -68,18 +81,35 @@ class GenerateCommandTest {
 
     @Test
     void chatPromptGoesThroughTheChatTemplate() {
-        CliRunner r = CliRunner.run("generate", "--model", MODEL, "--chat", "--prompt", "hello", "--max-new-tokens",
-                "3", "--json");
+        CliRunner r = CliRunner.run(
+                "generate", "--model", MODEL, "--chat", "--prompt", "hello", "--max-new-tokens", "3", "--json");
         assertThat(r.exitCode()).as(r.err()).isZero();
         // bos + "<|im_start|>user\nhello<|im_end|>\n<|im_start|>assistant\n" is longer than the raw text
-        assertThat(JsonParser.parseString(r.out().trim()).getAsJsonObject().get("prompt_tokens").getAsInt())
+        assertThat(JsonParser.parseString(r.out().trim())
+                        .getAsJsonObject()
+                        .get("prompt_tokens")
+                        .getAsInt())
                 .isGreaterThan(6);
     }
 
     @Test
     void sameSeedGivesTheSameSample() {
-        String[] args = {"generate", "--model", MODEL, "--prompt-ids", "0,50,60,70", "--max-new-tokens", "16",
-            "--temperature", "1.0", "--top-k", "20", "--seed", "1234", "--json"};
+        String[] args = {
+            "generate",
+            "--model",
+            MODEL,
+            "--prompt-ids",
+            "0,50,60,70",
+            "--max-new-tokens",
+            "16",
+            "--temperature",
+            "1.0",
+            "--top-k",
+            "20",
+            "--seed",
+            "1234",
+            "--json"
+        };
         CliRunner a = CliRunner.run(args);
         CliRunner b = CliRunner.run(args);
         assertThat(a.exitCode()).as(a.err()).isZero();
@@ -90,15 +120,27 @@ class GenerateCommandTest {
 
     @Test
     void stopStringEndsGenerationAndIsNotInTheText() {
-        CliRunner full = CliRunner.run("generate", "--model", MODEL, "--prompt-ids", "0,50,60,70",
-                "--max-new-tokens", "24", "--json");
-        String text = JsonParser.parseString(full.out().trim()).getAsJsonObject().get("text").getAsString();
+        CliRunner full = CliRunner.run(
+                "generate", "--model", MODEL, "--prompt-ids", "0,50,60,70", "--max-new-tokens", "24", "--json");
+        String text = JsonParser.parseString(full.out().trim())
+                .getAsJsonObject()
+                .get("text")
+                .getAsString();
         String stop = text.substring(text.length() / 2, text.length() / 2 + 2);
         if (stop.isBlank()) {
-            return;   // this fixture's text has nothing to cut on at that point
+            return; // this fixture's text has nothing to cut on at that point
         }
-        CliRunner r = CliRunner.run("generate", "--model", MODEL, "--prompt-ids", "0,50,60,70",
-                "--max-new-tokens", "24", "--stop", stop, "--json");
+        CliRunner r = CliRunner.run(
+                "generate",
+                "--model",
+                MODEL,
+                "--prompt-ids",
+                "0,50,60,70",
+                "--max-new-tokens",
+                "24",
+                "--stop",
+                stop,
+                "--json");
         JsonObject o = JsonParser.parseString(r.out().trim()).getAsJsonObject();
         assertThat(o.get("finish_reason").getAsString()).isEqualTo("stop");
         assertThat(o.get("text").getAsString()).isEqualTo(text.substring(0, text.indexOf(stop)));
@@ -139,15 +181,24 @@ class GenerateCommandTest {
     @Test
     void checkWeightsRefusesANanWeightWithExitCodeTwoAndLoadsCleanOnes(@TempDir Path tmp) throws IOException {
         Path dir = CheckpointEdits.copy(TestData.hf("llama-gqa-f32"), tmp.resolve("m"));
-        CheckpointEdits.overwrite(dir.resolve("model.safetensors"), "model.layers.1.self_attn.o_proj.weight", 5,
-                Float.NaN);
-        CliRunner bad = CliRunner.run("generate", "--model", dir.toString(), "--prompt-ids", "0,10",
-                "--max-new-tokens", "2", "--check-weights");
-        assertThat(bad.exitCode()).isEqualTo(2);
-        assertThat(bad.err()).contains("model.layers.1.self_attn.o_proj.weight").contains("model.safetensors")
-                .contains("NaN at index [0, 5]");
-        CliRunner clean = CliRunner.run("generate", "--model", MODEL, "--prompt-ids", "0,10", "--max-new-tokens", "2",
+        CheckpointEdits.overwrite(
+                dir.resolve("model.safetensors"), "model.layers.1.self_attn.o_proj.weight", 5, Float.NaN);
+        CliRunner bad = CliRunner.run(
+                "generate",
+                "--model",
+                dir.toString(),
+                "--prompt-ids",
+                "0,10",
+                "--max-new-tokens",
+                "2",
                 "--check-weights");
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.err())
+                .contains("model.layers.1.self_attn.o_proj.weight")
+                .contains("model.safetensors")
+                .contains("NaN at index [0, 5]");
+        CliRunner clean = CliRunner.run(
+                "generate", "--model", MODEL, "--prompt-ids", "0,10", "--max-new-tokens", "2", "--check-weights");
         assertThat(clean.exitCode()).as(clean.err()).isZero();
     }
 
@@ -167,8 +218,20 @@ class GenerateCommandTest {
     void speculativeModesPrintTheSameTokensAsPlainDecodingWithSourceAccounting(@TempDir Path tmp) throws IOException {
         Path doc = tmp.resolve("doc.txt");
         Files.writeString(doc, "def main():\n    return helper(1, 2)\n\ndef helper(a, b):\n    return a + b\n");
-        String[] base = {"generate", "--model", MODEL, "--prompt", "def main():\n    return helper(", "--max-new-tokens",
-            "24", "--json", "--datastore-text", doc.toString(), "--draft", TestData.hf("qwen3-bf16").toString()};
+        String[] base = {
+            "generate",
+            "--model",
+            MODEL,
+            "--prompt",
+            "def main():\n    return helper(",
+            "--max-new-tokens",
+            "24",
+            "--json",
+            "--datastore-text",
+            doc.toString(),
+            "--draft",
+            TestData.hf("qwen3-bf16").toString()
+        };
         JsonArray reference = null;
         for (String mode : new String[] {"ar", "draft", "pld", "datastore", "rasd-pld", "rasd-datastore", "rasd"}) {
             String[] args = java.util.Arrays.copyOf(base, base.length + 2);
@@ -180,13 +243,24 @@ class GenerateCommandTest {
             assertThat(o.get("mode").getAsString()).isEqualTo(mode);
             JsonObject bySource = o.getAsJsonObject("stats").getAsJsonObject("accepted_by_source");
             assertThat(bySource.keySet()).contains("draft", "pld", "datastore", "bonus");
-            int credited = bySource.entrySet().stream().mapToInt(e -> e.getValue().getAsInt()).sum();
+            int credited = bySource.entrySet().stream()
+                    .mapToInt(e -> e.getValue().getAsInt())
+                    .sum();
             assertThat(credited).isEqualTo(o.getAsJsonArray("tokens").size());
-            assertThat(o.getAsJsonObject("stats").keySet()).contains("draft_seconds", "retrieval_seconds",
-                    "verify_seconds", "draft_forwards", "mean_tree_nodes", "fallbacks");
-            assertThat(o.getAsJsonObject("config").get("adaptive").getAsBoolean()).isTrue();
+            assertThat(o.getAsJsonObject("stats").keySet())
+                    .contains(
+                            "draft_seconds",
+                            "retrieval_seconds",
+                            "verify_seconds",
+                            "draft_forwards",
+                            "mean_tree_nodes",
+                            "fallbacks");
+            assertThat(o.getAsJsonObject("config").get("adaptive").getAsBoolean())
+                    .isTrue();
             if (mode.contains("rasd") || mode.equals("draft")) {
-                assertThat(o.getAsJsonObject("stats").get("draft_forwards").getAsInt()).as(mode).isPositive();
+                assertThat(o.getAsJsonObject("stats").get("draft_forwards").getAsInt())
+                        .as(mode)
+                        .isPositive();
             }
             if (reference == null) {
                 reference = o.getAsJsonArray("tokens");
@@ -202,8 +276,8 @@ class GenerateCommandTest {
         assertThat(none.exitCode()).isEqualTo(2);
         assertThat(none.err()).contains("--draft");
         Path small = io.rasd.model.RandomCheckpoint.llama().vocab(300).writeTo(tmp.resolve("small"));
-        CliRunner bad = CliRunner.run("generate", "--model", MODEL, "--prompt", "x", "--mode", "draft", "--draft",
-                small.toString());
+        CliRunner bad = CliRunner.run(
+                "generate", "--model", MODEL, "--prompt", "x", "--mode", "draft", "--draft", small.toString());
         assertThat(bad.exitCode()).isEqualTo(2);
         assertThat(bad.err()).contains("vocab_size 300").contains(small.toString());
         CliRunner budget = CliRunner.run("generate", "--model", MODEL, "--prompt", "x", "--draft-depth", "0");
@@ -216,16 +290,29 @@ class GenerateCommandTest {
         Path doc = tmp.resolve("doc.txt");
         Files.writeString(doc, "def main():\n    return helper(1, 2)\n\ndef helper(a, b):\n    return a + b\n");
         Path store = tmp.resolve("store.rds");
-        CliRunner build = CliRunner.run("datastore", "build", "--tokenizer", MODEL, "--out", store.toString(),
-                doc.toString());
+        CliRunner build =
+                CliRunner.run("datastore", "build", "--tokenizer", MODEL, "--out", store.toString(), doc.toString());
         assertThat(build.exitCode()).as(build.err()).isZero();
         JsonArray reference = null;
         for (String mode : new String[] {"ar", "datastore", "rasd-datastore"}) {
-            CliRunner r = CliRunner.run("generate", "--model", MODEL, "--prompt", "def main():\n    return helper(",
-                    "--max-new-tokens", "16", "--json", "--datastore", store.toString(), "--draft", MODEL,
-                    "--mode", mode);
+            CliRunner r = CliRunner.run(
+                    "generate",
+                    "--model",
+                    MODEL,
+                    "--prompt",
+                    "def main():\n    return helper(",
+                    "--max-new-tokens",
+                    "16",
+                    "--json",
+                    "--datastore",
+                    store.toString(),
+                    "--draft",
+                    MODEL,
+                    "--mode",
+                    mode);
             assertThat(r.exitCode()).as(r.err()).isZero();
-            JsonArray tokens = JsonParser.parseString(r.out().trim()).getAsJsonObject().getAsJsonArray("tokens");
+            JsonArray tokens =
+                    JsonParser.parseString(r.out().trim()).getAsJsonObject().getAsJsonArray("tokens");
             if (reference == null) {
                 reference = tokens;
             } else {
@@ -235,17 +322,43 @@ class GenerateCommandTest {
         // a store built with another tokenizer is refused, naming both
         Path otherTok = tmp.resolve("other-tok");
         Files.createDirectories(otherTok);
-        Files.writeString(otherTok.resolve("tokenizer.json"), Files.readString(TestData.hf("tokenizer")
-                .resolve("tokenizer.json")).replace("\"<unk>\"", "\"<unknown>\""));
+        Files.writeString(
+                otherTok.resolve("tokenizer.json"),
+                Files.readString(TestData.hf("tokenizer").resolve("tokenizer.json"))
+                        .replace("\"<unk>\"", "\"<unknown>\""));
         Path otherStore = tmp.resolve("other.rds");
-        assertThat(CliRunner.run("datastore", "build", "--tokenizer", otherTok.toString(), "--out",
-                otherStore.toString(), doc.toString()).exitCode()).isZero();
-        CliRunner wrong = CliRunner.run("generate", "--model", MODEL, "--prompt", "x", "--mode", "datastore",
-                "--datastore", otherStore.toString());
+        assertThat(CliRunner.run(
+                                "datastore",
+                                "build",
+                                "--tokenizer",
+                                otherTok.toString(),
+                                "--out",
+                                otherStore.toString(),
+                                doc.toString())
+                        .exitCode())
+                .isZero();
+        CliRunner wrong = CliRunner.run(
+                "generate",
+                "--model",
+                MODEL,
+                "--prompt",
+                "x",
+                "--mode",
+                "datastore",
+                "--datastore",
+                otherStore.toString());
         assertThat(wrong.exitCode()).isEqualTo(2);
         assertThat(wrong.err()).contains(otherStore.toString()).contains("tokenizer");
-        CliRunner missing = CliRunner.run("generate", "--model", MODEL, "--prompt", "x", "--mode", "datastore",
-                "--datastore", tmp.resolve("nope.rds").toString());
+        CliRunner missing = CliRunner.run(
+                "generate",
+                "--model",
+                MODEL,
+                "--prompt",
+                "x",
+                "--mode",
+                "datastore",
+                "--datastore",
+                tmp.resolve("nope.rds").toString());
         assertThat(missing.exitCode()).isEqualTo(2);
         assertThat(missing.err()).contains("nope.rds");
     }

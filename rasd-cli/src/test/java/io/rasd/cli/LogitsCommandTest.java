@@ -14,17 +14,26 @@ class LogitsCommandTest {
 
     @Test
     void printsRawTopLogitsPerPromptPositionMatchingTransformers() throws IOException {
-        JsonObject g = JsonParser.parseString(Files.readString(TestData.hf("qwen2-tied-f32").resolve("golden.json")))
+        JsonObject g = JsonParser.parseString(
+                        Files.readString(TestData.hf("qwen2-tied-f32").resolve("golden.json")))
                 .getAsJsonObject();
         JsonArray prompt = g.getAsJsonArray("prompt_ids");
         StringBuilder ids = new StringBuilder();
         for (int i = 0; i < prompt.size(); i++) {
             ids.append(i == 0 ? "" : ",").append(prompt.get(i).getAsInt());
         }
-        CliRunner r = CliRunner.run("logits", "--model", TestData.hf("qwen2-tied-f32").toString(), "--prompt-ids",
-                ids.toString(), "--top", "5", "--json");
+        CliRunner r = CliRunner.run(
+                "logits",
+                "--model",
+                TestData.hf("qwen2-tied-f32").toString(),
+                "--prompt-ids",
+                ids.toString(),
+                "--top",
+                "5",
+                "--json");
         assertThat(r.exitCode()).as(r.err()).isZero();
-        JsonArray positions = JsonParser.parseString(r.out().trim()).getAsJsonObject().getAsJsonArray("positions");
+        JsonArray positions =
+                JsonParser.parseString(r.out().trim()).getAsJsonObject().getAsJsonArray("positions");
         assertThat(positions.size()).isEqualTo(prompt.size());
         for (int p = 0; p < positions.size(); p++) {
             JsonObject ours = positions.get(p).getAsJsonObject();
@@ -33,16 +42,18 @@ class LogitsCommandTest {
             for (int i = 0; i < 5; i++) {
                 assertThat(ours.getAsJsonArray("top_ids").get(i).getAsInt())
                         .isEqualTo(ref.getAsJsonArray("top_ids").get(i).getAsInt());
-                assertThat(ours.getAsJsonArray("top_logits").get(i).getAsFloat()).isCloseTo(
-                        ref.getAsJsonArray("top_logits").get(i).getAsFloat(),
-                        org.assertj.core.data.Offset.offset(1e-3f));
+                assertThat(ours.getAsJsonArray("top_logits").get(i).getAsFloat())
+                        .isCloseTo(
+                                ref.getAsJsonArray("top_logits").get(i).getAsFloat(),
+                                org.assertj.core.data.Offset.offset(1e-3f));
             }
         }
     }
 
     @Test
     void missingPromptIdsIsAUsageError() {
-        CliRunner r = CliRunner.run("logits", "--model", TestData.hf("qwen2-tied-f32").toString());
+        CliRunner r =
+                CliRunner.run("logits", "--model", TestData.hf("qwen2-tied-f32").toString());
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err()).contains("--prompt-ids");
     }

@@ -20,7 +20,9 @@ class OfflineTest {
     static final class NoNetwork extends SecurityManager {
         @Override
         public void checkConnect(String host, int port) {
-            if (!(host.equals("localhost") || host.startsWith("127.") || host.equals("::1")
+            if (!(host.equals("localhost")
+                    || host.startsWith("127.")
+                    || host.equals("::1")
                     || host.equals("0:0:0:0:0:0:0:1"))) {
                 throw new SecurityException("network access attempted: " + host + ":" + port);
             }
@@ -47,12 +49,20 @@ class OfflineTest {
         }
         try {
             assertThatThrownBy(() -> {
-                try (Socket s = new Socket()) {
-                    s.connect(new InetSocketAddress("169.254.169.254", 80), 200);
-                }
-            }).isInstanceOf(SecurityException.class);
-            CliRunner r = CliRunner.run("generate", "--model", TestData.hf("mistral-f32").toString(),
-                    "--prompt", "offline", "--max-new-tokens", "4", "--json");
+                        try (Socket s = new Socket()) {
+                            s.connect(new InetSocketAddress("169.254.169.254", 80), 200);
+                        }
+                    })
+                    .isInstanceOf(SecurityException.class);
+            CliRunner r = CliRunner.run(
+                    "generate",
+                    "--model",
+                    TestData.hf("mistral-f32").toString(),
+                    "--prompt",
+                    "offline",
+                    "--max-new-tokens",
+                    "4",
+                    "--json");
             assertThat(r.exitCode()).as(r.err()).isZero();
             assertThat(r.err()).doesNotContain("network access attempted");
         } finally {

@@ -34,14 +34,19 @@ public final class DatastoreBuilder {
     }
 
     /** A file left out of the store, and why. */
-    public record SkippedFile(String path, String reason) { }
+    public record SkippedFile(String path, String reason) {}
 
     /** @param bytes bytes of the files that became documents */
-    public record Result(TokenDatastore datastore, int documents, long tokens, long bytes, List<SkippedFile> skipped,
-                         double seconds) { }
+    public record Result(
+            TokenDatastore datastore,
+            int documents,
+            long tokens,
+            long bytes,
+            List<SkippedFile> skipped,
+            double seconds) {}
 
     private final Tokenizer tokenizer;
-    private ProgressListener progress = (done, total) -> { };
+    private ProgressListener progress = (done, total) -> {};
 
     public DatastoreBuilder(Tokenizer tokenizer) {
         this.tokenizer = tokenizer;
@@ -85,7 +90,8 @@ public final class DatastoreBuilder {
                 int[] encoded = tokenizer.encode(text, false);
                 DatastoreSegment.checkSize((long) size + encoded.length);
                 if (size + encoded.length > tokens.length) {
-                    tokens = Arrays.copyOf(tokens, (int) Math.min(DatastoreSegment.MAX_TOKENS,
+                    tokens = Arrays.copyOf(tokens, (int) Math.min(
+                            DatastoreSegment.MAX_TOKENS,
                             Math.max((long) tokens.length * 2, (long) size + encoded.length)));
                 }
                 System.arraycopy(encoded, 0, tokens, size, encoded.length);
@@ -98,13 +104,23 @@ public final class DatastoreBuilder {
             progress.progress(done, totalBytes);
         }
         if (ids.isEmpty()) {
-            throw new RasdException("no UTF-8 text files in " + inputs + (skipped.isEmpty() ? ""
-                    : " (skipped " + skipped.size() + ", e.g. " + skipped.get(0).path() + ": "
-                    + skipped.get(0).reason() + ")"));
+            throw new RasdException("no UTF-8 text files in " + inputs
+                    + (skipped.isEmpty()
+                            ? ""
+                            : " (skipped " + skipped.size() + ", e.g. "
+                                    + skipped.get(0).path() + ": "
+                                    + skipped.get(0).reason() + ")"));
         }
-        DatastoreSegment segment = DatastoreSegment.build(Arrays.copyOf(tokens, size),
-                ends.stream().mapToInt(Integer::intValue).toArray(), ids.toArray(String[]::new));
-        return new Result(TokenDatastore.of(segment), ids.size(), size, documentBytes, List.copyOf(skipped),
+        DatastoreSegment segment = DatastoreSegment.build(
+                Arrays.copyOf(tokens, size),
+                ends.stream().mapToInt(Integer::intValue).toArray(),
+                ids.toArray(String[]::new));
+        return new Result(
+                TokenDatastore.of(segment),
+                ids.size(),
+                size,
+                documentBytes,
+                List.copyOf(skipped),
                 (System.nanoTime() - startNanos) / 1e9);
     }
 
@@ -123,7 +139,8 @@ public final class DatastoreBuilder {
                 Files.walkFileTree(input, new SimpleFileVisitor<>() {
                     @Override
                     public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-                        return !dir.equals(input) && isHidden(dir) ? FileVisitResult.SKIP_SUBTREE
+                        return !dir.equals(input) && isHidden(dir)
+                                ? FileVisitResult.SKIP_SUBTREE
                                 : FileVisitResult.CONTINUE;
                     }
 
@@ -182,8 +199,12 @@ public final class DatastoreBuilder {
         }
         String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+            text = StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
         } catch (CharacterCodingException e) {
             throw new NotText("not UTF-8 text");
         }

@@ -50,12 +50,20 @@ public final class DatastoreFile {
     private static final int HEADER_CRC_OFFSET = 44;
     /** Guards against reading a corrupt length as a request for gigabytes of header. */
     private static final int MAX_HEADER_BYTES = 1 << 16;
+
     private static final int VERIFY_CHUNK_BYTES = 1 << 28;
 
     /** What a datastore file's header says, validated against the file's length. */
-    public record Header(int version, String tokenizerFingerprint, String tokenizerSource, long tokenCount,
-                         long documentCount, long documentIdBytes, int headerBytes, int payloadChecksum,
-                         long fileBytes) {
+    public record Header(
+            int version,
+            String tokenizerFingerprint,
+            String tokenizerSource,
+            long tokenCount,
+            long documentCount,
+            long documentIdBytes,
+            int headerBytes,
+            int payloadChecksum,
+            long fileBytes) {
 
         /** Bytes from the start of the file to the document ids section. */
         long documentIdsOffset() {
@@ -63,7 +71,7 @@ public final class DatastoreFile {
         }
     }
 
-    private DatastoreFile() { }
+    private DatastoreFile() {}
 
     /** Reads and validates the header: magic, version, header checksum, and the sizes against the file length. */
     public static Header readHeader(Path file) {
@@ -91,8 +99,8 @@ public final class DatastoreFile {
         return open(file, expectedFingerprint, tokenizerInUse, verify, IntSequence.DEFAULT_CHUNK_SHIFT);
     }
 
-    static DatastoreSegment open(Path file, String expectedFingerprint, String tokenizerInUse, boolean verify,
-                                 int chunkShift) {
+    static DatastoreSegment open(
+            Path file, String expectedFingerprint, String tokenizerInUse, boolean verify, int chunkShift) {
         try (FileChannel ch = openForReading(file)) {
             Header h = readHeader(file, ch);
             if (!h.tokenizerFingerprint().equals(expectedFingerprint)) {
@@ -146,21 +154,20 @@ public final class DatastoreFile {
                     + HexFormat.ofDelimiter(" ").formatHex(magic) + ", expected the magic \"" + MAGIC + "\"");
         }
         if (size < FIXED_HEADER_BYTES) {
-            throw new RasdException(what + " is truncated: " + size + " bytes, the header alone needs "
-                    + FIXED_HEADER_BYTES);
+            throw new RasdException(
+                    what + " is truncated: " + size + " bytes, the header alone needs " + FIXED_HEADER_BYTES);
         }
         int version = fixed.getInt(8);
         if (version != VERSION) {
-            throw new RasdException(what + " has format version " + version + "; this rasd reads version "
-                    + VERSION + ": rebuild it with this version (rasd datastore build)");
+            throw new RasdException(what + " has format version " + version + "; this rasd reads version " + VERSION
+                    + ": rebuild it with this version (rasd datastore build)");
         }
         int headerBytes = fixed.getInt(12);
         if (headerBytes < FIXED_HEADER_BYTES + 4 || headerBytes > MAX_HEADER_BYTES || headerBytes % 8 != 0) {
             throw new RasdException(what + " has a corrupt header (header length " + headerBytes + ")");
         }
         if (size < headerBytes) {
-            throw new RasdException(what + " is truncated: " + size + " bytes, its header alone needs "
-                    + headerBytes);
+            throw new RasdException(what + " is truncated: " + size + " bytes, its header alone needs " + headerBytes);
         }
         ByteBuffer header = readFully(ch, 0, headerBytes);
         int storedCrc = header.getInt(HEADER_CRC_OFFSET);
@@ -173,10 +180,14 @@ public final class DatastoreFile {
         long tokens = header.getLong(16);
         long documents = header.getLong(24);
         long idBytes = header.getLong(32);
-        if (tokens < 0 || tokens > DatastoreSegment.MAX_TOKENS || documents < 0 || documents > Integer.MAX_VALUE - 8
-                || idBytes < 4 * documents || idBytes > Integer.MAX_VALUE) {
-            throw new RasdException(what + " has a corrupt header: " + tokens + " tokens, " + documents
-                    + " documents, " + idBytes + " bytes of document ids");
+        if (tokens < 0
+                || tokens > DatastoreSegment.MAX_TOKENS
+                || documents < 0
+                || documents > Integer.MAX_VALUE - 8
+                || idBytes < 4 * documents
+                || idBytes > Integer.MAX_VALUE) {
+            throw new RasdException(what + " has a corrupt header: " + tokens + " tokens, " + documents + " documents, "
+                    + idBytes + " bytes of document ids");
         }
         header.position(48);
         String fingerprint = readString(header, what);
@@ -187,8 +198,8 @@ public final class DatastoreFile {
                     + size + " bytes, expected " + expected + " for " + tokens + " tokens and " + documents
                     + " documents; rebuild it");
         }
-        return new Header(version, fingerprint, source, tokens, documents, idBytes, headerBytes,
-                header.getInt(40), size);
+        return new Header(
+                version, fingerprint, source, tokens, documents, idBytes, headerBytes, header.getInt(40), size);
     }
 
     private static String readString(ByteBuffer b, String what) {
@@ -262,16 +273,16 @@ public final class DatastoreFile {
 
     /** Writes {@code segment} to {@code file} atomically. */
     static void write(Path file, DatastoreSegment segment, String fingerprint, String tokenizerSource) {
-        write(file, segment, fingerprint, tokenizerSource, () -> { });
+        write(file, segment, fingerprint, tokenizerSource, () -> {});
     }
 
     /** {@code beforeRename} runs once the temporary file is complete and forced: tests fail there to act a crash. */
-    static void write(Path file, DatastoreSegment segment, String fingerprint, String tokenizerSource,
-                      Runnable beforeRename) {
+    static void write(
+            Path file, DatastoreSegment segment, String fingerprint, String tokenizerSource, Runnable beforeRename) {
         Path target = file.toAbsolutePath();
         Path dir = target.getParent();
-        Path tmp = dir.resolve("." + target.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current()
-                .nextLong()) + ".tmp");
+        Path tmp = dir.resolve("." + target.getFileName() + "."
+                + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
         boolean moved = false;
         try {
             Files.createDirectories(dir);
@@ -299,10 +310,18 @@ public final class DatastoreFile {
                 }
                 w.flush();
                 ByteBuffer header = ByteBuffer.allocate(headerBytes).order(ByteOrder.LITTLE_ENDIAN);
-                header.put(MAGIC_BYTES).putInt(VERSION).putInt(headerBytes)
-                        .putLong(segment.tokenCount()).putLong(segment.documentCount()).putLong(w.written() - idStart)
-                        .putInt(w.checksum()).putInt(0)
-                        .putInt(fp.length).put(fp).putInt(src.length).put(src);
+                header.put(MAGIC_BYTES)
+                        .putInt(VERSION)
+                        .putInt(headerBytes)
+                        .putLong(segment.tokenCount())
+                        .putLong(segment.documentCount())
+                        .putLong(w.written() - idStart)
+                        .putInt(w.checksum())
+                        .putInt(0)
+                        .putInt(fp.length)
+                        .put(fp)
+                        .putInt(src.length)
+                        .put(src);
                 CRC32C crc = new CRC32C();
                 crc.update(header.array());
                 header.putInt(HEADER_CRC_OFFSET, (int) crc.getValue());

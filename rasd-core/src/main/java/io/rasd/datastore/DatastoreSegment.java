@@ -17,6 +17,7 @@ final class DatastoreSegment {
     private final IntSequence tokens;
     /** docEnds[d] = one past the last token of document d; ascending (empty documents repeat a value). */
     private final IntSequence docEnds;
+
     private final IntSequence suffixArray;
     private final String[] docIds;
 
@@ -29,8 +30,8 @@ final class DatastoreSegment {
 
     /** Builds a heap segment, suffix array included, from concatenated tokens (taken, not copied). */
     static DatastoreSegment build(int[] tokens, int[] docEnds, String[] docIds) {
-        return new DatastoreSegment(IntSequence.of(tokens), IntSequence.of(docEnds),
-                IntSequence.of(SuffixArray.build(tokens)), docIds);
+        return new DatastoreSegment(
+                IntSequence.of(tokens), IntSequence.of(docEnds), IntSequence.of(SuffixArray.build(tokens)), docIds);
     }
 
     /** Builds a heap segment from documents in order, copying their tokens. */
@@ -166,7 +167,7 @@ final class DatastoreSegment {
         int length = tokens.length();
         for (int i = 0; i < n; i++) {
             if (pos < 0 || i >= length - pos) {
-                return -1;   // the suffix ended: it sorts first
+                return -1; // the suffix ended: it sorts first
             }
             int a = tokens.get(pos + i);
             int b = pattern[from + i];

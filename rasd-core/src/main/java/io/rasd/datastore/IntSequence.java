@@ -42,8 +42,10 @@ final class IntSequence {
         for (int k = 0; k < chunks.length; k++) {
             long first = k * chunkInts;
             long count = Math.min(chunkInts, length - first);
-            chunks[k] = channel.map(FileChannel.MapMode.READ_ONLY, offset + first * Integer.BYTES,
-                    count * Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer();
+            chunks[k] = channel.map(
+                            FileChannel.MapMode.READ_ONLY, offset + first * Integer.BYTES, count * Integer.BYTES)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .asIntBuffer();
         }
         return new IntSequence(null, chunks, chunkShift, length);
     }

@@ -37,7 +37,6 @@ record LiveSegment(DatastoreSegment segment, Kind kind, BitSet removed, int remo
     LiveSegment remove(int doc) {
         BitSet copy = (BitSet) removed.clone();
         copy.set(doc);
-        return new LiveSegment(segment, kind, copy, removedDocuments + 1,
-                removedTokens + segment.documentLength(doc));
+        return new LiveSegment(segment, kind, copy, removedDocuments + 1, removedTokens + segment.documentLength(doc));
     }
 }

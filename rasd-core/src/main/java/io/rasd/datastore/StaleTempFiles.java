@@ -30,7 +30,7 @@ final class StaleTempFiles {
 
     static final Duration MIN_AGE = Duration.ofMinutes(10);
 
-    private StaleTempFiles() { }
+    private StaleTempFiles() {}
 
     /** The temporary files of {@code file} that are older than {@code minAge}, as they are now. */
     static List<Path> of(Path file, Duration minAge) {
@@ -39,8 +39,8 @@ final class StaleTempFiles {
         Pattern name = Pattern.compile(Pattern.quote("." + target.getFileName() + ".") + "[0-9a-f]{1,16}\\.tmp");
         FileTime cutoff = FileTime.from(Instant.now().minus(minAge));
         List<Path> stale = new ArrayList<>();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir,
-                p -> name.matcher(p.getFileName().toString()).matches())) {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(
+                dir, p -> name.matcher(p.getFileName().toString()).matches())) {
             for (Path p : entries) {
                 try {
                     if (Files.isRegularFile(p) && Files.getLastModifiedTime(p).compareTo(cutoff) < 0) {

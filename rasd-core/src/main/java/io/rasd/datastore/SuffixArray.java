@@ -7,7 +7,7 @@ package io.rasd.datastore;
  */
 public final class SuffixArray {
 
-    private SuffixArray() { }
+    private SuffixArray() {}
 
     /** The starting positions of all suffixes of {@code s} in lexicographic order. */
     public static int[] build(int[] s) {

@@ -90,13 +90,13 @@ public final class TokenDatastore implements AutoCloseable {
     }
 
     /** Where a live document is: its segment (by identity) and its index there. */
-    private record Location(DatastoreSegment segment, int doc) { }
+    private record Location(DatastoreSegment segment, int doc) {}
 
     /** A merge's inputs, fixed when it is scheduled. */
-    private record MergePlan(List<LiveSegment> sources, LiveSegment.Kind kind) { }
+    private record MergePlan(List<LiveSegment> sources, LiveSegment.Kind kind) {}
 
     /** A merge's output and, for each of its documents, where it came from. */
-    private record Merged(DatastoreSegment segment, Location[] origins) { }
+    private record Merged(DatastoreSegment segment, Location[] origins) {}
 
     private volatile Snapshot snapshot;
 
@@ -109,6 +109,7 @@ public final class TokenDatastore implements AutoCloseable {
     private long changes;
     /** Most live tokens run-time adds may bring the store to; bounds its memory (about 8 bytes per token). */
     private long maxTokens = Long.MAX_VALUE;
+
     private ExecutorService merger;
     private boolean merging;
     private Throwable mergeFailure;
@@ -120,8 +121,7 @@ public final class TokenDatastore implements AutoCloseable {
         if (base != null && base.documentCount() > 0) {
             for (int d = 0; d < base.documentCount(); d++) {
                 if (index.put(base.documentId(d), new Location(base, d)) != null) {
-                    throw new RasdException("token datastore: document id \"" + base.documentId(d)
-                            + "\" occurs twice");
+                    throw new RasdException("token datastore: document id \"" + base.documentId(d) + "\" occurs twice");
                 }
             }
             segments.add(LiveSegment.of(base, LiveSegment.Kind.BASE));
@@ -150,7 +150,11 @@ public final class TokenDatastore implements AutoCloseable {
 
     /** Memory-maps a datastore file built with {@code tokenizer}'s vocabulary, verifying its checksum. */
     public static TokenDatastore open(Path file, Tokenizer tokenizer) {
-        return open(file, tokenizer.fingerprint(), tokenizer.directory().toAbsolutePath().toString(), true);
+        return open(
+                file,
+                tokenizer.fingerprint(),
+                tokenizer.directory().toAbsolutePath().toString(),
+                true);
     }
 
     /** Memory-maps a datastore file whose tokenizer must have {@code expectedFingerprint}, verifying its checksum. */
@@ -243,7 +247,8 @@ public final class TokenDatastore implements AutoCloseable {
             }
             List<LiveSegment> segments = new ArrayList<>(snapshot.segments());
             Location old = index.get(docId);
-            long total = (long) snapshot.tokens() + tokens.length
+            long total = (long) snapshot.tokens()
+                    + tokens.length
                     - (old == null ? 0 : old.segment().documentLength(old.doc()));
             if (total > maxTokens) {
                 throw new RasdException("The token datastore is full: adding document \"" + docId + "\" ("
@@ -339,7 +344,7 @@ public final class TokenDatastore implements AutoCloseable {
                 DatastoreSegment seg = live.segment();
                 int pos = seg.suffix(lo[s] + (int) (v - base));
                 if (pos < 0 || pos >= seg.tokenCount()) {
-                    continue;   // a crafted file's suffix array (found by fuzzing: IndexOutOfBoundsException)
+                    continue; // a crafted file's suffix array (found by fuzzing: IndexOutOfBoundsException)
                 }
                 int doc = seg.documentOf(pos);
                 if (!live.isLive(doc)) {
@@ -348,7 +353,7 @@ public final class TokenDatastore implements AutoCloseable {
                 int start = pos + n;
                 int end = Math.min(start + c.maxContinuation(), seg.documentEnd(doc));
                 if (end <= start) {
-                    continue;   // the match runs to (or across) the end of its document
+                    continue; // the match runs to (or across) the end of its document
                 }
                 int[] cont = new int[end - start];
                 for (int j = 0; j < cont.length; j++) {
@@ -361,7 +366,8 @@ public final class TokenDatastore implements AutoCloseable {
             }
             List<Continuation> out = new ArrayList<>(counts.size());
             counts.forEach((key, count) -> out.add(new Continuation(key.tokens(), count)));
-            out.sort((a, b) -> a.count() != b.count() ? Integer.compare(b.count(), a.count())
+            out.sort((a, b) -> a.count() != b.count()
+                    ? Integer.compare(b.count(), a.count())
                     : Arrays.compare(a.tokens(), b.tokens()));
             return out.size() > c.maxResults() ? out.subList(0, c.maxResults()) : out;
         }
@@ -392,7 +398,10 @@ public final class TokenDatastore implements AutoCloseable {
      * old.
      */
     public void save(Path file, Tokenizer tokenizer) {
-        save(file, tokenizer.fingerprint(), tokenizer.directory().toAbsolutePath().toString());
+        save(
+                file,
+                tokenizer.fingerprint(),
+                tokenizer.directory().toAbsolutePath().toString());
     }
 
     /** As {@link #save(Path, Tokenizer)}, for the tokenizer with this fingerprint. */
@@ -502,9 +511,11 @@ public final class TokenDatastore implements AutoCloseable {
             return new MergePlan(sources, LiveSegment.Kind.MERGED);
         }
         for (LiveSegment s : segments) {
-            if (s.removedDocuments() > 0 && s.removedTokens() >= policy.compactAtRemoved() * s.segment().tokenCount()) {
-                return new MergePlan(List.of(s), s.kind() == LiveSegment.Kind.SMALL ? LiveSegment.Kind.MERGED
-                        : s.kind());
+            if (s.removedDocuments() > 0
+                    && s.removedTokens()
+                            >= policy.compactAtRemoved() * s.segment().tokenCount()) {
+                return new MergePlan(
+                        List.of(s), s.kind() == LiveSegment.Kind.SMALL ? LiveSegment.Kind.MERGED : s.kind());
             }
         }
         return null;
@@ -513,13 +524,13 @@ public final class TokenDatastore implements AutoCloseable {
     private void runMerge(MergePlan plan) {
         Throwable failure = null;
         try {
-            Merged merged = merge(plan.sources());   // the expensive part, off the lock
+            Merged merged = merge(plan.sources()); // the expensive part, off the lock
             synchronized (lock) {
                 if (!closed) {
                     install(plan, merged);
                 }
             }
-        } catch (Throwable t) {   // an OutOfMemoryError included: the store stays correct, only unmerged
+        } catch (Throwable t) { // an OutOfMemoryError included: the store stays correct, only unmerged
             failure = t;
             LOG.warn("background merge of the token datastore failed; further merges are off", t);
         } finally {
@@ -567,7 +578,8 @@ public final class TokenDatastore implements AutoCloseable {
             }
         }
         if (removedDocuments < seg.documentCount()) {
-            segments.add(insertAt < 0 ? segments.size() : insertAt,
+            segments.add(
+                    insertAt < 0 ? segments.size() : insertAt,
                     new LiveSegment(seg, plan.kind(), removed, removedDocuments, removedTokens));
         }
         snapshot = Snapshot.of(segments);
@@ -580,8 +592,8 @@ public final class TokenDatastore implements AutoCloseable {
                 waitForMerge();
             }
             if (mergeFailure != null) {
-                throw new RasdException("a background merge of the token datastore failed: " + mergeFailure,
-                        mergeFailure);
+                throw new RasdException(
+                        "a background merge of the token datastore failed: " + mergeFailure, mergeFailure);
             }
         }
     }

@@ -31,14 +31,22 @@ public final class DraftModel implements Drafter {
         }
         Path draftTokenizer = lm.directory().resolve("tokenizer.json");
         if (Files.isRegularFile(draftTokenizer)
-                && !draftTokenizer.toAbsolutePath().normalize().equals(
-                        targetTokenizer.directory().resolve("tokenizer.json").toAbsolutePath().normalize())) {
+                && !draftTokenizer
+                        .toAbsolutePath()
+                        .normalize()
+                        .equals(targetTokenizer
+                                .directory()
+                                .resolve("tokenizer.json")
+                                .toAbsolutePath()
+                                .normalize())) {
             try (Tokenizer own = Tokenizer.load(lm.directory())) {
                 if (!own.fingerprint().equals(targetTokenizer.fingerprint())) {
                     throw new RasdException("Draft model " + lm.directory() + " uses a different tokenizer ("
-                            + own.vocabSize() + " tokens, fingerprint " + own.fingerprint().substring(0, 12)
+                            + own.vocabSize() + " tokens, fingerprint "
+                            + own.fingerprint().substring(0, 12)
                             + ") than the target's " + targetTokenizer.directory() + " (" + tokVocab
-                            + " tokens, fingerprint " + targetTokenizer.fingerprint().substring(0, 12)
+                            + " tokens, fingerprint "
+                            + targetTokenizer.fingerprint().substring(0, 12)
                             + "); speculation needs a draft trained on the same tokenizer");
                 }
             }

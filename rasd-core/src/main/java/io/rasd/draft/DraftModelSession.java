@@ -42,7 +42,7 @@ final class DraftModelSession implements Drafter.Session, Drafter.PrefixCacheRow
     /** This step's candidates (index 0 = root); parents precede children. */
     private final List<Candidate> candidates = new ArrayList<>();
 
-    private record Candidate(int token, int parent, int depth, double logProb, int[] row) { }
+    private record Candidate(int token, int parent, int depth, double logProb, int[] row) {}
 
     /** Queues the prompt: the draft reads it in the first {@link #grow}'s catch-up forward. */
     DraftModelSession(DraftModel draft, int[] prompt) {
@@ -117,8 +117,9 @@ final class DraftModelSession implements Drafter.Session, Drafter.PrefixCacheRow
         int rootPosition = committed - 1;
         for (int depth = 1; depth < budget.maxDepth() && !frontier.isEmpty(); depth++) {
             // EAGLE-2: expand only the topK best nodes of the newest layer
-            frontier.sort(Comparator.comparingDouble((Integer c) -> -candidates.get(c).logProb())
-                    .thenComparingInt(c -> c));
+            frontier.sort(
+                    Comparator.comparingDouble((Integer c) -> -candidates.get(c).logProb())
+                            .thenComparingInt(c -> c));
             List<Integer> expand = frontier.subList(0, Math.min(budget.topK(), frontier.size()));
             if (!policy.expand(depth + 1, Math.exp(candidates.get(expand.get(0)).logProb()))
                     || cache.length() + expand.size() > cache.limit()
@@ -139,8 +140,10 @@ final class DraftModelSession implements Drafter.Session, Drafter.PrefixCacheRow
     private RootDistribution catchUp(int root, DraftBudget budget, List<Integer> frontier) {
         RootDistribution rootDistribution;
         candidates.add(new Candidate(root, -1, 0, 0, new int[] {-1}));
-        try (Logits logits = lm.forward(cache, pending, Positions.consecutive(committed, pending.length),
-                AttentionMask.causal(), new int[] {pending.length - 1})) {
+        try (Logits logits = lm.forward(
+                cache, pending, Positions.consecutive(committed, pending.length), AttentionMask.causal(), new int[] {
+                    pending.length - 1
+                })) {
             TopK top = proposable(logits.topKProbabilities(fetch(Math.max(budget.rootTopM(), budget.topK())))[0]);
             rootDistribution = new RootDistribution(top.ids(), top.values());
             for (int i = 0; i < Math.min(budget.topK(), top.ids().length); i++) {
@@ -181,8 +184,12 @@ final class DraftModelSession implements Drafter.Session, Drafter.PrefixCacheRow
                 TopK top = proposable(tops[i]);
                 Candidate parent = candidates.get(expand.get(i));
                 for (int j = 0; j < Math.min(topK, top.ids().length); j++) {
-                    candidates.add(new Candidate(top.ids()[j], expand.get(i), depth + 1,
-                            parent.logProb() + Math.log(top.values()[j]), new int[] {-1}));
+                    candidates.add(new Candidate(
+                            top.ids()[j],
+                            expand.get(i),
+                            depth + 1,
+                            parent.logProb() + Math.log(top.values()[j]),
+                            new int[] {-1}));
                     next.add(candidates.size() - 1);
                 }
             }
@@ -196,8 +203,10 @@ final class DraftModelSession implements Drafter.Session, Drafter.PrefixCacheRow
         for (int i = 0; i < order.length; i++) {
             order[i] = i + 1;
         }
-        Arrays.sort(order, Comparator.comparingDouble((Integer c) -> -candidates.get(c).logProb())
-                .thenComparingInt(c -> c));
+        Arrays.sort(
+                order,
+                Comparator.comparingDouble((Integer c) -> -candidates.get(c).logProb())
+                        .thenComparingInt(c -> c));
         boolean[] keep = new boolean[candidates.size()];
         for (int i = 0; i < Math.min(budget, order.length); i++) {
             keep[order[i]] = true;

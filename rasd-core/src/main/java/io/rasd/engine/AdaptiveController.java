@@ -31,12 +31,14 @@ final class AdaptiveController {
     private static final int MAX_BACKOFF = 256;
     /** Steps observed before the first judgement; a probe after a back-off is judged after {@link #PROBE_STEPS}. */
     private static final int JUDGE_AFTER = 6;
+
     private static final int PROBE_STEPS = 2;
 
     private final SpeculationConfig config;
     private final VerifyCostCurve curve;
     /** Per TokenOrigin ordinal (DRAFT, PLD, DATASTORE): decayed sums of accepted nodes and of predicted scores. */
     private final double[] accepted = new double[TokenOrigin.values().length];
+
     private final double[] predicted = new double[TokenOrigin.values().length];
     private double draftForwardSeconds = -1;
     /** Speculation as a whole: tokens committed per second of speculative steps, against plain decoding. */
@@ -156,8 +158,8 @@ final class AdaptiveController {
         observeStep(verified, acceptedNodes, committed, stepSeconds, false);
     }
 
-    void observeStep(TokenTree verified, int[] acceptedNodes, int committed, double stepSeconds,
-                     boolean draftBesideRetrieval) {
+    void observeStep(
+            TokenTree verified, int[] acceptedNodes, int committed, double stepSeconds, boolean draftBesideRetrieval) {
         for (int i = 0; i < accepted.length; i++) {
             accepted[i] *= DECAY;
             predicted[i] *= DECAY;

@@ -37,8 +37,8 @@ final class AdmissionControl {
             throw new RasdException("maxQueuedGenerations must be >= 0, got " + maxQueued);
         }
         if (queueTimeout != null && (queueTimeout.isNegative() || queueTimeout.isZero())) {
-            throw new RasdException("queueTimeout must be positive (or null to wait as long as it takes), got "
-                    + queueTimeout);
+            throw new RasdException(
+                    "queueTimeout must be positive (or null to wait as long as it takes), got " + queueTimeout);
         }
         this.maxConcurrent = maxConcurrent;
         this.maxQueued = maxQueued;

@@ -31,11 +31,12 @@ public final class CostCurveCache {
     private static final Logger LOG = LoggerFactory.getLogger(CostCurveCache.class);
     /** Batch sizes measured: powers of two cover the trees a CPU can afford; interpolation fills the rest. */
     static final int[] SIZES = {1, 2, 4, 8, 16, 32, 64};
+
     private static final int CONTEXT = 128;
     private static final int REPEATS = 7;
     private static final Map<String, VerifyCostCurve> IN_PROCESS = new ConcurrentHashMap<>();
 
-    private CostCurveCache() { }
+    private CostCurveCache() {}
 
     public static Path directory() {
         String custom = System.getProperty("rasd.cache.dir");
@@ -61,7 +62,9 @@ public final class CostCurveCache {
             int[] sizes = java.util.Arrays.copyOf(SIZES, Math.max(1, count));
             long t0 = System.nanoTime();
             VerifyCostCurve curve = VerifyCostCurve.measure(lm, context, sizes, REPEATS);
-            LOG.info("measured the verify cost curve of {} in {} s", lm.directory(),
+            LOG.info(
+                    "measured the verify cost curve of {} in {} s",
+                    lm.directory(),
                     String.format("%.1f", (System.nanoTime() - t0) / 1e9));
             write(file, curve);
             return curve;
@@ -74,8 +77,12 @@ public final class CostCurveCache {
         }
         try {
             VerifyCostCurve c = new Gson().fromJson(Files.readString(file), VerifyCostCurve.class);
-            if (c == null || c.sizes() == null || c.seconds() == null || c.sizes().length == 0
-                    || c.sizes().length != c.seconds().length || c.sizes()[0] != 1) {
+            if (c == null
+                    || c.sizes() == null
+                    || c.seconds() == null
+                    || c.sizes().length == 0
+                    || c.sizes().length != c.seconds().length
+                    || c.sizes()[0] != 1) {
                 return null;
             }
             for (double s : c.seconds()) {
@@ -109,7 +116,7 @@ public final class CostCurveCache {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             md.update((lm.identity() + "\n" + lm.device() + ":" + lm.contextLimit() + ":"
-                    + Runtime.getRuntime().availableProcessors() + ":" + System.getProperty("os.arch"))
+                            + Runtime.getRuntime().availableProcessors() + ":" + System.getProperty("os.arch"))
                     .getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(md.digest()).substring(0, 24);
         } catch (NoSuchAlgorithmException e) {

@@ -47,6 +47,7 @@ final class Generation implements AutoCloseable {
     private final KvCache cache;
     /** The drafter's state for this generation; null in modes without a drafter. */
     private final Drafter.Session drafter;
+
     private final List<RetrievalSource> sources = new ArrayList<>();
     /** Null when the mode does not speculate. */
     private final TreeProposer proposer;
@@ -68,8 +69,14 @@ final class Generation implements AutoCloseable {
      * @param references this request's references as a datastore, or null; owned from now on (closed with the
      *     generation); only the datastore modes have any
      */
-    Generation(RasdEngine engine, GenerationRequest request, SpeculationConfig speculation, GenerationListener listener,
-               Cancellation cancellation, VerifyCostCurve curve, TokenDatastore references) {
+    Generation(
+            RasdEngine engine,
+            GenerationRequest request,
+            SpeculationConfig speculation,
+            GenerationListener listener,
+            Cancellation cancellation,
+            VerifyCostCurve curve,
+            TokenDatastore references) {
         this.engine = engine;
         this.target = engine.target();
         this.request = request;
@@ -93,7 +100,8 @@ final class Generation implements AutoCloseable {
         }
         this.drafter = session;
         this.proposer = mode.speculates()
-                ? new TreeProposer(drafter, sources, engine.retrievalPool(), speculation, control, costs) : null;
+                ? new TreeProposer(drafter, sources, engine.retrievalPool(), speculation, control, costs)
+                : null;
         this.root = prompt[prompt.length - 1];
     }
 
@@ -103,7 +111,11 @@ final class Generation implements AutoCloseable {
             sources.add(new PromptLookupSource(speculation.promptLookup(), prompt));
         }
         if (mode.usesDatastore()) {
-            sources.add(new DatastoreSource(engine.datastore(), references, speculation.datastoreQuery(), prompt,
+            sources.add(new DatastoreSource(
+                    engine.datastore(),
+                    references,
+                    speculation.datastoreQuery(),
+                    prompt,
                     target.config().vocabSize()));
         }
     }
@@ -118,7 +130,10 @@ final class Generation implements AutoCloseable {
         }
         finished = true;
         finish = flush(finish);
-        return new GenerationResult(out.stream().mapToInt(Integer::intValue).toArray(), filter.text(), finish,
+        return new GenerationResult(
+                out.stream().mapToInt(Integer::intValue).toArray(),
+                filter.text(),
+                finish,
                 stats(t0, t1, System.nanoTime()));
     }
 
@@ -130,8 +145,13 @@ final class Generation implements AutoCloseable {
         cachedPromptTokens = restorePrefix();
         if (prompt.length - 1 > cachedPromptTokens) {
             int[] context = Arrays.copyOfRange(prompt, cachedPromptTokens, prompt.length - 1);
-            target.forward(cache, context, Positions.consecutive(cachedPromptTokens, context.length),
-                    AttentionMask.causal(), new int[] {context.length - 1}).close();
+            target.forward(
+                            cache,
+                            context,
+                            Positions.consecutive(cachedPromptTokens, context.length),
+                            AttentionMask.causal(),
+                            new int[] {context.length - 1})
+                    .close();
             storePrefix(prompt, target.identity(), cache.length(), cache::snapshot);
         }
     }
@@ -176,8 +196,8 @@ final class Generation implements AutoCloseable {
         long v0 = System.nanoTime();
         int base = cache.length();
         Acceptance acceptance;
-        try (Logits logits = target.forward(cache, tree.tokens(), tree.positions(base),
-                AttentionMask.tree(tree.parents()), null)) {
+        try (Logits logits =
+                target.forward(cache, tree.tokens(), tree.positions(base), AttentionMask.tree(tree.parents()), null)) {
             control.observeVerify(tree.size(), (System.nanoTime() - v0) / 1e9);
             acceptance = TreeVerifier.verify(tree, logits, request.sampling(), rng);
         }
@@ -222,7 +242,7 @@ final class Generation implements AutoCloseable {
             if (filter.stopped() || target.generationConfig().isEos(step[i])) {
                 return FinishReason.STOP;
             }
-            if (cancellation.isCancelled()) {   // e.g. by the listener we just called
+            if (cancellation.isCancelled()) { // e.g. by the listener we just called
                 return FinishReason.CANCELLED;
             }
             if (out.size() >= request.maxNewTokens() || prompt.length + out.size() >= limit) {
@@ -277,8 +297,8 @@ final class Generation implements AutoCloseable {
         PrefixCache.Match hit = prefixCache.lookup(target.identity(), prompt, prompt.length - 1);
         cache.restore(hit.blocks(), hit.rows());
         if (drafter instanceof Drafter.PrefixCacheRows rows) {
-            PrefixCache.Match d = prefixCache.lookupQuietly(engine.drafter().cacheIdentity(), prompt,
-                    prompt.length - 1);
+            PrefixCache.Match d =
+                    prefixCache.lookupQuietly(engine.drafter().cacheIdentity(), prompt, prompt.length - 1);
             rows.restore(d.blocks(), d.rows());
         }
         return hit.rows();
@@ -310,7 +330,10 @@ final class Generation implements AutoCloseable {
         }
         storePrefix(context, target.identity(), Math.min(cache.length(), context.length), cache::snapshot);
         if (drafter instanceof Drafter.PrefixCacheRows rows) {
-            storePrefix(context, engine.drafter().cacheIdentity(), Math.min(rows.committedRows(), context.length),
+            storePrefix(
+                    context,
+                    engine.drafter().cacheIdentity(),
+                    Math.min(rows.committedRows(), context.length),
                     rows::snapshot);
         }
     }

@@ -12,8 +12,14 @@ package io.rasd.engine;
  *     NaN when no token was committed
  * @param totalSeconds time from the call to the end
  */
-public record GenerationEvent(String model, GenerationRequest request, GenerationResult result, Throwable failure,
-                              double queueSeconds, double firstTokenSeconds, double totalSeconds) {
+public record GenerationEvent(
+        String model,
+        GenerationRequest request,
+        GenerationResult result,
+        Throwable failure,
+        double queueSeconds,
+        double firstTokenSeconds,
+        double totalSeconds) {
 
     public boolean succeeded() {
         return failure == null;

@@ -15,5 +15,5 @@ public interface GenerationListener {
      */
     void onTokens(int[] tokens, TokenOrigin[] origins, String text);
 
-    GenerationListener NONE = (tokens, origins, text) -> { };
+    GenerationListener NONE = (tokens, origins, text) -> {};
 }

@@ -13,8 +13,7 @@ public interface GenerationObserver {
      *
      * @param speculated whether this step verified a proposed tree (false for plain decoding and fallback steps)
      */
-    default void onStep(DecodingMode mode, int committedTokens, boolean speculated) {
-    }
+    default void onStep(DecodingMode mode, int committedTokens, boolean speculated) {}
 
     /** A generation ended: with a result, or with {@link GenerationEvent#failure()}. */
     void onGeneration(GenerationEvent event);

@@ -16,9 +16,15 @@ import java.util.List;
  *     the datastore modes also propose their continuations, weighted {@link io.rasd.retrieval.DatastoreSource#REFERENCE_BOOST} times a datastore
  *     occurrence. Proposals only: the output does not depend on them
  */
-public record GenerationRequest(int[] promptTokens, int maxNewTokens, DecodingMode mode, SamplingParams sampling,
-                                Long seed, List<String> stopStrings, SpeculationConfig speculation,
-                                List<int[]> references) {
+public record GenerationRequest(
+        int[] promptTokens,
+        int maxNewTokens,
+        DecodingMode mode,
+        SamplingParams sampling,
+        Long seed,
+        List<String> stopStrings,
+        SpeculationConfig speculation,
+        List<int[]> references) {
 
     /** Every stop string is matched against every generated char: their number bounds the cost per token. */
     public static final int MAX_STOP_STRINGS = 16;
@@ -36,8 +42,12 @@ public record GenerationRequest(int[] promptTokens, int maxNewTokens, DecodingMo
         mode = mode == null ? DecodingMode.AR : mode;
         sampling = sampling == null ? SamplingParams.GREEDY : sampling;
         stopStrings = stopStrings == null ? List.of() : checkStopStrings(stopStrings);
-        references = references == null ? List.of()
-                : references.stream().filter(r -> r != null && r.length > 0).map(int[]::clone).toList();
+        references = references == null
+                ? List.of()
+                : references.stream()
+                        .filter(r -> r != null && r.length > 0)
+                        .map(int[]::clone)
+                        .toList();
     }
 
     private static List<String> checkStopStrings(List<String> stops) {
@@ -59,14 +69,25 @@ public record GenerationRequest(int[] promptTokens, int maxNewTokens, DecodingMo
     }
 
     /** A request with its own speculation settings and no references. */
-    public GenerationRequest(int[] promptTokens, int maxNewTokens, DecodingMode mode, SamplingParams sampling,
-                             Long seed, List<String> stopStrings, SpeculationConfig speculation) {
+    public GenerationRequest(
+            int[] promptTokens,
+            int maxNewTokens,
+            DecodingMode mode,
+            SamplingParams sampling,
+            Long seed,
+            List<String> stopStrings,
+            SpeculationConfig speculation) {
         this(promptTokens, maxNewTokens, mode, sampling, seed, stopStrings, speculation, List.of());
     }
 
     /** A request that uses the engine's speculation settings. */
-    public GenerationRequest(int[] promptTokens, int maxNewTokens, DecodingMode mode, SamplingParams sampling,
-                             Long seed, List<String> stopStrings) {
+    public GenerationRequest(
+            int[] promptTokens,
+            int maxNewTokens,
+            DecodingMode mode,
+            SamplingParams sampling,
+            Long seed,
+            List<String> stopStrings) {
         this(promptTokens, maxNewTokens, mode, sampling, seed, stopStrings, null, List.of());
     }
 
@@ -81,8 +102,14 @@ public record GenerationRequest(int[] promptTokens, int maxNewTokens, DecodingMo
 
     /** A copy-and-change builder of this request. */
     public Builder toBuilder() {
-        return new Builder(promptTokens).maxNewTokens(maxNewTokens).mode(mode).sampling(sampling).seed(seed)
-                .stopStrings(stopStrings).speculation(speculation).references(references);
+        return new Builder(promptTokens)
+                .maxNewTokens(maxNewTokens)
+                .mode(mode)
+                .sampling(sampling)
+                .seed(seed)
+                .stopStrings(stopStrings)
+                .speculation(speculation)
+                .references(references);
     }
 
     /** Named settings; {@link #build} validates them as the constructor does. */
@@ -139,8 +166,8 @@ public record GenerationRequest(int[] promptTokens, int maxNewTokens, DecodingMo
         }
 
         public GenerationRequest build() {
-            return new GenerationRequest(promptTokens, maxNewTokens, mode, sampling, seed, stopStrings, speculation,
-                    references);
+            return new GenerationRequest(
+                    promptTokens, maxNewTokens, mode, sampling, seed, stopStrings, speculation, references);
         }
     }
 

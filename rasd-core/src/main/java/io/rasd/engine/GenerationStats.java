@@ -24,12 +24,24 @@ import java.util.Map;
  * @param cachedPromptTokens prompt tokens whose KV rows came from the engine's {@link PrefixCache} instead of the
  *     prefill ({@code prefillSeconds} covers the rest); 0 without a cache or on a miss
  */
-public record GenerationStats(int promptTokens, int generatedTokens, int targetForwards, double meanAccepted,
-                              double prefillSeconds, double seconds, double tokensPerSecond,
-                              Map<TokenOrigin, Integer> acceptedByOrigin, double draftSeconds,
-                              double retrievalSeconds, double verifySeconds, int draftForwards,
-                              double meanTreeNodes, int fallbacks, int plainSteps, int draftSkips,
-                              int cachedPromptTokens) {
+public record GenerationStats(
+        int promptTokens,
+        int generatedTokens,
+        int targetForwards,
+        double meanAccepted,
+        double prefillSeconds,
+        double seconds,
+        double tokensPerSecond,
+        Map<TokenOrigin, Integer> acceptedByOrigin,
+        double draftSeconds,
+        double retrievalSeconds,
+        double verifySeconds,
+        int draftForwards,
+        double meanTreeNodes,
+        int fallbacks,
+        int plainSteps,
+        int draftSkips,
+        int cachedPromptTokens) {
 
     public GenerationStats {
         acceptedByOrigin = Map.copyOf(acceptedByOrigin);
@@ -61,31 +73,103 @@ public record GenerationStats(int promptTokens, int generatedTokens, int targetF
         private int draftSkips;
         private int cachedPromptTokens;
 
-        private Builder() { }
+        private Builder() {}
 
-        public Builder promptTokens(int v) { promptTokens = v; return this; }
-        public Builder generatedTokens(int v) { generatedTokens = v; return this; }
-        public Builder targetForwards(int v) { targetForwards = v; return this; }
-        public Builder prefillSeconds(double v) { prefillSeconds = v; return this; }
-        public Builder seconds(double v) { seconds = v; return this; }
-        public Builder acceptedByOrigin(Map<TokenOrigin, Integer> v) { acceptedByOrigin.putAll(v); return this; }
-        public Builder draftSeconds(double v) { draftSeconds = v; return this; }
-        public Builder retrievalSeconds(double v) { retrievalSeconds = v; return this; }
-        public Builder verifySeconds(double v) { verifySeconds = v; return this; }
-        public Builder draftForwards(int v) { draftForwards = v; return this; }
+        public Builder promptTokens(int v) {
+            promptTokens = v;
+            return this;
+        }
+
+        public Builder generatedTokens(int v) {
+            generatedTokens = v;
+            return this;
+        }
+
+        public Builder targetForwards(int v) {
+            targetForwards = v;
+            return this;
+        }
+
+        public Builder prefillSeconds(double v) {
+            prefillSeconds = v;
+            return this;
+        }
+
+        public Builder seconds(double v) {
+            seconds = v;
+            return this;
+        }
+
+        public Builder acceptedByOrigin(Map<TokenOrigin, Integer> v) {
+            acceptedByOrigin.putAll(v);
+            return this;
+        }
+
+        public Builder draftSeconds(double v) {
+            draftSeconds = v;
+            return this;
+        }
+
+        public Builder retrievalSeconds(double v) {
+            retrievalSeconds = v;
+            return this;
+        }
+
+        public Builder verifySeconds(double v) {
+            verifySeconds = v;
+            return this;
+        }
+
+        public Builder draftForwards(int v) {
+            draftForwards = v;
+            return this;
+        }
         /** Proposed nodes verified over all target forwards (the roots not counted). */
-        public Builder treeNodes(long v) { treeNodes = v; return this; }
-        public Builder fallbacks(int v) { fallbacks = v; return this; }
-        public Builder plainSteps(int v) { plainSteps = v; return this; }
-        public Builder draftSkips(int v) { draftSkips = v; return this; }
-        public Builder cachedPromptTokens(int v) { cachedPromptTokens = v; return this; }
+        public Builder treeNodes(long v) {
+            treeNodes = v;
+            return this;
+        }
+
+        public Builder fallbacks(int v) {
+            fallbacks = v;
+            return this;
+        }
+
+        public Builder plainSteps(int v) {
+            plainSteps = v;
+            return this;
+        }
+
+        public Builder draftSkips(int v) {
+            draftSkips = v;
+            return this;
+        }
+
+        public Builder cachedPromptTokens(int v) {
+            cachedPromptTokens = v;
+            return this;
+        }
 
         public GenerationStats build() {
             double meanAccepted = targetForwards == 0 ? 0 : (double) generatedTokens / targetForwards;
             double meanTreeNodes = targetForwards == 0 ? 0 : (double) treeNodes / targetForwards;
-            return new GenerationStats(promptTokens, generatedTokens, targetForwards, meanAccepted, prefillSeconds,
-                    seconds, seconds > 0 ? generatedTokens / seconds : 0, acceptedByOrigin, draftSeconds,
-                    retrievalSeconds, verifySeconds, draftForwards, meanTreeNodes, fallbacks, plainSteps, draftSkips,
+            return new GenerationStats(
+                    promptTokens,
+                    generatedTokens,
+                    targetForwards,
+                    meanAccepted,
+                    prefillSeconds,
+                    seconds,
+                    seconds > 0 ? generatedTokens / seconds : 0,
+                    acceptedByOrigin,
+                    draftSeconds,
+                    retrievalSeconds,
+                    verifySeconds,
+                    draftForwards,
+                    meanTreeNodes,
+                    fallbacks,
+                    plainSteps,
+                    draftSkips,
                     cachedPromptTokens);
         }
     }

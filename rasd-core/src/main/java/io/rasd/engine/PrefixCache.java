@@ -49,7 +49,7 @@ public final class PrefixCache {
      * @param bytes heap bytes of the cached blocks now
      * @param entries cached blocks now
      */
-    public record Stats(long hits, long misses, long reusedTokens, long evictions, long bytes, long entries) { }
+    public record Stats(long hits, long misses, long reusedTokens, long evictions, long bytes, long entries) {}
 
     /** A prefix found: the first {@code rows} rows of {@code blocks} laid end to end. */
     record Match(List<KvSnapshot> blocks, int rows) {
@@ -128,9 +128,10 @@ public final class PrefixCache {
     }
 
     public Stats stats() {
-        long bytes = blocks.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L);
-        return new Stats(hits.sum(), misses.sum(), reused.sum(), blocks.stats().evictionCount(), bytes,
-                blocks.estimatedSize());
+        long bytes =
+                blocks.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L);
+        return new Stats(
+                hits.sum(), misses.sum(), reused.sum(), blocks.stats().evictionCount(), bytes, blocks.estimatedSize());
     }
 
     /** Runs pending maintenance (eviction) now; with a direct {@link Builder#executor} the stats are then exact. */
@@ -208,7 +209,8 @@ public final class PrefixCache {
         KvSnapshot copied = source.rows(firstMissing * blockTokens, full * blockTokens);
         for (int i = firstMissing; i < full; i++) {
             int at = (i - firstMissing) * blockTokens;
-            Block b = new Block(Arrays.copyOfRange(tokens, i * blockTokens, (i + 1) * blockTokens),
+            Block b = new Block(
+                    Arrays.copyOfRange(tokens, i * blockTokens, (i + 1) * blockTokens),
                     copied.slice(at, at + blockTokens));
             blocks.asMap().putIfAbsent(keys[i], b);
         }
@@ -230,7 +232,7 @@ public final class PrefixCache {
         bb.asIntBuffer().put(tokens);
         chain.update(bb.array());
         byte[] digest = chain.digest();
-        chain.update(digest);   // digest() reset it: the next block's key covers this one's
+        chain.update(digest); // digest() reset it: the next block's key covers this one's
         return digest;
     }
 

@@ -36,6 +36,7 @@ public final class RasdEngine implements AutoCloseable {
     private final Tokenizer tokenizer;
     /** The draft model as given to the builder (closed with the engine when it owns the models), or null. */
     private final CausalLm draftModel;
+
     private final Drafter drafter;
     private final boolean ownsModels;
     private final SpeculationConfig speculation;
@@ -65,7 +66,9 @@ public final class RasdEngine implements AutoCloseable {
             throw new RasdException("give the engine either a draft model or a drafter, not both");
         }
         this.draftModel = b.draft;
-        this.drafter = b.draft != null ? new DraftModel(b.draft, tokenizer, target.config().vocabSize()) : b.drafter;
+        this.drafter = b.draft != null
+                ? new DraftModel(b.draft, tokenizer, target.config().vocabSize())
+                : b.drafter;
         AtomicInteger n = new AtomicInteger();
         this.retrievalPool = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "rasd-retrieval-" + n.incrementAndGet());
@@ -162,8 +165,8 @@ public final class RasdEngine implements AutoCloseable {
      * {@code cancellation}. Blocks while every generation slot is busy; throws {@link RasdBusyException} when the
      * queue is full too.
      */
-    public GenerationResult generate(GenerationRequest request, GenerationListener listener,
-                                     Cancellation cancellation) {
+    public GenerationResult generate(
+            GenerationRequest request, GenerationListener listener, Cancellation cancellation) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(listener, "listener");
         Objects.requireNonNull(cancellation, "cancellation");
@@ -199,13 +202,12 @@ public final class RasdEngine implements AutoCloseable {
         }
     }
 
-    private void notifyObservers(GenerationRequest request, GenerationResult result, Throwable failure,
-                                 Timing timing) {
+    private void notifyObservers(GenerationRequest request, GenerationResult result, Throwable failure, Timing timing) {
         long end = System.nanoTime();
         double queue = timing.admitted == 0 ? (end - timing.start) / 1e9 : (timing.admitted - timing.start) / 1e9;
         double first = timing.firstToken == 0 ? Double.NaN : (timing.firstToken - timing.start) / 1e9;
-        GenerationEvent event = new GenerationEvent(modelName(), request, result, failure, queue, first,
-                (end - timing.start) / 1e9);
+        GenerationEvent event =
+                new GenerationEvent(modelName(), request, result, failure, queue, first, (end - timing.start) / 1e9);
         observers.notify(o -> o.onGeneration(event));
     }
 
@@ -223,16 +225,21 @@ public final class RasdEngine implements AutoCloseable {
         return observers.add(observer);
     }
 
-    private GenerationResult generate(GenerationRequest request, GenerationListener listener,
-                                      Cancellation cancellation, Timing timing) {
+    private GenerationResult generate(
+            GenerationRequest request, GenerationListener listener, Cancellation cancellation, Timing timing) {
         checkPrompt(request.promptTokens());
         DecodingMode mode = request.mode();
         checkMode(mode);
         SpeculationConfig spec = request.speculation() != null ? request.speculation() : speculation;
         VerifyCostCurve curve = spec.adaptive() && mode.speculates() ? costCurve() : null;
         if (!admission.enter(cancellation)) {
-            return new GenerationResult(new int[0], "", FinishReason.CANCELLED,
-                    GenerationStats.builder().promptTokens(request.promptLength()).build());
+            return new GenerationResult(
+                    new int[0],
+                    "",
+                    FinishReason.CANCELLED,
+                    GenerationStats.builder()
+                            .promptTokens(request.promptLength())
+                            .build());
         }
         timing.admitted = System.nanoTime();
         try {

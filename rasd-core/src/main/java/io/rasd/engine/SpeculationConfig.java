@@ -20,9 +20,17 @@ import io.rasd.retrieval.PromptLookup;
  * @param adaptive choose budgets and depth from measured cost and acceptance, and fall back to plain decoding
  *     while speculation does not pay
  */
-public record SpeculationConfig(int treeBudget, int draftDepth, int draftTopK, int draftBudget, int pruneTopK,
-                                double pruneMinProb, int retrievalBudget, boolean adaptive,
-                                PromptLookup.Config promptLookup, TokenDatastore.QueryConfig datastoreQuery) {
+public record SpeculationConfig(
+        int treeBudget,
+        int draftDepth,
+        int draftTopK,
+        int draftBudget,
+        int pruneTopK,
+        double pruneMinProb,
+        int retrievalBudget,
+        boolean adaptive,
+        PromptLookup.Config promptLookup,
+        TokenDatastore.QueryConfig datastoreQuery) {
 
     public SpeculationConfig {
         check("tree budget", treeBudget, 0, 256);
@@ -50,8 +58,16 @@ public record SpeculationConfig(int treeBudget, int draftDepth, int draftTopK, i
 
     /** Hand-set tree budget and prompt lookup, everything else default, adaptive control off. */
     public SpeculationConfig(int treeBudget, PromptLookup.Config promptLookup) {
-        this(treeBudget, DEFAULT_DRAFT_DEPTH, DEFAULT_DRAFT_TOP_K, DEFAULT_DRAFT_BUDGET, DEFAULT_PRUNE_TOP_K,
-                DEFAULT_PRUNE_MIN_PROB, DEFAULT_RETRIEVAL_BUDGET, false, promptLookup,
+        this(
+                treeBudget,
+                DEFAULT_DRAFT_DEPTH,
+                DEFAULT_DRAFT_TOP_K,
+                DEFAULT_DRAFT_BUDGET,
+                DEFAULT_PRUNE_TOP_K,
+                DEFAULT_PRUNE_MIN_PROB,
+                DEFAULT_RETRIEVAL_BUDGET,
+                false,
+                promptLookup,
                 TokenDatastore.QueryConfig.DEFAULT);
     }
 
@@ -66,9 +82,17 @@ public record SpeculationConfig(int treeBudget, int draftDepth, int draftTopK, i
     public static final boolean DEFAULT_ADAPTIVE = true;
 
     /** Defaults chosen on the 2-core CPU measurements in docs/architecture.md §5 and §9; adaptive control on. */
-    public static final SpeculationConfig DEFAULT = new SpeculationConfig(DEFAULT_TREE_BUDGET, DEFAULT_DRAFT_DEPTH,
-            DEFAULT_DRAFT_TOP_K, DEFAULT_DRAFT_BUDGET, DEFAULT_PRUNE_TOP_K, DEFAULT_PRUNE_MIN_PROB,
-            DEFAULT_RETRIEVAL_BUDGET, DEFAULT_ADAPTIVE, PromptLookup.Config.DEFAULT, TokenDatastore.QueryConfig.DEFAULT);
+    public static final SpeculationConfig DEFAULT = new SpeculationConfig(
+            DEFAULT_TREE_BUDGET,
+            DEFAULT_DRAFT_DEPTH,
+            DEFAULT_DRAFT_TOP_K,
+            DEFAULT_DRAFT_BUDGET,
+            DEFAULT_PRUNE_TOP_K,
+            DEFAULT_PRUNE_MIN_PROB,
+            DEFAULT_RETRIEVAL_BUDGET,
+            DEFAULT_ADAPTIVE,
+            PromptLookup.Config.DEFAULT,
+            TokenDatastore.QueryConfig.DEFAULT);
 
     public Builder toBuilder() {
         return new Builder(this);
@@ -104,20 +128,68 @@ public record SpeculationConfig(int treeBudget, int draftDepth, int draftTopK, i
             datastoreQuery = c.datastoreQuery;
         }
 
-        public Builder treeBudget(int v) { treeBudget = v; return this; }
-        public Builder draftDepth(int v) { draftDepth = v; return this; }
-        public Builder draftTopK(int v) { draftTopK = v; return this; }
-        public Builder draftBudget(int v) { draftBudget = v; return this; }
-        public Builder pruneTopK(int v) { pruneTopK = v; return this; }
-        public Builder pruneMinProb(double v) { pruneMinProb = v; return this; }
-        public Builder retrievalBudget(int v) { retrievalBudget = v; return this; }
-        public Builder adaptive(boolean v) { adaptive = v; return this; }
-        public Builder promptLookup(PromptLookup.Config v) { promptLookup = v; return this; }
-        public Builder datastoreQuery(TokenDatastore.QueryConfig v) { datastoreQuery = v; return this; }
+        public Builder treeBudget(int v) {
+            treeBudget = v;
+            return this;
+        }
+
+        public Builder draftDepth(int v) {
+            draftDepth = v;
+            return this;
+        }
+
+        public Builder draftTopK(int v) {
+            draftTopK = v;
+            return this;
+        }
+
+        public Builder draftBudget(int v) {
+            draftBudget = v;
+            return this;
+        }
+
+        public Builder pruneTopK(int v) {
+            pruneTopK = v;
+            return this;
+        }
+
+        public Builder pruneMinProb(double v) {
+            pruneMinProb = v;
+            return this;
+        }
+
+        public Builder retrievalBudget(int v) {
+            retrievalBudget = v;
+            return this;
+        }
+
+        public Builder adaptive(boolean v) {
+            adaptive = v;
+            return this;
+        }
+
+        public Builder promptLookup(PromptLookup.Config v) {
+            promptLookup = v;
+            return this;
+        }
+
+        public Builder datastoreQuery(TokenDatastore.QueryConfig v) {
+            datastoreQuery = v;
+            return this;
+        }
 
         public SpeculationConfig build() {
-            return new SpeculationConfig(treeBudget, draftDepth, draftTopK, draftBudget, pruneTopK, pruneMinProb,
-                    retrievalBudget, adaptive, promptLookup, datastoreQuery);
+            return new SpeculationConfig(
+                    treeBudget,
+                    draftDepth,
+                    draftTopK,
+                    draftBudget,
+                    pruneTopK,
+                    pruneMinProb,
+                    retrievalBudget,
+                    adaptive,
+                    promptLookup,
+                    datastoreQuery);
         }
     }
 }

@@ -26,16 +26,25 @@ import java.util.function.Function;
  * @param retrievalBudget see {@link SpeculationConfig#retrievalBudget()}
  * @param adaptive see {@link SpeculationConfig#adaptive()}
  */
-public record SpeculationOverrides(Integer treeBudget, Integer draftDepth, Integer draftTopK, Integer draftBudget,
-                                   Integer pruneTopK, Double pruneMinProb, Integer retrievalBudget, Boolean adaptive) {
+public record SpeculationOverrides(
+        Integer treeBudget,
+        Integer draftDepth,
+        Integer draftTopK,
+        Integer draftBudget,
+        Integer pruneTopK,
+        Double pruneMinProb,
+        Integer retrievalBudget,
+        Boolean adaptive) {
 
     /** Nothing set: {@link #applyTo} returns its base unchanged. */
-    public static final SpeculationOverrides NONE = new SpeculationOverrides(null, null, null, null, null, null, null,
-            null);
+    public static final SpeculationOverrides NONE =
+            new SpeculationOverrides(null, null, null, null, null, null, null, null);
 
     /** One knob: its name (a component of this record), how to read it here and how to set it on a config. */
-    private record Knob<T>(String name, Function<SpeculationOverrides, T> get,
-                           BiFunction<SpeculationConfig.Builder, T, SpeculationConfig.Builder> set) { }
+    private record Knob<T>(
+            String name,
+            Function<SpeculationOverrides, T> get,
+            BiFunction<SpeculationConfig.Builder, T, SpeculationConfig.Builder> set) {}
 
     private static final List<Knob<?>> KNOBS = List.of(
             new Knob<>("treeBudget", SpeculationOverrides::treeBudget, SpeculationConfig.Builder::treeBudget),
@@ -44,7 +53,9 @@ public record SpeculationOverrides(Integer treeBudget, Integer draftDepth, Integ
             new Knob<>("draftBudget", SpeculationOverrides::draftBudget, SpeculationConfig.Builder::draftBudget),
             new Knob<>("pruneTopK", SpeculationOverrides::pruneTopK, SpeculationConfig.Builder::pruneTopK),
             new Knob<>("pruneMinProb", SpeculationOverrides::pruneMinProb, SpeculationConfig.Builder::pruneMinProb),
-            new Knob<>("retrievalBudget", SpeculationOverrides::retrievalBudget,
+            new Knob<>(
+                    "retrievalBudget",
+                    SpeculationOverrides::retrievalBudget,
                     SpeculationConfig.Builder::retrievalBudget),
             new Knob<>("adaptive", SpeculationOverrides::adaptive, SpeculationConfig.Builder::adaptive));
 
@@ -88,9 +99,14 @@ public record SpeculationOverrides(Integer treeBudget, Integer draftDepth, Integ
             return this;
         }
         return new SpeculationOverrides(
-                or(over.treeBudget, treeBudget), or(over.draftDepth, draftDepth), or(over.draftTopK, draftTopK),
-                or(over.draftBudget, draftBudget), or(over.pruneTopK, pruneTopK), or(over.pruneMinProb, pruneMinProb),
-                or(over.retrievalBudget, retrievalBudget), or(over.adaptive, adaptive));
+                or(over.treeBudget, treeBudget),
+                or(over.draftDepth, draftDepth),
+                or(over.draftTopK, draftTopK),
+                or(over.draftBudget, draftBudget),
+                or(over.pruneTopK, pruneTopK),
+                or(over.pruneMinProb, pruneMinProb),
+                or(over.retrievalBudget, retrievalBudget),
+                or(over.adaptive, adaptive));
     }
 
     private static <T> T or(T preferred, T fallback) {
@@ -191,18 +207,49 @@ public record SpeculationOverrides(Integer treeBudget, Integer draftDepth, Integ
             adaptive = o.adaptive;
         }
 
-        public Builder treeBudget(Integer v) { treeBudget = v; return this; }
-        public Builder draftDepth(Integer v) { draftDepth = v; return this; }
-        public Builder draftTopK(Integer v) { draftTopK = v; return this; }
-        public Builder draftBudget(Integer v) { draftBudget = v; return this; }
-        public Builder pruneTopK(Integer v) { pruneTopK = v; return this; }
-        public Builder pruneMinProb(Double v) { pruneMinProb = v; return this; }
-        public Builder retrievalBudget(Integer v) { retrievalBudget = v; return this; }
-        public Builder adaptive(Boolean v) { adaptive = v; return this; }
+        public Builder treeBudget(Integer v) {
+            treeBudget = v;
+            return this;
+        }
+
+        public Builder draftDepth(Integer v) {
+            draftDepth = v;
+            return this;
+        }
+
+        public Builder draftTopK(Integer v) {
+            draftTopK = v;
+            return this;
+        }
+
+        public Builder draftBudget(Integer v) {
+            draftBudget = v;
+            return this;
+        }
+
+        public Builder pruneTopK(Integer v) {
+            pruneTopK = v;
+            return this;
+        }
+
+        public Builder pruneMinProb(Double v) {
+            pruneMinProb = v;
+            return this;
+        }
+
+        public Builder retrievalBudget(Integer v) {
+            retrievalBudget = v;
+            return this;
+        }
+
+        public Builder adaptive(Boolean v) {
+            adaptive = v;
+            return this;
+        }
 
         public SpeculationOverrides build() {
-            return new SpeculationOverrides(treeBudget, draftDepth, draftTopK, draftBudget, pruneTopK, pruneMinProb,
-                    retrievalBudget, adaptive);
+            return new SpeculationOverrides(
+                    treeBudget, draftDepth, draftTopK, draftBudget, pruneTopK, pruneMinProb, retrievalBudget, adaptive);
         }
     }
 }

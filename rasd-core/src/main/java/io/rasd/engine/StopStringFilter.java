@@ -19,6 +19,7 @@ final class StopStringFilter {
     private final int[][] fail;
     /** Per stop string, how many of its first chars end the text now. */
     private final int[] matched;
+
     private final StringBuilder text = new StringBuilder();
     private int emitted;
     private boolean stopped;
@@ -67,7 +68,7 @@ final class StopStringFilter {
                 }
                 matched[s] = k;
                 if (k == p.length() && (cut < 0 || i + 1 - k < cut)) {
-                    cut = i + 1 - k;   // of the stop strings completed by this char, the longest starts first
+                    cut = i + 1 - k; // of the stop strings completed by this char, the longest starts first
                 }
             }
             if (cut >= 0) {
@@ -82,7 +83,7 @@ final class StopStringFilter {
         }
         int safe = text.length() - held;
         if (safe > emitted && Character.isHighSurrogate(text.charAt(safe - 1))) {
-            safe--;   // never split a surrogate pair
+            safe--; // never split a surrogate pair
         }
         return release(safe);
     }

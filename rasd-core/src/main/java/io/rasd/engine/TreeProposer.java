@@ -38,8 +38,13 @@ final class TreeProposer {
     }
 
     /** @param drafter null in the retrieval-only modes */
-    TreeProposer(Drafter.Session drafter, List<RetrievalSource> sources, ExecutorService retrievalPool,
-                 SpeculationConfig speculation, AdaptiveController control, Costs costs) {
+    TreeProposer(
+            Drafter.Session drafter,
+            List<RetrievalSource> sources,
+            ExecutorService retrievalPool,
+            SpeculationConfig speculation,
+            AdaptiveController control,
+            Costs costs) {
         this.drafter = drafter;
         this.sources = List.copyOf(sources);
         this.retrievalPool = retrievalPool;
@@ -59,7 +64,7 @@ final class TreeProposer {
         Future<List<RetrievalTree>> background = null;
         List<RetrievalTree> retrieved = List.of();
         if (retrieves && drafts) {
-            background = retrievalPool.submit(() -> retrieve(root));   // step 2 beside step 1
+            background = retrievalPool.submit(() -> retrieve(root)); // step 2 beside step 1
         } else if (retrieves) {
             long r0 = System.nanoTime();
             retrieved = retrieve(root);
@@ -71,7 +76,7 @@ final class TreeProposer {
         if (background != null) {
             long w0 = System.nanoTime();
             retrieved = await(background);
-            costs.retrievalNanos += System.nanoTime() - w0;   // only the part drafting did not hide
+            costs.retrievalNanos += System.nanoTime() - w0; // only the part drafting did not hide
         }
         long p0 = System.nanoTime();
         TokenTree fused = pruneAndFuse(root, draft, retrieved);
@@ -84,8 +89,8 @@ final class TreeProposer {
     /** Step 1: the drafter's tree, within the budget adaptive control allows. */
     private DraftTree draft() {
         long d0 = System.nanoTime();
-        DraftBudget budget = new DraftBudget(control.maxDraftDepth(), speculation.draftTopK(),
-                speculation.draftBudget(), speculation.pruneTopK());
+        DraftBudget budget = new DraftBudget(
+                control.maxDraftDepth(), speculation.draftTopK(), speculation.draftBudget(), speculation.pruneTopK());
         DraftTree tree = drafter.grow(budget, control.depthPolicy());
         long nanos = System.nanoTime() - d0;
         costs.draftNanos += nanos;
@@ -111,8 +116,13 @@ final class TreeProposer {
         TokenTree[] pruned = new TokenTree[retrieved.size()];
         for (int i = 0; i < pruned.length; i++) {
             RetrievalTree r = retrieved.get(i);
-            pruned[i] = r.isEmpty() ? null : r.pruneByDraft(rootDistribution, speculation.pruneTopK(),
-                    speculation.pruneMinProb(), speculation.retrievalBudget());
+            pruned[i] = r.isEmpty()
+                    ? null
+                    : r.pruneByDraft(
+                            rootDistribution,
+                            speculation.pruneTopK(),
+                            speculation.pruneMinProb(),
+                            speculation.retrievalBudget());
         }
         return TreeFusion.fuse(draft == null ? new TokenTree(root) : draft.tree(), pruned);
     }
@@ -124,7 +134,8 @@ final class TreeProposer {
             Thread.currentThread().interrupt();
             throw new RasdException("interrupted while waiting for retrieval", e);
         } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException re ? re
+            throw e.getCause() instanceof RuntimeException re
+                    ? re
                     : new RasdException("retrieval failed: " + e.getCause(), e.getCause());
         }
     }

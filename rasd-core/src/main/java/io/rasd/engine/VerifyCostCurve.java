@@ -94,8 +94,7 @@ public record VerifyCostCurve(int contextLength, int[] sizes, double[] seconds) 
         return new VerifyCostCurve(contextLength, sizes.clone(), out);
     }
 
-    private static double time(CausalLm lm, KvCache cache, int contextLength, int n, SplittableRandom rnd,
-                               int vocab) {
+    private static double time(CausalLm lm, KvCache cache, int contextLength, int n, SplittableRandom rnd, int vocab) {
         int[] tokens = new int[n];
         int[] pos = new int[n];
         int[] parents = new int[n];
@@ -106,7 +105,7 @@ public record VerifyCostCurve(int contextLength, int[] sizes, double[] seconds) 
         }
         long t0 = System.nanoTime();
         try (Logits l = lm.forward(cache, tokens, pos, AttentionMask.tree(parents), null)) {
-            l.argmax();   // verification copies the argmax ids out; include it
+            l.argmax(); // verification copies the argmax ids out; include it
         }
         long t1 = System.nanoTime();
         cache.truncate(contextLength);

@@ -110,8 +110,8 @@ public final class AttentionMask {
             return cacheLength;
         }
         if (visiblePrefix > cacheLength) {
-            throw new RasdException("attention mask: visiblePrefix " + visiblePrefix + " exceeds the cache length "
-                    + cacheLength);
+            throw new RasdException(
+                    "attention mask: visiblePrefix " + visiblePrefix + " exceeds the cache length " + cacheLength);
         }
         return visiblePrefix;
     }

@@ -40,10 +40,17 @@ public final class CausalLm implements AutoCloseable {
     private final Rope rotary;
     /** {@code rms_norm_eps} as a tensor of the weights tier. */
     private final NDArray eps;
+
     private final String identity;
 
-    private CausalLm(Path directory, ModelConfig config, GenerationConfig generationConfig, Device device,
-                     NDManager manager, LlamaWeights weights, int contextLimit) {
+    private CausalLm(
+            Path directory,
+            ModelConfig config,
+            GenerationConfig generationConfig,
+            Device device,
+            NDManager manager,
+            LlamaWeights weights,
+            int contextLimit) {
         this.identity = identityOf(directory, config);
         this.directory = directory;
         this.config = config;
@@ -133,10 +140,18 @@ public final class CausalLm implements AutoCloseable {
     }
 
     private static String identityOf(Path dir, ModelConfig config) {
-        StringBuilder sb = new StringBuilder(dir.toAbsolutePath().normalize().toString()).append('\n').append(config);
+        StringBuilder sb = new StringBuilder(dir.toAbsolutePath().normalize().toString())
+                .append('\n')
+                .append(config);
         try (Stream<Path> files = Files.list(dir)) {
-            for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted().toList()) {
-                sb.append('\n').append(f.getFileName()).append(' ').append(Files.size(f)).append(' ')
+            for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".safetensors"))
+                    .sorted()
+                    .toList()) {
+                sb.append('\n')
+                        .append(f.getFileName())
+                        .append(' ')
+                        .append(Files.size(f))
+                        .append(' ')
                         .append(Files.getLastModifiedTime(f).toMillis());
             }
         } catch (IOException e) {
@@ -179,12 +194,12 @@ public final class CausalLm implements AutoCloseable {
         }
         for (int i = 0; i < n; i++) {
             if (tokens[i] < 0 || tokens[i] >= config.vocabSize()) {
-                throw new RasdException("Token id " + tokens[i] + " is outside the model's vocabulary [0, "
-                        + config.vocabSize() + ")");
+                throw new RasdException(
+                        "Token id " + tokens[i] + " is outside the model's vocabulary [0, " + config.vocabSize() + ")");
             }
             if (positions[i] < 0 || positions[i] >= contextLimit) {
-                throw new RasdException("Position " + positions[i] + " is outside the context window [0, "
-                        + contextLimit + ")");
+                throw new RasdException(
+                        "Position " + positions[i] + " is outside the context window [0, " + contextLimit + ")");
             }
         }
         cache.ensureRoom(n);
@@ -202,7 +217,7 @@ public final class CausalLm implements AutoCloseable {
             if (logitRows != null) {
                 x = x.get(new NDIndex("{}", sm.create(toLongs(logitRows))));
             }
-            NDArray logits = rmsNorm(x).matMul(w.lmHeadT);   // the final norm weight is folded into the head
+            NDArray logits = rmsNorm(x).matMul(w.lmHeadT); // the final norm weight is folded into the head
             return new Logits(sm, logits);
         } catch (RuntimeException e) {
             sm.close();
@@ -215,8 +230,16 @@ public final class CausalLm implements AutoCloseable {
      * whatever its size, about half of a small model's step (the rest is reading the weights). Projections are
      * {@code x · Wᵀ} with Wᵀ stored contiguous (see {@link LlamaWeights}).
      */
-    private NDArray layer(NDManager sm, int index, LlamaWeights.Layer L, NDArray x, NDArray[] rope, NDArray mask,
-                          KvCache cache, int total, int n) {
+    private NDArray layer(
+            NDManager sm,
+            int index,
+            LlamaWeights.Layer L,
+            NDArray x,
+            NDArray[] rope,
+            NDArray mask,
+            KvCache cache,
+            int total,
+            int n) {
         int hd = config.headDim();
         int heads = config.numHeads();
         int kvHeads = config.numKvHeads();
@@ -229,7 +252,7 @@ public final class CausalLm implements AutoCloseable {
             qkv.addi(L.bqkv());
         }
         qkv = qkv.reshape(n, heads + 2 * kvHeads, hd);
-        NDArray qk = heads(qkv, 0, heads + kvHeads);   // q and k heads: one norm, one RoPE
+        NDArray qk = heads(qkv, 0, heads + kvHeads); // q and k heads: one norm, one RoPE
         NDArray v = heads(qkv, heads + kvHeads, heads + 2 * kvHeads);
         if (L.qkNorm() != null) {
             qk = rmsNorm(qk).muli(L.qkNorm());
@@ -238,18 +261,21 @@ public final class CausalLm implements AutoCloseable {
         NDArray q = heads(qk, 0, heads);
         NDArray k = heads(qk, heads, heads + kvHeads);
         cache.write(index, k.transpose(1, 0, 2), v.transpose(1, 0, 2), n);
-        NDArray keys = cache.keys(index, total, sm);       // [kv, T, hd]
-        NDArray values = cache.values(index, total, sm);   // [kv, T, hd]
+        NDArray keys = cache.keys(index, total, sm); // [kv, T, hd]
+        NDArray values = cache.values(index, total, sm); // [kv, T, hd]
 
         // Grouped-query attention: query head j reads kv head j / group, so fold the group into the row axis.
         NDArray qg = q.transpose(1, 0, 2).reshape(kvHeads, group * n, hd);
-        NDArray scores = qg.matMul(keys.transpose(0, 2, 1));                       // [kv, g*n, T]
+        NDArray scores = qg.matMul(keys.transpose(0, 2, 1)); // [kv, g*n, T]
         if (mask != null) {
-            scores.addi(mask);                                                       // mask: [g*n, T]
+            scores.addi(mask); // mask: [g*n, T]
         }
-        NDArray attn = scores.softmax(-1).matMul(values)                            // [kv, g*n, hd]
-                .reshape(heads, n, hd).transpose(1, 0, 2).reshape(n, heads * hd);
-        x.addi(linear(attn, L.woT(), L.bo()));   // x is this step's own array (a gather, then sums): in place
+        NDArray attn = scores.softmax(-1)
+                .matMul(values) // [kv, g*n, hd]
+                .reshape(heads, n, hd)
+                .transpose(1, 0, 2)
+                .reshape(n, heads * hd);
+        x.addi(linear(attn, L.woT(), L.bo())); // x is this step's own array (a gather, then sums): in place
 
         // SwiGLU MLP: x + Wdown · (silu(Wgate·h) ⊙ Wup·h), h = RMSNorm(x) (its weight folded into Wgate and Wup)
         NDArray h2 = rmsNorm(x);
@@ -287,7 +313,7 @@ public final class CausalLm implements AutoCloseable {
         int prefix = mask.prefixFor(past);
         float[] tail = mask.tailValues(past, n);
         if (n == 1 && prefix == past) {
-            return null;   // a single token that sees all the cache and itself
+            return null; // a single token that sees all the cache and itself
         }
         int width = past - prefix + n;
         int group = config.queriesPerKvHead();

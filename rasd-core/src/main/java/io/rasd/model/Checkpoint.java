@@ -89,8 +89,8 @@ public final class Checkpoint implements AutoCloseable {
             // found by fuzzing: getAsString() on null, an object or an array threw instead of naming the entry
             JsonElement v = e.getValue();
             if (!v.isJsonPrimitive() || !v.getAsJsonPrimitive().isString()) {
-                throw new RasdException(index + ": weight_map[\"" + e.getKey() + "\"] is " + v
-                        + "; expected the file name of a shard");
+                throw new RasdException(
+                        index + ": weight_map[\"" + e.getKey() + "\"] is " + v + "; expected the file name of a shard");
             }
             map.put(e.getKey(), v.getAsString());
         }
@@ -108,9 +108,11 @@ public final class Checkpoint implements AutoCloseable {
         } catch (java.nio.file.InvalidPathException e) {
             shardPath = null;
         }
-        if (shardPath == null || shardPath.getParent() == null || !shardPath.getParent().equals(dir.normalize())) {
-            throw new RasdException(index + ": shard \"" + shardName
-                    + "\" must be a file name inside the model directory");
+        if (shardPath == null
+                || shardPath.getParent() == null
+                || !shardPath.getParent().equals(dir.normalize())) {
+            throw new RasdException(
+                    index + ": shard \"" + shardName + "\" must be a file name inside the model directory");
         }
         return shardPath;
     }

@@ -83,7 +83,8 @@ public record GenerationConfig(int[] eosTokenIds, int bosTokenId) {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof GenerationConfig g && Arrays.equals(eosTokenIds, g.eosTokenIds)
+        return o instanceof GenerationConfig g
+                && Arrays.equals(eosTokenIds, g.eosTokenIds)
                 && bosTokenId == g.bosTokenId;
     }
 

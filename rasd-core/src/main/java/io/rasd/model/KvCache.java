@@ -77,8 +77,8 @@ public final class KvCache implements AutoCloseable {
         int prev = from - 1;
         for (int i = 0; i < keep.length; i++) {
             if (keep[i] <= prev || keep[i] >= length) {
-                throw new RasdException("KV cache retain: rows must ascend within [" + from + ", " + length
-                        + "), got " + java.util.Arrays.toString(keep));
+                throw new RasdException("KV cache retain: rows must ascend within [" + from + ", " + length + "), got "
+                        + java.util.Arrays.toString(keep));
             }
             prev = keep[i];
         }
@@ -155,8 +155,8 @@ public final class KvCache implements AutoCloseable {
     void ensureRoom(int n) {
         int needed = length + n;
         if (needed > limit) {
-            throw new RasdException("Context window exceeded: " + length + " cached + " + n + " new tokens > "
-                    + limit + " (the model's context limit)");
+            throw new RasdException("Context window exceeded: " + length + " cached + " + n + " new tokens > " + limit
+                    + " (the model's context limit)");
         }
         if (needed <= capacity) {
             return;

@@ -13,8 +13,8 @@ public record KvSnapshot(int rows, int kvHeads, int headDim, float[][] keys, flo
 
     public KvSnapshot {
         if (rows < 0 || keys.length != values.length) {
-            throw new RasdException("KV snapshot: " + rows + " rows, " + keys.length + " key and " + values.length
-                    + " value layers");
+            throw new RasdException(
+                    "KV snapshot: " + rows + " rows, " + keys.length + " key and " + values.length + " value layers");
         }
         int floats = kvHeads * rows * headDim;
         for (int l = 0; l < keys.length; l++) {
@@ -56,7 +56,7 @@ public record KvSnapshot(int rows, int kvHeads, int headDim, float[][] keys, flo
         int n = to - from;
         float[][] k = new float[layers][heads * n * hd];
         float[][] v = new float[layers][heads * n * hd];
-        int offset = 0;   // first row of the current part within the concatenation
+        int offset = 0; // first row of the current part within the concatenation
         for (KvSnapshot p : parts) {
             if (p.layers() != layers || p.kvHeads != heads || p.headDim != hd) {
                 throw new RasdException("KV snapshots of different model shapes cannot be joined");

@@ -33,8 +33,18 @@ import java.util.Set;
  */
 final class LlamaWeights {
 
-    record Layer(NDArray qkvT, NDArray bqkv, NDArray qkNorm, NDArray woT, NDArray bo,
-                 NDArray wGateT, NDArray wUpT, NDArray wDownT, NDArray bGate, NDArray bUp, NDArray bDown) { }
+    record Layer(
+            NDArray qkvT,
+            NDArray bqkv,
+            NDArray qkNorm,
+            NDArray woT,
+            NDArray bo,
+            NDArray wGateT,
+            NDArray wUpT,
+            NDArray wDownT,
+            NDArray bGate,
+            NDArray bUp,
+            NDArray bDown) {}
 
     final NDArray embed;
     final Layer[] layers;
@@ -49,6 +59,7 @@ final class LlamaWeights {
     private final Set<ByteBuffer> pinned = Collections.newSetFromMap(new IdentityHashMap<>());
     /** The buffer each loaded array wraps, so that one replaced by a copy can let go of it. */
     private final Map<NDArray, ByteBuffer> buffers = new IdentityHashMap<>();
+
     private final boolean checkFinite;
 
     LlamaWeights(Checkpoint ckpt, ModelConfig c, NDManager m, Device device, boolean checkFinite) {
@@ -67,7 +78,12 @@ final class LlamaWeights {
             float[] postNorm = floats(ckpt, p + "post_attention_layernorm.weight", d);
             // q is scaled where nothing normalises it afterwards; with q-norm the scale goes into the norm weight
             float qScale = c.qkNorm() ? 1f : scale;
-            NDArray qkvT = projection(ckpt, m, device, d, inputNorm,
+            NDArray qkvT = projection(
+                    ckpt,
+                    m,
+                    device,
+                    d,
+                    inputNorm,
                     new Part(p + "self_attn.q_proj.weight", qDim, qScale),
                     new Part(p + "self_attn.k_proj.weight", kvDim, 1f),
                     new Part(p + "self_attn.v_proj.weight", kvDim, 1f));
@@ -112,8 +128,8 @@ final class LlamaWeights {
         float[] finalNorm = floats(ckpt, "model.norm.weight", d);
         if (c.tieWordEmbeddings()) {
             // a second, transposed copy of the embedding: the gather needs rows, the head columns
-            lmHeadT = projection(ckpt, m, device, d, finalNorm,
-                    new Part("model.embed_tokens.weight", c.vocabSize(), 1f));
+            lmHeadT =
+                    projection(ckpt, m, device, d, finalNorm, new Part("model.embed_tokens.weight", c.vocabSize(), 1f));
         } else {
             if (!ckpt.contains("lm_head.weight")) {
                 throw new RasdException("Checkpoint " + ckpt.directory() + " has no \"lm_head.weight\" and config.json"
@@ -127,7 +143,7 @@ final class LlamaWeights {
     }
 
     /** A block of rows of a fused weight: tensor {@code name} with {@code rows} rows, each multiplied by {@code scale}. */
-    private record Part(String name, int rows, float scale) { }
+    private record Part(String name, int rows, float scale) {}
 
     /**
      * The right operand of {@code x · Wᵀ} for the parts stacked row-wise: a contiguous {@code [in, Σ rows]} copy, column
@@ -139,8 +155,8 @@ final class LlamaWeights {
      * no slower for 8 or 32 rows. Torch makes the copies (a Java transpose of 2 GB took 7 s, torch 1.6 s); the source
      * tensors are released after them.
      */
-    private NDArray projection(Checkpoint ckpt, NDManager m, Device device, int in, float[] columnScale,
-                               Part... parts) {
+    private NDArray projection(
+            Checkpoint ckpt, NDManager m, Device device, int in, float[] columnScale, Part... parts) {
         NDList rows = new NDList(parts.length);
         for (Part part : parts) {
             NDArray w = load(ckpt, part.name(), m, device, part.rows(), in);
@@ -159,7 +175,7 @@ final class LlamaWeights {
         }
         NDArray stacked = rows.size() == 1 ? rows.get(0) : NDArrays.concat(rows, 0);
         NDArray view = stacked.transpose();
-        NDArray flat = view.reshape(-1);   // a transposed view cannot be flattened in place: this copies
+        NDArray flat = view.reshape(-1); // a transposed view cannot be flattened in place: this copies
         NDArray wT = flat.reshape(in, stacked.getShape().get(0));
         flat.close();
         view.close();
@@ -302,10 +318,14 @@ final class LlamaWeights {
             long nans = nan.countNonzero().getLong();
             long infs = inf.countNonzero().getLong();
             if (nans + infs == 0) {
-                return;   // finite values whose sum overflowed f32
+                return; // finite values whose sum overflowed f32
             }
             // argmax returns the first maximal index: the first non-finite value in row-major order
-            long first = nan.logicalOr(inf).toType(DataType.INT32, false).flatten().argMax().getLong();
+            long first = nan.logicalOr(inf)
+                    .toType(DataType.INT32, false)
+                    .flatten()
+                    .argMax()
+                    .getLong();
             float value = rehome(a.flatten(), sm).getFloat(first);
             throw nonFinite(t, nans, infs, first, value);
         }

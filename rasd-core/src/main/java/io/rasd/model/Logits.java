@@ -63,7 +63,8 @@ public final class Logits implements AutoCloseable {
         int[] ids = toInts(top.get(1));
         TopK[] out = new TopK[rows()];
         for (int r = 0; r < out.length; r++) {
-            out[r] = new TopK(java.util.Arrays.copyOfRange(ids, r * kk, (r + 1) * kk),
+            out[r] = new TopK(
+                    java.util.Arrays.copyOfRange(ids, r * kk, (r + 1) * kk),
                     java.util.Arrays.copyOfRange(probs, r * kk, (r + 1) * kk));
         }
         return out;
@@ -81,7 +82,9 @@ public final class Logits implements AutoCloseable {
             flat[i] = (long) rows[i] * v + ids[i];
         }
         NDArray logProbs = logits.logSoftmax(1).flatten();
-        return logProbs.get(new ai.djl.ndarray.index.NDIndex("{}", m.create(flat))).exp().toFloatArray();
+        return logProbs.get(new ai.djl.ndarray.index.NDIndex("{}", m.create(flat)))
+                .exp()
+                .toFloatArray();
     }
 
     /** The full logits of one row (a vocab-sized copy: for tools and tests, not the decoding hot path). */

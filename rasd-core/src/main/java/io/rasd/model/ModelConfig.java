@@ -100,7 +100,8 @@ public record ModelConfig(
         if (archs == null || !archs.isJsonArray() || archs.getAsJsonArray().isEmpty()) {
             throw new RasdException(source + ": missing \"architectures\"; expected e.g. [\"LlamaForCausalLM\"]");
         }
-        Architecture arch = Architecture.fromHfName(archs.getAsJsonArray().get(0).getAsString(), source);
+        Architecture arch =
+                Architecture.fromHfName(archs.getAsJsonArray().get(0).getAsString(), source);
 
         String act = optString(json, "hidden_act", "silu");
         if (!act.equals("silu")) {
@@ -113,8 +114,8 @@ public record ModelConfig(
 
         // transformers >= 5 nests theta and scaling in "rope_parameters"; older configs use rope_theta + rope_scaling.
         JsonObject ropeParams = optObject(json, "rope_parameters");
-        double theta = optDouble(json, "rope_theta",
-                ropeParams != null ? optDouble(ropeParams, "rope_theta", 10000.0) : 10000.0);
+        double theta = optDouble(
+                json, "rope_theta", ropeParams != null ? optDouble(ropeParams, "rope_theta", 10000.0) : 10000.0);
         JsonObject scaling = optObject(json, "rope_scaling");
         if (scaling == null) {
             scaling = ropeParams;
@@ -122,8 +123,8 @@ public record ModelConfig(
         RopeScaling rope = parseRope(scaling);
         double partial = optDouble(json, "partial_rotary_factor", 1.0);
         if (partial != 1.0) {
-            throw new RasdException(source + ": partial_rotary_factor = " + partial
-                    + " is not supported; expected 1.0");
+            throw new RasdException(
+                    source + ": partial_rotary_factor = " + partial + " is not supported; expected 1.0");
         }
 
         boolean bias = switch (arch) {
@@ -136,15 +137,19 @@ public record ModelConfig(
         if (useSliding && sw != null && !sw.isJsonNull()) {
             window = sw.getAsInt();
         }
-        return new ModelConfig(arch,
+        return new ModelConfig(
+                arch,
                 reqInt(json, "vocab_size", source),
                 hidden,
                 reqInt(json, "intermediate_size", source),
                 reqInt(json, "num_hidden_layers", source),
-                heads, kvHeads, headDim,
+                heads,
+                kvHeads,
+                headDim,
                 optInt(json, "max_position_embeddings", 2048),
                 optDouble(json, "rms_norm_eps", 1e-6),
-                theta, rope,
+                theta,
+                rope,
                 optBool(json, "tie_word_embeddings", false),
                 bias,
                 optBool(json, "mlp_bias", false),
@@ -157,7 +162,8 @@ public record ModelConfig(
             return RopeScaling.NONE;
         }
         String type = optString(s, "rope_type", optString(s, "type", "default"));
-        return new RopeScaling(type,
+        return new RopeScaling(
+                type,
                 optDouble(s, "factor", 1.0),
                 optDouble(s, "low_freq_factor", 1.0),
                 optDouble(s, "high_freq_factor", 4.0),

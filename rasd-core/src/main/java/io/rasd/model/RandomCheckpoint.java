@@ -33,24 +33,74 @@ public final class RandomCheckpoint {
         return new RandomCheckpoint();
     }
 
-    public RandomCheckpoint architecture(String a) { this.architecture = a; return this; }
-    public RandomCheckpoint vocab(int v) { this.vocab = v; return this; }
-    public RandomCheckpoint hidden(int h) { this.hidden = h; return this; }
-    public RandomCheckpoint intermediate(int i) { this.intermediate = i; return this; }
-    public RandomCheckpoint layers(int l) { this.layers = l; return this; }
-    public RandomCheckpoint heads(int h, int kv) { this.heads = h; this.kvHeads = kv; return this; }
-    public RandomCheckpoint maxPositions(int p) { this.maxPositions = p; return this; }
-    public RandomCheckpoint tied(boolean t) { this.tied = t; return this; }
-    public RandomCheckpoint dtype(DType d) { this.dtype = d; return this; }
-    public RandomCheckpoint seed(long s) { this.seed = s; return this; }
-    public RandomCheckpoint scale(double s) { this.scale = s; return this; }
+    public RandomCheckpoint architecture(String a) {
+        this.architecture = a;
+        return this;
+    }
+
+    public RandomCheckpoint vocab(int v) {
+        this.vocab = v;
+        return this;
+    }
+
+    public RandomCheckpoint hidden(int h) {
+        this.hidden = h;
+        return this;
+    }
+
+    public RandomCheckpoint intermediate(int i) {
+        this.intermediate = i;
+        return this;
+    }
+
+    public RandomCheckpoint layers(int l) {
+        this.layers = l;
+        return this;
+    }
+
+    public RandomCheckpoint heads(int h, int kv) {
+        this.heads = h;
+        this.kvHeads = kv;
+        return this;
+    }
+
+    public RandomCheckpoint maxPositions(int p) {
+        this.maxPositions = p;
+        return this;
+    }
+
+    public RandomCheckpoint tied(boolean t) {
+        this.tied = t;
+        return this;
+    }
+
+    public RandomCheckpoint dtype(DType d) {
+        this.dtype = d;
+        return this;
+    }
+
+    public RandomCheckpoint seed(long s) {
+        this.seed = s;
+        return this;
+    }
+
+    public RandomCheckpoint scale(double s) {
+        this.scale = s;
+        return this;
+    }
     /**
      * Scales what attention and the MLP add to the residual stream. Small values give a nearly bigram model whose
      * greedy output soon cycles: speculation then gets long paths accepted while attention still shapes the logits.
      */
-    public RandomCheckpoint residualScale(double r) { this.residualScale = r; return this; }
+    public RandomCheckpoint residualScale(double r) {
+        this.residualScale = r;
+        return this;
+    }
     /** Copy tokenizer.json and tokenizer_config.json from this directory; null: no tokenizer. */
-    public RandomCheckpoint tokenizerFrom(Path dir) { this.tokenizerFrom = dir; return this; }
+    public RandomCheckpoint tokenizerFrom(Path dir) {
+        this.tokenizerFrom = dir;
+        return this;
+    }
 
     public Path writeTo(Path dir) {
         if (hidden % heads != 0 || heads % kvHeads != 0) {
@@ -78,33 +128,71 @@ public final class RandomCheckpoint {
                     + "  \"eos_token_id\": 1\n"
                     + "}\n";
             Files.writeString(dir.resolve("config.json"), config);
-            Files.writeString(dir.resolve("generation_config.json"),
-                    "{\"bos_token_id\": 0, \"eos_token_id\": 1}\n");
+            Files.writeString(dir.resolve("generation_config.json"), "{\"bos_token_id\": 0, \"eos_token_id\": 1}\n");
             SafeTensorsWriter w = new SafeTensorsWriter();
-            w.put("model.embed_tokens.weight", dtype, new long[] {vocab, hidden}, gaussian(stream("model.embed_tokens.weight"), vocab * hidden, scale));
+            w.put(
+                    "model.embed_tokens.weight",
+                    dtype,
+                    new long[] {vocab, hidden},
+                    gaussian(stream("model.embed_tokens.weight"), vocab * hidden, scale));
             for (int l = 0; l < layers; l++) {
                 String p = "model.layers." + l + ".";
                 double s = scale / Math.sqrt(hidden);
-                w.put(p + "input_layernorm.weight", dtype, new long[] {hidden}, norm(stream(p + "input_layernorm.weight"), hidden));
-                w.put(p + "self_attn.q_proj.weight", dtype, new long[] {heads * hd, hidden},
+                w.put(
+                        p + "input_layernorm.weight",
+                        dtype,
+                        new long[] {hidden},
+                        norm(stream(p + "input_layernorm.weight"), hidden));
+                w.put(
+                        p + "self_attn.q_proj.weight",
+                        dtype,
+                        new long[] {heads * hd, hidden},
                         gaussian(stream(p + "self_attn.q_proj.weight"), heads * hd * hidden, s * 2));
-                w.put(p + "self_attn.k_proj.weight", dtype, new long[] {kvHeads * hd, hidden},
+                w.put(
+                        p + "self_attn.k_proj.weight",
+                        dtype,
+                        new long[] {kvHeads * hd, hidden},
                         gaussian(stream(p + "self_attn.k_proj.weight"), kvHeads * hd * hidden, s * 2));
-                w.put(p + "self_attn.v_proj.weight", dtype, new long[] {kvHeads * hd, hidden},
+                w.put(
+                        p + "self_attn.v_proj.weight",
+                        dtype,
+                        new long[] {kvHeads * hd, hidden},
                         gaussian(stream(p + "self_attn.v_proj.weight"), kvHeads * hd * hidden, s));
-                w.put(p + "self_attn.o_proj.weight", dtype, new long[] {hidden, heads * hd},
+                w.put(
+                        p + "self_attn.o_proj.weight",
+                        dtype,
+                        new long[] {hidden, heads * hd},
                         gaussian(stream(p + "self_attn.o_proj.weight"), heads * hd * hidden, s * residualScale));
-                w.put(p + "post_attention_layernorm.weight", dtype, new long[] {hidden}, norm(stream(p + "post_attention_layernorm.weight"), hidden));
-                w.put(p + "mlp.gate_proj.weight", dtype, new long[] {intermediate, hidden},
+                w.put(
+                        p + "post_attention_layernorm.weight",
+                        dtype,
+                        new long[] {hidden},
+                        norm(stream(p + "post_attention_layernorm.weight"), hidden));
+                w.put(
+                        p + "mlp.gate_proj.weight",
+                        dtype,
+                        new long[] {intermediate, hidden},
                         gaussian(stream(p + "mlp.gate_proj.weight"), intermediate * hidden, s));
-                w.put(p + "mlp.up_proj.weight", dtype, new long[] {intermediate, hidden},
+                w.put(
+                        p + "mlp.up_proj.weight",
+                        dtype,
+                        new long[] {intermediate, hidden},
                         gaussian(stream(p + "mlp.up_proj.weight"), intermediate * hidden, s));
-                w.put(p + "mlp.down_proj.weight", dtype, new long[] {hidden, intermediate},
-                        gaussian(stream(p + "mlp.down_proj.weight"), intermediate * hidden, scale * residualScale / Math.sqrt(intermediate)));
+                w.put(
+                        p + "mlp.down_proj.weight",
+                        dtype,
+                        new long[] {hidden, intermediate},
+                        gaussian(
+                                stream(p + "mlp.down_proj.weight"),
+                                intermediate * hidden,
+                                scale * residualScale / Math.sqrt(intermediate)));
             }
             w.put("model.norm.weight", dtype, new long[] {hidden}, norm(stream("model.norm.weight"), hidden));
             if (!tied) {
-                w.put("lm_head.weight", dtype, new long[] {vocab, hidden},
+                w.put(
+                        "lm_head.weight",
+                        dtype,
+                        new long[] {vocab, hidden},
                         gaussian(stream("lm_head.weight"), vocab * hidden, scale * 3 / Math.sqrt(hidden)));
             }
             w.write(dir.resolve("model.safetensors"));

@@ -29,8 +29,8 @@ final class Rope {
         int half = invFreq.length;
         float[] r = new float[headDim * headDim];
         for (int j = 0; j < half; j++) {
-            r[(j + half) * headDim + j] = -1f;   // out[j] = -x[j + half]
-            r[j * headDim + j + half] = 1f;      // out[j + half] = x[j]
+            r[(j + half) * headDim + j] = -1f; // out[j] = -x[j + half]
+            r[j * headDim + j + half] = 1f; // out[j + half] = x[j]
         }
         this.rotateHalf = onDevice(weights.create(r, new Shape(headDim, headDim)));
     }
@@ -43,7 +43,7 @@ final class Rope {
         for (int i = 0; i < positions.length; i++) {
             float p = positions[i];
             for (int j = 0; j < half; j++) {
-                float angle = p * invFreq[j];   // in f32, as HF computes it
+                float angle = p * invFreq[j]; // in f32, as HF computes it
                 float c = (float) Math.cos(angle);
                 float s = (float) Math.sin(angle);
                 int at = i * headDim + j;

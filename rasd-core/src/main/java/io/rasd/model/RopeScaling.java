@@ -8,14 +8,14 @@ import io.rasd.RasdException;
  *
  * @param type {@code default}, {@code linear} or {@code llama3}
  */
-public record RopeScaling(String type, double factor, double lowFreqFactor, double highFreqFactor,
-                          int originalMaxPositions) {
+public record RopeScaling(
+        String type, double factor, double lowFreqFactor, double highFreqFactor, int originalMaxPositions) {
 
     public static final RopeScaling NONE = new RopeScaling("default", 1, 0, 0, 0);
 
     public RopeScaling {
         switch (type) {
-            case "default" -> { }
+            case "default" -> {}
             case "linear" -> requirePositive(factor, "factor");
             case "llama3" -> {
                 requirePositive(factor, "factor");
@@ -27,8 +27,9 @@ public record RopeScaling(String type, double factor, double lowFreqFactor, doub
                             + ") must be greater than low_freq_factor (" + lowFreqFactor + ")");
                 }
             }
-            default -> throw new RasdException("rope_scaling.rope_type = \"" + type
-                    + "\" is not supported; expected one of default, linear, llama3");
+            default ->
+                throw new RasdException("rope_scaling.rope_type = \"" + type
+                        + "\" is not supported; expected one of default, linear, llama3");
         }
     }
 
@@ -63,14 +64,14 @@ public record RopeScaling(String type, double factor, double lowFreqFactor, doub
                     double wavelen = 2 * Math.PI / f;
                     double scaled = wavelen > lowWavelen ? f / factor : f;
                     if (!(wavelen < highWavelen) && !(wavelen > lowWavelen)) {
-                        double smooth = (originalMaxPositions / wavelen - lowFreqFactor)
-                                / (highFreqFactor - lowFreqFactor);
+                        double smooth =
+                                (originalMaxPositions / wavelen - lowFreqFactor) / (highFreqFactor - lowFreqFactor);
                         scaled = (1 - smooth) * scaled / factor + smooth * scaled;
                     }
                     inv[i] = (float) scaled;
                 }
             }
-            default -> { }
+            default -> {}
         }
         return inv;
     }

@@ -34,7 +34,7 @@ public final class SafeTensorsFile implements AutoCloseable {
     private final long dataStart;
     private final Map<String, Entry> entries;
 
-    private record Entry(String name, DType dtype, long[] shape, long begin, long end) { }
+    private record Entry(String name, DType dtype, long[] shape, long begin, long end) {}
 
     private SafeTensorsFile(Path path, FileChannel channel, long dataStart, Map<String, Entry> entries) {
         this.path = path;
@@ -70,8 +70,10 @@ public final class SafeTensorsFile implements AutoCloseable {
             readFully(ch, lenBuf, 0);
             long headerLen = lenBuf.flip().getLong();
             if (headerLen < 2 || headerLen > MAX_HEADER_BYTES || headerLen > size - 8) {
-                throw corrupt(path, "header length " + Long.toUnsignedString(headerLen)
-                        + " does not fit a file of " + size + " bytes");
+                throw corrupt(
+                        path,
+                        "header length " + Long.toUnsignedString(headerLen) + " does not fit a file of " + size
+                                + " bytes");
             }
             ByteBuffer header = ByteBuffer.allocate((int) headerLen);
             readFully(ch, header, 8);
@@ -106,7 +108,11 @@ public final class SafeTensorsFile implements AutoCloseable {
         JsonElement dt = o.get("dtype");
         JsonElement sh = o.get("shape");
         JsonElement off = o.get("data_offsets");
-        if (dt == null || sh == null || off == null || !sh.isJsonArray() || !off.isJsonArray()
+        if (dt == null
+                || sh == null
+                || off == null
+                || !sh.isJsonArray()
+                || !off.isJsonArray()
                 || off.getAsJsonArray().size() != 2) {
             throw corrupt(path, "entry \"" + name + "\" needs dtype, shape and data_offsets [begin, end]");
         }
@@ -128,13 +134,17 @@ public final class SafeTensorsFile implements AutoCloseable {
         long begin = asLong(path, name, off.getAsJsonArray().get(0));
         long end = asLong(path, name, off.getAsJsonArray().get(1));
         if (begin < 0 || end < begin || end > dataLen) {
-            throw corrupt(path, "entry \"" + name + "\" has data_offsets [" + begin + ", " + end
-                    + "] outside the data region of " + dataLen + " bytes (truncated file?)");
+            throw corrupt(
+                    path,
+                    "entry \"" + name + "\" has data_offsets [" + begin + ", " + end + "] outside the data region of "
+                            + dataLen + " bytes (truncated file?)");
         }
         long expected = multiply(path, name, count, dtype.bytes());
         if (end - begin != expected) {
-            throw corrupt(path, "entry \"" + name + "\" covers " + (end - begin) + " bytes but dtype " + dtype
-                    + " and shape " + java.util.Arrays.toString(shape) + " need " + expected);
+            throw corrupt(
+                    path,
+                    "entry \"" + name + "\" covers " + (end - begin) + " bytes but dtype " + dtype + " and shape "
+                            + java.util.Arrays.toString(shape) + " need " + expected);
         }
         return new Entry(name, dtype, shape, begin, end);
     }
@@ -210,14 +220,14 @@ public final class SafeTensorsFile implements AutoCloseable {
         }
         long len = e.end - e.begin;
         if (len > Integer.MAX_VALUE) {
-            throw new RasdException(path + ": tensor \"" + name + "\" is " + len
-                    + " bytes; tensors over 2 GiB are not supported");
+            throw new RasdException(
+                    path + ": tensor \"" + name + "\" is " + len + " bytes; tensors over 2 GiB are not supported");
         }
         try {
-            ByteBuffer buf = len == 0 ? ByteBuffer.allocateDirect(0)
+            ByteBuffer buf = len == 0
+                    ? ByteBuffer.allocateDirect(0)
                     : channel.map(FileChannel.MapMode.READ_ONLY, dataStart + e.begin, len);
-            return new TensorData(name, e.dtype, e.shape.clone(), buf.order(ByteOrder.LITTLE_ENDIAN),
-                    path.toString());
+            return new TensorData(name, e.dtype, e.shape.clone(), buf.order(ByteOrder.LITTLE_ENDIAN), path.toString());
         } catch (IOException ex) {
             throw new RasdException("Cannot map tensor \"" + name + "\" of " + path + ": " + ex.getMessage(), ex);
         }

@@ -25,7 +25,7 @@ import java.util.Map;
 public final class SafeTensorsWriter {
 
     /** A tensor to write: row-major f32 values, stored as {@code dtype}. */
-    public record Tensor(DType dtype, long[] shape, float[] values) { }
+    public record Tensor(DType dtype, long[] shape, float[] values) {}
 
     private final Map<String, Tensor> tensors = new LinkedHashMap<>();
 
@@ -62,12 +62,16 @@ public final class SafeTensorsWriter {
             offset += bytes;
         }
         byte[] json = new Gson().toJson(header).getBytes(StandardCharsets.UTF_8);
-        int padded = (json.length + 7) / 8 * 8;   // the format aligns data to 8 bytes by padding the header with spaces
+        int padded = (json.length + 7) / 8 * 8; // the format aligns data to 8 bytes by padding the header with spaces
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING);
-             OutputStream out = new java.io.BufferedOutputStream(Channels.newOutputStream(ch), 1 << 20)) {
-            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
+        try (FileChannel ch = FileChannel.open(
+                        tmp,
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE,
+                        StandardOpenOption.TRUNCATE_EXISTING);
+                OutputStream out = new java.io.BufferedOutputStream(Channels.newOutputStream(ch), 1 << 20)) {
+            ByteBuffer len =
+                    ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
             out.write(len.array());
             out.write(json);
             for (int i = json.length; i < padded; i++) {

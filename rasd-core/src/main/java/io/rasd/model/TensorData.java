@@ -24,10 +24,10 @@ public record TensorData(String name, DType dtype, long[] shape, ByteBuffer byte
     public ByteBuffer toF32() {
         return switch (dtype) {
             case F32 -> bytes.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN);
-            case BF16 -> LlamaWeights.widenBf16(bytes, Math.toIntExact(elementCount()))
-                    .order(java.nio.ByteOrder.LITTLE_ENDIAN);
-            case F16 -> LlamaWeights.widenF16(bytes, Math.toIntExact(elementCount()))
-                    .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            case BF16 ->
+                LlamaWeights.widenBf16(bytes, Math.toIntExact(elementCount())).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            case F16 ->
+                LlamaWeights.widenF16(bytes, Math.toIntExact(elementCount())).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         };
     }
 

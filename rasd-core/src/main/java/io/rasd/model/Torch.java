@@ -12,7 +12,7 @@ import ai.djl.pytorch.jni.JniUtils;
  */
 final class Torch {
 
-    private Torch() { }
+    private Torch() {}
 
     /** {@code x} narrowed to {@code [from, to)} along {@code axis}: a view, owned by {@code x}'s manager. */
     static NDArray slice(NDArray x, int axis, long from, long to) {

@@ -27,8 +27,12 @@ public final class DatastoreSource implements RetrievalSource {
      * @param references this request's references as a datastore, owned (closed with the source); null without any
      * @param targetVocab ids at or past it are cut from proposals
      */
-    public DatastoreSource(TokenDatastore datastore, TokenDatastore references, TokenDatastore.QueryConfig query,
-                           int[] prompt, int targetVocab) {
+    public DatastoreSource(
+            TokenDatastore datastore,
+            TokenDatastore references,
+            TokenDatastore.QueryConfig query,
+            int[] prompt,
+            int targetVocab) {
         this.datastore = datastore;
         this.references = references;
         this.query = query;

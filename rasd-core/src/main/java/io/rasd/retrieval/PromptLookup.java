@@ -99,9 +99,9 @@ public final class PromptLookup {
                 continue;
             }
             for (int i = list[0]; i >= 1 && out.size() < config.maxCandidates(); i--) {
-                int end = list[i];   // the n-gram occupies [end-n+1, end]
+                int end = list[i]; // the n-gram occupies [end-n+1, end]
                 if (end >= length - 1 || !sameTokens(end - n + 1, suffixStart, n)) {
-                    continue;   // the suffix itself, or a hash collision
+                    continue; // the suffix itself, or a hash collision
                 }
                 int to = Math.min(end + config.maxContinuation(), length - 1);
                 int[] cont = Arrays.copyOfRange(tokens, end + 1, to + 1);

@@ -23,5 +23,5 @@ public interface RetrievalSource extends AutoCloseable {
 
     /** Frees what the source owns; nothing by default. */
     @Override
-    default void close() { }
+    default void close() {}
 }

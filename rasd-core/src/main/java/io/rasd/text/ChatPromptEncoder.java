@@ -47,7 +47,7 @@ public final class ChatPromptEncoder {
      * @param tokens the prompt's token ids (the template writes the special tokens, BOS included)
      * @param room tokens of the context window left for the answer, at least 1
      */
-    public record Prompt(int[] tokens, int room) { }
+    public record Prompt(int[] tokens, int room) {}
 
     /** Checks, renders and tokenizes {@code conversation}; throws {@link RasdException} naming what is wrong. */
     public Prompt encode(List<ChatMessage> conversation) {
@@ -56,8 +56,8 @@ public final class ChatPromptEncoder {
         try {
             rendered = template.render(conversation, true);
         } catch (RasdException e) {
-            throw new RasdException("The chat template of " + modelName + " rejected the conversation: "
-                    + e.getMessage(), e);
+            throw new RasdException(
+                    "The chat template of " + modelName + " rejected the conversation: " + e.getMessage(), e);
         }
         // the template writes the special tokens (BOS included) itself, as HF's apply_chat_template does
         int[] tokens = tokenizer.encode(rendered, false);

@@ -58,6 +58,7 @@ public final class ChatTemplate {
     static final long RENDER_TIMEOUT_MS = 5_000;
     /** How long a render that timed out may take to notice its interrupt before the template is given up. */
     static final long STOP_GRACE_MS = 2_000;
+
     private static final Logger LOG = LoggerFactory.getLogger(ChatTemplate.class);
     private static final Pattern REVERSE_SLICE = Pattern.compile("([A-Za-z_][A-Za-z0-9_.]*)\\[::-1\\]");
     private static final ExecutorService RENDERER = Executors.newCachedThreadPool(r -> {
@@ -77,8 +78,9 @@ public final class ChatTemplate {
 
     ChatTemplate(String source, String template, Map<String, String> specialTokens) {
         this.source = source;
-        this.template = REVERSE_SLICE.matcher(template).replaceAll(m ->
-                Matcher.quoteReplacement("(" + m.group(1) + "|reverse|list)"));
+        this.template = REVERSE_SLICE
+                .matcher(template)
+                .replaceAll(m -> Matcher.quoteReplacement("(" + m.group(1) + "|reverse|list)"));
         this.specialTokens = Map.copyOf(specialTokens);
         this.jinjava = TemplateSandbox.create(MAX_OUTPUT_CHARS);
     }
@@ -117,8 +119,8 @@ public final class ChatTemplate {
         }
         Map<String, String> specials = new HashMap<>();
         if (config != null) {
-            for (String key : List.of("bos_token", "eos_token", "unk_token", "pad_token", "sep_token", "cls_token",
-                    "mask_token")) {
+            for (String key : List.of(
+                    "bos_token", "eos_token", "unk_token", "pad_token", "sep_token", "cls_token", "mask_token")) {
                 String v = Tokenizer.tokenContent(config.get(key));
                 if (v != null) {
                     specials.put(key, v);
@@ -128,8 +130,8 @@ public final class ChatTemplate {
         Path jinjaFile = dir.resolve("chat_template.jinja");
         if (Files.exists(jinjaFile)) {
             try {
-                return new ChatTemplate(jinjaFile.toString(), Files.readString(jinjaFile, StandardCharsets.UTF_8),
-                        specials);
+                return new ChatTemplate(
+                        jinjaFile.toString(), Files.readString(jinjaFile, StandardCharsets.UTF_8), specials);
             } catch (IOException e) {
                 throw new RasdException("Cannot read " + jinjaFile + ": " + e.getMessage(), e);
             }
@@ -155,8 +157,8 @@ public final class ChatTemplate {
                     return new ChatTemplate(src + "[0]", first, specials);
                 }
             }
-            throw new RasdException(configFile + ": chat_template must be a string or a list of"
-                    + " {\"name\", \"template\"} objects");
+            throw new RasdException(
+                    configFile + ": chat_template must be a string or a list of" + " {\"name\", \"template\"} objects");
         }
         return new ChatTemplate("ChatML fallback", CHATML, specials);
     }
@@ -207,11 +209,11 @@ public final class ChatTemplate {
             result = f.get(timeout, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             f.cancel(true);
-            if (started.get()) {   // else cancelled before it ran: it never will
+            if (started.get()) { // else cancelled before it ran: it never will
                 awaitStop(stopped, timeout);
             }
-            throw new RasdException("Chat template from " + source + " did not finish rendering within "
-                    + timeout + " ms");
+            throw new RasdException(
+                    "Chat template from " + source + " did not finish rendering within " + timeout + " ms");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RasdException("Interrupted while rendering the chat template from " + source);
@@ -244,8 +246,12 @@ public final class ChatTemplate {
             return;
         }
         givenUp = "a render ran past its " + timeout + " ms limit and did not stop when interrupted";
-        LOG.error("Chat template from {}: a render ran past its {} ms limit and is still running after {} ms more;"
-                + " the template will not be rendered again", source, timeout, grace);
+        LOG.error(
+                "Chat template from {}: a render ran past its {} ms limit and is still running after {} ms more;"
+                        + " the template will not be rendered again",
+                source,
+                timeout,
+                grace);
     }
 
     private RasdException failure(Object cause) {
@@ -331,8 +337,9 @@ public final class ChatTemplate {
         public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
             Integer indent = null;
             if (args.length > 0 && args[0] != null && !args[0].isBlank()) {
-                String digits = args[0].replaceAll("[^0-9]", "");   // "4" or, from indent=4, "indent=4"
-                if (digits.isEmpty() || digits.length() > 5
+                String digits = args[0].replaceAll("[^0-9]", ""); // "4" or, from indent=4, "indent=4"
+                if (digits.isEmpty()
+                        || digits.length() > 5
                         || Integer.parseInt(digits) > TemplateSandbox.MAX_FILTER_NUMBER) {
                     throw new RasdException("chat template: tojson's indent must be a number up to "
                             + TemplateSandbox.MAX_FILTER_NUMBER + ", got " + args[0]);
@@ -393,8 +400,8 @@ public final class ChatTemplate {
             } else if (e instanceof Number n) {
                 sb.append(n);
             } else {
-                throw new RasdException("chat template: tojson got a " + e.getClass().getSimpleName()
-                        + ", which is not JSON serializable");
+                throw new RasdException("chat template: tojson got a "
+                        + e.getClass().getSimpleName() + ", which is not JSON serializable");
             }
         }
 

@@ -21,8 +21,9 @@ import jinjava.javax.el.ELResolver;
 final class PythonStringMethods extends ELResolver {
 
     /** Methods of Jinjava's list/dict wrappers that templates legitimately call. */
-    private static final Set<String> DATA_METHODS = Set.of("items", "keys", "values", "get", "append", "pop",
-            "index", "count", "update", "copy", "insert", "extend", "reverse", "sort");
+    private static final Set<String> DATA_METHODS = Set.of(
+            "items", "keys", "values", "get", "append", "pop", "index", "count", "update", "copy", "insert", "extend",
+            "reverse", "sort");
 
     @Override
     public Object invoke(ELContext context, Object base, Object method, Class<?>[] paramTypes, Object[] params) {
@@ -38,19 +39,19 @@ final class PythonStringMethods extends ELResolver {
         }
         if (TemplateSandbox.isEngineCall(base, name)
                 || (base instanceof List || base instanceof Map) && DATA_METHODS.contains(name)) {
-            return null;   // Jinjava's resolvers run it
+            return null; // Jinjava's resolvers run it
         }
-        throw new RasdException("chat template called method \"" + name + "\" on " + base.getClass().getSimpleName()
-                + ", which the sandbox does not allow");
+        throw new RasdException("chat template called method \"" + name + "\" on "
+                + base.getClass().getSimpleName() + ", which the sandbox does not allow");
     }
 
     @Override
     public Object getValue(ELContext context, Object base, Object property) {
         if (base == null || isData(base) || TemplateSandbox.isEngineCall(base, String.valueOf(property))) {
-            return null;   // a variable, a key, an index, loop.index, a filter call: Jinjava's resolvers answer
+            return null; // a variable, a key, an index, loop.index, a filter call: Jinjava's resolvers answer
         }
         if (base instanceof String || base instanceof Number || base instanceof Boolean) {
-            context.setPropertyResolved(true);   // Python: no such attribute, so undefined (never a Java getter)
+            context.setPropertyResolved(true); // Python: no such attribute, so undefined (never a Java getter)
             return null;
         }
         throw new RasdException("chat template read attribute \"" + property + "\" of "
@@ -67,7 +68,9 @@ final class PythonStringMethods extends ELResolver {
 
     /** What templates read attributes of: dicts (namespace included), lists, loop, groupby's groups, dict items. */
     private static boolean isData(Object base) {
-        return base instanceof Map || base instanceof List || base.getClass().isArray()
+        return base instanceof Map
+                || base instanceof List
+                || base.getClass().isArray()
                 || base instanceof com.hubspot.jinjava.util.ForLoop
                 || base instanceof com.hubspot.jinjava.lib.filter.GroupByFilter.Group
                 || base instanceof Map.Entry;
@@ -83,24 +86,27 @@ final class PythonStringMethods extends ELResolver {
             case "upper" -> s.toUpperCase(java.util.Locale.ROOT);
             case "lower" -> s.toLowerCase(java.util.Locale.ROOT);
             case "title" -> title(s);
-            case "capitalize" -> s.isEmpty() ? s : s.substring(0, 1).toUpperCase(java.util.Locale.ROOT)
-                    + s.substring(1).toLowerCase(java.util.Locale.ROOT);
+            case "capitalize" ->
+                s.isEmpty()
+                        ? s
+                        : s.substring(0, 1).toUpperCase(java.util.Locale.ROOT)
+                                + s.substring(1).toLowerCase(java.util.Locale.ROOT);
             case "replace" -> replace(s, str(a[0]), str(a[1]));
-            case "split" -> split(s, a.length == 0 ? null : (String) a[0], a.length > 1 ? ((Number) a[1]).intValue()
-                    : -1);
+            case "split" ->
+                split(s, a.length == 0 ? null : (String) a[0], a.length > 1 ? ((Number) a[1]).intValue() : -1);
             case "join" -> join(s, a[0]);
             case "find" -> (long) s.indexOf(str(a[0]));
             case "count" -> count(s, str(a[0]));
             case "isspace" -> !s.isEmpty() && s.isBlank();
             case "isdigit" -> !s.isEmpty() && s.chars().allMatch(Character::isDigit);
             case "format" -> s;
-            default -> throw new RasdException("chat template called str." + name + "(), which rasd does not"
-                    + " support");
+            default ->
+                throw new RasdException("chat template called str." + name + "(), which rasd does not" + " support");
         };
     }
 
     private static boolean anyOf(Object[] a, java.util.function.Predicate<String> test) {
-        if (a.length > 0 && a[0] instanceof List<?> l) {   // Python accepts a tuple of prefixes
+        if (a.length > 0 && a[0] instanceof List<?> l) { // Python accepts a tuple of prefixes
             return l.stream().anyMatch(x -> test.test(str(x)));
         }
         return a.length > 0 && test.test(str(a[0]));

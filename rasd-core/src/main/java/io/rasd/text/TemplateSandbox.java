@@ -50,29 +50,91 @@ final class TemplateSandbox {
     static final int MAX_VALUE_ELEMENTS = 100_000;
     /** Bytes one render may allocate in all: a legit render of a 1 MiB prompt takes tens of MiB. */
     static final long MAX_RENDER_ALLOCATION = 256L << 20;
+
     static final int MAX_VALUE_DEPTH = 64;
     static final int MAX_FILTER_NUMBER = 10_000;
 
     /** Jinja filters HF chat templates use (transformers' templates and the hub's popular ones). */
-    static final Set<String> FILTERS = Set.of("abs", "attr", "bool", "capitalize", "count", "d", "default",
-            "dictsort", "e", "escape", "first", "float", "forceescape", "format", "groupby", "indent", "int", "join",
-            "last", "length", "list", "lower", "map", "reject", "rejectattr", "replace", "reverse", "round", "safe",
-            "select", "selectattr", "sort", "split", "string", "sum", "title", "tojson", "trim", "truncate",
-            "unique", "upper", "wordcount");
+    static final Set<String> FILTERS = Set.of(
+            "abs",
+            "attr",
+            "bool",
+            "capitalize",
+            "count",
+            "d",
+            "default",
+            "dictsort",
+            "e",
+            "escape",
+            "first",
+            "float",
+            "forceescape",
+            "format",
+            "groupby",
+            "indent",
+            "int",
+            "join",
+            "last",
+            "length",
+            "list",
+            "lower",
+            "map",
+            "reject",
+            "rejectattr",
+            "replace",
+            "reverse",
+            "round",
+            "safe",
+            "select",
+            "selectattr",
+            "sort",
+            "split",
+            "string",
+            "sum",
+            "title",
+            "tojson",
+            "trim",
+            "truncate",
+            "unique",
+            "upper",
+            "wordcount");
     /** Global functions: Jinja's range and namespace, and HF's own two. */
     static final Set<String> FUNCTIONS = Set.of("range", "namespace", "raise_exception", "strftime_now");
-    static final Set<String> TAGS = Set.of("if", "elif", "else", "endif", "for", "endfor", "set", "endset", "macro",
-            "endmacro", "call", "endcall", "raw", "endraw", "do", "enddo", "break", "continue", "print",
-            "autoescape", "endautoescape", "unless", "endunless");
+
+    static final Set<String> TAGS = Set.of(
+            "if",
+            "elif",
+            "else",
+            "endif",
+            "for",
+            "endfor",
+            "set",
+            "endset",
+            "macro",
+            "endmacro",
+            "call",
+            "endcall",
+            "raw",
+            "endraw",
+            "do",
+            "enddo",
+            "break",
+            "continue",
+            "print",
+            "autoescape",
+            "endautoescape",
+            "unless",
+            "endunless");
 
     /** A java.util.Formatter specifier's width and precision. */
     private static final Pattern FORMAT_SPEC = Pattern.compile("%(?:\\d+\\$)?[-#+ 0,(<]*(\\d+)?(?:\\.(\\d+))?");
+
     private static final Map<Context.Library, Set<String>> DISABLED = disabled();
     private static final JinjavaNodePreProcessor JINJAVA_BEFORE_NODE = new JinjavaNodePreProcessor();
     private static final com.sun.management.ThreadMXBean THREADS = allocationCounter();
     private static final ThreadLocal<long[]> ALLOCATED_AT_START = new ThreadLocal<>();
 
-    private TemplateSandbox() { }
+    private TemplateSandbox() {}
 
     static Jinjava create(long maxOutputChars) {
         CompositeELResolver resolver = new CompositeELResolver();
@@ -100,15 +162,15 @@ final class TemplateSandbox {
             @Override
             public String getString(String fullName, Charset encoding, JinjavaInterpreter interpreter)
                     throws IOException {
-                throw new IOException("chat templates may not load \"" + fullName + "\" (include/import are"
-                        + " disabled)");
+                throw new IOException(
+                        "chat templates may not load \"" + fullName + "\" (include/import are" + " disabled)");
             }
         });
         Context global = j.getGlobalContext();
-        global.registerFunction(new ELFunctionDefinition("", "raise_exception", ChatTemplate.class,
-                "raiseException", Object.class));
-        global.registerFunction(new ELFunctionDefinition("", "strftime_now", ChatTemplate.class,
-                "strftimeNow", String.class));
+        global.registerFunction(
+                new ELFunctionDefinition("", "raise_exception", ChatTemplate.class, "raiseException", Object.class));
+        global.registerFunction(
+                new ELFunctionDefinition("", "strftime_now", ChatTemplate.class, "strftimeNow", String.class));
         global.registerFilter(new ChatTemplate.HfToJson());
         global.registerFilter(new Bounded(global.getFilter("indent"), TemplateSandbox::checkNumbers));
         global.registerFilter(new Bounded(global.getFilter("format"), (var, args) -> {
@@ -175,8 +237,8 @@ final class TemplateSandbox {
         }
         long[] start = THREADS == null ? null : ALLOCATED_AT_START.get();
         if (start != null && THREADS.getCurrentThreadAllocatedBytes() - start[0] > MAX_RENDER_ALLOCATION) {
-            throw new RenderStopped("chat template allocated more than " + (MAX_RENDER_ALLOCATION >> 20)
-                    + " MiB while rendering");
+            throw new RenderStopped(
+                    "chat template allocated more than " + (MAX_RENDER_ALLOCATION >> 20) + " MiB while rendering");
         }
     }
 
@@ -184,7 +246,8 @@ final class TemplateSandbox {
     private static com.sun.management.ThreadMXBean allocationCounter() {
         try {
             if (java.lang.management.ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t
-                    && t.isThreadAllocatedMemorySupported() && t.isThreadAllocatedMemoryEnabled()) {
+                    && t.isThreadAllocatedMemorySupported()
+                    && t.isThreadAllocatedMemoryEnabled()) {
                 return t;
             }
         } catch (LinkageError | RuntimeException e) {
@@ -201,7 +264,7 @@ final class TemplateSandbox {
         filters.removeAll(FILTERS);
         Set<String> functions = new HashSet<>();
         for (ELFunctionDefinition f : defaults.getAllFunctions()) {
-            String name = f.getName();   // with its namespace: ":range", "fn:list"
+            String name = f.getName(); // with its namespace: ":range", "fn:list"
             if (!name.startsWith(":") || !FUNCTIONS.contains(name.substring(1))) {
                 functions.add(name);
             }
@@ -209,8 +272,7 @@ final class TemplateSandbox {
         Set<String> tags = new HashSet<>();
         defaults.getAllTags().forEach(t -> tags.add(t.getName()));
         tags.removeAll(TAGS);
-        return Map.of(Context.Library.FILTER, filters, Context.Library.FUNCTION, functions, Context.Library.TAG,
-                tags);
+        return Map.of(Context.Library.FILTER, filters, Context.Library.FUNCTION, functions, Context.Library.TAG, tags);
     }
 
     /** Python's str.replace, refused before it allocates a result over {@code max} characters. */
@@ -243,8 +305,8 @@ final class TemplateSandbox {
 
     private static void checkNumber(String s) {
         String digits = s.strip();
-        if (digits.matches("-?\\d+") && (digits.replace("-", "").length() > 9
-                || Math.abs(Long.parseLong(digits)) > MAX_FILTER_NUMBER)) {
+        if (digits.matches("-?\\d+")
+                && (digits.replace("-", "").length() > 9 || Math.abs(Long.parseLong(digits)) > MAX_FILTER_NUMBER)) {
             throw new RasdException("chat template: " + digits + " is too large a width or count for a filter"
                     + " (at most " + MAX_FILTER_NUMBER + ")");
         }
@@ -298,7 +360,7 @@ final class TemplateSandbox {
 
         @Override
         public Object unwrapObject(Object o) {
-            checkLimits();   // called for every value an expression reads: a check point inside long expressions
+            checkLimits(); // called for every value an expression reads: a check point inside long expressions
             Object v = jinjava.unwrapObject(o);
             if (isContainer(v)) {
                 new Walk().elements(v, 0);
@@ -332,8 +394,8 @@ final class TemplateSandbox {
                     throw new RasdException("chat template made a list or dict that contains itself");
                 }
                 if (depth > MAX_VALUE_DEPTH) {
-                    throw new RasdException("chat template nested lists or dicts more than " + MAX_VALUE_DEPTH
-                            + " deep");
+                    throw new RasdException(
+                            "chat template nested lists or dicts more than " + MAX_VALUE_DEPTH + " deep");
                 }
                 open.put(v, Boolean.TRUE);
                 long n = 1;
@@ -364,9 +426,9 @@ final class TemplateSandbox {
 
     /** For {@link PythonStringMethods}: the Jinjava objects whose methods templates legitimately call. */
     static boolean isEngineCall(Object base, String method) {
-        return base instanceof Filter && method.equals("filter")   // x|f compiles to filter:f.filter(x, ...)
+        return base instanceof Filter && method.equals("filter") // x|f compiles to filter:f.filter(x, ...)
                 || base instanceof com.hubspot.jinjava.lib.exptest.ExpTest
-                        && (method.equals("evaluate") || method.equals("evaluateNegated"))   // x is t
-                || base instanceof com.hubspot.jinjava.util.ForLoop && method.equals("cycle");   // loop.cycle(a, b)
+                        && (method.equals("evaluate") || method.equals("evaluateNegated")) // x is t
+                || base instanceof com.hubspot.jinjava.util.ForLoop && method.equals("cycle"); // loop.cycle(a, b)
     }
 }

@@ -38,8 +38,14 @@ public final class Tokenizer implements AutoCloseable {
     private final String bosToken;
     private final String eosToken;
 
-    private Tokenizer(Path directory, HuggingFaceTokenizer hf, Map<String, Integer> idsByToken,
-                      Set<Integer> specialIds, String fingerprint, String bosToken, String eosToken) {
+    private Tokenizer(
+            Path directory,
+            HuggingFaceTokenizer hf,
+            Map<String, Integer> idsByToken,
+            Set<Integer> specialIds,
+            String fingerprint,
+            String bosToken,
+            String eosToken) {
         this.directory = directory;
         this.hf = hf;
         this.idsByToken = idsByToken;
@@ -59,7 +65,8 @@ public final class Tokenizer implements AutoCloseable {
         Path file = dir.resolve("tokenizer.json");
         JsonObject json;
         try {
-            json = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8)).getAsJsonObject();
+            json = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8))
+                    .getAsJsonObject();
         } catch (NoSuchFileException e) {
             throw new RasdException("Missing " + file + ": rasd needs the model's HF tokenizer.json (the fast"
                     + " tokenizer format; convert a slow tokenizer with transformers' save_pretrained)");
@@ -73,13 +80,12 @@ public final class Tokenizer implements AutoCloseable {
         Map<String, Integer> ids = new HashMap<>();
         Set<Integer> special = new HashSet<>();
         TreeMap<Integer, String> byId = new TreeMap<>();
-        JsonObject model = json.has("model") && json.get("model").isJsonObject() ? json.getAsJsonObject("model")
-                : null;
+        JsonObject model = json.has("model") && json.get("model").isJsonObject() ? json.getAsJsonObject("model") : null;
         if (model == null || !model.has("vocab")) {
             throw new RasdException(file + ": missing \"model.vocab\"; expected a HF fast-tokenizer file");
         }
         String section = "model.vocab";
-        Object item = null;   // the entry being read, for the message (no string built per token)
+        Object item = null; // the entry being read, for the message (no string built per token)
         try {
             JsonElement vocab = model.get("vocab");
             if (vocab.isJsonObject()) {
@@ -89,10 +95,14 @@ public final class Tokenizer implements AutoCloseable {
                     ids.put(e.getKey(), id);
                     byId.put(id, e.getKey());
                 }
-            } else if (vocab.isJsonArray()) {   // Unigram: [[piece, score], ...]
+            } else if (vocab.isJsonArray()) { // Unigram: [[piece, score], ...]
                 for (int i = 0; i < vocab.getAsJsonArray().size(); i++) {
                     item = i;
-                    String piece = vocab.getAsJsonArray().get(i).getAsJsonArray().get(0).getAsString();
+                    String piece = vocab.getAsJsonArray()
+                            .get(i)
+                            .getAsJsonArray()
+                            .get(0)
+                            .getAsString();
                     ids.put(piece, i);
                     byId.put(i, piece);
                 }
@@ -115,10 +125,10 @@ public final class Tokenizer implements AutoCloseable {
                 }
             }
         } catch (RuntimeException e) {
-            String where = section + (item instanceof String key ? "[\"" + key + "\"]"
-                    : item != null ? "[" + item + "]" : "");
-            throw new RasdException(file + ": malformed " + where + " (" + e.getMessage()
-                    + "); expected a HF fast-tokenizer file", e);
+            String where =
+                    section + (item instanceof String key ? "[\"" + key + "\"]" : item != null ? "[" + item + "]" : "");
+            throw new RasdException(
+                    file + ": malformed " + where + " (" + e.getMessage() + "); expected a HF fast-tokenizer file", e);
         }
         if (byId.isEmpty()) {
             throw new RasdException(file + ": the vocabulary (\"model.vocab\") is empty");
@@ -128,7 +138,8 @@ public final class Tokenizer implements AutoCloseable {
         Path configFile = dir.resolve("tokenizer_config.json");
         if (Files.exists(configFile)) {
             try {
-                JsonObject cfg = JsonParser.parseString(Files.readString(configFile)).getAsJsonObject();
+                JsonObject cfg =
+                        JsonParser.parseString(Files.readString(configFile)).getAsJsonObject();
                 bos = tokenContent(cfg.get("bos_token"));
                 eos = tokenContent(cfg.get("eos_token"));
             } catch (IOException | RuntimeException e) {

@@ -142,7 +142,7 @@ public final class TokenTree {
         boolean[] removed = new boolean[size];
         java.util.PriorityQueue<Integer> leaves = new java.util.PriorityQueue<>((a, b) -> {
             int cmp = Double.compare(scores[a], scores[b]);
-            return cmp != 0 ? cmp : Integer.compare(b, a);   // equal scores: drop the later-inserted first
+            return cmp != 0 ? cmp : Integer.compare(b, a); // equal scores: drop the later-inserted first
         });
         for (int i = 1; i < size; i++) {
             if (childCount[i] == 0) {
@@ -191,7 +191,8 @@ public final class TokenTree {
             for (int c = firstChild[n]; c >= 0; c = nextSibling[c]) {
                 children.add(c);
             }
-            children.sort((a, b) -> Double.compare(scores[a], scores[b]) != 0 ? Double.compare(scores[a], scores[b])
+            children.sort((a, b) -> Double.compare(scores[a], scores[b]) != 0
+                    ? Double.compare(scores[a], scores[b])
                     : Integer.compare(b, a));
             for (int c : children) {
                 stack[top++] = c;

@@ -8,7 +8,7 @@ package io.rasd.tree;
  */
 public final class TreeFusion {
 
-    private TreeFusion() { }
+    private TreeFusion() {}
 
     /** Fuses {@code others} into {@code base}, which is modified and returned; null trees are skipped. */
     public static TokenTree fuse(TokenTree base, TokenTree... others) {
@@ -17,8 +17,8 @@ public final class TreeFusion {
                 continue;
             }
             if (other.token(0) != base.token(0)) {
-                throw new IllegalArgumentException("trees have different roots: " + base.token(0) + " and "
-                        + other.token(0));
+                throw new IllegalArgumentException(
+                        "trees have different roots: " + base.token(0) + " and " + other.token(0));
             }
             int[] map = new int[other.size()];
             // nodes are in topological order, so a parent is mapped before its children

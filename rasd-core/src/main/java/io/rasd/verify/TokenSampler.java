@@ -12,7 +12,7 @@ import java.util.random.RandomGenerator;
  */
 public final class TokenSampler {
 
-    private TokenSampler() { }
+    private TokenSampler() {}
 
     /** Samples from {@code row} ({@code [vocab]}, raw logits); every array created attaches to the row's manager. */
     public static int sample(NDArray row, SamplingParams p, RandomGenerator rng) {
@@ -22,7 +22,7 @@ public final class TokenSampler {
         int vocab = (int) row.getShape().get(0);
         NDArray scaled = row.div((float) p.temperature());
         NDArray values;
-        NDArray ids = null;   // null: candidates are the whole vocabulary in id order
+        NDArray ids = null; // null: candidates are the whole vocabulary in id order
         int k = p.topK() > 0 ? Math.min(p.topK(), vocab) : vocab;
         if (k < vocab || p.topP() < 1) {
             // torch.topk sorts: candidates best first, which top-p needs
@@ -34,8 +34,11 @@ public final class TokenSampler {
         }
         if (p.topP() < 1) {
             NDArray probs = values.softmax(-1);
-            NDArray before = probs.cumSum(-1).sub(probs);                // mass strictly above each candidate
-            int keep = (int) before.lt((float) p.topP()).sum().toType(DataType.INT64, false).getLong();
+            NDArray before = probs.cumSum(-1).sub(probs); // mass strictly above each candidate
+            int keep = (int) before.lt((float) p.topP())
+                    .sum()
+                    .toType(DataType.INT64, false)
+                    .getLong();
             keep = Math.max(1, keep);
             values = values.get("0:{}", keep);
             ids = ids.get("0:{}", keep);
@@ -44,7 +47,7 @@ public final class TokenSampler {
         double u = rng.nextDouble();
         int n = (int) cdf.getShape().get(0);
         int index = (int) cdf.lte((float) u).sum().toType(DataType.INT64, false).getLong();
-        index = Math.min(index, n - 1);   // u beyond a cdf that rounds to < 1
+        index = Math.min(index, n - 1); // u beyond a cdf that rounds to < 1
         if (ids == null) {
             return index;
         }

@@ -19,7 +19,7 @@ import java.util.random.RandomGenerator;
  */
 public final class TreeVerifier {
 
-    private TreeVerifier() { }
+    private TreeVerifier() {}
 
     /** {@code logits} has one row per tree node, in tree order. */
     public static Acceptance verify(TokenTree tree, Logits logits, SamplingParams sampling, RandomGenerator rng) {
@@ -28,7 +28,7 @@ public final class TreeVerifier {
         }
         IntUnaryOperator targetChoice;
         if (sampling.isGreedy()) {
-            int[] argmax = logits.argmax();   // every row's in one copy: greedy never needs more
+            int[] argmax = logits.argmax(); // every row's in one copy: greedy never needs more
             targetChoice = node -> argmax[node];
         } else {
             targetChoice = node -> TokenSampler.sample(logits.array().get(node), sampling, rng);

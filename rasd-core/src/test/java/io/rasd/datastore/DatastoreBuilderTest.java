@@ -61,9 +61,11 @@ class DatastoreBuilderTest {
 
         assertThat(r.documents()).isEqualTo(2);
         String root = dir.resolve("docs").toString().replace(File.separatorChar, '/');
-        assertThat(r.skipped()).extracting(DatastoreBuilder.SkippedFile::path)
+        assertThat(r.skipped())
+                .extracting(DatastoreBuilder.SkippedFile::path)
                 .containsExactly(root + "/latin1.txt", root + "/logo.png");
-        assertThat(r.skipped()).extracting(DatastoreBuilder.SkippedFile::reason)
+        assertThat(r.skipped())
+                .extracting(DatastoreBuilder.SkippedFile::reason)
                 .containsExactly("not UTF-8 text", "binary (contains NUL bytes)");
         int[] ta = tokenizer.encode(a, false);
         int[] tb = tokenizer.encode(b, false);
@@ -73,7 +75,8 @@ class DatastoreBuilderTest {
         assertThat(ds.contains(root + "/sub/b.md")).isTrue();
         // "The quick brown fox" is followed by "jumps" once and "sleeps" once, within b.md
         int[] ctx = tokenizer.encode("The quick brown fox", false);
-        assertThat(ds.query(ctx, TokenDatastore.QueryConfig.DEFAULT)).hasSize(2)
+        assertThat(ds.query(ctx, TokenDatastore.QueryConfig.DEFAULT))
+                .hasSize(2)
                 .allSatisfy(c -> assertThat(c.count()).isEqualTo(1));
 
         long total = progress.get(0)[1];
@@ -89,13 +92,16 @@ class DatastoreBuilderTest {
         ds.save(file, tokenizer);
         DatastoreFile.Header h = DatastoreFile.readHeader(file);
         assertThat(h.tokenizerFingerprint()).isEqualTo(tokenizer.fingerprint());
-        assertThat(h.tokenizerSource()).isEqualTo(tokenizer.directory().toAbsolutePath().toString());
+        assertThat(h.tokenizerSource())
+                .isEqualTo(tokenizer.directory().toAbsolutePath().toString());
         int[] ctx = tokenizer.encode("Speculative decoding", false);
         List<Continuation> expected = ds.query(ctx, TokenDatastore.QueryConfig.DEFAULT);
         assertThat(expected).isNotEmpty();
-        assertThat(TokenDatastoreTest.answers(TokenDatastore.open(file, tokenizer).query(ctx,
-                TokenDatastore.QueryConfig.DEFAULT))).isEqualTo(TokenDatastoreTest.answers(expected));
-        assertThatThrownBy(() -> TokenDatastore.open(file, "0123456789abcdef0123")).isInstanceOf(RasdException.class)
+        assertThat(TokenDatastoreTest.answers(
+                        TokenDatastore.open(file, tokenizer).query(ctx, TokenDatastore.QueryConfig.DEFAULT)))
+                .isEqualTo(TokenDatastoreTest.answers(expected));
+        assertThatThrownBy(() -> TokenDatastore.open(file, "0123456789abcdef0123"))
+                .isInstanceOf(RasdException.class)
                 .hasMessageContaining(tokenizer.directory().toAbsolutePath().toString())
                 .hasMessageContaining("0123456789abcdef");
     }
@@ -106,8 +112,13 @@ class DatastoreBuilderTest {
         write("d/y/z.txt", "delta epsilon");
         Path f1 = dir.resolve("1.rds");
         Path f2 = dir.resolve("2.rds");
-        new DatastoreBuilder(tokenizer).build(List.of(dir.resolve("d"))).datastore().save(f1, tokenizer);
-        new DatastoreBuilder(tokenizer).build(List.of(dir.resolve("d"), dir.resolve("d/x.txt"))).datastore()
+        new DatastoreBuilder(tokenizer)
+                .build(List.of(dir.resolve("d")))
+                .datastore()
+                .save(f1, tokenizer);
+        new DatastoreBuilder(tokenizer)
+                .build(List.of(dir.resolve("d"), dir.resolve("d/x.txt")))
+                .datastore()
                 .save(f2, tokenizer);
         assertThat(Files.readAllBytes(f2)).isEqualTo(Files.readAllBytes(f1));
     }
@@ -116,7 +127,8 @@ class DatastoreBuilderTest {
     void aMissingInputIsNamed() {
         Path missing = dir.resolve("nope");
         assertThatThrownBy(() -> new DatastoreBuilder(tokenizer).build(List.of(missing)))
-                .isInstanceOf(RasdException.class).hasMessageContaining(missing.toString())
+                .isInstanceOf(RasdException.class)
+                .hasMessageContaining(missing.toString())
                 .hasMessageContaining("does not exist");
     }
 
@@ -124,7 +136,8 @@ class DatastoreBuilderTest {
     void inputsWithoutAnyTextFileAreAnError() throws IOException {
         write("bin/blob", new byte[] {1, 0, 2});
         assertThatThrownBy(() -> new DatastoreBuilder(tokenizer).build(List.of(dir.resolve("bin"))))
-                .isInstanceOf(RasdException.class).hasMessageContaining("no UTF-8 text files")
+                .isInstanceOf(RasdException.class)
+                .hasMessageContaining("no UTF-8 text files")
                 .hasMessageContaining("blob");
     }
 }

@@ -53,7 +53,8 @@ class DatastoreFileFuzzTest {
         Path f = dir.resolve("valid.rds");
         SplittableRandom rnd = new SplittableRandom(7);
         for (int i = 0; i < 4; i++) {
-            TokenDatastore.build(DatastoreFileTest.randomDocs(rnd, 2 + i * 3, 5, 30)).save(f, FP);
+            TokenDatastore.build(DatastoreFileTest.randomDocs(rnd, 2 + i * 3, 5, 30))
+                    .save(f, FP);
             VALID.add(Files.readAllBytes(f));
         }
         TokenDatastore withIds = TokenDatastore.empty();
@@ -76,16 +77,19 @@ class DatastoreFileFuzzTest {
 
     @Test
     void randomBytesOpenOrFailWithRasdException() {
-        Fuzz.forAll(1500, r -> {
-            byte[] bytes = Fuzz.bytes(r, 200);
-            boolean magic = r.nextBoolean();
-            byte[] b = bytes;
-            if (magic) {   // past the magic check, into the header checks
-                b = Arrays.copyOf(DatastoreFile.MAGIC.getBytes(StandardCharsets.US_ASCII), 8 + bytes.length);
-                System.arraycopy(bytes, 0, b, 8, bytes.length);
-            }
-            return new Input(magic ? "magic + random bytes" : "random bytes", b);
-        }, DatastoreFileFuzzTest::check);
+        Fuzz.forAll(
+                1500,
+                r -> {
+                    byte[] bytes = Fuzz.bytes(r, 200);
+                    boolean magic = r.nextBoolean();
+                    byte[] b = bytes;
+                    if (magic) { // past the magic check, into the header checks
+                        b = Arrays.copyOf(DatastoreFile.MAGIC.getBytes(StandardCharsets.US_ASCII), 8 + bytes.length);
+                        System.arraycopy(bytes, 0, b, 8, bytes.length);
+                    }
+                    return new Input(magic ? "magic + random bytes" : "random bytes", b);
+                },
+                DatastoreFileFuzzTest::check);
     }
 
     @Test
@@ -146,7 +150,7 @@ class DatastoreFileFuzzTest {
         store.remove("fuzz-added");
         store.remove("0");
         if (r.nextInt(4) != 0) {
-            return;   // saving forces the file to disk: a quarter of the inputs is enough
+            return; // saving forces the file to disk: a quarter of the inputs is enough
         }
         Path copy = file.resolveSibling("copy.rds");
         store.save(copy, FP);
@@ -220,7 +224,12 @@ class DatastoreFileFuzzTest {
         int h = bb.getInt(12);
         long t = bb.getLong(16);
         long n = bb.getLong(24);
-        boolean sane = h >= 56 && h <= b.length && t >= 0 && t <= b.length && n >= 0 && n <= b.length
+        boolean sane = h >= 56
+                && h <= b.length
+                && t >= 0
+                && t <= b.length
+                && n >= 0
+                && n <= b.length
                 && h + 8 * t + 4 * n <= b.length;
         int which = r.nextInt(sane ? 12 : 6);
         switch (which) {
@@ -255,7 +264,7 @@ class DatastoreFileFuzzTest {
                 how.append(", version ").append(v);
             }
             case 6, 7 -> {
-                if (t > 0) {   // a suffix array entry
+                if (t > 0) { // a suffix array entry
                     int slot = r.nextInt((int) t);
                     int v = interestingInt(r, (int) t);
                     bb.putInt(h + 4 * (int) t + 4 * slot, v);
@@ -279,7 +288,7 @@ class DatastoreFileFuzzTest {
                 }
             }
             case 10 -> {
-                if (n > 0) {   // the first document id's length
+                if (n > 0) { // the first document id's length
                     int at = (int) (h + 8 * t + 4 * n);
                     if (at + 4 <= b.length) {
                         int v = interestingInt(r, bb.getInt(at));
@@ -290,7 +299,7 @@ class DatastoreFileFuzzTest {
             }
             default -> {
                 int idStart = (int) (h + 8 * t + 4 * n);
-                if (idStart < b.length) {   // non-UTF-8 bytes in the document ids
+                if (idStart < b.length) { // non-UTF-8 bytes in the document ids
                     int at = idStart + r.nextInt(b.length - idStart);
                     b[at] = (byte) (r.nextBoolean() ? 0xff : 0xc3);
                     how.append(", byte ").append(at).append(" of the ids = invalid UTF-8");

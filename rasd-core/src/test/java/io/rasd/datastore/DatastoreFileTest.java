@@ -34,8 +34,8 @@ class DatastoreFileTest {
     static void assertSameAnswers(TokenDatastore expected, TokenDatastore actual, SplittableRandom rnd, int vocab) {
         for (int q = 0; q < 50; q++) {
             int[] ctx = rnd.ints(1 + rnd.nextInt(8), 0, vocab).toArray();
-            TokenDatastore.QueryConfig c = new TokenDatastore.QueryConfig(1, 1 + rnd.nextInt(5), 1 + rnd.nextInt(6),
-                    1 + rnd.nextInt(5), 1 + rnd.nextInt(8));
+            TokenDatastore.QueryConfig c = new TokenDatastore.QueryConfig(
+                    1, 1 + rnd.nextInt(5), 1 + rnd.nextInt(6), 1 + rnd.nextInt(5), 1 + rnd.nextInt(8));
             assertThat(TokenDatastoreTest.answers(actual.query(ctx, c)))
                     .isEqualTo(TokenDatastoreTest.answers(expected.query(ctx, c)));
         }
@@ -81,7 +81,8 @@ class DatastoreFileTest {
         TokenDatastore.empty().save(file, FP);
         TokenDatastore reopened = TokenDatastore.open(file, FP);
         assertThat(reopened.documentCount()).isZero();
-        assertThat(reopened.query(new int[] {1, 2}, TokenDatastore.QueryConfig.DEFAULT)).isEmpty();
+        assertThat(reopened.query(new int[] {1, 2}, TokenDatastore.QueryConfig.DEFAULT))
+                .isEmpty();
     }
 
     @Test
@@ -100,8 +101,10 @@ class DatastoreFileTest {
         Path file = saved(List.of(new int[] {1, 2, 3, 4, 5, 6, 7, 8}));
         long payload = DatastoreFile.readHeader(file).headerBytes();
         flipByte(file, payload + 5);
-        assertThatThrownBy(() -> TokenDatastore.open(file, FP)).isInstanceOf(RasdException.class)
-                .hasMessageContaining(file.toString()).hasMessageContaining("checksum");
+        assertThatThrownBy(() -> TokenDatastore.open(file, FP))
+                .isInstanceOf(RasdException.class)
+                .hasMessageContaining(file.toString())
+                .hasMessageContaining("checksum");
         assertThatThrownBy(() -> DatastoreFile.verifyChecksum(file)).hasMessageContaining("checksum");
         // without verification the damage goes unnoticed: that is what the default protects against
         assertThat(TokenDatastore.open(file, FP, false).tokenCount()).isEqualTo(8);
@@ -110,8 +113,9 @@ class DatastoreFileTest {
     @Test
     void aCorruptHeaderByteIsReported() throws IOException {
         Path file = saved(List.of(new int[] {1, 2, 3}));
-        flipByte(file, 18);   // inside the token count
-        assertThatThrownBy(() -> TokenDatastore.open(file, FP)).isInstanceOf(RasdException.class)
+        flipByte(file, 18); // inside the token count
+        assertThatThrownBy(() -> TokenDatastore.open(file, FP))
+                .isInstanceOf(RasdException.class)
                 .hasMessageContaining("corrupt header");
     }
 
@@ -122,8 +126,10 @@ class DatastoreFileTest {
         try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
             f.setLength(size - 3);
         }
-        assertThatThrownBy(() -> TokenDatastore.open(file, FP)).isInstanceOf(RasdException.class)
-                .hasMessageContaining(file.toString()).hasMessageContaining("truncated")
+        assertThatThrownBy(() -> TokenDatastore.open(file, FP))
+                .isInstanceOf(RasdException.class)
+                .hasMessageContaining(file.toString())
+                .hasMessageContaining("truncated")
                 .hasMessageContaining("expected " + size);
         try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
             f.setLength(20);
@@ -139,8 +145,10 @@ class DatastoreFileTest {
     void aFileOfAnotherKindIsRejectedByItsMagic() throws IOException {
         Path file = dir.resolve("notes.txt");
         Files.writeString(file, "just some text that is long enough to hold a header, and then some more");
-        assertThatThrownBy(() -> TokenDatastore.open(file, FP)).isInstanceOf(RasdException.class)
-                .hasMessageContaining("not a rasd token datastore").hasMessageContaining(DatastoreFile.MAGIC);
+        assertThatThrownBy(() -> TokenDatastore.open(file, FP))
+                .isInstanceOf(RasdException.class)
+                .hasMessageContaining("not a rasd token datastore")
+                .hasMessageContaining(DatastoreFile.MAGIC);
     }
 
     @Test
@@ -150,23 +158,30 @@ class DatastoreFileTest {
             f.seek(8);
             f.write(new byte[] {9, 0, 0, 0});
         }
-        assertThatThrownBy(() -> TokenDatastore.open(file, FP)).isInstanceOf(RasdException.class)
-                .hasMessageContaining("format version 9").hasMessageContaining("reads version 1");
+        assertThatThrownBy(() -> TokenDatastore.open(file, FP))
+                .isInstanceOf(RasdException.class)
+                .hasMessageContaining("format version 9")
+                .hasMessageContaining("reads version 1");
     }
 
     @Test
     void aStoreBuiltWithAnotherTokenizerIsRejectedNamingBoth() {
         Path file = dir.resolve("store.rds");
         TokenDatastore.build(List.<int[]>of(new int[] {1, 2})).save(file, FP);
-        assertThatThrownBy(() -> TokenDatastore.open(file, "fingerprint-b")).isInstanceOf(RasdException.class)
-                .hasMessageContaining(FP).hasMessageContaining("fingerprint-b").hasMessageContaining("rebuild");
+        assertThatThrownBy(() -> TokenDatastore.open(file, "fingerprint-b"))
+                .isInstanceOf(RasdException.class)
+                .hasMessageContaining(FP)
+                .hasMessageContaining("fingerprint-b")
+                .hasMessageContaining("rebuild");
     }
 
     @Test
     void aMissingFileIsNamed() {
         Path file = dir.resolve("nowhere.rds");
-        assertThatThrownBy(() -> TokenDatastore.open(file, FP)).isInstanceOf(RasdException.class)
-                .hasMessageContaining(file.toString()).hasMessageContaining("does not exist");
+        assertThatThrownBy(() -> TokenDatastore.open(file, FP))
+                .isInstanceOf(RasdException.class)
+                .hasMessageContaining(file.toString())
+                .hasMessageContaining("does not exist");
     }
 
     @Test
@@ -176,14 +191,16 @@ class DatastoreFileTest {
         byte[] before = Files.readAllBytes(file);
         DatastoreSegment replacement = DatastoreSegment.build(List.of("x"), List.of(new int[] {7, 7, 7, 7}));
         assertThatThrownBy(() -> DatastoreFile.write(file, replacement, FP, null, () -> {
-            throw new IllegalStateException("simulated crash before rename");
-        })).hasMessageContaining("simulated crash");
+                    throw new IllegalStateException("simulated crash before rename");
+                }))
+                .hasMessageContaining("simulated crash");
         assertThat(Files.readAllBytes(file)).isEqualTo(before);
         try (Stream<Path> left = Files.list(dir)) {
             assertThat(left).containsExactly(file);
         }
         TokenDatastore reopened = TokenDatastore.open(file, FP);
-        assertThat(reopened.query(new int[] {1, 2}, TokenDatastore.QueryConfig.DEFAULT)).isNotEmpty();
+        assertThat(reopened.query(new int[] {1, 2}, TokenDatastore.QueryConfig.DEFAULT))
+                .isNotEmpty();
         assertThat(reopened.tokenCount()).isEqualTo(6);
     }
 
@@ -193,7 +210,8 @@ class DatastoreFileTest {
         TokenDatastore open = TokenDatastore.open(file, FP);
         TokenDatastore.build(List.<int[]>of(new int[] {4, 5, 6, 7})).save(file, FP);
         // the rename swapped the directory entry; the old mapping still reads the old inode
-        assertThat(open.query(new int[] {1, 2}, TokenDatastore.QueryConfig.DEFAULT)).isNotEmpty();
+        assertThat(open.query(new int[] {1, 2}, TokenDatastore.QueryConfig.DEFAULT))
+                .isNotEmpty();
         assertThat(TokenDatastore.open(file, FP).tokenCount()).isEqualTo(4);
     }
 
@@ -227,17 +245,18 @@ class DatastoreFileTest {
     void tokenIdsFarApartStillBuildASuffixArrayWhenTheStoreIsSaved() throws IOException {
         Path file = saved(List.of(new int[] {1, 2, 3}, new int[] {5, 6}));
         long tokens = DatastoreFile.readHeader(file).headerBytes();
-        writeInt(file, tokens, Integer.MIN_VALUE);   // ids MIN_VALUE..6: the counting sort's range overflowed
-        writeInt(file, tokens + 4, 1 << 30);         // and 0..2^30 would have asked for 4 GiB
+        writeInt(file, tokens, Integer.MIN_VALUE); // ids MIN_VALUE..6: the counting sort's range overflowed
+        writeInt(file, tokens + 4, 1 << 30); // and 0..2^30 would have asked for 4 GiB
         DatastoreFileFuzzTest.reseal(file);
         try (TokenDatastore store = TokenDatastore.open(file, FP)) {
-            store.remove("1");   // a removal makes save() build a new suffix array
+            store.remove("1"); // a removal makes save() build a new suffix array
             Path copy = dir.resolve("copy.rds");
             store.save(copy, FP);
             try (TokenDatastore reopened = TokenDatastore.open(copy, FP)) {
                 assertThat(reopened.tokenCount()).isEqualTo(3);
-                assertThat(TokenDatastoreTest.answers(reopened.query(new int[] {Integer.MIN_VALUE},
-                        new TokenDatastore.QueryConfig(1, 6, 64, 8, 8)))).isNotNull();
+                assertThat(TokenDatastoreTest.answers(reopened.query(
+                                new int[] {Integer.MIN_VALUE}, new TokenDatastore.QueryConfig(1, 6, 64, 8, 8))))
+                        .isNotNull();
             }
         }
         assertThat(SuffixArray.build(new int[] {Integer.MAX_VALUE, Integer.MIN_VALUE, 0, Integer.MIN_VALUE}))
@@ -247,7 +266,7 @@ class DatastoreFileTest {
     private static void writeInt(Path file, long position, int value) throws IOException {
         try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
             f.seek(position);
-            f.writeInt(Integer.reverseBytes(value));   // the file is little-endian
+            f.writeInt(Integer.reverseBytes(value)); // the file is little-endian
         }
     }
 

@@ -27,7 +27,7 @@ public final class DatastoreScaleBench {
 
     private static final int VOCAB = 32_000;
 
-    private DatastoreScaleBench() { }
+    private DatastoreScaleBench() {}
 
     public static void main(String[] args) throws Exception {
         if (args.length == 2 && args[0].equals("--reopen")) {
@@ -91,7 +91,12 @@ public final class DatastoreScaleBench {
             verified.add("added-" + i, Arrays.copyOfRange(text, p, p + 100 + rnd.nextInt(400)));
         }
         double addSeconds = seconds(t);
-        report("add", addSeconds, "%d documents, %.0f µs each, %d segments now", adds, addSeconds / adds * 1e6,
+        report(
+                "add",
+                addSeconds,
+                "%d documents, %.0f µs each, %d segments now",
+                adds,
+                addSeconds / adds * 1e6,
                 verified.segmentCount());
         queries("query mapped + added, contexts from the text", verified, fromText);
         t = System.nanoTime();
@@ -102,13 +107,13 @@ public final class DatastoreScaleBench {
     }
 
     private static void large(Path dir) throws Exception {
-        int n = 280_000_000;   // past 2^28 ints, so the token and suffix sections each take two 1 GiB mappings
+        int n = 280_000_000; // past 2^28 ints, so the token and suffix sections each take two 1 GiB mappings
         int[] tokens = new int[n];
         for (int i = 0; i < n; i++) {
             tokens[i] = i;
         }
-        DatastoreSegment segment = new DatastoreSegment(IntSequence.of(tokens), IntSequence.of(new int[] {n}),
-                IntSequence.of(tokens), new String[] {"all"});
+        DatastoreSegment segment = new DatastoreSegment(
+                IntSequence.of(tokens), IntSequence.of(new int[] {n}), IntSequence.of(tokens), new String[] {"all"});
         Files.createDirectories(dir);
         Path file = dir.resolve("large.rds");
         long t = System.nanoTime();
@@ -204,7 +209,7 @@ public final class DatastoreScaleBench {
             } else {
                 out[i] = new int[6];
                 for (int j = 0; j < 6; j++) {
-                    out[i][j] = text[rnd.nextInt(text.length)];   // unigram-distributed, independent
+                    out[i][j] = text[rnd.nextInt(text.length)]; // unigram-distributed, independent
                 }
             }
         }
@@ -213,7 +218,7 @@ public final class DatastoreScaleBench {
 
     private static void queries(String label, TokenDatastore ds, int[][] contexts) {
         long sink = 0;
-        for (int i = 0; i < 2000; i++) {   // warm-up: JIT and page cache
+        for (int i = 0; i < 2000; i++) { // warm-up: JIT and page cache
             sink += ds.query(contexts[i], TokenDatastore.QueryConfig.DEFAULT).size();
         }
         long t = System.nanoTime();
@@ -224,8 +229,14 @@ public final class DatastoreScaleBench {
             sink += r;
         }
         double s = seconds(t);
-        report(label, s, "%.1f µs/query over %d queries, %d with continuations (%d)", s / contexts.length * 1e6,
-                contexts.length, hits, sink);
+        report(
+                label,
+                s,
+                "%.1f µs/query over %d queries, %d with continuations (%d)",
+                s / contexts.length * 1e6,
+                contexts.length,
+                hits,
+                sink);
     }
 
     private static double seconds(long start) {

@@ -73,16 +73,22 @@ class KilledWriterTest {
         try (Stream<Path> files = Files.list(dir)) {
             Set<Path> out = new HashSet<>();
             files.filter(p -> p.getFileName().toString().startsWith(prefix)
-                    && p.getFileName().toString().endsWith(".tmp")).forEach(out::add);
+                            && p.getFileName().toString().endsWith(".tmp"))
+                    .forEach(out::add);
             return out;
         }
     }
 
     private static Process startWriter(Path target, String fingerprint, List<Path> versions) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-                "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"),
-                RepeatedSaver.class.getName(), target.toString(), fingerprint));
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m",
+                "-Dai.djl.offline=true",
+                "-cp",
+                System.getProperty("java.class.path"),
+                RepeatedSaver.class.getName(),
+                target.toString(),
+                fingerprint));
         versions.forEach(v -> cmd.add(v.toString()));
         return new ProcessBuilder(cmd).redirectErrorStream(true).start();
     }
@@ -101,8 +107,8 @@ class KilledWriterTest {
 
         @Override
         public void run() {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                    StandardCharsets.UTF_8))) {
+            try (BufferedReader r =
+                    new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = r.readLine()) != null; ) {
                     text.append(line).append('\n');
                     if (line.startsWith("saved ")) {
@@ -118,7 +124,8 @@ class KilledWriterTest {
     private static void await(BooleanSupplier condition, Process writer, WriterOutput out, String what) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!condition.getAsBoolean()) {
-            assertThat(writer.isAlive()).as("the writer died while the test waited for %s:%n%s", what, out.text)
+            assertThat(writer.isAlive())
+                    .as("the writer died while the test waited for %s:%n%s", what, out.text)
                     .isTrue();
             assertThat(System.nanoTime()).as("waiting for %s", what).isLessThan(deadline);
             LockSupport.parkNanos(100_000);
@@ -163,13 +170,17 @@ class KilledWriterTest {
                 if (round % 4 != 3) {
                     // aim at the middle of a write: wait for its temporary file, then a moment within a save's time
                     Set<Path> known = temporaryFiles(target);
-                    await(() -> {
-                        try {
-                            return !known.containsAll(temporaryFiles(target));
-                        } catch (IOException e) {
-                            return false;
-                        }
-                    }, writer, out, "the next save's temporary file");
+                    await(
+                            () -> {
+                                try {
+                                    return !known.containsAll(temporaryFiles(target));
+                                } catch (IOException e) {
+                                    return false;
+                                }
+                            },
+                            writer,
+                            out,
+                            "the next save's temporary file");
                     LockSupport.parkNanos(rnd.nextLong(TimeUnit.MILLISECONDS.toNanos(60)));
                 } else {
                     LockSupport.parkNanos(rnd.nextLong(TimeUnit.MILLISECONDS.toNanos(150)));
@@ -187,18 +198,22 @@ class KilledWriterTest {
             for (int v = 0; v < VERSIONS && version < 0; v++) {
                 version = Files.mismatch(target, versionFiles.get(v)) == -1 ? v : -1;
             }
-            assertThat(version).as("round %d (seed %d): the file is byte for byte one complete version", round, seed)
+            assertThat(version)
+                    .as("round %d (seed %d): the file is byte for byte one complete version", round, seed)
                     .isNotNegative();
             versionsSeen[version]++;
-            try (TokenDatastore opened = TokenDatastore.open(target, fingerprint)) {   // checksum verified
+            try (TokenDatastore opened = TokenDatastore.open(target, fingerprint)) { // checksum verified
                 assertThat(answers(opened, queries)).as("round %d", round).isEqualTo(expected.get(version));
             }
         }
         List<Path> leftovers = new ArrayList<>(temporaryFiles(target));
-        System.out.printf("KilledWriterTest: %d kills (seed %d), %d mid-write, %d temporary files left, versions"
-                + " found %s, %d bytes a file%n", ROUNDS, seed, midWrite, leftovers.size(),
-                java.util.Arrays.toString(versionsSeen), fileBytes);
-        assertThat(midWrite).as("kills that landed while a temporary file was being written").isPositive();
+        System.out.printf(
+                "KilledWriterTest: %d kills (seed %d), %d mid-write, %d temporary files left, versions"
+                        + " found %s, %d bytes a file%n",
+                ROUNDS, seed, midWrite, leftovers.size(), java.util.Arrays.toString(versionsSeen), fileBytes);
+        assertThat(midWrite)
+                .as("kills that landed while a temporary file was being written")
+                .isPositive();
         assertThat(leftovers).hasSizeGreaterThanOrEqualTo(midWrite);
 
         // a save leaves a leftover alone while another writer might still be busy with it ...
@@ -206,7 +221,8 @@ class KilledWriterTest {
             v0.save(target, fingerprint);
             assertThat(temporaryFiles(target)).containsExactlyInAnyOrderElementsOf(leftovers);
             // ... and removes it once nothing has touched it for ten minutes
-            FileTime old = FileTime.from(Instant.now().minus(StaleTempFiles.MIN_AGE).minus(Duration.ofMinutes(1)));
+            FileTime old =
+                    FileTime.from(Instant.now().minus(StaleTempFiles.MIN_AGE).minus(Duration.ofMinutes(1)));
             for (Path p : leftovers) {
                 Files.setLastModifiedTime(p, old);
             }
@@ -232,7 +248,8 @@ class KilledWriterTest {
             store.save(target, "fp");
         }
         assertThat(stale).doesNotExist();
-        assertThat(List.of(fresh, otherFile, notOurs, noDot)).allSatisfy(p -> assertThat(p).exists());
+        assertThat(List.of(fresh, otherFile, notOurs, noDot))
+                .allSatisfy(p -> assertThat(p).exists());
         // garbage where a temporary file would be breaks neither opening nor the next save
         Files.write(dir.resolve(".store.rasd.0.tmp"), new byte[] {9, 9, 9});
         try (TokenDatastore opened = TokenDatastore.open(target, "fp")) {

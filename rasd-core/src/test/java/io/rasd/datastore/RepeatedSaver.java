@@ -15,7 +15,7 @@ import java.util.List;
  */
 public final class RepeatedSaver {
 
-    private RepeatedSaver() { }
+    private RepeatedSaver() {}
 
     public static void main(String[] args) {
         Path target = Path.of(args[0]);

@@ -21,15 +21,17 @@ class TokenDatastoreTest {
             int n = rnd.nextInt(0, 300);
             int alphabet = 1 + rnd.nextInt(trial % 3 == 0 ? 2 : 50000);
             int[] s = rnd.ints(n, 0, alphabet).toArray();
-            if (trial % 5 == 0 && n > 10) {   // long repeats: many doubling rounds
+            if (trial % 5 == 0 && n > 10) { // long repeats: many doubling rounds
                 for (int i = n / 2; i < n; i++) {
                     s[i] = s[i - n / 2];
                 }
             }
             Integer[] naive = IntStream.range(0, n).boxed().toArray(Integer[]::new);
             Arrays.sort(naive, Comparator.comparing(i -> Arrays.copyOfRange(s, i, n), Arrays::compare));
-            assertThat(SuffixArray.build(s)).as("trial %d", trial)
-                    .containsExactly(Arrays.stream(naive).mapToInt(Integer::intValue).toArray());
+            assertThat(SuffixArray.build(s))
+                    .as("trial %d", trial)
+                    .containsExactly(
+                            Arrays.stream(naive).mapToInt(Integer::intValue).toArray());
         }
     }
 
@@ -38,7 +40,7 @@ class TokenDatastoreTest {
         for (int n = Math.min(c.nMax(), ctx.length); n >= c.nMin(); n--) {
             Map<List<Integer>, Integer> counts = new HashMap<>();
             for (int[] d : docs) {
-                for (int p = 0; p + n < d.length; p++) {   // needs at least one token after the match
+                for (int p = 0; p + n < d.length; p++) { // needs at least one token after the match
                     boolean match = true;
                     for (int i = 0; i < n && match; i++) {
                         match = d[p + i] == ctx[ctx.length - n + i];
@@ -71,10 +73,12 @@ class TokenDatastoreTest {
     /** Random queries over {@code vocab}, with M and result counts above any occurrence count, answer as the oracle. */
     static void assertMatchesOracle(TokenDatastore ds, List<int[]> docs, SplittableRandom rnd, int vocab) {
         for (int q = 0; q < 10; q++) {
-            TokenDatastore.QueryConfig c = new TokenDatastore.QueryConfig(1 + rnd.nextInt(2), 2 + rnd.nextInt(4),
-                    100_000, 1 + rnd.nextInt(6), 100_000);
+            TokenDatastore.QueryConfig c = new TokenDatastore.QueryConfig(
+                    1 + rnd.nextInt(2), 2 + rnd.nextInt(4), 100_000, 1 + rnd.nextInt(6), 100_000);
             int[] ctx = rnd.ints(1 + rnd.nextInt(8), 0, vocab).toArray();
-            assertThat(answers(ds.query(ctx, c))).as("query %s", Arrays.toString(ctx)).isEqualTo(oracle(docs, ctx, c));
+            assertThat(answers(ds.query(ctx, c)))
+                    .as("query %s", Arrays.toString(ctx))
+                    .isEqualTo(oracle(docs, ctx, c));
         }
     }
 
@@ -88,8 +92,8 @@ class TokenDatastoreTest {
                 docs.add(rnd.ints(rnd.nextInt(0, 40), 0, vocab).toArray());
             }
             TokenDatastore ds = TokenDatastore.build(docs);
-            TokenDatastore.QueryConfig c = new TokenDatastore.QueryConfig(1 + rnd.nextInt(2), 2 + rnd.nextInt(4),
-                    100_000, 1 + rnd.nextInt(6), 100_000);
+            TokenDatastore.QueryConfig c = new TokenDatastore.QueryConfig(
+                    1 + rnd.nextInt(2), 2 + rnd.nextInt(4), 100_000, 1 + rnd.nextInt(6), 100_000);
             for (int q = 0; q < 10; q++) {
                 int[] ctx = rnd.ints(1 + rnd.nextInt(8), 0, vocab).toArray();
                 Map<List<Integer>, Integer> expected = oracle(docs, ctx, c);
@@ -97,7 +101,9 @@ class TokenDatastoreTest {
                 for (Continuation cont : ds.query(ctx, c)) {
                     actual.put(Arrays.stream(cont.tokens()).boxed().toList(), cont.count());
                 }
-                assertThat(actual).as("trial %d query %s", trial, Arrays.toString(ctx)).isEqualTo(expected);
+                assertThat(actual)
+                        .as("trial %d query %s", trial, Arrays.toString(ctx))
+                        .isEqualTo(expected);
             }
         }
     }
@@ -110,8 +116,10 @@ class TokenDatastoreTest {
         assertThat(r.get(0).tokens()).containsExactly(3, 1);
         assertThat(r.get(0).count()).isEqualTo(2);
         assertThat(r).extracting(Continuation::count).isSortedAccordingTo(Comparator.reverseOrder());
-        assertThat(ds.query(new int[] {1, 2}, new TokenDatastore.QueryConfig(1, 3, 64, 2, 1))).hasSize(1);
-        assertThat(ds.query(new int[] {8, 8}, TokenDatastore.QueryConfig.DEFAULT)).isEmpty();
+        assertThat(ds.query(new int[] {1, 2}, new TokenDatastore.QueryConfig(1, 3, 64, 2, 1)))
+                .hasSize(1);
+        assertThat(ds.query(new int[] {8, 8}, TokenDatastore.QueryConfig.DEFAULT))
+                .isEmpty();
         assertThat(ds.tokenCount()).isEqualTo(13);
         assertThat(ds.documentCount()).isEqualTo(2);
     }

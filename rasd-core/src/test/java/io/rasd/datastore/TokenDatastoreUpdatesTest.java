@@ -42,7 +42,8 @@ class TokenDatastoreUpdatesTest {
 
     private static void check(TokenDatastore ds, Model model, SplittableRandom rnd, int vocab) {
         assertThat(ds.documentCount()).isEqualTo(model.docs.size());
-        assertThat(ds.tokenCount()).isEqualTo(model.docs.values().stream().mapToInt(d -> d.length).sum());
+        assertThat(ds.tokenCount())
+                .isEqualTo(model.docs.values().stream().mapToInt(d -> d.length).sum());
         TokenDatastoreTest.assertMatchesOracle(ds, model.documents(), rnd, vocab);
     }
 
@@ -105,8 +106,10 @@ class TokenDatastoreUpdatesTest {
             store.setMaxTokens(10);
             store.add("a", new int[] {1, 2, 3, 4, 5, 6});
             assertThatThrownBy(() -> store.add("b", new int[] {7, 8, 9, 10, 11}))
-                    .isInstanceOf(RasdException.class).hasMessageContaining("full")
-                    .hasMessageContaining("\"b\"").hasMessageContaining("limit of 10");
+                    .isInstanceOf(RasdException.class)
+                    .hasMessageContaining("full")
+                    .hasMessageContaining("\"b\"")
+                    .hasMessageContaining("limit of 10");
             assertThat(store.tokenCount()).isEqualTo(6);
             assertThat(store.contains("b")).isFalse();
             // replacing a document counts only the difference
@@ -129,7 +132,8 @@ class TokenDatastoreUpdatesTest {
             assertThat(r.get(0).tokens()).containsExactly(4);
             assertThat(ds.documentCount()).isEqualTo(1);
             assertThat(ds.remove("a")).isTrue();
-            assertThat(ds.query(new int[] {1, 2}, TokenDatastore.QueryConfig.DEFAULT)).isEmpty();
+            assertThat(ds.query(new int[] {1, 2}, TokenDatastore.QueryConfig.DEFAULT))
+                    .isEmpty();
             assertThat(ds.segmentCount()).isZero();
         }
     }
@@ -236,7 +240,8 @@ class TokenDatastoreUpdatesTest {
             reopened.add("added-0", new int[] {3, 3, 3});
             model.docs.put("added-0", new int[] {3, 3, 3});
             check(reopened, model, rnd, 4);
-            assertThatThrownBy(() -> reopened.save(file, "another-tokenizer")).isInstanceOf(RasdException.class)
+            assertThatThrownBy(() -> reopened.save(file, "another-tokenizer"))
+                    .isInstanceOf(RasdException.class)
                     .hasMessageContaining("another-tokenizer");
         }
     }
@@ -245,8 +250,10 @@ class TokenDatastoreUpdatesTest {
     void aClosedStoreStillAnswersButRefusesUpdates() {
         TokenDatastore ds = TokenDatastore.build(List.<int[]>of(new int[] {1, 2, 3}));
         ds.close();
-        assertThat(ds.query(new int[] {1, 2}, TokenDatastore.QueryConfig.DEFAULT)).hasSize(1);
-        assertThatThrownBy(() -> ds.add("x", new int[] {1})).isInstanceOf(RasdException.class)
+        assertThat(ds.query(new int[] {1, 2}, TokenDatastore.QueryConfig.DEFAULT))
+                .hasSize(1);
+        assertThatThrownBy(() -> ds.add("x", new int[] {1}))
+                .isInstanceOf(RasdException.class)
                 .hasMessageContaining("closed");
     }
 }

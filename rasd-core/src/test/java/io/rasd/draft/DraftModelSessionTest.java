@@ -27,13 +27,15 @@ class DraftModelSessionTest {
 
     /** Probability of {@code next} after {@code context}, by a plain causal forward on a fresh cache. */
     private static double prob(CausalLm lm, int[] context, int next) {
-        try (KvCache cache = lm.newCache(); Logits l = lm.forward(cache, context)) {
+        try (KvCache cache = lm.newCache();
+                Logits l = lm.forward(cache, context)) {
             return l.probabilities(new int[] {context.length - 1}, new int[] {next})[0];
         }
     }
 
     private static TopK freshTop(CausalLm lm, int[] context, int k) {
-        try (KvCache cache = lm.newCache(); Logits l = lm.forward(cache, context)) {
+        try (KvCache cache = lm.newCache();
+                Logits l = lm.forward(cache, context)) {
             return l.topKProbabilities(k)[context.length - 1];
         }
     }
@@ -55,8 +57,8 @@ class DraftModelSessionTest {
     @Test
     void everyDraftNodeScoresItsPathProbabilityUnderPlainDecoding() {
         try (CausalLm lm = CausalLm.load(TestData.hf("llama-gqa-f32"), Device.cpu(), 0);
-             Tokenizer tok = Tokenizer.load(TestData.hf("llama-gqa-f32"));
-             Drafter.Session s = new DraftModel(lm, tok, 512).open(new int[] {0, 17, 99, 250, 31})) {
+                Tokenizer tok = Tokenizer.load(TestData.hf("llama-gqa-f32"));
+                Drafter.Session s = new DraftModel(lm, tok, 512).open(new int[] {0, 17, 99, 250, 31})) {
             int[] prompt = {0, 17, 99, 250, 31};
             DraftTree dt = s.grow(new DraftBudget(4, 3, 30, 8), Drafter.DepthPolicy.ALWAYS);
             TokenTree t = dt.tree();
@@ -70,7 +72,8 @@ class DraftModelSessionTest {
                 for (int d = 0; d < path.length; d++) {
                     expected *= prob(lm, concat(prompt, Arrays.copyOf(path, d)), path[d]);
                 }
-                assertThat(t.score(node)).as("node %d path %s", node, Arrays.toString(path))
+                assertThat(t.score(node))
+                        .as("node %d path %s", node, Arrays.toString(path))
                         .isCloseTo(expected, org.assertj.core.api.Assertions.within(1e-4 + 1e-3 * expected));
             }
             TopK fresh = freshTop(lm, prompt, 8);
@@ -86,14 +89,17 @@ class DraftModelSessionTest {
     void committedPathsKeepTheirDraftRowsAndTheDraftStaysInSyncOverManySteps() {
         SplittableRandom rnd = new SplittableRandom(9);
         try (CausalLm lm = CausalLm.load(TestData.hf("qwen3-bf16"), Device.cpu(), 0);
-             Tokenizer tok = Tokenizer.load(TestData.hf("qwen3-bf16"));
-             Drafter.Session s = new DraftModel(lm, tok, 512).open(new int[] {0, 40, 41, 42})) {
+                Tokenizer tok = Tokenizer.load(TestData.hf("qwen3-bf16"));
+                Drafter.Session s = new DraftModel(lm, tok, 512).open(new int[] {0, 40, 41, 42})) {
             List<Integer> context = new ArrayList<>(List.of(0, 40, 41, 42));
             for (int step = 0; step < 12; step++) {
-                DraftTree dt = s.grow(new DraftBudget(1 + rnd.nextInt(4), 1 + rnd.nextInt(3), 1 + rnd.nextInt(12), 6),
+                DraftTree dt = s.grow(
+                        new DraftBudget(1 + rnd.nextInt(4), 1 + rnd.nextInt(3), 1 + rnd.nextInt(12), 6),
                         Drafter.DepthPolicy.ALWAYS);
                 int[] ctx = context.stream().mapToInt(Integer::intValue).toArray();
-                assertThat(dt.rootDistribution().ids()).as("step %d", step).containsExactly(freshTop(lm, ctx, 6).ids());
+                assertThat(dt.rootDistribution().ids())
+                        .as("step %d", step)
+                        .containsExactly(freshTop(lm, ctx, 6).ids());
                 // accept a random draft path (sometimes none), sometimes followed by tokens the draft never saw
                 TokenTree t = dt.tree();
                 int node = rnd.nextInt(t.size());
@@ -104,7 +110,7 @@ class DraftModelSessionTest {
                 for (int extra = rnd.nextInt(3); extra > 0; extra--) {
                     committed.add(6 + rnd.nextInt(500));
                 }
-                committed.add(6 + rnd.nextInt(500));   // the bonus token
+                committed.add(6 + rnd.nextInt(500)); // the bonus token
                 s.commit(committed.stream().mapToInt(Integer::intValue).toArray());
                 context.addAll(committed);
             }
@@ -115,24 +121,28 @@ class DraftModelSessionTest {
     void aSessionGivenCachedRowsOfThePromptDraftsWhatOneThatReadThePromptDrafts() {
         int[] prompt = new SplittableRandom(12).ints(30, 6, 500).toArray();
         try (CausalLm lm = CausalLm.load(TestData.hf("llama-gqa-f32"), Device.cpu(), 0);
-             Tokenizer tok = Tokenizer.load(TestData.hf("llama-gqa-f32"));
-             DraftModelSession read = (DraftModelSession) new DraftModel(lm, tok, 512).open(prompt);
-             DraftModelSession restored = (DraftModelSession) new DraftModel(lm, tok, 512).open(prompt)) {
-            TokenTree expected = read.grow(new DraftBudget(3, 3, 12, 8), Drafter.DepthPolicy.ALWAYS).tree();
+                Tokenizer tok = Tokenizer.load(TestData.hf("llama-gqa-f32"));
+                DraftModelSession read = (DraftModelSession) new DraftModel(lm, tok, 512).open(prompt);
+                DraftModelSession restored = (DraftModelSession) new DraftModel(lm, tok, 512).open(prompt)) {
+            TokenTree expected = read.grow(new DraftBudget(3, 3, 12, 8), Drafter.DepthPolicy.ALWAYS)
+                    .tree();
             read.commit(new int[] {pathTo(expected, 1)[0], 77});
             assertThat(read.committedRows()).isEqualTo(31);
             KvSnapshot rows = read.snapshot(0, 24);
 
-            assertThat(restored.restore(List.of(rows.slice(0, 16), rows.slice(16, 24)), 20)).isEqualTo(20);
+            assertThat(restored.restore(List.of(rows.slice(0, 16), rows.slice(16, 24)), 20))
+                    .isEqualTo(20);
             assertThat(restored.committedRows()).isEqualTo(20);
             assertThat(restored.pendingTokens()).isEqualTo(10);
-            TokenTree got = restored.grow(new DraftBudget(3, 3, 12, 8), Drafter.DepthPolicy.ALWAYS).tree();
+            TokenTree got = restored.grow(new DraftBudget(3, 3, 12, 8), Drafter.DepthPolicy.ALWAYS)
+                    .tree();
             assertThat(got.size()).isEqualTo(expected.size());
             for (int n = 1; n < got.size(); n++) {
                 assertThat(pathTo(got, n)).containsExactly(pathTo(expected, n));
                 assertThat(got.score(n)).isCloseTo(expected.score(n), org.assertj.core.api.Assertions.within(1e-5));
             }
-            assertThatThrownBy(() -> restored.restore(List.of(rows), 5)).isInstanceOf(RasdException.class)
+            assertThatThrownBy(() -> restored.restore(List.of(rows), 5))
+                    .isInstanceOf(RasdException.class)
                     .hasMessageContaining("fresh session");
             assertThatThrownBy(() -> read.snapshot(0, 32)).isInstanceOf(RasdException.class);
         }
@@ -141,14 +151,15 @@ class DraftModelSessionTest {
     @Test
     void aPaddedDraftVocabularyNeverProposesIdsTheTokenizerDoesNotHave() {
         try (CausalLm draft = CausalLm.load(TestData.hf("qwen2-tied-f32"), Device.cpu(), 0);
-             Tokenizer tok = Tokenizer.load(TestData.hf("llama-gqa-f32"))) {
+                Tokenizer tok = Tokenizer.load(TestData.hf("llama-gqa-f32"))) {
             assertThat(draft.config().vocabSize()).isGreaterThan(tok.vocabSize());
             DraftModel model = new DraftModel(draft, tok, 512);
             assertThat(model.proposableVocab()).isEqualTo(tok.vocabSize());
             SplittableRandom rnd = new SplittableRandom(3);
             try (Drafter.Session s = model.open(new int[] {0, 5})) {
                 for (int step = 0; step < 20; step++) {
-                    TokenTree t = s.grow(new DraftBudget(3, 8, 40, 64), Drafter.DepthPolicy.ALWAYS).tree();
+                    TokenTree t = s.grow(new DraftBudget(3, 8, 40, 64), Drafter.DepthPolicy.ALWAYS)
+                            .tree();
                     for (int n = 1; n < t.size(); n++) {
                         assertThat(t.token(n)).isLessThan(tok.vocabSize());
                     }
@@ -162,9 +173,11 @@ class DraftModelSessionTest {
     void aDraftWithASmallerVocabularyIsRejected(@TempDir Path tmp) {
         Path small = RandomCheckpoint.llama().vocab(256).writeTo(tmp.resolve("small"));
         try (CausalLm draft = CausalLm.load(small, Device.cpu(), 0);
-             Tokenizer tok = Tokenizer.load(TestData.hf("tokenizer"))) {
-            assertThatThrownBy(() -> new DraftModel(draft, tok, 512)).isInstanceOf(RasdException.class)
-                    .hasMessageContaining("vocab_size 256").hasMessageContaining("512 tokens")
+                Tokenizer tok = Tokenizer.load(TestData.hf("tokenizer"))) {
+            assertThatThrownBy(() -> new DraftModel(draft, tok, 512))
+                    .isInstanceOf(RasdException.class)
+                    .hasMessageContaining("vocab_size 256")
+                    .hasMessageContaining("512 tokens")
                     .hasMessageContaining(small.toString());
         }
     }
@@ -177,9 +190,11 @@ class DraftModelSessionTest {
                 .replace("\"<unk>\"", "\"<unknown>\"");
         Files.writeString(other.resolve("tokenizer.json"), json);
         try (CausalLm draft = CausalLm.load(other, Device.cpu(), 0);
-             Tokenizer tok = Tokenizer.load(TestData.hf("tokenizer"))) {
-            assertThatThrownBy(() -> new DraftModel(draft, tok, 512)).isInstanceOf(RasdException.class)
-                    .hasMessageContaining("different tokenizer").hasMessageContaining(other.toString());
+                Tokenizer tok = Tokenizer.load(TestData.hf("tokenizer"))) {
+            assertThatThrownBy(() -> new DraftModel(draft, tok, 512))
+                    .isInstanceOf(RasdException.class)
+                    .hasMessageContaining("different tokenizer")
+                    .hasMessageContaining(other.toString());
         }
     }
 }

@@ -9,10 +9,10 @@ import org.junit.jupiter.api.Test;
 class AdaptiveControllerTest {
 
     static final int[] SIZES = {1, 2, 4, 8, 16, 32, 64};
-    static final VerifyCostCurve FLAT = new VerifyCostCurve(128, SIZES,
-            new double[] {0.010, 0.010, 0.010, 0.010, 0.010, 0.010, 0.010});
-    static final VerifyCostCurve STEEP = new VerifyCostCurve(128, SIZES,
-            new double[] {0.010, 0.020, 0.040, 0.080, 0.160, 0.320, 0.640});
+    static final VerifyCostCurve FLAT =
+            new VerifyCostCurve(128, SIZES, new double[] {0.010, 0.010, 0.010, 0.010, 0.010, 0.010, 0.010});
+    static final VerifyCostCurve STEEP =
+            new VerifyCostCurve(128, SIZES, new double[] {0.010, 0.020, 0.040, 0.080, 0.160, 0.320, 0.640});
 
     static SpeculationConfig config(boolean adaptive) {
         return SpeculationConfig.builder().adaptive(adaptive).treeBudget(12).build();
@@ -32,13 +32,16 @@ class AdaptiveControllerTest {
 
     @Test
     void aFlatCostCurveVerifiesEverythingUpToTheBudgetAndASteepOneOnlyWhatPays() {
-        assertThat(new AdaptiveController(config(true), FLAT).treeBudget(chain(20, 0.9), 0)).isEqualTo(12);
+        assertThat(new AdaptiveController(config(true), FLAT).treeBudget(chain(20, 0.9), 0))
+                .isEqualTo(12);
         // t(n+1) = (n+1) t(1): a node must be accepted with probability > 1 to pay, none does
-        assertThat(new AdaptiveController(config(true), STEEP).treeBudget(chain(20, 0.9), 0)).isZero();
+        assertThat(new AdaptiveController(config(true), STEEP).treeBudget(chain(20, 0.9), 0))
+                .isZero();
         // a curve where one extra node is cheap and the rest expensive: verify just the likely first node
-        VerifyCostCurve kink = new VerifyCostCurve(128, SIZES,
-                new double[] {0.010, 0.0105, 0.040, 0.080, 0.160, 0.320, 0.640});
-        assertThat(new AdaptiveController(config(true), kink).treeBudget(chain(20, 0.9), 0)).isEqualTo(1);
+        VerifyCostCurve kink =
+                new VerifyCostCurve(128, SIZES, new double[] {0.010, 0.0105, 0.040, 0.080, 0.160, 0.320, 0.640});
+        assertThat(new AdaptiveController(config(true), kink).treeBudget(chain(20, 0.9), 0))
+                .isEqualTo(1);
     }
 
     @Test
@@ -89,13 +92,13 @@ class AdaptiveControllerTest {
     void aDraftWhoseOwnTokensDoNotPayIsBenchedOnlyWhileRetrievalCanCarryOn() {
         AdaptiveController c = new AdaptiveController(config(true), FLAT);
         int drafted = 0;
-        while (c.draftThisStep(false) && drafted < 20) {   // without retrieval there is nothing to carry on with
+        while (c.draftThisStep(false) && drafted < 20) { // without retrieval there is nothing to carry on with
             if (!c.draftThisStep(true)) {
                 break;
             }
             drafted++;
             c.observeStep(chain(4, 0.9), new int[] {1, 2}, 3, 0.012);
-            c.observeDraft(0, 0.004);   // the draft never contributed a token of its own
+            c.observeDraft(0, 0.004); // the draft never contributed a token of its own
         }
         assertThat(drafted).as("steps before the draft is benched").isBetween(4, 10);
         assertThat(c.draftSkips()).isEqualTo(1);

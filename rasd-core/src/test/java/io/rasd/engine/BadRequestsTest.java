@@ -1,6 +1,5 @@
 package io.rasd.engine;
 
-import io.rasd.tree.TokenOrigin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -14,6 +13,7 @@ import io.rasd.model.RandomCheckpoint;
 import io.rasd.testing.ByteLevel;
 import io.rasd.testing.TestData;
 import io.rasd.text.Tokenizer;
+import io.rasd.tree.TokenOrigin;
 import io.rasd.verify.SamplingParams;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -35,15 +35,18 @@ class BadRequestsTest {
     private static final int BOS = 0;
     private static final int EOS = 1;
     private static final int[] PROMPT = {BOS, 40, 41, 42, 43, 40, 41};
-    private static final SpeculationConfig HAND_SET = SpeculationConfig.builder().adaptive(false).build();
+    private static final SpeculationConfig HAND_SET =
+            SpeculationConfig.builder().adaptive(false).build();
 
     @TempDir
     static Path tmp;
+
     private static Tokenizer tokenizer;
     /** Ends on eos id 1, like the fixtures. */
     private static CausalLm target;
     /** The same weights without any eos id and a 300-token window: every generation runs to its budget. */
     private static CausalLm endless;
+
     private static CausalLm draft;
     private static TokenDatastore store;
     private static RasdEngine engine;
@@ -61,10 +64,20 @@ class BadRequestsTest {
         endless = CausalLm.load(e, Device.cpu(), 0);
         draft = CausalLm.load(d, Device.cpu(), 0);
         store = TokenDatastore.build(List.of(new int[] {40, 41, 42, 43, 44, 45, 46}, new int[] {7, 8, 9, 10, 11}));
-        engine = RasdEngine.builder().target(target).draft(draft).tokenizer(tokenizer).datastore(store)
-                .speculation(HAND_SET).build();
-        endlessEngine = RasdEngine.builder().target(endless).draft(draft).tokenizer(tokenizer).datastore(store)
-                .speculation(HAND_SET).build();
+        engine = RasdEngine.builder()
+                .target(target)
+                .draft(draft)
+                .tokenizer(tokenizer)
+                .datastore(store)
+                .speculation(HAND_SET)
+                .build();
+        endlessEngine = RasdEngine.builder()
+                .target(endless)
+                .draft(draft)
+                .tokenizer(tokenizer)
+                .datastore(store)
+                .speculation(HAND_SET)
+                .build();
     }
 
     @AfterAll
@@ -81,8 +94,8 @@ class BadRequestsTest {
         }
     }
 
-    private static GenerationRequest request(int[] prompt, int max, DecodingMode mode, SamplingParams sampling,
-                                             List<String> stops) {
+    private static GenerationRequest request(
+            int[] prompt, int max, DecodingMode mode, SamplingParams sampling, List<String> stops) {
         return new GenerationRequest(prompt, max, mode, sampling, 5L, stops);
     }
 
@@ -108,9 +121,11 @@ class BadRequestsTest {
 
     @Test
     void anEmptyOrMissingPromptIsRefused() {
-        assertThatThrownBy(() -> GenerationRequest.greedy(new int[0], 4)).isInstanceOf(RasdException.class)
+        assertThatThrownBy(() -> GenerationRequest.greedy(new int[0], 4))
+                .isInstanceOf(RasdException.class)
                 .hasMessageContaining("prompt is empty");
-        assertThatThrownBy(() -> GenerationRequest.greedy(null, 4)).isInstanceOf(RasdException.class)
+        assertThatThrownBy(() -> GenerationRequest.greedy(null, 4))
+                .isInstanceOf(RasdException.class)
                 .hasMessageContaining("prompt is empty");
     }
 
@@ -119,7 +134,8 @@ class BadRequestsTest {
         for (int bad : new int[] {-1, 512, Integer.MAX_VALUE, Integer.MIN_VALUE}) {
             assertThatThrownBy(() -> greedy(engine, new int[] {BOS, 40, bad}, 4, DecodingMode.RASD))
                     .isInstanceOf(RasdException.class)
-                    .hasMessageContaining("Prompt token id " + bad).hasMessageContaining("[0, 512)");
+                    .hasMessageContaining("Prompt token id " + bad)
+                    .hasMessageContaining("[0, 512)");
         }
     }
 
@@ -128,8 +144,10 @@ class BadRequestsTest {
         int limit = target.contextLimit();
         int[] full = new int[limit];
         Arrays.fill(full, 40);
-        assertThatThrownBy(() -> greedy(engine, full, 4, DecodingMode.AR)).isInstanceOf(RasdException.class)
-                .hasMessageContaining(limit + " tokens").hasMessageContaining("context window");
+        assertThatThrownBy(() -> greedy(engine, full, 4, DecodingMode.AR))
+                .isInstanceOf(RasdException.class)
+                .hasMessageContaining(limit + " tokens")
+                .hasMessageContaining("context window");
         int[] almost = new int[endless.contextLimit() - 1];
         Arrays.fill(almost, 40);
         for (DecodingMode mode : DecodingMode.values()) {
@@ -148,7 +166,8 @@ class BadRequestsTest {
             String what = Arrays.toString(prompt);
             // an eos in the prompt is context, not a stop: the model's first token is its argmax after the prompt
             assertThat(out).as(what).isNotEmpty();
-            try (var cache = target.newCache(); Logits l = target.forward(cache, prompt)) {
+            try (var cache = target.newCache();
+                    Logits l = target.forward(cache, prompt)) {
                 assertThat(out[0]).as(what).isEqualTo(l.argmax()[prompt.length - 1]);
             }
             boolean endsOnEos = out[out.length - 1] == EOS;
@@ -157,7 +176,9 @@ class BadRequestsTest {
             // special tokens never reach the text
             assertThat(ar.text()).as(what).isEqualTo(tokenizer.decode(out, true));
             for (DecodingMode mode : DecodingMode.values()) {
-                assertThat(greedy(engine, prompt, 12, mode).tokens()).as(what + " " + mode.cliName()).isEqualTo(out);
+                assertThat(greedy(engine, prompt, 12, mode).tokens())
+                        .as(what + " " + mode.cliName())
+                        .isEqualTo(out);
             }
         }
     }
@@ -167,7 +188,8 @@ class BadRequestsTest {
     @Test
     void aTokenBudgetBelowOneIsRefused() {
         for (int bad : new int[] {0, -1, Integer.MIN_VALUE}) {
-            assertThatThrownBy(() -> GenerationRequest.greedy(PROMPT, bad)).isInstanceOf(RasdException.class)
+            assertThatThrownBy(() -> GenerationRequest.greedy(PROMPT, bad))
+                    .isInstanceOf(RasdException.class)
                     .hasMessageContaining("max new tokens must be >= 1, got " + bad);
         }
     }
@@ -189,8 +211,8 @@ class BadRequestsTest {
             assertThat(r.tokens()).as(mode.cliName()).isEqualTo(expected);
         }
         SamplingParams sampled = new SamplingParams(0.8, 20, 0.9);
-        GenerationResult s = endlessEngine.generate(request(PROMPT, Integer.MAX_VALUE, DecodingMode.RASD, sampled,
-                List.of()));
+        GenerationResult s =
+                endlessEngine.generate(request(PROMPT, Integer.MAX_VALUE, DecodingMode.RASD, sampled, List.of()));
         assertThat(s.tokens()).hasSize(limit - PROMPT.length);
         assertThat(s.finishReason()).isEqualTo(FinishReason.LENGTH);
     }
@@ -199,18 +221,25 @@ class BadRequestsTest {
 
     @Test
     void samplingParametersOutOfRangeAreRefusedByName() {
-        for (double t : new double[] {Double.NaN, -0.5, -Double.MIN_VALUE, Double.POSITIVE_INFINITY,
-                Double.NEGATIVE_INFINITY}) {
-            assertThatThrownBy(() -> new SamplingParams(t, 0, 1)).isInstanceOf(RasdException.class)
-                    .hasMessageContaining("temperature").hasMessageContaining(String.valueOf(t));
+        for (double t :
+                new double[] {Double.NaN, -0.5, -Double.MIN_VALUE, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY
+                }) {
+            assertThatThrownBy(() -> new SamplingParams(t, 0, 1))
+                    .isInstanceOf(RasdException.class)
+                    .hasMessageContaining("temperature")
+                    .hasMessageContaining(String.valueOf(t));
         }
         for (double p : new double[] {0, -0.1, 1.0001, Double.NaN, Double.POSITIVE_INFINITY}) {
-            assertThatThrownBy(() -> new SamplingParams(0.7, 0, p)).isInstanceOf(RasdException.class)
-                    .hasMessageContaining("top-p").hasMessageContaining(String.valueOf(p));
+            assertThatThrownBy(() -> new SamplingParams(0.7, 0, p))
+                    .isInstanceOf(RasdException.class)
+                    .hasMessageContaining("top-p")
+                    .hasMessageContaining(String.valueOf(p));
         }
         for (int k : new int[] {-1, Integer.MIN_VALUE}) {
-            assertThatThrownBy(() -> new SamplingParams(0.7, k, 1)).isInstanceOf(RasdException.class)
-                    .hasMessageContaining("top-k").hasMessageContaining(String.valueOf(k));
+            assertThatThrownBy(() -> new SamplingParams(0.7, k, 1))
+                    .isInstanceOf(RasdException.class)
+                    .hasMessageContaining("top-k")
+                    .hasMessageContaining(String.valueOf(k));
         }
     }
 
@@ -220,16 +249,19 @@ class BadRequestsTest {
         // 1e-40 rounds to 0 in float32 and 1e-30 overflows the scaled logits: both used to draw garbage
         for (double t : new double[] {Double.MIN_VALUE, 1e-40, 1e-30, 1e-6}) {
             for (DecodingMode mode : new DecodingMode[] {DecodingMode.AR, DecodingMode.RASD}) {
-                GenerationResult r = engine.generate(request(PROMPT, 16, mode, new SamplingParams(t, 5, 0.5),
-                        List.of()));
-                assertThat(r.tokens()).as("temperature %s, %s", t, mode.cliName()).isEqualTo(argmax);
+                GenerationResult r =
+                        engine.generate(request(PROMPT, 16, mode, new SamplingParams(t, 5, 0.5), List.of()));
+                assertThat(r.tokens())
+                        .as("temperature %s, %s", t, mode.cliName())
+                        .isEqualTo(argmax);
             }
         }
         for (double t : new double[] {1e30, Double.MAX_VALUE}) {
-            GenerationResult r = engine.generate(request(PROMPT, 16, DecodingMode.RASD, new SamplingParams(t, 0, 1),
-                    List.of()));
+            GenerationResult r =
+                    engine.generate(request(PROMPT, 16, DecodingMode.RASD, new SamplingParams(t, 0, 1), List.of()));
             assertThat(r.tokens()).as("temperature %s", t).isNotEmpty();
-            assertThat(Arrays.stream(r.tokens()).allMatch(id -> id >= 0 && id < 512)).isTrue();
+            assertThat(Arrays.stream(r.tokens()).allMatch(id -> id >= 0 && id < 512))
+                    .isTrue();
         }
     }
 
@@ -238,19 +270,23 @@ class BadRequestsTest {
     @Test
     void emptyTooManyOrTooLongStopStringsAreRefusedWithTheLimit() {
         assertThatThrownBy(() -> request(PROMPT, 4, DecodingMode.AR, null, List.of("ok", "")))
-                .isInstanceOf(RasdException.class).hasMessageContaining("stop string 2 of 2 is empty");
+                .isInstanceOf(RasdException.class)
+                .hasMessageContaining("stop string 2 of 2 is empty");
         assertThatThrownBy(() -> request(PROMPT, 4, DecodingMode.AR, null, Arrays.asList("ok", null)))
-                .isInstanceOf(RasdException.class).hasMessageContaining("stop string 2 of 2 is null");
+                .isInstanceOf(RasdException.class)
+                .hasMessageContaining("stop string 2 of 2 is null");
         List<String> seventeen = new ArrayList<>();
         for (int i = 0; i < GenerationRequest.MAX_STOP_STRINGS + 1; i++) {
             seventeen.add("stop" + i);
         }
         assertThatThrownBy(() -> request(PROMPT, 4, DecodingMode.AR, null, seventeen))
-                .isInstanceOf(RasdException.class).hasMessageContaining("at most 16 stop strings")
+                .isInstanceOf(RasdException.class)
+                .hasMessageContaining("at most 16 stop strings")
                 .hasMessageContaining("got 17");
         for (int chars : new int[] {GenerationRequest.MAX_STOP_STRING_CHARS + 1, 100_000}) {
             assertThatThrownBy(() -> request(PROMPT, 4, DecodingMode.AR, null, List.of("x", "y".repeat(chars))))
-                    .isInstanceOf(RasdException.class).hasMessageContaining("at most 1000 chars")
+                    .isInstanceOf(RasdException.class)
+                    .hasMessageContaining("at most 1000 chars")
                     .hasMessageContaining("stop string 2 has " + chars);
         }
     }
@@ -310,14 +346,22 @@ class BadRequestsTest {
         // the prompt's suffix continues with ids the model does not have, so retrieval finds them
         List<int[]> refs = List.of(new int[] {42, 43, 40, 41, 9999, 44}, new int[] {40, 41, -7, 45});
         try (TokenDatastore bad = TokenDatastore.build(refs);
-             RasdEngine withBadStore = RasdEngine.builder().target(target).draft(draft).tokenizer(tokenizer)
-                     .datastore(bad).speculation(HAND_SET).build()) {
+                RasdEngine withBadStore = RasdEngine.builder()
+                        .target(target)
+                        .draft(draft)
+                        .tokenizer(tokenizer)
+                        .datastore(bad)
+                        .speculation(HAND_SET)
+                        .build()) {
             for (DecodingMode mode : DecodingMode.values()) {
-                GenerationRequest r = new GenerationRequest(PROMPT, 24, mode, SamplingParams.GREEDY, null, List.of(),
-                        null, refs);
-                assertThat(engine.generate(r).tokens()).as("references, " + mode.cliName()).isEqualTo(expected);
+                GenerationRequest r =
+                        new GenerationRequest(PROMPT, 24, mode, SamplingParams.GREEDY, null, List.of(), null, refs);
+                assertThat(engine.generate(r).tokens())
+                        .as("references, " + mode.cliName())
+                        .isEqualTo(expected);
                 if (mode.usesDatastore()) {
-                    assertThat(greedy(withBadStore, PROMPT, 24, mode).tokens()).as("datastore, " + mode.cliName())
+                    assertThat(greedy(withBadStore, PROMPT, 24, mode).tokens())
+                            .as("datastore, " + mode.cliName())
                             .isEqualTo(expected);
                 }
             }
@@ -357,31 +401,41 @@ class BadRequestsTest {
         for (int[] pair : pairs) {
             Path dir = twoTokenModel(tmp.resolve("bytes-" + pair[0] + "-" + pair[1]), pair[0], pair[1]);
             try (CausalLm lm = CausalLm.load(dir, Device.cpu(), 0);
-                 RasdEngine e = RasdEngine.builder().target(lm).draft(lm).tokenizer(tokenizer).datastore(store)
-                         .speculation(HAND_SET).build()) {
+                    RasdEngine e = RasdEngine.builder()
+                            .target(lm)
+                            .draft(lm)
+                            .tokenizer(tokenizer)
+                            .datastore(store)
+                            .speculation(HAND_SET)
+                            .build()) {
                 for (int max : new int[] {1, 2, 3, 41}) {
                     for (DecodingMode mode : DecodingMode.values()) {
                         Collected seen = new Collected();
-                        GenerationResult r = e.generate(request(PROMPT, max, mode, SamplingParams.GREEDY, List.of()),
-                                seen);
+                        GenerationResult r =
+                                e.generate(request(PROMPT, max, mode, SamplingParams.GREEDY, List.of()), seen);
                         String what = mode.cliName() + ", " + max + " tokens";
                         assertThat(r.tokens()).as(what).hasSize(max);
-                        assertThat(Arrays.stream(r.tokens()).allMatch(id -> id == pair[0] || id == pair[1])).as(what)
+                        assertThat(Arrays.stream(r.tokens()).allMatch(id -> id == pair[0] || id == pair[1]))
+                                .as(what)
                                 .isTrue();
                         assertThat(r.text()).as(what).isEqualTo(tokenizer.decode(r.tokens(), true));
-                        if (pair[0] == cont) {   // no run of continuation bytes and 0xFF is ever valid
+                        if (pair[0] == cont) { // no run of continuation bytes and 0xFF is ever valid
                             assertThat(r.text()).as(what).contains("\uFFFD").doesNotContainPattern("[^\uFFFD]");
                         }
                         assertThat(seen.text.toString()).as(what).isEqualTo(r.text());
-                        assertThat(seen.tokens).as(what).containsExactly(Arrays.stream(r.tokens()).boxed()
-                                .toArray(Integer[]::new));
+                        assertThat(seen.tokens)
+                                .as(what)
+                                .containsExactly(
+                                        Arrays.stream(r.tokens()).boxed().toArray(Integer[]::new));
                     }
                 }
                 // a stop string made of the replacement character stops at the first invalid byte
-                GenerationResult stopped = e.generate(request(PROMPT, 41, DecodingMode.AR, SamplingParams.GREEDY,
-                        List.of("\uFFFD")));
-                String full = tokenizer.decode(e.generate(request(PROMPT, 41, DecodingMode.AR, SamplingParams.GREEDY,
-                        List.of())).tokens(), true);
+                GenerationResult stopped =
+                        e.generate(request(PROMPT, 41, DecodingMode.AR, SamplingParams.GREEDY, List.of("\uFFFD")));
+                String full = tokenizer.decode(
+                        e.generate(request(PROMPT, 41, DecodingMode.AR, SamplingParams.GREEDY, List.of()))
+                                .tokens(),
+                        true);
                 if (full.contains("\uFFFD")) {
                     assertThat(stopped.text()).isEqualTo(full.substring(0, full.indexOf('\uFFFD')));
                     assertThat(stopped.finishReason()).isEqualTo(FinishReason.STOP);

@@ -42,7 +42,10 @@ class EngineConcurrencyTest {
     }
 
     private static RasdEngine.Builder engine() {
-        return RasdEngine.builder().target(model).tokenizer(tokenizer).draft(model)
+        return RasdEngine.builder()
+                .target(model)
+                .tokenizer(tokenizer)
+                .draft(model)
                 .speculation(SpeculationConfig.builder().adaptive(false).build());
     }
 
@@ -53,7 +56,8 @@ class EngineConcurrencyTest {
     @Test
     void aCallBeyondTheQueueIsRefusedAtOnceAndTheQueuedOneStillRuns() throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(2);
-        try (RasdEngine engine = engine().maxConcurrentGenerations(1).maxQueuedGenerations(1).build()) {
+        try (RasdEngine engine =
+                engine().maxConcurrentGenerations(1).maxQueuedGenerations(1).build()) {
             CountDownLatch release = new CountDownLatch(1);
             Future<GenerationResult> first = occupySlot(engine, pool, 5, release);
             Future<GenerationResult> queued = pool.submit(() -> engine.generate(request(5)));
@@ -98,12 +102,14 @@ class EngineConcurrencyTest {
             for (DecodingMode mode : List.of(DecodingMode.AR, DecodingMode.DRAFT, DecodingMode.PLD)) {
                 Cancellation cancel = new Cancellation();
                 int[] seen = {0};
-                GenerationResult r = engine.generate(new GenerationRequest(PROMPT, 200, mode, SamplingParams.GREEDY,
-                        null, List.of()), (t, o, s) -> {
+                GenerationResult r = engine.generate(
+                        new GenerationRequest(PROMPT, 200, mode, SamplingParams.GREEDY, null, List.of()),
+                        (t, o, s) -> {
                             if (++seen[0] == 3) {
                                 cancel.cancel();
                             }
-                        }, cancel);
+                        },
+                        cancel);
                 assertThat(r.finishReason()).as(mode.cliName()).isEqualTo(FinishReason.CANCELLED);
                 assertThat(r.tokens()).as(mode.cliName()).hasSize(3);
                 assertThat(engine.runningGenerations()).isZero();
@@ -119,8 +125,8 @@ class EngineConcurrencyTest {
             CountDownLatch release = new CountDownLatch(1);
             Future<GenerationResult> first = occupySlot(engine, pool, 3, release);
             Cancellation cancel = new Cancellation();
-            Future<GenerationResult> queued = pool.submit(() -> engine.generate(request(3), GenerationListener.NONE,
-                    cancel));
+            Future<GenerationResult> queued =
+                    pool.submit(() -> engine.generate(request(3), GenerationListener.NONE, cancel));
             waitUntil(() -> engine.queuedGenerations() == 1);
             cancel.cancel();
             GenerationResult r = queued.get(10, TimeUnit.SECONDS);
@@ -139,20 +145,28 @@ class EngineConcurrencyTest {
         try (RasdEngine engine = engine().maxConcurrentGenerations(3).build()) {
             List<GenerationRequest> requests = new ArrayList<>();
             for (int i = 0; i < 8; i++) {
-                requests.add(new GenerationRequest(new int[] {1, 50 + i, 60 + i, 70}, 24,
+                requests.add(new GenerationRequest(
+                        new int[] {1, 50 + i, 60 + i, 70},
+                        24,
                         new DecodingMode[] {DecodingMode.AR, DecodingMode.DRAFT, DecodingMode.PLD}[i % 3],
-                        SamplingParams.GREEDY, null, List.of()));
+                        SamplingParams.GREEDY,
+                        null,
+                        List.of()));
             }
             List<int[]> alone = new ArrayList<>();
             for (GenerationRequest r : requests) {
-                alone.add(engine.generate(GenerationRequest.greedy(r.promptTokens(), r.maxNewTokens())).tokens());
+                alone.add(engine.generate(GenerationRequest.greedy(r.promptTokens(), r.maxNewTokens()))
+                        .tokens());
             }
             List<CompletableFuture<int[]>> together = new ArrayList<>();
             for (GenerationRequest r : requests) {
-                together.add(CompletableFuture.supplyAsync(() -> engine.generate(r).tokens()));
+                together.add(
+                        CompletableFuture.supplyAsync(() -> engine.generate(r).tokens()));
             }
             for (int i = 0; i < requests.size(); i++) {
-                assertThat(together.get(i).get(120, TimeUnit.SECONDS)).as("request %d", i).isEqualTo(alone.get(i));
+                assertThat(together.get(i).get(120, TimeUnit.SECONDS))
+                        .as("request %d", i)
+                        .isEqualTo(alone.get(i));
             }
         }
     }
@@ -160,12 +174,16 @@ class EngineConcurrencyTest {
     @Test
     void aRequestsOwnSpeculationSettingsReplaceTheEnginesForThatRequestOnly() {
         try (RasdEngine engine = engine().build()) {
-            SpeculationConfig tiny = SpeculationConfig.builder().adaptive(false).treeBudget(1).draftDepth(1)
-                    .draftBudget(1).build();
-            GenerationResult small = engine.generate(new GenerationRequest(PROMPT, 20, DecodingMode.DRAFT,
-                    SamplingParams.GREEDY, null, List.of(), tiny));
-            GenerationResult normal = engine.generate(new GenerationRequest(PROMPT, 20, DecodingMode.DRAFT,
-                    SamplingParams.GREEDY, null, List.of()));
+            SpeculationConfig tiny = SpeculationConfig.builder()
+                    .adaptive(false)
+                    .treeBudget(1)
+                    .draftDepth(1)
+                    .draftBudget(1)
+                    .build();
+            GenerationResult small = engine.generate(new GenerationRequest(
+                    PROMPT, 20, DecodingMode.DRAFT, SamplingParams.GREEDY, null, List.of(), tiny));
+            GenerationResult normal = engine.generate(
+                    new GenerationRequest(PROMPT, 20, DecodingMode.DRAFT, SamplingParams.GREEDY, null, List.of()));
             assertThat(small.stats().meanTreeNodes()).isLessThanOrEqualTo(1.0);
             assertThat(normal.stats().meanTreeNodes()).isGreaterThan(1.0);
             assertThat(small.tokens()).isEqualTo(normal.tokens());
@@ -175,16 +193,19 @@ class EngineConcurrencyTest {
     @Test
     void invalidLimitsAreRejectedWithTheirNames() {
         assertThatThrownBy(() -> engine().maxConcurrentGenerations(0).build())
-                .isInstanceOf(RasdException.class).hasMessageContaining("maxConcurrentGenerations");
+                .isInstanceOf(RasdException.class)
+                .hasMessageContaining("maxConcurrentGenerations");
         assertThatThrownBy(() -> engine().maxQueuedGenerations(-1).build())
-                .isInstanceOf(RasdException.class).hasMessageContaining("maxQueuedGenerations");
+                .isInstanceOf(RasdException.class)
+                .hasMessageContaining("maxQueuedGenerations");
         assertThatThrownBy(() -> engine().queueTimeout(Duration.ZERO).build())
-                .isInstanceOf(RasdException.class).hasMessageContaining("queueTimeout");
+                .isInstanceOf(RasdException.class)
+                .hasMessageContaining("queueTimeout");
     }
 
     /** Starts a generation that holds its slot (inside its first callback) until {@code release}; returns once it runs. */
-    private static Future<GenerationResult> occupySlot(RasdEngine engine, ExecutorService pool, int tokens,
-                                                       CountDownLatch release) throws InterruptedException {
+    private static Future<GenerationResult> occupySlot(
+            RasdEngine engine, ExecutorService pool, int tokens, CountDownLatch release) throws InterruptedException {
         CountDownLatch running = new CountDownLatch(1);
         Future<GenerationResult> first = pool.submit(() -> engine.generate(request(tokens), (t, o, s) -> {
             running.countDown();

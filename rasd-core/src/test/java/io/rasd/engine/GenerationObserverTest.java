@@ -36,8 +36,12 @@ class GenerationObserverTest {
     }
 
     private static RasdEngine engine() {
-        return RasdEngine.builder().target(model).tokenizer(tokenizer).draft(model)
-                .speculation(SpeculationConfig.builder().adaptive(false).build()).build();
+        return RasdEngine.builder()
+                .target(model)
+                .tokenizer(tokenizer)
+                .draft(model)
+                .speculation(SpeculationConfig.builder().adaptive(false).build())
+                .build();
     }
 
     private static final class Recorder implements GenerationObserver {
@@ -62,9 +66,10 @@ class GenerationObserverTest {
     @Test
     void aSuccessfulGenerationReportsItsResultTimingsAndEveryStep() throws Exception {
         Recorder recorder = new Recorder();
-        try (RasdEngine engine = engine(); AutoCloseable handle = engine.addObserver(recorder)) {
-            GenerationRequest request = new GenerationRequest(PROMPT, 12, DecodingMode.DRAFT,
-                    SamplingParams.GREEDY, null, List.of());
+        try (RasdEngine engine = engine();
+                AutoCloseable handle = engine.addObserver(recorder)) {
+            GenerationRequest request =
+                    new GenerationRequest(PROMPT, 12, DecodingMode.DRAFT, SamplingParams.GREEDY, null, List.of());
             GenerationResult result = engine.generate(request);
 
             assertThat(recorder.events).hasSize(1);
@@ -85,7 +90,8 @@ class GenerationObserverTest {
     @Test
     void plainDecodingStepsCommitOneTokenAndAreNotSpeculated() throws Exception {
         Recorder recorder = new Recorder();
-        try (RasdEngine engine = engine(); AutoCloseable handle = engine.addObserver(recorder)) {
+        try (RasdEngine engine = engine();
+                AutoCloseable handle = engine.addObserver(recorder)) {
             GenerationResult result = engine.generate(GenerationRequest.greedy(PROMPT, 6));
             assertThat(recorder.steps.get()).isEqualTo(result.tokens().length);
             assertThat(recorder.committed.get()).isEqualTo(result.tokens().length);
@@ -96,7 +102,8 @@ class GenerationObserverTest {
     @Test
     void aRejectedRequestIsReportedAsAFailureAndStillThrown() throws Exception {
         Recorder recorder = new Recorder();
-        try (RasdEngine engine = engine(); AutoCloseable handle = engine.addObserver(recorder)) {
+        try (RasdEngine engine = engine();
+                AutoCloseable handle = engine.addObserver(recorder)) {
             GenerationRequest bad = GenerationRequest.greedy(new int[] {1, 1_000_000}, 4);
             assertThatThrownBy(() -> engine.generate(bad)).isInstanceOf(RasdException.class);
             assertThat(recorder.events).singleElement().satisfies(e -> {
@@ -122,8 +129,9 @@ class GenerationObserverTest {
                 throw new IllegalStateException("boom");
             }
         };
-        try (RasdEngine engine = engine(); AutoCloseable a = engine.addObserver(broken);
-             AutoCloseable b = engine.addObserver(recorder)) {
+        try (RasdEngine engine = engine();
+                AutoCloseable a = engine.addObserver(broken);
+                AutoCloseable b = engine.addObserver(recorder)) {
             GenerationResult expected;
             try (RasdEngine plain = engine()) {
                 expected = plain.generate(GenerationRequest.greedy(PROMPT, 6));

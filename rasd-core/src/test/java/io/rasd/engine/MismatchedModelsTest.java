@@ -36,10 +36,14 @@ class MismatchedModelsTest {
     @Test
     void aTargetWithFewerIdsThanItsTokenizerIsRefused() {
         Path small = model("small-target", RandomCheckpoint.llama().vocab(300));
-        try (CausalLm target = CausalLm.load(small, Device.cpu(), 0); Tokenizer tok = tokenizer()) {
-            assertThatThrownBy(() -> RasdEngine.builder().target(target).tokenizer(tok).build())
-                    .isInstanceOf(RasdException.class).hasMessageContaining("512 tokens")
-                    .hasMessageContaining("vocab_size 300").hasMessageContaining(small.toString())
+        try (CausalLm target = CausalLm.load(small, Device.cpu(), 0);
+                Tokenizer tok = tokenizer()) {
+            assertThatThrownBy(() ->
+                            RasdEngine.builder().target(target).tokenizer(tok).build())
+                    .isInstanceOf(RasdException.class)
+                    .hasMessageContaining("512 tokens")
+                    .hasMessageContaining("vocab_size 300")
+                    .hasMessageContaining(small.toString())
                     .hasMessageContaining("do not belong together");
         }
     }
@@ -48,11 +52,17 @@ class MismatchedModelsTest {
     void aDraftWithFewerIdsThanTheTokenizerIsRefusedByTheBuilder() {
         Path draftDir = model("small-draft", RandomCheckpoint.llama().vocab(256).layers(1));
         try (CausalLm target = CausalLm.load(model("t", RandomCheckpoint.llama()), Device.cpu(), 0);
-             CausalLm draft = CausalLm.load(draftDir, Device.cpu(), 0);
-             Tokenizer tok = tokenizer()) {
-            assertThatThrownBy(() -> RasdEngine.builder().target(target).draft(draft).tokenizer(tok).build())
-                    .isInstanceOf(RasdException.class).hasMessageContaining("Draft model " + draftDir)
-                    .hasMessageContaining("vocab_size 256").hasMessageContaining("512 tokens");
+                CausalLm draft = CausalLm.load(draftDir, Device.cpu(), 0);
+                Tokenizer tok = tokenizer()) {
+            assertThatThrownBy(() -> RasdEngine.builder()
+                            .target(target)
+                            .draft(draft)
+                            .tokenizer(tok)
+                            .build())
+                    .isInstanceOf(RasdException.class)
+                    .hasMessageContaining("Draft model " + draftDir)
+                    .hasMessageContaining("vocab_size 256")
+                    .hasMessageContaining("512 tokens");
         }
     }
 
@@ -63,11 +73,17 @@ class MismatchedModelsTest {
                 .replace("\"<pad>\"", "\"<padding>\"");
         Files.writeString(draftDir.resolve("tokenizer.json"), json);
         try (CausalLm target = CausalLm.load(model("t", RandomCheckpoint.llama()), Device.cpu(), 0);
-             CausalLm draft = CausalLm.load(draftDir, Device.cpu(), 0);
-             Tokenizer tok = tokenizer()) {
-            assertThatThrownBy(() -> RasdEngine.builder().target(target).draft(draft).tokenizer(tok).build())
-                    .isInstanceOf(RasdException.class).hasMessageContaining("different tokenizer")
-                    .hasMessageContaining(draftDir.toString()).hasMessageContaining("fingerprint");
+                CausalLm draft = CausalLm.load(draftDir, Device.cpu(), 0);
+                Tokenizer tok = tokenizer()) {
+            assertThatThrownBy(() -> RasdEngine.builder()
+                            .target(target)
+                            .draft(draft)
+                            .tokenizer(tok)
+                            .build())
+                    .isInstanceOf(RasdException.class)
+                    .hasMessageContaining("different tokenizer")
+                    .hasMessageContaining(draftDir.toString())
+                    .hasMessageContaining("fingerprint");
         }
     }
 
@@ -76,9 +92,13 @@ class MismatchedModelsTest {
         Path draftDir = model("corrupt-draft", RandomCheckpoint.llama().layers(1));
         Files.writeString(draftDir.resolve("tokenizer.json"), "{\"model\": {\"vocab\": {\"a\": \"zero\"}}}");
         try (CausalLm target = CausalLm.load(model("t", RandomCheckpoint.llama()), Device.cpu(), 0);
-             CausalLm draft = CausalLm.load(draftDir, Device.cpu(), 0);
-             Tokenizer tok = tokenizer()) {
-            assertThatThrownBy(() -> RasdEngine.builder().target(target).draft(draft).tokenizer(tok).build())
+                CausalLm draft = CausalLm.load(draftDir, Device.cpu(), 0);
+                Tokenizer tok = tokenizer()) {
+            assertThatThrownBy(() -> RasdEngine.builder()
+                            .target(target)
+                            .draft(draft)
+                            .tokenizer(tok)
+                            .build())
                     .isInstanceOf(RasdException.class)
                     .hasMessageContaining(draftDir.resolve("tokenizer.json").toString())
                     .hasMessageContaining("model.vocab[\"a\"]");
@@ -89,17 +109,24 @@ class MismatchedModelsTest {
     void aPaddedDraftVocabularyAndAShorterDraftWindowAreAcceptedAndStayLossless() {
         Path targetDir = model("t", RandomCheckpoint.llama().seed(4).maxPositions(256));
         // the draft pads its vocabulary and sees only 48 positions: past them it stops drafting, retrieval goes on
-        Path draftDir = model("d", RandomCheckpoint.llama().seed(4).layers(1).vocab(640).maxPositions(48));
+        Path draftDir =
+                model("d", RandomCheckpoint.llama().seed(4).layers(1).vocab(640).maxPositions(48));
         try (CausalLm target = CausalLm.load(targetDir, Device.cpu(), 0);
-             CausalLm draft = CausalLm.load(draftDir, Device.cpu(), 0);
-             Tokenizer tok = tokenizer();
-             RasdEngine e = RasdEngine.builder().target(target).draft(draft).tokenizer(tok)
-                     .speculation(SpeculationConfig.builder().adaptive(false).build()).build()) {
+                CausalLm draft = CausalLm.load(draftDir, Device.cpu(), 0);
+                Tokenizer tok = tokenizer();
+                RasdEngine e = RasdEngine.builder()
+                        .target(target)
+                        .draft(draft)
+                        .tokenizer(tok)
+                        .speculation(SpeculationConfig.builder().adaptive(false).build())
+                        .build()) {
             GenerationResult ar = e.generate(GenerationRequest.greedy(PROMPT, 100));
             for (DecodingMode mode : new DecodingMode[] {DecodingMode.DRAFT, DecodingMode.RASD_PLD}) {
                 GenerationResult r = e.generate(new GenerationRequest(PROMPT, 100, mode, null, null, null));
                 assertThat(r.tokens()).as(mode.cliName()).isEqualTo(ar.tokens());
-                assertThat(java.util.Arrays.stream(r.tokens()).max().orElse(0)).as(mode.cliName()).isLessThan(512);
+                assertThat(java.util.Arrays.stream(r.tokens()).max().orElse(0))
+                        .as(mode.cliName())
+                        .isLessThan(512);
             }
         }
     }

@@ -43,8 +43,12 @@ class PrefixCacheTest {
     }
 
     private static PrefixCache cache(long maxBytes, int block, int min) {
-        return PrefixCache.builder().maxBytes(maxBytes).blockTokens(block).minPrefixTokens(min)
-                .executor(Runnable::run).build();
+        return PrefixCache.builder()
+                .maxBytes(maxBytes)
+                .blockTokens(block)
+                .minPrefixTokens(min)
+                .executor(Runnable::run)
+                .build();
     }
 
     private static int[] tokens(long seed, int n) {
@@ -73,21 +77,28 @@ class PrefixCacheTest {
     void aLookupRestoresTheLongestStoredPrefixOnWholeBlocksAndNeverMoreThanAsked() {
         PrefixCache pc = cache(1 << 20, 8, 8);
         int[] context = tokens(1, 50);
-        pc.store("m", context, 45, new Rows());   // 5 whole blocks: rows 0..39
+        pc.store("m", context, 45, new Rows()); // 5 whole blocks: rows 0..39
         assertThat(pc.stats().entries()).isEqualTo(5);
 
         PrefixCache.Match same = pc.lookup("m", context, 49);
         assertThat(same.rows()).isEqualTo(40);
-        assertThat(restoredRows(same)).containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17,
-                18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39);
-        assertThat(pc.lookup("m", context, 21).rows()).as("capped inside a block").isEqualTo(21);
+        assertThat(restoredRows(same))
+                .containsExactly(
+                        0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25,
+                        26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39);
+        assertThat(pc.lookup("m", context, 21).rows())
+                .as("capped inside a block")
+                .isEqualTo(21);
 
         int[] diverging = context.clone();
         diverging[27] = diverging[27] == 7 ? 8 : 7;
-        assertThat(pc.lookup("m", diverging, 49).rows()).as("up to the block the change falls in").isEqualTo(24);
+        assertThat(pc.lookup("m", diverging, 49).rows())
+                .as("up to the block the change falls in")
+                .isEqualTo(24);
         diverging[3] = diverging[3] == 7 ? 8 : 7;
         assertThat(pc.lookup("m", diverging, 49).rows()).isZero();
-        assertThat(pc.lookup("m", Arrays.copyOf(context, 20), 19).rows()).as("a prompt of 2 whole blocks")
+        assertThat(pc.lookup("m", Arrays.copyOf(context, 20), 19).rows())
+                .as("a prompt of 2 whole blocks")
                 .isEqualTo(16);
 
         PrefixCache.Stats s = pc.stats();
@@ -103,8 +114,12 @@ class PrefixCacheTest {
         pc.store("m", context, 30, new Rows());
         int[] other = context.clone();
         other[9] = other[9] == 7 ? 8 : 7;
-        assertThat(pc.lookup("m", other, 29).rows()).as("8 rows match, 12 needed").isZero();
-        assertThat(pc.lookup("m", context, 11).rows()).as("a prompt too short to be worth it").isZero();
+        assertThat(pc.lookup("m", other, 29).rows())
+                .as("8 rows match, 12 needed")
+                .isZero();
+        assertThat(pc.lookup("m", context, 11).rows())
+                .as("a prompt too short to be worth it")
+                .isZero();
         assertThat(pc.lookup("m", context, 29).rows()).isEqualTo(28);
         assertThat(pc.stats().hits()).isEqualTo(1);
         assertThat(pc.stats().misses()).isEqualTo(2);
@@ -150,9 +165,9 @@ class PrefixCacheTest {
     @Test
     void blocksAreEvictedWhenTheirBytesExceedTheBound() {
         long block = 16 * ROW_BYTES;
-        PrefixCache pc = cache(10 * block, 16, 16);   // room for a little less than 10 blocks with their headers
+        PrefixCache pc = cache(10 * block, 16, 16); // room for a little less than 10 blocks with their headers
         for (int i = 0; i < 8; i++) {
-            pc.store("m", tokens(100 + i, 32), 32, new Rows());   // 2 blocks each
+            pc.store("m", tokens(100 + i, 32), 32, new Rows()); // 2 blocks each
             pc.cleanUp();
             assertThat(pc.stats().bytes()).as("after %d sequences", i + 1).isLessThanOrEqualTo(10 * block);
         }
@@ -167,10 +182,12 @@ class PrefixCacheTest {
 
     @Test
     void settingsAreChecked() {
-        assertThatThrownBy(() -> PrefixCache.ofBytes(0)).isInstanceOf(RasdException.class)
+        assertThatThrownBy(() -> PrefixCache.ofBytes(0))
+                .isInstanceOf(RasdException.class)
                 .hasMessageContaining("maxBytes");
         assertThatThrownBy(() -> PrefixCache.builder().blockTokens(0).build()).isInstanceOf(RasdException.class);
-        assertThatThrownBy(() -> PrefixCache.builder().minPrefixTokens(0).build()).isInstanceOf(RasdException.class);
+        assertThatThrownBy(() -> PrefixCache.builder().minPrefixTokens(0).build())
+                .isInstanceOf(RasdException.class);
         PrefixCache defaults = PrefixCache.ofBytes(1 << 20);
         assertThat(defaults.maxBytes()).isEqualTo(1 << 20);
         assertThat(defaults.blockTokens()).isEqualTo(16);

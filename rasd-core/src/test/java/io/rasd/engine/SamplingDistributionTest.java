@@ -1,6 +1,5 @@
 package io.rasd.engine;
 
-import io.rasd.tree.TokenOrigin;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.Device;
@@ -10,6 +9,7 @@ import io.rasd.model.KvCache;
 import io.rasd.model.Logits;
 import io.rasd.model.RandomCheckpoint;
 import io.rasd.text.Tokenizer;
+import io.rasd.tree.TokenOrigin;
 import io.rasd.verify.SamplingParams;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,6 +37,7 @@ class SamplingDistributionTest {
 
     @TempDir
     static Path tmp;
+
     static Path target;
     static Path draft;
 
@@ -59,16 +60,33 @@ class SamplingDistributionTest {
                  "decoder": null,
                  "model": {"type": "WordLevel", "vocab": {%s}, "unk_token": "<s>"}}
                 """.formatted(vocab));
-        target = RandomCheckpoint.llama().vocab(VOCAB).hidden(32).intermediate(64).layers(2).heads(4, 2)
-                .seed(11).scale(0.5).tokenizerFrom(tok).writeTo(tmp.resolve("target"));
-        draft = RandomCheckpoint.llama().vocab(VOCAB).hidden(32).intermediate(64).layers(1).heads(4, 2)
-                .seed(12).scale(0.5).tokenizerFrom(tok).writeTo(tmp.resolve("draft"));
+        target = RandomCheckpoint.llama()
+                .vocab(VOCAB)
+                .hidden(32)
+                .intermediate(64)
+                .layers(2)
+                .heads(4, 2)
+                .seed(11)
+                .scale(0.5)
+                .tokenizerFrom(tok)
+                .writeTo(tmp.resolve("target"));
+        draft = RandomCheckpoint.llama()
+                .vocab(VOCAB)
+                .hidden(32)
+                .intermediate(64)
+                .layers(1)
+                .heads(4, 2)
+                .seed(12)
+                .scale(0.5)
+                .tokenizerFrom(tok)
+                .writeTo(tmp.resolve("draft"));
     }
 
     /** The processed distribution (temperature, then top-k) of the row after {@code context}. */
     static double[] exact(CausalLm lm, int[] context, SamplingParams sp) {
         float[] logits;
-        try (KvCache cache = lm.newCache(); Logits l = lm.forward(cache, context)) {
+        try (KvCache cache = lm.newCache();
+                Logits l = lm.forward(cache, context)) {
             logits = l.row(context.length - 1);
         }
         double[] p = new double[logits.length];
@@ -104,12 +122,16 @@ class SamplingDistributionTest {
         int[] prompt = {0, 2, 3, 4, 2, 3, 4, 2};
         List<SamplingParams> settings = List.of(new SamplingParams(1.0, 0, 1), new SamplingParams(0.7, 4, 1));
         try (CausalLm lm = CausalLm.load(target, Device.cpu(), 0);
-             CausalLm dm = CausalLm.load(draft, Device.cpu(), 0);
-             Tokenizer tok = Tokenizer.load(target)) {
+                CausalLm dm = CausalLm.load(draft, Device.cpu(), 0);
+                Tokenizer tok = Tokenizer.load(target)) {
             assertThat(tok.vocabSize()).isEqualTo(VOCAB);
             TokenDatastore store = TokenDatastore.build(List.of(new int[] {2, 3, 4, 5, 6, 2, 3, 7, 7, 2, 3, 4, 2}));
-            SpeculationConfig config = SpeculationConfig.builder().adaptive(false).treeBudget(8).draftDepth(3)
-                    .draftTopK(2).build();
+            SpeculationConfig config = SpeculationConfig.builder()
+                    .adaptive(false)
+                    .treeBudget(8)
+                    .draftDepth(3)
+                    .draftTopK(2)
+                    .build();
             for (SamplingParams sp : settings) {
                 Map<Integer, Double> expected = new HashMap<>();
                 double[] first = exact(lm, prompt, sp);
@@ -130,29 +152,41 @@ class SamplingDistributionTest {
                         }
                     }
                 }
-                double maxCell = expected.values().stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+                double maxCell = expected.values().stream()
+                        .mapToDouble(Double::doubleValue)
+                        .max()
+                        .orElseThrow();
                 assertThat(maxCell).as("a distribution worth testing").isLessThan(0.5);
-                for (DecodingMode mode : List.of(DecodingMode.AR, DecodingMode.DRAFT, DecodingMode.PLD,
-                        DecodingMode.RASD)) {
+                for (DecodingMode mode :
+                        List.of(DecodingMode.AR, DecodingMode.DRAFT, DecodingMode.PLD, DecodingMode.RASD)) {
                     Map<Integer, Integer> observed = new HashMap<>();
                     SplittableRandom seeds = new SplittableRandom(mode.ordinal() * 1000L + sp.topK());
                     int fromProposals = 0;
-                    try (RasdEngine engine = RasdEngine.builder().target(lm).draft(dm).tokenizer(tok)
-                            .datastore(store).speculation(config).build()) {
+                    try (RasdEngine engine = RasdEngine.builder()
+                            .target(lm)
+                            .draft(dm)
+                            .tokenizer(tok)
+                            .datastore(store)
+                            .speculation(config)
+                            .build()) {
                         for (int i = 0; i < SAMPLES; i++) {
-                            GenerationResult r = engine.generate(new GenerationRequest(prompt, 2, mode, sp,
-                                    seeds.nextLong(), List.of()));
+                            GenerationResult r = engine.generate(
+                                    new GenerationRequest(prompt, 2, mode, sp, seeds.nextLong(), List.of()));
                             observed.merge(cell(r.tokens()), 1, Integer::sum);
                             fromProposals += r.tokens().length - r.stats().accepted(TokenOrigin.TARGET);
                         }
                     }
                     if (mode != DecodingMode.AR) {
-                        assertThat(fromProposals).as("%s must actually accept proposals", mode)
+                        assertThat(fromProposals)
+                                .as("%s must actually accept proposals", mode)
                                 .isGreaterThan(SAMPLES / 10);
                     }
                     double[] stat = chiSquare(expected, observed, SAMPLES);
-                    assertThat(stat[0]).as("%s %s: chi-square %.1f with %d degrees of freedom (critical %.1f)",
-                            mode, sp, stat[0], (int) stat[1], stat[2]).isLessThan(stat[2]);
+                    assertThat(stat[0])
+                            .as(
+                                    "%s %s: chi-square %.1f with %d degrees of freedom (critical %.1f)",
+                                    mode, sp, stat[0], (int) stat[1], stat[2])
+                            .isLessThan(stat[2]);
                 }
             }
         }
@@ -162,15 +196,21 @@ class SamplingDistributionTest {
     void theSameSeedGivesTheSameSampledOutputRunToRun() {
         int[] prompt = {0, 2, 3, 4, 2, 3};
         try (CausalLm lm = CausalLm.load(target, Device.cpu(), 0);
-             CausalLm dm = CausalLm.load(draft, Device.cpu(), 0);
-             Tokenizer tok = Tokenizer.load(target);
-             RasdEngine engine = RasdEngine.builder().target(lm).draft(dm).tokenizer(tok)
-                     .datastore(TokenDatastore.build(List.of(new int[] {2, 3, 4, 5, 2, 3})))
-                     .speculation(SpeculationConfig.builder().adaptive(false).build()).build()) {
+                CausalLm dm = CausalLm.load(draft, Device.cpu(), 0);
+                Tokenizer tok = Tokenizer.load(target);
+                RasdEngine engine = RasdEngine.builder()
+                        .target(lm)
+                        .draft(dm)
+                        .tokenizer(tok)
+                        .datastore(TokenDatastore.build(List.of(new int[] {2, 3, 4, 5, 2, 3})))
+                        .speculation(SpeculationConfig.builder().adaptive(false).build())
+                        .build()) {
             SamplingParams sp = new SamplingParams(0.9, 0, 0.95);
             for (DecodingMode mode : DecodingMode.values()) {
-                int[] a = engine.generate(new GenerationRequest(prompt, 30, mode, sp, 123L, List.of())).tokens();
-                int[] b = engine.generate(new GenerationRequest(prompt, 30, mode, sp, 123L, List.of())).tokens();
+                int[] a = engine.generate(new GenerationRequest(prompt, 30, mode, sp, 123L, List.of()))
+                        .tokens();
+                int[] b = engine.generate(new GenerationRequest(prompt, 30, mode, sp, 123L, List.of()))
+                        .tokens();
                 assertThat(b).as("%s", mode).containsExactly(a);
             }
         }
@@ -179,7 +219,9 @@ class SamplingDistributionTest {
     /** {statistic, degrees of freedom, critical value at 0.001}, pooling cells expected below 5. */
     static double[] chiSquare(Map<Integer, Double> expectedProb, Map<Integer, Integer> observed, int n) {
         for (Integer c : observed.keySet()) {
-            assertThat(expectedProb).as("an outcome the target gives probability 0").containsKey(c);
+            assertThat(expectedProb)
+                    .as("an outcome the target gives probability 0")
+                    .containsKey(c);
         }
         double stat = 0;
         int cells = 0;

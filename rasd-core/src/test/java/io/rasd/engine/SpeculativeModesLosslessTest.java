@@ -1,15 +1,15 @@
 package io.rasd.engine;
 
-import io.rasd.tree.TokenOrigin;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.Device;
 import io.rasd.datastore.TokenDatastore;
-import io.rasd.retrieval.PromptLookup;
 import io.rasd.model.CausalLm;
 import io.rasd.model.RandomCheckpoint;
+import io.rasd.retrieval.PromptLookup;
 import io.rasd.testing.TestData;
 import io.rasd.text.Tokenizer;
+import io.rasd.tree.TokenOrigin;
 import io.rasd.verify.SamplingParams;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,6 +31,7 @@ class SpeculativeModesLosslessTest {
 
     @TempDir
     static Path tmp;
+
     static Path loopy;
     static Path loopyShallow;
 
@@ -38,8 +39,12 @@ class SpeculativeModesLosslessTest {
     static void models() {
         loopy = LosslessDecodingTest.loopyModel(tmp.resolve("loopy"), 2);
         // same seed, fewer layers: identical embeddings and first layers, so it agrees with the target often
-        loopyShallow = RandomCheckpoint.llama().seed(2).residualScale(0.02).layers(1)
-                .tokenizerFrom(TestData.hf("tokenizer")).writeTo(tmp.resolve("loopy-shallow"));
+        loopyShallow = RandomCheckpoint.llama()
+                .seed(2)
+                .residualScale(0.02)
+                .layers(1)
+                .tokenizerFrom(TestData.hf("tokenizer"))
+                .writeTo(tmp.resolve("loopy-shallow"));
     }
 
     static SpeculationConfig randomConfig(SplittableRandom rnd) {
@@ -52,45 +57,63 @@ class SpeculativeModesLosslessTest {
                 .pruneMinProb(rnd.nextBoolean() ? 0 : 0.01)
                 .retrievalBudget(rnd.nextInt(16))
                 .adaptive(rnd.nextInt(3) == 0)
-                .promptLookup(new PromptLookup.Config(1 + rnd.nextInt(2), 2 + rnd.nextInt(4), 1 + rnd.nextInt(10),
-                        1 + rnd.nextInt(4)))
-                .datastoreQuery(new TokenDatastore.QueryConfig(1 + rnd.nextInt(2), 3 + rnd.nextInt(4),
-                        1 + rnd.nextInt(64), 1 + rnd.nextInt(10), 1 + rnd.nextInt(8)))
+                .promptLookup(new PromptLookup.Config(
+                        1 + rnd.nextInt(2), 2 + rnd.nextInt(4), 1 + rnd.nextInt(10), 1 + rnd.nextInt(4)))
+                .datastoreQuery(new TokenDatastore.QueryConfig(
+                        1 + rnd.nextInt(2),
+                        3 + rnd.nextInt(4),
+                        1 + rnd.nextInt(64),
+                        1 + rnd.nextInt(10),
+                        1 + rnd.nextInt(8)))
                 .build();
     }
 
     /** Runs every mode on random prompts and checks each against plain decoding; returns tokens by mode and origin. */
-    static Map<DecodingMode, int[]> checkAllModes(CausalLm target, CausalLm draft, Tokenizer tok, long seed,
-                                                  int trials, boolean sampled) {
+    static Map<DecodingMode, int[]> checkAllModes(
+            CausalLm target, CausalLm draft, Tokenizer tok, long seed, int trials, boolean sampled) {
         SplittableRandom rnd = new SplittableRandom(seed);
         List<int[]> docs = new ArrayList<>();
-        try (RasdEngine plain = RasdEngine.builder().target(target).tokenizer(tok).build()) {
+        try (RasdEngine plain =
+                RasdEngine.builder().target(target).tokenizer(tok).build()) {
             for (int d = 0; d < 8; d++) {
-                docs.add(plain.generate(GenerationRequest.greedy(rnd.ints(4, 6, 500).toArray(), 50)).tokens());
+                docs.add(plain.generate(
+                                GenerationRequest.greedy(rnd.ints(4, 6, 500).toArray(), 50))
+                        .tokens());
             }
         }
         TokenDatastore store = TokenDatastore.build(docs);
-        Map<DecodingMode, int[]> totals = new EnumMap<>(DecodingMode.class);   // {tokens, forwards, draft, pld, ds}
+        Map<DecodingMode, int[]> totals = new EnumMap<>(DecodingMode.class); // {tokens, forwards, draft, pld, ds}
         for (int trial = 0; trial < trials; trial++) {
-            int[] prompt = trial % 2 == 0 ? rnd.ints(2 + rnd.nextInt(10), 6, 500).toArray()
+            int[] prompt = trial % 2 == 0
+                    ? rnd.ints(2 + rnd.nextInt(10), 6, 500).toArray()
                     : LosslessDecodingTest.promptWithRepeats(rnd, 500);
             SpeculationConfig config = randomConfig(rnd);
-            SamplingParams sp = !sampled ? SamplingParams.GREEDY
+            SamplingParams sp = !sampled
+                    ? SamplingParams.GREEDY
                     : new SamplingParams(0.6 + rnd.nextDouble(), rnd.nextInt(3) * 10, rnd.nextBoolean() ? 1 : 0.9);
             long genSeed = rnd.nextLong();
             int max = 20 + rnd.nextInt(50);
-            try (RasdEngine engine = RasdEngine.builder().target(target).draft(draft).tokenizer(tok)
-                    .datastore(store).speculation(config).costCurve(randomCurve(rnd)).build()) {
-                GenerationResult ar = engine.generate(
-                        new GenerationRequest(prompt, max, DecodingMode.AR, sp, genSeed, List.of()));
+            try (RasdEngine engine = RasdEngine.builder()
+                    .target(target)
+                    .draft(draft)
+                    .tokenizer(tok)
+                    .datastore(store)
+                    .speculation(config)
+                    .costCurve(randomCurve(rnd))
+                    .build()) {
+                GenerationResult ar =
+                        engine.generate(new GenerationRequest(prompt, max, DecodingMode.AR, sp, genSeed, List.of()));
                 for (DecodingMode mode : DecodingMode.values()) {
-                    GenerationResult r = engine.generate(
-                            new GenerationRequest(prompt, max, mode, sp, genSeed, List.of()));
-                    assertThat(r.tokens()).as("%s trial %d %s %s", mode, trial, config, sp)
+                    GenerationResult r =
+                            engine.generate(new GenerationRequest(prompt, max, mode, sp, genSeed, List.of()));
+                    assertThat(r.tokens())
+                            .as("%s trial %d %s %s", mode, trial, config, sp)
                             .containsExactly(ar.tokens());
                     assertThat(r.text()).isEqualTo(ar.text());
                     assertThat(r.finishReason()).isEqualTo(ar.finishReason());
-                    int credited = r.stats().acceptedByOrigin().values().stream().mapToInt(Integer::intValue).sum();
+                    int credited = r.stats().acceptedByOrigin().values().stream()
+                            .mapToInt(Integer::intValue)
+                            .sum();
                     assertThat(credited).isEqualTo(r.tokens().length);
                     if (!mode.usesDraft()) {
                         assertThat(r.stats().accepted(TokenOrigin.DRAFT)).isZero();
@@ -133,7 +156,7 @@ class SpeculativeModesLosslessTest {
     @Test
     void everyModeMatchesPlainDecodingWhenTheTargetDraftsItself() {
         try (CausalLm lm = CausalLm.load(loopy, Device.cpu(), 0);
-             Tokenizer tok = Tokenizer.load(TestData.hf("tokenizer"))) {
+                Tokenizer tok = Tokenizer.load(TestData.hf("tokenizer"))) {
             Map<DecodingMode, int[]> t = checkAllModes(lm, lm, tok, 1, 6, false);
             // a model drafting for itself is always right under greedy decoding: the draft tree's best path is the
             // target's own choice, so every step accepts as deep as the draft went
@@ -146,11 +169,14 @@ class SpeculativeModesLosslessTest {
     @Test
     void everyModeMatchesPlainDecodingWithAShallowDraftThatOftenAgrees() {
         try (CausalLm lm = CausalLm.load(loopy, Device.cpu(), 0);
-             CausalLm draft = CausalLm.load(loopyShallow, Device.cpu(), 0);
-             Tokenizer tok = Tokenizer.load(TestData.hf("tokenizer"))) {
+                CausalLm draft = CausalLm.load(loopyShallow, Device.cpu(), 0);
+                Tokenizer tok = Tokenizer.load(TestData.hf("tokenizer"))) {
             Map<DecodingMode, int[]> t = checkAllModes(lm, draft, tok, 2, 6, false);
-            assertThat(t.get(DecodingMode.DRAFT)[2]).as("tokens accepted from the draft").isGreaterThan(20);
-            assertThat(t.get(DecodingMode.RASD_DATASTORE)[4]).as("datastore tokens in rasd-datastore")
+            assertThat(t.get(DecodingMode.DRAFT)[2])
+                    .as("tokens accepted from the draft")
+                    .isGreaterThan(20);
+            assertThat(t.get(DecodingMode.RASD_DATASTORE)[4])
+                    .as("datastore tokens in rasd-datastore")
                     .isGreaterThan(0);
         }
     }
@@ -158,8 +184,8 @@ class SpeculativeModesLosslessTest {
     @Test
     void sampledEveryModeDrawsWhatPlainDecodingDrawsWithTheSameSeed() {
         try (CausalLm lm = CausalLm.load(loopy, Device.cpu(), 0);
-             CausalLm draft = CausalLm.load(loopyShallow, Device.cpu(), 0);
-             Tokenizer tok = Tokenizer.load(TestData.hf("tokenizer"))) {
+                CausalLm draft = CausalLm.load(loopyShallow, Device.cpu(), 0);
+                Tokenizer tok = Tokenizer.load(TestData.hf("tokenizer"))) {
             checkAllModes(lm, draft, tok, 3, 6, true);
             checkAllModes(lm, lm, tok, 4, 3, true);
         }
@@ -169,14 +195,14 @@ class SpeculativeModesLosslessTest {
     void unrelatedFixturesIncludingAPaddedDraftVocabularyStayLossless() {
         // qwen2-tied-f32 pads its vocabulary to 576 ids over the tokenizer's 512: ids past 512 must never be proposed
         try (CausalLm target = CausalLm.load(TestData.hf("llama-gqa-f32"), Device.cpu(), 0);
-             CausalLm draft = CausalLm.load(TestData.hf("qwen2-tied-f32"), Device.cpu(), 0);
-             Tokenizer tok = Tokenizer.load(TestData.hf("llama-gqa-f32"))) {
+                CausalLm draft = CausalLm.load(TestData.hf("qwen2-tied-f32"), Device.cpu(), 0);
+                Tokenizer tok = Tokenizer.load(TestData.hf("llama-gqa-f32"))) {
             checkAllModes(target, draft, tok, 5, 3, false);
             checkAllModes(target, draft, tok, 6, 2, true);
         }
         try (CausalLm target = CausalLm.load(TestData.hf("mistral-f32"), Device.cpu(), 0);
-             CausalLm draft = CausalLm.load(TestData.hf("qwen3-bf16"), Device.cpu(), 0);
-             Tokenizer tok = Tokenizer.load(TestData.hf("mistral-f32"))) {
+                CausalLm draft = CausalLm.load(TestData.hf("qwen3-bf16"), Device.cpu(), 0);
+                Tokenizer tok = Tokenizer.load(TestData.hf("mistral-f32"))) {
             checkAllModes(target, draft, tok, 7, 3, false);
         }
     }
@@ -185,17 +211,23 @@ class SpeculativeModesLosslessTest {
     void adaptiveControlStaysLosslessAndFallsBackWhenTheDraftIsUseless() {
         // a cost curve where verifying anything beyond the root is expensive: speculation cannot pay for a draft
         // that is never right, so the controller must fall back to plain steps
-        VerifyCostCurve steep = new VerifyCostCurve(128, new int[] {1, 2, 4, 8, 16, 32, 64},
-                new double[] {0.001, 0.003, 0.005, 0.009, 0.017, 0.033, 0.065});
+        VerifyCostCurve steep = new VerifyCostCurve(
+                128, new int[] {1, 2, 4, 8, 16, 32, 64}, new double[] {0.001, 0.003, 0.005, 0.009, 0.017, 0.033, 0.065
+                });
         try (CausalLm target = CausalLm.load(TestData.hf("llama-gqa-f32"), Device.cpu(), 0);
-             CausalLm draft = CausalLm.load(TestData.hf("qwen2-tied-f32"), Device.cpu(), 0);
-             Tokenizer tok = Tokenizer.load(TestData.hf("llama-gqa-f32"));
-             RasdEngine engine = RasdEngine.builder().target(target).draft(draft).tokenizer(tok)
-                     .costCurve(steep).speculation(SpeculationConfig.builder().adaptive(true).build()).build()) {
+                CausalLm draft = CausalLm.load(TestData.hf("qwen2-tied-f32"), Device.cpu(), 0);
+                Tokenizer tok = Tokenizer.load(TestData.hf("llama-gqa-f32"));
+                RasdEngine engine = RasdEngine.builder()
+                        .target(target)
+                        .draft(draft)
+                        .tokenizer(tok)
+                        .costCurve(steep)
+                        .speculation(SpeculationConfig.builder().adaptive(true).build())
+                        .build()) {
             int[] prompt = {0, 10, 20, 30, 40};
             GenerationResult ar = engine.generate(GenerationRequest.greedy(prompt, 100));
-            GenerationResult spec = engine.generate(new GenerationRequest(prompt, 100, DecodingMode.DRAFT,
-                    SamplingParams.GREEDY, null, List.of()));
+            GenerationResult spec = engine.generate(
+                    new GenerationRequest(prompt, 100, DecodingMode.DRAFT, SamplingParams.GREEDY, null, List.of()));
             assertThat(spec.tokens()).containsExactly(ar.tokens());
             assertThat(spec.stats().fallbacks()).isGreaterThan(0);
             assertThat(spec.stats().plainSteps()).isGreaterThan(spec.stats().targetForwards() / 2);

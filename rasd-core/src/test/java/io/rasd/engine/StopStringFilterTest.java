@@ -133,7 +133,7 @@ class StopStringFilterTest {
         // 200k one-char deltas x 16 stop strings of 1000 chars: linear matching takes well under a second; the
         // suffix search it replaced copied every candidate suffix (0.9 ms a delta here, 3 minutes in all)
         assertThat(seconds).as("seconds for 200k deltas").isLessThan(10);
-        assertThat(f.accept("x")).isEqualTo("a".repeat(n - 1) + "x");   // can no longer become a stop string
+        assertThat(f.accept("x")).isEqualTo("a".repeat(n - 1) + "x"); // can no longer become a stop string
         assertThat(f.accept("a".repeat(n - 1))).isEmpty();
         assertThat(f.accept("b tail")).isEmpty();
         assertThat(f.stopped()).isTrue();

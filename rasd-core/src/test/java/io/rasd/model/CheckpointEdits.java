@@ -15,7 +15,7 @@ import java.util.stream.Stream;
 /** Damages copies of checkpoints for tests: one value of one tensor overwritten in place, in the file's dtype. */
 public final class CheckpointEdits {
 
-    private CheckpointEdits() { }
+    private CheckpointEdits() {}
 
     /** Copies the files of model directory {@code src} (e.g. a committed fixture) into {@code dst}. */
     public static Path copy(Path src, Path dst) throws IOException {
@@ -58,7 +58,8 @@ public final class CheckpointEdits {
             ByteBuffer header = ByteBuffer.allocate((int) headerLen);
             ch.read(header, 8);
             JsonObject entry = JsonParser.parseString(new String(header.array(), StandardCharsets.UTF_8))
-                    .getAsJsonObject().getAsJsonObject(tensor);
+                    .getAsJsonObject()
+                    .getAsJsonObject(tensor);
             if (entry == null) {
                 throw new IllegalArgumentException(file + " has no tensor " + tensor);
             }

@@ -48,7 +48,9 @@ class CheckpointErrorsTest {
     @Test
     void missingDirectoryIsNamed() {
         assertThatThrownBy(() -> load(tmp.resolve("nope")))
-                .isInstanceOf(RasdException.class).hasMessageContaining("nope").hasMessageContaining("does not exist");
+                .isInstanceOf(RasdException.class)
+                .hasMessageContaining("nope")
+                .hasMessageContaining("does not exist");
     }
 
     @Test
@@ -62,18 +64,24 @@ class CheckpointErrorsTest {
     void unsupportedArchitectureNamesFieldAndValue() throws IOException {
         Path dir = model();
         editConfig(dir, "LlamaForCausalLM", "GPT2LMHeadModel");
-        assertThatThrownBy(() -> load(dir)).isInstanceOf(RasdException.class)
-                .hasMessageContaining("architectures[0]").hasMessageContaining("GPT2LMHeadModel")
+        assertThatThrownBy(() -> load(dir))
+                .isInstanceOf(RasdException.class)
+                .hasMessageContaining("architectures[0]")
+                .hasMessageContaining("GPT2LMHeadModel")
                 .hasMessageContaining("LlamaForCausalLM");
     }
 
     @Test
     void unsupportedRopeTypeNamesFieldAndValue() throws IOException {
         Path dir = model();
-        editConfig(dir, "\"rope_theta\": 10000.0,",
+        editConfig(
+                dir,
+                "\"rope_theta\": 10000.0,",
                 "\"rope_theta\": 10000.0, \"rope_scaling\": {\"rope_type\": \"yarn\", \"factor\": 4.0},");
-        assertThatThrownBy(() -> load(dir)).isInstanceOf(RasdException.class)
-                .hasMessageContaining("rope_type").hasMessageContaining("yarn");
+        assertThatThrownBy(() -> load(dir))
+                .isInstanceOf(RasdException.class)
+                .hasMessageContaining("rope_type")
+                .hasMessageContaining("yarn");
     }
 
     @Test
@@ -87,8 +95,7 @@ class CheckpointErrorsTest {
     void missingWeightsFileSaysWhatWasExpected() throws IOException {
         Path dir = model();
         Files.delete(dir.resolve("model.safetensors"));
-        assertThatThrownBy(() -> load(dir)).isInstanceOf(RasdException.class)
-                .hasMessageContaining("model.safetensors");
+        assertThatThrownBy(() -> load(dir)).isInstanceOf(RasdException.class).hasMessageContaining("model.safetensors");
     }
 
     @Test
@@ -97,8 +104,10 @@ class CheckpointErrorsTest {
         Path f = dir.resolve("model.safetensors");
         byte[] all = Files.readAllBytes(f);
         Files.write(f, java.util.Arrays.copyOf(all, all.length - 1000));
-        assertThatThrownBy(() -> load(dir)).isInstanceOf(RasdException.class)
-                .hasMessageContaining("Corrupt safetensors").hasMessageContaining("model.safetensors")
+        assertThatThrownBy(() -> load(dir))
+                .isInstanceOf(RasdException.class)
+                .hasMessageContaining("Corrupt safetensors")
+                .hasMessageContaining("model.safetensors")
                 .hasMessageContaining("truncated");
     }
 
@@ -106,10 +115,12 @@ class CheckpointErrorsTest {
     void headerLengthBeyondFileSizeIsRejected() throws IOException {
         Path f = tmp.resolve("x.safetensors");
         writeRaw(f, 1L << 40, "{}", 0);
-        assertThatThrownBy(() -> SafeTensorsFile.open(f)).isInstanceOf(RasdException.class)
+        assertThatThrownBy(() -> SafeTensorsFile.open(f))
+                .isInstanceOf(RasdException.class)
                 .hasMessageContaining("header length");
         writeRaw(f, -5, "{}", 0);
-        assertThatThrownBy(() -> SafeTensorsFile.open(f)).isInstanceOf(RasdException.class)
+        assertThatThrownBy(() -> SafeTensorsFile.open(f))
+                .isInstanceOf(RasdException.class)
                 .hasMessageContaining("header length");
     }
 
@@ -117,7 +128,8 @@ class CheckpointErrorsTest {
     void tinyFileIsRejected() throws IOException {
         Path f = tmp.resolve("x.safetensors");
         Files.write(f, new byte[] {1, 2, 3});
-        assertThatThrownBy(() -> SafeTensorsFile.open(f)).isInstanceOf(RasdException.class)
+        assertThatThrownBy(() -> SafeTensorsFile.open(f))
+                .isInstanceOf(RasdException.class)
                 .hasMessageContaining("shorter than");
     }
 
@@ -126,7 +138,8 @@ class CheckpointErrorsTest {
         Path f = tmp.resolve("x.safetensors");
         String h = "{\"a\": [not json";
         writeRaw(f, h.length(), h, 0);
-        assertThatThrownBy(() -> SafeTensorsFile.open(f)).isInstanceOf(RasdException.class)
+        assertThatThrownBy(() -> SafeTensorsFile.open(f))
+                .isInstanceOf(RasdException.class)
                 .hasMessageContaining("not a JSON object");
     }
 
@@ -136,7 +149,8 @@ class CheckpointErrorsTest {
         String h = "{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]},"
                 + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]}}";
         writeRaw(f, h.length(), h, 16);
-        assertThatThrownBy(() -> SafeTensorsFile.open(f)).isInstanceOf(RasdException.class)
+        assertThatThrownBy(() -> SafeTensorsFile.open(f))
+                .isInstanceOf(RasdException.class)
                 .hasMessageContaining("overlap");
     }
 
@@ -145,7 +159,8 @@ class CheckpointErrorsTest {
         Path f = tmp.resolve("x.safetensors");
         String h = "{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}";
         writeRaw(f, h.length(), h, 8);
-        assertThatThrownBy(() -> SafeTensorsFile.open(f)).isInstanceOf(RasdException.class)
+        assertThatThrownBy(() -> SafeTensorsFile.open(f))
+                .isInstanceOf(RasdException.class)
                 .hasMessageContaining("outside the data region");
     }
 
@@ -154,7 +169,8 @@ class CheckpointErrorsTest {
         Path f = tmp.resolve("x.safetensors");
         String h = "{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,16]}}";
         writeRaw(f, h.length(), h, 16);
-        assertThatThrownBy(() -> SafeTensorsFile.open(f)).isInstanceOf(RasdException.class)
+        assertThatThrownBy(() -> SafeTensorsFile.open(f))
+                .isInstanceOf(RasdException.class)
                 .hasMessageContaining("need 12");
     }
 
@@ -163,7 +179,8 @@ class CheckpointErrorsTest {
         Path f = tmp.resolve("x.safetensors");
         String h = "{\"a\":{\"dtype\":\"I8\",\"shape\":[4],\"data_offsets\":[0,4]}}";
         writeRaw(f, h.length(), h, 4);
-        assertThatThrownBy(() -> SafeTensorsFile.open(f)).isInstanceOf(RasdException.class)
+        assertThatThrownBy(() -> SafeTensorsFile.open(f))
+                .isInstanceOf(RasdException.class)
                 .hasMessageContaining("I8");
     }
 
@@ -171,8 +188,10 @@ class CheckpointErrorsTest {
     void tensorShapeThatDisagreesWithConfigIsNamed() throws IOException {
         Path dir = model();
         editConfig(dir, "\"intermediate_size\": 160", "\"intermediate_size\": 128");
-        assertThatThrownBy(() -> load(dir)).isInstanceOf(RasdException.class)
-                .hasMessageContaining("mlp.gate_proj.weight").hasMessageContaining("[160, 64]")
+        assertThatThrownBy(() -> load(dir))
+                .isInstanceOf(RasdException.class)
+                .hasMessageContaining("mlp.gate_proj.weight")
+                .hasMessageContaining("[160, 64]")
                 .hasMessageContaining("[128, 64]");
     }
 
@@ -180,7 +199,8 @@ class CheckpointErrorsTest {
     void missingTensorIsNamed() throws IOException {
         Path dir = model();
         editConfig(dir, "\"num_hidden_layers\": 1", "\"num_hidden_layers\": 2");
-        assertThatThrownBy(() -> load(dir)).isInstanceOf(RasdException.class)
+        assertThatThrownBy(() -> load(dir))
+                .isInstanceOf(RasdException.class)
                 .hasMessageContaining("model.layers.1.input_layernorm.weight");
     }
 
@@ -188,15 +208,18 @@ class CheckpointErrorsTest {
     void untiedModelWithoutLmHeadIsExplained() throws IOException {
         Path dir = RandomCheckpoint.llama().layers(1).tied(true).writeTo(tmp.resolve("t"));
         editConfig(dir, "\"tie_word_embeddings\": true", "\"tie_word_embeddings\": false");
-        assertThatThrownBy(() -> load(dir)).isInstanceOf(RasdException.class)
-                .hasMessageContaining("lm_head.weight").hasMessageContaining("tie_word_embeddings");
+        assertThatThrownBy(() -> load(dir))
+                .isInstanceOf(RasdException.class)
+                .hasMessageContaining("lm_head.weight")
+                .hasMessageContaining("tie_word_embeddings");
     }
 
     @Test
     void headsThatDoNotDivideIntoKvGroupsAreRejected() throws IOException {
         Path dir = model();
         editConfig(dir, "\"num_key_value_heads\": 2", "\"num_key_value_heads\": 3");
-        assertThatThrownBy(() -> load(dir)).isInstanceOf(RasdException.class)
+        assertThatThrownBy(() -> load(dir))
+                .isInstanceOf(RasdException.class)
                 .hasMessageContaining("num_key_value_heads");
     }
 
@@ -204,9 +227,11 @@ class CheckpointErrorsTest {
     void shardIndexPointingAtAMissingShardIsNamed() throws IOException {
         Path dir = model();
         Files.delete(dir.resolve("model.safetensors"));
-        Files.writeString(dir.resolve("model.safetensors.index.json"),
+        Files.writeString(
+                dir.resolve("model.safetensors.index.json"),
                 "{\"weight_map\": {\"model.embed_tokens.weight\": \"model-00001-of-00002.safetensors\"}}");
-        assertThatThrownBy(() -> load(dir)).isInstanceOf(RasdException.class)
+        assertThatThrownBy(() -> load(dir))
+                .isInstanceOf(RasdException.class)
                 .hasMessageContaining("model-00001-of-00002.safetensors");
     }
 
@@ -214,9 +239,11 @@ class CheckpointErrorsTest {
     void shardIndexEscapingTheModelDirectoryIsRejected() throws IOException {
         Path dir = model();
         Files.delete(dir.resolve("model.safetensors"));
-        Files.writeString(dir.resolve("model.safetensors.index.json"),
+        Files.writeString(
+                dir.resolve("model.safetensors.index.json"),
                 "{\"weight_map\": {\"model.embed_tokens.weight\": \"../../etc/passwd\"}}");
-        assertThatThrownBy(() -> load(dir)).isInstanceOf(RasdException.class)
+        assertThatThrownBy(() -> load(dir))
+                .isInstanceOf(RasdException.class)
                 .hasMessageContaining("inside the model directory");
     }
     // regression examples found by SafeTensorsFuzzTest: each threw something other than a RasdException
@@ -227,8 +254,10 @@ class CheckpointErrorsTest {
         for (String dtype : new String[] {"{\"a\":1}", "null", "[\"F32\",\"F16\"]", "[\"F32\"]"}) {
             String h = "{\"a\":{\"dtype\":" + dtype + ",\"shape\":[1],\"data_offsets\":[0,4]}}";
             writeRaw(f, h.length(), h, 4);
-            assertThatThrownBy(() -> SafeTensorsFile.open(f)).isInstanceOf(RasdException.class)
-                    .hasMessageContaining("dtype").hasMessageContaining("\"a\"");
+            assertThatThrownBy(() -> SafeTensorsFile.open(f))
+                    .isInstanceOf(RasdException.class)
+                    .hasMessageContaining("dtype")
+                    .hasMessageContaining("\"a\"");
         }
     }
 
@@ -237,12 +266,14 @@ class CheckpointErrorsTest {
         Path f = tmp.resolve("x.safetensors");
         String h = "{\"a\":{\"dtype\":\"F16\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,4]}}";
         writeRaw(f, h.length(), h, 4);
-        assertThatThrownBy(() -> SafeTensorsFile.open(f)).isInstanceOf(RasdException.class)
+        assertThatThrownBy(() -> SafeTensorsFile.open(f))
+                .isInstanceOf(RasdException.class)
                 .hasMessageContaining("overflows");
         // the element count fits, the byte count does not
         h = "{\"a\":{\"dtype\":\"F32\",\"shape\":[2305843009213693952],\"data_offsets\":[0,4]}}";
         writeRaw(f, h.length(), h, 4);
-        assertThatThrownBy(() -> SafeTensorsFile.open(f)).isInstanceOf(RasdException.class)
+        assertThatThrownBy(() -> SafeTensorsFile.open(f))
+                .isInstanceOf(RasdException.class)
                 .hasMessageContaining("overflows");
     }
 
@@ -251,10 +282,13 @@ class CheckpointErrorsTest {
         Path dir = model();
         Files.delete(dir.resolve("model.safetensors"));
         for (String shard : new String[] {"null", "{}", "[\"a\", \"b\"]"}) {
-            Files.writeString(dir.resolve("model.safetensors.index.json"),
+            Files.writeString(
+                    dir.resolve("model.safetensors.index.json"),
                     "{\"weight_map\": {\"model.embed_tokens.weight\": " + shard + "}}");
-            assertThatThrownBy(() -> load(dir)).isInstanceOf(RasdException.class)
-                    .hasMessageContaining("model.embed_tokens.weight").hasMessageContaining("file name of a shard");
+            assertThatThrownBy(() -> load(dir))
+                    .isInstanceOf(RasdException.class)
+                    .hasMessageContaining("model.embed_tokens.weight")
+                    .hasMessageContaining("file name of a shard");
         }
     }
 
@@ -263,9 +297,11 @@ class CheckpointErrorsTest {
         Path dir = model();
         Files.delete(dir.resolve("model.safetensors"));
         for (String shard : new String[] {"/", "a.safetensors\\u0000x"}) {
-            Files.writeString(dir.resolve("model.safetensors.index.json"),
+            Files.writeString(
+                    dir.resolve("model.safetensors.index.json"),
                     "{\"weight_map\": {\"model.embed_tokens.weight\": \"" + shard + "\"}}");
-            assertThatThrownBy(() -> load(dir)).isInstanceOf(RasdException.class)
+            assertThatThrownBy(() -> load(dir))
+                    .isInstanceOf(RasdException.class)
                     .hasMessageContaining("inside the model directory");
         }
     }

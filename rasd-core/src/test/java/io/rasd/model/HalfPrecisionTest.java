@@ -11,7 +11,7 @@ class HalfPrecisionTest {
         for (int bits = 0; bits < 0x10000; bits++) {
             int exp = (bits >>> 10) & 0x1f;
             if (exp == 0x1f) {
-                continue;   // inf / NaN checked below
+                continue; // inf / NaN checked below
             }
             float f = LlamaWeights.halfToFloat((short) bits);
             assertThat(SafeTensorsWriter.toF16(f) & 0xffff).as("bits %x", bits).isEqualTo(bits);

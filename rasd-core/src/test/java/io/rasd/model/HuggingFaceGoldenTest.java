@@ -10,8 +10,8 @@ import io.rasd.testing.TestData;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.params.ParameterizedTest;
 import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -22,12 +22,18 @@ import org.junit.jupiter.params.provider.MethodSource;
 class HuggingFaceGoldenTest {
 
     static Stream<String> fixtures() {
-        return Stream.of("llama-gqa-f32", "llama-tied-bf16", "llama-linear-f16-sharded", "qwen2-tied-f32",
-                "qwen3-bf16", "mistral-f32");
+        return Stream.of(
+                "llama-gqa-f32",
+                "llama-tied-bf16",
+                "llama-linear-f16-sharded",
+                "qwen2-tied-f32",
+                "qwen3-bf16",
+                "mistral-f32");
     }
 
     private static JsonObject golden(Path dir) throws IOException {
-        return JsonParser.parseString(Files.readString(dir.resolve("golden.json"))).getAsJsonObject();
+        return JsonParser.parseString(Files.readString(dir.resolve("golden.json")))
+                .getAsJsonObject();
     }
 
     private static int[] ints(JsonArray a) {
@@ -46,8 +52,8 @@ class HuggingFaceGoldenTest {
         int[] prompt = ints(g.getAsJsonArray("prompt_ids"));
         JsonArray positions = g.getAsJsonArray("positions");
         try (CausalLm lm = CausalLm.load(dir, Device.cpu(), 0);
-             KvCache cache = lm.newCache();
-             Logits logits = lm.forward(cache, prompt)) {
+                KvCache cache = lm.newCache();
+                Logits logits = lm.forward(cache, prompt)) {
             TopK[] ours = logits.topK(10);
             for (int p = 0; p < prompt.length; p++) {
                 JsonObject ref = positions.get(p).getAsJsonObject();
@@ -55,10 +61,13 @@ class HuggingFaceGoldenTest {
                 JsonArray refLogits = ref.getAsJsonArray("top_logits");
                 float[] row = logits.row(p);
                 for (int i = 0; i < refIds.length; i++) {
-                    assertThat(row[refIds[i]]).as("%s position %d id %d", fixture, p, refIds[i])
+                    assertThat(row[refIds[i]])
+                            .as("%s position %d id %d", fixture, p, refIds[i])
                             .isCloseTo(refLogits.get(i).getAsFloat(), org.assertj.core.data.Offset.offset(1e-3f));
                 }
-                assertThat(ours[p].ids()[0]).as("%s argmax at position %d", fixture, p).isEqualTo(refIds[0]);
+                assertThat(ours[p].ids()[0])
+                        .as("%s argmax at position %d", fixture, p)
+                        .isEqualTo(refIds[0]);
             }
         }
     }
@@ -71,7 +80,8 @@ class HuggingFaceGoldenTest {
         int[] prompt = ints(g.getAsJsonArray("prompt_ids"));
         int[] expected = ints(g.getAsJsonArray("greedy_new_tokens"));
         int[] ours = new int[expected.length];
-        try (CausalLm lm = CausalLm.load(dir, Device.cpu(), 0); KvCache cache = lm.newCache()) {
+        try (CausalLm lm = CausalLm.load(dir, Device.cpu(), 0);
+                KvCache cache = lm.newCache()) {
             int next;
             try (Logits l = lm.forward(cache, prompt)) {
                 next = l.argmax()[prompt.length - 1];

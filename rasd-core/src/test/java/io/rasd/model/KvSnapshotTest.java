@@ -19,8 +19,11 @@ class KvSnapshotTest {
 
     /** Logits of the last token of {@code tokens} after a cache that already holds {@code cached} of them. */
     private static float[] lastLogits(CausalLm lm, KvCache cache, int[] tokens, int cached) {
-        try (Logits l = lm.forward(cache, Arrays.copyOfRange(tokens, cached, tokens.length),
-                positions(cached, tokens.length - cached), AttentionMask.causal(),
+        try (Logits l = lm.forward(
+                cache,
+                Arrays.copyOfRange(tokens, cached, tokens.length),
+                positions(cached, tokens.length - cached),
+                AttentionMask.causal(),
                 new int[] {tokens.length - cached - 1})) {
             return l.row(0);
         }
@@ -58,7 +61,8 @@ class KvSnapshotTest {
                         assertThat(restored.length()).isEqualTo(rows);
                         float[] after = lastLogits(lm, restored, tokens, rows);
                         for (int i = 0; i < fresh.length; i++) {
-                            assertThat(after[i]).as("%s, %d rows restored, logit %d", fixture, rows, i)
+                            assertThat(after[i])
+                                    .as("%s, %d rows restored, logit %d", fixture, rows, i)
                                     .isCloseTo(fresh[i], within(1e-4f));
                         }
                     }
@@ -91,14 +95,16 @@ class KvSnapshotTest {
     void restoreRefusesAFilledCacheAndAnotherModelsRows(@TempDir Path tmp) {
         Path other = RandomCheckpoint.llama().layers(3).writeTo(tmp.resolve("three-layers"));
         try (CausalLm lm = CausalLm.load(TestData.hf("llama-gqa-f32"), Device.cpu(), 0);
-             CausalLm three = CausalLm.load(other, Device.cpu(), 0);
-             KvCache cache = lm.newCache();
-             KvCache foreign = three.newCache()) {
+                CausalLm three = CausalLm.load(other, Device.cpu(), 0);
+                KvCache cache = lm.newCache();
+                KvCache foreign = three.newCache()) {
             lm.forward(cache, new int[] {5, 6, 7}).close();
             KvSnapshot rows = cache.snapshot(0, 3);
-            assertThatThrownBy(() -> cache.restore(List.of(rows), 2)).isInstanceOf(RasdException.class)
+            assertThatThrownBy(() -> cache.restore(List.of(rows), 2))
+                    .isInstanceOf(RasdException.class)
                     .hasMessageContaining("empty cache");
-            assertThatThrownBy(() -> foreign.restore(List.of(rows), 2)).isInstanceOf(RasdException.class)
+            assertThatThrownBy(() -> foreign.restore(List.of(rows), 2))
+                    .isInstanceOf(RasdException.class)
                     .hasMessageContaining("another model");
             assertThatThrownBy(() -> cache.snapshot(0, 4)).isInstanceOf(RasdException.class);
         }
@@ -111,7 +117,8 @@ class KvSnapshotTest {
             int atLoad = lm.liveWeightArrays();
             KvSnapshot rows;
             try (KvCache cache = lm.newCache()) {
-                lm.forward(cache, new SplittableRandom(3).ints(400, 6, 500).toArray()).close();
+                lm.forward(cache, new SplittableRandom(3).ints(400, 6, 500).toArray())
+                        .close();
                 int arrays = cache.liveArrays();
                 rows = cache.snapshot(0, 400);
                 assertThat(cache.liveArrays()).isEqualTo(arrays);
@@ -119,7 +126,7 @@ class KvSnapshotTest {
             for (int round = 0; round < 20; round++) {
                 try (KvCache cache = lm.newCache()) {
                     int arrays = cache.liveArrays();
-                    cache.restore(List.of(rows), 10 + round * 20);   // past the initial capacity too
+                    cache.restore(List.of(rows), 10 + round * 20); // past the initial capacity too
                     assertThat(cache.liveArrays()).isEqualTo(arrays);
                     cache.snapshot(0, cache.length());
                     assertThat(cache.liveArrays()).isEqualTo(arrays);

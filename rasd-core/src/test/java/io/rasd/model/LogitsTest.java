@@ -29,8 +29,9 @@ class LogitsTest {
     @Test
     void probabilitiesOfChosenIdsAndTopKAgreeWithTheFullSoftmax(@TempDir Path tmp) {
         Path dir = RandomCheckpoint.llama().layers(1).writeTo(tmp.resolve("m"));
-        try (CausalLm lm = CausalLm.load(dir, Device.cpu(), 0); KvCache cache = lm.newCache();
-             Logits l = lm.forward(cache, new int[] {0, 9, 99, 199})) {
+        try (CausalLm lm = CausalLm.load(dir, Device.cpu(), 0);
+                KvCache cache = lm.newCache();
+                Logits l = lm.forward(cache, new int[] {0, 9, 99, 199})) {
             float[][] full = new float[4][];
             for (int r = 0; r < 4; r++) {
                 full[r] = softmax(l.row(r));

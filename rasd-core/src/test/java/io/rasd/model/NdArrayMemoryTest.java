@@ -28,7 +28,7 @@ class NdArrayMemoryTest {
                     for (int step = 0; step < 600; step++) {
                         int committed = cache.length();
                         if (committed > 200) {
-                            cache.truncate(8);   // keep the context bounded; the counts must not care
+                            cache.truncate(8); // keep the context bounded; the counts must not care
                             committed = 8;
                         }
                         switch (step % 3) {
@@ -57,7 +57,11 @@ class NdArrayMemoryTest {
                                 for (int a = n - 1; a >= 0; a = parents[a]) {
                                     path.push(committed + a);
                                 }
-                                cache.retain(committed, path.stream().mapToInt(Integer::intValue).toArray());
+                                cache.retain(
+                                        committed,
+                                        path.stream()
+                                                .mapToInt(Integer::intValue)
+                                                .toArray());
                             }
                             default -> {
                                 try (Logits l = lm.forward(cache, new int[] {rnd.nextInt(500), rnd.nextInt(500)})) {
@@ -65,12 +69,17 @@ class NdArrayMemoryTest {
                                 }
                             }
                         }
-                        assertThat(cache.liveArrays()).as("cache tier after step %d", step).isEqualTo(cacheArrays);
-                        assertThat(lm.liveWeightArrays()).as("weights tier after step %d", step)
+                        assertThat(cache.liveArrays())
+                                .as("cache tier after step %d", step)
+                                .isEqualTo(cacheArrays);
+                        assertThat(lm.liveWeightArrays())
+                                .as("weights tier after step %d", step)
                                 .isEqualTo(weightsWithCache);
                     }
                 }
-                assertThat(lm.liveWeightArrays()).as("weights tier after closing the cache").isEqualTo(weightsAtLoad);
+                assertThat(lm.liveWeightArrays())
+                        .as("weights tier after closing the cache")
+                        .isEqualTo(weightsAtLoad);
             }
         }
     }

@@ -36,7 +36,8 @@ class NonFiniteWeightsTest {
         // up_proj of layer 0 is [intermediate, hidden]; element 3 * hidden + 17 sits at [3, 17]
         int hidden = ModelConfig.read(dir).hiddenSize();
         poke(dir.resolve("model.safetensors"), "model.layers.0.mlp.up_proj.weight", 3L * hidden + 17, Float.NaN);
-        assertThatThrownBy(() -> CausalLm.load(dir, CHECKED).close()).isInstanceOf(RasdException.class)
+        assertThatThrownBy(() -> CausalLm.load(dir, CHECKED).close())
+                .isInstanceOf(RasdException.class)
                 .hasMessageContaining(dir.resolve("model.safetensors").toString())
                 .hasMessageContaining("\"model.layers.0.mlp.up_proj.weight\"")
                 .hasMessageContaining("1 non-finite value of")
@@ -53,7 +54,8 @@ class NonFiniteWeightsTest {
         poke(file, "model.norm.weight", 9, Float.NEGATIVE_INFINITY);
         poke(file, "model.norm.weight", 5, Float.POSITIVE_INFINITY);
         poke(file, "model.norm.weight", 30, Float.NaN);
-        assertThatThrownBy(() -> CausalLm.load(dir, CHECKED).close()).isInstanceOf(RasdException.class)
+        assertThatThrownBy(() -> CausalLm.load(dir, CHECKED).close())
+                .isInstanceOf(RasdException.class)
                 .hasMessageContaining("\"model.norm.weight\"")
                 .hasMessageContaining("3 non-finite values")
                 .hasMessageContaining("1 NaN, 2 +/-Inf")
@@ -65,7 +67,8 @@ class NonFiniteWeightsTest {
         Path dir = copy("llama-linear-f16-sharded");
         Path shard = dir.resolve("model-00003-of-00004.safetensors");
         poke(shard, "model.layers.1.mlp.down_proj.weight", 0, Float.POSITIVE_INFINITY);
-        assertThatThrownBy(() -> CausalLm.load(dir, CHECKED).close()).isInstanceOf(RasdException.class)
+        assertThatThrownBy(() -> CausalLm.load(dir, CHECKED).close())
+                .isInstanceOf(RasdException.class)
                 .hasMessageContaining(shard.toString())
                 .hasMessageContaining("\"model.layers.1.mlp.down_proj.weight\"")
                 .hasMessageContaining("(F16)")
@@ -79,7 +82,8 @@ class NonFiniteWeightsTest {
         int hidden = ModelConfig.read(dir).hiddenSize();
         poke(dir.resolve("model.safetensors"), "model.embed_tokens.weight", 2L * hidden + 1, Float.NaN);
         poke(dir.resolve("model.safetensors"), "model.embed_tokens.weight", 7L * hidden, Float.NEGATIVE_INFINITY);
-        assertThatThrownBy(() -> CausalLm.load(dir, CHECKED).close()).isInstanceOf(RasdException.class)
+        assertThatThrownBy(() -> CausalLm.load(dir, CHECKED).close())
+                .isInstanceOf(RasdException.class)
                 .hasMessageContaining("\"model.embed_tokens.weight\"")
                 .hasMessageContaining("(BF16)")
                 .hasMessageContaining("2 non-finite values")
@@ -94,14 +98,22 @@ class NonFiniteWeightsTest {
                 v[v.length - 1] = Float.NaN;
             }
         });
-        assertThatThrownBy(() -> CausalLm.load(dir, CHECKED).close()).isInstanceOf(RasdException.class)
+        assertThatThrownBy(() -> CausalLm.load(dir, CHECKED).close())
+                .isInstanceOf(RasdException.class)
                 .hasMessageContaining("\"model.layers.0.self_attn.v_proj.weight\"")
                 .hasMessageContaining("the first is NaN at index [31, 63]");
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama-gqa-f32", "llama-linear-f16-sharded", "llama-tied-bf16", "mistral-f32",
-            "qwen2-tied-f32", "qwen3-bf16"})
+    @ValueSource(
+            strings = {
+                "llama-gqa-f32",
+                "llama-linear-f16-sharded",
+                "llama-tied-bf16",
+                "mistral-f32",
+                "qwen2-tied-f32",
+                "qwen3-bf16"
+            })
     void cleanCheckpointsPassAndTheScanLeavesNoArrayBehind(String fixture) {
         Path dir = TestData.hf(fixture);
         int unchecked;
@@ -124,7 +136,8 @@ class NonFiniteWeightsTest {
 
     @Test
     void loadOptionsRejectANegativeContextBound() {
-        assertThatThrownBy(() -> LoadOptions.defaults().withMaxContext(-1)).isInstanceOf(RasdException.class)
+        assertThatThrownBy(() -> LoadOptions.defaults().withMaxContext(-1))
+                .isInstanceOf(RasdException.class)
                 .hasMessageContaining("maxContext");
     }
 }

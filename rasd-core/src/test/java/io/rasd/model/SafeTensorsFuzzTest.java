@@ -49,18 +49,24 @@ class SafeTensorsFuzzTest {
     static void writeValidFiles() throws IOException {
         dir = FUZZ.directory();
         Path f = dir.resolve("valid.safetensors");
-        new SafeTensorsWriter().put("w", DType.F32, new long[] {2, 3}, new float[] {1, 2, 3, 4, 5, 6})
+        new SafeTensorsWriter()
+                .put("w", DType.F32, new long[] {2, 3}, new float[] {1, 2, 3, 4, 5, 6})
                 .put("b", DType.BF16, new long[] {3}, new float[] {1, -2, 0.5f})
                 .put("h", DType.F16, new long[] {2, 1}, new float[] {7, 8})
                 .put("scalar", DType.F32, new long[] {}, new float[] {3})
-                .put("empty", DType.F32, new long[] {0, 4}, new float[] {}).write(f);
+                .put("empty", DType.F32, new long[] {0, 4}, new float[] {})
+                .write(f);
         VALID.add(Files.readAllBytes(f));
-        new SafeTensorsWriter().put("model.embed_tokens.weight", DType.F32, new long[] {4, 2},
-                new float[] {1, 2, 3, 4, 5, 6, 7, 8}).write(f);
+        new SafeTensorsWriter()
+                .put("model.embed_tokens.weight", DType.F32, new long[] {4, 2}, new float[] {1, 2, 3, 4, 5, 6, 7, 8})
+                .write(f);
         VALID.add(Files.readAllBytes(f));
         // the writer emits no __metadata__; HF files carry one
-        VALID.add(raw("{\"__metadata__\":{\"format\":\"pt\"},\"x\":{\"dtype\":\"F16\",\"shape\":[2],"
-                + "\"data_offsets\":[0,4]}}", 0, 4));
+        VALID.add(raw(
+                "{\"__metadata__\":{\"format\":\"pt\"},\"x\":{\"dtype\":\"F16\",\"shape\":[2],"
+                        + "\"data_offsets\":[0,4]}}",
+                0,
+                4));
         Files.delete(f);
     }
 
@@ -78,12 +84,15 @@ class SafeTensorsFuzzTest {
 
     @Test
     void randomBytesAfterAPlausibleLengthFieldOpenOrFailWithRasdException() {
-        Fuzz.forAll(3000, r -> {
-            byte[] body = Fuzz.bytes(r, 200);
-            ByteBuffer b = ByteBuffer.allocate(8 + body.length).order(ByteOrder.LITTLE_ENDIAN);
-            b.putLong(body.length).put(body);
-            return new Input("random header of its declared length", b.array());
-        }, SafeTensorsFuzzTest::check);
+        Fuzz.forAll(
+                3000,
+                r -> {
+                    byte[] body = Fuzz.bytes(r, 200);
+                    ByteBuffer b = ByteBuffer.allocate(8 + body.length).order(ByteOrder.LITTLE_ENDIAN);
+                    b.putLong(body.length).put(body);
+                    return new Input("random header of its declared length", b.array());
+                },
+                SafeTensorsFuzzTest::check);
     }
 
     @Test
@@ -116,7 +125,8 @@ class SafeTensorsFuzzTest {
                     if (c.contains(name)) {
                         TensorData t = c.tensor(name);
                         sizes.add((long) t.bytes().capacity());
-                        assertThat((long) t.bytes().capacity()).isEqualTo(t.elementCount() * t.dtype().bytes());
+                        assertThat((long) t.bytes().capacity())
+                                .isEqualTo(t.elementCount() * t.dtype().bytes());
                     }
                 }
                 return sizes;
@@ -146,9 +156,11 @@ class SafeTensorsFuzzTest {
                     for (long d : t.shape()) {
                         assertThat(d).as("dimension of %s", name).isNotNegative();
                     }
-                    assertThat(bytes).as("bytes of %s", name).isEqualTo(t.elementCount() * t.dtype().bytes());
+                    assertThat(bytes)
+                            .as("bytes of %s", name)
+                            .isEqualTo(t.elementCount() * t.dtype().bytes());
                     assertThat(bytes).as("bytes of %s", name).isLessThanOrEqualTo(fileSize - 8);
-                    t.bytes().get(0, new byte[(int) bytes]);   // every byte is readable
+                    t.bytes().get(0, new byte[(int) bytes]); // every byte is readable
                     total += bytes;
                 }
                 assertThat(total).as("tensor bytes (non-overlapping)").isLessThanOrEqualTo(fileSize - 8);
@@ -188,8 +200,23 @@ class SafeTensorsFuzzTest {
                 case 3 -> {
                     if (b.length > 0) {
                         int at = r.nextInt(b.length);
-                        byte[] junk = {(byte) 0xff, (byte) 0xc3, (byte) 0xed, (byte) 0xa0, (byte) 0x80, 0, '"', '{',
-                            '[', ']', '}', ',', ':', '-', '9'};
+                        byte[] junk = {
+                            (byte) 0xff,
+                            (byte) 0xc3,
+                            (byte) 0xed,
+                            (byte) 0xa0,
+                            (byte) 0x80,
+                            0,
+                            '"',
+                            '{',
+                            '[',
+                            ']',
+                            '}',
+                            ',',
+                            ':',
+                            '-',
+                            '9'
+                        };
                         b[at] = junk[r.nextInt(junk.length)];
                         how.append(", byte ").append(at).append(" overwritten");
                     }
@@ -206,7 +233,8 @@ class SafeTensorsFuzzTest {
                 default -> {
                     // replace a digit run inside the header with an interesting number
                     String s = new String(b, StandardCharsets.ISO_8859_1);
-                    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\d+").matcher(s);
+                    java.util.regex.Matcher m =
+                            java.util.regex.Pattern.compile("\\d+").matcher(s);
                     List<int[]> runs = new ArrayList<>();
                     while (m.find()) {
                         if (m.start() >= 8) {
@@ -238,7 +266,8 @@ class SafeTensorsFuzzTest {
             names.add("__metadata__");
         }
         for (int i = 0; i < entries; i++) {
-            String name = r.nextInt(6) == 0 && !names.isEmpty() ? names.get(r.nextInt(names.size()))   // duplicate key
+            String name = r.nextInt(6) == 0 && !names.isEmpty()
+                    ? names.get(r.nextInt(names.size())) // duplicate key
                     : r.nextInt(8) == 0 ? hostileName(r) : "t" + i;
             names.add(name);
             json.append(json.length() > 1 ? "," : "").append('"').append(name).append("\":");
@@ -262,8 +291,8 @@ class SafeTensorsFuzzTest {
             List<String> fields = new ArrayList<>();
             fields.add("\"dtype\":" + (r.nextInt(5) == 0 ? hostileDtype(r) : "\"" + dtype + "\""));
             fields.add("\"shape\":" + (r.nextInt(4) == 0 ? hostileShape(r) : Arrays.toString(shape)));
-            fields.add("\"data_offsets\":" + (r.nextInt(4) == 0 ? hostileOffsets(r, begin, end)
-                    : "[" + begin + "," + end + "]"));
+            fields.add("\"data_offsets\":"
+                    + (r.nextInt(4) == 0 ? hostileOffsets(r, begin, end) : "[" + begin + "," + end + "]"));
             if (r.nextInt(8) == 0) {
                 fields.add("\"" + new String[] {"dtype", "shape", "data_offsets", "extra"}[r.nextInt(4)] + "\":"
                         + hostileValue(r));
@@ -273,10 +302,11 @@ class SafeTensorsFuzzTest {
         }
         json.append('}');
         byte[] header = json.toString().getBytes(StandardCharsets.UTF_8);
-        if (r.nextInt(8) == 0 && header.length > 0) {   // non-UTF-8 bytes inside the header
+        if (r.nextInt(8) == 0 && header.length > 0) { // non-UTF-8 bytes inside the header
             header = header.clone();
-            byte[][] bad = {{(byte) 0xff}, {(byte) 0xc0, (byte) 0x80}, {(byte) 0xed, (byte) 0xa0, (byte) 0x80},
-                {(byte) 0xc3}};
+            byte[][] bad = {
+                {(byte) 0xff}, {(byte) 0xc0, (byte) 0x80}, {(byte) 0xed, (byte) 0xa0, (byte) 0x80}, {(byte) 0xc3}
+            };
             byte[] ins = bad[r.nextInt(bad.length)];
             int at = r.nextInt(header.length);
             byte[] h2 = new byte[header.length + ins.length];
@@ -298,21 +328,46 @@ class SafeTensorsFuzzTest {
 
     /** A shard index with hostile weight_map values (null, numbers, objects, paths out of the directory...). */
     static String index(RandomGenerator r) {
-        String[] shardNames = {"\"a.safetensors\"", "\"b.safetensors\"", "\"missing.safetensors\"", "\"sub\"",
-            "\"sub/../a.safetensors\"", "\"../a.safetensors\"", "\"/\"", "\"/etc/passwd\"", "\".\"", "\"..\"",
-            "\"\"", "\"a.safetensors\\u0000x\"", "\"model.safetensors.index.json\"", "null", "1", "[]", "{}",
-            "[\"a.safetensors\"]", "true", "\"" + "x".repeat(300) + "\""};
+        String[] shardNames = {
+            "\"a.safetensors\"",
+            "\"b.safetensors\"",
+            "\"missing.safetensors\"",
+            "\"sub\"",
+            "\"sub/../a.safetensors\"",
+            "\"../a.safetensors\"",
+            "\"/\"",
+            "\"/etc/passwd\"",
+            "\".\"",
+            "\"..\"",
+            "\"\"",
+            "\"a.safetensors\\u0000x\"",
+            "\"model.safetensors.index.json\"",
+            "null",
+            "1",
+            "[]",
+            "{}",
+            "[\"a.safetensors\"]",
+            "true",
+            "\"" + "x".repeat(300) + "\""
+        };
         String[] tensorNames = {"w", "b", "h", "scalar", "empty", "model.embed_tokens.weight", "nope", ""};
         StringBuilder sb = new StringBuilder();
         switch (r.nextInt(12)) {
             case 0 -> sb.append(hostileValue(r));
             case 1 -> sb.append("{\"weight_map\":").append(hostileValue(r)).append('}');
             default -> {
-                sb.append("{\"metadata\":{\"total_size\":").append(interestingNumber(r)).append("},\"weight_map\":{");
+                sb.append("{\"metadata\":{\"total_size\":")
+                        .append(interestingNumber(r))
+                        .append("},\"weight_map\":{");
                 for (int i = 0, n = r.nextInt(5); i < n; i++) {
-                    sb.append(i > 0 ? "," : "").append('"').append(tensorNames[r.nextInt(tensorNames.length)])
-                            .append("\":").append(r.nextInt(3) == 0 ? shardNames[r.nextInt(shardNames.length)]
-                                    : r.nextBoolean() ? "\"a.safetensors\"" : "\"b.safetensors\"");
+                    sb.append(i > 0 ? "," : "")
+                            .append('"')
+                            .append(tensorNames[r.nextInt(tensorNames.length)])
+                            .append("\":")
+                            .append(
+                                    r.nextInt(3) == 0
+                                            ? shardNames[r.nextInt(shardNames.length)]
+                                            : r.nextBoolean() ? "\"a.safetensors\"" : "\"b.safetensors\"");
                 }
                 sb.append("}}");
             }
@@ -321,28 +376,82 @@ class SafeTensorsFuzzTest {
     }
 
     private static String hostileName(RandomGenerator r) {
-        return new String[] {"", "__metadata__", "a\\\"b", "\\ud800", "\\u0000", "x".repeat(5000), "é",
-            "\\uDFFF\\uD800"}[r.nextInt(8)];
+        return new String[] {"", "__metadata__", "a\\\"b", "\\ud800", "\\u0000", "x".repeat(5000), "é", "\\uDFFF\\uD800"
+                }
+                [r.nextInt(8)];
     }
 
     private static String hostileDtype(RandomGenerator r) {
-        return new String[] {"\"F64\"", "\"I8\"", "\"U8\"", "\"\"", "\"f32\"", "null", "5", "true", "[\"F32\"]",
-            "[\"F32\",\"F16\"]", "[]", "{}", "{\"a\":1}", "\"F32\\u0000\""}[r.nextInt(14)];
+        return new String[] {
+                    "\"F64\"",
+                    "\"I8\"",
+                    "\"U8\"",
+                    "\"\"",
+                    "\"f32\"",
+                    "null",
+                    "5",
+                    "true",
+                    "[\"F32\"]",
+                    "[\"F32\",\"F16\"]",
+                    "[]",
+                    "{}",
+                    "{\"a\":1}",
+                    "\"F32\\u0000\""
+                }
+                [r.nextInt(14)];
     }
 
     private static String hostileShape(RandomGenerator r) {
-        return new String[] {"[]", "[-1]", "[0]", "[4294967296,4294967296]", "[9223372036854775807,2]",
-            "[3037000500,3037000500]", "[2305843009213693952]", "[1.5]", "[2.0]", "[\"4\"]", "[null]", "[[4]]",
-            "[1e400]", "[1e-400]", "[9223372036854775808]", "[-9223372036854775808]", "[NaN]", "[Infinity]",
-            "{}", "\"4\"", "null", "4", "[" + "1,".repeat(200) + "1]", deepArray(r.nextInt(3000))}[r.nextInt(24)];
+        return new String[] {
+                    "[]",
+                    "[-1]",
+                    "[0]",
+                    "[4294967296,4294967296]",
+                    "[9223372036854775807,2]",
+                    "[3037000500,3037000500]",
+                    "[2305843009213693952]",
+                    "[1.5]",
+                    "[2.0]",
+                    "[\"4\"]",
+                    "[null]",
+                    "[[4]]",
+                    "[1e400]",
+                    "[1e-400]",
+                    "[9223372036854775808]",
+                    "[-9223372036854775808]",
+                    "[NaN]",
+                    "[Infinity]",
+                    "{}",
+                    "\"4\"",
+                    "null",
+                    "4",
+                    "[" + "1,".repeat(200) + "1]",
+                    deepArray(r.nextInt(3000))
+                }
+                [r.nextInt(24)];
     }
 
     private static String hostileOffsets(RandomGenerator r, long begin, long end) {
-        return new String[] {"[0]", "[0,1,2]", "[-1," + end + "]", "[" + end + "," + begin + "]",
-            "[0,9223372036854775807]", "[9223372036854775807,-9223372036854775808]", "[0,1e30]",
-            "[\"0\",\"4\"]", "null", "{}", "[0,0]", "[" + Math.max(0, begin - 2) + "," + end + "]",
-            "[" + begin + "," + (end + 4) + "]", "[" + (begin + 1) + "," + (end + 1) + "]", "[null,null]",
-            "[1.5,4]", "[0," + Long.MAX_VALUE + "0]"}[r.nextInt(17)];
+        return new String[] {
+                    "[0]",
+                    "[0,1,2]",
+                    "[-1," + end + "]",
+                    "[" + end + "," + begin + "]",
+                    "[0,9223372036854775807]",
+                    "[9223372036854775807,-9223372036854775808]",
+                    "[0,1e30]",
+                    "[\"0\",\"4\"]",
+                    "null",
+                    "{}",
+                    "[0,0]",
+                    "[" + Math.max(0, begin - 2) + "," + end + "]",
+                    "[" + begin + "," + (end + 4) + "]",
+                    "[" + (begin + 1) + "," + (end + 1) + "]",
+                    "[null,null]",
+                    "[1.5,4]",
+                    "[0," + Long.MAX_VALUE + "0]"
+                }
+                [r.nextInt(17)];
     }
 
     private static String hostileValue(RandomGenerator r) {
@@ -369,9 +478,29 @@ class SafeTensorsFuzzTest {
     }
 
     static String interestingNumber(RandomGenerator r) {
-        return new String[] {"0", "-1", "1", "4", "2147483647", "2147483648", "4294967296", "9223372036854775807",
-            "9223372036854775808", "-9223372036854775808", "1e400", "-1e400", "1.5", "1e2", "0.0", "-0",
-            "1" + "0".repeat(400), "1e999999999", "NaN", "Infinity"}[r.nextInt(20)];
+        return new String[] {
+                    "0",
+                    "-1",
+                    "1",
+                    "4",
+                    "2147483647",
+                    "2147483648",
+                    "4294967296",
+                    "9223372036854775807",
+                    "9223372036854775808",
+                    "-9223372036854775808",
+                    "1e400",
+                    "-1e400",
+                    "1.5",
+                    "1e2",
+                    "0.0",
+                    "-0",
+                    "1" + "0".repeat(400),
+                    "1e999999999",
+                    "NaN",
+                    "Infinity"
+                }
+                [r.nextInt(20)];
     }
 
     /** A file from header JSON text, padding spaces and data bytes, with the exact header length. */

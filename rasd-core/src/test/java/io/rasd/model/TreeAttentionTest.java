@@ -13,6 +13,7 @@ class TreeAttentionTest {
 
     @TempDir
     static Path dir;
+
     static CausalLm lm;
 
     @BeforeAll
@@ -65,7 +66,9 @@ class TreeAttentionTest {
         for (int p = 0; p < paths.length; p++) {
             float[][] seq = sequential(prefix, paths[p]);
             for (int i = 0; i < paths[p].length; i++) {
-                assertThat(maxAbsDiff(tree[nodes[p][i]], seq[i])).as("path %d node %d", p, i).isLessThan(1e-4f);
+                assertThat(maxAbsDiff(tree[nodes[p][i]], seq[i]))
+                        .as("path %d node %d", p, i)
+                        .isLessThan(1e-4f);
             }
         }
     }
@@ -74,7 +77,7 @@ class TreeAttentionTest {
     void retainingAnAcceptedPathThenDecodingEqualsAFreshRun() {
         int[] prefix = {0, 5, 6, 7};
         int[] tokens = {20, 21, 22, 23};
-        int[] parents = {-1, -1, 1, 2};   // two root children; accept the second branch 21 -> 22 -> 23
+        int[] parents = {-1, -1, 1, 2}; // two root children; accept the second branch 21 -> 22 -> 23
         int[] pos = {4, 4, 5, 6};
         float[] afterCompaction;
         try (KvCache cache = lm.newCache()) {
@@ -100,7 +103,8 @@ class TreeAttentionTest {
     void batchedPrefillEqualsTokenByTokenDecoding() {
         int[] prompt = {0, 3, 9, 27, 81, 243, 100, 200, 300, 400};
         float[][] seq = sequential(new int[] {prompt[0]}, java.util.Arrays.copyOfRange(prompt, 1, prompt.length));
-        try (KvCache cache = lm.newCache(); Logits l = lm.forward(cache, prompt)) {
+        try (KvCache cache = lm.newCache();
+                Logits l = lm.forward(cache, prompt)) {
             for (int i = 1; i < prompt.length; i++) {
                 assertThat(maxAbsDiff(l.row(i), seq[i - 1])).isLessThan(1e-4f);
             }
@@ -114,13 +118,14 @@ class TreeAttentionTest {
             prompt[i] = (i * 37) % 500;
         }
         float[] whole;
-        try (KvCache cache = lm.newCache(); Logits l = lm.forward(cache, prompt, range(0, 200),
-                AttentionMask.causal(), new int[] {199})) {
+        try (KvCache cache = lm.newCache();
+                Logits l = lm.forward(cache, prompt, range(0, 200), AttentionMask.causal(), new int[] {199})) {
             whole = l.row(0);
         }
         try (KvCache cache = lm.newCache()) {
             for (int start = 0; start < 190; start += 95) {
-                lm.forward(cache, java.util.Arrays.copyOfRange(prompt, start, start + 95)).close();
+                lm.forward(cache, java.util.Arrays.copyOfRange(prompt, start, start + 95))
+                        .close();
             }
             assertThat(cache.capacity()).isGreaterThan(256 - 1);
             lm.forward(cache, java.util.Arrays.copyOfRange(prompt, 190, 199)).close();

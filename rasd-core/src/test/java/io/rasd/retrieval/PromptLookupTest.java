@@ -59,10 +59,10 @@ class PromptLookupTest {
     void incrementalIndexAgreesWithBruteForceOnRandomContexts() {
         SplittableRandom rnd = new SplittableRandom(3);
         for (int trial = 0; trial < 200; trial++) {
-            PromptLookup.Config c = new PromptLookup.Config(1 + rnd.nextInt(2), 2 + rnd.nextInt(4),
-                    1 + rnd.nextInt(6), 1 + rnd.nextInt(5));
+            PromptLookup.Config c = new PromptLookup.Config(
+                    1 + rnd.nextInt(2), 2 + rnd.nextInt(4), 1 + rnd.nextInt(6), 1 + rnd.nextInt(5));
             PromptLookup pl = new PromptLookup(c);
-            int vocab = 2 + rnd.nextInt(6);   // small alphabets: many repeats
+            int vocab = 2 + rnd.nextInt(6); // small alphabets: many repeats
             int[] ctx = new int[0];
             for (int step = 0; step < 60; step++) {
                 int[] add = rnd.ints(1 + rnd.nextInt(3), 0, vocab).toArray();

@@ -18,8 +18,8 @@ class RetrievalTreeTest {
         return t;
     }
 
-    private static final RootDistribution ROOT = new RootDistribution(new int[] {1, 7, 5}, new float[] {0.6f, 0.2f,
-        0.1f});
+    private static final RootDistribution ROOT =
+            new RootDistribution(new int[] {1, 7, 5}, new float[] {0.6f, 0.2f, 0.1f});
 
     private static double scoreOf(TokenTree t, int... path) {
         int node = 0;
@@ -44,10 +44,10 @@ class RetrievalTreeTest {
 
     @Test
     void pathsWhoseFirstTokenIsOutsideTheDraftsTopKOrBelowTheMinimumProbabilityArePruned() {
-        assertThat(sample().pruneByDraft(ROOT, 2, 0, 100).paths()).noneMatch(p -> p[0] == 5);   // 5 has rank 2
+        assertThat(sample().pruneByDraft(ROOT, 2, 0, 100).paths()).noneMatch(p -> p[0] == 5); // 5 has rank 2
         assertThat(sample().pruneByDraft(ROOT, 8, 0.15, 100).paths()).noneMatch(p -> p[0] == 5);
         RetrievalTree unknown = new RetrievalTree(100);
-        unknown.add(new int[] {42, 43}, 5, TokenOrigin.PLD);   // not in the draft's top-m at all
+        unknown.add(new int[] {42, 43}, 5, TokenOrigin.PLD); // not in the draft's top-m at all
         assertThat(unknown.pruneByDraft(ROOT, 8, 0, 100).size()).isEqualTo(1);
     }
 
@@ -61,7 +61,7 @@ class RetrievalTreeTest {
 
     @Test
     void withoutADraftFirstLevelNodesScoreTheirShareOfCandidates() {
-        TokenTree t = sample().pruneByDraft(null, 1, 0.99, 100);   // pruning knobs need a draft: ignored
+        TokenTree t = sample().pruneByDraft(null, 1, 0.99, 100); // pruning knobs need a draft: ignored
         assertThat(scoreOf(t, 1)).isCloseTo(0.8, within(1e-9));
         assertThat(scoreOf(t, 1, 2, 4)).isCloseTo(0.2, within(1e-9));
         assertThat(scoreOf(t, 5)).isCloseTo(0.2, within(1e-9));

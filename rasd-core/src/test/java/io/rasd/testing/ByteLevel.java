@@ -3,7 +3,7 @@ package io.rasd.testing;
 /** GPT-2's byte-to-character table, which byte-level BPE vocabularies (the fixtures' tokenizer) spell bytes with. */
 public final class ByteLevel {
 
-    private ByteLevel() { }
+    private ByteLevel() {}
 
     /** The character that stands for byte {@code b} (0-255) in a byte-level vocabulary. */
     public static String charOf(int b) {

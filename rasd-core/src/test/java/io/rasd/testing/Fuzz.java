@@ -44,6 +44,7 @@ public final class Fuzz {
     public static final String SEED_PROPERTY = "rasd.fuzz.seed";
     /** Runs only this try (0-based) of each property: with the seed a failure names, it replays that input. */
     public static final String TRY_PROPERTY = "rasd.fuzz.try";
+
     public static final String DEFAULT_SEED = "4242";
     /** How much of a failing input's description goes into the failure message. */
     private static final int MAX_DESCRIPTION = 4_000;
@@ -121,9 +122,14 @@ public final class Fuzz {
 
     /** The one-line summary, e.g. for {@code @AfterContainer}. */
     public String summary() {
-        return String.format(java.util.Locale.ROOT,
+        return String.format(
+                java.util.Locale.ROOT,
                 "fuzz %s: %d inputs, %d accepted, %d rejected with RasdException, max time per input %.1f ms",
-                target, inputs.get(), accepted.get(), rejected.get(), maxNanos.get() / 1e6);
+                target,
+                inputs.get(),
+                accepted.get(),
+                rejected.get(),
+                maxNanos.get() / 1e6);
     }
 
     /**
@@ -135,7 +141,8 @@ public final class Fuzz {
             String prefix = "rasd-fuzz-" + target.replace(' ', '-');
             Path shm = Path.of("/dev/shm");
             try {
-                directory = Files.isDirectory(shm) && Files.isWritable(shm) ? Files.createTempDirectory(shm, prefix)
+                directory = Files.isDirectory(shm) && Files.isWritable(shm)
+                        ? Files.createTempDirectory(shm, prefix)
                         : Files.createTempDirectory(prefix);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -252,8 +259,10 @@ public final class Fuzz {
      * The property's name is the calling test class and method.
      */
     public static <T> void forAll(int defaultTries, Function<SplittableRandom, T> generate, Check<T> check) {
-        StackWalker.StackFrame caller = StackWalker.getInstance().walk(frames -> frames
-                .filter(f -> !f.getClassName().equals(Fuzz.class.getName())).findFirst().orElseThrow());
+        StackWalker.StackFrame caller = StackWalker.getInstance()
+                .walk(frames -> frames.filter(f -> !f.getClassName().equals(Fuzz.class.getName()))
+                        .findFirst()
+                        .orElseThrow());
         String className = caller.getClassName();
         String property = className.substring(className.lastIndexOf('.') + 1) + "." + caller.getMethodName();
         int tries = tries(defaultTries);
@@ -275,14 +284,32 @@ public final class Fuzz {
                 if (what.length() > MAX_DESCRIPTION) {
                     what = what.substring(0, MAX_DESCRIPTION) + "... (" + what.length() + " chars)";
                 }
-                throw new AssertionError(String.format(Locale.ROOT,
-                        "fuzz property %s failed at try %d of %d, seed %d (replay: -D%s=%d -D%s=%d -Dtest='%s#%s')%n"
-                                + "input: %s%n%s",
-                        property, i, tries, SEED, SEED_PROPERTY, SEED, TRY_PROPERTY, i,
-                        className.substring(className.lastIndexOf('.') + 1), caller.getMethodName(), what, t), t);
+                throw new AssertionError(
+                        String.format(
+                                Locale.ROOT,
+                                "fuzz property %s failed at try %d of %d, seed %d (replay: -D%s=%d -D%s=%d -Dtest='%s#%s')%n"
+                                        + "input: %s%n%s",
+                                property,
+                                i,
+                                tries,
+                                SEED,
+                                SEED_PROPERTY,
+                                SEED,
+                                TRY_PROPERTY,
+                                i,
+                                className.substring(className.lastIndexOf('.') + 1),
+                                caller.getMethodName(),
+                                what,
+                                t),
+                        t);
             }
         }
-        System.out.printf(Locale.ROOT, "fuzz property %s: %d tries, seed %d, passed in %.1f s%n", property,
-                to - from, SEED, (System.nanoTime() - t0) / 1e9);
+        System.out.printf(
+                Locale.ROOT,
+                "fuzz property %s: %d tries, seed %d, passed in %.1f s%n",
+                property,
+                to - from,
+                SEED,
+                (System.nanoTime() - t0) / 1e9);
     }
 }

@@ -6,7 +6,7 @@ import java.nio.file.Path;
 /** Locates the repository's committed {@code testdata/} folder from any module's working directory. */
 public final class TestData {
 
-    private TestData() { }
+    private TestData() {}
 
     public static Path root() {
         Path p = Path.of("").toAbsolutePath();
@@ -16,7 +16,8 @@ public final class TestData {
             }
             p = p.getParent();
         }
-        throw new IllegalStateException("testdata/hf not found above " + Path.of("").toAbsolutePath());
+        throw new IllegalStateException(
+                "testdata/hf not found above " + Path.of("").toAbsolutePath());
     }
 
     /** A committed HF fixture directory, e.g. {@code hf("llama-gqa-f32")}. */

@@ -53,7 +53,8 @@ class ChatPromptEncoderTest {
             }
             List<ChatMessage> messages = new ArrayList<>();
             for (JsonElement m : c.getAsJsonArray("messages")) {
-                messages.add(new ChatMessage(m.getAsJsonObject().get("role").getAsString(),
+                messages.add(new ChatMessage(
+                        m.getAsJsonObject().get("role").getAsString(),
                         m.getAsJsonObject().get("content").getAsString()));
             }
             ChatPromptEncoder.Prompt p = encoder(4096).encode(messages);
@@ -67,35 +68,47 @@ class ChatPromptEncoderTest {
 
     @Test
     void aConversationWithoutMessagesIsRefused() {
-        assertThatThrownBy(() -> encoder(4096).encode(List.of())).isInstanceOf(RasdException.class)
+        assertThatThrownBy(() -> encoder(4096).encode(List.of()))
+                .isInstanceOf(RasdException.class)
                 .hasMessageContaining("no messages");
-        assertThatThrownBy(() -> encoder(4096).encode(null)).isInstanceOf(RasdException.class)
+        assertThatThrownBy(() -> encoder(4096).encode(null))
+                .isInstanceOf(RasdException.class)
                 .hasMessageContaining("no messages");
     }
 
     @Test
     void anEmptyOrWhitespaceUserMessageIsRefusedNamingIt() {
         assertThatThrownBy(() -> encoder(4096).encode(List.of(user(""))))
-                .isInstanceOf(RasdException.class).hasMessage("messages[0] (user) is empty; a user message needs text");
-        assertThatThrownBy(() -> encoder(4096).encode(List.of(new ChatMessage("system", "Be brief."), user("Hi"),
-                new ChatMessage("assistant", "Hello."), user(" \n\t "))))
-                .isInstanceOf(RasdException.class).hasMessageContaining("messages[3] (user) is whitespace only");
+                .isInstanceOf(RasdException.class)
+                .hasMessage("messages[0] (user) is empty; a user message needs text");
+        assertThatThrownBy(() -> encoder(4096)
+                        .encode(List.of(
+                                new ChatMessage("system", "Be brief."),
+                                user("Hi"),
+                                new ChatMessage("assistant", "Hello."),
+                                user(" \n\t "))))
+                .isInstanceOf(RasdException.class)
+                .hasMessageContaining("messages[3] (user) is whitespace only");
         // an earlier blank user turn is refused too, not only the last one
-        assertThatThrownBy(() -> encoder(4096).encode(List.of(user(" "), new ChatMessage("assistant", "?"),
-                user("Hi")))).isInstanceOf(RasdException.class).hasMessageContaining("messages[0] (user)");
+        assertThatThrownBy(
+                        () -> encoder(4096).encode(List.of(user(" "), new ChatMessage("assistant", "?"), user("Hi"))))
+                .isInstanceOf(RasdException.class)
+                .hasMessageContaining("messages[0] (user)");
     }
 
     @Test
     void blankSystemAndAssistantMessagesAreAllowed() {
-        ChatPromptEncoder.Prompt p = encoder(4096).encode(List.of(new ChatMessage("system", ""), user("Hi"),
-                new ChatMessage("assistant", ""), user("And?")));
+        ChatPromptEncoder.Prompt p = encoder(4096)
+                .encode(List.of(
+                        new ChatMessage("system", ""), user("Hi"), new ChatMessage("assistant", ""), user("And?")));
         assertThat(p.tokens()).isNotEmpty();
     }
 
     @Test
     void aConversationTheTemplateRejectsNamesTheModelAndTheTemplatesReason() {
         assertThatThrownBy(() -> encoder(4096).encode(List.of(new ChatMessage("tool", "x"))))
-                .isInstanceOf(RasdException.class).hasMessageContaining("chat template of tiny")
+                .isInstanceOf(RasdException.class)
+                .hasMessageContaining("chat template of tiny")
                 .hasMessageContaining("Unknown role: tool");
     }
 
@@ -104,7 +117,8 @@ class ChatPromptEncoderTest {
         List<ChatMessage> hi = List.of(user("Hi there"));
         int length = encoder(4096).encode(hi).tokens().length;
         assertThat(encoder(length + 1).encode(hi).room()).isEqualTo(1);
-        assertThatThrownBy(() -> encoder(length).encode(hi)).isInstanceOf(RasdException.class)
+        assertThatThrownBy(() -> encoder(length).encode(hi))
+                .isInstanceOf(RasdException.class)
                 .hasMessage("The conversation is " + length + " tokens after the chat template, but the context window"
                         + " of tiny is " + length + " tokens (at least one must be left for the answer); shorten the"
                         + " messages or use a smaller chat memory");
@@ -112,7 +126,8 @@ class ChatPromptEncoderTest {
 
     @Test
     void aContextLimitBelowOneIsAProgrammingError() {
-        assertThatThrownBy(() -> encoder(0)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> encoder(0))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("contextLimit");
     }
 }

@@ -36,6 +36,7 @@ class ChatTemplateFuzzTest {
     static final Fuzz FUZZ = new Fuzz("chat template");
     /** Short, so hostile templates that run to the limit keep the fuzz run fast. */
     private static final long TIMEOUT_MS = 300;
+
     private static final Duration LIMIT = Duration.ofMillis(TIMEOUT_MS + ChatTemplate.STOP_GRACE_MS + 3_000);
     private static final String CANARY_PROPERTY = "rasd.fuzz.canary";
 
@@ -149,7 +150,9 @@ class ChatTemplateFuzzTest {
 
     @Test
     void grammarTemplatesRenderOrFailWithRasdException() {
-        Fuzz.forAll(2000, r -> new Case(new Grammar(r, canaryFile.toString()).template(), conversation(r)),
+        Fuzz.forAll(
+                2000,
+                r -> new Case(new Grammar(r, canaryFile.toString()).template(), conversation(r)),
                 c -> check(c.template(), c.messages()));
     }
 
@@ -163,7 +166,7 @@ class ChatTemplateFuzzTest {
         Fuzz.forAll(500, r -> new Case(REAL.get(r.nextInt(REAL.size())), conversation(r)), c -> {
             String out = check(c.template(), c.messages());
             if (out != null && c.template().equals(ChatTemplate.CHATML)) {
-                for (ChatMessage m : c.messages()) {   // content is copied verbatim, never interpreted as a template
+                for (ChatMessage m : c.messages()) { // content is copied verbatim, never interpreted as a template
                     assertThat(out).contains(m.content());
                 }
             }
@@ -188,9 +191,13 @@ class ChatTemplateFuzzTest {
 
     /** Renders and checks the contract; the output, or null when the template was rejected. */
     private static String check(String template, List<ChatMessage> messages) {
-        Fuzz.Outcome<ChatTemplate> parsed = Fuzz.call(LIMIT, () -> ChatTemplate.of(template,
-                Map.of("bos_token", "<s>", "eos_token", "</s>")).withRenderTimeout(TIMEOUT_MS));
-        assertThat(parsed.accepted()).as("ChatTemplate.of only stores the template").isTrue();
+        Fuzz.Outcome<ChatTemplate> parsed = Fuzz.call(
+                LIMIT,
+                () -> ChatTemplate.of(template, Map.of("bos_token", "<s>", "eos_token", "</s>"))
+                        .withRenderTimeout(TIMEOUT_MS));
+        assertThat(parsed.accepted())
+                .as("ChatTemplate.of only stores the template")
+                .isTrue();
         ChatTemplate t = parsed.value();
         long t0 = System.nanoTime();
         Fuzz.Outcome<String> o = FUZZ.input(LIMIT, () -> t.render(messages, true));
@@ -221,9 +228,14 @@ class ChatTemplateFuzzTest {
      */
     @SuppressWarnings("removal")
     static final class Watcher extends SecurityManager {
-        private static final List<String> LOADING = List.of("java.lang.ClassLoader", "jdk.internal.loader.",
-                "java.util.ServiceLoader", "java.util.ResourceBundle", "jinjava.javax.el.ExpressionFactory",
-                "java.time.zone.", "java.lang.invoke.");
+        private static final List<String> LOADING = List.of(
+                "java.lang.ClassLoader",
+                "jdk.internal.loader.",
+                "java.util.ServiceLoader",
+                "java.util.ResourceBundle",
+                "jinjava.javax.el.ExpressionFactory",
+                "java.time.zone.",
+                "java.lang.invoke.");
         private final List<String> asked = Collections.synchronizedList(new ArrayList<>());
 
         static Watcher install() {
@@ -232,7 +244,7 @@ class ChatTemplateFuzzTest {
                 System.setSecurityManager(w);
                 return w;
             } catch (UnsupportedOperationException | SecurityException e) {
-                return null;   // JDK 24+, or run without -Djava.security.manager=allow
+                return null; // JDK 24+, or run without -Djava.security.manager=allow
             }
         }
 
@@ -267,14 +279,17 @@ class ChatTemplateFuzzTest {
                 return false;
             }
             String n = perm.getName();
-            return !(n.startsWith("getenv.") || n.startsWith("exitVM") || n.equals("setSecurityManager")
+            return !(n.startsWith("getenv.")
+                    || n.startsWith("exitVM")
+                    || n.equals("setSecurityManager")
                     || n.equals("setIO"));
         }
 
         /** Whether class, resource or service loading (or a class initialiser) asks, not template code. */
         private static boolean byLoading() {
-            return StackWalker.getInstance().walk(frames -> frames.anyMatch(f -> f.getMethodName().equals("<clinit>")
-                    || LOADING.stream().anyMatch(f.getClassName()::startsWith)));
+            return StackWalker.getInstance()
+                    .walk(frames -> frames.anyMatch(f -> f.getMethodName().equals("<clinit>")
+                            || LOADING.stream().anyMatch(f.getClassName()::startsWith)));
         }
 
         void assertNothingAsked() {
@@ -361,51 +376,133 @@ class ChatTemplateFuzzTest {
             }
             String dash = r.nextInt(4) == 0 ? "-" : "";
             return switch (r.nextInt(depth == 0 ? 23 : 18)) {
-                case 0, 1 -> pick(new String[] {"text ", "\n", "  ", "<|im_start|>", "{#", "#}", "}}", "%}", "{{",
-                    "{%", "{% endif %}", "{% endfor %}", "{{ }}", "{% %}", "\u0000", "é"});
+                case 0, 1 ->
+                    pick(new String[] {
+                        "text ",
+                        "\n",
+                        "  ",
+                        "<|im_start|>",
+                        "{#",
+                        "#}",
+                        "}}",
+                        "%}",
+                        "{{",
+                        "{%",
+                        "{% endif %}",
+                        "{% endfor %}",
+                        "{{ }}",
+                        "{% %}",
+                        "\u0000",
+                        "é"
+                    });
                 case 2, 3, 4 -> "{{" + dash + " " + expr(depth) + " " + dash + "}}";
-                case 5 -> "{%" + dash + " if " + expr(depth) + " %}" + statement(depth + 1)
-                        + (r.nextBoolean() ? "{% elif " + expr(depth) + " %}" + statement(depth + 1) : "")
-                        + (r.nextBoolean() ? "{% else %}" + statement(depth + 1) : "") + "{% endif %}";
-                case 6, 7 -> "{% for " + pick(new String[] {"x", "m", "k, v", "message"}) + " in " + iterable(depth)
-                        + (r.nextInt(5) == 0 ? " if " + expr(depth) : "") + " %}" + statement(depth + 1)
-                        + (r.nextInt(4) == 0 ? "{% " + pick(new String[] {"break", "continue"}) + " %}" : "")
-                        + (r.nextInt(6) == 0 ? "{% else %}" + statement(depth + 1) : "") + "{% endfor %}";
-                case 8 -> "{% set " + pick(new String[] {"x", "y", "messages", "loop", "ns.s", "ns.x", "range",
-                    "bos_token", "__class__"}) + " = " + expr(depth) + " %}";
+                case 5 ->
+                    "{%" + dash + " if " + expr(depth) + " %}" + statement(depth + 1)
+                            + (r.nextBoolean() ? "{% elif " + expr(depth) + " %}" + statement(depth + 1) : "")
+                            + (r.nextBoolean() ? "{% else %}" + statement(depth + 1) : "") + "{% endif %}";
+                case 6, 7 ->
+                    "{% for " + pick(new String[] {"x", "m", "k, v", "message"}) + " in " + iterable(depth)
+                            + (r.nextInt(5) == 0 ? " if " + expr(depth) : "") + " %}" + statement(depth + 1)
+                            + (r.nextInt(4) == 0 ? "{% " + pick(new String[] {"break", "continue"}) + " %}" : "")
+                            + (r.nextInt(6) == 0 ? "{% else %}" + statement(depth + 1) : "") + "{% endfor %}";
+                case 8 ->
+                    "{% set "
+                            + pick(new String[] {
+                                "x", "y", "messages", "loop", "ns.s", "ns.x", "range", "bos_token", "__class__"
+                            })
+                            + " = " + expr(depth) + " %}";
                 case 9 -> "{% set ns = namespace(s=" + expr(depth) + ", x=[1]) %}";
-                case 10 -> "{% macro " + pick(new String[] {"m", "f"}) + "(a, b=1) %}" + statement(depth + 1)
-                        + (r.nextBoolean() ? "{{ " + pick(new String[] {"m", "f"}) + "(" + expr(depth) + ") }}" : "")
-                        + (r.nextBoolean() ? "{{ caller() }}" : "") + "{% endmacro %}"
-                        + "{{ " + pick(new String[] {"m", "f"}) + "(" + expr(depth) + ") }}";
-                case 11 -> "{% macro m(a) %}{{ caller(a) }}{{ m(a) }}{% endmacro %}{% call(x) m(1) %}"
-                        + statement(depth + 1) + "{% endcall %}";
-                case 12 -> "{% raw %}" + pick(new String[] {"{{ 1/0 }}", "{% include 'x' %}", "{% endraw"}) + "{% endraw %}";
-                case 13 -> "{% " + pick(new String[] {"include", "import", "extends", "from"}) + " "
-                        + pick(new String[] {"'" + canary + "'", "'/etc/passwd'", "'../../etc/hosts'", "'x'",
-                            "messages[0].content", "'file://" + canary + "'", "'http://169.254.169.254/'"})
-                        + pick(new String[] {"", " as h", " import y", " with context"}) + " %}";
+                case 10 ->
+                    "{% macro " + pick(new String[] {"m", "f"}) + "(a, b=1) %}" + statement(depth + 1)
+                            + (r.nextBoolean()
+                                    ? "{{ " + pick(new String[] {"m", "f"}) + "(" + expr(depth) + ") }}"
+                                    : "")
+                            + (r.nextBoolean() ? "{{ caller() }}" : "") + "{% endmacro %}"
+                            + "{{ " + pick(new String[] {"m", "f"}) + "(" + expr(depth) + ") }}";
+                case 11 ->
+                    "{% macro m(a) %}{{ caller(a) }}{{ m(a) }}{% endmacro %}{% call(x) m(1) %}" + statement(depth + 1)
+                            + "{% endcall %}";
+                case 12 ->
+                    "{% raw %}" + pick(new String[] {"{{ 1/0 }}", "{% include 'x' %}", "{% endraw"}) + "{% endraw %}";
+                case 13 ->
+                    "{% " + pick(new String[] {"include", "import", "extends", "from"}) + " "
+                            + pick(new String[] {
+                                "'" + canary + "'",
+                                "'/etc/passwd'",
+                                "'../../etc/hosts'",
+                                "'x'",
+                                "messages[0].content",
+                                "'file://" + canary + "'",
+                                "'http://169.254.169.254/'"
+                            })
+                            + pick(new String[] {"", " as h", " import y", " with context"}) + " %}";
                 case 14 -> "{% do " + expr(depth) + " %}";
-                case 15 -> "{% set ns = namespace(s=[1], t=[1]) %}{% for i in range(" + pick(new String[] {"10",
-                    "20", "40", "64"}) + ") %}{% set ns.s = [ns.s, ns.s] %}{% set ns.t = [ns.t, ns.t] %}{% endfor %}"
-                        + "{{ " + pick(new String[] {"ns.s == ns.t", "ns.s", "ns.s|tojson", "[ns.s]|unique",
-                            "ns.s|string|length", "ns.t in [ns.s]", "ns.s|length", "ns.s|join(',')"}) + " }}";
-                case 16 -> "{% set ns = namespace(s='ab') %}{% for i in range(" + pick(new String[] {"8", "30"})
-                        + ") %}{% set ns.s = " + pick(new String[] {"ns.s ~ ns.s", "ns.s + ns.s",
-                            "ns.s.replace('a', 'aa')", "'%s%s'|format(ns.s, ns.s)", "[ns.s, ns.s]|join",
-                            "ns.s.join([ns.s, ns.s])", "(ns.s ~ ns.s).upper()", "ns.s|replace('a', ns.s)",
-                            "ns.s|indent(2, true)", "[ns.s, ns.s]|tojson"}) + " %}{% endfor %}{{ ns.s|length }}";
-                case 17 -> "{% " + pick(new String[] {"filter upper", "autoescape true", "print 1", "cycle 'a','b'",
-                    "ifchanged", "unless false", "block b", "endblock", "super()", "print range(5)"}) + " %}"
-                        + (r.nextBoolean() ? statement(depth + 1) + "{% end" + pick(new String[] {"filter",
-                            "autoescape", "unless", "ifchanged", "block"}) + " %}" : "");
-                case 18 -> r.nextInt(6) != 0 ? "{{ " + expr(depth) + " }}"   // rare: each allocates 256 MiB
-                        : "{% set ns = namespace(big='x') %}{% for i in range(" + pick(new String[] {"10", "19"})
-                        + ") %}{% set ns.big = ns.big ~ ns.big %}{% endfor %}{% set l = [] %}{% set d = {} %}"
-                        + "{% for i in range(" + pick(new String[] {"100", "10000"}) + ") %}{% do "
-                        + pick(new String[] {"l.append(ns.big ~ i)", "d.update({i: ns.big ~ i})",
-                            "l.extend([ns.big ~ i, i ~ ns.big])", "l.insert(0, ns.big ~ i)"})
-                        + " %}{% endfor %}{{ l|length }}{{ d|length }}";
+                case 15 ->
+                    "{% set ns = namespace(s=[1], t=[1]) %}{% for i in range("
+                            + pick(new String[] {"10", "20", "40", "64"})
+                            + ") %}{% set ns.s = [ns.s, ns.s] %}{% set ns.t = [ns.t, ns.t] %}{% endfor %}"
+                            + "{{ "
+                            + pick(new String[] {
+                                "ns.s == ns.t",
+                                "ns.s",
+                                "ns.s|tojson",
+                                "[ns.s]|unique",
+                                "ns.s|string|length",
+                                "ns.t in [ns.s]",
+                                "ns.s|length",
+                                "ns.s|join(',')"
+                            })
+                            + " }}";
+                case 16 ->
+                    "{% set ns = namespace(s='ab') %}{% for i in range(" + pick(new String[] {"8", "30"})
+                            + ") %}{% set ns.s = "
+                            + pick(new String[] {
+                                "ns.s ~ ns.s",
+                                "ns.s + ns.s",
+                                "ns.s.replace('a', 'aa')",
+                                "'%s%s'|format(ns.s, ns.s)",
+                                "[ns.s, ns.s]|join",
+                                "ns.s.join([ns.s, ns.s])",
+                                "(ns.s ~ ns.s).upper()",
+                                "ns.s|replace('a', ns.s)",
+                                "ns.s|indent(2, true)",
+                                "[ns.s, ns.s]|tojson"
+                            })
+                            + " %}{% endfor %}{{ ns.s|length }}";
+                case 17 ->
+                    "{% "
+                            + pick(new String[] {
+                                "filter upper",
+                                "autoescape true",
+                                "print 1",
+                                "cycle 'a','b'",
+                                "ifchanged",
+                                "unless false",
+                                "block b",
+                                "endblock",
+                                "super()",
+                                "print range(5)"
+                            })
+                            + " %}"
+                            + (r.nextBoolean()
+                                    ? statement(depth + 1) + "{% end"
+                                            + pick(new String[] {"filter", "autoescape", "unless", "ifchanged", "block"
+                                            })
+                                            + " %}"
+                                    : "");
+                case 18 ->
+                    r.nextInt(6) != 0
+                            ? "{{ " + expr(depth) + " }}" // rare: each allocates 256 MiB
+                            : "{% set ns = namespace(big='x') %}{% for i in range(" + pick(new String[] {"10", "19"})
+                                    + ") %}{% set ns.big = ns.big ~ ns.big %}{% endfor %}{% set l = [] %}{% set d = {} %}"
+                                    + "{% for i in range(" + pick(new String[] {"100", "10000"}) + ") %}{% do "
+                                    + pick(new String[] {
+                                        "l.append(ns.big ~ i)",
+                                        "d.update({i: ns.big ~ i})",
+                                        "l.extend([ns.big ~ i, i ~ ns.big])",
+                                        "l.insert(0, ns.big ~ i)"
+                                    })
+                                    + " %}{% endfor %}{{ l|length }}{{ d|length }}";
                 default -> "{{ " + expr(depth) + " }}";
             };
         }
@@ -413,8 +510,12 @@ class ChatTemplateFuzzTest {
         private String iterable(int depth) {
             return switch (r.nextInt(9)) {
                 case 0, 1 -> "messages";
-                case 2 -> "range(" + pick(new String[] {"0", "3", "10", "-5", "1, 10, 0", "1000", "10**9",
-                    "9223372036854775807"}) + ")";
+                case 2 ->
+                    "range("
+                            + pick(new String[] {
+                                "0", "3", "10", "-5", "1, 10, 0", "1000", "10**9", "9223372036854775807"
+                            })
+                            + ")";
                 case 3 -> r.nextInt(8) == 0 ? "range(10000)" : "range(50)";
                 case 4 -> "messages[0].items()";
                 case 5 -> "'string'";
@@ -432,12 +533,30 @@ class ChatTemplateFuzzTest {
                 case 0, 1, 2 -> atom();
                 case 3, 4 -> expr(depth + 1) + attribute();
                 case 5, 6 -> expr(depth + 1) + " | " + filter(depth);
-                case 7 -> expr(depth + 1) + " is " + pick(new String[] {"", "not "}) + pick(TESTS)
-                        + (r.nextBoolean() ? "(" + atom() + ")" : "");
-                case 8 -> expr(depth + 1) + " " + pick(new String[] {"+", "-", "*", "/", "//", "%", "**", "~",
-                    "==", "!=", "<", ">", "in", "not in", "and", "or"}) + " " + expr(depth + 1);
-                case 9 -> expr(depth + 1) + pick(new String[] {"[1:]", "[::-1]", "[0]", "[-1]", "[:-1]",
-                    "[99999999999]", "[-99999999999:]", "['role']", "[none]", "[1:2:0]"});
+                case 7 ->
+                    expr(depth + 1) + " is " + pick(new String[] {"", "not "}) + pick(TESTS)
+                            + (r.nextBoolean() ? "(" + atom() + ")" : "");
+                case 8 ->
+                    expr(depth + 1) + " "
+                            + pick(new String[] {
+                                "+", "-", "*", "/", "//", "%", "**", "~", "==", "!=", "<", ">", "in", "not in", "and",
+                                "or"
+                            })
+                            + " " + expr(depth + 1);
+                case 9 ->
+                    expr(depth + 1)
+                            + pick(new String[] {
+                                "[1:]",
+                                "[::-1]",
+                                "[0]",
+                                "[-1]",
+                                "[:-1]",
+                                "[99999999999]",
+                                "[-99999999999:]",
+                                "['role']",
+                                "[none]",
+                                "[1:2:0]"
+                            });
                 case 10 -> call(depth);
                 default -> "(" + expr(depth + 1) + " if " + expr(depth + 1) + " else " + expr(depth + 1) + ")";
             };
@@ -445,45 +564,176 @@ class ChatTemplateFuzzTest {
 
         private String atom() {
             return switch (r.nextInt(10)) {
-                case 0 -> pick(new String[] {"messages", "messages[0]", "messages[0].content", "messages[0]['role']",
-                    "m", "x", "message", "loop", "loop.index0", "ns", "ns.s", "bos_token", "eos_token",
-                    "add_generation_prompt", "undefined_name", "____int3rpr3t3r____", "self", "caller", "range",
-                    "namespace", "raise_exception", "__class__", "tools", "date_string", "k", "v", "h"});
-                case 1 -> pick(new String[] {"0", "-1", "1", "2", "3.5", "1e308", "-0.0", "9223372036854775807",
-                    "99999999999999999999999", "10**9", "2**64", "1/0"});
-                case 2 -> pick(new String[] {"'x'", "''", "'%s'", "'%2000000000d'", "'{{ 7*7 }}'", "'\\u0000'",
-                    "'" + canary + "'", "'java.lang.Runtime'", "'" + CANARY_PROPERTY + "'", "'user.home'", "'PATH'",
-                    "'\\ud800'", "\"é\"", "'" + "a".repeat(1000) + "'"});
+                case 0 ->
+                    pick(new String[] {
+                        "messages",
+                        "messages[0]",
+                        "messages[0].content",
+                        "messages[0]['role']",
+                        "m",
+                        "x",
+                        "message",
+                        "loop",
+                        "loop.index0",
+                        "ns",
+                        "ns.s",
+                        "bos_token",
+                        "eos_token",
+                        "add_generation_prompt",
+                        "undefined_name",
+                        "____int3rpr3t3r____",
+                        "self",
+                        "caller",
+                        "range",
+                        "namespace",
+                        "raise_exception",
+                        "__class__",
+                        "tools",
+                        "date_string",
+                        "k",
+                        "v",
+                        "h"
+                    });
+                case 1 ->
+                    pick(new String[] {
+                        "0",
+                        "-1",
+                        "1",
+                        "2",
+                        "3.5",
+                        "1e308",
+                        "-0.0",
+                        "9223372036854775807",
+                        "99999999999999999999999",
+                        "10**9",
+                        "2**64",
+                        "1/0"
+                    });
+                case 2 ->
+                    pick(new String[] {
+                        "'x'",
+                        "''",
+                        "'%s'",
+                        "'%2000000000d'",
+                        "'{{ 7*7 }}'",
+                        "'\\u0000'",
+                        "'" + canary + "'",
+                        "'java.lang.Runtime'",
+                        "'" + CANARY_PROPERTY + "'",
+                        "'user.home'",
+                        "'PATH'",
+                        "'\\ud800'",
+                        "\"é\"",
+                        "'" + "a".repeat(1000) + "'"
+                    });
                 case 3 -> "[" + atom() + ", " + atom() + "]";
                 case 4 -> "{'a': " + atom() + ", " + atom() + ": 1}";
                 case 5 -> pick(new String[] {"true", "false", "none", "True", "None"});
                 case 6 -> "messages[0].content" + attribute();
-                case 7 -> "loop." + pick(new String[] {"index", "index0", "first", "last", "length", "revindex",
-                    "cycle('a', 'b')", "next()", "it", "depth"});
+                case 7 ->
+                    "loop."
+                            + pick(new String[] {
+                                "index",
+                                "index0",
+                                "first",
+                                "last",
+                                "length",
+                                "revindex",
+                                "cycle('a', 'b')",
+                                "next()",
+                                "it",
+                                "depth"
+                            });
                 default -> pick(new String[] {"messages", "m", "x", "ns.s"});
             };
         }
 
         private String attribute() {
-            return pick(new String[] {".content", ".role", "['content']", ".__class__", ".class", ".getClass()",
-                ".getClass().forName('java.lang.Runtime')", ".getClass().getClassLoader()", ".bytes", ".blank",
-                ".classLoader", ".__globals__", ".__init__", ".__mro__", ".__subclasses__()", ".getRuntime()",
-                ".exec('id')", ".items()", ".keys()", ".values()", ".get('role')", ".append(1)", ".update({'a': 1})",
-                ".pop()", ".upper()", ".strip()", ".split(',')", ".split()", ".startswith('a')",
-                ".replace('a', 'bb')", ".join(['a', 'b'])", ".title()", ".count('a')", ".find('a')", ".format(1)",
-                ".isdigit()", ".size()", ".toString()", ".hashCode()", ".wait()", ".notify()", ".length",
-                ".config", ".context", ".interpreter", ".getConfig()", ".getContext()", ".getResource('/etc/passwd')",
-                ".render('{{ 1 }}')", ".localContextScope", ".filter('x')", ".getProperty('user.home')",
-                ".getenv('PATH')", ".value", ".key", ".grouper", ".list"});
+            return pick(new String[] {
+                ".content",
+                ".role",
+                "['content']",
+                ".__class__",
+                ".class",
+                ".getClass()",
+                ".getClass().forName('java.lang.Runtime')",
+                ".getClass().getClassLoader()",
+                ".bytes",
+                ".blank",
+                ".classLoader",
+                ".__globals__",
+                ".__init__",
+                ".__mro__",
+                ".__subclasses__()",
+                ".getRuntime()",
+                ".exec('id')",
+                ".items()",
+                ".keys()",
+                ".values()",
+                ".get('role')",
+                ".append(1)",
+                ".update({'a': 1})",
+                ".pop()",
+                ".upper()",
+                ".strip()",
+                ".split(',')",
+                ".split()",
+                ".startswith('a')",
+                ".replace('a', 'bb')",
+                ".join(['a', 'b'])",
+                ".title()",
+                ".count('a')",
+                ".find('a')",
+                ".format(1)",
+                ".isdigit()",
+                ".size()",
+                ".toString()",
+                ".hashCode()",
+                ".wait()",
+                ".notify()",
+                ".length",
+                ".config",
+                ".context",
+                ".interpreter",
+                ".getConfig()",
+                ".getContext()",
+                ".getResource('/etc/passwd')",
+                ".render('{{ 1 }}')",
+                ".localContextScope",
+                ".filter('x')",
+                ".getProperty('user.home')",
+                ".getenv('PATH')",
+                ".value",
+                ".key",
+                ".grouper",
+                ".list"
+            });
         }
 
         private String filter(int depth) {
             String name = pick(FILTERS);
             String args = switch (r.nextInt(5)) {
                 case 0 -> "";
-                case 1 -> "(" + pick(new String[] {"2", "2000000000", "-1", "0", "'x'", "'" + canary + "'",
-                    "attribute='role'", "indent=4", "indent=100000000", "true", "none", "'%Y'", "'class'",
-                    "'getClass'", "'__class__'"}) + ")";
+                case 1 ->
+                    "("
+                            + pick(new String[] {
+                                "2",
+                                "2000000000",
+                                "-1",
+                                "0",
+                                "'x'",
+                                "'" + canary + "'",
+                                "attribute='role'",
+                                "indent=4",
+                                "indent=100000000",
+                                "true",
+                                "none",
+                                "'%Y'",
+                                "'class'",
+                                "'getClass'",
+                                "'__class__'"
+                            })
+                            + ")";
                 case 2 -> "(" + expr(depth + 1) + ")";
                 case 3 -> "('a', 'aaaaaaaaaaaaaaaa')";
                 default -> "(" + atom() + ", " + atom() + ")";
@@ -492,32 +742,149 @@ class ChatTemplateFuzzTest {
         }
 
         /** Jinjava's filters and HF's: the allowed ones and the disabled ones. */
-        private static final String[] FILTERS = {"abs", "add", "attr", "b64decode", "b64encode", "batch",
-            "between_times", "bool", "capitalize", "center", "count", "cut", "d", "date", "datetimeformat", "default",
-            "dictsort", "difference", "divide", "e", "escape", "escape_jinjava", "escapejs", "escapejson",
-            "filesizeformat", "first", "float", "forceescape", "format", "fromjson", "fromyaml", "groupby", "indent",
-            "int", "intersect", "ipaddr", "join", "last", "length", "list", "log", "lower", "map", "md5",
-            "minus_time", "multiply", "pprint", "random", "regex_replace", "reject", "rejectattr", "render",
-            "replace", "reverse", "root", "round", "safe", "select", "selectattr", "shuffle", "slice", "sort",
-            "split", "string", "striptags", "strtotime", "sum", "title", "tojson", "toyaml", "trim", "truncate",
-            "truncatehtml", "unescape_html", "union", "unique", "unixtimestamp", "upper", "urldecode", "urlencode",
-            "urlize", "wordcount", "wordwrap", "xmlattr", "items", "min", "max"};
+        private static final String[] FILTERS = {
+            "abs",
+            "add",
+            "attr",
+            "b64decode",
+            "b64encode",
+            "batch",
+            "between_times",
+            "bool",
+            "capitalize",
+            "center",
+            "count",
+            "cut",
+            "d",
+            "date",
+            "datetimeformat",
+            "default",
+            "dictsort",
+            "difference",
+            "divide",
+            "e",
+            "escape",
+            "escape_jinjava",
+            "escapejs",
+            "escapejson",
+            "filesizeformat",
+            "first",
+            "float",
+            "forceescape",
+            "format",
+            "fromjson",
+            "fromyaml",
+            "groupby",
+            "indent",
+            "int",
+            "intersect",
+            "ipaddr",
+            "join",
+            "last",
+            "length",
+            "list",
+            "log",
+            "lower",
+            "map",
+            "md5",
+            "minus_time",
+            "multiply",
+            "pprint",
+            "random",
+            "regex_replace",
+            "reject",
+            "rejectattr",
+            "render",
+            "replace",
+            "reverse",
+            "root",
+            "round",
+            "safe",
+            "select",
+            "selectattr",
+            "shuffle",
+            "slice",
+            "sort",
+            "split",
+            "string",
+            "striptags",
+            "strtotime",
+            "sum",
+            "title",
+            "tojson",
+            "toyaml",
+            "trim",
+            "truncate",
+            "truncatehtml",
+            "unescape_html",
+            "union",
+            "unique",
+            "unixtimestamp",
+            "upper",
+            "urldecode",
+            "urlencode",
+            "urlize",
+            "wordcount",
+            "wordwrap",
+            "xmlattr",
+            "items",
+            "min",
+            "max"
+        };
 
-        private static final String[] TESTS = {"defined", "undefined", "none", "string", "number", "mapping",
-            "iterable", "sequence", "divisibleby", "even", "odd", "sameas", "equalto", "containing", "within",
-            "lower", "upper", "truthy", "string_startingwith", "greaterthan", "callable", "boolean"};
+        private static final String[] TESTS = {
+            "defined",
+            "undefined",
+            "none",
+            "string",
+            "number",
+            "mapping",
+            "iterable",
+            "sequence",
+            "divisibleby",
+            "even",
+            "odd",
+            "sameas",
+            "equalto",
+            "containing",
+            "within",
+            "lower",
+            "upper",
+            "truthy",
+            "string_startingwith",
+            "greaterthan",
+            "callable",
+            "boolean"
+        };
 
         private String call(int depth) {
             return switch (r.nextInt(8)) {
-                case 0 -> "range(" + pick(new String[] {"5", "10**9", "-3", "0, 100000, 1", "9223372036854775807",
-                    "'x'", "none"}) + ")";
+                case 0 ->
+                    "range("
+                            + pick(new String[] {
+                                "5", "10**9", "-3", "0, 100000, 1", "9223372036854775807", "'x'", "none"
+                            })
+                            + ")";
                 case 1 -> "namespace(a=" + expr(depth + 1) + ")";
                 case 2 -> "raise_exception(" + expr(depth + 1) + ")";
-                case 3 -> "strftime_now(" + pick(new String[] {"'%Y-%m-%d'", "'%'", "''", "none", "'%Q%%'", "1"})
-                        + ")";
-                case 4 -> pick(new String[] {"today()", "unixtimestamp()", "datetimeformat(1)", "type(messages)",
-                    "truncate('abc', 1)", "super()", "fn:list(1)", "fn:map_entry(1, 2)", "strtotime('1', 'y')",
-                    "dict(a=1)", "lipsum()", "cycler(1)", "joiner()", "zip(1)"});
+                case 3 -> "strftime_now(" + pick(new String[] {"'%Y-%m-%d'", "'%'", "''", "none", "'%Q%%'", "1"}) + ")";
+                case 4 ->
+                    pick(new String[] {
+                        "today()",
+                        "unixtimestamp()",
+                        "datetimeformat(1)",
+                        "type(messages)",
+                        "truncate('abc', 1)",
+                        "super()",
+                        "fn:list(1)",
+                        "fn:map_entry(1, 2)",
+                        "strtotime('1', 'y')",
+                        "dict(a=1)",
+                        "lipsum()",
+                        "cycler(1)",
+                        "joiner()",
+                        "zip(1)"
+                    });
                 case 5 -> pick(new String[] {"m", "f", "caller"}) + "(" + expr(depth + 1) + ")";
                 case 6 -> "____int3rpr3t3r____" + attribute();
                 default -> "filter:" + pick(FILTERS) + ".filter(" + expr(depth + 1) + ", ____int3rpr3t3r____)";

@@ -37,8 +37,13 @@ class IncrementalDetokenizerTest {
 
     @Test
     void streamedTextEqualsFullDecodeAndNeverShowsHalfACharacter() {
-        String[] texts = {"smile 🙂 and 🎉 party", "中文字符测试", "Café au lait, naïve résumé",
-            "def fib(n):\n    return n\n", "Ünïcödé ∑ ∫ √ " + "🙂".repeat(20)};
+        String[] texts = {
+            "smile 🙂 and 🎉 party",
+            "中文字符测试",
+            "Café au lait, naïve résumé",
+            "def fib(n):\n    return n\n",
+            "Ünïcödé ∑ ∫ √ " + "🙂".repeat(20)
+        };
         for (String text : texts) {
             int[] ids = tokenizer.encode(text, true);
             java.util.List<String> deltas = new java.util.ArrayList<>();
@@ -51,7 +56,9 @@ class IncrementalDetokenizerTest {
     @Test
     void emojiSplitAcrossByteTokensIsHeldBackUntilComplete() {
         int[] ids = tokenizer.encode("🙂", false);
-        assertThat(ids.length).as("the emoji must span several byte tokens for this test").isGreaterThan(1);
+        assertThat(ids.length)
+                .as("the emoji must span several byte tokens for this test")
+                .isGreaterThan(1);
         IncrementalDetokenizer d = new IncrementalDetokenizer(tokenizer, false);
         for (int i = 0; i < ids.length - 1; i++) {
             assertThat(d.push(ids[i])).isEmpty();
@@ -75,24 +82,27 @@ class IncrementalDetokenizerTest {
     void bytesThatAreNotUtf8BecomeReplacementCharactersExactlyWhereHuggingFacePutsThemAndNeverThrow() {
         int a = tokenizer.tokenId("a").orElseThrow();
         int[][] cases = {
-            {a, byteToken(0x80), a},                              // a lone continuation byte
-            {byteToken(0x80)},                                    // ... and nothing else
-            {a, byteToken(0xE2), byteToken(0x82)},                // a character cut off by the end of generation
-            {a, byteToken(0xE2), byteToken(0xE2), byteToken(0x82), byteToken(0xAC)},   // a lead byte, then a euro
-            {byteToken(0xFF), byteToken(0xFE), a},                // bytes never valid in UTF-8
-            {byteToken(0xF0), byteToken(0x9F), a, byteToken(0x99), byteToken(0x82)},   // an emoji interrupted
-            {byteToken(0xED), byteToken(0xA0), byteToken(0x80)},  // an encoded surrogate
-            {byteToken(0xC0), byteToken(0xAF)},                   // an overlong encoding of '/'
+            {a, byteToken(0x80), a}, // a lone continuation byte
+            {byteToken(0x80)}, // ... and nothing else
+            {a, byteToken(0xE2), byteToken(0x82)}, // a character cut off by the end of generation
+            {a, byteToken(0xE2), byteToken(0xE2), byteToken(0x82), byteToken(0xAC)}, // a lead byte, then a euro
+            {byteToken(0xFF), byteToken(0xFE), a}, // bytes never valid in UTF-8
+            {byteToken(0xF0), byteToken(0x9F), a, byteToken(0x99), byteToken(0x82)}, // an emoji interrupted
+            {byteToken(0xED), byteToken(0xA0), byteToken(0x80)}, // an encoded surrogate
+            {byteToken(0xC0), byteToken(0xAF)}, // an overlong encoding of '/'
         };
         for (int[] ids : cases) {
             for (boolean skip : new boolean[] {true, false}) {
                 java.util.List<String> deltas = new java.util.ArrayList<>();
                 String streamed = stream(ids, skip, deltas);
-                assertThat(streamed).as(java.util.Arrays.toString(ids)).isEqualTo(tokenizer.decode(ids, skip))
+                assertThat(streamed)
+                        .as(java.util.Arrays.toString(ids))
+                        .isEqualTo(tokenizer.decode(ids, skip))
                         .contains("\uFFFD");
                 // a replacement character at the end is held back while later bytes might still complete it;
                 // only the final flush may end with one
-                assertThat(deltas.subList(0, ids.length)).allSatisfy(d -> assertThat(d).doesNotEndWith("\uFFFD"));
+                assertThat(deltas.subList(0, ids.length))
+                        .allSatisfy(d -> assertThat(d).doesNotEndWith("\uFFFD"));
             }
         }
     }

@@ -26,7 +26,8 @@ class TokenizerTest {
     @BeforeAll
     static void load() throws IOException {
         tokenizer = Tokenizer.load(TestData.hf("tokenizer"));
-        golden = JsonParser.parseString(Files.readString(TestData.hf("tokenizer").resolve("text_golden.json")))
+        golden = JsonParser.parseString(
+                        Files.readString(TestData.hf("tokenizer").resolve("text_golden.json")))
                 .getAsJsonArray();
     }
 
@@ -48,8 +49,12 @@ class TokenizerTest {
         for (JsonElement e : golden) {
             JsonObject c = e.getAsJsonObject();
             String text = c.get("text").getAsString();
-            assertThat(tokenizer.encode(text, true)).as(text).containsExactly(ints(c.getAsJsonArray("ids_with_special")));
-            assertThat(tokenizer.encode(text, false)).as(text).containsExactly(ints(c.getAsJsonArray("ids_no_special")));
+            assertThat(tokenizer.encode(text, true))
+                    .as(text)
+                    .containsExactly(ints(c.getAsJsonArray("ids_with_special")));
+            assertThat(tokenizer.encode(text, false))
+                    .as(text)
+                    .containsExactly(ints(c.getAsJsonArray("ids_no_special")));
         }
     }
 
@@ -78,7 +83,8 @@ class TokenizerTest {
         assertThat(tokenizer.bosTokenId()).hasValue(0);
         assertThat(tokenizer.eosTokenId()).hasValue(1);
         assertThat(tokenizer.tokenId("<|im_start|>")).isPresent();
-        assertThat(tokenizer.isSpecial(tokenizer.tokenId("<|im_end|>").getAsInt())).isTrue();
+        assertThat(tokenizer.isSpecial(tokenizer.tokenId("<|im_end|>").getAsInt()))
+                .isTrue();
         assertThat(tokenizer.isSpecial(100)).isFalse();
         assertThat(tokenizer.decode(new int[] {0, 100, 1}, true)).isEqualTo(tokenizer.decode(new int[] {100}, false));
     }
@@ -92,7 +98,8 @@ class TokenizerTest {
         Files.createDirectories(other);
         String json = Files.readString(TestData.hf("tokenizer").resolve("tokenizer.json"));
         // reformatting does not change the vocabulary ...
-        Files.writeString(other.resolve("tokenizer.json"), JsonParser.parseString(json).toString());
+        Files.writeString(
+                other.resolve("tokenizer.json"), JsonParser.parseString(json).toString());
         try (Tokenizer same = Tokenizer.load(other)) {
             assertThat(same.fingerprint()).isEqualTo(tokenizer.fingerprint());
         }
@@ -105,13 +112,16 @@ class TokenizerTest {
 
     @Test
     void missingOrCorruptTokenizerIsNamed(@TempDir Path tmp) throws IOException {
-        assertThatThrownBy(() -> Tokenizer.load(tmp)).isInstanceOf(RasdException.class)
+        assertThatThrownBy(() -> Tokenizer.load(tmp))
+                .isInstanceOf(RasdException.class)
                 .hasMessageContaining("tokenizer.json");
         Files.writeString(tmp.resolve("tokenizer.json"), "{ not json");
-        assertThatThrownBy(() -> Tokenizer.load(tmp)).isInstanceOf(RasdException.class)
+        assertThatThrownBy(() -> Tokenizer.load(tmp))
+                .isInstanceOf(RasdException.class)
                 .hasMessageContaining("tokenizer.json");
         Files.writeString(tmp.resolve("tokenizer.json"), "{\"model\": {\"type\": \"BPE\"}}");
-        assertThatThrownBy(() -> Tokenizer.load(tmp)).isInstanceOf(RasdException.class)
+        assertThatThrownBy(() -> Tokenizer.load(tmp))
+                .isInstanceOf(RasdException.class)
                 .hasMessageContaining("model.vocab");
     }
 
@@ -130,41 +140,79 @@ class TokenizerTest {
     void corruptTokenizerFilesAreNamedWithTheEntryThatIsWrong(@TempDir Path tmp) throws IOException {
         String real = Files.readString(TestData.hf("tokenizer").resolve("tokenizer.json"));
         String bpe = "{\"model\": {\"type\": \"BPE\", \"vocab\": %s, \"merges\": []}%s}";
-        record Case(String name, byte[] json, String... expected) { }
+        record Case(String name, byte[] json, String... expected) {}
         java.util.List<Case> cases = java.util.List.of(
-                new Case("truncated", real.substring(0, real.length() / 2).getBytes(StandardCharsets.UTF_8), "not a valid JSON object"),
+                new Case(
+                        "truncated",
+                        real.substring(0, real.length() / 2).getBytes(StandardCharsets.UTF_8),
+                        "not a valid JSON object"),
                 new Case("empty", new byte[0], "not a valid JSON object"),
                 new Case("not-utf8", new byte[] {'{', (byte) 0xff, (byte) 0xfe, '}'}, "not UTF-8"),
-                new Case("id-not-a-number", String.format(bpe, "{\"a\": \"x\"}", "").getBytes(StandardCharsets.UTF_8),
-                        "malformed model.vocab[\"a\"]", "not a number"),
-                new Case("negative-id", String.format(bpe, "{\"a\": 0, \"b\": -3}", "").getBytes(StandardCharsets.UTF_8),
-                        "malformed model.vocab[\"b\"]", "-3"),
-                new Case("id-beyond-int", String.format(bpe, "{\"a\": 2147483647}", "").getBytes(StandardCharsets.UTF_8),
-                        "malformed model.vocab[\"a\"]", "outside"),
-                new Case("fractional-id", String.format(bpe, "{\"a\": 1.5}", "").getBytes(StandardCharsets.UTF_8), "model.vocab[\"a\"]"),
-                new Case("vocab-a-number", String.format(bpe, "5", "").getBytes(StandardCharsets.UTF_8), "malformed model.vocab"),
-                new Case("unigram-piece-not-a-pair", "{\"model\": {\"type\": \"Unigram\", \"vocab\": [[\"a\", 0.0], 7]}}"
-                        .getBytes(StandardCharsets.UTF_8), "malformed model.vocab[1]"),
-                new Case("added-token-without-id", String.format(bpe, "{\"a\": 0}",
-                        ", \"added_tokens\": [{\"content\": \"<s>\"}]").getBytes(StandardCharsets.UTF_8), "malformed added_tokens[0]"),
-                new Case("added-token-not-an-object", String.format(bpe, "{\"a\": 0}",
-                        ", \"added_tokens\": [{\"id\": 1, \"content\": \"<s>\"}, 5]").getBytes(StandardCharsets.UTF_8),
+                new Case(
+                        "id-not-a-number",
+                        String.format(bpe, "{\"a\": \"x\"}", "").getBytes(StandardCharsets.UTF_8),
+                        "malformed model.vocab[\"a\"]",
+                        "not a number"),
+                new Case(
+                        "negative-id",
+                        String.format(bpe, "{\"a\": 0, \"b\": -3}", "").getBytes(StandardCharsets.UTF_8),
+                        "malformed model.vocab[\"b\"]",
+                        "-3"),
+                new Case(
+                        "id-beyond-int",
+                        String.format(bpe, "{\"a\": 2147483647}", "").getBytes(StandardCharsets.UTF_8),
+                        "malformed model.vocab[\"a\"]",
+                        "outside"),
+                new Case(
+                        "fractional-id",
+                        String.format(bpe, "{\"a\": 1.5}", "").getBytes(StandardCharsets.UTF_8),
+                        "model.vocab[\"a\"]"),
+                new Case(
+                        "vocab-a-number",
+                        String.format(bpe, "5", "").getBytes(StandardCharsets.UTF_8),
+                        "malformed model.vocab"),
+                new Case(
+                        "unigram-piece-not-a-pair",
+                        "{\"model\": {\"type\": \"Unigram\", \"vocab\": [[\"a\", 0.0], 7]}}"
+                                .getBytes(StandardCharsets.UTF_8),
+                        "malformed model.vocab[1]"),
+                new Case(
+                        "added-token-without-id",
+                        String.format(bpe, "{\"a\": 0}", ", \"added_tokens\": [{\"content\": \"<s>\"}]")
+                                .getBytes(StandardCharsets.UTF_8),
+                        "malformed added_tokens[0]"),
+                new Case(
+                        "added-token-not-an-object",
+                        String.format(bpe, "{\"a\": 0}", ", \"added_tokens\": [{\"id\": 1, \"content\": \"<s>\"}, 5]")
+                                .getBytes(StandardCharsets.UTF_8),
                         "malformed added_tokens[1]"),
-                new Case("empty-vocabulary", String.format(bpe, "{}", "").getBytes(StandardCharsets.UTF_8), "vocabulary", "empty"),
-                new Case("unknown-model-type", real.replaceFirst("\"type\": *\"BPE\"", "\"type\": \"Nonsense\"")
-                        .getBytes(StandardCharsets.UTF_8), "tokenizers library cannot load"));
+                new Case(
+                        "empty-vocabulary",
+                        String.format(bpe, "{}", "").getBytes(StandardCharsets.UTF_8),
+                        "vocabulary",
+                        "empty"),
+                new Case(
+                        "unknown-model-type",
+                        real.replaceFirst("\"type\": *\"BPE\"", "\"type\": \"Nonsense\"")
+                                .getBytes(StandardCharsets.UTF_8),
+                        "tokenizers library cannot load"));
         for (Case c : cases) {
             Path dir = withTokenizerJson(tmp, c.name(), c.json());
-            assertThatThrownBy(() -> Tokenizer.load(dir).close()).as(c.name()).isInstanceOf(RasdException.class)
+            assertThatThrownBy(() -> Tokenizer.load(dir).close())
+                    .as(c.name())
+                    .isInstanceOf(RasdException.class)
                     .hasMessageContaining(dir.resolve("tokenizer.json").toString())
                     .hasMessageContainingAll(c.expected());
         }
-        Path folder = Files.createDirectories(tmp.resolve("is-a-folder").resolve("tokenizer.json")).getParent();
-        assertThatThrownBy(() -> Tokenizer.load(folder)).isInstanceOf(RasdException.class)
+        Path folder = Files.createDirectories(tmp.resolve("is-a-folder").resolve("tokenizer.json"))
+                .getParent();
+        assertThatThrownBy(() -> Tokenizer.load(folder))
+                .isInstanceOf(RasdException.class)
                 .hasMessageContaining("tokenizer.json");
         Path badConfig = withTokenizerJson(tmp, "bad-config", real);
         Files.writeString(badConfig.resolve("tokenizer_config.json"), "{\"bos_token\": ");
-        assertThatThrownBy(() -> Tokenizer.load(badConfig)).isInstanceOf(RasdException.class)
+        assertThatThrownBy(() -> Tokenizer.load(badConfig))
+                .isInstanceOf(RasdException.class)
                 .hasMessageContaining("tokenizer_config.json");
     }
 }

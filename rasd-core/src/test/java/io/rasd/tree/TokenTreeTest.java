@@ -19,7 +19,7 @@ class TokenTreeTest {
         assertThat(t.origins(n1)).isEqualTo(EnumSet.of(TokenOrigin.DRAFT, TokenOrigin.PLD, TokenOrigin.DATASTORE));
         assertThat(t.origins(t.child(n2, 4))).containsExactly(TokenOrigin.PLD);
         assertThat(t.origins(t.child(n2, 3))).containsExactly(TokenOrigin.DRAFT, TokenOrigin.DATASTORE);
-        assertThat(t.score(n1)).isEqualTo(0.9);   // a shared node keeps the best score
+        assertThat(t.score(n1)).isEqualTo(0.9); // a shared node keeps the best score
         assertThat(t.paths()).containsExactly(new int[] {1, 2, 3}, new int[] {1, 2, 4});
     }
 

@@ -46,8 +46,8 @@ class TreeFusionTest {
     void aSharedNodeKeepsTheBetterScore() {
         TokenTree fused = TreeFusion.fuse(draftTree(), pld(), store());
         int n1 = fused.child(0, 1);
-        assertThat(fused.score(fused.child(n1, 2))).isEqualTo(0.9);   // prompt lookup's 0.9 beats the draft's 0.5
-        assertThat(fused.score(fused.child(n1, 3))).isEqualTo(0.4);   // the datastore's 0.4 beats the draft's 0.3
+        assertThat(fused.score(fused.child(n1, 2))).isEqualTo(0.9); // prompt lookup's 0.9 beats the draft's 0.5
+        assertThat(fused.score(fused.child(n1, 3))).isEqualTo(0.4); // the datastore's 0.4 beats the draft's 0.3
     }
 
     @Test

@@ -15,8 +15,13 @@ class TokenSamplerTest {
 
     static NDManager manager;
     // probabilities 0.5, 0.25, 0.125, 0.0625, 0.0625 (logits are their logs)
-    static final float[] LOGITS = {(float) Math.log(0.25), (float) Math.log(0.5), (float) Math.log(0.0625),
-        (float) Math.log(0.125), (float) Math.log(0.0625)};
+    static final float[] LOGITS = {
+        (float) Math.log(0.25),
+        (float) Math.log(0.5),
+        (float) Math.log(0.0625),
+        (float) Math.log(0.125),
+        (float) Math.log(0.0625)
+    };
 
     @BeforeAll
     static void init() {
@@ -82,7 +87,8 @@ class TokenSamplerTest {
 
     @Test
     void invalidParametersAreRejectedWithTheirName() {
-        assertThatThrownBy(() -> new SamplingParams(Double.NaN, 0, 1)).isInstanceOf(RasdException.class)
+        assertThatThrownBy(() -> new SamplingParams(Double.NaN, 0, 1))
+                .isInstanceOf(RasdException.class)
                 .hasMessageContaining("temperature");
         assertThatThrownBy(() -> new SamplingParams(-1, 0, 1)).hasMessageContaining("temperature");
         assertThatThrownBy(() -> new SamplingParams(1, -2, 1)).hasMessageContaining("top-k");

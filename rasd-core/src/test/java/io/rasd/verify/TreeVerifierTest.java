@@ -152,8 +152,8 @@ class TreeVerifierTest {
         int[] plain = plainGreedy(4);
         TokenTree t = new TokenTree(99);
         int wrong = (plain[0] + 1) % VOCAB;
-        t.insert(new int[] {wrong, plain[1]}, 0.9, TokenOrigin.DRAFT);            // wrong at depth 1
-        t.insert(new int[] {plain[0], plain[1], (plain[2] + 1) % VOCAB}, 0.5, TokenOrigin.PLD);   // wrong at depth 3
+        t.insert(new int[] {wrong, plain[1]}, 0.9, TokenOrigin.DRAFT); // wrong at depth 1
+        t.insert(new int[] {plain[0], plain[1], (plain[2] + 1) % VOCAB}, 0.5, TokenOrigin.PLD); // wrong at depth 3
         Acceptance a = TreeVerifier.walk(t, greedyTarget(t));
         assertThat(a.acceptedCount()).isEqualTo(2);
         assertThat(emitted(t, a)).containsExactly(plain[0], plain[1], plain[2]);

@@ -63,17 +63,19 @@ public abstract class RasdBaseChatModel {
     protected RasdBaseChatModel(Builder<?, ?> builder) {
         this.retrievalBoost = builder.retrievalBoost;
         this.engine = Objects.requireNonNull(builder.engine, "engine: build the chat model with .engine(RasdEngine)");
-        this.chatTemplate = builder.chatTemplate != null ? builder.chatTemplate
+        this.chatTemplate = builder.chatTemplate != null
+                ? builder.chatTemplate
                 : ChatTemplate.load(engine.target().directory());
         this.listeners = builder.listeners == null ? List.of() : List.copyOf(builder.listeners);
 
-        ChatRequestParameters common = getOrDefault(builder.defaultRequestParameters,
+        ChatRequestParameters common = getOrDefault(
+                builder.defaultRequestParameters,
                 RasdChatRequestParameters.builder().build());
-        RasdChatRequestParameters commonRasd = RasdChatRequestParameters.builder().overrideWith(common).build();
+        RasdChatRequestParameters commonRasd =
+                RasdChatRequestParameters.builder().overrideWith(common).build();
         this.defaultRequestParameters = RasdChatRequestParameters.builder()
                 .overrideWith(commonRasd)
-                .modelName(getOrDefault(builder.modelName,
-                        getOrDefault(common.modelName(), defaultModelName(engine))))
+                .modelName(getOrDefault(builder.modelName, getOrDefault(common.modelName(), defaultModelName(engine))))
                 .temperature(getOrDefault(builder.temperature, common.temperature()))
                 .topP(getOrDefault(builder.topP, common.topP()))
                 .topK(getOrDefault(builder.topK, common.topK()))
@@ -88,8 +90,8 @@ public abstract class RasdBaseChatModel {
         checkMode(defaultRequestParameters.mode());
         speculation(defaultRequestParameters);
         checkMaxOutputTokens(defaultRequestParameters.maxOutputTokens());
-        this.promptEncoder = new ChatPromptEncoder(chatTemplate, engine.tokenizer(), engine.target().contextLimit(),
-                modelName());
+        this.promptEncoder = new ChatPromptEncoder(
+                chatTemplate, engine.tokenizer(), engine.target().contextLimit(), modelName());
     }
 
     /** The target model's directory name, e.g. {@code demo-target}. */
@@ -127,7 +129,8 @@ public abstract class RasdBaseChatModel {
     protected GenerationRequest toGenerationRequest(ChatRequest request) {
         // taken first: a request that fails validation must not leave its segments to the next one
         List<String> boosted = retrievalBoost == null ? List.of() : retrievalBoost.take();
-        RasdChatRequestParameters p = request.parameters() instanceof RasdChatRequestParameters rp ? rp
+        RasdChatRequestParameters p = request.parameters() instanceof RasdChatRequestParameters rp
+                ? rp
                 : defaultRequestParameters.overrideWith(request.parameters());
         checkSupported(p);
         if (p.modelName() != null && !p.modelName().equals(modelName())) {
@@ -142,13 +145,13 @@ public abstract class RasdBaseChatModel {
         ChatPromptEncoder.Prompt prompt = encodePrompt(request.messages());
         int maxNew = p.maxOutputTokens() == null ? prompt.room() : p.maxOutputTokens();
         List<int[]> references = new ArrayList<>();
-        if (mode.usesDatastore()) {   // only the datastore modes propose from references
+        if (mode.usesDatastore()) { // only the datastore modes propose from references
             for (String text : boosted) {
                 references.add(engine.tokenizer().encode(text, false));
             }
         }
-        return new GenerationRequest(prompt.tokens(), maxNew, mode, sampling, p.seed(), stops, speculation(p),
-                references);
+        return new GenerationRequest(
+                prompt.tokens(), maxNew, mode, sampling, p.seed(), stops, speculation(p), references);
     }
 
     /** The conversation through the model's chat template, ending with the assistant's turn, as token ids. */
@@ -183,8 +186,8 @@ public abstract class RasdBaseChatModel {
                 }
                 out.add(new io.rasd.text.ChatMessage("assistant", a.text() == null ? "" : a.text()));
             } else if (m instanceof ToolExecutionResultMessage) {
-                throw new UnsupportedFeatureException("rasd does not support tools: the conversation contains a"
-                        + " ToolExecutionResultMessage");
+                throw new UnsupportedFeatureException(
+                        "rasd does not support tools: the conversation contains a" + " ToolExecutionResultMessage");
             } else {
                 throw new UnsupportedFeatureException("rasd renders system, user and AI messages through the chat"
                         + " template; " + m.type() + " messages are not supported");
@@ -217,15 +220,19 @@ public abstract class RasdBaseChatModel {
                 .id("rasd-" + UUID.randomUUID())
                 .modelName(modelName())
                 .tokenUsage(new TokenUsage(result.stats().promptTokens(), result.tokens().length))
-                .finishReason(switch (result.finishReason()) {
-                    case STOP -> FinishReason.STOP;
-                    case LENGTH -> FinishReason.LENGTH;
-                    case CANCELLED -> FinishReason.OTHER;
-                })
+                .finishReason(
+                        switch (result.finishReason()) {
+                            case STOP -> FinishReason.STOP;
+                            case LENGTH -> FinishReason.LENGTH;
+                            case CANCELLED -> FinishReason.OTHER;
+                        })
                 .mode(mode)
                 .stats(result.stats())
                 .build();
-        return ChatResponse.builder().aiMessage(AiMessage.from(result.text())).metadata(metadata).build();
+        return ChatResponse.builder()
+                .aiMessage(AiMessage.from(result.text()))
+                .metadata(metadata)
+                .build();
     }
 
     /** Engine errors as LangChain4j exceptions: busy is a rate limit (retry later), bad input an invalid request. */
@@ -261,8 +268,8 @@ public abstract class RasdBaseChatModel {
                     + " against");
         }
         if (p.presencePenalty() != null && p.presencePenalty() != 0) {
-            throw new UnsupportedFeatureException("rasd does not support presencePenalty (got "
-                    + p.presencePenalty() + ")");
+            throw new UnsupportedFeatureException(
+                    "rasd does not support presencePenalty (got " + p.presencePenalty() + ")");
         }
     }
 
@@ -272,8 +279,10 @@ public abstract class RasdBaseChatModel {
         try {
             return new SamplingParams(temperature, p.topK() == null ? 0 : p.topK(), p.topP() == null ? 1 : p.topP());
         } catch (RasdException e) {
-            throw new InvalidRequestException("Invalid sampling parameters (temperature=" + p.temperature()
-                    + ", topK=" + p.topK() + ", topP=" + p.topP() + "): " + e.getMessage(), e);
+            throw new InvalidRequestException(
+                    "Invalid sampling parameters (temperature=" + p.temperature() + ", topK=" + p.topK() + ", topP="
+                            + p.topP() + "): " + e.getMessage(),
+                    e);
         }
     }
 

@@ -68,8 +68,7 @@ public class RasdChatModel extends RasdBaseChatModel implements ChatModel {
         try {
             asyncExecutor.execute(() -> {
                 try {
-                    GenerationResult result = engine.generate(generation, GenerationListener.NONE,
-                            cancellation);
+                    GenerationResult result = engine.generate(generation, GenerationListener.NONE, cancellation);
                     future.complete(toChatResponse(result, generation.mode()));
                 } catch (RuntimeException e) {
                     future.completeExceptionally(translate(e));
@@ -78,7 +77,7 @@ public class RasdChatModel extends RasdBaseChatModel implements ChatModel {
                     throw e;
                 }
             });
-        } catch (RuntimeException e) {   // a rejecting executor
+        } catch (RuntimeException e) { // a rejecting executor
             future.completeExceptionally(e);
         }
         return future;

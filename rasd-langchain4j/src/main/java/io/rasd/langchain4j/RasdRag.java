@@ -23,7 +23,7 @@ import java.util.Objects;
  */
 public final class RasdRag {
 
-    private RasdRag() { }
+    private RasdRag() {}
 
     /** A listener that mirrors segments into {@code engine}'s datastore; the engine must have one. */
     public static RasdDatastoreListener listener(RasdEngine engine) {
@@ -41,8 +41,7 @@ public final class RasdRag {
     }
 
     /** {@code store} with {@code listener} attached: use the returned store. */
-    public static EmbeddingStore<TextSegment> feed(EmbeddingStore<TextSegment> store,
-                                                   RasdDatastoreListener listener) {
+    public static EmbeddingStore<TextSegment> feed(EmbeddingStore<TextSegment> store, RasdDatastoreListener listener) {
         Objects.requireNonNull(store, "store");
         return store.addListener(Objects.requireNonNull(listener, "listener"));
     }
@@ -54,8 +53,8 @@ public final class RasdRag {
      * every entry of stores whose relevance scores are in [0, 1] (the in-memory store and most others); the query
      * embedding only orders the results.
      */
-    public static int backfill(EmbeddingStore<TextSegment> store, Embedding probe, RasdDatastoreListener listener,
-                               int maxSegments) {
+    public static int backfill(
+            EmbeddingStore<TextSegment> store, Embedding probe, RasdDatastoreListener listener, int maxSegments) {
         Objects.requireNonNull(store, "store");
         Objects.requireNonNull(probe, "probe");
         Objects.requireNonNull(listener, "listener");
@@ -64,7 +63,10 @@ public final class RasdRag {
         }
         int before = listener.indexedSegments();
         EmbeddingSearchRequest everything = EmbeddingSearchRequest.builder()
-                .queryEmbedding(probe).maxResults(maxSegments).minScore(0.0).build();
+                .queryEmbedding(probe)
+                .maxResults(maxSegments)
+                .minScore(0.0)
+                .build();
         for (EmbeddingMatch<TextSegment> match : store.search(everything).matches()) {
             listener.index(match.embeddingId(), match.embedded());
         }
@@ -72,8 +74,8 @@ public final class RasdRag {
     }
 
     /** {@link #backfill(EmbeddingStore, Embedding, RasdDatastoreListener, int)} with a probe from {@code model}. */
-    public static int backfill(EmbeddingStore<TextSegment> store, EmbeddingModel model,
-                               RasdDatastoreListener listener, int maxSegments) {
+    public static int backfill(
+            EmbeddingStore<TextSegment> store, EmbeddingModel model, RasdDatastoreListener listener, int maxSegments) {
         return backfill(store, model.embed("rasd backfill").content(), listener, maxSegments);
     }
 }

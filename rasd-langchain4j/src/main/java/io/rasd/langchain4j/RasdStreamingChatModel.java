@@ -65,8 +65,8 @@ public class RasdStreamingChatModel extends RasdBaseChatModel implements Streami
 
     @Override
     public void doChat(ChatRequest request, StreamingChatResponseHandler handler) {
-        RasdStreamingChatResponseHandler withOrigins = handler instanceof RasdStreamingChatResponseHandler h ? h
-                : ORIGINS.get();
+        RasdStreamingChatResponseHandler withOrigins =
+                handler instanceof RasdStreamingChatResponseHandler h ? h : ORIGINS.get();
         ORIGINS.remove();
         GenerationRequest generation;
         try {
@@ -83,31 +83,38 @@ public class RasdStreamingChatModel extends RasdBaseChatModel implements Streami
         }
     }
 
-    private void stream(GenerationRequest generation, StreamingChatResponseHandler handler,
-                        RasdStreamingChatResponseHandler withOrigins, Handle handle) {
+    private void stream(
+            GenerationRequest generation,
+            StreamingChatResponseHandler handler,
+            RasdStreamingChatResponseHandler withOrigins,
+            Handle handle) {
         PartialResponseContext context = new PartialResponseContext(handle);
         GenerationResult result;
         try {
-            result = engine.generate(generation, (tokens, origins, text) -> {
-                if (handle.isCancelled() || (text.isEmpty() && (withOrigins == null || tokens.length == 0))) {
-                    return;
-                }
-                try {
-                    if (withOrigins != null) {
-                        for (int i = 0; i < tokens.length; i++) {
-                            // the engine commits one token per call; the text goes with the last of them
-                            withOrigins.onToken(tokens[i], origins[i], i == tokens.length - 1 ? text : "", context);
+            result = engine.generate(
+                    generation,
+                    (tokens, origins, text) -> {
+                        if (handle.isCancelled() || (text.isEmpty() && (withOrigins == null || tokens.length == 0))) {
+                            return;
                         }
-                    }
-                    if (text.isEmpty()) {
-                        return;
-                    }
-                    handler.onPartialResponse(new PartialResponse(text), context);
-                } catch (Exception e) {
-                    // as LangChain4j's own streaming models do: report the handler's failure, keep streaming
-                    onError(handler, e);
-                }
-            }, handle.cancellation);
+                        try {
+                            if (withOrigins != null) {
+                                for (int i = 0; i < tokens.length; i++) {
+                                    // the engine commits one token per call; the text goes with the last of them
+                                    withOrigins.onToken(
+                                            tokens[i], origins[i], i == tokens.length - 1 ? text : "", context);
+                                }
+                            }
+                            if (text.isEmpty()) {
+                                return;
+                            }
+                            handler.onPartialResponse(new PartialResponse(text), context);
+                        } catch (Exception e) {
+                            // as LangChain4j's own streaming models do: report the handler's failure, keep streaming
+                            onError(handler, e);
+                        }
+                    },
+                    handle.cancellation);
         } catch (RuntimeException e) {
             if (!handle.isCancelled()) {
                 onError(handler, translate(e));
@@ -115,7 +122,7 @@ public class RasdStreamingChatModel extends RasdBaseChatModel implements Streami
             return;
         } catch (Error e) {
             if (!handle.isCancelled()) {
-                onError(handler, e);   // the caller hears of it; the executor's thread still sees the error
+                onError(handler, e); // the caller hears of it; the executor's thread still sees the error
             }
             throw e;
         }

@@ -21,7 +21,7 @@ final class RasdThreads {
         });
     }
 
-    private RasdThreads() { }
+    private RasdThreads() {}
 
     static ExecutorService generation() {
         return GENERATION;

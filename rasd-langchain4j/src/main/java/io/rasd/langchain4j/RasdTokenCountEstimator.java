@@ -29,7 +29,8 @@ public class RasdTokenCountEstimator implements TokenCountEstimator {
 
     /** The estimator of an engine's target model (its tokenizer and chat template). */
     public static RasdTokenCountEstimator of(RasdEngine engine) {
-        return new RasdTokenCountEstimator(engine.tokenizer(), ChatTemplate.load(engine.target().directory()));
+        return new RasdTokenCountEstimator(
+                engine.tokenizer(), ChatTemplate.load(engine.target().directory()));
     }
 
     @Override

@@ -56,8 +56,15 @@ class AiServicesTest {
                 requests.add(ctx.chatRequest().messages());
             }
         };
-        model = RasdChatModel.builder().engine(engine).maxOutputTokens(32).listeners(List.of(capture)).build();
-        streaming = RasdStreamingChatModel.builder().engine(engine).maxOutputTokens(32).build();
+        model = RasdChatModel.builder()
+                .engine(engine)
+                .maxOutputTokens(32)
+                .listeners(List.of(capture))
+                .build();
+        streaming = RasdStreamingChatModel.builder()
+                .engine(engine)
+                .maxOutputTokens(32)
+                .build();
     }
 
     @AfterAll
@@ -68,15 +75,21 @@ class AiServicesTest {
     @Test
     void anAiServiceWithMemorySendsTheWholeConversationEachTurn() {
         ChatMemory memory = MessageWindowChatMemory.withMaxMessages(10);
-        Assistant assistant = AiServices.builder(Assistant.class).chatModel(model).chatMemory(memory).build();
+        Assistant assistant = AiServices.builder(Assistant.class)
+                .chatModel(model)
+                .chatMemory(memory)
+                .build();
         requests.clear();
         String first = assistant.chat("What is a list in Python?");
         String second = assistant.chat("And what is a tuple?");
 
         assertThat(requests).hasSize(2);
         List<ChatMessage> secondTurn = requests.get(1);
-        assertThat(secondTurn).containsExactly(UserMessage.from("What is a list in Python?"), AiMessage.from(first),
-                UserMessage.from("And what is a tuple?"));
+        assertThat(secondTurn)
+                .containsExactly(
+                        UserMessage.from("What is a list in Python?"),
+                        AiMessage.from(first),
+                        UserMessage.from("And what is a tuple?"));
         assertThat(memory.messages()).hasSize(4);
         // the second answer is what the model says to that whole conversation, and differs from a fresh start
         assertThat(second).isEqualTo(model.chat(secondTurn).aiMessage().text());
@@ -86,7 +99,10 @@ class AiServicesTest {
     void tokenWindowMemoryCountsWithTheModelsTokenizer() {
         RasdTokenCountEstimator estimator = RasdTokenCountEstimator.of(engine);
         ChatMemory memory = TokenWindowChatMemory.withMaxTokens(120, estimator);
-        Assistant assistant = AiServices.builder(Assistant.class).chatModel(model).chatMemory(memory).build();
+        Assistant assistant = AiServices.builder(Assistant.class)
+                .chatModel(model)
+                .chatMemory(memory)
+                .build();
         for (int i = 0; i < 4; i++) {
             assistant.chat("Tell me about Python feature number " + i);
         }
@@ -96,11 +112,13 @@ class AiServicesTest {
 
     @Test
     void aTokenStreamDeliversTheSameAnswerAsTheBlockingService() throws Exception {
-        StreamingAssistant assistant = AiServices.builder(StreamingAssistant.class).streamingChatModel(streaming)
+        StreamingAssistant assistant = AiServices.builder(StreamingAssistant.class)
+                .streamingChatModel(streaming)
                 .build();
         List<String> partials = Collections.synchronizedList(new ArrayList<>());
         CompletableFuture<ChatResponse> done = new CompletableFuture<>();
-        assistant.chat("How do I open a file?")
+        assistant
+                .chat("How do I open a file?")
                 .onPartialResponse(partials::add)
                 .onCompleteResponse(done::complete)
                 .onError(done::completeExceptionally)
@@ -113,11 +131,16 @@ class AiServicesTest {
 
     @Test
     void aTokenStreamCanBeCancelledFromItsPartialResponses() throws Exception {
-        StreamingAssistant assistant = AiServices.builder(StreamingAssistant.class).streamingChatModel(
-                RasdStreamingChatModel.builder().engine(engine).maxOutputTokens(400).build()).build();
+        StreamingAssistant assistant = AiServices.builder(StreamingAssistant.class)
+                .streamingChatModel(RasdStreamingChatModel.builder()
+                        .engine(engine)
+                        .maxOutputTokens(400)
+                        .build())
+                .build();
         List<String> partials = Collections.synchronizedList(new ArrayList<>());
         CompletableFuture<Object> ended = new CompletableFuture<>();
-        assistant.chat("Explain Perl references in detail.")
+        assistant
+                .chat("Explain Perl references in detail.")
                 .onPartialResponseWithContext((partial, ctx) -> {
                     partials.add(partial.text());
                     if (partials.size() == 2) {
@@ -141,18 +164,34 @@ class AiServicesTest {
     void greedyOutputThroughLangChain4jEqualsRasdGenerateForTheSamePrompt() {
         String prompt = "What does the with statement do?";
         for (DecodingMode mode : List.of(DecodingMode.AR, DecodingMode.RASD_PLD)) {
-            List<String> args = new ArrayList<>(List.of("generate", "--model",
-                    engine.target().directory().toString(), "--chat", "--prompt", prompt, "--max-new-tokens", "32",
-                    "--mode", mode.cliName(), "--json"));
+            List<String> args = new ArrayList<>(List.of(
+                    "generate",
+                    "--model",
+                    engine.target().directory().toString(),
+                    "--chat",
+                    "--prompt",
+                    prompt,
+                    "--max-new-tokens",
+                    "32",
+                    "--mode",
+                    mode.cliName(),
+                    "--json"));
             if (mode.usesDraft()) {
                 args.addAll(List.of("--draft", engine.draft().directory().toString()));
             }
-            JsonObject cli = JsonParser.parseString(runCli(args.toArray(String[]::new))).getAsJsonObject();
-            ChatResponse viaLangChain4j = model.chat(ChatRequest.builder().messages(UserMessage.from(prompt))
-                    .parameters(RasdChatRequestParameters.builder().mode(mode).build()).build());
-            assertThat(viaLangChain4j.aiMessage().text()).as(mode.cliName()).isEqualTo(cli.get("text").getAsString());
-            assertThat(viaLangChain4j.tokenUsage().inputTokenCount()).isEqualTo(cli.get("prompt_tokens").getAsInt());
-            assertThat(viaLangChain4j.tokenUsage().outputTokenCount()).isEqualTo(cli.getAsJsonArray("tokens").size());
+            JsonObject cli =
+                    JsonParser.parseString(runCli(args.toArray(String[]::new))).getAsJsonObject();
+            ChatResponse viaLangChain4j = model.chat(ChatRequest.builder()
+                    .messages(UserMessage.from(prompt))
+                    .parameters(RasdChatRequestParameters.builder().mode(mode).build())
+                    .build());
+            assertThat(viaLangChain4j.aiMessage().text())
+                    .as(mode.cliName())
+                    .isEqualTo(cli.get("text").getAsString());
+            assertThat(viaLangChain4j.tokenUsage().inputTokenCount())
+                    .isEqualTo(cli.get("prompt_tokens").getAsInt());
+            assertThat(viaLangChain4j.tokenUsage().outputTokenCount())
+                    .isEqualTo(cli.getAsJsonArray("tokens").size());
         }
     }
 

@@ -23,14 +23,15 @@ final class DemoModels {
         TOKENIZER = Tokenizer.load(models.resolve("demo-target"));
     }
 
-    private DemoModels() { }
+    private DemoModels() {}
 
     static Path corpus() {
         return TestData.root().getParent().resolve("models/demo-corpus");
     }
 
     /** Hand-set speculation (adaptive control off): every step speculates, so every source is exercised. */
-    static final SpeculationConfig HAND_SET = SpeculationConfig.builder().adaptive(false).build();
+    static final SpeculationConfig HAND_SET =
+            SpeculationConfig.builder().adaptive(false).build();
 
     /** An engine with the draft model and an empty datastore; close it (the models stay loaded). */
     static RasdEngine engine() {
@@ -38,7 +39,12 @@ final class DemoModels {
     }
 
     static RasdEngine engine(TokenDatastore datastore) {
-        return RasdEngine.builder().target(TARGET).draft(DRAFT).tokenizer(TOKENIZER).datastore(datastore)
-                .speculation(HAND_SET).build();
+        return RasdEngine.builder()
+                .target(TARGET)
+                .draft(DRAFT)
+                .tokenizer(TOKENIZER)
+                .datastore(datastore)
+                .speculation(HAND_SET)
+                .build();
     }
 }

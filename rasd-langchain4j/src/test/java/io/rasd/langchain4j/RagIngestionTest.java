@@ -27,8 +27,8 @@ import io.rasd.datastore.TokenDatastore;
 import io.rasd.engine.DecodingMode;
 import io.rasd.engine.GenerationRequest;
 import io.rasd.engine.RasdEngine;
-import io.rasd.tree.TokenOrigin;
 import io.rasd.text.ChatTemplate;
+import io.rasd.tree.TokenOrigin;
 import io.rasd.verify.SamplingParams;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -63,12 +63,18 @@ class RagIngestionTest {
     private static EmbeddingStoreIngestor ingestor(EmbeddingStore<TextSegment> store, RasdEngine engine) {
         return EmbeddingStoreIngestor.builder()
                 .documentSplitter(DocumentSplitters.recursive(200, 20, RasdTokenCountEstimator.of(engine)))
-                .embeddingModel(embeddings).embeddingStore(store).build();
+                .embeddingModel(embeddings)
+                .embeddingStore(store)
+                .build();
     }
 
     private static List<EmbeddingMatch<TextSegment>> everything(EmbeddingStore<TextSegment> store) {
-        return store.search(EmbeddingSearchRequest.builder().queryEmbedding(embeddings.embed("x").content())
-                .maxResults(100_000).minScore(0.0).build()).matches();
+        return store.search(EmbeddingSearchRequest.builder()
+                        .queryEmbedding(embeddings.embed("x").content())
+                        .maxResults(100_000)
+                        .minScore(0.0)
+                        .build())
+                .matches();
     }
 
     @Test
@@ -101,11 +107,13 @@ class RagIngestionTest {
             EmbeddingStore<TextSegment> store = RasdRag.feed(raw, listener);
             List<String> ids = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
-                TextSegment s = TextSegment.from("segment number " + i + " about Perl file handles",
+                TextSegment s = TextSegment.from(
+                        "segment number " + i + " about Perl file handles",
                         Metadata.from("group", i % 2 == 0 ? "even" : "odd"));
                 ids.add(store.add(embeddings.embed(s).content(), s));
             }
-            List<TextSegment> batch = List.of(TextSegment.from("batch one", Metadata.from("group", "batch")),
+            List<TextSegment> batch = List.of(
+                    TextSegment.from("batch one", Metadata.from("group", "batch")),
                     TextSegment.from("batch two", Metadata.from("group", "batch")));
             ids.addAll(store.addAll(embeddings.embedAll(batch).content(), batch));
             TokenDatastore ds = engine.datastore();
@@ -116,7 +124,7 @@ class RagIngestionTest {
             store.removeAll(List.of(ids.get(1), ids.get(2)));
             assertThat(ds.contains(ids.get(1))).isFalse();
             assertThat(ds.contains(ids.get(2))).isFalse();
-            store.removeAll(metadataKey("group").isEqualTo("odd"));   // ids 3 and 5 (1 is gone already)
+            store.removeAll(metadataKey("group").isEqualTo("odd")); // ids 3 and 5 (1 is gone already)
             assertThat(ds.contains(ids.get(3))).isFalse();
             assertThat(ds.contains(ids.get(5))).isFalse();
             assertThat(ds.contains(ids.get(4))).isTrue();
@@ -132,7 +140,7 @@ class RagIngestionTest {
     void segmentsStoredBeforeTheListenerWasAttachedAreBackfilled() {
         try (RasdEngine engine = DemoModels.engine()) {
             InMemoryEmbeddingStore<TextSegment> raw = new InMemoryEmbeddingStore<>();
-            ingestor(raw, engine).ingest(documents.get(0));   // no listener yet
+            ingestor(raw, engine).ingest(documents.get(0)); // no listener yet
             assertThat(engine.datastore().documentCount()).isZero();
 
             RasdDatastoreListener listener = RasdRag.listener(engine);
@@ -147,16 +155,22 @@ class RagIngestionTest {
 
     @Test
     void anEngineWithoutADatastoreCannotBeFed() {
-        try (RasdEngine engine = RasdEngine.builder().target(DemoModels.TARGET).tokenizer(DemoModels.TOKENIZER)
+        try (RasdEngine engine = RasdEngine.builder()
+                .target(DemoModels.TARGET)
+                .tokenizer(DemoModels.TOKENIZER)
                 .build()) {
             assertThatThrownBy(() -> RasdRag.feed(new InMemoryEmbeddingStore<>(), engine))
-                    .isInstanceOf(RasdException.class).hasMessageContaining("no token datastore");
+                    .isInstanceOf(RasdException.class)
+                    .hasMessageContaining("no token datastore");
         }
     }
 
     /** The answer and its metadata for QUESTION through an AiService with RAG over the ingested documents. */
-    private static RasdChatResponseMetadata answer(RasdEngine engine, EmbeddingStore<TextSegment> store,
-                                                   AtomicReference<List<ChatMessage>> sent, StringBuilder text) {
+    private static RasdChatResponseMetadata answer(
+            RasdEngine engine,
+            EmbeddingStore<TextSegment> store,
+            AtomicReference<List<ChatMessage>> sent,
+            StringBuilder text) {
         AtomicReference<RasdChatResponseMetadata> metadata = new AtomicReference<>();
         ChatModelListener capture = new ChatModelListener() {
             @Override
@@ -169,11 +183,19 @@ class RagIngestionTest {
                 metadata.set((RasdChatResponseMetadata) ctx.chatResponse().metadata());
             }
         };
-        RasdChatModel model = RasdChatModel.builder().engine(engine).mode(DecodingMode.DATASTORE)
-                .maxOutputTokens(120).listeners(List.of(capture)).build();
-        Assistant assistant = AiServices.builder(Assistant.class).chatModel(model)
-                .contentRetriever(EmbeddingStoreContentRetriever.builder().embeddingStore(store)
-                        .embeddingModel(embeddings).maxResults(2).build())
+        RasdChatModel model = RasdChatModel.builder()
+                .engine(engine)
+                .mode(DecodingMode.DATASTORE)
+                .maxOutputTokens(120)
+                .listeners(List.of(capture))
+                .build();
+        Assistant assistant = AiServices.builder(Assistant.class)
+                .chatModel(model)
+                .contentRetriever(EmbeddingStoreContentRetriever.builder()
+                        .embeddingStore(store)
+                        .embeddingModel(embeddings)
+                        .maxResults(2)
+                        .build())
                 .build();
         text.append(assistant.answer(QUESTION));
         return metadata.get();
@@ -196,23 +218,26 @@ class RagIngestionTest {
             int[] prompt = engine.tokenizer().encode(rendered, false);
             List<StringBuilder> runs = new ArrayList<>();
             boolean[] inRun = {false};
-            engine.generate(new GenerationRequest(prompt, 120, DecodingMode.DATASTORE, SamplingParams.GREEDY, null,
-                    List.of()), (tokens, origins, shown) -> {
+            engine.generate(
+                    new GenerationRequest(prompt, 120, DecodingMode.DATASTORE, SamplingParams.GREEDY, null, List.of()),
+                    (tokens, origins, shown) -> {
                         for (int i = 0; i < tokens.length; i++) {
                             if (origins[i] == TokenOrigin.DATASTORE) {
                                 if (!inRun[0]) {
                                     runs.add(new StringBuilder());
                                 }
-                                runs.get(runs.size() - 1).append(engine.tokenizer().decode(new int[] {tokens[i]},
-                                        false));
+                                runs.get(runs.size() - 1)
+                                        .append(engine.tokenizer().decode(new int[] {tokens[i]}, false));
                             }
                             inRun[0] = origins[i] == TokenOrigin.DATASTORE;
                         }
                     });
-            String corpus = String.join("\n", documents.stream().map(Document::text).toList());
+            String corpus =
+                    String.join("\n", documents.stream().map(Document::text).toList());
             assertThat(runs).isNotEmpty().allSatisfy(run -> assertThat(corpus).contains(run.toString()));
         }
-        assertThat(fed.acceptedTokens(TokenOrigin.DATASTORE)).as("datastore-accepted tokens with ingestion")
+        assertThat(fed.acceptedTokens(TokenOrigin.DATASTORE))
+                .as("datastore-accepted tokens with ingestion")
                 .isPositive();
 
         // the same retrieval without feeding the datastore: the same answer, nothing from the datastore
@@ -224,9 +249,13 @@ class RagIngestionTest {
             assertThat(empty.acceptedTokens(TokenOrigin.DATASTORE)).isZero();
             assertThat(emptyAnswer.toString()).isEqualTo(fedAnswer.toString());
             assertThat(fed.targetForwards()).isLessThan(empty.targetForwards());
-            System.out.printf("RAG answer: %d tokens, datastore accepted %d, target forwards %d with the datastore"
-                            + " fed vs %d without%n", fed.tokenUsage().outputTokenCount(),
-                    fed.acceptedTokens(TokenOrigin.DATASTORE), fed.targetForwards(), empty.targetForwards());
+            System.out.printf(
+                    "RAG answer: %d tokens, datastore accepted %d, target forwards %d with the datastore"
+                            + " fed vs %d without%n",
+                    fed.tokenUsage().outputTokenCount(),
+                    fed.acceptedTokens(TokenOrigin.DATASTORE),
+                    fed.targetForwards(),
+                    empty.targetForwards());
         }
     }
 
@@ -234,7 +263,7 @@ class RagIngestionTest {
     void retrievedSegmentsAreBoostedForTheirRequestEvenWhenTheDatastoreWasNotFed() {
         InMemoryEmbeddingStore<TextSegment> raw = new InMemoryEmbeddingStore<>();
         try (RasdEngine engine = DemoModels.engine()) {
-            ingestor(raw, engine).ingest(documents);   // not fed: the datastore stays empty
+            ingestor(raw, engine).ingest(documents); // not fed: the datastore stays empty
             assertThat(engine.datastore().documentCount()).isZero();
             String[] answers = new String[2];
             RasdChatResponseMetadata[] metadata = new RasdChatResponseMetadata[2];
@@ -247,12 +276,22 @@ class RagIngestionTest {
                         seen.set((RasdChatResponseMetadata) ctx.chatResponse().metadata());
                     }
                 };
-                RasdChatModel model = RasdChatModel.builder().engine(engine).mode(DecodingMode.DATASTORE)
-                        .maxOutputTokens(120).listeners(List.of(capture)).retrievalBoost(boost).build();
-                var retriever = EmbeddingStoreContentRetriever.builder().embeddingStore(raw)
-                        .embeddingModel(embeddings).maxResults(2).build();
-                Assistant assistant = AiServices.builder(Assistant.class).chatModel(model)
-                        .contentRetriever(boost == null ? retriever : retriever.addListener(boost)).build();
+                RasdChatModel model = RasdChatModel.builder()
+                        .engine(engine)
+                        .mode(DecodingMode.DATASTORE)
+                        .maxOutputTokens(120)
+                        .listeners(List.of(capture))
+                        .retrievalBoost(boost)
+                        .build();
+                var retriever = EmbeddingStoreContentRetriever.builder()
+                        .embeddingStore(raw)
+                        .embeddingModel(embeddings)
+                        .maxResults(2)
+                        .build();
+                Assistant assistant = AiServices.builder(Assistant.class)
+                        .chatModel(model)
+                        .contentRetriever(boost == null ? retriever : retriever.addListener(boost))
+                        .build();
                 answers[i] = assistant.answer(QUESTION);
                 metadata[i] = seen.get();
                 if (boost != null) {
@@ -269,7 +308,7 @@ class RagIngestionTest {
     void ingestionIsNotBrokenByASegmentTheDatastoreCannotTake() {
         try (RasdEngine engine = DemoModels.engine()) {
             RasdDatastoreListener listener = RasdRag.listener(engine);
-            engine.datastore().close();   // every add now fails
+            engine.datastore().close(); // every add now fails
             EmbeddingStore<TextSegment> store = RasdRag.feed(new InMemoryEmbeddingStore<>(), listener);
             TextSegment s = TextSegment.from("still stored");
             Embedding e = embeddings.embed(s).content();

@@ -30,10 +30,12 @@ class RasdChatModelConformanceTest extends AbstractChatModelIT {
     static final String ONE_MODEL = "a rasd chat model serves exactly the engine's target model: a request naming"
             + " another model fails with ModelNotFoundException (RasdChatModelTest); the name set on the builder or"
             + " in the default parameters is honoured (should_respect_modelName_in_default_model_parameters)";
+
     static final String CUSTOM_MODEL_NAME = "rasd-conformance";
 
     private final RasdEngine engine = DemoModels.engine();
-    private final List<ChatModel> models = List.of(RasdChatModel.builder().engine(engine).maxOutputTokens(32).build());
+    private final List<ChatModel> models =
+            List.of(RasdChatModel.builder().engine(engine).maxOutputTokens(32).build());
 
     @AfterAll
     void closeEngine() {
@@ -47,12 +49,17 @@ class RasdChatModelConformanceTest extends AbstractChatModelIT {
 
     @Override
     protected ChatModel createModelWith(ChatRequestParameters parameters) {
-        return RasdChatModel.builder().engine(engine).defaultRequestParameters(parameters).build();
+        return RasdChatModel.builder()
+                .engine(engine)
+                .defaultRequestParameters(parameters)
+                .build();
     }
 
     @Override
     protected ChatRequestParameters createIntegrationSpecificParameters(int maxOutputTokens) {
-        return RasdChatRequestParameters.builder().maxOutputTokens(maxOutputTokens).build();
+        return RasdChatRequestParameters.builder()
+                .maxOutputTokens(maxOutputTokens)
+                .build();
     }
 
     @Override
@@ -72,7 +79,7 @@ class RasdChatModelConformanceTest extends AbstractChatModelIT {
 
     @Override
     protected boolean supportsTools() {
-        return false;   // the models rasd runs have no function-calling format
+        return false; // the models rasd runs have no function-calling format
     }
 
     @Override
@@ -97,7 +104,7 @@ class RasdChatModelConformanceTest extends AbstractChatModelIT {
 
     @Override
     protected boolean supportsSingleImageInputAsBase64EncodedString() {
-        return false;   // text-only models
+        return false; // text-only models
     }
 
     @Override

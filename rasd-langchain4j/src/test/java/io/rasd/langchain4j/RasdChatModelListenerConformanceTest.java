@@ -31,19 +31,28 @@ class RasdChatModelListenerConformanceTest extends AbstractChatModelListenerIT {
 
     @Override
     protected ChatModel createModel(ChatModelListener listener) {
-        return RasdChatModel.builder().engine(ENGINE).temperature(temperature()).topP(topP())
-                .maxOutputTokens(maxTokens()).listeners(List.of(listener)).build();
+        return RasdChatModel.builder()
+                .engine(ENGINE)
+                .temperature(temperature())
+                .topP(topP())
+                .maxOutputTokens(maxTokens())
+                .listeners(List.of(listener))
+                .build();
     }
 
     @Override
     protected String modelName() {
-        return "demo-target";   // the target model's directory name
+        return "demo-target"; // the target model's directory name
     }
 
     @Override
     protected ChatModel createFailingModel(ChatModelListener listener) {
-        return RasdChatModel.builder().engine(ENGINE).chatTemplate(REJECTING_TEMPLATE).maxOutputTokens(maxTokens())
-                .listeners(List.of(listener)).build();
+        return RasdChatModel.builder()
+                .engine(ENGINE)
+                .chatTemplate(REJECTING_TEMPLATE)
+                .maxOutputTokens(maxTokens())
+                .listeners(List.of(listener))
+                .build();
     }
 
     @Override
@@ -53,6 +62,6 @@ class RasdChatModelListenerConformanceTest extends AbstractChatModelListenerIT {
 
     @Override
     protected boolean supportsTools() {
-        return false;   // the models rasd runs have no function-calling format
+        return false; // the models rasd runs have no function-calling format
     }
 }

@@ -31,11 +31,10 @@ import io.rasd.engine.DecodingMode;
 import io.rasd.engine.GenerationRequest;
 import io.rasd.engine.GenerationResult;
 import io.rasd.engine.RasdEngine;
-import io.rasd.tree.TokenOrigin;
 import io.rasd.model.CausalLm;
 import io.rasd.text.ChatMessage;
 import io.rasd.text.ChatTemplate;
-import io.rasd.verify.SamplingParams;
+import io.rasd.tree.TokenOrigin;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -72,10 +71,10 @@ class RasdChatModelTest {
 
     @Test
     void greedyAnswersEqualPlainDecodingOfTheRenderedConversationInEveryMode() {
-        GenerationResult plain = plain(List.of(new ChatMessage("system", "You answer briefly."),
-                new ChatMessage("user", QUESTION)), 48);
-        for (DecodingMode mode : List.of(DecodingMode.AR, DecodingMode.DRAFT, DecodingMode.PLD,
-                DecodingMode.RASD_PLD, DecodingMode.RASD)) {
+        GenerationResult plain =
+                plain(List.of(new ChatMessage("system", "You answer briefly."), new ChatMessage("user", QUESTION)), 48);
+        for (DecodingMode mode : List.of(
+                DecodingMode.AR, DecodingMode.DRAFT, DecodingMode.PLD, DecodingMode.RASD_PLD, DecodingMode.RASD)) {
             ChatResponse r = model.chat(ChatRequest.builder()
                     .messages(SystemMessage.from("You answer briefly."), UserMessage.from(QUESTION))
                     .parameters(RasdChatRequestParameters.builder().mode(mode).build())
@@ -87,7 +86,8 @@ class RasdChatModelTest {
 
     @Test
     void theResponseCarriesUsageFinishReasonModelNameAndSpeculationStats() {
-        ChatResponse r = model.chat(ChatRequest.builder().messages(UserMessage.from(QUESTION)).build());
+        ChatResponse r = model.chat(
+                ChatRequest.builder().messages(UserMessage.from(QUESTION)).build());
         GenerationResult plain = plain(List.of(new ChatMessage("user", QUESTION)), 48);
 
         assertThat(r.metadata()).isInstanceOf(RasdChatResponseMetadata.class);
@@ -97,8 +97,11 @@ class RasdChatModelTest {
         assertThat(m.tokenUsage().inputTokenCount()).isEqualTo(plain.stats().promptTokens());
         assertThat(m.tokenUsage().outputTokenCount()).isEqualTo(plain.tokens().length);
         assertThat(m.tokenUsage().totalTokenCount()).isEqualTo(plain.stats().promptTokens() + plain.tokens().length);
-        assertThat(m.finishReason()).isEqualTo(plain.finishReason() == io.rasd.engine.FinishReason.STOP
-                ? FinishReason.STOP : FinishReason.LENGTH);
+        assertThat(m.finishReason())
+                .isEqualTo(
+                        plain.finishReason() == io.rasd.engine.FinishReason.STOP
+                                ? FinishReason.STOP
+                                : FinishReason.LENGTH);
         // default mode with a draft model and a datastore is rasd
         assertThat(m.mode()).isEqualTo(DecodingMode.RASD);
         assertThat(m.meanAcceptedTokens()).isGreaterThanOrEqualTo(1.0);
@@ -115,11 +118,14 @@ class RasdChatModelTest {
 
     @Test
     void maxOutputTokensPerRequestOverridesTheDefaultAndEndsWithLength() {
-        ChatResponse r = model.chat(ChatRequest.builder().messages(UserMessage.from(QUESTION))
-                .parameters(ChatRequestParameters.builder().maxOutputTokens(5).build()).build());
+        ChatResponse r = model.chat(ChatRequest.builder()
+                .messages(UserMessage.from(QUESTION))
+                .parameters(ChatRequestParameters.builder().maxOutputTokens(5).build())
+                .build());
         assertThat(r.tokenUsage().outputTokenCount()).isEqualTo(5);
         assertThat(r.finishReason()).isEqualTo(FinishReason.LENGTH);
-        assertThat(r.aiMessage().text()).isEqualTo(plain(List.of(new ChatMessage("user", QUESTION)), 5).text());
+        assertThat(r.aiMessage().text())
+                .isEqualTo(plain(List.of(new ChatMessage("user", QUESTION)), 5).text());
     }
 
     @Test
@@ -141,11 +147,17 @@ class RasdChatModelTest {
                 }
             }
         }
-        assertThat(stop).as("a stop string across a token boundary in %s", plain.text()).isNotNull();
+        assertThat(stop)
+                .as("a stop string across a token boundary in %s", plain.text())
+                .isNotNull();
 
-        ChatResponse r = model.chat(ChatRequest.builder().messages(UserMessage.from(QUESTION))
-                .parameters(ChatRequestParameters.builder().stopSequences(stop).build()).build());
-        assertThat(r.aiMessage().text()).isEqualTo(plain.text().substring(0, cut)).doesNotContain(stop);
+        ChatResponse r = model.chat(ChatRequest.builder()
+                .messages(UserMessage.from(QUESTION))
+                .parameters(ChatRequestParameters.builder().stopSequences(stop).build())
+                .build());
+        assertThat(r.aiMessage().text())
+                .isEqualTo(plain.text().substring(0, cut))
+                .doesNotContain(stop);
         assertThat(r.finishReason()).isEqualTo(FinishReason.STOP);
     }
 
@@ -156,19 +168,32 @@ class RasdChatModelTest {
     @Test
     void samplingFollowsTemperatureTopKTopPAndTheSeed() {
         ChatRequest.Builder b = ChatRequest.builder().messages(UserMessage.from(QUESTION));
-        RasdChatRequestParameters seeded = RasdChatRequestParameters.builder().temperature(0.9).topK(40).topP(0.95)
-                .seed(7L).build();
+        RasdChatRequestParameters seeded = RasdChatRequestParameters.builder()
+                .temperature(0.9)
+                .topK(40)
+                .topP(0.95)
+                .seed(7L)
+                .build();
         String a = model.chat(b.parameters(seeded).build()).aiMessage().text();
         String again = model.chat(b.parameters(seeded).build()).aiMessage().text();
         assertThat(again).isEqualTo(a);
         // speculation does not change the sampled text either: same seed, plain decoding
         String ar = model.chat(b.parameters(seeded.overrideWith(RasdChatRequestParameters.builder()
-                .mode(DecodingMode.AR).build())).build()).aiMessage().text();
+                                .mode(DecodingMode.AR)
+                                .build()))
+                        .build())
+                .aiMessage()
+                .text();
         assertThat(ar).isEqualTo(a);
         List<String> others = new ArrayList<>();
         for (long seed = 8; seed < 12; seed++) {
-            others.add(model.chat(b.parameters(RasdChatRequestParameters.builder().temperature(0.9).seed(seed)
-                    .build()).build()).aiMessage().text());
+            others.add(model.chat(b.parameters(RasdChatRequestParameters.builder()
+                                    .temperature(0.9)
+                                    .seed(seed)
+                                    .build())
+                            .build())
+                    .aiMessage()
+                    .text());
         }
         assertThat(others).anySatisfy(o -> assertThat(o).isNotEqualTo(a));
         String greedy = plain(List.of(new ChatMessage("user", QUESTION)), 48).text();
@@ -178,18 +203,40 @@ class RasdChatModelTest {
     @Test
     void invalidParametersFailWithTheirNames() {
         ChatRequest.Builder b = ChatRequest.builder().messages(UserMessage.from(QUESTION));
-        assertThatThrownBy(() -> model.chat(b.parameters(ChatRequestParameters.builder().temperature(-1.0).build())
-                .build())).isInstanceOf(InvalidRequestException.class).hasMessageContaining("temperature");
-        assertThatThrownBy(() -> model.chat(b.parameters(ChatRequestParameters.builder().temperature(0.5).topP(1.5)
-                .build()).build())).isInstanceOf(InvalidRequestException.class).hasMessageContaining("top-p");
-        assertThatThrownBy(() -> model.chat(b.parameters(ChatRequestParameters.builder().maxOutputTokens(0).build())
-                .build())).isInstanceOf(InvalidRequestException.class).hasMessageContaining("maxOutputTokens");
-        assertThatThrownBy(() -> model.chat(b.parameters(RasdChatRequestParameters.builder().treeBudget(100000)
-                .build()).build())).isInstanceOf(InvalidRequestException.class).hasMessageContaining("tree budget");
-        assertThatThrownBy(() -> RasdChatModel.builder().engine(engine).temperature(Double.NaN).build())
-                .isInstanceOf(InvalidRequestException.class).hasMessageContaining("temperature");
+        assertThatThrownBy(() -> model.chat(b.parameters(ChatRequestParameters.builder()
+                                .temperature(-1.0)
+                                .build())
+                        .build()))
+                .isInstanceOf(InvalidRequestException.class)
+                .hasMessageContaining("temperature");
+        assertThatThrownBy(() -> model.chat(b.parameters(ChatRequestParameters.builder()
+                                .temperature(0.5)
+                                .topP(1.5)
+                                .build())
+                        .build()))
+                .isInstanceOf(InvalidRequestException.class)
+                .hasMessageContaining("top-p");
+        assertThatThrownBy(() -> model.chat(b.parameters(ChatRequestParameters.builder()
+                                .maxOutputTokens(0)
+                                .build())
+                        .build()))
+                .isInstanceOf(InvalidRequestException.class)
+                .hasMessageContaining("maxOutputTokens");
+        assertThatThrownBy(() -> model.chat(b.parameters(RasdChatRequestParameters.builder()
+                                .treeBudget(100000)
+                                .build())
+                        .build()))
+                .isInstanceOf(InvalidRequestException.class)
+                .hasMessageContaining("tree budget");
+        assertThatThrownBy(() -> RasdChatModel.builder()
+                        .engine(engine)
+                        .temperature(Double.NaN)
+                        .build())
+                .isInstanceOf(InvalidRequestException.class)
+                .hasMessageContaining("temperature");
         assertThatThrownBy(() -> RasdChatModel.builder().build())
-                .isInstanceOf(NullPointerException.class).hasMessageContaining("engine");
+                .isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("engine");
     }
 
     private static ChatRequest.Builder asking(ChatRequestParameters parameters) {
@@ -197,8 +244,10 @@ class RasdChatModelTest {
     }
 
     private static void refusedNaming(ChatRequestParameters parameters, String... named) {
-        assertThatThrownBy(() -> model.chat(asking(parameters).build())).as(parameters.toString())
-                .isInstanceOf(InvalidRequestException.class).hasMessageContainingAll(named);
+        assertThatThrownBy(() -> model.chat(asking(parameters).build()))
+                .as(parameters.toString())
+                .isInstanceOf(InvalidRequestException.class)
+                .hasMessageContainingAll(named);
     }
 
     @Test
@@ -209,40 +258,59 @@ class RasdChatModelTest {
         // greedy decoding ignores topK and topP, but a value out of range is still a mistake worth reporting
         for (double p : new double[] {0, -1, 1.5, Double.NaN}) {
             refusedNaming(ChatRequestParameters.builder().topP(p).build(), "topP=" + p, "top-p");
-            refusedNaming(ChatRequestParameters.builder().temperature(0.7).topP(p).build(), "top-p");
+            refusedNaming(
+                    ChatRequestParameters.builder().temperature(0.7).topP(p).build(), "top-p");
         }
         refusedNaming(ChatRequestParameters.builder().topK(-1).build(), "topK=-1", "top-k");
         refusedNaming(ChatRequestParameters.builder().maxOutputTokens(-5).build(), "maxOutputTokens", "-5");
-        refusedNaming(ChatRequestParameters.builder().stopSequences(List.of("ok", "")).build(), "stopSequences");
+        refusedNaming(
+                ChatRequestParameters.builder().stopSequences(List.of("ok", "")).build(), "stopSequences");
         List<String> many = new ArrayList<>();
         for (int i = 0; i < 17; i++) {
             many.add("#" + i);
         }
-        refusedNaming(ChatRequestParameters.builder().stopSequences(many).build(), "stopSequences", "at most 16",
-                "got 17");
-        refusedNaming(ChatRequestParameters.builder().stopSequences(List.of("ok", "y".repeat(100_000))).build(),
-                "stopSequences[1] has 100000 chars", "at most 1000");
+        refusedNaming(
+                ChatRequestParameters.builder().stopSequences(many).build(), "stopSequences", "at most 16", "got 17");
+        refusedNaming(
+                ChatRequestParameters.builder()
+                        .stopSequences(List.of("ok", "y".repeat(100_000)))
+                        .build(),
+                "stopSequences[1] has 100000 chars",
+                "at most 1000");
     }
 
     @Test
     void emptyOrWhitespaceUserMessagesAreInvalidRequestsNamingTheMessage() {
-        assertThatThrownBy(() -> model.chat(UserMessage.from(""))).isInstanceOf(InvalidRequestException.class)
+        assertThatThrownBy(() -> model.chat(UserMessage.from("")))
+                .isInstanceOf(InvalidRequestException.class)
                 .hasMessageContaining("messages[0] (user) is empty");
-        assertThatThrownBy(() -> model.chat(SystemMessage.from("Be brief."), UserMessage.from(QUESTION),
-                AiMessage.from("Use a loop."), UserMessage.from(" \n\t ")))
-                .isInstanceOf(InvalidRequestException.class).hasMessageContaining("messages[3] (user) is whitespace only");
+        assertThatThrownBy(() -> model.chat(
+                        SystemMessage.from("Be brief."),
+                        UserMessage.from(QUESTION),
+                        AiMessage.from("Use a loop."),
+                        UserMessage.from(" \n\t ")))
+                .isInstanceOf(InvalidRequestException.class)
+                .hasMessageContaining("messages[3] (user) is whitespace only");
         // a whitespace stop sequence, unlike a whitespace message, is a real stop condition
-        ChatResponse r = model.chat(asking(ChatRequestParameters.builder().stopSequences(" ").build()).build());
+        ChatResponse r = model.chat(
+                asking(ChatRequestParameters.builder().stopSequences(" ").build())
+                        .build());
         assertThat(r.aiMessage().text()).doesNotContain(" ");
     }
 
     @Test
     void anUnboundedMaxOutputTokensEndsAtTheContextWindowWithLength() {
-        int prompt = RasdTokenCountEstimator.of(engine).estimateTokenCountInMessages(List.of(UserMessage.from(QUESTION)));
+        int prompt =
+                RasdTokenCountEstimator.of(engine).estimateTokenCountInMessages(List.of(UserMessage.from(QUESTION)));
         try (CausalLm small = CausalLm.load(engine.target().directory(), ai.djl.Device.cpu(), prompt + 6);
-             RasdEngine e = RasdEngine.builder().target(small).tokenizer(engine.tokenizer()).build()) {
+                RasdEngine e = RasdEngine.builder()
+                        .target(small)
+                        .tokenizer(engine.tokenizer())
+                        .build()) {
             RasdChatModel m = RasdChatModel.builder().engine(e).build();
-            ChatResponse r = m.chat(asking(ChatRequestParameters.builder().maxOutputTokens(Integer.MAX_VALUE).build())
+            ChatResponse r = m.chat(asking(ChatRequestParameters.builder()
+                            .maxOutputTokens(Integer.MAX_VALUE)
+                            .build())
                     .build());
             assertThat(r.finishReason()).isEqualTo(FinishReason.LENGTH);
             assertThat(r.tokenUsage().inputTokenCount()).isEqualTo(prompt);
@@ -252,12 +320,21 @@ class RasdChatModelTest {
 
     @Test
     void aRequestForAnotherModelIsRefused() {
-        assertThatThrownBy(() -> model.chat(ChatRequest.builder().messages(UserMessage.from(QUESTION))
-                .parameters(ChatRequestParameters.builder().modelName("gpt-4o").build()).build()))
+        assertThatThrownBy(() -> model.chat(ChatRequest.builder()
+                        .messages(UserMessage.from(QUESTION))
+                        .parameters(ChatRequestParameters.builder()
+                                .modelName("gpt-4o")
+                                .build())
+                        .build()))
                 .isInstanceOf(ModelNotFoundException.class)
-                .hasMessageContaining("gpt-4o").hasMessageContaining("demo-target");
-        ChatResponse named = model.chat(ChatRequest.builder().messages(UserMessage.from(QUESTION))
-                .parameters(ChatRequestParameters.builder().modelName("demo-target").maxOutputTokens(3).build())
+                .hasMessageContaining("gpt-4o")
+                .hasMessageContaining("demo-target");
+        ChatResponse named = model.chat(ChatRequest.builder()
+                .messages(UserMessage.from(QUESTION))
+                .parameters(ChatRequestParameters.builder()
+                        .modelName("demo-target")
+                        .maxOutputTokens(3)
+                        .build())
                 .build());
         assertThat(named.tokenUsage().outputTokenCount()).isEqualTo(3);
     }
@@ -265,28 +342,68 @@ class RasdChatModelTest {
     @Test
     void toolsJsonFormatsPenaltiesImagesAndToolResultsAreUnsupported() {
         ChatRequest.Builder b = ChatRequest.builder().messages(UserMessage.from(QUESTION));
-        ToolSpecification tool = ToolSpecification.builder().name("weather").description("weather").build();
-        assertThatThrownBy(() -> model.chat(b.parameters(ChatRequestParameters.builder().toolSpecifications(tool)
-                .build()).build())).isInstanceOf(UnsupportedFeatureException.class).hasMessageContaining("tools");
-        ResponseFormat json = ResponseFormat.builder().type(dev.langchain4j.model.chat.request.ResponseFormatType.JSON)
-                .jsonSchema(JsonSchema.builder().name("answer").rootElement(JsonObjectSchema.builder()
-                        .addStringProperty("text").build()).build()).build();
-        assertThatThrownBy(() -> model.chat(b.parameters(ChatRequestParameters.builder().responseFormat(json)
-                .build()).build())).isInstanceOf(UnsupportedFeatureException.class).hasMessageContaining("JSON");
-        assertThatThrownBy(() -> model.chat(b.parameters(ChatRequestParameters.builder().frequencyPenalty(0.5)
-                .build()).build())).isInstanceOf(UnsupportedFeatureException.class)
+        ToolSpecification tool = ToolSpecification.builder()
+                .name("weather")
+                .description("weather")
+                .build();
+        assertThatThrownBy(() -> model.chat(b.parameters(ChatRequestParameters.builder()
+                                .toolSpecifications(tool)
+                                .build())
+                        .build()))
+                .isInstanceOf(UnsupportedFeatureException.class)
+                .hasMessageContaining("tools");
+        ResponseFormat json = ResponseFormat.builder()
+                .type(dev.langchain4j.model.chat.request.ResponseFormatType.JSON)
+                .jsonSchema(JsonSchema.builder()
+                        .name("answer")
+                        .rootElement(JsonObjectSchema.builder()
+                                .addStringProperty("text")
+                                .build())
+                        .build())
+                .build();
+        assertThatThrownBy(() -> model.chat(b.parameters(ChatRequestParameters.builder()
+                                .responseFormat(json)
+                                .build())
+                        .build()))
+                .isInstanceOf(UnsupportedFeatureException.class)
+                .hasMessageContaining("JSON");
+        assertThatThrownBy(() -> model.chat(b.parameters(ChatRequestParameters.builder()
+                                .frequencyPenalty(0.5)
+                                .build())
+                        .build()))
+                .isInstanceOf(UnsupportedFeatureException.class)
                 .hasMessageContaining("frequencyPenalty");
-        assertThatThrownBy(() -> model.chat(ChatRequest.builder().messages(UserMessage.from(
-                TextContent.from("what is this?"), ImageContent.from(Image.builder().url("http://x/y.png").build())))
-                .build())).isInstanceOf(UnsupportedFeatureException.class).hasMessageContaining("IMAGE");
-        ToolExecutionRequest call = ToolExecutionRequest.builder().id("1").name("weather").arguments("{}").build();
-        assertThatThrownBy(() -> model.chat(ChatRequest.builder().messages(UserMessage.from(QUESTION),
-                AiMessage.from(call), ToolExecutionResultMessage.from(call, "sunny")).build()))
-                .isInstanceOf(UnsupportedFeatureException.class).hasMessageContaining("tool");
+        assertThatThrownBy(() -> model.chat(ChatRequest.builder()
+                        .messages(UserMessage.from(
+                                TextContent.from("what is this?"),
+                                ImageContent.from(
+                                        Image.builder().url("http://x/y.png").build())))
+                        .build()))
+                .isInstanceOf(UnsupportedFeatureException.class)
+                .hasMessageContaining("IMAGE");
+        ToolExecutionRequest call = ToolExecutionRequest.builder()
+                .id("1")
+                .name("weather")
+                .arguments("{}")
+                .build();
+        assertThatThrownBy(() -> model.chat(ChatRequest.builder()
+                        .messages(
+                                UserMessage.from(QUESTION),
+                                AiMessage.from(call),
+                                ToolExecutionResultMessage.from(call, "sunny"))
+                        .build()))
+                .isInstanceOf(UnsupportedFeatureException.class)
+                .hasMessageContaining("tool");
         assertThat(model.supportedCapabilities()).isEmpty();
         // a zero penalty is the same as none
-        assertThat(model.chat(b.parameters(ChatRequestParameters.builder().presencePenalty(0.0).maxOutputTokens(2)
-                .build()).build()).tokenUsage().outputTokenCount()).isEqualTo(2);
+        assertThat(model.chat(b.parameters(ChatRequestParameters.builder()
+                                        .presencePenalty(0.0)
+                                        .maxOutputTokens(2)
+                                        .build())
+                                .build())
+                        .tokenUsage()
+                        .outputTokenCount())
+                .isEqualTo(2);
     }
 
     @Test
@@ -294,21 +411,33 @@ class RasdChatModelTest {
         String huge = "word ".repeat(engine.target().contextLimit() + 10);
         assertThatThrownBy(() -> model.chat(huge))
                 .isInstanceOf(InvalidRequestException.class)
-                .hasMessageContaining("context window").hasMessageContaining(
-                        String.valueOf(engine.target().contextLimit()));
+                .hasMessageContaining("context window")
+                .hasMessageContaining(String.valueOf(engine.target().contextLimit()));
     }
 
     @Test
     void aModeTheEngineCannotRunIsAClearError() {
-        try (RasdEngine noDraft = RasdEngine.builder().target(DemoModels.TARGET).tokenizer(DemoModels.TOKENIZER)
+        try (RasdEngine noDraft = RasdEngine.builder()
+                .target(DemoModels.TARGET)
+                .tokenizer(DemoModels.TOKENIZER)
                 .build()) {
-            RasdChatModel m = RasdChatModel.builder().engine(noDraft).maxOutputTokens(4).build();
+            RasdChatModel m =
+                    RasdChatModel.builder().engine(noDraft).maxOutputTokens(4).build();
             assertThat(m.defaultRequestParameters().mode()).isEqualTo(DecodingMode.PLD);
-            assertThatThrownBy(() -> m.chat(ChatRequest.builder().messages(UserMessage.from(QUESTION))
-                    .parameters(RasdChatRequestParameters.builder().mode(DecodingMode.RASD).build()).build()))
-                    .isInstanceOf(InvalidRequestException.class).hasMessageContaining("draft model");
-            assertThatThrownBy(() -> RasdChatModel.builder().engine(noDraft).mode(DecodingMode.DATASTORE).build())
-                    .isInstanceOf(InvalidRequestException.class).hasMessageContaining("datastore");
+            assertThatThrownBy(() -> m.chat(ChatRequest.builder()
+                            .messages(UserMessage.from(QUESTION))
+                            .parameters(RasdChatRequestParameters.builder()
+                                    .mode(DecodingMode.RASD)
+                                    .build())
+                            .build()))
+                    .isInstanceOf(InvalidRequestException.class)
+                    .hasMessageContaining("draft model");
+            assertThatThrownBy(() -> RasdChatModel.builder()
+                            .engine(noDraft)
+                            .mode(DecodingMode.DATASTORE)
+                            .build())
+                    .isInstanceOf(InvalidRequestException.class)
+                    .hasMessageContaining("datastore");
         }
     }
 
@@ -332,8 +461,12 @@ class RasdChatModelTest {
             }
         };
         List<ChatModelListener> listeners = new ArrayList<>(List.of(listener));
-        RasdChatModel m = RasdChatModel.builder().engine(engine).maxOutputTokens(4).listeners(listeners).build();
-        listeners.clear();   // copied defensively
+        RasdChatModel m = RasdChatModel.builder()
+                .engine(engine)
+                .maxOutputTokens(4)
+                .listeners(listeners)
+                .build();
+        listeners.clear(); // copied defensively
         m.chat(QUESTION);
         assertThat(seen).hasSize(2);
         assertThat(seen.get(0)).isInstanceOfSatisfying(RasdChatRequestParameters.class, p -> {
@@ -342,18 +475,27 @@ class RasdChatModelTest {
             assertThat(p.mode()).isEqualTo(DecodingMode.RASD);
         });
         assertThat(seen.get(1)).isInstanceOf(ChatResponse.class);
-        assertThatThrownBy(() -> m.chat(ChatRequest.builder().messages(UserMessage.from(QUESTION))
-                .parameters(ChatRequestParameters.builder().temperature(-2.0).build()).build()));
+        assertThatThrownBy(() -> m.chat(ChatRequest.builder()
+                .messages(UserMessage.from(QUESTION))
+                .parameters(ChatRequestParameters.builder().temperature(-2.0).build())
+                .build()));
         assertThat(seen).hasSize(4).last().isInstanceOf(InvalidRequestException.class);
     }
 
     @Test
     void callersBeyondTheEnginesQueueGetARateLimitErrorAtOnce() throws Exception {
-        try (RasdEngine small = RasdEngine.builder().target(DemoModels.TARGET).tokenizer(DemoModels.TOKENIZER)
-                .maxConcurrentGenerations(1).maxQueuedGenerations(0).build()) {
-            RasdStreamingChatModel streaming = RasdStreamingChatModel.builder().engine(small).maxOutputTokens(400)
+        try (RasdEngine small = RasdEngine.builder()
+                .target(DemoModels.TARGET)
+                .tokenizer(DemoModels.TOKENIZER)
+                .maxConcurrentGenerations(1)
+                .maxQueuedGenerations(0)
+                .build()) {
+            RasdStreamingChatModel streaming = RasdStreamingChatModel.builder()
+                    .engine(small)
+                    .maxOutputTokens(400)
                     .build();
-            RasdChatModel sync = RasdChatModel.builder().engine(small).maxOutputTokens(4).build();
+            RasdChatModel sync =
+                    RasdChatModel.builder().engine(small).maxOutputTokens(4).build();
             CountDownLatch started = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
             CompletableFuture<ChatResponse> first = new CompletableFuture<>();
@@ -379,7 +521,8 @@ class RasdChatModelTest {
                 }
             });
             assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();
-            assertThatThrownBy(() -> sync.chat(QUESTION)).isInstanceOf(RateLimitException.class)
+            assertThatThrownBy(() -> sync.chat(QUESTION))
+                    .isInstanceOf(RateLimitException.class)
                     .hasMessageContaining("at capacity");
             release.countDown();
             assertThat(first.get(60, TimeUnit.SECONDS).aiMessage().text()).isNotEmpty();

@@ -11,13 +11,20 @@ import org.junit.jupiter.api.Test;
 class RasdChatRequestParametersTest {
 
     private final RasdChatRequestParameters defaults = RasdChatRequestParameters.builder()
-            .modelName("demo-target").temperature(0.0).maxOutputTokens(100).mode(DecodingMode.RASD).seed(1L)
-            .treeBudget(12).build();
+            .modelName("demo-target")
+            .temperature(0.0)
+            .maxOutputTokens(100)
+            .mode(DecodingMode.RASD)
+            .seed(1L)
+            .treeBudget(12)
+            .build();
 
     @Test
     void overridingWithPlainParametersKeepsRasdsOwnFields() {
         RasdChatRequestParameters merged = defaults.overrideWith(ChatRequestParameters.builder()
-                .temperature(0.7).stopSequences("END").build());
+                .temperature(0.7)
+                .stopSequences("END")
+                .build());
         assertThat(merged.temperature()).isEqualTo(0.7);
         assertThat(merged.stopSequences()).containsExactly("END");
         assertThat(merged.maxOutputTokens()).isEqualTo(100);
@@ -29,8 +36,8 @@ class RasdChatRequestParametersTest {
 
     @Test
     void overridingWithRasdParametersReplacesOnlyTheFieldsTheySet() {
-        RasdChatRequestParameters merged = defaults.overrideWith(RasdChatRequestParameters.builder()
-                .mode("pld").draftDepth(3).build());
+        RasdChatRequestParameters merged = defaults.overrideWith(
+                RasdChatRequestParameters.builder().mode("pld").draftDepth(3).build());
         assertThat(merged.mode()).isEqualTo(DecodingMode.PLD);
         assertThat(merged.draftDepth()).isEqualTo(3);
         assertThat(merged.treeBudget()).isEqualTo(12);
@@ -40,22 +47,26 @@ class RasdChatRequestParametersTest {
 
     @Test
     void defaultedByFillsOnlyWhatIsMissing() {
-        RasdChatRequestParameters request = RasdChatRequestParameters.builder().temperature(0.5)
-                .mode(DecodingMode.AR).build();
+        RasdChatRequestParameters request = RasdChatRequestParameters.builder()
+                .temperature(0.5)
+                .mode(DecodingMode.AR)
+                .build();
         RasdChatRequestParameters merged = request.defaultedBy(defaults);
         assertThat(merged.temperature()).isEqualTo(0.5);
         assertThat(merged.mode()).isEqualTo(DecodingMode.AR);
         assertThat(merged.seed()).isEqualTo(1L);
         assertThat(merged.maxOutputTokens()).isEqualTo(100);
 
-        RasdChatRequestParameters fromPlain = request.defaultedBy(ChatRequestParameters.builder().topK(5).build());
+        RasdChatRequestParameters fromPlain =
+                request.defaultedBy(ChatRequestParameters.builder().topK(5).build());
         assertThat(fromPlain.topK()).isEqualTo(5);
         assertThat(fromPlain.mode()).isEqualTo(DecodingMode.AR);
     }
 
     @Test
     void plainParametersOverriddenByRasdOnesAreStillPlainButTakeTheCommonFields() {
-        ChatRequestParameters plain = ChatRequestParameters.builder().temperature(0.2).build();
+        ChatRequestParameters plain =
+                ChatRequestParameters.builder().temperature(0.2).build();
         ChatRequestParameters merged = plain.overrideWith(defaults);
         assertThat(merged.temperature()).isEqualTo(0.0);
         assertThat(merged.maxOutputTokens()).isEqualTo(100);
@@ -63,24 +74,42 @@ class RasdChatRequestParametersTest {
 
     @Test
     void equalityHashAndTextCoverRasdsFields() {
-        RasdChatRequestParameters same = RasdChatRequestParameters.builder().overrideWith(defaults).build();
+        RasdChatRequestParameters same =
+                RasdChatRequestParameters.builder().overrideWith(defaults).build();
         assertThat(same).isEqualTo(defaults).hasSameHashCodeAs(defaults);
-        assertThat(same.overrideWith(RasdChatRequestParameters.builder().seed(2L).build())).isNotEqualTo(defaults);
-        assertThat(defaults.toString()).startsWith("RasdChatRequestParameters").contains("mode=rasd")
+        assertThat(same.overrideWith(
+                        RasdChatRequestParameters.builder().seed(2L).build()))
+                .isNotEqualTo(defaults);
+        assertThat(defaults.toString())
+                .startsWith("RasdChatRequestParameters")
+                .contains("mode=rasd")
                 .contains("treeBudget=12");
         assertThat(defaults.hasSpeculationOverrides()).isTrue();
-        assertThat(RasdChatRequestParameters.builder().mode(DecodingMode.AR).seed(3L).build()
-                .hasSpeculationOverrides()).isFalse();
+        assertThat(RasdChatRequestParameters.builder()
+                        .mode(DecodingMode.AR)
+                        .seed(3L)
+                        .build()
+                        .hasSpeculationOverrides())
+                .isFalse();
         assertThat(List.of(defaults)).contains(same);
     }
 
     @Test
     void theSpeculationKnobsAreOneSpeculationOverridesMergedKnobByKnob() {
-        assertThat(defaults.speculation()).isEqualTo(SpeculationOverrides.builder().treeBudget(12).build());
+        assertThat(defaults.speculation())
+                .isEqualTo(SpeculationOverrides.builder().treeBudget(12).build());
         RasdChatRequestParameters merged = defaults.overrideWith(RasdChatRequestParameters.builder()
-                .speculation(SpeculationOverrides.builder().draftDepth(2).adaptive(false).build()).build());
-        assertThat(merged.speculation()).isEqualTo(SpeculationOverrides.builder().treeBudget(12).draftDepth(2)
-                .adaptive(false).build());
+                .speculation(SpeculationOverrides.builder()
+                        .draftDepth(2)
+                        .adaptive(false)
+                        .build())
+                .build());
+        assertThat(merged.speculation())
+                .isEqualTo(SpeculationOverrides.builder()
+                        .treeBudget(12)
+                        .draftDepth(2)
+                        .adaptive(false)
+                        .build());
         assertThat(merged.adaptive()).isFalse();
         assertThat(RasdChatRequestParameters.builder().build().speculation()).isEqualTo(SpeculationOverrides.NONE);
     }

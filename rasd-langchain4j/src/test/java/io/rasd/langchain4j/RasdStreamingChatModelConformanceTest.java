@@ -37,8 +37,8 @@ class RasdStreamingChatModelConformanceTest extends AbstractStreamingChatModelIT
             "should_ignore_user_exceptions_thrown_from_onError", NONSENSE + " ('Berlin')"));
 
     private final RasdEngine engine = DemoModels.engine();
-    private final List<StreamingChatModel> models =
-            List.of(RasdStreamingChatModel.builder().engine(engine).maxOutputTokens(32).build());
+    private final List<StreamingChatModel> models = List.of(
+            RasdStreamingChatModel.builder().engine(engine).maxOutputTokens(32).build());
 
     @AfterAll
     void closeEngine() {
@@ -52,18 +52,26 @@ class RasdStreamingChatModelConformanceTest extends AbstractStreamingChatModelIT
 
     @Override
     protected StreamingChatModel createModelWith(ChatRequestParameters parameters) {
-        return RasdStreamingChatModel.builder().engine(engine).defaultRequestParameters(parameters).build();
+        return RasdStreamingChatModel.builder()
+                .engine(engine)
+                .defaultRequestParameters(parameters)
+                .build();
     }
 
     @Override
     public StreamingChatModel createModelWith(ChatModelListener listener) {
-        return RasdStreamingChatModel.builder().engine(engine).maxOutputTokens(32).listeners(List.of(listener))
+        return RasdStreamingChatModel.builder()
+                .engine(engine)
+                .maxOutputTokens(32)
+                .listeners(List.of(listener))
                 .build();
     }
 
     @Override
     protected ChatRequestParameters createIntegrationSpecificParameters(int maxOutputTokens) {
-        return RasdChatRequestParameters.builder().maxOutputTokens(maxOutputTokens).build();
+        return RasdChatRequestParameters.builder()
+                .maxOutputTokens(maxOutputTokens)
+                .build();
     }
 
     @Override
@@ -78,7 +86,7 @@ class RasdStreamingChatModelConformanceTest extends AbstractStreamingChatModelIT
 
     @Override
     protected boolean supportsTools() {
-        return false;   // the models rasd runs have no function-calling format
+        return false; // the models rasd runs have no function-calling format
     }
 
     @Override
@@ -103,7 +111,7 @@ class RasdStreamingChatModelConformanceTest extends AbstractStreamingChatModelIT
 
     @Override
     protected boolean supportsSingleImageInputAsBase64EncodedString() {
-        return false;   // text-only models
+        return false; // text-only models
     }
 
     @Override

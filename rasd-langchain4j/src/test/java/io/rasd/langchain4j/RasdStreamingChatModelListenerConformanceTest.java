@@ -24,20 +24,28 @@ class RasdStreamingChatModelListenerConformanceTest extends AbstractStreamingCha
 
     @Override
     protected StreamingChatModel createModel(ChatModelListener listener) {
-        return RasdStreamingChatModel.builder().engine(ENGINE).temperature(temperature()).topP(topP())
-                .maxOutputTokens(maxTokens()).listeners(List.of(listener)).build();
+        return RasdStreamingChatModel.builder()
+                .engine(ENGINE)
+                .temperature(temperature())
+                .topP(topP())
+                .maxOutputTokens(maxTokens())
+                .listeners(List.of(listener))
+                .build();
     }
 
     @Override
     protected String modelName() {
-        return "demo-target";   // the target model's directory name
+        return "demo-target"; // the target model's directory name
     }
 
     @Override
     protected StreamingChatModel createFailingModel(ChatModelListener listener) {
-        return RasdStreamingChatModel.builder().engine(ENGINE)
-                .chatTemplate(RasdChatModelListenerConformanceTest.REJECTING_TEMPLATE).maxOutputTokens(maxTokens())
-                .listeners(List.of(listener)).build();
+        return RasdStreamingChatModel.builder()
+                .engine(ENGINE)
+                .chatTemplate(RasdChatModelListenerConformanceTest.REJECTING_TEMPLATE)
+                .maxOutputTokens(maxTokens())
+                .listeners(List.of(listener))
+                .build();
     }
 
     @Override
@@ -47,6 +55,6 @@ class RasdStreamingChatModelListenerConformanceTest extends AbstractStreamingCha
 
     @Override
     protected boolean supportsTools() {
-        return false;   // the models rasd runs have no function-calling format
+        return false; // the models rasd runs have no function-calling format
     }
 }

@@ -1,6 +1,5 @@
 package io.rasd.langchain4j;
 
-import io.rasd.tree.TokenOrigin;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.Device;
@@ -40,7 +39,10 @@ class RasdStreamingChatModelTest {
     @BeforeAll
     static void setUp() {
         engine = DemoModels.engine();
-        streaming = RasdStreamingChatModel.builder().engine(engine).maxOutputTokens(60).build();
+        streaming = RasdStreamingChatModel.builder()
+                .engine(engine)
+                .maxOutputTokens(60)
+                .build();
         sync = RasdChatModel.builder().engine(engine).maxOutputTokens(60).build();
     }
 
@@ -55,9 +57,10 @@ class RasdStreamingChatModelTest {
         final List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
         final CompletableFuture<ChatResponse> done = new CompletableFuture<>();
         final List<String> threads = Collections.synchronizedList(new ArrayList<>());
-        BiConsumer<PartialResponse, PartialResponseContext> onPartial = (p, c) -> { };
+        BiConsumer<PartialResponse, PartialResponseContext> onPartial = (p, c) -> {};
         /** An error of this type is the handler's own (thrown on purpose): the stream goes on after it. */
         Class<? extends Throwable> expectedHandlerError;
+
         volatile int completes;
 
         @Override
@@ -100,13 +103,17 @@ class RasdStreamingChatModelTest {
     @Test
     void partialsConcatenateToTheAnswerTheBlockingModelGivesInEveryMode() throws Exception {
         for (DecodingMode mode : List.of(DecodingMode.AR, DecodingMode.RASD_PLD, DecodingMode.RASD)) {
-            ChatRequest request = ChatRequest.builder().messages(UserMessage.from(QUESTION))
-                    .parameters(RasdChatRequestParameters.builder().mode(mode).build()).build();
+            ChatRequest request = ChatRequest.builder()
+                    .messages(UserMessage.from(QUESTION))
+                    .parameters(RasdChatRequestParameters.builder().mode(mode).build())
+                    .build();
             Recorder r = new Recorder();
             streaming.chat(request, r);
             ChatResponse response = r.await();
-            assertThat(String.join("", r.partials)).isEqualTo(response.aiMessage().text());
-            assertThat(response.aiMessage().text()).isEqualTo(sync.chat(request).aiMessage().text());
+            assertThat(String.join("", r.partials))
+                    .isEqualTo(response.aiMessage().text());
+            assertThat(response.aiMessage().text())
+                    .isEqualTo(sync.chat(request).aiMessage().text());
             assertThat(r.partials).allSatisfy(p -> assertThat(p).isNotEmpty());
             assertThat(r.threads).allSatisfy(t -> assertThat(t).startsWith("rasd-generation-"));
             assertThat(response.metadata()).isInstanceOf(RasdChatResponseMetadata.class);
@@ -145,19 +152,25 @@ class RasdStreamingChatModelTest {
 
     @Test
     void aRasdHandlerHearsTheOriginOfEveryTokenAndTheSameText() throws Exception {
-        ChatRequest request = ChatRequest.builder().messages(UserMessage.from(QUESTION))
-                .parameters(RasdChatRequestParameters.builder().mode(DecodingMode.RASD_PLD).build()).build();
+        ChatRequest request = ChatRequest.builder()
+                .messages(UserMessage.from(QUESTION))
+                .parameters(RasdChatRequestParameters.builder()
+                        .mode(DecodingMode.RASD_PLD)
+                        .build())
+                .build();
         OriginRecorder r = new OriginRecorder();
         streaming.chat(request, r);
         ChatResponse response = r.inner.await();
         RasdChatResponseMetadata meta = (RasdChatResponseMetadata) response.metadata();
         assertThat(r.origins).hasSize(meta.stats().generatedTokens());
         for (io.rasd.tree.TokenOrigin origin : io.rasd.tree.TokenOrigin.values()) {
-            assertThat(r.origins.stream().filter(o -> o == origin).count()).as(origin.name())
+            assertThat(r.origins.stream().filter(o -> o == origin).count())
+                    .as(origin.name())
                     .isEqualTo(meta.acceptedTokens(origin));
         }
         assertThat(r.origins).contains(io.rasd.tree.TokenOrigin.TARGET);
-        assertThat(r.tokenText.toString()).isEqualTo(String.join("", r.inner.partials))
+        assertThat(r.tokenText.toString())
+                .isEqualTo(String.join("", r.inner.partials))
                 .isEqualTo(response.aiMessage().text());
     }
 
@@ -165,21 +178,36 @@ class RasdStreamingChatModelTest {
     void partialsAreWholeCharactersEvenWhenTokensSplitThem() throws Exception {
         // a random-init model over a byte-level tokenizer emits tokens that are pieces of UTF-8 characters
         try (CausalLm random = CausalLm.load(TestData.hf("llama-gqa-f32"), Device.cpu(), 0);
-             Tokenizer tok = Tokenizer.load(TestData.hf("tokenizer"));
-             RasdEngine e = RasdEngine.builder().target(random).tokenizer(tok).build()) {
-            RasdStreamingChatModel m = RasdStreamingChatModel.builder().engine(e).maxOutputTokens(200)
-                    .chatTemplate(ChatTemplate.of(ChatTemplate.CHATML, Map.of())).build();
+                Tokenizer tok = Tokenizer.load(TestData.hf("tokenizer"));
+                RasdEngine e =
+                        RasdEngine.builder().target(random).tokenizer(tok).build()) {
+            RasdStreamingChatModel m = RasdStreamingChatModel.builder()
+                    .engine(e)
+                    .maxOutputTokens(200)
+                    .chatTemplate(ChatTemplate.of(ChatTemplate.CHATML, Map.of()))
+                    .build();
             int multiByte = 0;
             for (long seed = 1; seed <= 4; seed++) {
                 Recorder r = new Recorder();
-                m.chat(ChatRequest.builder().messages(UserMessage.from("héllo wörld ✓ 🎉"))
-                        .parameters(RasdChatRequestParameters.builder().temperature(1.0).seed(seed).build())
-                        .build(), r);
+                m.chat(
+                        ChatRequest.builder()
+                                .messages(UserMessage.from("héllo wörld ✓ 🎉"))
+                                .parameters(RasdChatRequestParameters.builder()
+                                        .temperature(1.0)
+                                        .seed(seed)
+                                        .build())
+                                .build(),
+                        r);
                 ChatResponse response = r.await();
-                assertThat(String.join("", r.partials)).isEqualTo(response.aiMessage().text());
+                assertThat(String.join("", r.partials))
+                        .isEqualTo(response.aiMessage().text());
                 for (String p : r.partials) {
-                    assertThat(Character.isLowSurrogate(p.charAt(0))).as("partial starts mid-pair: %s", p).isFalse();
-                    assertThat(Character.isHighSurrogate(p.charAt(p.length() - 1))).as("ends mid-pair").isFalse();
+                    assertThat(Character.isLowSurrogate(p.charAt(0)))
+                            .as("partial starts mid-pair: %s", p)
+                            .isFalse();
+                    assertThat(Character.isHighSurrogate(p.charAt(p.length() - 1)))
+                            .as("ends mid-pair")
+                            .isFalse();
                     multiByte += p.codePoints().filter(cp -> cp > 0x7f).count();
                 }
             }
@@ -193,8 +221,14 @@ class RasdStreamingChatModelTest {
         String stop = full.substring(full.length() / 2, full.length() / 2 + 3);
         int cut = full.indexOf(stop);
         Recorder r = new Recorder();
-        streaming.chat(ChatRequest.builder().messages(UserMessage.from(QUESTION))
-                .parameters(ChatRequestParameters.builder().stopSequences(stop).build()).build(), r);
+        streaming.chat(
+                ChatRequest.builder()
+                        .messages(UserMessage.from(QUESTION))
+                        .parameters(ChatRequestParameters.builder()
+                                .stopSequences(stop)
+                                .build())
+                        .build(),
+                r);
         ChatResponse response = r.await();
         assertThat(response.aiMessage().text()).isEqualTo(full.substring(0, cut));
         assertThat(String.join("", r.partials)).isEqualTo(full.substring(0, cut));
@@ -203,7 +237,10 @@ class RasdStreamingChatModelTest {
 
     @Test
     void cancellingFromThePartialResponseStopsTheGenerationAndFreesTheEngine() throws Exception {
-        RasdStreamingChatModel longer = RasdStreamingChatModel.builder().engine(engine).maxOutputTokens(400).build();
+        RasdStreamingChatModel longer = RasdStreamingChatModel.builder()
+                .engine(engine)
+                .maxOutputTokens(400)
+                .build();
         Recorder r = new Recorder();
         r.onPartial = (p, ctx) -> {
             if (r.partials.size() == 3) {
@@ -230,12 +267,15 @@ class RasdStreamingChatModelTest {
 
     @Test
     void repeatedChatsStreamsAndCancellationsLeaveNoArraysBehind() throws Exception {
-        sync.chat(QUESTION);   // warm-up: lazily created state
+        sync.chat(QUESTION); // warm-up: lazily created state
         int target = DemoModels.TARGET.liveWeightArrays();
         int draft = DemoModels.DRAFT.liveWeightArrays();
         for (int i = 0; i < 6; i++) {
-            sync.chat(ChatRequest.builder().messages(UserMessage.from(QUESTION + " " + i))
-                    .parameters(RasdChatRequestParameters.builder().mode(DecodingMode.values()[i % 7]).build())
+            sync.chat(ChatRequest.builder()
+                    .messages(UserMessage.from(QUESTION + " " + i))
+                    .parameters(RasdChatRequestParameters.builder()
+                            .mode(DecodingMode.values()[i % 7])
+                            .build())
                     .build());
             Recorder r = new Recorder();
             r.onPartial = (p, ctx) -> {
@@ -257,31 +297,54 @@ class RasdStreamingChatModelTest {
     @Test
     void badRequestsReachOnErrorInsteadOfBeingThrown() throws Exception {
         Recorder invalid = new Recorder();
-        streaming.chat(ChatRequest.builder().messages(UserMessage.from(QUESTION))
-                .parameters(ChatRequestParameters.builder().temperature(-1.0).build()).build(), invalid);
-        assertThat(invalid.awaitError()).isInstanceOf(InvalidRequestException.class)
+        streaming.chat(
+                ChatRequest.builder()
+                        .messages(UserMessage.from(QUESTION))
+                        .parameters(ChatRequestParameters.builder()
+                                .temperature(-1.0)
+                                .build())
+                        .build(),
+                invalid);
+        assertThat(invalid.awaitError())
+                .isInstanceOf(InvalidRequestException.class)
                 .hasMessageContaining("temperature");
 
         Recorder unsupported = new Recorder();
-        streaming.chat(ChatRequest.builder().messages(UserMessage.from(QUESTION))
-                .parameters(ChatRequestParameters.builder().presencePenalty(1.0).build()).build(), unsupported);
-        assertThat(unsupported.awaitError()).isInstanceOf(UnsupportedFeatureException.class)
+        streaming.chat(
+                ChatRequest.builder()
+                        .messages(UserMessage.from(QUESTION))
+                        .parameters(ChatRequestParameters.builder()
+                                .presencePenalty(1.0)
+                                .build())
+                        .build(),
+                unsupported);
+        assertThat(unsupported.awaitError())
+                .isInstanceOf(UnsupportedFeatureException.class)
                 .hasMessageContaining("presencePenalty");
 
         Recorder blank = new Recorder();
         streaming.chat(ChatRequest.builder().messages(UserMessage.from("  ")).build(), blank);
-        assertThat(blank.awaitError()).isInstanceOf(InvalidRequestException.class)
+        assertThat(blank.awaitError())
+                .isInstanceOf(InvalidRequestException.class)
                 .hasMessageContaining("messages[0] (user) is whitespace only");
 
         Recorder stops = new Recorder();
-        streaming.chat(ChatRequest.builder().messages(UserMessage.from(QUESTION))
-                .parameters(ChatRequestParameters.builder().stopSequences("x".repeat(5000)).build()).build(), stops);
-        assertThat(stops.awaitError()).isInstanceOf(InvalidRequestException.class)
+        streaming.chat(
+                ChatRequest.builder()
+                        .messages(UserMessage.from(QUESTION))
+                        .parameters(ChatRequestParameters.builder()
+                                .stopSequences("x".repeat(5000))
+                                .build())
+                        .build(),
+                stops);
+        assertThat(stops.awaitError())
+                .isInstanceOf(InvalidRequestException.class)
                 .hasMessageContaining("stopSequences[0] has 5000 chars");
 
         Recorder tooLong = new Recorder();
         streaming.chat("word ".repeat(engine.target().contextLimit() + 10), tooLong);
-        assertThat(tooLong.awaitError()).isInstanceOf(InvalidRequestException.class)
+        assertThat(tooLong.awaitError())
+                .isInstanceOf(InvalidRequestException.class)
                 .hasMessageContaining("context window");
     }
 
@@ -305,12 +368,15 @@ class RasdStreamingChatModelTest {
         CausalLm closing = CausalLm.load(TestData.hf("llama-gqa-f32"), Device.cpu(), 0);
         Tokenizer tok = Tokenizer.load(TestData.hf("tokenizer"));
         try (RasdEngine e = RasdEngine.builder().target(closing).tokenizer(tok).build()) {
-            RasdStreamingChatModel m = RasdStreamingChatModel.builder().engine(e).maxOutputTokens(300)
-                    .chatTemplate(ChatTemplate.of(ChatTemplate.CHATML, Map.of())).build();
+            RasdStreamingChatModel m = RasdStreamingChatModel.builder()
+                    .engine(e)
+                    .maxOutputTokens(300)
+                    .chatTemplate(ChatTemplate.of(ChatTemplate.CHATML, Map.of()))
+                    .build();
             Recorder r = new Recorder();
             r.onPartial = (p, ctx) -> {
                 if (r.partials.size() == 2) {
-                    closing.close();   // the model's weights are gone: the next forward fails
+                    closing.close(); // the model's weights are gone: the next forward fails
                 }
             };
             m.chat("hello", r);

@@ -32,16 +32,24 @@ class RasdTokenCountEstimatorTest {
     void aConversationCountsExactlyWhatTheChatModelSends() {
         try (RasdEngine engine = DemoModels.engine()) {
             RasdTokenCountEstimator estimator = RasdTokenCountEstimator.of(engine);
-            List<ChatMessage> conversation = List.of(SystemMessage.from("Be brief."),
-                    UserMessage.from("What is a dict?"), AiMessage.from("A mapping."), UserMessage.from("And a set?"));
-            int sent = RasdChatModel.builder().engine(engine).maxOutputTokens(1).build()
-                    .chat(ChatRequest.builder().messages(conversation).build()).tokenUsage().inputTokenCount();
+            List<ChatMessage> conversation = List.of(
+                    SystemMessage.from("Be brief."),
+                    UserMessage.from("What is a dict?"),
+                    AiMessage.from("A mapping."),
+                    UserMessage.from("And a set?"));
+            int sent = RasdChatModel.builder()
+                    .engine(engine)
+                    .maxOutputTokens(1)
+                    .build()
+                    .chat(ChatRequest.builder().messages(conversation).build())
+                    .tokenUsage()
+                    .inputTokenCount();
             assertThat(estimator.estimateTokenCountInMessages(conversation)).isEqualTo(sent);
             int oneByOne = 0;
             for (ChatMessage m : conversation) {
                 oneByOne += estimator.estimateTokenCountInMessage(m);
             }
-            assertThat(oneByOne).isGreaterThanOrEqualTo(sent - 4);   // the generation prompt is not in any message
+            assertThat(oneByOne).isGreaterThanOrEqualTo(sent - 4); // the generation prompt is not in any message
         }
     }
 
@@ -50,7 +58,8 @@ class RasdTokenCountEstimatorTest {
         try (RasdEngine engine = DemoModels.engine()) {
             RasdTokenCountEstimator estimator = RasdTokenCountEstimator.of(engine);
             String text = Files.readString(DemoModels.corpus().resolve("python/faq/general.rst.txt"));
-            List<TextSegment> segments = DocumentSplitters.recursive(128, 16, estimator).split(Document.from(text));
+            List<TextSegment> segments =
+                    DocumentSplitters.recursive(128, 16, estimator).split(Document.from(text));
             assertThat(segments).hasSizeGreaterThan(10);
             int total = 0;
             for (TextSegment s : segments) {

@@ -20,8 +20,10 @@ final class SkipInheritedTests implements ExecutionCondition {
 
     @Override
     public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
-        String reason = context.getTestMethod().map(Method::getName).map(reasons::get).orElse(null);
-        return reason == null ? ConditionEvaluationResult.enabled("not skipped")
+        String reason =
+                context.getTestMethod().map(Method::getName).map(reasons::get).orElse(null);
+        return reason == null
+                ? ConditionEvaluationResult.enabled("not skipped")
                 : ConditionEvaluationResult.disabled(reason);
     }
 }

@@ -28,13 +28,18 @@ class SoakTest {
 
     private static final int CLIENTS = 4;
     private static final int REQUESTS_PER_CLIENT = 6;
-    private static final List<String> QUESTIONS = List.of("How do I read a file line by line in Python?",
-            "What does perldoc do?", "Explain list comprehensions.");
+    private static final List<String> QUESTIONS = List.of(
+            "How do I read a file line by line in Python?", "What does perldoc do?", "Explain list comprehensions.");
     private static final List<DecodingMode> MODES = List.of(DecodingMode.RASD, DecodingMode.AR, DecodingMode.RASD_PLD);
 
     private static ChatRequest request(String question, DecodingMode mode) {
-        return ChatRequest.builder().messages(UserMessage.from(question))
-                .parameters(RasdChatRequestParameters.builder().mode(mode).maxOutputTokens(40).build()).build();
+        return ChatRequest.builder()
+                .messages(UserMessage.from(question))
+                .parameters(RasdChatRequestParameters.builder()
+                        .mode(mode)
+                        .maxOutputTokens(40)
+                        .build())
+                .build();
     }
 
     private static String stream(RasdStreamingChatModel model, ChatRequest request) throws Exception {
@@ -89,7 +94,8 @@ class SoakTest {
                     for (int r = 0; r < REQUESTS_PER_CLIENT; r++) {
                         String q = QUESTIONS.get((client + r) % QUESTIONS.size());
                         ChatRequest req = request(q, MODES.get((client * 7 + r) % MODES.size()));
-                        String answer = (client + r) % 2 == 0 ? chat.chat(req).aiMessage().text()
+                        String answer = (client + r) % 2 == 0
+                                ? chat.chat(req).aiMessage().text()
                                 : stream(streaming, req);
                         if (!answer.equals(expected.get(q))) {
                             failures.add("client " + client + " request " + r + " (" + q + ")");
@@ -100,7 +106,7 @@ class SoakTest {
             }
             List<String> failures = new ArrayList<>();
             for (Future<List<String>> f : results) {
-                failures.addAll(f.get(10, TimeUnit.MINUTES));   // a deadlock fails here, it does not hang
+                failures.addAll(f.get(10, TimeUnit.MINUTES)); // a deadlock fails here, it does not hang
             }
             assertThat(failures).as("answers that differ from a lone caller's").isEmpty();
         } finally {
@@ -113,10 +119,12 @@ class SoakTest {
     void concurrentChatsAndStreamsGetTheLoneCallersAnswersAndLeaveNothingBehind() throws Exception {
         try (RasdEngine engine = DemoModels.engine()) {
             RasdChatModel chat = RasdChatModel.builder().engine(engine).build();
-            RasdStreamingChatModel streaming = RasdStreamingChatModel.builder().engine(engine).build();
+            RasdStreamingChatModel streaming =
+                    RasdStreamingChatModel.builder().engine(engine).build();
             Map<String, String> expected = new HashMap<>();
             for (String q : QUESTIONS) {
-                expected.put(q, chat.chat(request(q, DecodingMode.AR)).aiMessage().text());
+                expected.put(
+                        q, chat.chat(request(q, DecodingMode.AR)).aiMessage().text());
             }
             int targetArrays = DemoModels.TARGET.liveWeightArrays();
             int draftArrays = DemoModels.DRAFT.liveWeightArrays();
@@ -127,11 +135,14 @@ class SoakTest {
             long rssWarm = residentKib();
             seconds += round(chat, streaming, expected) + round(chat, streaming, expected);
             long rssEnd = residentKib();
-            System.out.printf("soak (LangChain4j): 4 rounds of %d clients x %d requests, 0 errors, %.1f s, resident"
-                    + " memory after rounds 2 and 4: %d / %d MiB%n", CLIENTS, REQUESTS_PER_CLIENT, seconds,
-                    rssWarm / 1024, rssEnd / 1024);
+            System.out.printf(
+                    "soak (LangChain4j): 4 rounds of %d clients x %d requests, 0 errors, %.1f s, resident"
+                            + " memory after rounds 2 and 4: %d / %d MiB%n",
+                    CLIENTS, REQUESTS_PER_CLIENT, seconds, rssWarm / 1024, rssEnd / 1024);
             if (rssWarm > 0) {
-                assertThat(rssEnd - rssWarm).as("resident memory growth in KiB over two rounds").isLessThan(48 * 1024);
+                assertThat(rssEnd - rssWarm)
+                        .as("resident memory growth in KiB over two rounds")
+                        .isLessThan(48 * 1024);
             }
             assertThat(engine.runningGenerations()).isZero();
             assertThat(engine.queuedGenerations()).isZero();

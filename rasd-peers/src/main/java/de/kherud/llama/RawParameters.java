@@ -8,8 +8,7 @@ package de.kherud.llama;
  */
 public final class RawParameters {
 
-    private RawParameters() {
-    }
+    private RawParameters() {}
 
     /** The prompt as token ids, fed verbatim (no BOS added). */
     public static InferenceParameters promptIds(InferenceParameters p, int[] ids) {

@@ -51,12 +51,17 @@ import picocli.CommandLine.Option;
  * each other across tasks, so llama.cpp's prompt cache (needed for its speculation) never reuses a previous prompt's
  * prefix beyond the BOS token.
  */
-@Command(name = "bench --peers", mixinStandardHelpOptions = true,
+@Command(
+        name = "bench --peers",
+        mixinStandardHelpOptions = true,
         description = "rasd vs jlama vs llama.cpp on the demo models and a 0.5B-shaped random checkpoint; writes"
                 + " results.json, results.md and chart.svg")
 public final class PeerBench implements Callable<Integer> {
 
-    @Option(names = "--suite", defaultValue = "quick", paramLabel = "quick|full",
+    @Option(
+            names = "--suite",
+            defaultValue = "quick",
+            paramLabel = "quick|full",
             description = "quick: 1 prompt per task, 32 tokens (demo), 2 prompts x 16 tokens (0.5B); full: 3 prompts"
                     + " per task, 64 tokens, and 4 x 32 on the 0.5B. --prompts sets the demo models' prompts per"
                     + " task (the 0.5B takes the first 2 or 4 of them), --max-new-tokens both models' tokens")
@@ -68,20 +73,33 @@ public final class PeerBench implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Where results go (default: bench/results/peers)")
     Path out;
 
-    @Option(names = "--work", paramLabel = "DIR",
+    @Option(
+            names = "--work",
+            paramLabel = "DIR",
             description = "Cache for GGUF exports and the 0.5B checkpoint (default: ~/.cache/rasd/peers)")
     Path work;
 
     @Option(names = "--threads", paramLabel = "N", description = "Compute threads for the peers (default: all cores)")
     Integer threads;
 
-    @Option(names = "--large", negatable = true, defaultValue = "true", fallbackValue = "true",
+    @Option(
+            names = "--large",
+            negatable = true,
+            defaultValue = "true",
+            fallbackValue = "true",
             description = "Also measure the 0.5B-shaped random checkpoint (default: on; it needs ~6 GB of disk)")
     boolean large;
 
     /** Qwen2.5-0.5B's depth and widths on a Llama body with our tokenizer's vocabulary: 0.49B parameters. */
-    static final RandomCheckpoint LARGE_SHAPE = RandomCheckpoint.llama().vocab(4096).hidden(1024).intermediate(5632)
-            .layers(24).heads(16, 8).maxPositions(2048).tied(true).seed(5);
+    static final RandomCheckpoint LARGE_SHAPE = RandomCheckpoint.llama()
+            .vocab(4096)
+            .hidden(1024)
+            .intermediate(5632)
+            .layers(24)
+            .heads(16, 8)
+            .maxPositions(2048)
+            .tied(true)
+            .seed(5);
 
     public static void main(String[] args) {
         System.setProperty("ai.djl.offline", "true");
@@ -99,23 +117,25 @@ public final class PeerBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Settings run = options.resolve(Suite.pick(suite, "quick or full", new Suite("quick", 1, 32),
-                new Suite("full", 3, 64)), out, "peers");
+        Settings run = options.resolve(
+                Suite.pick(suite, "quick or full", new Suite("quick", 1, 32), new Suite("full", 3, 64)), out, "peers");
         boolean full = suite.equals("full");
         int tokens = run.maxNewTokens();
         int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         Path modelDir = run.models();
-        Path workDir = work != null ? work
-                : Path.of(System.getProperty("user.home"), ".cache", "rasd", "peers");
+        Path workDir = work != null ? work : Path.of(System.getProperty("user.home"), ".cache", "rasd", "peers");
         Files.createDirectories(workDir);
 
         List<PeerProvider> providers = new ArrayList<>();
         JsonArray skipped = new JsonArray();
         for (PeerProvider p : ServiceLoader.load(PeerProvider.class)) {
-            p.unavailableReason().ifPresentOrElse(why -> {
-                System.err.println("peers: " + p.id() + " skipped: " + why);
-                skipped.add(p.id() + ": " + why);
-            }, () -> providers.add(p));
+            p.unavailableReason()
+                    .ifPresentOrElse(
+                            why -> {
+                                System.err.println("peers: " + p.id() + " skipped: " + why);
+                                skipped.add(p.id() + ": " + why);
+                            },
+                            () -> providers.add(p));
         }
         if (providers.stream().noneMatch(p -> p.id().equals("jlama"))
                 && skipped.asList().stream().noneMatch(s -> s.getAsString().startsWith("jlama"))) {
@@ -136,10 +156,15 @@ public final class PeerBench implements Callable<Integer> {
                 demoPrompts.add(tokenizer.encode(prompt, true));
             }
             try (CausalLm t = CausalLm.load(target);
-                 CausalLm d = CausalLm.load(draft);
-                 TokenDatastore store = datastore(tokenizer, run.corpus());
-                 RasdEngine engine = RasdEngine.builder().target(t).draft(d).tokenizer(tokenizer).datastore(store)
-                         .speculation(SpeculationConfig.DEFAULT).build()) {
+                    CausalLm d = CausalLm.load(draft);
+                    TokenDatastore store = datastore(tokenizer, run.corpus());
+                    RasdEngine engine = RasdEngine.builder()
+                            .target(t)
+                            .draft(d)
+                            .tokenizer(tokenizer)
+                            .datastore(store)
+                            .speculation(SpeculationConfig.DEFAULT)
+                            .build()) {
                 List<Contender> contenders = new ArrayList<>();
                 contenders.add(Contender.rasd(engine, DecodingMode.AR, tokenizer));
                 contenders.add(Contender.rasd(engine, DecodingMode.DRAFT, tokenizer));
@@ -156,8 +181,8 @@ public final class PeerBench implements Callable<Integer> {
                             contenders.add(Contender.peer(spec, "draft", tokenizer));
                         }
                     }
-                    String label = "demo-target (" + params(t) + ", " + t.config().numLayers() + " layers), draft "
-                            + "demo-draft (" + params(d) + ")";
+                    String label = "demo-target (" + params(t) + ", "
+                            + t.config().numLayers() + " layers), draft " + "demo-draft (" + params(d) + ")";
                     rows.addAll(measure(label, contenders, demoPrompts, tokens, tokenizer));
                 } finally {
                     opened.forEach(Peer::close);
@@ -172,7 +197,10 @@ public final class PeerBench implements Callable<Integer> {
                 int largeTokens = options.maxNewTokens(full ? 32 : 16);
                 List<int[]> largePrompts = demoPrompts.subList(0, Math.min(demoPrompts.size(), full ? 4 : 2));
                 try (CausalLm t = CausalLm.load(largeDir);
-                     RasdEngine engine = RasdEngine.builder().target(t).tokenizer(tokenizer).build()) {
+                        RasdEngine engine = RasdEngine.builder()
+                                .target(t)
+                                .tokenizer(tokenizer)
+                                .build()) {
                     List<Contender> contenders = new ArrayList<>();
                     contenders.add(Contender.rasd(engine, DecodingMode.AR, tokenizer));
                     List<Peer> opened = new ArrayList<>();
@@ -183,7 +211,8 @@ public final class PeerBench implements Callable<Integer> {
                             contenders.add(Contender.peer(plain, "ar", tokenizer));
                         }
                         String label = "random Llama shaped like a 0.5B model (" + params(t) + ", "
-                                + t.config().numLayers() + " layers, hidden " + t.config().hiddenSize() + ")";
+                                + t.config().numLayers() + " layers, hidden "
+                                + t.config().hiddenSize() + ")";
                         rows.addAll(measure(label, contenders, largePrompts, largeTokens, tokenizer));
                     } finally {
                         opened.forEach(Peer::close);
@@ -191,11 +220,12 @@ public final class PeerBench implements Callable<Integer> {
                 }
             }
         }
-        JsonObject json = report(rows, skipped, run.promptsPerTask(), tokens, nThreads,
-                (System.nanoTime() - start) / 1e9);
+        JsonObject json =
+                report(rows, skipped, run.promptsPerTask(), tokens, nThreads, (System.nanoTime() - start) / 1e9);
         BenchResults.write(run.out(), json, BenchTables.ratesByModel(json), BenchCharts.ratesByModel(json));
         // rasd's own modes must reproduce rasd ar exactly; a peer's differing output is reported, not fatal
-        boolean lossless = rows.stream().filter(r -> r.engine.startsWith("rasd")).allMatch(r -> r.matches == r.runs);
+        boolean lossless =
+                rows.stream().filter(r -> r.engine.startsWith("rasd")).allMatch(r -> r.matches == r.runs);
         return lossless ? 0 : 3;
     }
 
@@ -219,10 +249,13 @@ public final class PeerBench implements Callable<Integer> {
 
                 public Outcome run(int[] prompt, int n) {
                     long t0 = System.nanoTime();
-                    GenerationResult r = engine.generate(new GenerationRequest(prompt, n, mode,
-                            new SamplingParams(0, 0, 1), 7L, List.of()));
+                    GenerationResult r = engine.generate(
+                            new GenerationRequest(prompt, n, mode, new SamplingParams(0, 0, 1), 7L, List.of()));
                     double s = (System.nanoTime() - t0) / 1e9;
-                    return new Outcome(r.tokens().length, tokenizer.decode(r.tokens(), false), s,
+                    return new Outcome(
+                            r.tokens().length,
+                            tokenizer.decode(r.tokens(), false),
+                            s,
                             r.stats().targetForwards());
                 }
             };
@@ -247,7 +280,7 @@ public final class PeerBench implements Callable<Integer> {
         }
     }
 
-    record Outcome(int tokens, String text, double seconds, long forwards) { }
+    record Outcome(int tokens, String text, double seconds, long forwards) {}
 
     /** Sums over the prompts for one contender. */
     static final class Row {
@@ -271,8 +304,8 @@ public final class PeerBench implements Callable<Integer> {
         }
     }
 
-    private static List<Row> measure(String model, List<Contender> contenders, List<int[]> prompts, int tokens,
-                                     Tokenizer tokenizer) {
+    private static List<Row> measure(
+            String model, List<Contender> contenders, List<int[]> prompts, int tokens, Tokenizer tokenizer) {
         System.err.println("peers: " + model + ": warming up " + contenders.size() + " engines");
         // a warm-up prompt of its own: reusing a measured prompt would hand llama.cpp's prompt cache its prefix
         int[] warm = tokenizer.encode("Warm-up: the quick brown fox jumps over the lazy dog.", true);
@@ -298,15 +331,24 @@ public final class PeerBench implements Callable<Integer> {
                 // rasd ar stops at end-of-sequence, the peers are told to go on: compare what both produced
                 r.matches += o.text().startsWith(reference) || reference.startsWith(o.text()) ? 1 : 0;
             });
-            System.err.printf(Locale.ROOT, "peers: prompt %d/%d (%d tokens):%s%n", rotation, prompts.size(),
-                    prompt.length, summary(outcomes));
+            System.err.printf(
+                    Locale.ROOT,
+                    "peers: prompt %d/%d (%d tokens):%s%n",
+                    rotation,
+                    prompts.size(),
+                    prompt.length,
+                    summary(outcomes));
         }
         return new ArrayList<>(rows.values());
     }
 
     private static String summary(Map<Contender, Outcome> outcomes) {
         StringBuilder sb = new StringBuilder();
-        outcomes.forEach((c, o) -> sb.append(String.format(Locale.ROOT, " %s %s %.1f tok/s;", c.engine(), c.mode(),
+        outcomes.forEach((c, o) -> sb.append(String.format(
+                Locale.ROOT,
+                " %s %s %.1f tok/s;",
+                c.engine(),
+                c.mode(),
                 o.seconds() > 0 ? o.tokens() / o.seconds() : 0)));
         return sb.toString();
     }
@@ -325,12 +367,13 @@ public final class PeerBench implements Callable<Integer> {
 
     private static String params(CausalLm m) {
         long p = m.config().parameterCount();
-        return p >= 100_000_000 ? String.format(Locale.ROOT, "%.2fB params", p / 1e9)
+        return p >= 100_000_000
+                ? String.format(Locale.ROOT, "%.2fB params", p / 1e9)
                 : String.format(Locale.ROOT, "%.1fM params", p / 1e6);
     }
 
-    private JsonObject report(List<Row> rows, JsonArray skipped, int perTask, int tokens, int nThreads,
-                              double seconds) throws IOException {
+    private JsonObject report(List<Row> rows, JsonArray skipped, int perTask, int tokens, int nThreads, double seconds)
+            throws IOException {
         JsonObject root = new JsonObject();
         root.add("machine", MachineDescription.current().toPeersJson());
         JsonObject config = new JsonObject();

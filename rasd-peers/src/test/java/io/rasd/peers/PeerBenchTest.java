@@ -21,31 +21,58 @@ class PeerBenchTest {
     void everyEngineAndModeGetsARowWithItsRateAndWhetherItsOutputMatchesRasdAr(@TempDir Path tmp) throws Exception {
         Path repo = TestData.root().getParent();
         Path out = tmp.resolve("out");
-        int code = new CommandLine(new PeerBench()).execute("--models", repo.resolve("models").toString(),
-                "--tasks", repo.resolve("bench").toString(), "--out", out.toString(), "--work",
-                tmp.resolve("work").toString(), "--prompts", "1", "--max-new-tokens", "4", "--no-large");
+        int code = new CommandLine(new PeerBench())
+                .execute(
+                        "--models",
+                        repo.resolve("models").toString(),
+                        "--tasks",
+                        repo.resolve("bench").toString(),
+                        "--out",
+                        out.toString(),
+                        "--work",
+                        tmp.resolve("work").toString(),
+                        "--prompts",
+                        "1",
+                        "--max-new-tokens",
+                        "4",
+                        "--no-large");
         assertThat(code).as("rasd's modes reproduce rasd ar").isZero();
-        JsonObject json = JsonParser.parseString(Files.readString(out.resolve("results.json"))).getAsJsonObject();
+        JsonObject json = JsonParser.parseString(Files.readString(out.resolve("results.json")))
+                .getAsJsonObject();
         List<String> rows = new ArrayList<>();
         for (var el : json.getAsJsonArray("rows")) {
             JsonObject r = el.getAsJsonObject();
-            rows.add(r.get("engine").getAsString().split(" ")[0] + " " + r.get("mode").getAsString());
+            rows.add(r.get("engine").getAsString().split(" ")[0] + " "
+                    + r.get("mode").getAsString());
             assertThat(r.get("tokens_per_second").getAsDouble()).isPositive();
             assertThat(r.get("tokens").getAsLong()).as("4 prompts x 4 tokens").isEqualTo(16);
-            assertThat(r.get("same_output_as_rasd_ar").getAsDouble()).as(r.toString()).isEqualTo(1.0);
+            assertThat(r.get("same_output_as_rasd_ar").getAsDouble())
+                    .as(r.toString())
+                    .isEqualTo(1.0);
         }
         // jlama joins where its module is on the classpath (JDK 21+); llama.cpp is always there
         assertThat(rows).contains("rasd ar", "rasd draft", "rasd rasd", "llama.cpp ar", "llama.cpp draft");
         assertThat(Files.readString(out.resolve("results.md"))).contains("| rasd | ar | ");
-        assertThat(Files.readString(out.resolve("chart.svg"))).startsWith("<svg").contains("llama.cpp");
+        assertThat(Files.readString(out.resolve("chart.svg")))
+                .startsWith("<svg")
+                .contains("llama.cpp");
     }
 
     @Test
     void theHelpListsTheSharedAndTheOwnOptions() {
         String help = new CommandLine(new PeerBench()).getUsageMessage();
-        assertThat(help).contains("--suite=quick|full", "--models=DIR", "--tasks=DIR", "--out=DIR",
-                "bench/results/peers", "--work=DIR", "--threads=N", "--prompts=N", "--max-new-tokens=N",
-                "--[no-]large");
+        assertThat(help)
+                .contains(
+                        "--suite=quick|full",
+                        "--models=DIR",
+                        "--tasks=DIR",
+                        "--out=DIR",
+                        "bench/results/peers",
+                        "--work=DIR",
+                        "--threads=N",
+                        "--prompts=N",
+                        "--max-new-tokens=N",
+                        "--[no-]large");
     }
 
     @Test

@@ -9,9 +9,9 @@ import io.rasd.engine.GenerationResult;
 import io.rasd.engine.GenerationStats;
 import io.rasd.engine.RasdEngine;
 import io.rasd.engine.SpeculationConfig;
-import io.rasd.tree.TokenOrigin;
 import io.rasd.text.ChatPromptEncoder;
 import io.rasd.text.ChatTemplate;
+import io.rasd.tree.TokenOrigin;
 import io.rasd.verify.SamplingParams;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -100,21 +100,26 @@ public class RasdSpringAiChatModel implements ChatModel, StreamingChatModel {
 
     protected RasdSpringAiChatModel(Builder builder) {
         this.engine = Objects.requireNonNull(builder.engine, "engine: build the chat model with .engine(RasdEngine)");
-        this.chatTemplate = builder.chatTemplate != null ? builder.chatTemplate
+        this.chatTemplate = builder.chatTemplate != null
+                ? builder.chatTemplate
                 : ChatTemplate.load(engine.target().directory());
         this.executor = builder.executor != null ? builder.executor : GenerationThreads.POOL;
-        RasdSpringAiChatOptions given = builder.defaultOptions == null ? RasdSpringAiChatOptions.builder().build()
+        RasdSpringAiChatOptions given = builder.defaultOptions == null
+                ? RasdSpringAiChatOptions.builder().build()
                 : RasdSpringAiChatOptions.from(builder.defaultOptions);
-        String name = builder.modelName != null ? builder.modelName
-                : given.getModel() != null ? given.getModel() : engine.target().directory().getFileName().toString();
+        String name = builder.modelName != null
+                ? builder.modelName
+                : given.getModel() != null
+                        ? given.getModel()
+                        : engine.target().directory().getFileName().toString();
         this.defaultOptions = given.mutate()
                 .model(name)
                 .mode(given.getMode() != null ? given.getMode() : engine.defaultMode())
                 .build();
         // fail at construction, not at the first request, when the defaults themselves are invalid
         settings(defaultOptions);
-        this.promptEncoder = new ChatPromptEncoder(chatTemplate, engine.tokenizer(), engine.target().contextLimit(),
-                modelName());
+        this.promptEncoder = new ChatPromptEncoder(
+                chatTemplate, engine.tokenizer(), engine.target().contextLimit(), modelName());
     }
 
     public static Builder builder() {
@@ -163,10 +168,10 @@ public class RasdSpringAiChatModel implements ChatModel, StreamingChatModel {
     public Flux<ChatResponse> stream(Prompt prompt) {
         return Flux.create(sink -> {
             Cancellation cancellation = new Cancellation();
-            sink.onDispose(cancellation::cancel);   // a cancelled subscription frees the engine slot at once
+            sink.onDispose(cancellation::cancel); // a cancelled subscription frees the engine slot at once
             try {
                 executor.execute(() -> generate(prompt, sink, cancellation));
-            } catch (RuntimeException e) {   // a rejecting executor
+            } catch (RuntimeException e) { // a rejecting executor
                 sink.error(e);
             }
         });
@@ -179,11 +184,14 @@ public class RasdSpringAiChatModel implements ChatModel, StreamingChatModel {
         String id = newId();
         try {
             GenerationRequest request = toRequest(prompt);
-            GenerationResult result = engine.generate(request, (tokens, origins, text) -> {
-                if (!text.isEmpty() && !cancellation.isCancelled()) {
-                    sink.next(chunk(id, text));
-                }
-            }, cancellation);
+            GenerationResult result = engine.generate(
+                    request,
+                    (tokens, origins, text) -> {
+                        if (!text.isEmpty() && !cancellation.isCancelled()) {
+                            sink.next(chunk(id, text));
+                        }
+                    },
+                    cancellation);
             if (result.finishReason() != FinishReason.CANCELLED && !cancellation.isCancelled()) {
                 sink.next(finalResponse(id, result, request.mode(), ""));
                 sink.complete();
@@ -193,13 +201,14 @@ public class RasdSpringAiChatModel implements ChatModel, StreamingChatModel {
                 sink.error(e);
             }
         } catch (Error e) {
-            sink.error(e);   // the subscriber hears of it; the executor's thread still sees the error
+            sink.error(e); // the subscriber hears of it; the executor's thread still sees the error
             throw e;
         }
     }
 
     private ChatResponse chunk(String id, String text) {
-        return new ChatResponse(List.of(new Generation(new AssistantMessage(text))),
+        return new ChatResponse(
+                List.of(new Generation(new AssistantMessage(text))),
                 ChatResponseMetadata.builder().id(id).model(modelName()).build());
     }
 
@@ -232,8 +241,8 @@ public class RasdSpringAiChatModel implements ChatModel, StreamingChatModel {
     }
 
     /** What the options ask of the engine, checked. */
-    private record Settings(DecodingMode mode, SamplingParams sampling, List<String> stopStrings,
-                            SpeculationConfig speculation) { }
+    private record Settings(
+            DecodingMode mode, SamplingParams sampling, List<String> stopStrings, SpeculationConfig speculation) {}
 
     /** The prompt's options over the defaults and its conversation through the chat template; throws on bad input. */
     private GenerationRequest toRequest(Prompt prompt) {
@@ -242,8 +251,14 @@ public class RasdSpringAiChatModel implements ChatModel, StreamingChatModel {
         Settings settings = settings(options);
         ChatPromptEncoder.Prompt encoded = encode(prompt.getInstructions());
         int maxNew = options.getMaxTokens() == null ? encoded.room() : options.getMaxTokens();
-        return new GenerationRequest(encoded.tokens(), maxNew, settings.mode(), settings.sampling(), options.getSeed(),
-                settings.stopStrings(), settings.speculation());
+        return new GenerationRequest(
+                encoded.tokens(),
+                maxNew,
+                settings.mode(),
+                settings.sampling(),
+                options.getSeed(),
+                settings.stopStrings(),
+                settings.speculation());
     }
 
     private RasdSpringAiChatOptions merge(ChatOptions runtime) {
@@ -255,7 +270,10 @@ public class RasdSpringAiChatModel implements ChatModel, StreamingChatModel {
                     + " the engine does not constrain decoding to a schema; let ChatClient's entity() add the format"
                     + " instructions to the prompt instead");
         }
-        return defaultOptions.mutate().combineWith(RasdSpringAiChatOptions.from(runtime).mutate()).build();
+        return defaultOptions
+                .mutate()
+                .combineWith(RasdSpringAiChatOptions.from(runtime).mutate())
+                .build();
     }
 
     private Settings settings(RasdSpringAiChatOptions o) {
@@ -279,7 +297,8 @@ public class RasdSpringAiChatModel implements ChatModel, StreamingChatModel {
     private static void checkSupported(RasdSpringAiChatOptions o) {
         List<ToolCallback> tools = o.getToolCallbacks();
         if (tools != null && !tools.isEmpty()) {
-            List<String> names = tools.stream().map(t -> t.getToolDefinition().name()).toList();
+            List<String> names =
+                    tools.stream().map(t -> t.getToolDefinition().name()).toList();
             throw new UnsupportedOperationException("rasd does not support tool calling (toolCallbacks " + names
                     + "): the models it runs have no function-calling format");
         }
@@ -300,8 +319,8 @@ public class RasdSpringAiChatModel implements ChatModel, StreamingChatModel {
         Integer topK = o.getTopK();
         Double topP = o.getTopP();
         if (temperature != null && !(Double.isFinite(temperature) && temperature >= 0)) {
-            throw new IllegalArgumentException("temperature must be a finite number >= 0 (0 = greedy), got "
-                    + temperature);
+            throw new IllegalArgumentException(
+                    "temperature must be a finite number >= 0 (0 = greedy), got " + temperature);
         }
         if (topK != null && topK < 0) {
             throw new IllegalArgumentException("topK must be >= 0 (0 = off), got " + topK);
@@ -322,8 +341,8 @@ public class RasdSpringAiChatModel implements ChatModel, StreamingChatModel {
         }
         for (String s : stopSequences) {
             if (s == null || s.isEmpty()) {
-                throw new IllegalArgumentException("stopSequences must not contain null or empty strings, got "
-                        + stopSequences);
+                throw new IllegalArgumentException(
+                        "stopSequences must not contain null or empty strings, got " + stopSequences);
             }
         }
         return List.copyOf(new LinkedHashSet<>(stopSequences));
@@ -359,7 +378,9 @@ public class RasdSpringAiChatModel implements ChatModel, StreamingChatModel {
         List<io.rasd.text.ChatMessage> out = new ArrayList<>(messages.size());
         for (Message m : messages) {
             if (m instanceof MediaContent content && !content.getMedia().isEmpty()) {
-                List<String> types = content.getMedia().stream().map(Media::getMimeType).map(String::valueOf)
+                List<String> types = content.getMedia().stream()
+                        .map(Media::getMimeType)
+                        .map(String::valueOf)
                         .toList();
                 throw new UnsupportedOperationException("rasd runs text-only models; the conversation contains a "
                         + m.getMessageType().getValue() + " message with media " + types);
@@ -374,8 +395,9 @@ public class RasdSpringAiChatModel implements ChatModel, StreamingChatModel {
                     }
                     yield "assistant";
                 }
-                case TOOL -> throw new UnsupportedOperationException("rasd does not support tool calling: the"
-                        + " conversation contains a ToolResponseMessage");
+                case TOOL ->
+                    throw new UnsupportedOperationException(
+                            "rasd does not support tool calling: the" + " conversation contains a ToolResponseMessage");
             };
             out.add(new io.rasd.text.ChatMessage(role, m.getText() == null ? "" : m.getText()));
         }
@@ -390,7 +412,7 @@ public class RasdSpringAiChatModel implements ChatModel, StreamingChatModel {
         private String modelName;
         private Executor executor;
 
-        protected Builder() { }
+        protected Builder() {}
 
         /** The engine that generates (required). The chat model does not close it. */
         public Builder engine(RasdEngine engine) {

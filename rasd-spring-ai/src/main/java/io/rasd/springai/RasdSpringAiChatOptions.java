@@ -33,11 +33,29 @@ public class RasdSpringAiChatOptions extends DefaultToolCallingChatOptions {
     private final SpeculationOverrides speculation;
 
     /** Spring AI's fields as the builder passes them (its fields are protected), rasd's from {@code b}. */
-    protected RasdSpringAiChatOptions(Builder b, List<ToolCallback> toolCallbacks, Map<String, Object> toolContext,
-                                      String model, Double frequencyPenalty, Integer maxTokens, Double presencePenalty,
-                                      List<String> stopSequences, Double temperature, Integer topK, Double topP) {
-        super(toolCallbacks, toolContext, model, frequencyPenalty, maxTokens, presencePenalty, stopSequences,
-                temperature, topK, topP);
+    protected RasdSpringAiChatOptions(
+            Builder b,
+            List<ToolCallback> toolCallbacks,
+            Map<String, Object> toolContext,
+            String model,
+            Double frequencyPenalty,
+            Integer maxTokens,
+            Double presencePenalty,
+            List<String> stopSequences,
+            Double temperature,
+            Integer topK,
+            Double topP) {
+        super(
+                toolCallbacks,
+                toolContext,
+                model,
+                frequencyPenalty,
+                maxTokens,
+                presencePenalty,
+                stopSequences,
+                temperature,
+                topK,
+                topP);
         this.mode = b.mode;
         this.seed = b.seed;
         this.speculation = b.speculation.build();
@@ -142,7 +160,7 @@ public class RasdSpringAiChatOptions extends DefaultToolCallingChatOptions {
         if (this == o) {
             return true;
         }
-        if (!super.equals(o)) {   // same class and the common and tool fields
+        if (!super.equals(o)) { // same class and the common and tool fields
             return false;
         }
         RasdSpringAiChatOptions that = (RasdSpringAiChatOptions) o;
@@ -246,8 +264,18 @@ public class RasdSpringAiChatOptions extends DefaultToolCallingChatOptions {
 
         @Override
         public RasdSpringAiChatOptions build() {
-            return new RasdSpringAiChatOptions(this, toolCallbacks, toolContext, model, frequencyPenalty, maxTokens,
-                    presencePenalty, stopSequences, temperature, topK, topP);
+            return new RasdSpringAiChatOptions(
+                    this,
+                    toolCallbacks,
+                    toolContext,
+                    model,
+                    frequencyPenalty,
+                    maxTokens,
+                    presencePenalty,
+                    stopSequences,
+                    temperature,
+                    topK,
+                    topP);
         }
     }
 }

@@ -26,7 +26,9 @@ class ChatClientTest {
 
     @Test
     void streamContentJoinsToTheModelsAnswer() {
-        List<String> parts = ChatClient.create(model).prompt().user(QUESTION).stream().content().collectList()
+        List<String> parts = ChatClient.create(model).prompt().user(QUESTION).stream()
+                .content()
+                .collectList()
                 .block(Duration.ofSeconds(120));
         assertThat(parts).hasSizeGreaterThan(1);
         assertThat(String.join("", parts)).isEqualTo(model.call(QUESTION));
@@ -37,24 +39,40 @@ class ChatClientTest {
         ChatResponse response = ChatClient.builder(model)
                 .defaultSystem("You answer briefly.")
                 .build()
-                .prompt().user(QUESTION)
+                .prompt()
+                .user(QUESTION)
                 .options(RasdSpringAiChatOptions.builder().mode(DecodingMode.AR).maxTokens(6))
-                .call().chatResponse();
+                .call()
+                .chatResponse();
         assertThat(response.getMetadata().getUsage().getCompletionTokens()).isEqualTo(6);
         assertThat(response.getResult().getMetadata().getFinishReason()).isEqualTo("LENGTH");
-        assertThat((String) response.getMetadata().get(RasdSpringAiChatModel.METADATA_MODE)).isEqualTo("ar");
+        assertThat((String) response.getMetadata().get(RasdSpringAiChatModel.METADATA_MODE))
+                .isEqualTo("ar");
 
-        String plainOptions = ChatClient.create(model).prompt().user(QUESTION)
-                .options(ChatOptions.builder().maxTokens(4)).call().content();
-        assertThat(plainOptions).isEqualTo(model.call(new Prompt(QUESTION, ChatOptions.builder().maxTokens(4)
-                .build())).getResult().getOutput().getText());
+        String plainOptions = ChatClient.create(model)
+                .prompt()
+                .user(QUESTION)
+                .options(ChatOptions.builder().maxTokens(4))
+                .call()
+                .content();
+        assertThat(plainOptions)
+                .isEqualTo(model.call(new Prompt(
+                                QUESTION, ChatOptions.builder().maxTokens(4).build()))
+                        .getResult()
+                        .getOutput()
+                        .getText());
     }
 
     @Test
     void toolsGivenToTheClientAreRefusedRatherThanIgnored() {
-        assertThatThrownBy(() -> ChatClient.create(model).prompt().user("What is the weather in Paris?")
-                .tools(RasdSpringAiChatModelTest.weatherTool()).call().content())
-                .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("tool calling")
+        assertThatThrownBy(() -> ChatClient.create(model)
+                        .prompt()
+                        .user("What is the weather in Paris?")
+                        .tools(RasdSpringAiChatModelTest.weatherTool())
+                        .call()
+                        .content())
+                .isInstanceOf(UnsupportedOperationException.class)
+                .hasMessageContaining("tool calling")
                 .hasMessageContaining("weather");
     }
 }

@@ -31,11 +31,16 @@ final class DemoModels {
     /** Short answers: the suite stays fast on a 2-core CPU. */
     static final int MAX_TOKENS = 24;
 
-    private DemoModels() { }
+    private DemoModels() {}
 
     static RasdSpringAiChatModel chatModel(RasdEngine engine) {
-        return RasdSpringAiChatModel.builder().engine(engine).defaultOptions(RasdSpringAiChatOptions.builder()
-                .maxTokens(MAX_TOKENS).mode(DecodingMode.PLD).build()).build();
+        return RasdSpringAiChatModel.builder()
+                .engine(engine)
+                .defaultOptions(RasdSpringAiChatOptions.builder()
+                        .maxTokens(MAX_TOKENS)
+                        .mode(DecodingMode.PLD)
+                        .build())
+                .build();
     }
 
     /** An engine with the draft model and an empty datastore; close it (the models stay loaded). */
@@ -48,7 +53,11 @@ final class DemoModels {
      * off, so every step speculates and every source is exercised.
      */
     static RasdEngine engine(RasdEngine.Builder builder) {
-        return builder.target(TARGET).draft(DRAFT).tokenizer(TOKENIZER).datastore(TokenDatastore.empty())
-                .speculation(SpeculationConfig.builder().adaptive(false).build()).build();
+        return builder.target(TARGET)
+                .draft(DRAFT)
+                .tokenizer(TOKENIZER)
+                .datastore(TokenDatastore.empty())
+                .speculation(SpeculationConfig.builder().adaptive(false).build())
+                .build();
     }
 }

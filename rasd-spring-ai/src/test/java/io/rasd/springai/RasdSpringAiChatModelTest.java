@@ -59,23 +59,32 @@ class RasdSpringAiChatModelTest {
 
     @Test
     void greedyAnswersEqualPlainDecodingOfTheRenderedConversationInEveryMode() {
-        GenerationResult plain = plain(engine, List.of(new ChatMessage("system", "You answer briefly."),
-                new ChatMessage("user", QUESTION)), DemoModels.MAX_TOKENS);
+        GenerationResult plain = plain(
+                engine,
+                List.of(new ChatMessage("system", "You answer briefly."), new ChatMessage("user", QUESTION)),
+                DemoModels.MAX_TOKENS);
         for (DecodingMode mode : List.of(DecodingMode.AR, DecodingMode.RASD_PLD, DecodingMode.RASD)) {
-            ChatResponse r = model.call(new Prompt(List.of(new SystemMessage("You answer briefly."),
-                    new UserMessage(QUESTION)), RasdSpringAiChatOptions.builder().mode(mode).build()));
+            ChatResponse r = model.call(new Prompt(
+                    List.of(new SystemMessage("You answer briefly."), new UserMessage(QUESTION)),
+                    RasdSpringAiChatOptions.builder().mode(mode).build()));
             assertThat(text(r)).as(mode.cliName()).isEqualTo(plain.text());
-            assertThat((String) r.getMetadata().get(RasdSpringAiChatModel.METADATA_MODE)).isEqualTo(mode.cliName());
+            assertThat((String) r.getMetadata().get(RasdSpringAiChatModel.METADATA_MODE))
+                    .isEqualTo(mode.cliName());
         }
     }
 
     @Test
     void aConversationWithEarlierTurnsRendersLikeTheEngineSeesIt() {
-        List<ChatMessage> turns = List.of(new ChatMessage("user", "What is a tuple?"),
-                new ChatMessage("assistant", "An immutable sequence."), new ChatMessage("user", QUESTION));
-        List<Message> messages = List.of(new UserMessage("What is a tuple?"),
-                new AssistantMessage("An immutable sequence."), new UserMessage(QUESTION));
-        assertThat(text(model.call(new Prompt(messages)))).isEqualTo(plain(engine, turns, DemoModels.MAX_TOKENS).text());
+        List<ChatMessage> turns = List.of(
+                new ChatMessage("user", "What is a tuple?"),
+                new ChatMessage("assistant", "An immutable sequence."),
+                new ChatMessage("user", QUESTION));
+        List<Message> messages = List.of(
+                new UserMessage("What is a tuple?"),
+                new AssistantMessage("An immutable sequence."),
+                new UserMessage(QUESTION));
+        assertThat(text(model.call(new Prompt(messages))))
+                .isEqualTo(plain(engine, turns, DemoModels.MAX_TOKENS).text());
     }
 
     @Test
@@ -90,17 +99,22 @@ class RasdSpringAiChatModelTest {
         assertThat(m.getUsage().getPromptTokens()).isEqualTo(plain.stats().promptTokens());
         assertThat(m.getUsage().getCompletionTokens()).isEqualTo(plain.tokens().length);
         assertThat(m.getUsage().getTotalTokens()).isEqualTo(plain.stats().promptTokens() + plain.tokens().length);
-        assertThat(r.getResult().getMetadata().getFinishReason()).isEqualTo(plain.finishReason().name());
+        assertThat(r.getResult().getMetadata().getFinishReason())
+                .isEqualTo(plain.finishReason().name());
         assertThat((String) m.get(RasdSpringAiChatModel.METADATA_MODE)).isEqualTo("pld");
-        assertThat((Double) m.get(RasdSpringAiChatModel.METADATA_MEAN_ACCEPTED_TOKENS)).isGreaterThanOrEqualTo(1.0);
-        assertThat((Double) m.get(RasdSpringAiChatModel.METADATA_TOKENS_PER_SECOND)).isPositive();
-        assertThat((Integer) m.get(RasdSpringAiChatModel.METADATA_TARGET_FORWARDS)).isPositive()
+        assertThat((Double) m.get(RasdSpringAiChatModel.METADATA_MEAN_ACCEPTED_TOKENS))
+                .isGreaterThanOrEqualTo(1.0);
+        assertThat((Double) m.get(RasdSpringAiChatModel.METADATA_TOKENS_PER_SECOND))
+                .isPositive();
+        assertThat((Integer) m.get(RasdSpringAiChatModel.METADATA_TARGET_FORWARDS))
+                .isPositive()
                 .isLessThanOrEqualTo(plain.tokens().length);
         Map<String, Integer> accepted = m.get(RasdSpringAiChatModel.METADATA_ACCEPTED_TOKENS);
         assertThat(accepted).containsOnlyKeys("bonus", "draft", "pld", "datastore");
         assertThat(accepted.values().stream().mapToInt(Integer::intValue).sum())
                 .isEqualTo(m.getUsage().getCompletionTokens());
-        assertThat((GenerationStats) m.get(RasdSpringAiChatModel.METADATA_STATS)).isNotNull();
+        assertThat((GenerationStats) m.get(RasdSpringAiChatModel.METADATA_STATS))
+                .isNotNull();
     }
 
     @Test
@@ -113,38 +127,51 @@ class RasdSpringAiChatModelTest {
 
         String full = plainAnswer(DemoModels.MAX_TOKENS).text();
         String stop = full.substring(full.length() / 2, full.length() / 2 + 3);
-        ChatResponse stopped = ask(ChatOptions.builder().stopSequences(List.of(stop)).build());
-        assertThat(text(stopped)).isEqualTo(full.substring(0, full.indexOf(stop))).doesNotContain(stop);
+        ChatResponse stopped =
+                ask(ChatOptions.builder().stopSequences(List.of(stop)).build());
+        assertThat(text(stopped))
+                .isEqualTo(full.substring(0, full.indexOf(stop)))
+                .doesNotContain(stop);
         assertThat(stopped.getResult().getMetadata().getFinishReason()).isEqualTo("STOP");
     }
 
     @Test
     void promptOptionsOverrideTheDefaultsAndPlainChatOptionsAreAccepted() {
-        RasdSpringAiChatModel withDefaults = RasdSpringAiChatModel.builder().engine(engine)
-                .defaultOptions(RasdSpringAiChatOptions.builder().maxTokens(7).mode(DecodingMode.PLD).build())
+        RasdSpringAiChatModel withDefaults = RasdSpringAiChatModel.builder()
+                .engine(engine)
+                .defaultOptions(RasdSpringAiChatOptions.builder()
+                        .maxTokens(7)
+                        .mode(DecodingMode.PLD)
+                        .build())
                 .build();
         // no options: the defaults
         ChatResponse defaults = withDefaults.call(new Prompt(QUESTION));
         assertThat(defaults.getMetadata().getUsage().getCompletionTokens()).isEqualTo(7);
-        assertThat((String) defaults.getMetadata().get(RasdSpringAiChatModel.METADATA_MODE)).isEqualTo("pld");
+        assertThat((String) defaults.getMetadata().get(RasdSpringAiChatModel.METADATA_MODE))
+                .isEqualTo("pld");
         // plain ChatOptions override what they set and keep rasd's defaults
-        ChatResponse plainOptions = withDefaults.call(new Prompt(QUESTION, ChatOptions.builder().maxTokens(3)
-                .build()));
+        ChatResponse plainOptions = withDefaults.call(
+                new Prompt(QUESTION, ChatOptions.builder().maxTokens(3).build()));
         assertThat(plainOptions.getMetadata().getUsage().getCompletionTokens()).isEqualTo(3);
-        assertThat((String) plainOptions.getMetadata().get(RasdSpringAiChatModel.METADATA_MODE)).isEqualTo("pld");
+        assertThat((String) plainOptions.getMetadata().get(RasdSpringAiChatModel.METADATA_MODE))
+                .isEqualTo("pld");
         // tool-calling options without tools are plain options too
-        ChatResponse toolOptions = withDefaults.call(new Prompt(QUESTION, ToolCallingChatOptions.builder()
-                .maxTokens(2).build()));
+        ChatResponse toolOptions = withDefaults.call(new Prompt(
+                QUESTION, ToolCallingChatOptions.builder().maxTokens(2).build()));
         assertThat(toolOptions.getMetadata().getUsage().getCompletionTokens()).isEqualTo(2);
         // rasd options override rasd's fields and keep the other defaults
-        ChatResponse rasdOptions = withDefaults.call(new Prompt(QUESTION, RasdSpringAiChatOptions.builder()
-                .mode("ar").build()));
+        ChatResponse rasdOptions = withDefaults.call(new Prompt(
+                QUESTION, RasdSpringAiChatOptions.builder().mode("ar").build()));
         assertThat(rasdOptions.getMetadata().getUsage().getCompletionTokens()).isEqualTo(7);
-        assertThat((String) rasdOptions.getMetadata().get(RasdSpringAiChatModel.METADATA_MODE)).isEqualTo("ar");
-        assertThat(text(rasdOptions)).isEqualTo(text(defaults)).isEqualTo(plainAnswer(7).text());
+        assertThat((String) rasdOptions.getMetadata().get(RasdSpringAiChatModel.METADATA_MODE))
+                .isEqualTo("ar");
+        assertThat(text(rasdOptions))
+                .isEqualTo(text(defaults))
+                .isEqualTo(plainAnswer(7).text());
         // naming this model is fine
-        assertThat(text(withDefaults.call(new Prompt(QUESTION, ChatOptions.builder().model("demo-target")
-                .build())))).isEqualTo(text(defaults));
+        assertThat(text(withDefaults.call(new Prompt(
+                        QUESTION, ChatOptions.builder().model("demo-target").build()))))
+                .isEqualTo(text(defaults));
     }
 
     @Test
@@ -155,29 +182,42 @@ class RasdSpringAiChatModelTest {
         assertThat(defaults.getMode()).isEqualTo(DecodingMode.PLD);
         assertThat(defaults.getMaxTokens()).isEqualTo(DemoModels.MAX_TOKENS);
         assertThat(model.getDefaultOptions()).isEqualTo(defaults);
-        RasdSpringAiChatOptions changed = defaults.mutate().maxTokens(3).mode(DecodingMode.AR).build();
+        RasdSpringAiChatOptions changed =
+                defaults.mutate().maxTokens(3).mode(DecodingMode.AR).build();
         assertThat(changed.getMaxTokens()).isEqualTo(3);
         assertThat(model.getOptions().getMaxTokens()).isEqualTo(DemoModels.MAX_TOKENS);
         assertThat(model.getOptions().getMode()).isEqualTo(DecodingMode.PLD);
 
         // unset: greedy, up to the context window, the fullest mode of an engine with a draft model and a datastore
-        RasdSpringAiChatOptions unset = RasdSpringAiChatModel.builder().engine(engine).build().getOptions();
+        RasdSpringAiChatOptions unset =
+                RasdSpringAiChatModel.builder().engine(engine).build().getOptions();
         assertThat(unset.getMode()).isEqualTo(DecodingMode.RASD);
         assertThat(unset.getTemperature()).isNull();
         assertThat(unset.getMaxTokens()).isNull();
 
-        RasdSpringAiChatModel named = RasdSpringAiChatModel.builder().engine(engine).modelName("tiny")
-                .defaultOptions(ChatOptions.builder().temperature(0.0).build()).build();
+        RasdSpringAiChatModel named = RasdSpringAiChatModel.builder()
+                .engine(engine)
+                .modelName("tiny")
+                .defaultOptions(ChatOptions.builder().temperature(0.0).build())
+                .build();
         assertThat(named.getOptions().getModel()).isEqualTo("tiny");
         assertThat(named.getOptions().getTemperature()).isEqualTo(0.0);
-        assertThat(named.call(new Prompt(QUESTION, ChatOptions.builder().maxTokens(2).build())).getMetadata()
-                .getModel()).isEqualTo("tiny");
+        assertThat(named.call(new Prompt(
+                                QUESTION, ChatOptions.builder().maxTokens(2).build()))
+                        .getMetadata()
+                        .getModel())
+                .isEqualTo("tiny");
     }
 
     @Test
     void samplingFollowsTheSeedAndSpeculationDoesNotChangeTheSampledText() {
-        RasdSpringAiChatOptions seeded = RasdSpringAiChatOptions.builder().temperature(0.9).topK(40).topP(0.95)
-                .seed(7L).maxTokens(12).build();
+        RasdSpringAiChatOptions seeded = RasdSpringAiChatOptions.builder()
+                .temperature(0.9)
+                .topK(40)
+                .topP(0.95)
+                .seed(7L)
+                .maxTokens(12)
+                .build();
         String a = text(ask(seeded));
         assertThat(text(ask(seeded))).isEqualTo(a);
         assertThat(text(ask(seeded.mutate().mode(DecodingMode.AR).build()))).isEqualTo(a);
@@ -190,9 +230,17 @@ class RasdSpringAiChatModelTest {
 
     @Test
     void speculationKnobsApplyPerRequestWithoutChangingTheText() {
-        ChatResponse r = ask(RasdSpringAiChatOptions.builder().mode(DecodingMode.RASD).maxTokens(12)
-                .adaptive(false).treeBudget(4).draftDepth(2).draftTopK(2).draftBudget(4).pruneTopK(4)
-                .retrievalBudget(4).build());
+        ChatResponse r = ask(RasdSpringAiChatOptions.builder()
+                .mode(DecodingMode.RASD)
+                .maxTokens(12)
+                .adaptive(false)
+                .treeBudget(4)
+                .draftDepth(2)
+                .draftTopK(2)
+                .draftBudget(4)
+                .pruneTopK(4)
+                .retrievalBudget(4)
+                .build());
         assertThat(text(r)).isEqualTo(plainAnswer(12).text());
     }
 
@@ -208,22 +256,33 @@ class RasdSpringAiChatModelTest {
         assertBad(RasdSpringAiChatOptions.builder().treeBudget(100000).build(), "treeBudget");
         assertBad(RasdSpringAiChatOptions.builder().draftDepth(0).build(), "draftDepth");
         assertThatThrownBy(() -> ask(ChatOptions.builder().model("gpt-4o").build()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("model")
-                .hasMessageContaining("gpt-4o").hasMessageContaining("demo-target");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("model")
+                .hasMessageContaining("gpt-4o")
+                .hasMessageContaining("demo-target");
         assertThatThrownBy(() -> RasdSpringAiChatOptions.builder().mode("fast"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("mode").hasMessageContaining("fast");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("mode")
+                .hasMessageContaining("fast");
         // invalid defaults fail when the model is built, not at the first request
-        assertThatThrownBy(() -> RasdSpringAiChatModel.builder().engine(engine)
-                .defaultOptions(ChatOptions.builder().temperature(-0.5).build()).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("temperature");
+        assertThatThrownBy(() -> RasdSpringAiChatModel.builder()
+                        .engine(engine)
+                        .defaultOptions(ChatOptions.builder().temperature(-0.5).build())
+                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("temperature");
         assertThatThrownBy(() -> RasdSpringAiChatModel.builder().build())
-                .isInstanceOf(NullPointerException.class).hasMessageContaining("engine");
+                .isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("engine");
         assertThatThrownBy(() -> model.call(new Prompt(List.of())))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no messages");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no messages");
     }
 
     private static void assertBad(ChatOptions options, String name) {
-        assertThatThrownBy(() -> ask(options)).as(name).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> ask(options))
+                .as(name)
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(name);
     }
 
@@ -233,11 +292,15 @@ class RasdSpringAiChatModelTest {
         assertThatThrownBy(() -> model.call(new Prompt(List.of(new UserMessage("")))))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("messages[0] (user) is empty");
-        assertThatThrownBy(() -> model.call(new Prompt(List.<Message>of(new SystemMessage("Be brief."),
-                new UserMessage(QUESTION), new AssistantMessage("Use a loop."), new UserMessage(" \n\t ")))))
+        assertThatThrownBy(() -> model.call(new Prompt(List.<Message>of(
+                        new SystemMessage("Be brief."),
+                        new UserMessage(QUESTION),
+                        new AssistantMessage("Use a loop."),
+                        new UserMessage(" \n\t ")))))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("messages[3] (user) is whitespace only");
-        assertThatThrownBy(() -> model.stream(new Prompt(List.of(new UserMessage("  ")))).blockLast())
+        assertThatThrownBy(() ->
+                        model.stream(new Prompt(List.of(new UserMessage("  ")))).blockLast())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("messages[0] (user) is whitespace only");
     }
@@ -253,23 +316,38 @@ class RasdSpringAiChatModelTest {
 
     @Test
     void aModeTheEngineCannotRunIsAClearError() {
-        try (RasdEngine noDraft = RasdEngine.builder().target(DemoModels.TARGET).tokenizer(DemoModels.TOKENIZER)
+        try (RasdEngine noDraft = RasdEngine.builder()
+                .target(DemoModels.TARGET)
+                .tokenizer(DemoModels.TOKENIZER)
                 .build()) {
-            RasdSpringAiChatModel m = RasdSpringAiChatModel.builder().engine(noDraft).build();
+            RasdSpringAiChatModel m =
+                    RasdSpringAiChatModel.builder().engine(noDraft).build();
             assertThat(m.getOptions().getMode()).isEqualTo(DecodingMode.PLD);
-            assertThatThrownBy(() -> m.call(new Prompt(QUESTION, RasdSpringAiChatOptions.builder()
-                    .mode(DecodingMode.RASD).build())))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("mode \"rasd\"")
+            assertThatThrownBy(() -> m.call(new Prompt(
+                            QUESTION,
+                            RasdSpringAiChatOptions.builder()
+                                    .mode(DecodingMode.RASD)
+                                    .build())))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("mode \"rasd\"")
                     .hasMessageContaining("draft model");
-            assertThatThrownBy(() -> RasdSpringAiChatModel.builder().engine(noDraft)
-                    .defaultOptions(RasdSpringAiChatOptions.builder().mode(DecodingMode.DATASTORE).build()).build())
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("datastore");
+            assertThatThrownBy(() -> RasdSpringAiChatModel.builder()
+                            .engine(noDraft)
+                            .defaultOptions(RasdSpringAiChatOptions.builder()
+                                    .mode(DecodingMode.DATASTORE)
+                                    .build())
+                            .build())
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("datastore");
         }
     }
 
     static ToolCallback weatherTool() {
-        ToolDefinition definition = ToolDefinition.builder().name("weather").description("The weather in a city")
-                .inputSchema("{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}}}").build();
+        ToolDefinition definition = ToolDefinition.builder()
+                .name("weather")
+                .description("The weather in a city")
+                .inputSchema("{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}}}")
+                .build();
         return new ToolCallback() {
             @Override
             public ToolDefinition getToolDefinition() {
@@ -285,33 +363,73 @@ class RasdSpringAiChatModelTest {
 
     @Test
     void toolsMediaPenaltiesAndNativeStructuredOutputAreUnsupported() {
-        assertUnsupported(new Prompt(QUESTION, ToolCallingChatOptions.builder().toolCallbacks(weatherTool())
-                .build()), "tool calling", "weather");
-        assertUnsupported(new Prompt(QUESTION, RasdSpringAiChatOptions.builder().toolCallbacks(weatherTool())
-                .build()), "tool calling", "weather");
+        assertUnsupported(
+                new Prompt(
+                        QUESTION,
+                        ToolCallingChatOptions.builder()
+                                .toolCallbacks(weatherTool())
+                                .build()),
+                "tool calling",
+                "weather");
+        assertUnsupported(
+                new Prompt(
+                        QUESTION,
+                        RasdSpringAiChatOptions.builder()
+                                .toolCallbacks(weatherTool())
+                                .build()),
+                "tool calling",
+                "weather");
         AssistantMessage.ToolCall call = new AssistantMessage.ToolCall("1", "function", "weather", "{}");
-        assertUnsupported(new Prompt(List.of(new UserMessage(QUESTION),
-                AssistantMessage.builder().content("").toolCalls(List.of(call)).build())), "tool calls");
-        assertUnsupported(new Prompt(List.of(new UserMessage(QUESTION), ToolResponseMessage.builder()
-                .responses(List.of(new ToolResponseMessage.ToolResponse("1", "weather", "sunny"))).build())),
+        assertUnsupported(
+                new Prompt(List.of(
+                        new UserMessage(QUESTION),
+                        AssistantMessage.builder()
+                                .content("")
+                                .toolCalls(List.of(call))
+                                .build())),
+                "tool calls");
+        assertUnsupported(
+                new Prompt(List.of(
+                        new UserMessage(QUESTION),
+                        ToolResponseMessage.builder()
+                                .responses(List.of(new ToolResponseMessage.ToolResponse("1", "weather", "sunny")))
+                                .build())),
                 "ToolResponseMessage");
-        Media image = Media.builder().mimeType(MimeTypeUtils.IMAGE_PNG).data(java.net.URI.create("http://x/y.png"))
+        Media image = Media.builder()
+                .mimeType(MimeTypeUtils.IMAGE_PNG)
+                .data(java.net.URI.create("http://x/y.png"))
                 .build();
-        assertUnsupported(new Prompt(UserMessage.builder().text("what is this?").media(image).build()), "media",
+        assertUnsupported(
+                new Prompt(
+                        UserMessage.builder().text("what is this?").media(image).build()),
+                "media",
                 "image/png");
-        assertUnsupported(new Prompt(QUESTION, ChatOptions.builder().frequencyPenalty(0.5).build()),
-                "frequencyPenalty");
-        assertUnsupported(new Prompt(QUESTION, ChatOptions.builder().presencePenalty(1.0).build()),
-                "presencePenalty");
-        assertUnsupported(new Prompt(QUESTION, StructuredOutputChatOptions.builder().outputSchema("{}").build()),
+        assertUnsupported(
+                new Prompt(QUESTION, ChatOptions.builder().frequencyPenalty(0.5).build()), "frequencyPenalty");
+        assertUnsupported(
+                new Prompt(QUESTION, ChatOptions.builder().presencePenalty(1.0).build()), "presencePenalty");
+        assertUnsupported(
+                new Prompt(
+                        QUESTION,
+                        StructuredOutputChatOptions.builder().outputSchema("{}").build()),
                 "outputSchema");
         // a zero penalty is the same as none
-        assertThat(model.call(new Prompt(QUESTION, ChatOptions.builder().presencePenalty(0.0).frequencyPenalty(0.0)
-                .maxTokens(2).build())).getMetadata().getUsage().getCompletionTokens()).isEqualTo(2);
+        assertThat(model.call(new Prompt(
+                                QUESTION,
+                                ChatOptions.builder()
+                                        .presencePenalty(0.0)
+                                        .frequencyPenalty(0.0)
+                                        .maxTokens(2)
+                                        .build()))
+                        .getMetadata()
+                        .getUsage()
+                        .getCompletionTokens())
+                .isEqualTo(2);
     }
 
     private static void assertUnsupported(Prompt prompt, String... named) {
-        assertThatThrownBy(() -> model.call(prompt)).isInstanceOf(UnsupportedOperationException.class)
+        assertThatThrownBy(() -> model.call(prompt))
+                .isInstanceOf(UnsupportedOperationException.class)
                 .hasMessageContainingAll(named);
     }
 

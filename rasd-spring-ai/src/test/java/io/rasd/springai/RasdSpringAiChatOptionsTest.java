@@ -12,9 +12,23 @@ import org.springframework.ai.model.tool.ToolCallingChatOptions;
 class RasdSpringAiChatOptionsTest {
 
     private static RasdSpringAiChatOptions full() {
-        return RasdSpringAiChatOptions.builder().model("demo-target").temperature(0.7).topK(40).topP(0.9)
-                .maxTokens(64).stopSequences(List.of("\n\n")).mode(DecodingMode.RASD_PLD).seed(3L).adaptive(false)
-                .treeBudget(8).draftDepth(3).draftTopK(2).draftBudget(6).pruneTopK(5).retrievalBudget(4).build();
+        return RasdSpringAiChatOptions.builder()
+                .model("demo-target")
+                .temperature(0.7)
+                .topK(40)
+                .topP(0.9)
+                .maxTokens(64)
+                .stopSequences(List.of("\n\n"))
+                .mode(DecodingMode.RASD_PLD)
+                .seed(3L)
+                .adaptive(false)
+                .treeBudget(8)
+                .draftDepth(3)
+                .draftTopK(2)
+                .draftBudget(6)
+                .pruneTopK(5)
+                .retrievalBudget(4)
+                .build();
     }
 
     @Test
@@ -24,7 +38,10 @@ class RasdSpringAiChatOptionsTest {
         assertThat(copy).isEqualTo(options).hasSameHashCodeAs(options).isNotSameAs(options);
         assertThat(copy.toString()).isEqualTo(options.toString()).contains("mode=rasd-pld", "treeBudget=8");
 
-        RasdSpringAiChatOptions changed = options.mutate().treeBudget(2).mode(DecodingMode.AR).temperature(0.0)
+        RasdSpringAiChatOptions changed = options.mutate()
+                .treeBudget(2)
+                .mode(DecodingMode.AR)
+                .temperature(0.0)
                 .build();
         assertThat(changed).isNotEqualTo(options);
         assertThat(options.getTreeBudget()).isEqualTo(8);
@@ -35,7 +52,10 @@ class RasdSpringAiChatOptionsTest {
     @Test
     void combineWithLetsTheOthersNonNullValuesWinRasdFieldsIncluded() {
         RasdSpringAiChatOptions merged = full().mutate()
-                .combineWith(RasdSpringAiChatOptions.builder().mode(DecodingMode.AR).treeBudget(3).maxTokens(5))
+                .combineWith(RasdSpringAiChatOptions.builder()
+                        .mode(DecodingMode.AR)
+                        .treeBudget(3)
+                        .maxTokens(5))
                 .build();
         assertThat(merged.getMode()).isEqualTo(DecodingMode.AR);
         assertThat(merged.getTreeBudget()).isEqualTo(3);
@@ -59,8 +79,16 @@ class RasdSpringAiChatOptionsTest {
 
     @Test
     void anyChatOptionsConvertWithTheirCommonAndToolFields() {
-        ChatOptions plain = ChatOptions.builder().model("m").temperature(0.5).topK(7).topP(0.8).maxTokens(9)
-                .stopSequences(List.of("x")).frequencyPenalty(0.0).presencePenalty(0.0).build();
+        ChatOptions plain = ChatOptions.builder()
+                .model("m")
+                .temperature(0.5)
+                .topK(7)
+                .topP(0.8)
+                .maxTokens(9)
+                .stopSequences(List.of("x"))
+                .frequencyPenalty(0.0)
+                .presencePenalty(0.0)
+                .build();
         RasdSpringAiChatOptions converted = RasdSpringAiChatOptions.from(plain);
         assertThat(converted.getModel()).isEqualTo("m");
         assertThat(converted.getTemperature()).isEqualTo(0.5);
@@ -74,7 +102,9 @@ class RasdSpringAiChatOptionsTest {
         assertThat(converted.hasSpeculationOverrides()).isFalse();
 
         ToolCallingChatOptions tools = ToolCallingChatOptions.builder()
-                .toolCallbacks(RasdSpringAiChatModelTest.weatherTool()).toolContext("user", "ada").build();
+                .toolCallbacks(RasdSpringAiChatModelTest.weatherTool())
+                .toolContext("user", "ada")
+                .build();
         RasdSpringAiChatOptions withTools = RasdSpringAiChatOptions.from(tools);
         assertThat(withTools.getToolCallbacks()).hasSize(1);
         assertThat(withTools.getToolContext()).containsEntry("user", "ada");
@@ -95,19 +125,25 @@ class RasdSpringAiChatOptionsTest {
 
     @Test
     void theModeIsAlsoSetByItsCliName() {
-        assertThat(RasdSpringAiChatOptions.builder().mode("rasd-datastore").build().getMode())
+        assertThat(RasdSpringAiChatOptions.builder()
+                        .mode("rasd-datastore")
+                        .build()
+                        .getMode())
                 .isEqualTo(DecodingMode.RASD_DATASTORE);
-        assertThat(RasdSpringAiChatOptions.builder().mode((String) null).build().getMode()).isNull();
+        assertThat(RasdSpringAiChatOptions.builder().mode((String) null).build().getMode())
+                .isNull();
     }
 
     @Test
     void theSpeculationKnobsAreOneSpeculationOverrides() {
         assertThat(full().getSpeculation()).isEqualTo(new SpeculationOverrides(8, 3, 2, 6, 5, null, 4, false));
         RasdSpringAiChatOptions viaRecord = RasdSpringAiChatOptions.builder()
-                .speculation(SpeculationOverrides.builder().treeBudget(8).build()).build();
+                .speculation(SpeculationOverrides.builder().treeBudget(8).build())
+                .build();
         assertThat(viaRecord.getTreeBudget()).isEqualTo(8);
         assertThat(viaRecord.hasSpeculationOverrides()).isTrue();
         assertThat(RasdSpringAiChatOptions.builder().build().getSpeculation()).isEqualTo(SpeculationOverrides.NONE);
-        assertThat(RasdSpringAiChatOptions.builder().build().hasSpeculationOverrides()).isFalse();
+        assertThat(RasdSpringAiChatOptions.builder().build().hasSpeculationOverrides())
+                .isFalse();
     }
 }

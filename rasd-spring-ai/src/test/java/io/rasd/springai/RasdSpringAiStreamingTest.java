@@ -53,10 +53,13 @@ class RasdSpringAiStreamingTest {
     @Test
     void chunksConcatenateToTheCallTextAndTheLastCarriesFinishReasonAndUsage() {
         for (DecodingMode mode : List.of(DecodingMode.AR, DecodingMode.RASD)) {
-            Prompt prompt = new Prompt(QUESTION, RasdSpringAiChatOptions.builder().mode(mode).build());
+            Prompt prompt = new Prompt(
+                    QUESTION, RasdSpringAiChatOptions.builder().mode(mode).build());
             List<String> threads = Collections.synchronizedList(new ArrayList<>());
             List<ChatResponse> chunks = model.stream(prompt)
-                    .doOnNext(c -> threads.add(Thread.currentThread().getName())).collectList().block(WAIT);
+                    .doOnNext(c -> threads.add(Thread.currentThread().getName()))
+                    .collectList()
+                    .block(WAIT);
             ChatResponse call = model.call(prompt);
 
             assertThat(chunks).hasSizeGreaterThan(2);
@@ -74,7 +77,8 @@ class RasdSpringAiStreamingTest {
                     .isEqualTo(call.getMetadata().getUsage().getPromptTokens());
             assertThat(last.getMetadata().getUsage().getCompletionTokens())
                     .isEqualTo(call.getMetadata().getUsage().getCompletionTokens());
-            assertThat((String) last.getMetadata().get(RasdSpringAiChatModel.METADATA_MODE)).isEqualTo(mode.cliName());
+            assertThat((String) last.getMetadata().get(RasdSpringAiChatModel.METADATA_MODE))
+                    .isEqualTo(mode.cliName());
             // one id and model for the whole stream
             assertThat(chunks).allSatisfy(c -> {
                 assertThat(c.getMetadata().getId()).isEqualTo(last.getMetadata().getId());
@@ -88,10 +92,11 @@ class RasdSpringAiStreamingTest {
     void aStreamNeverShowsAStopSequenceAndEndsWithStop() {
         String full = model.call(QUESTION);
         String stop = full.substring(full.length() / 2, full.length() / 2 + 3);
-        List<ChatResponse> chunks = streamAll(new Prompt(QUESTION, ChatOptions.builder()
-                .stopSequences(List.of(stop)).build()));
+        List<ChatResponse> chunks = streamAll(new Prompt(
+                QUESTION, ChatOptions.builder().stopSequences(List.of(stop)).build()));
         assertThat(joined(chunks)).isEqualTo(full.substring(0, full.indexOf(stop)));
-        assertThat(chunks.get(chunks.size() - 1).getResult().getMetadata().getFinishReason()).isEqualTo("STOP");
+        assertThat(chunks.get(chunks.size() - 1).getResult().getMetadata().getFinishReason())
+                .isEqualTo("STOP");
     }
 
     @Test
@@ -102,11 +107,18 @@ class RasdSpringAiStreamingTest {
 
     @Test
     void cancellingTheSubscriptionStopsTheGenerationAndFreesTheEngine() throws Exception {
-        Prompt longAnswer = new Prompt(QUESTION, RasdSpringAiChatOptions.builder().maxTokens(400)
-                .mode(DecodingMode.RASD).build());
+        Prompt longAnswer = new Prompt(
+                QUESTION,
+                RasdSpringAiChatOptions.builder()
+                        .maxTokens(400)
+                        .mode(DecodingMode.RASD)
+                        .build());
         List<String> seen = Collections.synchronizedList(new ArrayList<>());
         // take(3) cancels the subscription after the third chunk
-        List<ChatResponse> three = model.stream(longAnswer).doOnNext(c -> seen.add(text(c))).take(3).collectList()
+        List<ChatResponse> three = model.stream(longAnswer)
+                .doOnNext(c -> seen.add(text(c)))
+                .take(3)
+                .collectList()
                 .block(WAIT);
         assertThat(three).hasSize(3);
         awaitIdle(engine, 10);
@@ -131,38 +143,55 @@ class RasdSpringAiStreamingTest {
 
     @Test
     void badRequestsReachOnErrorInsteadOfBeingThrown() {
-        assertThatThrownBy(() -> model.stream(new Prompt(QUESTION, ChatOptions.builder().temperature(-1.0).build()))
-                .blockLast(WAIT)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("temperature");
-        assertThatThrownBy(() -> model.stream(new Prompt(QUESTION, ChatOptions.builder().presencePenalty(1.0)
-                .build())).blockLast(WAIT)).isInstanceOf(UnsupportedOperationException.class)
+        assertThatThrownBy(() -> model.stream(new Prompt(
+                                QUESTION,
+                                ChatOptions.builder().temperature(-1.0).build()))
+                        .blockLast(WAIT))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("temperature");
+        assertThatThrownBy(() -> model.stream(new Prompt(
+                                QUESTION,
+                                ChatOptions.builder().presencePenalty(1.0).build()))
+                        .blockLast(WAIT))
+                .isInstanceOf(UnsupportedOperationException.class)
                 .hasMessageContaining("presencePenalty");
-        assertThatThrownBy(() -> model.stream(new Prompt(QUESTION, RasdSpringAiChatOptions.builder()
-                .toolCallbacks(RasdSpringAiChatModelTest.weatherTool()).build())).blockLast(WAIT))
-                .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("tool calling");
+        assertThatThrownBy(() -> model.stream(new Prompt(
+                                QUESTION,
+                                RasdSpringAiChatOptions.builder()
+                                        .toolCallbacks(RasdSpringAiChatModelTest.weatherTool())
+                                        .build()))
+                        .blockLast(WAIT))
+                .isInstanceOf(UnsupportedOperationException.class)
+                .hasMessageContaining("tool calling");
     }
 
     @Test
     void aBusyEngineFailsTheCallAndTheStreamWithRasdBusyException() throws Exception {
-        try (RasdEngine oneSlot = DemoModels.engine(RasdEngine.builder().maxConcurrentGenerations(1)
-                .maxQueuedGenerations(0))) {
+        try (RasdEngine oneSlot = DemoModels.engine(
+                RasdEngine.builder().maxConcurrentGenerations(1).maxQueuedGenerations(0))) {
             RasdSpringAiChatModel busy = DemoModels.chatModel(oneSlot);
             CountDownLatch holding = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
             List<ChatResponse> first = Collections.synchronizedList(new ArrayList<>());
             // the first chunk reaches the subscriber on the generating thread: blocking there holds the only slot
             CountDownLatch completed = new CountDownLatch(1);
-            busy.stream(new Prompt(QUESTION)).subscribe(c -> {
-                first.add(c);
-                holding.countDown();
-                try {
-                    release.await(60, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }, e -> { }, completed::countDown);
+            busy.stream(new Prompt(QUESTION))
+                    .subscribe(
+                            c -> {
+                                first.add(c);
+                                holding.countDown();
+                                try {
+                                    release.await(60, TimeUnit.SECONDS);
+                                } catch (InterruptedException e) {
+                                    Thread.currentThread().interrupt();
+                                }
+                            },
+                            e -> {},
+                            completed::countDown);
             try {
                 assertThat(holding.await(60, TimeUnit.SECONDS)).isTrue();
-                assertThatThrownBy(() -> busy.call(QUESTION)).isInstanceOf(RasdBusyException.class)
+                assertThatThrownBy(() -> busy.call(QUESTION))
+                        .isInstanceOf(RasdBusyException.class)
                         .hasMessageContaining("at capacity");
                 assertThatThrownBy(() -> busy.stream(new Prompt(QUESTION)).blockLast(WAIT))
                         .isInstanceOf(RasdBusyException.class);
@@ -179,17 +208,23 @@ class RasdSpringAiStreamingTest {
     void anEngineThatFailsMidStreamReportsToOnError() throws Exception {
         CausalLm closing = CausalLm.load(TestData.hf("llama-gqa-f32"), Device.cpu(), 0);
         try (Tokenizer tok = Tokenizer.load(TestData.hf("tokenizer"));
-             RasdEngine e = RasdEngine.builder().target(closing).tokenizer(tok).build()) {
-            RasdSpringAiChatModel m = RasdSpringAiChatModel.builder().engine(e)
+                RasdEngine e =
+                        RasdEngine.builder().target(closing).tokenizer(tok).build()) {
+            RasdSpringAiChatModel m = RasdSpringAiChatModel.builder()
+                    .engine(e)
                     .chatTemplate(ChatTemplate.of(ChatTemplate.CHATML, Map.of()))
-                    .defaultOptions(ChatOptions.builder().maxTokens(300).build()).build();
+                    .defaultOptions(ChatOptions.builder().maxTokens(300).build())
+                    .build();
             List<ChatResponse> chunks = Collections.synchronizedList(new ArrayList<>());
-            assertThatThrownBy(() -> m.stream(new Prompt("hello")).doOnNext(c -> {
-                chunks.add(c);
-                if (chunks.size() == 2) {
-                    closing.close();   // the model's weights are gone: the next forward fails
-                }
-            }).blockLast(WAIT)).isNotNull();
+            assertThatThrownBy(() -> m.stream(new Prompt("hello"))
+                            .doOnNext(c -> {
+                                chunks.add(c);
+                                if (chunks.size() == 2) {
+                                    closing.close(); // the model's weights are gone: the next forward fails
+                                }
+                            })
+                            .blockLast(WAIT))
+                    .isNotNull();
             assertThat(chunks).hasSize(2);
             awaitIdle(e, 10);
         }
@@ -197,13 +232,17 @@ class RasdSpringAiStreamingTest {
 
     @Test
     void repeatedCallsStreamsAndCancellationsLeaveNoArraysBehind() throws Exception {
-        model.call(QUESTION);   // warm-up: lazily created state
+        model.call(QUESTION); // warm-up: lazily created state
         int target = DemoModels.TARGET.liveWeightArrays();
         int draft = DemoModels.DRAFT.liveWeightArrays();
         List<DecodingMode> modes = List.of(DecodingMode.AR, DecodingMode.RASD_DATASTORE, DecodingMode.RASD);
         for (int i = 0; i < modes.size(); i++) {
-            Prompt prompt = new Prompt(QUESTION + " " + i, RasdSpringAiChatOptions.builder().mode(modes.get(i))
-                    .maxTokens(12).build());
+            Prompt prompt = new Prompt(
+                    QUESTION + " " + i,
+                    RasdSpringAiChatOptions.builder()
+                            .mode(modes.get(i))
+                            .maxTokens(12)
+                            .build());
             model.call(prompt);
             streamAll(prompt);
             model.stream(prompt).take(2).blockLast(WAIT);

@@ -27,11 +27,10 @@ import java.util.regex.Pattern;
 public final class BpeTrainer {
 
     /** GPT-2's split, as the HF ByteLevel pre-tokenizer applies it with {@code use_regex}. */
-    static final Pattern GPT2_SPLIT = Pattern.compile(
-            "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+");
+    static final Pattern GPT2_SPLIT =
+            Pattern.compile("'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+");
 
-    public static final List<String> SPECIALS = List.of("<s>", "</s>", "<unk>", "<pad>", "<|im_start|>",
-            "<|im_end|>");
+    public static final List<String> SPECIALS = List.of("<s>", "</s>", "<unk>", "<pad>", "<|im_start|>", "<|im_end|>");
 
     static final String CHAT_TEMPLATE = "{{ bos_token }}{% for message in messages %}"
             + "{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}"
@@ -79,14 +78,14 @@ public final class BpeTrainer {
     }
 
     /** The learned vocabulary (specials, 256 bytes, then one token per merge) and merges, in order. */
-    public record Result(Map<String, Integer> vocab, List<String[]> merges) { }
+    public record Result(Map<String, Integer> vocab, List<String[]> merges) {}
 
     public Result train(int vocabSize) {
         Map<String, Integer> vocab = new LinkedHashMap<>();
         for (String s : SPECIALS) {
             vocab.put(s, vocab.size());
         }
-        List<String> symbols = new ArrayList<>();   // symbol id -> string
+        List<String> symbols = new ArrayList<>(); // symbol id -> string
         Map<String, Integer> symbolIds = new HashMap<>();
         for (int b = 0; b < 256; b++) {
             String s = String.valueOf(BYTE_TO_CHAR[b]);
@@ -156,8 +155,8 @@ public final class BpeTrainer {
         return new Result(vocab, merges);
     }
 
-    private static void addPairs(int[] word, long count, int w, Map<Long, Long> pairCounts,
-                                 Map<Long, Set<Integer>> where, int sign) {
+    private static void addPairs(
+            int[] word, long count, int w, Map<Long, Long> pairCounts, Map<Long, Set<Integer>> where, int sign) {
         for (int i = 0; i + 1 < word.length; i++) {
             long key = ((long) word[i] << 32) | (word[i + 1] & 0xFFFFFFFFL);
             long c = pairCounts.getOrDefault(key, 0L) + sign * count;
@@ -199,13 +198,19 @@ public final class BpeTrainer {
         root.add("pre_tokenizer", byteLevelJson(false, true));
         JsonObject template = new JsonObject();
         template.addProperty("type", "TemplateProcessing");
-        template.add("single", com.google.gson.JsonParser.parseString(
-                "[{\"SpecialToken\":{\"id\":\"<s>\",\"type_id\":0}},{\"Sequence\":{\"id\":\"A\",\"type_id\":0}}]"));
-        template.add("pair", com.google.gson.JsonParser.parseString(
-                "[{\"SpecialToken\":{\"id\":\"<s>\",\"type_id\":0}},{\"Sequence\":{\"id\":\"A\",\"type_id\":0}},"
-                        + "{\"SpecialToken\":{\"id\":\"<s>\",\"type_id\":0}},{\"Sequence\":{\"id\":\"B\",\"type_id\":0}}]"));
-        template.add("special_tokens", com.google.gson.JsonParser.parseString(
-                "{\"<s>\":{\"id\":\"<s>\",\"ids\":[" + r.vocab().get("<s>") + "],\"tokens\":[\"<s>\"]}}"));
+        template.add(
+                "single",
+                com.google.gson.JsonParser.parseString(
+                        "[{\"SpecialToken\":{\"id\":\"<s>\",\"type_id\":0}},{\"Sequence\":{\"id\":\"A\",\"type_id\":0}}]"));
+        template.add(
+                "pair",
+                com.google.gson.JsonParser.parseString(
+                        "[{\"SpecialToken\":{\"id\":\"<s>\",\"type_id\":0}},{\"Sequence\":{\"id\":\"A\",\"type_id\":0}},"
+                                + "{\"SpecialToken\":{\"id\":\"<s>\",\"type_id\":0}},{\"Sequence\":{\"id\":\"B\",\"type_id\":0}}]"));
+        template.add(
+                "special_tokens",
+                com.google.gson.JsonParser.parseString(
+                        "{\"<s>\":{\"id\":\"<s>\",\"ids\":[" + r.vocab().get("<s>") + "],\"tokens\":[\"<s>\"]}}"));
         JsonObject post = new JsonObject();
         post.addProperty("type", "Sequence");
         JsonArray processors = new JsonArray();
@@ -248,8 +253,13 @@ public final class BpeTrainer {
             Files.createDirectories(dir);
             var gson = new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
             Files.writeString(dir.resolve("tokenizer.json"), gson.toJson(root));
-            Files.writeString(dir.resolve("tokenizer_config.json"),
-                    new GsonBuilder().disableHtmlEscaping().setPrettyPrinting().create().toJson(config));
+            Files.writeString(
+                    dir.resolve("tokenizer_config.json"),
+                    new GsonBuilder()
+                            .disableHtmlEscaping()
+                            .setPrettyPrinting()
+                            .create()
+                            .toJson(config));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -48,17 +48,24 @@ public final class BuildBenchTasks {
                     spans.add(new int[] {m.start(), m.end()});
                 }
                 for (int i = 0; i < spans.size(); i++) {
-                    int end = i + 1 < spans.size() ? spans.get(i + 1)[0] : d.text().length();
+                    int end = i + 1 < spans.size()
+                            ? spans.get(i + 1)[0]
+                            : d.text().length();
                     String heading = d.text().substring(spans.get(i)[0], spans.get(i)[1]);
                     String section = d.text().substring(spans.get(i)[0], end).strip();
                     if (section.length() < 400 || section.length() > 4000) {
                         continue;
                     }
                     String question = heading.substring("=head2 ".length());
-                    docqa.add(task(d, "docqa", docqa.size(), "Document:\n\n" + section + "\n\nQuestion: " + question
-                            + "\n\n" + heading + "\n\n"));
+                    docqa.add(task(
+                            d,
+                            "docqa",
+                            docqa.size(),
+                            "Document:\n\n" + section + "\n\nQuestion: " + question + "\n\n" + heading + "\n\n"));
                 }
-            } else if (d.heldOut() && d.source().equals("python3.11-doc") && !d.id().contains("/faq/")
+            } else if (d.heldOut()
+                    && d.source().equals("python3.11-doc")
+                    && !d.id().contains("/faq/")
                     && d.text().length() > 2500) {
                 String opening = d.text().substring(0, 2000);
                 opening = opening.substring(0, opening.lastIndexOf('\n') + 1);
@@ -77,8 +84,11 @@ public final class BuildBenchTasks {
             if (d.id().startsWith("python/faq/") && !d.id().endsWith("index.rst.txt")) {
                 Matcher m = RST_QUESTION.matcher(d.text());
                 while (m.find()) {
-                    faq.add(task(d, "indomain-qa", faq.size(), m.group(1) + "\n" + "-".repeat(m.group(1).length())
-                            + "\n\n"));
+                    faq.add(task(
+                            d,
+                            "indomain-qa",
+                            faq.size(),
+                            m.group(1) + "\n" + "-".repeat(m.group(1).length()) + "\n\n"));
                 }
                 Path copy = out.resolve("corpus").resolve(d.id());
                 Files.createDirectories(copy.getParent());
@@ -90,8 +100,9 @@ public final class BuildBenchTasks {
         write(out.resolve("tasks/summary.jsonl"), summary);
         write(out.resolve("tasks/code.jsonl"), code);
         write(out.resolve("tasks/indomain-qa.jsonl"), faq);
-        System.out.printf("docqa %d, summary %d, code %d, indomain-qa %d%n", docqa.size(), summary.size(),
-                code.size(), faq.size());
+        System.out.printf(
+                "docqa %d, summary %d, code %d, indomain-qa %d%n",
+                docqa.size(), summary.size(), code.size(), faq.size());
     }
 
     private static JsonObject task(DemoCorpus.Document d, String task, int n, String prompt) {
@@ -100,11 +111,13 @@ public final class BuildBenchTasks {
         o.addProperty("task", task);
         o.addProperty("prompt", prompt);
         o.addProperty("source", d.source() + ":" + d.id());
-        o.addProperty("licence", switch (d.source()) {
-            case "perl-doc" -> "Perl (Artistic License or GPL-1.0+)";
-            case "python3.11-doc" -> "PSF License 2.0";
-            default -> "GPL-2.0 with Classpath Exception";
-        });
+        o.addProperty(
+                "licence",
+                switch (d.source()) {
+                    case "perl-doc" -> "Perl (Artistic License or GPL-1.0+)";
+                    case "python3.11-doc" -> "PSF License 2.0";
+                    default -> "GPL-2.0 with Classpath Exception";
+                });
         o.addProperty("heldout", d.heldOut());
         return o;
     }

@@ -53,7 +53,12 @@ public final class BundleDemoCorpus {
                 case "python3.11-doc" -> "PSF License 2.0";
                 default -> "GPL-2.0 with Classpath Exception";
             };
-            sources.append("| ").append(d.id()).append(" | ").append(d.source()).append(" | ").append(licence)
+            sources.append("| ")
+                    .append(d.id())
+                    .append(" | ")
+                    .append(d.source())
+                    .append(" | ")
+                    .append(licence)
                     .append(" |\n");
         }
         Files.writeString(out.resolve("SOURCES.md"), sources.toString());

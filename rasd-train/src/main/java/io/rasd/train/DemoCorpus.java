@@ -31,9 +31,9 @@ public final class DemoCorpus {
     private static final Pattern JDK_PACKAGES =
             Pattern.compile("java\\.base/java/(lang|util|io|nio|time|math|text|net)/[^/]*\\.java");
 
-    public record Document(String id, String source, String text, boolean heldOut) { }
+    public record Document(String id, String source, String text, boolean heldOut) {}
 
-    private DemoCorpus() { }
+    private DemoCorpus() {}
 
     public static List<Document> load() {
         for (Path p : List.of(PYTHON_DOCS, PERL_POD, JDK_SRC)) {
@@ -44,14 +44,17 @@ public final class DemoCorpus {
         }
         List<Document> docs = new ArrayList<>();
         try (Stream<Path> files = Files.walk(PYTHON_DOCS)) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".rst.txt")).sorted().toList()) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".rst.txt"))
+                    .sorted()
+                    .toList()) {
                 docs.add(doc("python/" + PYTHON_DOCS.relativize(f), "python3.11-doc", Files.readString(f)));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         try (Stream<Path> files = Files.list(PERL_POD)) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".pod")).sorted().toList()) {
+            for (Path f :
+                    files.filter(p -> p.toString().endsWith(".pod")).sorted().toList()) {
                 String name = f.getFileName().toString();
                 String text = new String(Files.readAllBytes(f), StandardCharsets.UTF_8);
                 Document d = doc("perl/" + name, "perl-doc", text);
@@ -72,8 +75,8 @@ public final class DemoCorpus {
             names.sort(null);
             for (String n : names) {
                 try (InputStream in = zip.getInputStream(zip.getEntry(n))) {
-                    docs.add(doc("jdk/" + n, "openjdk-17-source",
-                            new String(in.readAllBytes(), StandardCharsets.UTF_8)));
+                    docs.add(doc(
+                            "jdk/" + n, "openjdk-17-source", new String(in.readAllBytes(), StandardCharsets.UTF_8)));
                 }
             }
         } catch (IOException e) {

@@ -26,11 +26,13 @@ public final class EvaluateDemoModels {
         int len = 128;
         List<DemoCorpus.Document> docs = DemoCorpus.load();
         try (CausalLm target = CausalLm.load(targetDir, Device.cpu(), 0);
-             CausalLm draft = CausalLm.load(draftDir, Device.cpu(), 0);
-             Tokenizer tok = Tokenizer.load(targetDir)) {
+                CausalLm draft = CausalLm.load(draftDir, Device.cpu(), 0);
+                Tokenizer tok = Tokenizer.load(targetDir)) {
             for (String source : new String[] {"all", "python3.11-doc", "perl-doc", "openjdk-17-source"}) {
-                List<DemoCorpus.Document> pick = docs.stream().filter(DemoCorpus.Document::heldOut)
-                        .filter(d -> source.equals("all") || d.source().equals(source)).toList();
+                List<DemoCorpus.Document> pick = docs.stream()
+                        .filter(DemoCorpus.Document::heldOut)
+                        .filter(d -> source.equals("all") || d.source().equals(source))
+                        .toList();
                 int[] stream = TrainDemoModels.stream(tok, pick, true);
                 SplittableRandom rnd = new SplittableRandom(7);
                 double targetLoss = 0;
@@ -47,13 +49,15 @@ public final class EvaluateDemoModels {
                     }
                     int[] ta;
                     int[] da;
-                    try (KvCache c = target.newCache(); Logits l = target.forward(c, in)) {
+                    try (KvCache c = target.newCache();
+                            Logits l = target.forward(c, in)) {
                         ta = l.argmax();
                         for (float p : l.probabilities(rows, next)) {
                             targetLoss -= Math.log(Math.max(p, 1e-30));
                         }
                     }
-                    try (KvCache c = draft.newCache(); Logits l = draft.forward(c, in)) {
+                    try (KvCache c = draft.newCache();
+                            Logits l = draft.forward(c, in)) {
                         da = l.argmax();
                         for (float p : l.probabilities(rows, next)) {
                             draftLoss -= Math.log(Math.max(p, 1e-30));
@@ -64,9 +68,15 @@ public final class EvaluateDemoModels {
                     }
                     positions += len;
                 }
-                System.out.printf(Locale.ROOT, "{\"heldout\": \"%s\", \"positions\": %d, \"target_loss\": %.4f,"
-                                + " \"draft_loss\": %.4f, \"greedy_agreement\": %.4f}%n", source, positions,
-                        targetLoss / positions, draftLoss / positions, (double) agree / positions);
+                System.out.printf(
+                        Locale.ROOT,
+                        "{\"heldout\": \"%s\", \"positions\": %d, \"target_loss\": %.4f,"
+                                + " \"draft_loss\": %.4f, \"greedy_agreement\": %.4f}%n",
+                        source,
+                        positions,
+                        targetLoss / positions,
+                        draftLoss / positions,
+                        (double) agree / positions);
             }
         }
     }

@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.training.GradientCollector;
@@ -158,7 +157,11 @@ public final class LlamaTrainer implements AutoCloseable {
             NDArray v = heads(a.matMul(params.get(p + "self_attn.v_proj.weight")), b, t, nh, hd);
             q = applyRope(q, rope, hd);
             k = applyRope(k, rope, hd);
-            NDArray att = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(mask).softmax(-1).matMul(v);
+            NDArray att = q.matMul(k.transpose(0, 1, 3, 2))
+                    .mul(scale)
+                    .add(mask)
+                    .softmax(-1)
+                    .matMul(v);
             att = att.transpose(0, 2, 1, 3).reshape(b, t, h);
             x = x.add(att.matMul(params.get(p + "self_attn.o_proj.weight")));
             NDArray m = rmsNorm(x, params.get(p + "post_attention_layernorm.weight"));
@@ -167,7 +170,7 @@ public final class LlamaTrainer implements AutoCloseable {
             x = x.add(gate.mul(Activation.sigmoid(gate)).mul(up).matMul(params.get(p + "mlp.down_proj.weight")));
         }
         x = rmsNorm(x, params.get("model.norm.weight")).reshape(b * t, h);
-        NDArray head = embed.transpose();   // tied output head; a view owned by the parameters' manager
+        NDArray head = embed.transpose(); // tied output head; a view owned by the parameters' manager
         weightViews.add(head);
         return x.matMul(head);
     }
@@ -220,8 +223,8 @@ public final class LlamaTrainer implements AutoCloseable {
             views.forEach(NDArray::close);
         }
         if (!Float.isFinite(lossValue)) {
-            throw new RasdException("training diverged at step " + step + " (loss " + lossValue + "); lower the"
-                    + " learning rate");
+            throw new RasdException(
+                    "training diverged at step " + step + " (loss " + lossValue + "); lower the" + " learning rate");
         }
         step++;
         adamW(lr, weightDecay, clipNorm);
@@ -251,7 +254,8 @@ public final class LlamaTrainer implements AutoCloseable {
         for (Map.Entry<String, NDArray> e : params.entrySet()) {
             NDArray g = e.getValue().getGradient();
             grads.put(e.getKey(), g);
-            try (NDArray square = g.square(); NDArray s = square.sum()) {
+            try (NDArray square = g.square();
+                    NDArray s = square.sum()) {
                 sq += s.getFloat();
             }
         }
@@ -266,7 +270,8 @@ public final class LlamaTrainer implements AutoCloseable {
             NDArray m = adamM.get(name);
             NDArray v = adamV.get(name);
             g.muli(clip);
-            try (NDArray g1 = g.mul((float) (1 - b1)); NDArray g2 = g.square()) {
+            try (NDArray g1 = g.mul((float) (1 - b1));
+                    NDArray g2 = g.square()) {
                 m.muli((float) b1).addi(g1);
                 v.muli((float) b2).addi(g2.muli((float) (1 - b2)));
             }
@@ -274,13 +279,15 @@ public final class LlamaTrainer implements AutoCloseable {
             if (p.getShape().dimension() == 2 && weightDecay > 0) {
                 p.muli((float) (1 - lr * weightDecay));
             }
-            try (NDArray vhat = v.div((float) bc2); NDArray denom = vhat.sqrt(); NDArray upd = m.div((float) bc1)) {
+            try (NDArray vhat = v.div((float) bc2);
+                    NDArray denom = vhat.sqrt();
+                    NDArray upd = m.div((float) bc1)) {
                 denom.addi((float) eps);
                 upd.divi(denom).muli((float) lr);
                 p.subi(upd);
             }
-            g.muli(0f);   // gradients accumulate in PyTorch: clear for the next step
-            g.close();    // the wrapper only; the parameter keeps its gradient buffer
+            g.muli(0f); // gradients accumulate in PyTorch: clear for the next step
+            g.close(); // the wrapper only; the parameter keeps its gradient buffer
         }
     }
 
@@ -305,26 +312,29 @@ public final class LlamaTrainer implements AutoCloseable {
             }
             w.write(dir.resolve("model.safetensors"));
             int hd = arch.hidden() / arch.heads();
-            Files.writeString(dir.resolve("config.json"), "{\n"
-                    + "  \"architectures\": [\"LlamaForCausalLM\"],\n"
-                    + "  \"model_type\": \"llama\",\n"
-                    + "  \"vocab_size\": " + arch.vocab() + ",\n"
-                    + "  \"hidden_size\": " + arch.hidden() + ",\n"
-                    + "  \"intermediate_size\": " + arch.intermediate() + ",\n"
-                    + "  \"num_hidden_layers\": " + arch.layers() + ",\n"
-                    + "  \"num_attention_heads\": " + arch.heads() + ",\n"
-                    + "  \"num_key_value_heads\": " + arch.heads() + ",\n"
-                    + "  \"head_dim\": " + hd + ",\n"
-                    + "  \"max_position_embeddings\": " + arch.maxPositions() + ",\n"
-                    + "  \"rms_norm_eps\": " + EPS + ",\n"
-                    + "  \"rope_theta\": " + ROPE_THETA + ",\n"
-                    + "  \"hidden_act\": \"silu\",\n"
-                    + "  \"tie_word_embeddings\": true,\n"
-                    + "  \"torch_dtype\": \"" + (dtype == DType.BF16 ? "bfloat16" : "float32") + "\",\n"
-                    + "  \"bos_token_id\": " + bosId + ",\n"
-                    + "  \"eos_token_id\": " + eosId + "\n"
-                    + "}\n");
-            Files.writeString(dir.resolve("generation_config.json"),
+            Files.writeString(
+                    dir.resolve("config.json"),
+                    "{\n"
+                            + "  \"architectures\": [\"LlamaForCausalLM\"],\n"
+                            + "  \"model_type\": \"llama\",\n"
+                            + "  \"vocab_size\": " + arch.vocab() + ",\n"
+                            + "  \"hidden_size\": " + arch.hidden() + ",\n"
+                            + "  \"intermediate_size\": " + arch.intermediate() + ",\n"
+                            + "  \"num_hidden_layers\": " + arch.layers() + ",\n"
+                            + "  \"num_attention_heads\": " + arch.heads() + ",\n"
+                            + "  \"num_key_value_heads\": " + arch.heads() + ",\n"
+                            + "  \"head_dim\": " + hd + ",\n"
+                            + "  \"max_position_embeddings\": " + arch.maxPositions() + ",\n"
+                            + "  \"rms_norm_eps\": " + EPS + ",\n"
+                            + "  \"rope_theta\": " + ROPE_THETA + ",\n"
+                            + "  \"hidden_act\": \"silu\",\n"
+                            + "  \"tie_word_embeddings\": true,\n"
+                            + "  \"torch_dtype\": \"" + (dtype == DType.BF16 ? "bfloat16" : "float32") + "\",\n"
+                            + "  \"bos_token_id\": " + bosId + ",\n"
+                            + "  \"eos_token_id\": " + eosId + "\n"
+                            + "}\n");
+            Files.writeString(
+                    dir.resolve("generation_config.json"),
                     "{\"bos_token_id\": " + bosId + ", \"eos_token_id\": " + eosId + "}\n");
         } catch (IOException e) {
             throw new UncheckedIOException(e);

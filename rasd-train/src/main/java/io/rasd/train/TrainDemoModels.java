@@ -36,14 +36,25 @@ public final class TrainDemoModels {
         double targetMinutes = Double.parseDouble(args[1]);
         double draftMinutes = Double.parseDouble(args[2]);
         Path out = args.length > 3 ? Path.of(args[3]) : Path.of("models");
-        PrintStream log = new PrintStream(Files.newOutputStream(work.resolve("train.log"),
-                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND), true,
+        PrintStream log = new PrintStream(
+                Files.newOutputStream(
+                        work.resolve("train.log"),
+                        java.nio.file.StandardOpenOption.CREATE,
+                        java.nio.file.StandardOpenOption.APPEND),
+                true,
                 StandardCharsets.UTF_8);
         Path tokDir = work.resolve("tokenizer");
         List<DemoCorpus.Document> docs = DemoCorpus.load();
-        long trainBytes = docs.stream().filter(d -> !d.heldOut()).mapToLong(d -> d.text().length()).sum();
-        say(log, "corpus: %d documents (%d held out), %.1f MB of training text", docs.size(),
-                docs.stream().filter(DemoCorpus.Document::heldOut).count(), trainBytes / 1e6);
+        long trainBytes = docs.stream()
+                .filter(d -> !d.heldOut())
+                .mapToLong(d -> d.text().length())
+                .sum();
+        say(
+                log,
+                "corpus: %d documents (%d held out), %.1f MB of training text",
+                docs.size(),
+                docs.stream().filter(DemoCorpus.Document::heldOut).count(),
+                trainBytes / 1e6);
         if (!Files.exists(tokDir.resolve("tokenizer.json"))) {
             long t0 = System.nanoTime();
             BpeTrainer bpe = new BpeTrainer();
@@ -54,7 +65,11 @@ public final class TrainDemoModels {
             }
             BpeTrainer.Result r = bpe.train(VOCAB);
             BpeTrainer.write(r, tokDir, TARGET.maxPositions());
-            say(log, "tokenizer: %d ids, %d merges in %.0f s", r.vocab().size(), r.merges().size(),
+            say(
+                    log,
+                    "tokenizer: %d ids, %d merges in %.0f s",
+                    r.vocab().size(),
+                    r.merges().size(),
                     (System.nanoTime() - t0) / 1e9);
         }
         int[] train;
@@ -63,11 +78,14 @@ public final class TrainDemoModels {
             train = stream(tok, docs, false);
             heldout = stream(tok, docs, true);
         }
-        say(log, "tokens: train %d, held out %d (%.2f bytes per token)", train.length, heldout.length,
+        say(
+                log,
+                "tokens: train %d, held out %d (%.2f bytes per token)",
+                train.length,
+                heldout.length,
                 (double) trainBytes / train.length);
         List<int[][]> evalBatches = evalBatches(heldout, 8);
-        train(log, "target", TARGET, 11, train, evalBatches, targetMinutes, 1.5e-3, out.resolve("demo-target"),
-                tokDir);
+        train(log, "target", TARGET, 11, train, evalBatches, targetMinutes, 1.5e-3, out.resolve("demo-target"), tokDir);
         train(log, "draft", DRAFT, 12, train, evalBatches, draftMinutes, 3e-3, out.resolve("demo-draft"), tokDir);
     }
 
@@ -111,8 +129,18 @@ public final class TrainDemoModels {
         return b;
     }
 
-    static void train(PrintStream log, String name, LlamaTrainer.Architecture arch, long seed, int[] train,
-                      List<int[][]> eval, double minutes, double peakLr, Path outDir, Path tokDir) throws IOException {
+    static void train(
+            PrintStream log,
+            String name,
+            LlamaTrainer.Architecture arch,
+            long seed,
+            int[] train,
+            List<int[][]> eval,
+            double minutes,
+            double peakLr,
+            Path outDir,
+            Path tokDir)
+            throws IOException {
         if (minutes <= 0) {
             return;
         }
@@ -127,12 +155,20 @@ public final class TrainDemoModels {
             while (System.nanoTime() - start < budget) {
                 double frac = (double) (System.nanoTime() - start) / budget;
                 int s = t.steps();
-                double lr = s < warmup ? peakLr * (s + 1) / warmup
+                double lr = s < warmup
+                        ? peakLr * (s + 1) / warmup
                         : peakLr * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * frac)));
                 float loss = t.step(batch(train, rnd, BATCH), lr, 0.1, 1.0);
                 ema = ema < 0 ? loss : 0.98 * ema + 0.02 * loss;
                 if (t.steps() % 50 == 0) {
-                    say(log, "%s step %d: loss %.3f (ema %.3f), lr %.2e, %.1f min", name, t.steps(), loss, ema, lr,
+                    say(
+                            log,
+                            "%s step %d: loss %.3f (ema %.3f), lr %.2e, %.1f min",
+                            name,
+                            t.steps(),
+                            loss,
+                            ema,
+                            lr,
                             (System.nanoTime() - start) / 60e9);
                 }
                 if (System.nanoTime() - lastSave > 600e9) {
@@ -144,13 +180,31 @@ public final class TrainDemoModels {
             save(t, outDir, tokDir);
             double heldOut = t.evaluate(eval);
             long tokens = (long) t.steps() * BATCH * SEQ;
-            say(log, "%s done: %d steps, %d training tokens, final train loss (ema) %.3f, held-out loss %.3f", name,
-                    t.steps(), tokens, ema, heldOut);
-            Files.writeString(outDir.resolve("training.json"), String.format(Locale.ROOT,
-                    "{\"parameters\": %d, \"steps\": %d, \"batch\": %d, \"seq_len\": %d, \"training_tokens\": %d,"
-                            + " \"final_train_loss_ema\": %.4f, \"heldout_loss\": %.4f, \"minutes\": %.1f,"
-                            + " \"peak_lr\": %s, \"seed\": %d}%n", arch.parameters(), t.steps(), BATCH, SEQ, tokens,
-                    ema, heldOut, minutes, peakLr, seed));
+            say(
+                    log,
+                    "%s done: %d steps, %d training tokens, final train loss (ema) %.3f, held-out loss %.3f",
+                    name,
+                    t.steps(),
+                    tokens,
+                    ema,
+                    heldOut);
+            Files.writeString(
+                    outDir.resolve("training.json"),
+                    String.format(
+                            Locale.ROOT,
+                            "{\"parameters\": %d, \"steps\": %d, \"batch\": %d, \"seq_len\": %d, \"training_tokens\": %d,"
+                                    + " \"final_train_loss_ema\": %.4f, \"heldout_loss\": %.4f, \"minutes\": %.1f,"
+                                    + " \"peak_lr\": %s, \"seed\": %d}%n",
+                            arch.parameters(),
+                            t.steps(),
+                            BATCH,
+                            SEQ,
+                            tokens,
+                            ema,
+                            heldOut,
+                            minutes,
+                            peakLr,
+                            seed));
         }
     }
 

@@ -24,7 +24,7 @@ class BpeTrainerTest {
         }
         BpeTrainer.Result r = t.train(400);
         assertThat(r.vocab()).containsEntry("<s>", 0).containsEntry("</s>", 1).containsEntry("<|im_end|>", 5);
-        assertThat(r.vocab()).containsKey("Ġfox");   // 'Ġ' is the byte-level space
+        assertThat(r.vocab()).containsKey("Ġfox"); // 'Ġ' is the byte-level space
         BpeTrainer.write(r, dir, 512);
         try (Tokenizer tok = Tokenizer.load(dir)) {
             assertThat(tok.vocabSize()).isEqualTo(r.vocab().size());

@@ -29,7 +29,7 @@ class LlamaTrainerTest {
                 for (int[] row : batch) {
                     int start = rnd.nextInt(64);
                     for (int i = 0; i < row.length; i++) {
-                        row[i] = (start + 3 * i) % 64;   // each token determines the next
+                        row[i] = (start + 3 * i) % 64; // each token determines the next
                     }
                 }
                 float loss = t.step(batch, 0.01, 0.01, 1.0);
@@ -37,14 +37,14 @@ class LlamaTrainerTest {
                     first = loss;
                 }
                 if (s == 1) {
-                    arrays = t.liveArrays();   // the first backward allocated one gradient per parameter
+                    arrays = t.liveArrays(); // the first backward allocated one gradient per parameter
                 }
                 last = loss;
                 if (s >= 1) {
                     assertThat(t.liveArrays()).as("step %d", s).isEqualTo(arrays);
                 }
             }
-            assertThat(first).isGreaterThan(3.5f);   // ~ln 64 at random init
+            assertThat(first).isGreaterThan(3.5f); // ~ln 64 at random init
             assertThat(last).isLessThan(first / 3);
         }
     }
@@ -65,8 +65,9 @@ class LlamaTrainerTest {
             t.save(dir, DType.F32, 0, 1);
             int[] tokens = {5, 9, 33, 2, 17, 60, 8};
             float[][] expected = t.logits(tokens);
-            try (CausalLm lm = CausalLm.load(dir, Device.cpu(), 0); KvCache cache = lm.newCache();
-                 Logits l = lm.forward(cache, tokens)) {
+            try (CausalLm lm = CausalLm.load(dir, Device.cpu(), 0);
+                    KvCache cache = lm.newCache();
+                    Logits l = lm.forward(cache, tokens)) {
                 for (int i = 0; i < tokens.length; i++) {
                     float[] row = l.row(i);
                     for (int v = 0; v < 64; v++) {

@@ -19,13 +19,14 @@ import java.util.List;
  */
 final class JlamaConfigCheck {
 
-    private JlamaConfigCheck() { }
+    private JlamaConfigCheck() {}
 
     static void check(Path dir) {
         ModelConfig rasd = ModelConfig.read(dir);
         JsonObject json;
         try {
-            json = JsonParser.parseString(Files.readString(dir.resolve("config.json"))).getAsJsonObject();
+            json = JsonParser.parseString(Files.readString(dir.resolve("config.json")))
+                    .getAsJsonObject();
         } catch (IOException e) {
             throw new RasdException("Cannot read " + dir.resolve("config.json") + ": " + e.getMessage(), e);
         }
@@ -46,8 +47,10 @@ final class JlamaConfigCheck {
         String scaling = rasd.ropeScaling().type();
         if (!scaling.equals("default")) {
             JsonObject rs = json.has("rope_scaling") && json.get("rope_scaling").isJsonObject()
-                    ? json.getAsJsonObject("rope_scaling") : null;
-            boolean jlamaLinear = rs != null && rs.has("rope_type")
+                    ? json.getAsJsonObject("rope_scaling")
+                    : null;
+            boolean jlamaLinear = rs != null
+                    && rs.has("rope_type")
                     && rs.get("rope_type").getAsString().equals("linear");
             if (!scaling.equals("linear") || !jlamaLinear) {
                 problems.add("RoPE scaling \"" + scaling + "\", which jlama would "

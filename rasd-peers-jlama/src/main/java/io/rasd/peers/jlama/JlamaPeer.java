@@ -85,8 +85,15 @@ public final class JlamaPeer implements Peer {
         try {
             // f32 working memory (activations, KV cache), nothing quantized, and bf16/f16 weights widened to f32 as
             // they load (see WidenedWeights for why jlama's own bf16 paths are not an option here)
-            model = ModelSupport.loadModel(AbstractModel.InferenceType.FULL_GENERATION, dir.toFile(), kv.toFile(),
-                    DType.F32, DType.F32, Optional.empty(), Optional.empty(), Optional.empty(),
+            model = ModelSupport.loadModel(
+                    AbstractModel.InferenceType.FULL_GENERATION,
+                    dir.toFile(),
+                    kv.toFile(),
+                    DType.F32,
+                    DType.F32,
+                    Optional.empty(),
+                    Optional.empty(),
+                    Optional.empty(),
                     f -> new WidenedWeights(SafeTensorSupport.loadWeights(f)));
         } catch (RuntimeException e) {
             deleteTree(kv);
@@ -101,8 +108,10 @@ public final class JlamaPeer implements Peer {
         }
         TensorOperations ops = TensorOperationsProvider.get();
         String kernels = ops instanceof PanamaTensorOperations ? "panama" : ops.name();
-        String note = threads > 0 && running != Math.min(threads, Runtime.getRuntime().availableProcessors())
-                ? ", " + running + " threads (jlama's thread count is fixed per JVM)" : "";
+        String note =
+                threads > 0 && running != Math.min(threads, Runtime.getRuntime().availableProcessors())
+                        ? ", " + running + " threads (jlama's thread count is fixed per JVM)"
+                        : "";
         return new JlamaPeer(model, kv, "jlama " + JLAMA_VERSION + " (f32, " + kernels + note + ")");
     }
 
@@ -139,7 +148,8 @@ public final class JlamaPeer implements Peer {
         if (threads > 0) {
             try {
                 // jlama asserts 0 < n <= availableProcessors
-                PhysicalCoreExecutor.overrideThreadCount(Math.min(threads, Runtime.getRuntime().availableProcessors()));
+                PhysicalCoreExecutor.overrideThreadCount(
+                        Math.min(threads, Runtime.getRuntime().availableProcessors()));
             } catch (IllegalStateException alreadyStarted) {
                 // fixed by an earlier peer (or jlama use) in this JVM: keep it
             }
@@ -182,8 +192,8 @@ public final class JlamaPeer implements Peer {
         // mappings. What a previous call left in them is never read: every position is written, by this call's
         // prefill or decoding step, before attention reads it.
         try (KvBufferCache cache = new KvBufferCache(model);
-             KvBufferCache.KvBuffer kv = cache.getKvBuffer(session);
-             AbstractTensor logits = model.makeDenseTensor(config.vocabularySize)) {
+                KvBufferCache.KvBuffer kv = cache.getKvBuffer(session);
+                AbstractTensor logits = model.makeDenseTensor(config.vocabularySize)) {
             AbstractTensor last = model.batchForward(prompt, 0, kv);
             // as generate: the last row of the batch's output predicts the first new token
             int next = model.sample(last.slice(last.shape().first() - 1), 0f, 0f, logits);
@@ -217,8 +227,8 @@ public final class JlamaPeer implements Peer {
         }
         for (int id : prompt) {
             if (id < 0 || id >= config.vocabularySize) {
-                throw new RasdException("jlama: token id " + id + " is outside the vocabulary [0, "
-                        + config.vocabularySize + ")");
+                throw new RasdException(
+                        "jlama: token id " + id + " is outside the vocabulary [0, " + config.vocabularySize + ")");
             }
         }
     }

@@ -25,8 +25,8 @@ public final class JlamaPeerProvider implements PeerProvider {
     public Optional<String> unavailableReason() {
         int feature = Runtime.version().feature();
         if (feature < 21) {
-            return Optional.of("jlama " + JlamaPeer.JLAMA_VERSION + " needs JDK 21 or later; this JVM is JDK "
-                    + feature);
+            return Optional.of(
+                    "jlama " + JlamaPeer.JLAMA_VERSION + " needs JDK 21 or later; this JVM is JDK " + feature);
         }
         if (ModuleLayer.boot().findModule(VECTOR_MODULE).isEmpty()) {
             return Optional.of("jlama needs the Vector API: start the JVM with --add-modules " + VECTOR_MODULE
@@ -43,8 +43,8 @@ public final class JlamaPeerProvider implements PeerProvider {
     @Override
     public Peer open(Path target, Path draft, int threads, Path work) {
         if (draft != null) {
-            throw new RasdException("jlama has no draft-model speculation: open it without a draft (got " + draft
-                    + ")");
+            throw new RasdException(
+                    "jlama has no draft-model speculation: open it without a draft (got " + draft + ")");
         }
         unavailableReason().ifPresent(reason -> {
             throw new RasdException(reason);

@@ -44,19 +44,24 @@ class JlamaPeerTest {
     void providerIsFoundByServiceLoaderAndReportsItselfAvailableOnThisJdk() {
         List<PeerProvider> found = new ArrayList<>();
         ServiceLoader.load(PeerProvider.class).forEach(found::add);
-        PeerProvider jlama = found.stream().filter(p -> p.id().equals("jlama")).findFirst().orElseThrow();
+        PeerProvider jlama =
+                found.stream().filter(p -> p.id().equals("jlama")).findFirst().orElseThrow();
 
         assertThat(jlama).isInstanceOf(JlamaPeerProvider.class);
-        assertThat(jlama.unavailableReason()).as("this JVM runs JDK %d with the Vector API module",
-                Runtime.version().feature()).isEmpty();
+        assertThat(jlama.unavailableReason())
+                .as(
+                        "this JVM runs JDK %d with the Vector API module",
+                        Runtime.version().feature())
+                .isEmpty();
         assertThat(jlama.supportsDraft()).isFalse();
     }
 
     @Test
     void openingWithADraftIsRefused() {
-        assertThatThrownBy(() -> new JlamaPeerProvider().open(DEMO_TARGET, TestData.root().getParent()
-                .resolve("models/demo-draft"), 2, null))
-                .isInstanceOf(RasdException.class).hasMessageContaining("no draft-model speculation");
+        assertThatThrownBy(() -> new JlamaPeerProvider()
+                        .open(DEMO_TARGET, TestData.root().getParent().resolve("models/demo-draft"), 2, null))
+                .isInstanceOf(RasdException.class)
+                .hasMessageContaining("no draft-model speculation");
     }
 
     @Test
@@ -71,8 +76,10 @@ class JlamaPeerTest {
     void greedyTokensEqualRasdGreedyOnASmallF32ModelWithGroupedQueryAttention() {
         try (Tokenizer tok = Tokenizer.load(GQA_F32)) {
             // the fixture's context is 128 tokens: prompts plus 32 new ones must fit
-            List<int[]> prompts = TEXTS.stream().map(t -> tok.encode(t, true))
-                    .map(p -> Arrays.copyOf(p, Math.min(p.length, 128 - NEW_TOKENS))).toList();
+            List<int[]> prompts = TEXTS.stream()
+                    .map(t -> tok.encode(t, true))
+                    .map(p -> Arrays.copyOf(p, Math.min(p.length, 128 - NEW_TOKENS)))
+                    .toList();
             assertSameGreedy(GQA_F32, prompts);
         }
     }
@@ -81,7 +88,7 @@ class JlamaPeerTest {
     void eachCallDecodesAsIfFromAnEmptyKvCacheAndThePageFilesDoNotPileUp() throws Exception {
         Path kv;
         try (Tokenizer tok = Tokenizer.load(DEMO_TARGET);
-             JlamaPeer peer = (JlamaPeer) new JlamaPeerProvider().open(DEMO_TARGET, null, 2, null)) {
+                JlamaPeer peer = (JlamaPeer) new JlamaPeerProvider().open(DEMO_TARGET, null, 2, null)) {
             kv = peer.kvDirectory();
             int[] a = tok.encode(TEXTS.get(0), true);
             int[] longer = tok.encode(String.join(" ", TEXTS), true);
@@ -107,8 +114,8 @@ class JlamaPeerTest {
         String config = Files.readString(GQA_F32.resolve("config.json"));
         // transformers 5 nests rope_theta; jlama reads only a top-level one and would use 10000
         Path nested = Files.createDirectory(tmp.resolve("nested-theta"));
-        Files.writeString(nested.resolve("config.json"), config.replace("\"rope_theta\": 10000.0",
-                "\"rope_theta\": 500000.0"));
+        Files.writeString(
+                nested.resolve("config.json"), config.replace("\"rope_theta\": 10000.0", "\"rope_theta\": 500000.0"));
         assertThatThrownBy(() -> new JlamaPeerProvider().open(nested, null, 2, null))
                 .isInstanceOf(RasdException.class)
                 .hasMessageContaining("rope_theta is 500000.0 but jlama would use 10000.0");
@@ -116,31 +123,37 @@ class JlamaPeerTest {
         Path headDim = Files.createDirectory(tmp.resolve("head-dim"));
         Files.writeString(headDim.resolve("config.json"), config.replace("\"head_dim\": 16", "\"head_dim\": 32"));
         assertThatThrownBy(() -> new JlamaPeerProvider().open(headDim, null, 2, null))
-                .isInstanceOf(RasdException.class).hasMessageContaining("head_dim 32");
+                .isInstanceOf(RasdException.class)
+                .hasMessageContaining("head_dim 32");
     }
 
     @Test
     void aTooLongRequestIsRefusedWithTheContextLengthNamed() {
         try (JlamaPeer peer = (JlamaPeer) new JlamaPeerProvider().open(GQA_F32, null, 2, null)) {
             assertThatThrownBy(() -> peer.greedy(new int[100], 29))
-                    .isInstanceOf(RasdException.class).hasMessageContaining("context of 128");
+                    .isInstanceOf(RasdException.class)
+                    .hasMessageContaining("context of 128");
             assertThatThrownBy(() -> peer.greedy(new int[] {0, 512}, 4))
-                    .isInstanceOf(RasdException.class).hasMessageContaining("outside the vocabulary");
+                    .isInstanceOf(RasdException.class)
+                    .hasMessageContaining("outside the vocabulary");
         }
     }
 
     private static void assertSameGreedy(Path dir, List<int[]> prompts) {
         try (CausalLm lm = CausalLm.load(dir, Device.cpu(), 0);
-             Tokenizer tok = Tokenizer.load(dir);
-             RasdEngine engine = RasdEngine.builder().target(lm).tokenizer(tok).build();
-             JlamaPeer peer = (JlamaPeer) new JlamaPeerProvider().open(dir, null, 2, null)) {
+                Tokenizer tok = Tokenizer.load(dir);
+                RasdEngine engine =
+                        RasdEngine.builder().target(lm).tokenizer(tok).build();
+                JlamaPeer peer = (JlamaPeer) new JlamaPeerProvider().open(dir, null, 2, null)) {
             assertThat(peer.name()).startsWith("jlama 0.8.4 (f32, panama");
             for (int[] prompt : prompts) {
                 float[][] rasdLogits = new float[NEW_TOKENS][];
                 int[] expected = rasdGreedy(lm, prompt, NEW_TOKENS, rasdLogits);
                 // the plain forward loop is rasd's AR decoding (which also stops at end-of-sequence)
-                int[] ar = engine.generate(GenerationRequest.greedy(prompt, NEW_TOKENS)).tokens();
-                assertThat(Arrays.copyOf(expected, ar.length)).as("rasd's forward loop vs its AR mode")
+                int[] ar = engine.generate(GenerationRequest.greedy(prompt, NEW_TOKENS))
+                        .tokens();
+                assertThat(Arrays.copyOf(expected, ar.length))
+                        .as("rasd's forward loop vs its AR mode")
                         .containsExactly(ar);
 
                 float[][] jlamaLogits = new float[NEW_TOKENS][];
@@ -148,7 +161,8 @@ class JlamaPeerTest {
                 if (!Arrays.equals(got.tokens(), expected)) {
                     System.out.println(divergence(dir, prompt, expected, got.tokens(), rasdLogits, jlamaLogits));
                 }
-                assertThat(got.tokens()).as("%s, prompt of %d tokens", dir.getFileName(), prompt.length)
+                assertThat(got.tokens())
+                        .as("%s, prompt of %d tokens", dir.getFileName(), prompt.length)
                         .containsExactly(expected);
                 assertThat(got.seconds()).isPositive();
                 // and every logit of every step agrees to f32 rounding (summation order differs)
@@ -158,9 +172,15 @@ class JlamaPeerTest {
                         worst = Math.max(worst, Math.abs(jlamaLogits[i][v] - rasdLogits[i][v]));
                     }
                 }
-                System.out.printf(Locale.ROOT, "%s, prompt of %d tokens: largest logit difference %.2e%n",
-                        dir.getFileName(), prompt.length, worst);
-                assertThat(worst).as("largest logit difference, %s", dir.getFileName()).isLessThan(1e-3f);
+                System.out.printf(
+                        Locale.ROOT,
+                        "%s, prompt of %d tokens: largest logit difference %.2e%n",
+                        dir.getFileName(),
+                        prompt.length,
+                        worst);
+                assertThat(worst)
+                        .as("largest logit difference, %s", dir.getFileName())
+                        .isLessThan(1e-3f);
             }
         }
     }
@@ -188,18 +208,29 @@ class JlamaPeerTest {
     }
 
     /** Where the two engines part and by how much each preferred its token: a near tie or a real difference. */
-    static String divergence(Path dir, int[] prompt, int[] rasd, int[] jlama, float[][] rasdLogits,
-                             float[][] jlamaLogits) {
+    static String divergence(
+            Path dir, int[] prompt, int[] rasd, int[] jlama, float[][] rasdLogits, float[][] jlamaLogits) {
         int i = 0;
         while (rasd[i] == jlama[i]) {
             i++;
         }
         float[] r = rasdLogits[i];
         float[] j = jlamaLogits[i];
-        return String.format(Locale.ROOT, "%s, prompt of %d tokens: first difference at new token %d: rasd %d"
+        return String.format(
+                Locale.ROOT,
+                "%s, prompt of %d tokens: first difference at new token %d: rasd %d"
                         + " (rasd logit %.6f, jlama logit %.6f), jlama %d (rasd logit %.6f, jlama logit %.6f);"
                         + " rasd margin %.6f, jlama margin %.6f",
-                dir.getFileName(), prompt.length, i, rasd[i], r[rasd[i]], j[rasd[i]], jlama[i], r[jlama[i]],
-                j[jlama[i]], r[rasd[i]] - r[jlama[i]], j[jlama[i]] - j[rasd[i]]);
+                dir.getFileName(),
+                prompt.length,
+                i,
+                rasd[i],
+                r[rasd[i]],
+                j[rasd[i]],
+                jlama[i],
+                r[jlama[i]],
+                j[jlama[i]],
+                r[rasd[i]] - r[jlama[i]],
+                j[jlama[i]] - j[rasd[i]]);
     }
 }

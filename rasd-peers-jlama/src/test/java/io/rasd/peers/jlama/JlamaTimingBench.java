@@ -24,13 +24,15 @@ import java.util.Locale;
  */
 public final class JlamaTimingBench {
 
-    private JlamaTimingBench() { }
+    private JlamaTimingBench() {}
 
     public static void main(String[] args) {
         Path dir = Path.of(args.length > 0 ? args[0] : "models/demo-target");
         int tokens = args.length > 1 ? Integer.parseInt(args[1]) : 64;
         int runs = args.length > 2 ? Integer.parseInt(args[2]) : 7;
-        int threads = args.length > 3 ? Integer.parseInt(args[3]) : Runtime.getRuntime().availableProcessors();
+        int threads = args.length > 3
+                ? Integer.parseInt(args[3])
+                : Runtime.getRuntime().availableProcessors();
         // "rasd" or "jlama" times only that one (the other is still loaded); "rasd-alone" does not load jlama
         String only = args.length > 4 ? args[4] : "both";
         if (only.equals("rasd-alone")) {
@@ -40,9 +42,10 @@ public final class JlamaTimingBench {
         String text = "The quick brown fox jumps over the lazy dog, and then it runs back into the forest to find"
                 + " its den.";
         try (CausalLm lm = CausalLm.load(dir, Device.cpu(), 0);
-             Tokenizer tok = Tokenizer.load(dir);
-             RasdEngine engine = RasdEngine.builder().target(lm).tokenizer(tok).build();
-             JlamaPeer jlama = (JlamaPeer) new JlamaPeerProvider().open(dir, null, threads, null)) {
+                Tokenizer tok = Tokenizer.load(dir);
+                RasdEngine engine =
+                        RasdEngine.builder().target(lm).tokenizer(tok).build();
+                JlamaPeer jlama = (JlamaPeer) new JlamaPeerProvider().open(dir, null, threads, null)) {
             int[] prompt = tok.encode(text, true);
             double[] rasd = new double[runs];
             double[] peer = new double[runs];
@@ -71,22 +74,40 @@ public final class JlamaTimingBench {
                     peer[r] = g.tokensPerSecond();
                 }
             }
-            System.out.printf(Locale.ROOT, "%s, prompt %d tokens, %d new, %d runs, %d cpus%n", dir.getFileName(),
-                    prompt.length, tokens, runs, Runtime.getRuntime().availableProcessors());
-            System.out.printf(Locale.ROOT, "rasd ar: median %.1f tokens/s (%d tokens; runs %s)%n", median(rasd),
-                    rasdTokens, fmt(rasd));
-            System.out.printf(Locale.ROOT, "%s, %d threads: median %.1f tokens/s (runs %s)%n", jlama.name(),
-                    jlama.threads(), median(peer), fmt(peer));
+            System.out.printf(
+                    Locale.ROOT,
+                    "%s, prompt %d tokens, %d new, %d runs, %d cpus%n",
+                    dir.getFileName(),
+                    prompt.length,
+                    tokens,
+                    runs,
+                    Runtime.getRuntime().availableProcessors());
+            System.out.printf(
+                    Locale.ROOT,
+                    "rasd ar: median %.1f tokens/s (%d tokens; runs %s)%n",
+                    median(rasd),
+                    rasdTokens,
+                    fmt(rasd));
+            System.out.printf(
+                    Locale.ROOT,
+                    "%s, %d threads: median %.1f tokens/s (runs %s)%n",
+                    jlama.name(),
+                    jlama.threads(),
+                    median(peer),
+                    fmt(peer));
         }
     }
 
     /** rasd with no jlama in the JVM: whether jlama's threads, idle or not, slow rasd down. */
     private static void rasdAlone(Path dir, int tokens, int runs) {
         try (CausalLm lm = CausalLm.load(dir, Device.cpu(), 0);
-             Tokenizer tok = Tokenizer.load(dir);
-             RasdEngine engine = RasdEngine.builder().target(lm).tokenizer(tok).build()) {
-            int[] prompt = tok.encode("The quick brown fox jumps over the lazy dog, and then it runs back into the"
-                    + " forest to find its den.", true);
+                Tokenizer tok = Tokenizer.load(dir);
+                RasdEngine engine =
+                        RasdEngine.builder().target(lm).tokenizer(tok).build()) {
+            int[] prompt = tok.encode(
+                    "The quick brown fox jumps over the lazy dog, and then it runs back into the"
+                            + " forest to find its den.",
+                    true);
             for (int warm = 0; warm < 3; warm++) {
                 engine.generate(GenerationRequest.greedy(prompt, tokens));
             }
@@ -96,8 +117,7 @@ public final class JlamaTimingBench {
                 GenerationResult ar = engine.generate(GenerationRequest.greedy(prompt, tokens));
                 rasd[r] = ar.tokens().length / ((System.nanoTime() - t0) / 1e9);
             }
-            System.out.printf(Locale.ROOT, "rasd ar alone: median %.1f tokens/s (runs %s)%n", median(rasd),
-                    fmt(rasd));
+            System.out.printf(Locale.ROOT, "rasd ar alone: median %.1f tokens/s (runs %s)%n", median(rasd), fmt(rasd));
         }
     }
 

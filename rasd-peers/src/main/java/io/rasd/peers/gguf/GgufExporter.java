@@ -34,8 +34,7 @@ import java.util.Map;
  */
 public final class GgufExporter {
 
-    private GgufExporter() {
-    }
+    private GgufExporter() {}
 
     /** Writes {@code out} from the HF model directory {@code dir}; refuses what llama.cpp's Llama graph can't run. */
     public static void export(Path dir, Path out) {
@@ -51,8 +50,9 @@ public final class GgufExporter {
         GenerationConfig gen = GenerationConfig.read(dir);
         GgufWriter w = new GgufWriter();
         w.putString("general.architecture", "llama");
-        w.putString("general.name", dir.toAbsolutePath().normalize().getFileName().toString());
-        w.putUInt32("general.file_type", 0);   // LLAMA_FTYPE_ALL_F32
+        w.putString(
+                "general.name", dir.toAbsolutePath().normalize().getFileName().toString());
+        w.putUInt32("general.file_type", 0); // LLAMA_FTYPE_ALL_F32
         w.putUInt32("general.alignment", GgufWriter.ALIGNMENT);
         w.putUInt32("llama.vocab_size", c.vocabSize());
         w.putUInt32("llama.context_length", c.maxPositions());
@@ -135,7 +135,8 @@ public final class GgufExporter {
         int rows = Math.toIntExact(shape[0]);
         int cols = shape.length > 1 ? Math.toIntExact(shape[1]) : 1;
         if (rows % (2 * heads) != 0) {
-            throw new RasdException("GGUF export: " + rows + " rows do not split into " + heads + " heads of even width");
+            throw new RasdException(
+                    "GGUF export: " + rows + " rows do not split into " + heads + " heads of even width");
         }
         int headDim = rows / heads;
         int half = headDim / 2;
@@ -166,8 +167,16 @@ public final class GgufExporter {
      * The vocabulary as llama.cpp's {@code gpt2} tokenizer model wants it: tokens by id (in the byte-level alphabet,
      * as tokenizer.json stores them), their types, the merges, the pre-tokenizer's name and the special ids.
      */
-    record GgufTokenizer(List<String> tokens, int[] types, List<String> merges, String pre, int bos, int eos,
-                         int pad, boolean addBos, String chatTemplate) {
+    record GgufTokenizer(
+            List<String> tokens,
+            int[] types,
+            List<String> merges,
+            String pre,
+            int bos,
+            int eos,
+            int pad,
+            boolean addBos,
+            String chatTemplate) {
 
         static final int NORMAL = 1;
         static final int CONTROL = 3;
@@ -185,7 +194,8 @@ public final class GgufExporter {
             String pre = preTokenizer(file, root.get("pre_tokenizer"));
             String[] byId = new String[vocabSize];
             int[] types = new int[vocabSize];
-            for (Map.Entry<String, JsonElement> e : model.getAsJsonObject("vocab").entrySet()) {
+            for (Map.Entry<String, JsonElement> e :
+                    model.getAsJsonObject("vocab").entrySet()) {
                 int id = e.getValue().getAsInt();
                 if (id < 0 || id >= vocabSize) {
                     throw new RasdException(file + ": token \"" + e.getKey() + "\" has id " + id
@@ -217,18 +227,33 @@ public final class GgufExporter {
             List<String> merges = new ArrayList<>();
             for (JsonElement m : model.getAsJsonArray("merges")) {
                 // tokenizers >= 0.20 store a merge as a pair, older ones as "left right"
-                merges.add(m.isJsonArray() ? m.getAsJsonArray().get(0).getAsString() + " "
-                        + m.getAsJsonArray().get(1).getAsString() : m.getAsString());
+                merges.add(
+                        m.isJsonArray()
+                                ? m.getAsJsonArray().get(0).getAsString() + " "
+                                        + m.getAsJsonArray().get(1).getAsString()
+                                : m.getAsString());
             }
             JsonObject tokConfig = Files.exists(dir.resolve("tokenizer_config.json"))
-                    ? readJson(dir.resolve("tokenizer_config.json")) : new JsonObject();
-            String template = tokConfig.has("chat_template") && tokConfig.get("chat_template").isJsonPrimitive()
-                    ? tokConfig.get("chat_template").getAsString() : null;
+                    ? readJson(dir.resolve("tokenizer_config.json"))
+                    : new JsonObject();
+            String template = tokConfig.has("chat_template")
+                            && tokConfig.get("chat_template").isJsonPrimitive()
+                    ? tokConfig.get("chat_template").getAsString()
+                    : null;
             int pad = tokConfig.has("pad_token") && tokConfig.get("pad_token").isJsonPrimitive()
-                    ? tokens.indexOf(tokConfig.get("pad_token").getAsString()) : -1;
+                    ? tokens.indexOf(tokConfig.get("pad_token").getAsString())
+                    : -1;
             int[] eos = gen.eosTokenIds();
-            return new GgufTokenizer(tokens, types, merges, pre, gen.bosTokenId(), eos.length > 0 ? eos[0] : -1, pad,
-                    addsBos(root.get("post_processor"), gen.bosTokenId()), template);
+            return new GgufTokenizer(
+                    tokens,
+                    types,
+                    merges,
+                    pre,
+                    gen.bosTokenId(),
+                    eos.length > 0 ? eos[0] : -1,
+                    pad,
+                    addsBos(root.get("post_processor"), gen.bosTokenId()),
+                    template);
         }
 
         void writeTo(GgufWriter w) {
@@ -262,7 +287,8 @@ public final class GgufExporter {
                 JsonObject p = pre.getAsJsonObject();
                 if ("ByteLevel".equals(string(p, "type"))
                         && (!p.has("use_regex") || p.get("use_regex").getAsBoolean())
-                        && (!p.has("add_prefix_space") || !p.get("add_prefix_space").getAsBoolean())) {
+                        && (!p.has("add_prefix_space")
+                                || !p.get("add_prefix_space").getAsBoolean())) {
                     return "gpt-2";
                 }
             }
@@ -309,7 +335,8 @@ public final class GgufExporter {
         @Override
         public String toString() {
             return "GgufTokenizer[" + tokens.size() + " tokens, " + merges.size() + " merges, pre=" + pre + ", bos="
-                    + bos + ", eos=" + eos + ", types=" + Arrays.stream(types).distinct().count() + " kinds]";
+                    + bos + ", eos=" + eos + ", types="
+                    + Arrays.stream(types).distinct().count() + " kinds]";
         }
     }
 }

@@ -28,14 +28,26 @@ import java.util.function.Supplier;
  */
 public final class GgufWriter {
 
-    static final int MAGIC = 0x46554747;   // "GGUF" read as a little-endian uint32
+    static final int MAGIC = 0x46554747; // "GGUF" read as a little-endian uint32
     static final int VERSION = 3;
     static final int ALIGNMENT = 32;
     static final int GGML_TYPE_F32 = 0;
 
     /** GGUF metadata value types. */
     enum ValueType {
-        UINT8, INT8, UINT16, INT16, UINT32, INT32, FLOAT32, BOOL, STRING, ARRAY, UINT64, INT64, FLOAT64
+        UINT8,
+        INT8,
+        UINT16,
+        INT16,
+        UINT32,
+        INT32,
+        FLOAT32,
+        BOOL,
+        STRING,
+        ARRAY,
+        UINT64,
+        INT64,
+        FLOAT64
     }
 
     private record Tensor(String name, long[] shape, Supplier<ByteBuffer> data) {
@@ -108,7 +120,8 @@ public final class GgufWriter {
         try {
             Files.createDirectories(dir);
             tmp = Files.createTempFile(dir, "." + out.getFileName(), ".tmp");
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel ch =
+                    FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 ByteBuffer head = header();
                 writeFully(ch, head);
                 for (Tensor t : tensors) {

@@ -51,7 +51,8 @@ public final class LlamaCppPeerProvider implements PeerProvider {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             md.update(("gguf-export-v1\n" + dir.toAbsolutePath().normalize()).getBytes(StandardCharsets.UTF_8));
             for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
-                md.update(("\n" + f.getFileName() + " " + Files.size(f) + " " + Files.getLastModifiedTime(f).toMillis())
+                md.update(("\n" + f.getFileName() + " " + Files.size(f) + " "
+                                + Files.getLastModifiedTime(f).toMillis())
                         .getBytes(StandardCharsets.UTF_8));
             }
             return HexFormat.of().formatHex(md.digest(), 0, 8);

@@ -39,7 +39,9 @@ class GgufExporterTest {
         ByteBuffer head = ByteBuffer.wrap(Files.readAllBytes(out)).order(ByteOrder.LITTLE_ENDIAN);
         assertThat(head.getInt()).isEqualTo(GgufWriter.MAGIC);
         assertThat(head.getInt()).isEqualTo(3);
-        assertThat(head.getLong()).as("tensors: embedding, 9 per layer x 2, norm, lm head").isEqualTo(21);
+        assertThat(head.getLong())
+                .as("tensors: embedding, 9 per layer x 2, norm, lm head")
+                .isEqualTo(21);
         // f32 payload: every parameter once, plus the header, metadata and at most 32 bytes of padding per tensor
         long params = 512 * 64 * 2 + 2 * (64 * 64 + 2 * 32 * 64 + 64 * 64 + 3 * 64 * 160 + 2 * 64) + 64;
         assertThat(Files.size(out)).isBetween(params * 4, params * 4 + 64_000 + 21 * 32);
@@ -68,7 +70,8 @@ class GgufExporterTest {
             }
         }
         String json = Files.readString(dir.resolve("tokenizer.json"));
-        Files.writeString(dir.resolve("tokenizer.json"), json.replaceFirst("\"type\":\\s*\"BPE\"", "\"type\": \"Unigram\""));
+        Files.writeString(
+                dir.resolve("tokenizer.json"), json.replaceFirst("\"type\":\\s*\"BPE\"", "\"type\": \"Unigram\""));
         assertThatThrownBy(() -> GgufExporter.export(dir, tmp.resolve("u.gguf")))
                 .isInstanceOf(RasdException.class)
                 .hasMessageContaining(dir.resolve("tokenizer.json").toString())

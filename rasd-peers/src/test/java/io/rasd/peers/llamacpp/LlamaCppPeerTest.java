@@ -75,8 +75,8 @@ class LlamaCppPeerTest {
         // 4 query heads share 2 kv heads: k_proj's rows are permuted per kv head, q_proj's per query head
         Path dir = TestData.hf("llama-gqa-f32");
         try (CausalLm model = CausalLm.load(dir);
-             Tokenizer tok = Tokenizer.load(dir);
-             LlamaCppPeer peer = (LlamaCppPeer) new LlamaCppPeerProvider().open(dir, null, 2, work)) {
+                Tokenizer tok = Tokenizer.load(dir);
+                LlamaCppPeer peer = (LlamaCppPeer) new LlamaCppPeerProvider().open(dir, null, 2, work)) {
             int[] ids = {0, 10, 20, 30, 40};
             int[] expected = greedy(model, ids, 24);
             PeerGeneration g = peer.greedy(ids, 24);
@@ -99,7 +99,8 @@ class LlamaCppPeerTest {
             }
         }
         Path before = LlamaCppPeerProvider.gguf(copy, work);
-        java.nio.file.Files.setLastModifiedTime(copy.resolve("model.safetensors"),
+        java.nio.file.Files.setLastModifiedTime(
+                copy.resolve("model.safetensors"),
                 java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 60_000));
         Path after = LlamaCppPeerProvider.gguf(copy, work);
         assertThat(after).isNotEqualTo(before);

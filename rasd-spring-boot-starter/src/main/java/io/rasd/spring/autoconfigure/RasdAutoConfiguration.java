@@ -48,13 +48,15 @@ public class RasdAutoConfiguration {
         @Bean
         @ConditionalOnBooleanProperty("rasd.datastore.persist")
         @ConditionalOnMissingBean
-        RasdDatastorePersistence rasdDatastorePersistence(RasdProperties properties, TokenDatastore datastore,
-                                                          Tokenizer tokenizer) {
+        RasdDatastorePersistence rasdDatastorePersistence(
+                RasdProperties properties, TokenDatastore datastore, Tokenizer tokenizer) {
             RasdProperties.Datastore d = properties.getDatastore();
             if (d.getPersistInterval() != null && d.getPersistInterval().isNegative()) {
-                throw new RasdConfigurationException("rasd.datastore.persist-interval", d.getPersistInterval(),
-                        "must not be negative", "Give a positive duration such as 30s, or 0 to save at shut-down"
-                                + " only.");
+                throw new RasdConfigurationException(
+                        "rasd.datastore.persist-interval",
+                        d.getPersistInterval(),
+                        "must not be negative",
+                        "Give a positive duration such as 30s, or 0 to save at shut-down" + " only.");
             }
             return new RasdDatastorePersistence(datastore, tokenizer, d.getPath(), d.getPersistInterval());
         }
@@ -64,20 +66,31 @@ public class RasdAutoConfiguration {
         @ConditionalOnMissingBean
         PrefixCache rasdPrefixCache(RasdProperties properties) {
             RasdProperties.PrefixCache p = properties.getPrefixCache();
-            return PrefixCache.builder().maxBytes(p.getMaxSize().toBytes()).minPrefixTokens(p.getMinPrefixTokens())
+            return PrefixCache.builder()
+                    .maxBytes(p.getMaxSize().toBytes())
+                    .minPrefixTokens(p.getMinPrefixTokens())
                     .build();
         }
 
         @Bean
-        RasdEngine rasdEngine(RasdProperties properties, RasdModels models, Tokenizer tokenizer,
-                              TokenDatastore datastore, ObjectProvider<PrefixCache> prefixCache) {
+        RasdEngine rasdEngine(
+                RasdProperties properties,
+                RasdModels models,
+                Tokenizer tokenizer,
+                TokenDatastore datastore,
+                ObjectProvider<PrefixCache> prefixCache) {
             RasdProperties.Concurrency c = properties.getConcurrency();
             try {
-                return RasdEngine.builder().target(models.target()).draft(models.draft()).tokenizer(tokenizer)
-                        .datastore(datastore).prefixCache(prefixCache.getIfAvailable())
+                return RasdEngine.builder()
+                        .target(models.target())
+                        .draft(models.draft())
+                        .tokenizer(tokenizer)
+                        .datastore(datastore)
+                        .prefixCache(prefixCache.getIfAvailable())
                         .speculation(RasdModelLoader.speculation(properties.getSpeculation()))
                         .maxConcurrentGenerations(c.getMaxConcurrentGenerations())
-                        .maxQueuedGenerations(c.getMaxQueuedGenerations()).queueTimeout(c.getQueueTimeout())
+                        .maxQueuedGenerations(c.getMaxQueuedGenerations())
+                        .queueTimeout(c.getQueueTimeout())
                         .build();
             } catch (RasdConfigurationException e) {
                 throw e;
@@ -85,10 +98,14 @@ public class RasdAutoConfiguration {
                 // the models loaded on their own, so what does not fit is the draft beside the target
                 boolean draft = models.draft() != null;
                 String property = draft ? "rasd.draft.path" : "rasd.target.path";
-                throw new RasdConfigurationException(property, draft ? models.draft().directory()
-                        : models.target().directory(), e.getMessage(), draft
-                        ? "Use a draft model with the target's tokenizer and vocabulary, or unset rasd.draft.path."
-                        : "Point rasd.target.path at a model directory whose tokenizer matches its weights.", e);
+                throw new RasdConfigurationException(
+                        property,
+                        draft ? models.draft().directory() : models.target().directory(),
+                        e.getMessage(),
+                        draft
+                                ? "Use a draft model with the target's tokenizer and vocabulary, or unset rasd.draft.path."
+                                : "Point rasd.target.path at a model directory whose tokenizer matches its weights.",
+                        e);
             }
         }
     }

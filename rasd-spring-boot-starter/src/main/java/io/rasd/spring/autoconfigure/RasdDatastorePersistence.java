@@ -56,8 +56,11 @@ public class RasdDatastorePersistence implements DisposableBean {
         long changes = datastore.changeCount();
         datastore.save(path, tokenizer);
         savedChanges = changes;
-        LOG.info("Saved the rasd datastore ({} documents, {} tokens) to {}", datastore.documentCount(),
-                datastore.tokenCount(), path);
+        LOG.info(
+                "Saved the rasd datastore ({} documents, {} tokens) to {}",
+                datastore.documentCount(),
+                datastore.tokenCount(),
+                path);
     }
 
     /** Saves when documents were added or removed since the last save; returns whether it did. */

@@ -34,8 +34,11 @@ class RasdEmbeddingStoreFeeder implements BeanPostProcessor, SmartInitializingSi
     private final int backfillMax;
     private final Map<String, EmbeddingStore<TextSegment>> fed = new LinkedHashMap<>();
 
-    RasdEmbeddingStoreFeeder(ConfigurableListableBeanFactory beanFactory, ObjectProvider<RasdDatastoreListener> listener,
-                             ObjectProvider<EmbeddingModel> embeddingModel, int backfillMax) {
+    RasdEmbeddingStoreFeeder(
+            ConfigurableListableBeanFactory beanFactory,
+            ObjectProvider<RasdDatastoreListener> listener,
+            ObjectProvider<EmbeddingModel> embeddingModel,
+            int backfillMax) {
         this.beanFactory = beanFactory;
         this.listener = listener;
         this.embeddingModel = embeddingModel;

@@ -37,16 +37,17 @@ public class RasdLangChain4jAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    RasdChatModel rasdChatModel(RasdEngine engine, RasdProperties properties,
-                                ObjectProvider<ChatModelListener> listeners) {
+    RasdChatModel rasdChatModel(
+            RasdEngine engine, RasdProperties properties, ObjectProvider<ChatModelListener> listeners) {
         return configure(RasdChatModel.builder(), engine, properties, listeners).build();
     }
 
     @Bean
     @ConditionalOnMissingBean
-    RasdStreamingChatModel rasdStreamingChatModel(RasdEngine engine, RasdProperties properties,
-                                                  ObjectProvider<ChatModelListener> listeners) {
-        return configure(RasdStreamingChatModel.builder(), engine, properties, listeners).build();
+    RasdStreamingChatModel rasdStreamingChatModel(
+            RasdEngine engine, RasdProperties properties, ObjectProvider<ChatModelListener> listeners) {
+        return configure(RasdStreamingChatModel.builder(), engine, properties, listeners)
+                .build();
     }
 
     @Bean
@@ -90,13 +91,17 @@ public class RasdLangChain4jAutoConfiguration {
 
         // static: a post-processor is created before other beans; it looks its collaborators up lazily
         @Bean
-        static RasdEmbeddingStoreFeeder rasdEmbeddingStoreFeeder(ConfigurableListableBeanFactory beanFactory,
-                                                                 ObjectProvider<RasdDatastoreListener> listener,
-                                                                 ObjectProvider<EmbeddingModel> embeddingModel,
-                                                                 Environment environment) {
+        static RasdEmbeddingStoreFeeder rasdEmbeddingStoreFeeder(
+                ConfigurableListableBeanFactory beanFactory,
+                ObjectProvider<RasdDatastoreListener> listener,
+                ObjectProvider<EmbeddingModel> embeddingModel,
+                Environment environment) {
             int backfill = environment.getProperty("rasd.rag.backfill-max-segments", Integer.class, 100_000);
             if (backfill < 0) {
-                throw new RasdConfigurationException("rasd.rag.backfill-max-segments", backfill, "must be >= 0",
+                throw new RasdConfigurationException(
+                        "rasd.rag.backfill-max-segments",
+                        backfill,
+                        "must be >= 0",
                         "Set it to 0 (no backfill) or the most segments to index at start-up.");
             }
             return new RasdEmbeddingStoreFeeder(beanFactory, listener, embeddingModel, backfill);

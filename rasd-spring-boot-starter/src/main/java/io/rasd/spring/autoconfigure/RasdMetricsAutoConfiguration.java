@@ -10,11 +10,14 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.context.annotation.Bean;
 
 /** Micrometer metrics of every generation ({@link RasdMetrics}) when the application has a {@link MeterRegistry}. */
-@AutoConfiguration(after = RasdAutoConfiguration.class,
-        afterName = {"org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
+@AutoConfiguration(
+        after = RasdAutoConfiguration.class,
+        afterName = {
+            "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
             "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
             "org.springframework.boot.micrometer.metrics.autoconfigure.export.simple"
-                    + ".SimpleMetricsExportAutoConfiguration"})
+                    + ".SimpleMetricsExportAutoConfiguration"
+        })
 @ConditionalOnClass(MeterRegistry.class)
 @ConditionalOnBean({RasdEngine.class, MeterRegistry.class})
 public class RasdMetricsAutoConfiguration {

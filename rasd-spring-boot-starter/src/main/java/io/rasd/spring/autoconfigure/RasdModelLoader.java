@@ -23,11 +23,10 @@ import java.util.stream.Stream;
  */
 final class RasdModelLoader {
 
-    static final String MODEL_DIRECTORY = "a HuggingFace model directory (config.json, model.safetensors or its"
-            + " index, tokenizer.json)";
+    static final String MODEL_DIRECTORY =
+            "a HuggingFace model directory (config.json, model.safetensors or its" + " index, tokenizer.json)";
 
-    private RasdModelLoader() {
-    }
+    private RasdModelLoader() {}
 
     static {
         // Before DJL loads its engine: nothing may be downloaded at run time (the natives come with rasd-core)
@@ -42,7 +41,9 @@ final class RasdModelLoader {
         Path targetDir = modelDirectory("rasd.target.path", p.getTarget().getPath(), true);
         Path draftDir = modelDirectory("rasd.draft.path", p.getDraft().getPath(), false);
         if (p.getMode() != null && p.getMode().usesDraft() && draftDir == null) {
-            throw new RasdConfigurationException("rasd.mode", p.getMode().cliName(),
+            throw new RasdConfigurationException(
+                    "rasd.mode",
+                    p.getMode().cliName(),
                     "mode " + p.getMode().cliName() + " drafts with a small model, but rasd.draft.path is not set",
                     "Set rasd.draft.path to the draft model's directory, or choose a mode without a draft model"
                             + " (ar, pld, datastore).");
@@ -63,8 +64,12 @@ final class RasdModelLoader {
         try {
             return Tokenizer.load(dir);
         } catch (RasdException e) {
-            throw new RasdConfigurationException("rasd.target.path", dir, "its tokenizer cannot be read: "
-                    + e.getMessage(), "Point rasd.target.path at " + MODEL_DIRECTORY + ".", e);
+            throw new RasdConfigurationException(
+                    "rasd.target.path",
+                    dir,
+                    "its tokenizer cannot be read: " + e.getMessage(),
+                    "Point rasd.target.path at " + MODEL_DIRECTORY + ".",
+                    e);
         }
     }
 
@@ -72,8 +77,12 @@ final class RasdModelLoader {
         try {
             return CausalLm.load(dir, options);
         } catch (RasdException e) {
-            throw new RasdConfigurationException(property, dir, "the model cannot be loaded: " + e.getMessage(),
-                    "Point " + property + " at " + MODEL_DIRECTORY + " of a Llama-family model.", e);
+            throw new RasdConfigurationException(
+                    property,
+                    dir,
+                    "the model cannot be loaded: " + e.getMessage(),
+                    "Point " + property + " at " + MODEL_DIRECTORY + " of a Llama-family model.",
+                    e);
         }
     }
 
@@ -83,29 +92,32 @@ final class RasdModelLoader {
             if (!required) {
                 return null;
             }
-            throw new RasdConfigurationException(property, null, "no model directory is configured",
+            throw new RasdConfigurationException(
+                    property,
+                    null,
+                    "no model directory is configured",
                     "Set " + property + " to " + MODEL_DIRECTORY + ", e.g. " + property + "=models/demo-target,"
                             + " or switch rasd off with rasd.enabled=false.");
         }
         String action = "Point " + property + " at " + MODEL_DIRECTORY + ".";
         if (!Files.exists(dir)) {
-            throw new RasdConfigurationException(property, dir, "nothing exists at " + dir.toAbsolutePath(),
-                    action);
+            throw new RasdConfigurationException(property, dir, "nothing exists at " + dir.toAbsolutePath(), action);
         }
         if (!Files.isDirectory(dir)) {
-            throw new RasdConfigurationException(property, dir, dir.toAbsolutePath() + " is a file, not a"
-                    + " directory", action);
+            throw new RasdConfigurationException(
+                    property, dir, dir.toAbsolutePath() + " is a file, not a" + " directory", action);
         }
         if (!Files.isRegularFile(dir.resolve("config.json"))) {
-            throw new RasdConfigurationException(property, dir, "the directory has no config.json (found: "
-                    + listing(dir) + ")", action);
+            throw new RasdConfigurationException(
+                    property, dir, "the directory has no config.json (found: " + listing(dir) + ")", action);
         }
         return dir;
     }
 
     private static String listing(Path dir) {
         try (Stream<Path> files = Files.list(dir)) {
-            List<String> names = files.map(f -> f.getFileName().toString()).sorted().limit(8).toList();
+            List<String> names =
+                    files.map(f -> f.getFileName().toString()).sorted().limit(8).toList();
             return names.isEmpty() ? "an empty directory" : String.join(", ", names);
         } catch (IOException e) {
             return "unreadable: " + e.getMessage();
@@ -118,63 +130,96 @@ final class RasdModelLoader {
             case "auto" -> CausalLm.defaultDevice();
             case "cpu" -> Device.cpu();
             case "gpu" -> Device.gpu();
-            default -> throw new RasdConfigurationException("rasd.device", device, "unknown device",
-                    "Set rasd.device to auto, cpu or gpu.");
+            default ->
+                throw new RasdConfigurationException(
+                        "rasd.device", device, "unknown device", "Set rasd.device to auto, cpu or gpu.");
         };
     }
 
     /** Checks the properties the engine itself does not see (the chat models' defaults) before anything loads. */
     static void checkGeneralProperties(RasdProperties p) {
         if (p.getMaxContext() < 0) {
-            throw new RasdConfigurationException("rasd.max-context", p.getMaxContext(), "must be >= 0",
+            throw new RasdConfigurationException(
+                    "rasd.max-context",
+                    p.getMaxContext(),
+                    "must be >= 0",
                     "Set rasd.max-context to 0 (the model's own limit) or a positive number of tokens.");
         }
         RasdProperties.Generation g = p.getGeneration();
         if (g.getMaxNewTokens() != null && g.getMaxNewTokens() < 1) {
-            throw new RasdConfigurationException("rasd.generation.max-new-tokens", g.getMaxNewTokens(),
-                    "must be >= 1", "Set it to a positive number of tokens, or leave it unset (up to the context"
-                            + " window).");
+            throw new RasdConfigurationException(
+                    "rasd.generation.max-new-tokens",
+                    g.getMaxNewTokens(),
+                    "must be >= 1",
+                    "Set it to a positive number of tokens, or leave it unset (up to the context" + " window).");
         }
         if (!(g.getTemperature() >= 0) || Double.isInfinite(g.getTemperature())) {
-            throw new RasdConfigurationException("rasd.generation.temperature", g.getTemperature(),
-                    "must be a finite number >= 0", "Set it to 0 for greedy decoding or a positive temperature.");
+            throw new RasdConfigurationException(
+                    "rasd.generation.temperature",
+                    g.getTemperature(),
+                    "must be a finite number >= 0",
+                    "Set it to 0 for greedy decoding or a positive temperature.");
         }
         if (!(g.getTopP() > 0 && g.getTopP() <= 1)) {
-            throw new RasdConfigurationException("rasd.generation.top-p", g.getTopP(), "must be in (0, 1]",
+            throw new RasdConfigurationException(
+                    "rasd.generation.top-p",
+                    g.getTopP(),
+                    "must be in (0, 1]",
                     "Set it to 1 (no nucleus cut) or a probability mass in (0, 1].");
         }
         if (g.getTopK() < 0) {
-            throw new RasdConfigurationException("rasd.generation.top-k", g.getTopK(), "must be >= 0",
+            throw new RasdConfigurationException(
+                    "rasd.generation.top-k",
+                    g.getTopK(),
+                    "must be >= 0",
                     "Set it to 0 (no limit) or a positive number of tokens.");
         }
         for (String s : g.getStopSequences()) {
             if (s == null || s.isEmpty()) {
-                throw new RasdConfigurationException("rasd.generation.stop-sequences", g.getStopSequences(),
-                        "contains an empty string", "Remove the empty entry.");
+                throw new RasdConfigurationException(
+                        "rasd.generation.stop-sequences",
+                        g.getStopSequences(),
+                        "contains an empty string",
+                        "Remove the empty entry.");
             }
         }
         RasdProperties.Concurrency c = p.getConcurrency();
         if (c.getMaxConcurrentGenerations() < 1) {
-            throw new RasdConfigurationException("rasd.concurrency.max-concurrent-generations",
-                    c.getMaxConcurrentGenerations(), "must be >= 1", "Set it to 1 on a CPU.");
+            throw new RasdConfigurationException(
+                    "rasd.concurrency.max-concurrent-generations",
+                    c.getMaxConcurrentGenerations(),
+                    "must be >= 1",
+                    "Set it to 1 on a CPU.");
         }
         if (c.getMaxQueuedGenerations() < 0) {
-            throw new RasdConfigurationException("rasd.concurrency.max-queued-generations",
-                    c.getMaxQueuedGenerations(), "must be >= 0", "Set it to 0 (refuse when busy) or more.");
+            throw new RasdConfigurationException(
+                    "rasd.concurrency.max-queued-generations",
+                    c.getMaxQueuedGenerations(),
+                    "must be >= 0",
+                    "Set it to 0 (refuse when busy) or more.");
         }
-        if (c.getQueueTimeout() != null && (c.getQueueTimeout().isNegative() || c.getQueueTimeout().isZero())) {
-            throw new RasdConfigurationException("rasd.concurrency.queue-timeout", c.getQueueTimeout(),
-                    "must be positive", "Leave it unset (wait as long as it takes) or give a positive duration.");
+        if (c.getQueueTimeout() != null
+                && (c.getQueueTimeout().isNegative() || c.getQueueTimeout().isZero())) {
+            throw new RasdConfigurationException(
+                    "rasd.concurrency.queue-timeout",
+                    c.getQueueTimeout(),
+                    "must be positive",
+                    "Leave it unset (wait as long as it takes) or give a positive duration.");
         }
         RasdProperties.PrefixCache pc = p.getPrefixCache();
         if (pc.getMaxSize() == null || pc.getMaxSize().isNegative()) {
-            throw new RasdConfigurationException("rasd.prefix-cache.max-size", pc.getMaxSize(),
-                    "must be a size >= 0", "Set it to e.g. 256MB, or disable the cache with"
-                            + " rasd.prefix-cache.enabled=false.");
+            throw new RasdConfigurationException(
+                    "rasd.prefix-cache.max-size",
+                    pc.getMaxSize(),
+                    "must be a size >= 0",
+                    "Set it to e.g. 256MB, or disable the cache with" + " rasd.prefix-cache.enabled=false.");
         }
         if (pc.getMinPrefixTokens() < 1) {
-            throw new RasdConfigurationException("rasd.prefix-cache.min-prefix-tokens", pc.getMinPrefixTokens(),
-                    "must be >= 1", "Set it to e.g. 16.");
+            throw new RasdConfigurationException(
+                    "rasd.prefix-cache.min-prefix-tokens",
+                    pc.getMinPrefixTokens(),
+                    "must be >= 1",
+                    "Set it to e.g. 16.");
         }
     }
 
@@ -184,15 +229,22 @@ final class RasdModelLoader {
             return s.toOverrides().applyTo(SpeculationConfig.DEFAULT);
         } catch (SpeculationOverrides.InvalidKnobException e) {
             String key = "rasd.speculation." + SpeculationOverrides.kebabCase(e.knob());
-            throw new RasdConfigurationException(key, e.value(), e.reason(),
-                    "Set " + key + " inside the range given, or remove it to use the default.", e);
+            throw new RasdConfigurationException(
+                    key,
+                    e.value(),
+                    e.reason(),
+                    "Set " + key + " inside the range given, or remove it to use the default.",
+                    e);
         }
     }
 
     /** The datastore: the file at {@code rasd.datastore.path} (if any) plus every input document. */
     static TokenDatastore datastore(RasdProperties.Datastore d, Tokenizer tokenizer) {
         if (d.getMaxTokens() != null && d.getMaxTokens() < 1) {
-            throw new RasdConfigurationException("rasd.datastore.max-tokens", d.getMaxTokens(), "must be >= 1",
+            throw new RasdConfigurationException(
+                    "rasd.datastore.max-tokens",
+                    d.getMaxTokens(),
+                    "must be >= 1",
                     "Leave it unset (no limit) or give the most tokens the datastore may hold.");
         }
         List<Path> files = inputFiles(d.getInputs());
@@ -200,35 +252,48 @@ final class RasdModelLoader {
         TokenDatastore store;
         if (path == null) {
             if (d.isPersist()) {
-                throw new RasdConfigurationException("rasd.datastore.persist", true, "there is no file to persist"
-                        + " to: rasd.datastore.path is not set", "Set rasd.datastore.path to a file (it is created"
-                        + " at shut-down when missing).");
+                throw new RasdConfigurationException(
+                        "rasd.datastore.persist",
+                        true,
+                        "there is no file to persist" + " to: rasd.datastore.path is not set",
+                        "Set rasd.datastore.path to a file (it is created" + " at shut-down when missing).");
             }
             store = TokenDatastore.empty();
         } else if (Files.isDirectory(path)) {
-            throw new RasdConfigurationException("rasd.datastore.path", path, path.toAbsolutePath()
-                    + " is a directory, not a datastore file", "Point it at a file written by"
-                    + " `rasd datastore build` or by rasd.datastore.persist.");
+            throw new RasdConfigurationException(
+                    "rasd.datastore.path",
+                    path,
+                    path.toAbsolutePath() + " is a directory, not a datastore file",
+                    "Point it at a file written by" + " `rasd datastore build` or by rasd.datastore.persist.");
         } else if (!Files.exists(path)) {
             if (!d.isPersist()) {
-                throw new RasdConfigurationException("rasd.datastore.path", path, "nothing exists at "
-                        + path.toAbsolutePath(), "Build one with `./rasd datastore build`, fix the path, or set"
-                        + " rasd.datastore.persist=true to create it at shut-down.");
+                throw new RasdConfigurationException(
+                        "rasd.datastore.path",
+                        path,
+                        "nothing exists at " + path.toAbsolutePath(),
+                        "Build one with `./rasd datastore build`, fix the path, or set"
+                                + " rasd.datastore.persist=true to create it at shut-down.");
             }
             Path parent = path.toAbsolutePath().getParent();
             if (parent != null && !Files.isDirectory(parent)) {
-                throw new RasdConfigurationException("rasd.datastore.path", path, "its folder " + parent
-                        + " does not exist, so the datastore could not be saved there", "Create the folder or"
-                        + " choose another path.");
+                throw new RasdConfigurationException(
+                        "rasd.datastore.path",
+                        path,
+                        "its folder " + parent + " does not exist, so the datastore could not be saved there",
+                        "Create the folder or" + " choose another path.");
             }
             store = TokenDatastore.empty();
         } else {
             try {
                 store = TokenDatastore.open(path, tokenizer);
             } catch (RasdException e) {
-                throw new RasdConfigurationException("rasd.datastore.path", path, "the datastore cannot be opened: "
-                        + e.getMessage(), "Rebuild it with `./rasd datastore build` using the target model's"
-                        + " tokenizer, or point the property at another file.", e);
+                throw new RasdConfigurationException(
+                        "rasd.datastore.path",
+                        path,
+                        "the datastore cannot be opened: " + e.getMessage(),
+                        "Rebuild it with `./rasd datastore build` using the target model's"
+                                + " tokenizer, or point the property at another file.",
+                        e);
             }
         }
         if (d.getMaxTokens() != null) {
@@ -241,9 +306,12 @@ final class RasdModelLoader {
             store.awaitMerges();
         } catch (IOException | UncheckedIOException | RasdException e) {
             store.close();
-            throw new RasdConfigurationException("rasd.datastore.inputs", d.getInputs(), "a document cannot be"
-                    + " read as UTF-8 text: " + e.getMessage(), "Point rasd.datastore.inputs at UTF-8 text files"
-                    + " or folders of them.", e);
+            throw new RasdConfigurationException(
+                    "rasd.datastore.inputs",
+                    d.getInputs(),
+                    "a document cannot be" + " read as UTF-8 text: " + e.getMessage(),
+                    "Point rasd.datastore.inputs at UTF-8 text files" + " or folders of them.",
+                    e);
         }
         return store;
     }
@@ -255,18 +323,21 @@ final class RasdModelLoader {
             Path in = inputs.get(i);
             String property = "rasd.datastore.inputs[" + i + "]";
             if (in == null || !Files.exists(in)) {
-                throw new RasdConfigurationException(property, in, "nothing exists at "
-                        + (in == null ? "null" : in.toAbsolutePath()), "Point it at a text file or a folder of"
-                        + " them.");
+                throw new RasdConfigurationException(
+                        property,
+                        in,
+                        "nothing exists at " + (in == null ? "null" : in.toAbsolutePath()),
+                        "Point it at a text file or a folder of" + " them.");
             }
             if (Files.isDirectory(in)) {
                 try (Stream<Path> walk = Files.walk(in)) {
                     walk.filter(Files::isRegularFile)
                             .filter(f -> !f.getFileName().toString().startsWith("."))
-                            .sorted().forEach(files::add);
+                            .sorted()
+                            .forEach(files::add);
                 } catch (IOException | UncheckedIOException e) {
-                    throw new RasdConfigurationException(property, in, "the folder cannot be read: "
-                            + e.getMessage(), "Check its permissions.", e);
+                    throw new RasdConfigurationException(
+                            property, in, "the folder cannot be read: " + e.getMessage(), "Check its permissions.", e);
                 }
             } else {
                 files.add(in);

@@ -277,8 +277,8 @@ public class RasdProperties {
 
         /** The keys that are set, as the engine's overrides; unset keys keep the engine's defaults. */
         public SpeculationOverrides toOverrides() {
-            return new SpeculationOverrides(treeBudget, draftDepth, draftTopK, draftBudget, pruneTopK, null,
-                    retrievalBudget, adaptive);
+            return new SpeculationOverrides(
+                    treeBudget, draftDepth, draftTopK, draftBudget, pruneTopK, null, retrievalBudget, adaptive);
         }
 
         public Boolean getAdaptive() {
@@ -493,7 +493,6 @@ public class RasdProperties {
         public void setEnabled(boolean enabled) {
             this.enabled = enabled;
         }
-
     }
 
     /** Keeps the KV cache of recent contexts so a repeated prefix is not encoded again. */

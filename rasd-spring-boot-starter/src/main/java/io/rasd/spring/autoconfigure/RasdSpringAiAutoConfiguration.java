@@ -25,8 +25,8 @@ public class RasdSpringAiAutoConfiguration {
     @ConditionalOnMissingBean
     RasdSpringAiChatModel rasdSpringAiChatModel(RasdEngine engine, RasdProperties properties) {
         RasdProperties.Generation g = properties.getGeneration();
-        RasdSpringAiChatOptions.Builder options = RasdSpringAiChatOptions.builder()
-                .mode(properties.getMode()).seed(g.getSeed());
+        RasdSpringAiChatOptions.Builder options =
+                RasdSpringAiChatOptions.builder().mode(properties.getMode()).seed(g.getSeed());
         options.temperature(g.getTemperature()).maxTokens(g.getMaxNewTokens());
         if (g.getTopK() > 0) {
             options.topK(g.getTopK());
@@ -37,7 +37,10 @@ public class RasdSpringAiAutoConfiguration {
         if (!g.getStopSequences().isEmpty()) {
             options.stopSequences(g.getStopSequences());
         }
-        return RasdSpringAiChatModel.builder().engine(engine).modelName(properties.getModelName())
-                .defaultOptions(options.build()).build();
+        return RasdSpringAiChatModel.builder()
+                .engine(engine)
+                .modelName(properties.getModelName())
+                .defaultOptions(options.build())
+                .build();
     }
 }

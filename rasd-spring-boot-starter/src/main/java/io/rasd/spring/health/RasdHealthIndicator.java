@@ -26,23 +26,42 @@ public class RasdHealthIndicator extends AbstractHealthIndicator {
                 .withDetail("model", engine.modelName())
                 .withDetail("device", target.device().toString())
                 .withDetail("contextWindow", target.contextLimit())
-                .withDetail("draftModel", engine.draft() == null ? "none"
-                        : String.valueOf(engine.draft().directory().getFileName()))
+                .withDetail(
+                        "draftModel",
+                        engine.draft() == null
+                                ? "none"
+                                : String.valueOf(engine.draft().directory().getFileName()))
                 .withDetail("runningGenerations", engine.runningGenerations())
                 .withDetail("queuedGenerations", engine.queuedGenerations())
                 .withDetail("maxConcurrentGenerations", engine.maxConcurrentGenerations())
                 .withDetail("maxQueuedGenerations", engine.maxQueuedGenerations());
         if (engine.prefixCache() != null) {
             var stats = engine.prefixCache().stats();
-            builder.withDetail("prefixCache", java.util.Map.of("bytes", stats.bytes(), "maxBytes",
-                    engine.prefixCache().maxBytes(), "hits", stats.hits(), "misses", stats.misses()));
+            builder.withDetail(
+                    "prefixCache",
+                    java.util.Map.of(
+                            "bytes",
+                            stats.bytes(),
+                            "maxBytes",
+                            engine.prefixCache().maxBytes(),
+                            "hits",
+                            stats.hits(),
+                            "misses",
+                            stats.misses()));
         }
         TokenDatastore store = engine.datastore();
         if (store == null) {
             builder.withDetail("datastore", "none");
         } else {
-            builder.withDetail("datastore", java.util.Map.of("documents", store.documentCount(),
-                    "tokens", store.tokenCount(), "segments", store.segmentCount()));
+            builder.withDetail(
+                    "datastore",
+                    java.util.Map.of(
+                            "documents",
+                            store.documentCount(),
+                            "tokens",
+                            store.tokenCount(),
+                            "segments",
+                            store.segmentCount()));
         }
     }
 }

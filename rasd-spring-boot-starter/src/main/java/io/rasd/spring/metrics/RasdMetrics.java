@@ -69,34 +69,57 @@ public class RasdMetrics implements GenerationObserver, AutoCloseable {
 
     public RasdMetrics(RasdEngine engine, MeterRegistry registry) {
         this.registry = registry;
-        this.common = Tags.of("gen_ai.operation.name", OPERATION, "gen_ai.provider.name", PROVIDER,
-                "gen_ai.request.model", engine.modelName());
+        this.common = Tags.of(
+                "gen_ai.operation.name",
+                OPERATION,
+                "gen_ai.provider.name",
+                PROVIDER,
+                "gen_ai.request.model",
+                engine.modelName());
         TokenDatastore datastore = engine.datastore();
         if (datastore != null) {
             Gauge.builder(DATASTORE_DOCUMENTS, datastore, TokenDatastore::documentCount)
-                    .description("Documents in the token datastore").baseUnit("documents").register(registry);
+                    .description("Documents in the token datastore")
+                    .baseUnit("documents")
+                    .register(registry);
             Gauge.builder(DATASTORE_TOKENS, datastore, TokenDatastore::tokenCount)
-                    .description("Tokens in the token datastore").baseUnit("tokens").register(registry);
+                    .description("Tokens in the token datastore")
+                    .baseUnit("tokens")
+                    .register(registry);
         }
         PrefixCache cache = engine.prefixCache();
         if (cache != null) {
-            FunctionCounter.builder(PREFIX_CACHE_LOOKUPS, cache, c -> c.stats().hits()).tag("result", "hit")
-                    .description("Prompts whose prefix KV rows were restored from the cache").register(registry);
-            FunctionCounter.builder(PREFIX_CACHE_LOOKUPS, cache, c -> c.stats().misses()).tag("result", "miss")
-                    .description("Prompts encoded from scratch").register(registry);
-            FunctionCounter.builder(PREFIX_CACHE_REUSED_TOKENS, cache, c -> c.stats().reusedTokens())
-                    .description("Prompt tokens restored instead of encoded").baseUnit("tokens").register(registry);
-            FunctionCounter.builder(PREFIX_CACHE_EVICTIONS, cache, c -> c.stats().evictions())
-                    .description("Cached blocks evicted to stay within the size bound").register(registry);
+            FunctionCounter.builder(PREFIX_CACHE_LOOKUPS, cache, c -> c.stats().hits())
+                    .tag("result", "hit")
+                    .description("Prompts whose prefix KV rows were restored from the cache")
+                    .register(registry);
+            FunctionCounter.builder(PREFIX_CACHE_LOOKUPS, cache, c -> c.stats().misses())
+                    .tag("result", "miss")
+                    .description("Prompts encoded from scratch")
+                    .register(registry);
+            FunctionCounter.builder(
+                            PREFIX_CACHE_REUSED_TOKENS, cache, c -> c.stats().reusedTokens())
+                    .description("Prompt tokens restored instead of encoded")
+                    .baseUnit("tokens")
+                    .register(registry);
+            FunctionCounter.builder(
+                            PREFIX_CACHE_EVICTIONS, cache, c -> c.stats().evictions())
+                    .description("Cached blocks evicted to stay within the size bound")
+                    .register(registry);
             Gauge.builder(PREFIX_CACHE_SIZE, cache, c -> c.stats().bytes())
-                    .description("Memory held by cached keys and values").baseUnit("bytes").register(registry);
+                    .description("Memory held by cached keys and values")
+                    .baseUnit("bytes")
+                    .register(registry);
             Gauge.builder(PREFIX_CACHE_BLOCKS, cache, c -> c.stats().entries())
-                    .description("Cached blocks of KV rows").register(registry);
+                    .description("Cached blocks of KV rows")
+                    .register(registry);
         }
         Gauge.builder(RUNNING, engine, RasdEngine::runningGenerations)
-                .description("Generations running now").register(registry);
+                .description("Generations running now")
+                .register(registry);
         Gauge.builder(QUEUED, engine, RasdEngine::queuedGenerations)
-                .description("Generations waiting for a slot").register(registry);
+                .description("Generations waiting for a slot")
+                .register(registry);
         this.registration = engine.addObserver(this);
     }
 
@@ -104,9 +127,15 @@ public class RasdMetrics implements GenerationObserver, AutoCloseable {
     public void onStep(DecodingMode mode, int committedTokens, boolean speculated) {
         if (speculated) {
             // once per decoding step: looked up in a small map, not re-registered
-            tauByMode.computeIfAbsent(mode, m -> DistributionSummary.builder(ACCEPTED_PER_FORWARD)
-                    .description("Tokens committed per target forward of a speculative step (tau)")
-                    .baseUnit("tokens").tags("mode", m.cliName()).register(registry)).record(committedTokens);
+            tauByMode
+                    .computeIfAbsent(
+                            mode,
+                            m -> DistributionSummary.builder(ACCEPTED_PER_FORWARD)
+                                    .description("Tokens committed per target forward of a speculative step (tau)")
+                                    .baseUnit("tokens")
+                                    .tags("mode", m.cliName())
+                                    .register(registry))
+                    .record(committedTokens);
         }
     }
 
@@ -114,10 +143,12 @@ public class RasdMetrics implements GenerationObserver, AutoCloseable {
     public void onGeneration(GenerationEvent event) {
         Tags tags = common;
         Timer.Builder duration = Timer.builder(OPERATION_DURATION)
-                .description("GenAI operation duration").tags(tags);
+                .description("GenAI operation duration")
+                .tags(tags);
         if (!event.succeeded()) {
             duration.tag("error.type", event.failure().getClass().getName())
-                    .register(registry).record(seconds(event.totalSeconds()));
+                    .register(registry)
+                    .record(seconds(event.totalSeconds()));
             return;
         }
         duration.register(registry).record(seconds(event.totalSeconds()));
@@ -126,22 +157,31 @@ public class RasdMetrics implements GenerationObserver, AutoCloseable {
         tokens("input", s.promptTokens(), tags);
         tokens("output", s.generatedTokens(), tags);
         if (!Double.isNaN(event.firstTokenSeconds())) {
-            Timer.builder(TIME_TO_FIRST_TOKEN).description("Time to generate the first token").tags(tags)
-                    .register(registry).record(seconds(event.firstTokenSeconds()));
+            Timer.builder(TIME_TO_FIRST_TOKEN)
+                    .description("Time to generate the first token")
+                    .tags(tags)
+                    .register(registry)
+                    .record(seconds(event.firstTokenSeconds()));
         }
         if (s.generatedTokens() > 1) {
             // after the first token: the decoding rate a streaming client sees
             double perToken = (event.totalSeconds() - event.firstTokenSeconds()) / (s.generatedTokens() - 1);
-            Timer.builder(TIME_PER_OUTPUT_TOKEN).description("Time per output token after the first").tags(tags)
-                    .register(registry).record(seconds(perToken));
+            Timer.builder(TIME_PER_OUTPUT_TOKEN)
+                    .description("Time per output token after the first")
+                    .tags(tags)
+                    .register(registry)
+                    .record(seconds(perToken));
         }
         String mode = event.request().mode().cliName();
         for (TokenOrigin origin : TokenOrigin.values()) {
             int n = s.accepted(origin);
             if (n > 0) {
-                Counter.builder(ACCEPTED_TOKENS).description("Committed tokens by the source that proposed them")
-                        .tags(tags).tags("mode", mode, "source", origin.name().toLowerCase(Locale.ROOT))
-                        .register(registry).increment(n);
+                Counter.builder(ACCEPTED_TOKENS)
+                        .description("Committed tokens by the source that proposed them")
+                        .tags(tags)
+                        .tags("mode", mode, "source", origin.name().toLowerCase(Locale.ROOT))
+                        .register(registry)
+                        .increment(n);
             }
         }
         phase("prefill", s.prefillSeconds(), tags, mode);
@@ -149,19 +189,32 @@ public class RasdMetrics implements GenerationObserver, AutoCloseable {
         phase("retrieval", s.retrievalSeconds(), tags, mode);
         phase("verify", s.verifySeconds(), tags, mode);
         if (s.fallbacks() > 0) {
-            Counter.builder(FALLBACKS).description("Switches to plain decoding because speculation did not pay")
-                    .tags(tags).tag("mode", mode).register(registry).increment(s.fallbacks());
+            Counter.builder(FALLBACKS)
+                    .description("Switches to plain decoding because speculation did not pay")
+                    .tags(tags)
+                    .tag("mode", mode)
+                    .register(registry)
+                    .increment(s.fallbacks());
         }
     }
 
     private void tokens(String type, int n, Tags tags) {
-        DistributionSummary.builder(TOKEN_USAGE).description("Measures number of input and output tokens used")
-                .baseUnit("{token}").tags(tags).tag("gen_ai.token.type", type).register(registry).record(n);
+        DistributionSummary.builder(TOKEN_USAGE)
+                .description("Measures number of input and output tokens used")
+                .baseUnit("{token}")
+                .tags(tags)
+                .tag("gen_ai.token.type", type)
+                .register(registry)
+                .record(n);
     }
 
     private void phase(String phase, double secs, Tags tags, String mode) {
-        Timer.builder(PHASE_TIME).description("Time a generation spent in each decoding phase").tags(tags)
-                .tags("mode", mode, "phase", phase).register(registry).record(seconds(secs));
+        Timer.builder(PHASE_TIME)
+                .description("Time a generation spent in each decoding phase")
+                .tags(tags)
+                .tags("mode", mode, "phase", phase)
+                .register(registry)
+                .record(seconds(secs));
     }
 
     private static Duration seconds(double s) {

@@ -28,13 +28,17 @@ import org.springframework.context.annotation.Configuration;
  */
 class AiServiceWiringTest {
 
-    private static final String MODELS = TestData.root().getParent().resolve("models").toString();
+    private static final String MODELS =
+            TestData.root().getParent().resolve("models").toString();
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(RasdAutoConfiguration.class,
-                    RasdLangChain4jAutoConfiguration.class, LangChain4jAutoConfig.class))
-            .withPropertyValues("rasd.target.path=" + MODELS + "/demo-target", "rasd.device=cpu",
-                    "rasd.generation.max-new-tokens=12", "rasd.speculation.adaptive=false");
+            .withConfiguration(AutoConfigurations.of(
+                    RasdAutoConfiguration.class, RasdLangChain4jAutoConfiguration.class, LangChain4jAutoConfig.class))
+            .withPropertyValues(
+                    "rasd.target.path=" + MODELS + "/demo-target",
+                    "rasd.device=cpu",
+                    "rasd.generation.max-new-tokens=12",
+                    "rasd.speculation.adaptive=false");
 
     /** Another provider's chat model (e.g. OpenAI's), answering a fixed text. */
     @Configuration(proxyBeanMethods = false)
@@ -44,7 +48,9 @@ class AiServiceWiringTest {
             return new ChatModel() {
                 @Override
                 public ChatResponse doChat(ChatRequest request) {
-                    return ChatResponse.builder().aiMessage(AiMessage.from("from the other provider")).build();
+                    return ChatResponse.builder()
+                            .aiMessage(AiMessage.from("from the other provider"))
+                            .build();
                 }
             };
         }
@@ -63,8 +69,10 @@ class AiServiceWiringTest {
     void automaticWiringRefusesRasdBesideAnotherChatModel() {
         runner.withUserConfiguration(AutomaticApp.class, OtherProvider.class).run(context -> {
             assertThat(context).hasFailed();
-            assertThat(context.getStartupFailure()).isInstanceOf(IllegalConfigurationException.class)
-                    .hasMessageContaining("rasdChatModel").hasMessageContaining("otherChatModel")
+            assertThat(context.getStartupFailure())
+                    .isInstanceOf(IllegalConfigurationException.class)
+                    .hasMessageContaining("rasdChatModel")
+                    .hasMessageContaining("otherChatModel")
                     .hasMessageContaining("wiringMode = EXPLICIT");
         });
     }
@@ -74,7 +82,8 @@ class AiServiceWiringTest {
         runner.withUserConfiguration(ExplicitApp.class, OtherProvider.class).run(context -> {
             assertThat(context).hasNotFailed();
             String answer = context.getBean(ExplicitAssistant.class).chat("def add(a, b):");
-            assertThat(answer).isNotEqualTo("from the other provider")
+            assertThat(answer)
+                    .isNotEqualTo("from the other provider")
                     .isEqualTo(context.getBean(RasdChatModel.class).chat("def add(a, b):"));
         });
     }
@@ -82,7 +91,8 @@ class AiServiceWiringTest {
     @Test
     void switchingRasdsChatModelsOffLeavesAutomaticWiringToTheOtherProvider() {
         runner.withUserConfiguration(AutomaticApp.class, OtherProvider.class)
-                .withPropertyValues("rasd.langchain4j.enabled=false").run(context -> {
+                .withPropertyValues("rasd.langchain4j.enabled=false")
+                .run(context -> {
                     assertThat(context).hasNotFailed();
                     assertThat(context.getBean(AutomaticAssistant.class).chat("hi"))
                             .isEqualTo("from the other provider");

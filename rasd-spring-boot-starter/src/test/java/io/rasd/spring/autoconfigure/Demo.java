@@ -20,6 +20,5 @@ final class Demo {
         "rasd.generation.max-new-tokens=24",
     };
 
-    private Demo() {
-    }
+    private Demo() {}
 }

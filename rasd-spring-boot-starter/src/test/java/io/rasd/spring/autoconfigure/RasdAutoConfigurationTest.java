@@ -39,14 +39,23 @@ class RasdAutoConfigurationTest {
 
     @Test
     void anEngineWithTargetDraftTokenizerAndDatastoreComesFromTheProperties() {
-        runner.withPropertyValues("rasd.concurrency.max-queued-generations=3",
-                "rasd.concurrency.max-concurrent-generations=2", "rasd.concurrency.queue-timeout=30s",
-                "rasd.speculation.tree-budget=9", "rasd.speculation.draft-depth=4", "rasd.speculation.draft-top-k=2",
-                "rasd.speculation.draft-budget=7", "rasd.speculation.prune-top-k=5",
-                "rasd.speculation.retrieval-budget=6")
+        runner.withPropertyValues(
+                        "rasd.concurrency.max-queued-generations=3",
+                        "rasd.concurrency.max-concurrent-generations=2",
+                        "rasd.concurrency.queue-timeout=30s",
+                        "rasd.speculation.tree-budget=9",
+                        "rasd.speculation.draft-depth=4",
+                        "rasd.speculation.draft-top-k=2",
+                        "rasd.speculation.draft-budget=7",
+                        "rasd.speculation.prune-top-k=5",
+                        "rasd.speculation.retrieval-budget=6")
                 .run(context -> {
-                    assertThat(context).hasNotFailed().hasSingleBean(RasdEngine.class).hasSingleBean(RasdModels.class)
-                            .hasSingleBean(Tokenizer.class).hasSingleBean(TokenDatastore.class);
+                    assertThat(context)
+                            .hasNotFailed()
+                            .hasSingleBean(RasdEngine.class)
+                            .hasSingleBean(RasdModels.class)
+                            .hasSingleBean(Tokenizer.class)
+                            .hasSingleBean(TokenDatastore.class);
                     RasdEngine engine = context.getBean(RasdEngine.class);
                     assertThat(engine.target().directory()).isEqualTo(Demo.TARGET);
                     assertThat(engine.draft().directory()).isEqualTo(Demo.DRAFT);
@@ -54,20 +63,30 @@ class RasdAutoConfigurationTest {
                     assertThat(engine.maxQueuedGenerations()).isEqualTo(3);
                     assertThat(engine.maxConcurrentGenerations()).isEqualTo(2);
                     SpeculationConfig spec = engine.speculation();
-                    assertThat(List.of(spec.treeBudget(), spec.draftDepth(), spec.draftTopK(), spec.draftBudget(),
-                            spec.pruneTopK(), spec.retrievalBudget())).containsExactly(9, 4, 2, 7, 5, 6);
+                    assertThat(List.of(
+                                    spec.treeBudget(),
+                                    spec.draftDepth(),
+                                    spec.draftTopK(),
+                                    spec.draftBudget(),
+                                    spec.pruneTopK(),
+                                    spec.retrievalBudget()))
+                            .containsExactly(9, 4, 2, 7, 5, 6);
                     assertThat(engine.speculation().adaptive()).isFalse();
                     assertThat(engine.target().device().isGpu()).isFalse();
-                    assertThat(engine.generate(GenerationRequest.greedy(engine.tokenizer().encode("def main",
-                            false), 4)).tokens()).hasSize(4);
+                    assertThat(engine.generate(GenerationRequest.greedy(
+                                            engine.tokenizer().encode("def main", false), 4))
+                                    .tokens())
+                            .hasSize(4);
                 });
     }
 
     @Test
     void theDraftModelIsOptional() {
-        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(RasdAutoConfiguration.class))
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(RasdAutoConfiguration.class))
                 .withPropertyValues("rasd.target.path=" + Demo.TARGET, "rasd.device=cpu")
-                .run(context -> assertThat(context.getBean(RasdEngine.class).draft()).isNull());
+                .run(context ->
+                        assertThat(context.getBean(RasdEngine.class).draft()).isNull());
     }
 
     @Test
@@ -75,38 +94,54 @@ class RasdAutoConfigurationTest {
         runner.run(context -> {
             RasdEngine engine = context.getBean(RasdEngine.class);
             int[] prompt = engine.tokenizer().encode("def fibonacci(n):\n    ", false);
-            int[] plain = engine.generate(new GenerationRequest(prompt, 24, DecodingMode.AR, SamplingParams.GREEDY,
-                    null, List.of())).tokens();
+            int[] plain = engine.generate(
+                            new GenerationRequest(prompt, 24, DecodingMode.AR, SamplingParams.GREEDY, null, List.of()))
+                    .tokens();
             for (DecodingMode mode : DecodingMode.values()) {
-                assertThat(engine.generate(new GenerationRequest(prompt, 24, mode, SamplingParams.GREEDY, null,
-                        List.of())).tokens()).as(mode.cliName()).containsExactly(plain);
+                assertThat(engine.generate(
+                                        new GenerationRequest(prompt, 24, mode, SamplingParams.GREEDY, null, List.of()))
+                                .tokens())
+                        .as(mode.cliName())
+                        .containsExactly(plain);
             }
         });
     }
 
     @Test
     void rasdEnabledFalseConfiguresNothing() {
-        runner.withPropertyValues("rasd.enabled=false").run(context -> assertThat(context).hasNotFailed()
-                .doesNotHaveBean(RasdEngine.class).doesNotHaveBean(RasdModels.class));
+        runner.withPropertyValues("rasd.enabled=false")
+                .run(context -> assertThat(context)
+                        .hasNotFailed()
+                        .doesNotHaveBean(RasdEngine.class)
+                        .doesNotHaveBean(RasdModels.class));
     }
 
     @Configuration(proxyBeanMethods = false)
     static class OwnEngine {
         @Bean(destroyMethod = "close")
         RasdEngine myEngine() {
-            return RasdEngine.builder().target(CausalLm.load(Demo.TARGET, ai.djl.Device.cpu(), 0))
-                    .tokenizer(Tokenizer.load(Demo.TARGET)).ownsModels(true)
-                    .speculation(SpeculationConfig.builder().adaptive(false).build()).build();
+            return RasdEngine.builder()
+                    .target(CausalLm.load(Demo.TARGET, ai.djl.Device.cpu(), 0))
+                    .tokenizer(Tokenizer.load(Demo.TARGET))
+                    .ownsModels(true)
+                    .speculation(SpeculationConfig.builder().adaptive(false).build())
+                    .build();
         }
     }
 
     @Test
     void anApplicationsOwnEngineReplacesEverythingAndNothingElseIsLoaded() {
         // no rasd.target.path: a user-defined engine must not need one
-        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(RasdAutoConfiguration.class))
-                .withUserConfiguration(OwnEngine.class).run(context -> {
-                    assertThat(context).hasNotFailed().hasSingleBean(RasdEngine.class).hasBean("myEngine")
-                            .doesNotHaveBean(RasdModels.class).doesNotHaveBean(TokenDatastore.class);
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(RasdAutoConfiguration.class))
+                .withUserConfiguration(OwnEngine.class)
+                .run(context -> {
+                    assertThat(context)
+                            .hasNotFailed()
+                            .hasSingleBean(RasdEngine.class)
+                            .hasBean("myEngine")
+                            .doesNotHaveBean(RasdModels.class)
+                            .doesNotHaveBean(TokenDatastore.class);
                 });
     }
 
@@ -137,8 +172,11 @@ class RasdAutoConfigurationTest {
                     assertThat(engine.prefixCache()).isSameAs(cache);
                     assertThat(cache.maxBytes()).isEqualTo(8L * 1024 * 1024);
                     assertThat(cache.minPrefixTokens()).isEqualTo(16);
-                    int[] prompt = engine.tokenizer().encode("A long shared system prompt about Python, its"
-                            + " interpreter, its standard library and the way it manages memory. Question: ", false);
+                    int[] prompt = engine.tokenizer()
+                            .encode(
+                                    "A long shared system prompt about Python, its"
+                                            + " interpreter, its standard library and the way it manages memory. Question: ",
+                                    false);
                     GenerationResult first = engine.generate(GenerationRequest.greedy(prompt, 6));
                     GenerationResult second = engine.generate(GenerationRequest.greedy(prompt, 6));
                     assertThat(first.stats().cachedPromptTokens()).isZero();
@@ -173,21 +211,27 @@ class RasdAutoConfigurationTest {
         Files.writeString(docs.getParent().resolve("b.md"), "Retrieval-augmented speculative decoding.");
         Files.writeString(docs.getParent().resolve(".hidden"), "skipped");
         Path single = Files.writeString(tmp.resolve("c.txt"), "def main(): pass");
-        runner.withPropertyValues("rasd.datastore.inputs=" + docs.getParent() + "," + single).run(context -> {
-            TokenDatastore store = context.getBean(TokenDatastore.class);
-            assertThat(store.documentCount()).isEqualTo(3);
-            assertThat(store.contains(single.toString())).isTrue();
-            assertThat(store.contains(docs.resolve("a.txt").toString())).isTrue();
-        });
+        runner.withPropertyValues("rasd.datastore.inputs=" + docs.getParent() + "," + single)
+                .run(context -> {
+                    TokenDatastore store = context.getBean(TokenDatastore.class);
+                    assertThat(store.documentCount()).isEqualTo(3);
+                    assertThat(store.contains(single.toString())).isTrue();
+                    assertThat(store.contains(docs.resolve("a.txt").toString())).isTrue();
+                });
     }
 
     @Test
     void persistenceSavesPeriodicallyWhenTheDatastoreChangedSoACrashLosesLittle() throws Exception {
         Path file = tmp.resolve("periodic.rasd");
-        runner.withPropertyValues("rasd.datastore.path=" + file, "rasd.datastore.persist=true",
-                "rasd.datastore.persist-interval=200ms").run(context -> {
+        runner.withPropertyValues(
+                        "rasd.datastore.path=" + file,
+                        "rasd.datastore.persist=true",
+                        "rasd.datastore.persist-interval=200ms")
+                .run(context -> {
                     RasdDatastorePersistence persistence = context.getBean(RasdDatastorePersistence.class);
-                    assertThat(persistence.saveIfChanged()).as("nothing changed yet").isFalse();
+                    assertThat(persistence.saveIfChanged())
+                            .as("nothing changed yet")
+                            .isFalse();
                     TokenDatastore store = context.getBean(TokenDatastore.class);
                     store.add("doc-1", context.getBean(Tokenizer.class).encode("saved without a shut-down", false));
                     long deadline = System.nanoTime() + 10_000_000_000L;
@@ -201,8 +245,10 @@ class RasdAutoConfigurationTest {
                         assertThat(reopened.contains("doc-1")).isTrue();
                     }
                 });
-        runner.withPropertyValues("rasd.datastore.path=" + file, "rasd.datastore.persist=true",
-                "rasd.datastore.persist-interval=-1s")
+        runner.withPropertyValues(
+                        "rasd.datastore.path=" + file,
+                        "rasd.datastore.persist=true",
+                        "rasd.datastore.persist-interval=-1s")
                 .run(context -> failsOn(context, "rasd.datastore.persist-interval", "negative"));
     }
 
@@ -222,13 +268,14 @@ class RasdAutoConfigurationTest {
     void aDatastoreFileIsOpenedAndPersistenceKeepsDocumentsAddedAtRunTime() {
         Path file = tmp.resolve("store.rasd");
         // first run: no file yet; persist creates it at shut-down with what was added while running
-        runner.withPropertyValues("rasd.datastore.path=" + file, "rasd.datastore.persist=true").run(context -> {
-            assertThat(context).hasNotFailed().hasSingleBean(RasdDatastorePersistence.class);
-            TokenDatastore store = context.getBean(TokenDatastore.class);
-            Tokenizer tokenizer = context.getBean(Tokenizer.class);
-            store.add("doc-1", tokenizer.encode("added at run time by RAG ingestion", false));
-            assertThat(file).doesNotExist();
-        });
+        runner.withPropertyValues("rasd.datastore.path=" + file, "rasd.datastore.persist=true")
+                .run(context -> {
+                    assertThat(context).hasNotFailed().hasSingleBean(RasdDatastorePersistence.class);
+                    TokenDatastore store = context.getBean(TokenDatastore.class);
+                    Tokenizer tokenizer = context.getBean(Tokenizer.class);
+                    store.add("doc-1", tokenizer.encode("added at run time by RAG ingestion", false));
+                    assertThat(file).doesNotExist();
+                });
         assertThat(file).isRegularFile();
         // second run: the file opens with the document in it
         runner.withPropertyValues("rasd.datastore.path=" + file).run(context -> {
@@ -267,7 +314,8 @@ class RasdAutoConfigurationTest {
 
     @Test
     void aMissingTargetPathFailsStartUpNamingTheProperty() {
-        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(RasdAutoConfiguration.class))
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(RasdAutoConfiguration.class))
                 .run(context -> failsOn(context, "rasd.target.path", "is not set", "rasd.enabled=false"));
     }
 
@@ -314,13 +362,13 @@ class RasdAutoConfigurationTest {
         }
         // the first value of the first tensor's data becomes a NaN (bf16 0x7FC0, f32 0x7FC00000: both start so)
         Path weights = dir.resolve("model.safetensors");
-        try (var ch = java.nio.channels.FileChannel.open(weights, java.nio.file.StandardOpenOption.READ,
-                java.nio.file.StandardOpenOption.WRITE)) {
+        try (var ch = java.nio.channels.FileChannel.open(
+                weights, java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
             java.nio.ByteBuffer len = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
             ch.read(len, 0);
             long dataStart = 8 + len.flip().getLong();
-            String header = new String(Files.readAllBytes(weights), 8, (int) (dataStart - 8),
-                    java.nio.charset.StandardCharsets.UTF_8);
+            String header = new String(
+                    Files.readAllBytes(weights), 8, (int) (dataStart - 8), java.nio.charset.StandardCharsets.UTF_8);
             boolean f32 = header.contains("\"F32\"") && !header.contains("\"BF16\"");
             byte[] nan = f32 ? new byte[] {0, 0, (byte) 0xC0, 0x7F} : new byte[] {(byte) 0xC0, 0x7F};
             // every tensor starts at an offset listed in the header; offset 0 is one of them
@@ -340,7 +388,8 @@ class RasdAutoConfigurationTest {
 
     @Test
     void aDraftModeWithoutADraftModelFailsStartUp() {
-        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(RasdAutoConfiguration.class))
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(RasdAutoConfiguration.class))
                 .withPropertyValues("rasd.target.path=" + Demo.TARGET, "rasd.mode=rasd-pld")
                 .run(context -> failsOn(context, "rasd.mode", "rasd.draft.path is not set"));
     }
@@ -370,8 +419,7 @@ class RasdAutoConfigurationTest {
                 .run(context -> failsOn(context, "rasd.generation.top-p", "(0, 1]"));
         runner.withPropertyValues("rasd.generation.top-p=1.5")
                 .run(context -> failsOn(context, "rasd.generation.top-p"));
-        runner.withPropertyValues("rasd.generation.top-k=-2")
-                .run(context -> failsOn(context, "rasd.generation.top-k"));
+        runner.withPropertyValues("rasd.generation.top-k=-2").run(context -> failsOn(context, "rasd.generation.top-k"));
         runner.withPropertyValues("rasd.generation.max-new-tokens=0")
                 .run(context -> failsOn(context, "rasd.generation.max-new-tokens", ">= 1"));
     }
@@ -384,14 +432,15 @@ class RasdAutoConfigurationTest {
                 .run(context -> failsOn(context, "rasd.concurrency.max-queued-generations"));
         runner.withPropertyValues("rasd.concurrency.queue-timeout=-5s")
                 .run(context -> failsOn(context, "rasd.concurrency.queue-timeout"));
-        runner.withPropertyValues("rasd.max-context=-1")
-                .run(context -> failsOn(context, "rasd.max-context"));
+        runner.withPropertyValues("rasd.max-context=-1").run(context -> failsOn(context, "rasd.max-context"));
     }
 
     @Test
     void aMaxContextCapsTheContextWindow() {
         runner.withPropertyValues("rasd.max-context=128")
-                .run(context -> assertThat(context.getBean(RasdEngine.class).target().contextLimit()).isEqualTo(128));
+                .run(context -> assertThat(
+                                context.getBean(RasdEngine.class).target().contextLimit())
+                        .isEqualTo(128));
     }
 
     @Test
@@ -401,8 +450,9 @@ class RasdAutoConfigurationTest {
                 .run(context -> failsOn(context, "rasd.datastore.path", "nothing exists", "persist"));
         runner.withPropertyValues("rasd.datastore.persist=true")
                 .run(context -> failsOn(context, "rasd.datastore.persist", "rasd.datastore.path is not set"));
-        runner.withPropertyValues("rasd.datastore.path=" + tmp.resolve("no/such/folder/x.rasd"),
-                "rasd.datastore.persist=true").run(context -> failsOn(context, "rasd.datastore.path", "folder"));
+        runner.withPropertyValues(
+                        "rasd.datastore.path=" + tmp.resolve("no/such/folder/x.rasd"), "rasd.datastore.persist=true")
+                .run(context -> failsOn(context, "rasd.datastore.path", "folder"));
     }
 
     @Test

@@ -21,16 +21,21 @@ class RasdHealthTest {
 
     @Test
     void reportsUpWithModelDeviceAndDatastore() {
-        runner.withPropertyValues("rasd.datastore.inputs=" + Demo.CORPUS.resolve("SOURCES.md")).run(context -> {
-            Health health = context.getBean(RasdHealthIndicator.class).health();
-            assertThat(health.getStatus()).isEqualTo(Status.UP);
-            assertThat(health.getDetails()).containsEntry("model", "demo-target").containsEntry("device", "cpu()")
-                    .containsEntry("draftModel", "demo-draft").containsEntry("runningGenerations", 0)
-                    .containsKey("contextWindow");
-            @SuppressWarnings("unchecked")
-            Map<String, Object> datastore = (Map<String, Object>) health.getDetails().get("datastore");
-            assertThat(datastore).containsEntry("documents", 1);
-        });
+        runner.withPropertyValues("rasd.datastore.inputs=" + Demo.CORPUS.resolve("SOURCES.md"))
+                .run(context -> {
+                    Health health = context.getBean(RasdHealthIndicator.class).health();
+                    assertThat(health.getStatus()).isEqualTo(Status.UP);
+                    assertThat(health.getDetails())
+                            .containsEntry("model", "demo-target")
+                            .containsEntry("device", "cpu()")
+                            .containsEntry("draftModel", "demo-draft")
+                            .containsEntry("runningGenerations", 0)
+                            .containsKey("contextWindow");
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> datastore =
+                            (Map<String, Object>) health.getDetails().get("datastore");
+                    assertThat(datastore).containsEntry("documents", 1);
+                });
     }
 
     @Test

@@ -38,18 +38,22 @@ import org.springframework.context.annotation.Configuration;
 class RasdLangChain4jAutoConfigurationTest {
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(RasdAutoConfiguration.class,
-                    RasdLangChain4jAutoConfiguration.class))
+            .withConfiguration(
+                    AutoConfigurations.of(RasdAutoConfiguration.class, RasdLangChain4jAutoConfiguration.class))
             .withPropertyValues(Demo.PROPERTIES);
 
     @Test
     void chatModelsAndEstimatorAreConfiguredAndAnswerLikeTheEngine() {
         runner.run(context -> {
-            assertThat(context).hasSingleBean(RasdChatModel.class).hasSingleBean(RasdStreamingChatModel.class)
-                    .hasSingleBean(RasdTokenCountEstimator.class).hasSingleBean(ChatModel.class);
+            assertThat(context)
+                    .hasSingleBean(RasdChatModel.class)
+                    .hasSingleBean(RasdStreamingChatModel.class)
+                    .hasSingleBean(RasdTokenCountEstimator.class)
+                    .hasSingleBean(ChatModel.class);
             RasdChatModel model = context.getBean(RasdChatModel.class);
             ChatResponse response = model.chat(dev.langchain4j.model.chat.request.ChatRequest.builder()
-                    .messages(dev.langchain4j.data.message.UserMessage.from("Write a Python function.")).build());
+                    .messages(dev.langchain4j.data.message.UserMessage.from("Write a Python function."))
+                    .build());
             assertThat(response.metadata()).isInstanceOf(RasdChatResponseMetadata.class);
             assertThat(((RasdChatResponseMetadata) response.metadata()).mode()).isEqualTo(DecodingMode.RASD);
             assertThat(response.tokenUsage().outputTokenCount()).isLessThanOrEqualTo(24);
@@ -59,11 +63,17 @@ class RasdLangChain4jAutoConfigurationTest {
 
     @Test
     void generationPropertiesBecomeTheDefaultRequestParameters() {
-        runner.withPropertyValues("rasd.mode=pld", "rasd.generation.temperature=0.7", "rasd.generation.top-k=40",
-                "rasd.generation.top-p=0.9", "rasd.generation.seed=42", "rasd.generation.stop-sequences=END,STOP",
-                "rasd.model-name=coder").run(context -> {
-                    RasdChatRequestParameters p = (RasdChatRequestParameters) context.getBean(RasdChatModel.class)
-                            .defaultRequestParameters();
+        runner.withPropertyValues(
+                        "rasd.mode=pld",
+                        "rasd.generation.temperature=0.7",
+                        "rasd.generation.top-k=40",
+                        "rasd.generation.top-p=0.9",
+                        "rasd.generation.seed=42",
+                        "rasd.generation.stop-sequences=END,STOP",
+                        "rasd.model-name=coder")
+                .run(context -> {
+                    RasdChatRequestParameters p = (RasdChatRequestParameters)
+                            context.getBean(RasdChatModel.class).defaultRequestParameters();
                     assertThat(p.mode()).isEqualTo(DecodingMode.PLD);
                     assertThat(p.temperature()).isEqualTo(0.7);
                     assertThat(p.topK()).isEqualTo(40);
@@ -83,10 +93,14 @@ class RasdLangChain4jAutoConfigurationTest {
             RasdChatModel model = context.getBean(RasdChatModel.class);
             RasdEngine engine = context.getBean(RasdEngine.class);
             String answer = model.chat("def add(a, b):");
-            int[] prompt = engine.tokenizer().encode(io.rasd.text.ChatTemplate.load(Demo.TARGET).render(
-                    List.of(new io.rasd.text.ChatMessage("user", "def add(a, b):")), true), false);
-            String direct = engine.generate(new GenerationRequest(prompt, 24, DecodingMode.AR,
-                    SamplingParams.GREEDY, null, List.of())).text();
+            int[] prompt = engine.tokenizer()
+                    .encode(
+                            io.rasd.text.ChatTemplate.load(Demo.TARGET)
+                                    .render(List.of(new io.rasd.text.ChatMessage("user", "def add(a, b):")), true),
+                            false);
+            String direct = engine.generate(
+                            new GenerationRequest(prompt, 24, DecodingMode.AR, SamplingParams.GREEDY, null, List.of()))
+                    .text();
             assertThat(answer).isEqualTo(direct);
         });
     }
@@ -124,15 +138,21 @@ class RasdLangChain4jAutoConfigurationTest {
 
     @Test
     void langchain4jEnabledFalseLeavesOnlyTheEngine() {
-        runner.withPropertyValues("rasd.langchain4j.enabled=false").run(context -> assertThat(context)
-                .hasSingleBean(RasdEngine.class).doesNotHaveBean(RasdChatModel.class)
-                .doesNotHaveBean(RasdStreamingChatModel.class).doesNotHaveBean(RasdTokenCountEstimator.class));
+        runner.withPropertyValues("rasd.langchain4j.enabled=false")
+                .run(context -> assertThat(context)
+                        .hasSingleBean(RasdEngine.class)
+                        .doesNotHaveBean(RasdChatModel.class)
+                        .doesNotHaveBean(RasdStreamingChatModel.class)
+                        .doesNotHaveBean(RasdTokenCountEstimator.class));
     }
 
     @Test
     void withoutLangchain4jOnTheClasspathOnlyTheEngineIsConfigured() {
-        runner.withClassLoader(new FilteredClassLoader(ChatModel.class)).run(context -> assertThat(context)
-                .hasNotFailed().hasSingleBean(RasdEngine.class).doesNotHaveBean(RasdChatModel.class));
+        runner.withClassLoader(new FilteredClassLoader(ChatModel.class))
+                .run(context -> assertThat(context)
+                        .hasNotFailed()
+                        .hasSingleBean(RasdEngine.class)
+                        .doesNotHaveBean(RasdChatModel.class));
     }
 
     @Configuration(proxyBeanMethods = false)
@@ -190,7 +210,8 @@ class RasdLangChain4jAutoConfigurationTest {
 
     @Test
     void feedEmbeddingStoreWrapsTheStoreAndIndexesOldAndNewSegments() {
-        runner.withUserConfiguration(Rag.class).withPropertyValues("rasd.rag.feed-embedding-store=true")
+        runner.withUserConfiguration(Rag.class)
+                .withPropertyValues("rasd.rag.feed-embedding-store=true")
                 .run(context -> {
                     assertThat(context).hasNotFailed().hasSingleBean(RasdDatastoreListener.class);
                     TokenDatastore datastore = context.getBean(TokenDatastore.class);
@@ -199,7 +220,8 @@ class RasdLangChain4jAutoConfigurationTest {
                     EmbeddingStore<TextSegment> store = context.getBean(EmbeddingStore.class);
                     assertThat(store).isNotInstanceOf(InMemoryEmbeddingStore.class);
                     TextSegment s = TextSegment.from("def added_at_run_time(): pass");
-                    String id = store.add(context.getBean(EmbeddingModel.class).embed(s).content(), s);
+                    String id = store.add(
+                            context.getBean(EmbeddingModel.class).embed(s).content(), s);
                     assertThat(datastore.documentCount()).isEqualTo(2);
                     store.remove(id);
                     assertThat(datastore.documentCount()).isEqualTo(1);
@@ -217,9 +239,11 @@ class RasdLangChain4jAutoConfigurationTest {
 
     @Test
     void backfillCanBeSwitchedOff() {
-        runner.withUserConfiguration(Rag.class).withPropertyValues("rasd.rag.feed-embedding-store=true",
-                "rasd.rag.backfill-max-segments=0").run(context -> {
-                    assertThat(context.getBean(TokenDatastore.class).documentCount()).isZero();
+        runner.withUserConfiguration(Rag.class)
+                .withPropertyValues("rasd.rag.feed-embedding-store=true", "rasd.rag.backfill-max-segments=0")
+                .run(context -> {
+                    assertThat(context.getBean(TokenDatastore.class).documentCount())
+                            .isZero();
                     assertThat(context.getBean(EmbeddingStore.class)).isNotInstanceOf(InMemoryEmbeddingStore.class);
                 });
     }

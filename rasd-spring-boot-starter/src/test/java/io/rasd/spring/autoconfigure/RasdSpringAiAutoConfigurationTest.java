@@ -18,14 +18,17 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 class RasdSpringAiAutoConfigurationTest {
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(RasdAutoConfiguration.class,
-                    RasdLangChain4jAutoConfiguration.class, RasdSpringAiAutoConfiguration.class))
+            .withConfiguration(AutoConfigurations.of(
+                    RasdAutoConfiguration.class,
+                    RasdLangChain4jAutoConfiguration.class,
+                    RasdSpringAiAutoConfiguration.class))
             .withPropertyValues(Demo.PROPERTIES);
 
     @Test
     void aSpringAiChatModelAnswersLikeTheLangChain4jOneOnTheSameEngine() {
         runner.run(context -> {
-            assertThat(context).hasSingleBean(RasdSpringAiChatModel.class)
+            assertThat(context)
+                    .hasSingleBean(RasdSpringAiChatModel.class)
                     .hasSingleBean(org.springframework.ai.chat.model.StreamingChatModel.class);
             ChatModel springAi = context.getBean(RasdSpringAiChatModel.class);
             ChatResponse response = springAi.call(new Prompt("def add(a, b):"));
@@ -38,9 +41,15 @@ class RasdSpringAiAutoConfigurationTest {
 
     @Test
     void generationPropertiesBecomeTheDefaultOptions() {
-        runner.withPropertyValues("rasd.mode=pld", "rasd.generation.temperature=0.5", "rasd.generation.top-k=20",
-                "rasd.generation.top-p=0.8", "rasd.generation.seed=7", "rasd.generation.stop-sequences=END",
-                "rasd.model-name=coder").run(context -> {
+        runner.withPropertyValues(
+                        "rasd.mode=pld",
+                        "rasd.generation.temperature=0.5",
+                        "rasd.generation.top-k=20",
+                        "rasd.generation.top-p=0.8",
+                        "rasd.generation.seed=7",
+                        "rasd.generation.stop-sequences=END",
+                        "rasd.model-name=coder")
+                .run(context -> {
                     RasdSpringAiChatModel model = context.getBean(RasdSpringAiChatModel.class);
                     RasdSpringAiChatOptions options = (RasdSpringAiChatOptions) model.getOptions();
                     assertThat(options.getMode()).isEqualTo(DecodingMode.PLD);
@@ -56,13 +65,18 @@ class RasdSpringAiAutoConfigurationTest {
 
     @Test
     void springAiEnabledFalseLeavesItOut() {
-        runner.withPropertyValues("rasd.spring-ai.enabled=false").run(context -> assertThat(context)
-                .doesNotHaveBean(RasdSpringAiChatModel.class).hasSingleBean(RasdChatModel.class));
+        runner.withPropertyValues("rasd.spring-ai.enabled=false")
+                .run(context -> assertThat(context)
+                        .doesNotHaveBean(RasdSpringAiChatModel.class)
+                        .hasSingleBean(RasdChatModel.class));
     }
 
     @Test
     void withoutSpringAiOnTheClasspathThereIsNoSpringAiModel() {
-        runner.withClassLoader(new FilteredClassLoader(ChatModel.class)).run(context -> assertThat(context)
-                .hasNotFailed().doesNotHaveBean(RasdSpringAiChatModel.class).hasSingleBean(RasdChatModel.class));
+        runner.withClassLoader(new FilteredClassLoader(ChatModel.class))
+                .run(context -> assertThat(context)
+                        .hasNotFailed()
+                        .doesNotHaveBean(RasdSpringAiChatModel.class)
+                        .hasSingleBean(RasdChatModel.class));
     }
 }

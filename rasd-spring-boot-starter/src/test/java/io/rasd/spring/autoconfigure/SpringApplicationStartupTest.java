@@ -21,11 +21,12 @@ class SpringApplicationStartupTest {
 
     @Configuration(proxyBeanMethods = false)
     @EnableAutoConfiguration
-    static class App {
-    }
+    static class App {}
 
     private static SpringApplicationBuilder app(String... properties) {
-        return new SpringApplicationBuilder(App.class).web(WebApplicationType.NONE).properties(properties);
+        return new SpringApplicationBuilder(App.class)
+                .web(WebApplicationType.NONE)
+                .properties(properties);
     }
 
     @Test
@@ -40,7 +41,8 @@ class SpringApplicationStartupTest {
     void aBadModelPathFailsStartUpWithAFailureAnalysisNamingTheProperty(CapturedOutput output) {
         assertThatThrownBy(() -> app("rasd.target.path=/no/such/model").run())
                 .hasRootCauseInstanceOf(RasdConfigurationException.class);
-        assertThat(output).contains("APPLICATION FAILED TO START")
+        assertThat(output)
+                .contains("APPLICATION FAILED TO START")
                 .contains("the property 'rasd.target.path' is '/no/such/model'")
                 .contains("nothing exists at /no/such/model")
                 .contains("Point rasd.target.path at a HuggingFace model directory");

@@ -6,5 +6,4 @@ import org.springframework.context.annotation.Configuration;
 /** Marks this package for LangChain4j's @AiService scanning. */
 @Configuration(proxyBeanMethods = false)
 @AutoConfigurationPackage
-public class ExplicitApp {
-}
+public class ExplicitApp {}

@@ -19,7 +19,6 @@ import dev.langchain4j.store.embedding.inmemory.InMemoryEmbeddingStore;
 import io.rasd.datastore.TokenDatastore;
 import io.rasd.engine.DecodingMode;
 import io.rasd.engine.RasdEngine;
-import io.rasd.tree.TokenOrigin;
 import io.rasd.langchain4j.RasdChatModel;
 import io.rasd.langchain4j.RasdChatResponseMetadata;
 import io.rasd.langchain4j.RasdRag;
@@ -27,6 +26,7 @@ import io.rasd.langchain4j.RasdStreamingChatModel;
 import io.rasd.langchain4j.RasdTokenCountEstimator;
 import io.rasd.model.CausalLm;
 import io.rasd.text.Tokenizer;
+import io.rasd.tree.TokenOrigin;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -58,7 +58,7 @@ public final class RagAssistantExample {
         String answer(String question);
     }
 
-    private RagAssistantExample() { }
+    private RagAssistantExample() {}
 
     public static void main(String[] args) throws Exception {
         run(args, System.out);
@@ -75,16 +75,21 @@ public final class RagAssistantExample {
             }
         }
         if (questions.isEmpty()) {
-            questions = List.of("How do I count the number of lines in a file?",
+            questions = List.of(
+                    "How do I count the number of lines in a file?",
                     "How can I make a filehandle local to a subroutine?");
         }
         Path models = home().resolve("models");
 
         try (CausalLm target = CausalLm.load(models.resolve("demo-target"), Device.cpu(), 0);
-             CausalLm draft = CausalLm.load(models.resolve("demo-draft"), Device.cpu(), 0);
-             Tokenizer tokenizer = Tokenizer.load(models.resolve("demo-target"));
-             RasdEngine engine = RasdEngine.builder().target(target).draft(draft).tokenizer(tokenizer)
-                     .datastore(TokenDatastore.empty()).build()) {
+                CausalLm draft = CausalLm.load(models.resolve("demo-draft"), Device.cpu(), 0);
+                Tokenizer tokenizer = Tokenizer.load(models.resolve("demo-target"));
+                RasdEngine engine = RasdEngine.builder()
+                        .target(target)
+                        .draft(draft)
+                        .tokenizer(tokenizer)
+                        .datastore(TokenDatastore.empty())
+                        .build()) {
 
             // 1. ingestion: LangChain4j as usual, with the store rasd's listener is attached to
             EmbeddingModel embeddings = new AllMiniLmL6V2EmbeddingModel();
@@ -93,17 +98,28 @@ public final class RagAssistantExample {
             long t0 = System.nanoTime();
             EmbeddingStoreIngestor.builder()
                     .documentSplitter(DocumentSplitters.recursive(200, 20, RasdTokenCountEstimator.of(engine)))
-                    .embeddingModel(embeddings).embeddingStore(store).build()
+                    .embeddingModel(embeddings)
+                    .embeddingStore(store)
+                    .build()
                     .ingest(documents);
-            out.printf(Locale.ROOT, "ingested %d documents in %.1f s: the datastore holds %d segments, %d tokens%n",
-                    documents.size(), (System.nanoTime() - t0) / 1e9, engine.datastore().documentCount(),
+            out.printf(
+                    Locale.ROOT,
+                    "ingested %d documents in %.1f s: the datastore holds %d segments, %d tokens%n",
+                    documents.size(),
+                    (System.nanoTime() - t0) / 1e9,
+                    engine.datastore().documentCount(),
                     engine.datastore().tokenCount());
 
             // 2. an assistant with RAG and memory on the streaming model
-            ContentRetriever retriever = EmbeddingStoreContentRetriever.builder().embeddingStore(store)
-                    .embeddingModel(embeddings).maxResults(2).build();
+            ContentRetriever retriever = EmbeddingStoreContentRetriever.builder()
+                    .embeddingStore(store)
+                    .embeddingModel(embeddings)
+                    .maxResults(2)
+                    .build();
             Assistant assistant = AiServices.builder(Assistant.class)
-                    .streamingChatModel(RasdStreamingChatModel.builder().engine(engine).maxOutputTokens(maxTokens)
+                    .streamingChatModel(RasdStreamingChatModel.builder()
+                            .engine(engine)
+                            .maxOutputTokens(maxTokens)
                             .build())
                     .chatMemory(MessageWindowChatMemory.withMaxMessages(6))
                     .contentRetriever(retriever)
@@ -111,7 +127,8 @@ public final class RagAssistantExample {
             for (String q : questions) {
                 out.printf("%n> %s%n", q);
                 CompletableFuture<ChatResponse> done = new CompletableFuture<>();
-                assistant.answer(q)
+                assistant
+                        .answer(q)
                         .onPartialResponse(text -> {
                             out.print(text);
                             out.flush();
@@ -130,15 +147,24 @@ public final class RagAssistantExample {
             DecodingMode[] modes = {DecodingMode.RASD, DecodingMode.AR};
             for (int i = 0; i < 2; i++) {
                 PlainAssistant once = AiServices.builder(PlainAssistant.class)
-                        .chatModel(RasdChatModel.builder().engine(engine).mode(modes[i]).maxOutputTokens(maxTokens)
+                        .chatModel(RasdChatModel.builder()
+                                .engine(engine)
+                                .mode(modes[i])
+                                .maxOutputTokens(maxTokens)
                                 .build())
-                        .contentRetriever(retriever).build();
+                        .contentRetriever(retriever)
+                        .build();
                 long s = System.nanoTime();
                 answers[i] = once.answer(q);
                 seconds[i] = (System.nanoTime() - s) / 1e9;
             }
-            out.printf(Locale.ROOT, "%nrasd %.2f s, plain decoding %.2f s (%.2fx); identical: %s%n", seconds[0],
-                    seconds[1], seconds[1] / seconds[0], answers[0].equals(answers[1]) ? "yes" : "NO");
+            out.printf(
+                    Locale.ROOT,
+                    "%nrasd %.2f s, plain decoding %.2f s (%.2fx); identical: %s%n",
+                    seconds[0],
+                    seconds[1],
+                    seconds[1] / seconds[0],
+                    answers[0].equals(answers[1]) ? "yes" : "NO");
             if (!answers[0].equals(answers[1])) {
                 throw new IllegalStateException("rasd and plain decoding disagree: lossless decoding is broken");
             }
@@ -146,11 +172,19 @@ public final class RagAssistantExample {
     }
 
     static String stats(RasdChatResponseMetadata m) {
-        return String.format(Locale.ROOT, "[%s: %d tokens, %.1f tok/s, tau %.2f; accepted from draft %d, prompt lookup"
-                        + " %d, datastore %d, target %d; finish %s]", m.mode().cliName(),
-                m.tokenUsage().outputTokenCount(), m.tokensPerSecond(), m.meanAcceptedTokens(),
-                m.acceptedTokens(TokenOrigin.DRAFT), m.acceptedTokens(TokenOrigin.PLD),
-                m.acceptedTokens(TokenOrigin.DATASTORE), m.acceptedTokens(TokenOrigin.TARGET), m.finishReason());
+        return String.format(
+                Locale.ROOT,
+                "[%s: %d tokens, %.1f tok/s, tau %.2f; accepted from draft %d, prompt lookup"
+                        + " %d, datastore %d, target %d; finish %s]",
+                m.mode().cliName(),
+                m.tokenUsage().outputTokenCount(),
+                m.tokensPerSecond(),
+                m.meanAcceptedTokens(),
+                m.acceptedTokens(TokenOrigin.DRAFT),
+                m.acceptedTokens(TokenOrigin.PLD),
+                m.acceptedTokens(TokenOrigin.DATASTORE),
+                m.acceptedTokens(TokenOrigin.TARGET),
+                m.finishReason());
     }
 
     private static List<Document> documents(Path dir) throws IOException {
@@ -172,7 +206,7 @@ public final class RagAssistantExample {
                 return p;
             }
         }
-        throw new IllegalStateException("models/demo-target not found above " + Path.of("").toAbsolutePath()
-                + "; run from the repository or set -Drasd.home");
+        throw new IllegalStateException("models/demo-target not found above "
+                + Path.of("").toAbsolutePath() + "; run from the repository or set -Drasd.home");
     }
 }

@@ -12,7 +12,8 @@ class RagAssistantExampleTest {
     @Test
     void theSampleIngestsAnswersWithStatsAndMatchesPlainDecoding() throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        RagAssistantExample.run(new String[] {"--max-tokens", "24", "How do I count the number of lines in a file?"},
+        RagAssistantExample.run(
+                new String[] {"--max-tokens", "24", "How do I count the number of lines in a file?"},
                 new PrintStream(bytes, true, StandardCharsets.UTF_8));
         String out = bytes.toString(StandardCharsets.UTF_8);
         assertThat(out).containsPattern("the datastore holds [1-9]\\d* segments");

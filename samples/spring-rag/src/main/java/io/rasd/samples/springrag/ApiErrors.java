@@ -16,8 +16,7 @@ final class ApiErrors {
 
     private static final Logger LOG = LoggerFactory.getLogger(ApiErrors.class);
 
-    private ApiErrors() {
-    }
+    private ApiErrors() {}
 
     /** The API error a failure of the chat model (or of request handling) stands for. */
     static ApiException toApi(Throwable t) {
@@ -25,18 +24,26 @@ final class ApiErrors {
             return a;
         }
         if (t instanceof ModelNotFoundException) {
-            return new ApiException(HttpStatus.NOT_FOUND, "invalid_request_error", "model_not_found", "model",
-                    t.getMessage());
+            return new ApiException(
+                    HttpStatus.NOT_FOUND, "invalid_request_error", "model_not_found", "model", t.getMessage());
         }
         if (t instanceof RateLimitException) {
-            return new ApiException(HttpStatus.TOO_MANY_REQUESTS, "rate_limit_error", "rate_limit_exceeded", null,
+            return new ApiException(
+                    HttpStatus.TOO_MANY_REQUESTS,
+                    "rate_limit_error",
+                    "rate_limit_exceeded",
+                    null,
                     "The engine's queue is full; retry later (" + t.getMessage() + ")");
         }
         if (t instanceof UnsupportedFeatureException || t instanceof InvalidRequestException) {
             return ApiException.badRequest(null, t.getMessage());
         }
         LOG.error("Request failed", t);
-        return new ApiException(HttpStatus.INTERNAL_SERVER_ERROR, "server_error", null, null,
+        return new ApiException(
+                HttpStatus.INTERNAL_SERVER_ERROR,
+                "server_error",
+                null,
+                null,
                 "The server failed to answer this request; its log has the details");
     }
 

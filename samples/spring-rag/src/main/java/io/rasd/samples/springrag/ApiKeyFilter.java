@@ -47,10 +47,16 @@ class ApiKeyFilter extends OncePerRequestFilter {
             throws ServletException, IOException {
         String header = request.getHeader("Authorization");
         byte[] given = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)
-                ? header.substring(7).trim().getBytes(StandardCharsets.UTF_8) : new byte[0];
+                ? header.substring(7).trim().getBytes(StandardCharsets.UTF_8)
+                : new byte[0];
         if (!MessageDigest.isEqual(sha256(given), keyDigest)) {
-            ApiException e = new ApiException(HttpStatus.UNAUTHORIZED, "invalid_request_error", "invalid_api_key",
-                    null, header == null ? "Missing API key: send Authorization: Bearer <key>"
+            ApiException e = new ApiException(
+                    HttpStatus.UNAUTHORIZED,
+                    "invalid_request_error",
+                    "invalid_api_key",
+                    null,
+                    header == null
+                            ? "Missing API key: send Authorization: Bearer <key>"
                             : "Incorrect API key provided");
             response.setStatus(e.status().value());
             response.setContentType(MediaType.APPLICATION_JSON_VALUE);

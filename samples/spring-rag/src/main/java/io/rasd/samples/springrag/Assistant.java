@@ -12,7 +12,10 @@ import dev.langchain4j.service.spring.AiService;
  * The RAG assistant: retrieval from the ingested documents and a memory per conversation. Wired explicitly to rasd's
  * beans so another ChatModel provider on the classpath cannot make the wiring ambiguous.
  */
-@AiService(wiringMode = EXPLICIT, chatModel = "rasdChatModel", contentRetriever = "contentRetriever",
+@AiService(
+        wiringMode = EXPLICIT,
+        chatModel = "rasdChatModel",
+        contentRetriever = "contentRetriever",
         chatMemoryProvider = "chatMemoryProvider")
 public interface Assistant {
 

@@ -29,7 +29,8 @@ class AssistantController {
 
     @PostMapping(value = "/api/ask", produces = MediaType.APPLICATION_JSON_VALUE)
     String ask(HttpServletRequest http) throws IOException {
-        JsonObject o = ChatCompletionRequest.object(RequestBodies.read(http, properties.getApi().getMaxRequestSize()));
+        JsonObject o = ChatCompletionRequest.object(
+                RequestBodies.read(http, properties.getApi().getMaxRequestSize()));
         String question = ChatCompletionRequest.string(o, "question");
         if (question == null || question.isBlank()) {
             throw ApiException.badRequest("question", "'question' is required");

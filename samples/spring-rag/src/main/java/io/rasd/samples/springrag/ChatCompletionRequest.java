@@ -21,19 +21,38 @@ import java.util.Set;
  * {@link ChatRequest} for rasd's chat models. Extension: an optional {@code "rasd"} object with {@code mode} (a
  * decoding mode, e.g. {@code "ar"} for plain decoding) and {@code rag} (retrieve from the ingested documents).
  */
-record ChatCompletionRequest(String model, List<ChatMessage> messages, Integer maxTokens, Double temperature,
-                             Double topP, List<String> stop, Long seed, boolean stream, boolean includeUsage,
-                             DecodingMode mode, boolean rag, Double frequencyPenalty, Double presencePenalty) {
+record ChatCompletionRequest(
+        String model,
+        List<ChatMessage> messages,
+        Integer maxTokens,
+        Double temperature,
+        Double topP,
+        List<String> stop,
+        Long seed,
+        boolean stream,
+        boolean includeUsage,
+        DecodingMode mode,
+        boolean rag,
+        Double frequencyPenalty,
+        Double presencePenalty) {
 
-    private static final Set<String> UNSUPPORTED = Set.of("tools", "functions", "tool_choice", "function_call",
-            "logprobs", "top_logprobs", "audio", "modalities", "prediction");
+    private static final Set<String> UNSUPPORTED = Set.of(
+            "tools",
+            "functions",
+            "tool_choice",
+            "function_call",
+            "logprobs",
+            "top_logprobs",
+            "audio",
+            "modalities",
+            "prediction");
 
     static ChatCompletionRequest parse(String body) {
         JsonObject o = object(body);
         for (String f : UNSUPPORTED) {
             if (o.has(f) && !o.get(f).isJsonNull() && !isFalse(o.get(f))) {
-                throw ApiException.badRequest(f, "'" + f + "' is not supported by this server (rasd runs plain"
-                        + " text chat)");
+                throw ApiException.badRequest(
+                        f, "'" + f + "' is not supported by this server (rasd runs plain" + " text chat)");
             }
         }
         if (o.has("n") && !o.get("n").isJsonNull() && integer(o, "n") != 1) {
@@ -45,8 +64,8 @@ record ChatCompletionRequest(String model, List<ChatMessage> messages, Integer m
                 throw ApiException.badRequest("response_format", "response_format '" + type + "' is not supported");
             }
         }
-        Integer maxTokens = o.has("max_completion_tokens") ? integer(o, "max_completion_tokens")
-                : integer(o, "max_tokens");
+        Integer maxTokens =
+                o.has("max_completion_tokens") ? integer(o, "max_completion_tokens") : integer(o, "max_tokens");
         String maxParam = o.has("max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
         if (maxTokens != null && maxTokens < 1) {
             throw ApiException.badRequest(maxParam, "'" + maxParam + "' must be >= 1, got " + maxTokens);
@@ -69,7 +88,8 @@ record ChatCompletionRequest(String model, List<ChatMessage> messages, Integer m
         boolean rag = false;
         if (o.has("rasd") && !o.get("rasd").isJsonNull()) {
             if (!o.get("rasd").isJsonObject()) {
-                throw ApiException.badRequest("rasd", "'rasd' must be an object like {\"mode\": \"ar\", \"rag\": true}");
+                throw ApiException.badRequest(
+                        "rasd", "'rasd' must be an object like {\"mode\": \"ar\", \"rag\": true}");
             }
             JsonObject r = o.getAsJsonObject("rasd");
             String m = string(r, "mode");
@@ -83,15 +103,33 @@ record ChatCompletionRequest(String model, List<ChatMessage> messages, Integer m
             rag = bool(r, "rag");
         }
         Long seed = o.has("seed") && !o.get("seed").isJsonNull() ? integerLong(o, "seed") : null;
-        return new ChatCompletionRequest(string(o, "model"), messages(o), maxTokens, temperature, topP, stop(o),
-                seed, stream, includeUsage, mode, rag, number(o, "frequency_penalty"), number(o, "presence_penalty"));
+        return new ChatCompletionRequest(
+                string(o, "model"),
+                messages(o),
+                maxTokens,
+                temperature,
+                topP,
+                stop(o),
+                seed,
+                stream,
+                includeUsage,
+                mode,
+                rag,
+                number(o, "frequency_penalty"),
+                number(o, "presence_penalty"));
     }
 
     /** The LangChain4j request; {@code messages} may differ from {@link #messages()} (retrieval adds context). */
     ChatRequest toChatRequest(List<ChatMessage> messages) {
         RasdChatRequestParameters.Builder p = RasdChatRequestParameters.builder()
-                .modelName(model).maxOutputTokens(maxTokens).temperature(temperature).topP(topP)
-                .frequencyPenalty(frequencyPenalty).presencePenalty(presencePenalty).seed(seed).mode(mode);
+                .modelName(model)
+                .maxOutputTokens(maxTokens)
+                .temperature(temperature)
+                .topP(topP)
+                .frequencyPenalty(frequencyPenalty)
+                .presencePenalty(presencePenalty)
+                .seed(seed)
+                .mode(mode);
         if (!stop.isEmpty()) {
             p.stopSequences(stop);
         }
@@ -122,8 +160,10 @@ record ChatCompletionRequest(String model, List<ChatMessage> messages, Integer m
                 case "system", "developer" -> out.add(SystemMessage.from(content));
                 case "user" -> out.add(UserMessage.from(content));
                 case "assistant" -> out.add(AiMessage.from(content));
-                default -> throw ApiException.badRequest(param + ".role", "role '" + role + "' is not supported"
-                        + " (system, developer, user, assistant)");
+                default ->
+                    throw ApiException.badRequest(
+                            param + ".role",
+                            "role '" + role + "' is not supported" + " (system, developer, user, assistant)");
             }
         }
         return out;
@@ -147,8 +187,8 @@ record ChatCompletionRequest(String model, List<ChatMessage> messages, Integer m
             }
             return sb.toString();
         }
-        throw ApiException.badRequest(param + ".content", param + ".content must be a string or an array of text"
-                + " parts");
+        throw ApiException.badRequest(
+                param + ".content", param + ".content must be a string or an array of text" + " parts");
     }
 
     private static List<String> stop(JsonObject o) {

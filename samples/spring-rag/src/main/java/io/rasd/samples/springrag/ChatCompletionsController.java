@@ -16,11 +16,11 @@ import dev.langchain4j.rag.content.injector.DefaultContentInjector;
 import dev.langchain4j.rag.content.retriever.ContentRetriever;
 import dev.langchain4j.rag.query.Query;
 import io.rasd.engine.RasdEngine;
-import io.rasd.tree.TokenOrigin;
 import io.rasd.langchain4j.RasdChatModel;
 import io.rasd.langchain4j.RasdChatResponseMetadata;
 import io.rasd.langchain4j.RasdStreamingChatModel;
 import io.rasd.langchain4j.RasdStreamingChatResponseHandler;
+import io.rasd.tree.TokenOrigin;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -29,7 +29,6 @@ import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -54,8 +53,13 @@ class ChatCompletionsController {
     private final Readiness readiness;
     private final RagProperties properties;
 
-    ChatCompletionsController(RasdChatModel chatModel, RasdStreamingChatModel streamingModel, RasdEngine engine,
-                              ContentRetriever retriever, Readiness readiness, RagProperties properties) {
+    ChatCompletionsController(
+            RasdChatModel chatModel,
+            RasdStreamingChatModel streamingModel,
+            RasdEngine engine,
+            ContentRetriever retriever,
+            Readiness readiness,
+            RagProperties properties) {
         this.chatModel = chatModel;
         this.streamingModel = streamingModel;
         this.engine = engine;
@@ -95,7 +99,8 @@ class ChatCompletionsController {
         long created = System.currentTimeMillis() / 1000;
         if (!request.stream()) {
             ChatResponse response = chatModel.chat(chatRequest);
-            return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON)
+            return ResponseEntity.ok()
+                    .contentType(MediaType.APPLICATION_JSON)
                     .body(completion(id, created, response, sources).toString());
         }
         if (engine.runningGenerations() >= engine.maxConcurrentGenerations()
@@ -105,8 +110,11 @@ class ChatCompletionsController {
         }
         ResponseBodyEmitter emitter = new ResponseBodyEmitter(10 * 60 * 1000L);
         new Stream(emitter, id, created, request, sources).start(chatRequest);
-        return ResponseEntity.ok().contentType(MediaType.TEXT_EVENT_STREAM).header("Cache-Control", "no-cache")
-                .header("X-Accel-Buffering", "no").body(emitter);
+        return ResponseEntity.ok()
+                .contentType(MediaType.TEXT_EVENT_STREAM)
+                .header("Cache-Control", "no-cache")
+                .header("X-Accel-Buffering", "no")
+                .body(emitter);
     }
 
     private List<Content> retrieve(List<ChatMessage> messages) {
@@ -200,8 +208,12 @@ class ChatCompletionsController {
         private final List<String> pendingOrigins = new ArrayList<>();
         private boolean roleSent;
 
-        Stream(ResponseBodyEmitter emitter, String id, long created, ChatCompletionRequest request,
-               List<Content> sources) {
+        Stream(
+                ResponseBodyEmitter emitter,
+                String id,
+                long created,
+                ChatCompletionRequest request,
+                List<Content> sources) {
             this.emitter = emitter;
             this.id = id;
             this.created = created;
@@ -255,7 +267,7 @@ class ChatCompletionsController {
 
         @Override
         public void onPartialResponse(PartialResponse partialResponse, PartialResponseContext context) {
-            remember(context);   // the text went out with onToken
+            remember(context); // the text went out with onToken
         }
 
         @Override

@@ -44,9 +44,14 @@ class DocumentIngestion {
     private final TokenDatastore datastore;
     private final Readiness readiness;
 
-    DocumentIngestion(RagProperties properties, EmbeddingStoreFile storeFile, EmbeddingStore<TextSegment> store,
-                      EmbeddingModel embeddingModel, RasdTokenCountEstimator tokens, TokenDatastore datastore,
-                      Readiness readiness) {
+    DocumentIngestion(
+            RagProperties properties,
+            EmbeddingStoreFile storeFile,
+            EmbeddingStore<TextSegment> store,
+            EmbeddingModel embeddingModel,
+            RasdTokenCountEstimator tokens,
+            TokenDatastore datastore,
+            Readiness readiness) {
         this.properties = properties;
         this.storeFile = storeFile;
         this.store = store;
@@ -68,27 +73,37 @@ class DocumentIngestion {
             List<Path> files = files(properties.getDocuments());
             String fingerprint = fingerprint(files);
             if (storeFile.fingerprint().filter(fingerprint::equals).isPresent()) {
-                LOG.info("Embedding store {} already holds these {} documents; datastore: {} segments",
-                        storeFile.file(), files.size(), datastore.documentCount());
+                LOG.info(
+                        "Embedding store {} already holds these {} documents; datastore: {} segments",
+                        storeFile.file(),
+                        files.size(),
+                        datastore.documentCount());
                 readiness.ready();
                 return;
             }
             long t0 = System.nanoTime();
-            store.removeAll();   // through the wrapper: the datastore forgets the old segments too
+            store.removeAll(); // through the wrapper: the datastore forgets the old segments too
             List<Document> documents = new ArrayList<>();
             for (Path f : files) {
-                documents.add(Document.from(Files.readString(f, StandardCharsets.UTF_8),
+                documents.add(Document.from(
+                        Files.readString(f, StandardCharsets.UTF_8),
                         Metadata.from("file_name", f.getFileName().toString()).put("path", f.toString())));
             }
             EmbeddingStoreIngestor.builder()
-                    .documentSplitter(DocumentSplitters.recursive(properties.getSegmentTokens(),
-                            properties.getSegmentTokens() / 8, tokens))
-                    .embeddingModel(embeddingModel).embeddingStore(store).build()
+                    .documentSplitter(DocumentSplitters.recursive(
+                            properties.getSegmentTokens(), properties.getSegmentTokens() / 8, tokens))
+                    .embeddingModel(embeddingModel)
+                    .embeddingStore(store)
+                    .build()
                     .ingest(documents);
             storeFile.save(fingerprint);
-            LOG.info("Ingested {} documents in {} s: datastore {} segments, {} tokens; saved to {}", files.size(),
-                    String.format("%.1f", (System.nanoTime() - t0) / 1e9), datastore.documentCount(),
-                    datastore.tokenCount(), storeFile.file());
+            LOG.info(
+                    "Ingested {} documents in {} s: datastore {} segments, {} tokens; saved to {}",
+                    files.size(),
+                    String.format("%.1f", (System.nanoTime() - t0) / 1e9),
+                    datastore.documentCount(),
+                    datastore.tokenCount(),
+                    storeFile.file());
             readiness.ready();
         } catch (RuntimeException | IOException e) {
             LOG.error("Document ingestion failed: {}", e.toString());
@@ -101,8 +116,10 @@ class DocumentIngestion {
         for (Path in : inputs) {
             if (Files.isDirectory(in)) {
                 try (Stream<Path> walk = Files.walk(in)) {
-                    walk.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().startsWith("."))
-                            .sorted().forEach(files::add);
+                    walk.filter(Files::isRegularFile)
+                            .filter(f -> !f.getFileName().toString().startsWith("."))
+                            .sorted()
+                            .forEach(files::add);
                 }
             } else if (Files.isRegularFile(in)) {
                 files.add(in);

@@ -33,7 +33,9 @@ final class EmbeddingStoreFile {
         Path fp = file.resolveSibling(file.getFileName() + ".documents");
         if (Files.isRegularFile(file) && Files.isRegularFile(fp)) {
             try {
-                return new EmbeddingStoreFile(file, InMemoryEmbeddingStore.fromFile(file),
+                return new EmbeddingStoreFile(
+                        file,
+                        InMemoryEmbeddingStore.fromFile(file),
                         Files.readString(fp, StandardCharsets.UTF_8).trim());
             } catch (IOException | RuntimeException e) {
                 // a damaged file is rebuilt from the documents, not fatal

@@ -35,10 +35,14 @@ class RagConfiguration {
     }
 
     @Bean
-    ContentRetriever contentRetriever(EmbeddingStore<TextSegment> embeddingStore, EmbeddingModel embeddingModel,
-                                      RagProperties properties) {
-        return EmbeddingStoreContentRetriever.builder().embeddingStore(embeddingStore).embeddingModel(embeddingModel)
-                .maxResults(properties.getMaxResults()).minScore(properties.getMinScore()).build();
+    ContentRetriever contentRetriever(
+            EmbeddingStore<TextSegment> embeddingStore, EmbeddingModel embeddingModel, RagProperties properties) {
+        return EmbeddingStoreContentRetriever.builder()
+                .embeddingStore(embeddingStore)
+                .embeddingModel(embeddingModel)
+                .maxResults(properties.getMaxResults())
+                .minScore(properties.getMinScore())
+                .build();
     }
 
     @Bean

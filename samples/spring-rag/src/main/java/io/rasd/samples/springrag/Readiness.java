@@ -24,12 +24,20 @@ class Readiness {
     /** Throws the API's 503 while the documents are being ingested (500 when that failed). */
     void check() {
         if (failure != null) {
-            throw new ApiException(org.springframework.http.HttpStatus.INTERNAL_SERVER_ERROR, "server_error", null,
-                    null, "Document ingestion failed; see the server log");
+            throw new ApiException(
+                    org.springframework.http.HttpStatus.INTERNAL_SERVER_ERROR,
+                    "server_error",
+                    null,
+                    null,
+                    "Document ingestion failed; see the server log");
         }
         if (!ready) {
-            throw new ApiException(org.springframework.http.HttpStatus.SERVICE_UNAVAILABLE, "service_unavailable",
-                    "loading", null, "The documents are still being ingested; retry in a moment");
+            throw new ApiException(
+                    org.springframework.http.HttpStatus.SERVICE_UNAVAILABLE,
+                    "service_unavailable",
+                    "loading",
+                    null,
+                    "The documents are still being ingested; retry in a moment");
         }
     }
 

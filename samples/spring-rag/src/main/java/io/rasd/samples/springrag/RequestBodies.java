@@ -11,14 +11,17 @@ import org.springframework.util.unit.DataSize;
 /** Request bodies read with a size limit, so no request can make the server buffer without bound. */
 final class RequestBodies {
 
-    private RequestBodies() {
-    }
+    private RequestBodies() {}
 
     /** The body as UTF-8, or 413 once it passes {@code limit} (whatever Content-Length claimed). */
     static String read(HttpServletRequest http, DataSize limit) throws IOException {
         long max = limit.toBytes();
-        ApiException tooLarge = new ApiException(HttpStatus.PAYLOAD_TOO_LARGE, "invalid_request_error",
-                "request_too_large", null, "The request body is larger than the limit of " + max + " bytes");
+        ApiException tooLarge = new ApiException(
+                HttpStatus.PAYLOAD_TOO_LARGE,
+                "invalid_request_error",
+                "request_too_large",
+                null,
+                "The request body is larger than the limit of " + max + " bytes");
         if (http.getContentLengthLong() > max) {
             throw tooLarge;
         }

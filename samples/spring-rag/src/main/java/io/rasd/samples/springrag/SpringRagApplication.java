@@ -16,7 +16,7 @@ public class SpringRagApplication {
 
     public static void main(String[] args) {
         if (System.getProperty("ai.djl.offline") == null) {
-            System.setProperty("ai.djl.offline", "true");   // nothing downloads at run time
+            System.setProperty("ai.djl.offline", "true"); // nothing downloads at run time
         }
         SpringApplication.run(SpringRagApplication.class, args);
     }

@@ -30,14 +30,15 @@ class HttpSoakTest extends RunningAppTest {
 
     private static final int CLIENTS = 6;
     private static final int REQUESTS_PER_CLIENT = 4;
-    private static final List<String> QUESTIONS = List.of("What is Python?", "Why is Python slow?",
-            "How do I extend Python with C?");
+    private static final List<String> QUESTIONS =
+            List.of("What is Python?", "Why is Python slow?", "How do I extend Python with C?");
     private static final List<String> MODES = List.of("rasd", "ar", "rasd-datastore", "pld");
 
     @Autowired
     RasdEngine engine;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     private static String body(String question, String mode, boolean rag, boolean stream) {
         JsonObject message = new JsonObject();
@@ -57,25 +58,36 @@ class HttpSoakTest extends RunningAppTest {
 
     /** The answer's text; a failure (status, error event, no [DONE]) becomes an AssertionError. */
     private String ask(String question, String mode, boolean rag, boolean stream) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url("/v1/chat/completions")))
-                .timeout(Duration.ofMinutes(3)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body(question, mode, rag, stream))).build(),
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(URI.create(url("/v1/chat/completions")))
+                        .timeout(Duration.ofMinutes(3))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body(question, mode, rag, stream)))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         if (!stream) {
-            return JsonParser.parseString(r.body()).getAsJsonObject().getAsJsonArray("choices").get(0)
-                    .getAsJsonObject().getAsJsonObject("message").get("content").getAsString();
+            return JsonParser.parseString(r.body())
+                    .getAsJsonObject()
+                    .getAsJsonArray("choices")
+                    .get(0)
+                    .getAsJsonObject()
+                    .getAsJsonObject("message")
+                    .get("content")
+                    .getAsString();
         }
         StringBuilder text = new StringBuilder();
         String[] events = r.body().split("\n\n");
         assertThat(events[events.length - 1]).isEqualTo("data: [DONE]");
         for (int i = 0; i < events.length - 1; i++) {
-            JsonObject chunk = JsonParser.parseString(events[i].substring("data: ".length())).getAsJsonObject();
+            JsonObject chunk = JsonParser.parseString(events[i].substring("data: ".length()))
+                    .getAsJsonObject();
             assertThat(chunk.has("error")).as(events[i]).isFalse();
             if (chunk.getAsJsonArray("choices").isEmpty()) {
                 continue;
             }
-            JsonObject delta = chunk.getAsJsonArray("choices").get(0).getAsJsonObject().getAsJsonObject("delta");
+            JsonObject delta =
+                    chunk.getAsJsonArray("choices").get(0).getAsJsonObject().getAsJsonObject("delta");
             if (delta.has("content")) {
                 text.append(delta.get("content").getAsString());
             }
@@ -121,8 +133,9 @@ class HttpSoakTest extends RunningAppTest {
         } finally {
             clients.shutdownNow();
         }
-        System.out.printf("soak (HTTP): %d clients x %d requests, 0 errors, %.1f s%n", CLIENTS, REQUESTS_PER_CLIENT,
-                (System.nanoTime() - t0) / 1e9);
+        System.out.printf(
+                "soak (HTTP): %d clients x %d requests, 0 errors, %.1f s%n",
+                CLIENTS, REQUESTS_PER_CLIENT, (System.nanoTime() - t0) / 1e9);
         assertThat(engine.runningGenerations()).isZero();
         assertThat(engine.queuedGenerations()).isZero();
         assertThat(engine.target().liveWeightArrays()).isEqualTo(targetArrays);

@@ -37,34 +37,48 @@ class OpenAiApiTest extends RunningAppTest {
     private static final String QUESTION = "What is Python?";
 
     private HttpResponse<String> post(String path, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(url(path))).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(
+                HttpRequest.newBuilder(URI.create(url(path)))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     /** What the engine itself generates, greedily, for one user message through the chat template. */
     private String engineDirectly(String question, int maxTokens) {
-        String rendered = ChatTemplate.load(engine.target().directory())
-                .render(List.of(new ChatMessage("user", question)), true);
+        String rendered =
+                ChatTemplate.load(engine.target().directory()).render(List.of(new ChatMessage("user", question)), true);
         int[] prompt = engine.tokenizer().encode(rendered, false);
-        return engine.generate(new GenerationRequest(prompt, maxTokens, DecodingMode.AR, SamplingParams.GREEDY, null,
-                List.of())).text();
+        return engine.generate(new GenerationRequest(
+                        prompt, maxTokens, DecodingMode.AR, SamplingParams.GREEDY, null, List.of()))
+                .text();
     }
 
     @Test
     void modelsListsTheTargetModel() throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url("/v1/models"))).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(URI.create(url("/v1/models"))).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);
         JsonObject body = JsonParser.parseString(r.body()).getAsJsonObject();
         assertThat(body.get("object").getAsString()).isEqualTo("list");
-        assertThat(body.getAsJsonArray("data").get(0).getAsJsonObject().get("id").getAsString())
+        assertThat(body.getAsJsonArray("data")
+                        .get(0)
+                        .getAsJsonObject()
+                        .get("id")
+                        .getAsString())
                 .isEqualTo("demo-target");
     }
 
     @Test
     void openAiChatModelGetsTheEnginesGreedyText() {
-        OpenAiChatModel client = OpenAiChatModel.builder().baseUrl(url("/v1")).apiKey("unused")
-                .modelName("demo-target").temperature(0.0).maxTokens(40).build();
+        OpenAiChatModel client = OpenAiChatModel.builder()
+                .baseUrl(url("/v1"))
+                .apiKey("unused")
+                .modelName("demo-target")
+                .temperature(0.0)
+                .maxTokens(40)
+                .build();
         ChatResponse response = client.chat(dev.langchain4j.data.message.UserMessage.from(QUESTION));
         assertThat(response.aiMessage().text()).isEqualTo(engineDirectly(QUESTION, 40));
         assertThat(response.tokenUsage().outputTokenCount()).isPositive();
@@ -73,8 +87,13 @@ class OpenAiApiTest extends RunningAppTest {
 
     @Test
     void openAiStreamingChatModelGetsTheSameText() throws Exception {
-        OpenAiStreamingChatModel client = OpenAiStreamingChatModel.builder().baseUrl(url("/v1")).apiKey("unused")
-                .modelName("demo-target").temperature(0.0).maxTokens(40).build();
+        OpenAiStreamingChatModel client = OpenAiStreamingChatModel.builder()
+                .baseUrl(url("/v1"))
+                .apiKey("unused")
+                .modelName("demo-target")
+                .temperature(0.0)
+                .maxTokens(40)
+                .build();
         CompletableFuture<ChatResponse> done = new CompletableFuture<>();
         List<String> partials = new ArrayList<>();
         client.chat(QUESTION, new StreamingChatResponseHandler() {
@@ -107,8 +126,8 @@ class OpenAiApiTest extends RunningAppTest {
                 {"model": "demo-target", "stream": true, "max_tokens": 30,
                  "messages": [{"role": "user", "content": "What is Python?"}]}""");
         assertThat(r.statusCode()).isEqualTo(200);
-        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(
-                v -> assertThat(v).startsWith("text/event-stream"));
+        assertThat(r.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(v -> assertThat(v).startsWith("text/event-stream"));
         String[] events = r.body().split("\n\n");
         assertThat(events[events.length - 1]).isEqualTo("data: [DONE]");
         StringBuilder text = new StringBuilder();
@@ -138,8 +157,9 @@ class OpenAiApiTest extends RunningAppTest {
         assertThat(finish).isIn("stop", "length");
         assertThat(usage).isNotNull();
         assertThat(usage.get("completion_tokens").getAsInt()).isEqualTo(origins);
-        assertThat(usage.get("total_tokens").getAsInt()).isEqualTo(
-                usage.get("prompt_tokens").getAsInt() + usage.get("completion_tokens").getAsInt());
+        assertThat(usage.get("total_tokens").getAsInt())
+                .isEqualTo(usage.get("prompt_tokens").getAsInt()
+                        + usage.get("completion_tokens").getAsInt());
     }
 
     @Test
@@ -154,7 +174,8 @@ class OpenAiApiTest extends RunningAppTest {
         JsonObject choice = body.getAsJsonArray("choices").get(0).getAsJsonObject();
         assertThat(choice.getAsJsonObject("message").get("role").getAsString()).isEqualTo("assistant");
         assertThat(choice.get("finish_reason").getAsString()).isIn("stop", "length");
-        assertThat(body.getAsJsonObject("usage").get("completion_tokens").getAsInt()).isBetween(1, 20);
+        assertThat(body.getAsJsonObject("usage").get("completion_tokens").getAsInt())
+                .isBetween(1, 20);
         JsonObject rasd = body.getAsJsonObject("rasd");
         assertThat(rasd.get("mode").getAsString()).isEqualTo("rasd");
         assertThat(rasd.get("tau").getAsDouble()).isGreaterThanOrEqualTo(1.0);
@@ -164,7 +185,10 @@ class OpenAiApiTest extends RunningAppTest {
     private void assertError(HttpResponse<String> r, int status, String param, String code) {
         assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
         JsonObject error = JsonParser.parseString(r.body()).getAsJsonObject().getAsJsonObject("error");
-        assertThat(error.get("message").getAsString()).isNotBlank().doesNotContain("Exception").doesNotContain("\tat ");
+        assertThat(error.get("message").getAsString())
+                .isNotBlank()
+                .doesNotContain("Exception")
+                .doesNotContain("\tat ");
         assertThat(error.get("type").getAsString()).isNotBlank();
         if (param != null) {
             assertThat(error.get("param").getAsString()).isEqualTo(param);
@@ -179,24 +203,20 @@ class OpenAiApiTest extends RunningAppTest {
         assertError(post("/v1/chat/completions", "{\"messages\": [ oops"), 400, null, null);
         assertError(post("/v1/chat/completions", "[]"), 400, null, null);
         assertError(post("/v1/chat/completions", """
-                {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}"""), 404, "model",
-                "model_not_found");
+                {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}"""), 404, "model", "model_not_found");
         assertError(post("/v1/chat/completions", """
                 {"max_tokens": -5, "messages": [{"role": "user", "content": "hi"}]}"""), 400, "max_tokens", null);
         assertError(post("/v1/chat/completions", """
-                {"temperature": "hot", "messages": [{"role": "user", "content": "hi"}]}"""), 400, "temperature",
-                null);
+                {"temperature": "hot", "messages": [{"role": "user", "content": "hi"}]}"""), 400, "temperature", null);
         assertError(post("/v1/chat/completions", """
                 {"top_p": 0, "messages": [{"role": "user", "content": "hi"}]}"""), 400, "top_p", null);
         assertError(post("/v1/chat/completions", "{\"messages\": []}"), 400, "messages", null);
         assertError(post("/v1/chat/completions", """
                 {"messages": [{"role": "tool", "content": "x"}]}"""), 400, "messages[0].role", null);
         assertError(post("/v1/chat/completions", """
-                {"tools": [{"type": "function"}], "messages": [{"role": "user", "content": "hi"}]}"""), 400,
-                "tools", null);
+                {"tools": [{"type": "function"}], "messages": [{"role": "user", "content": "hi"}]}"""), 400, "tools", null);
         assertError(post("/v1/chat/completions", """
-                {"rasd": {"mode": "turbo"}, "messages": [{"role": "user", "content": "hi"}]}"""), 400, "rasd.mode",
-                null);
+                {"rasd": {"mode": "turbo"}, "messages": [{"role": "user", "content": "hi"}]}"""), 400, "rasd.mode", null);
         assertError(post("/v1/chat/completions", """
                 {"frequency_penalty": 0.5, "messages": [{"role": "user", "content": "hi"}]}"""), 400, null, null);
     }
@@ -205,30 +225,43 @@ class OpenAiApiTest extends RunningAppTest {
     void anOversizedBodyGets413() throws Exception {
         String big = "{\"messages\": [{\"role\": \"user\", \"content\": \"" + "x".repeat(300 * 1024) + "\"}]}";
         assertError(post("/v1/chat/completions", big), 413, null, "request_too_large");
-        assertError(post("/api/ask", "{\"question\": \"" + "x".repeat(300 * 1024) + "\"}"), 413, null,
-                "request_too_large");
+        assertError(
+                post("/api/ask", "{\"question\": \"" + "x".repeat(300 * 1024) + "\"}"), 413, null, "request_too_large");
     }
 
     @Test
     void aPromptLongerThanTheContextWindowGets400() throws Exception {
         String longText = "word ".repeat(5000);
-        assertError(post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \""
-                + longText + "\"}]}"), 400, null, null);
+        assertError(
+                post(
+                        "/v1/chat/completions",
+                        "{\"messages\": [{\"role\": \"user\", \"content\": \"" + longText + "\"}]}"),
+                400,
+                null,
+                null);
     }
 
     @Test
     void actuatorShowsRasdHealthAndMetrics() throws Exception {
         post("/v1/chat/completions", "{\"max_tokens\": 5, \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}");
-        HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(url("/actuator/health"))).build(),
+        HttpResponse<String> health = http.send(
+                HttpRequest.newBuilder(URI.create(url("/actuator/health"))).build(),
                 HttpResponse.BodyHandlers.ofString());
-        JsonObject rasd = JsonParser.parseString(health.body()).getAsJsonObject().getAsJsonObject("components")
+        JsonObject rasd = JsonParser.parseString(health.body())
+                .getAsJsonObject()
+                .getAsJsonObject("components")
                 .getAsJsonObject("rasd");
         assertThat(rasd.get("status").getAsString()).isEqualTo("UP");
         assertThat(rasd.getAsJsonObject("details").get("model").getAsString()).isEqualTo("demo-target");
-        assertThat(rasd.getAsJsonObject("details").getAsJsonObject("datastore").get("documents").getAsInt())
+        assertThat(rasd.getAsJsonObject("details")
+                        .getAsJsonObject("datastore")
+                        .get("documents")
+                        .getAsInt())
                 .isPositive();
-        HttpResponse<String> metric = http.send(HttpRequest.newBuilder(URI.create(
-                url("/actuator/metrics/gen_ai.client.token.usage"))).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> metric = http.send(
+                HttpRequest.newBuilder(URI.create(url("/actuator/metrics/gen_ai.client.token.usage")))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(metric.statusCode()).isEqualTo(200);
         assertThat(metric.body()).contains("gen_ai.token.type").contains("gen_ai.provider.name");
     }
@@ -246,8 +279,8 @@ class OpenAiApiTest extends RunningAppTest {
                 {"conversation": "memory-test", "question": "Is it free?"}""");
         assertThat(second.statusCode()).as(second.body()).isEqualTo(200);
         // the second request carries the system message, the first exchange and the new question
-        List<dev.langchain4j.data.message.ChatMessage> messages = recorded.requests
-                .get(recorded.requests.size() - 1).messages();
+        List<dev.langchain4j.data.message.ChatMessage> messages =
+                recorded.requests.get(recorded.requests.size() - 1).messages();
         assertThat(messages).hasSize(4);
         assertThat(messages.get(1).toString()).contains("What is Python?");
         assertThat(((dev.langchain4j.data.message.AiMessage) messages.get(2)).text())
@@ -256,7 +289,8 @@ class OpenAiApiTest extends RunningAppTest {
                 .contains("Is it free?");
         // another conversation starts afresh
         post("/api/ask", "{\"conversation\": \"other\", \"question\": \"Is it free?\"}");
-        assertThat(recorded.requests.get(recorded.requests.size() - 1).messages()).hasSize(2);
+        assertThat(recorded.requests.get(recorded.requests.size() - 1).messages())
+                .hasSize(2);
         assertError(post("/api/ask", "{\"conversation\": \"c1\"}"), 400, "question", null);
     }
 

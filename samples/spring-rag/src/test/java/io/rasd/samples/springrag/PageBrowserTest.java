@@ -37,7 +37,6 @@ import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
-import org.springframework.beans.factory.annotation.Autowired;
 
 /**
  * The chat page in a real headless Chromium: a question streams into coloured token spans, the stats and sources
@@ -79,12 +78,23 @@ class PageBrowserTest extends RunningAppTest {
         System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString());
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--user-data-dir=" + profile.toAbsolutePath(), "--window-size=1280,900");
+        options.addArguments(
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--user-data-dir=" + profile.toAbsolutePath(),
+                "--window-size=1280,900");
         options.setCapability("goog:loggingPrefs", Map.of(LogType.BROWSER, "ALL"));
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
-                .usingAnyFreePort().build();
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort()
+                .build();
         driver = new ChromeDriver(service, options);
         driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30)).scriptTimeout(Duration.ofSeconds(30));
     }
@@ -112,12 +122,21 @@ class PageBrowserTest extends RunningAppTest {
         body.addProperty("max_tokens", MAX_TOKENS);
         body.addProperty("temperature", 0);
         body.add("rasd", rasd);
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url("/v1/chat/completions")))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.toString()))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(URI.create(url("/v1/chat/completions")))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        return JsonParser.parseString(r.body()).getAsJsonObject().getAsJsonArray("choices").get(0).getAsJsonObject()
-                .getAsJsonObject("message").get("content").getAsString();
+        return JsonParser.parseString(r.body())
+                .getAsJsonObject()
+                .getAsJsonArray("choices")
+                .get(0)
+                .getAsJsonObject()
+                .getAsJsonObject("message")
+                .get("content")
+                .getAsString();
     }
 
     private WebElement byId(String id) {
@@ -140,7 +159,8 @@ class PageBrowserTest extends RunningAppTest {
         }
         assertThat(byId("rag").isSelected()).as("RAG is on by default").isTrue();
         assertThat(new Select(byId("mode")).getFirstSelectedOption().getDomAttribute("value"))
-                .as("rasd is the default mode").isEqualTo("rasd");
+                .as("rasd is the default mode")
+                .isEqualTo("rasd");
         byId("send").click();
     }
 
@@ -166,9 +186,12 @@ class PageBrowserTest extends RunningAppTest {
 
         ask(String.valueOf(MAX_TOKENS), true);
         String state = awaitState("answer", "done", "error");
-        assertThat(state).as("the answer finished; #error says: %s", byId("error").getText()).isEqualTo("done");
+        assertThat(state)
+                .as("the answer finished; #error says: %s", byId("error").getText())
+                .isEqualTo("done");
         String comparison = awaitState("comparison", "done", "error");
-        assertThat(comparison).as("the comparison finished; #error says: %s", byId("error").getText())
+        assertThat(comparison)
+                .as("the comparison finished; #error says: %s", byId("error").getText())
                 .isEqualTo("done");
 
         // the answer is the greedy text, all of it in spans coloured by origin
@@ -195,7 +218,10 @@ class PageBrowserTest extends RunningAppTest {
         assertThat(number("tau")).isGreaterThanOrEqualTo(1.0);
         assertThat(number("tps")).isPositive();
         assertThat((int) number("tokens")).isBetween(1, MAX_TOKENS).isGreaterThanOrEqualTo(origins);
-        assertThat(byId("stats").getText()).contains("draft model").contains("prompt lookup").contains("datastore");
+        assertThat(byId("stats").getText())
+                .contains("draft model")
+                .contains("prompt lookup")
+                .contains("datastore");
 
         // sources: file names, the text behind a click
         List<WebElement> sources = driver.findElements(By.cssSelector("#sources li"));
@@ -215,7 +241,8 @@ class PageBrowserTest extends RunningAppTest {
         assertThat(driver.findElements(By.cssSelector("#comparison tbody tr"))).hasSize(2);
 
         List<LogEntry> severe = driver.manage().logs().get(LogType.BROWSER).getAll().stream()
-                .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue()).toList();
+                .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())
+                .toList();
         assertThat(severe).as("the browser console has no errors").isEmpty();
 
         screenshot("page.png");
@@ -275,8 +302,8 @@ class PageBrowserTest extends RunningAppTest {
                 }}), {status: 200, headers: {'Content-Type': 'text/event-stream'}});""");
         byId("question").sendKeys(QUESTION);
         byId("send").click();
-        new WebDriverWait(driver, Duration.ofSeconds(10)).until(d -> !d.findElements(By.cssSelector("#answer .tok"))
-                .isEmpty());
+        new WebDriverWait(driver, Duration.ofSeconds(10))
+                .until(d -> !d.findElements(By.cssSelector("#answer .tok")).isEmpty());
         assertThat(byId("send").isEnabled()).isFalse();
         byId("stop").click();
         assertThat(awaitState("answer", "stopped", "done", "error")).isEqualTo("stopped");

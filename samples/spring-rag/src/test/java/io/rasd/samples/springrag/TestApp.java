@@ -12,8 +12,7 @@ final class TestApp {
 
     static final Path ROOT = findRoot();
 
-    private TestApp() {
-    }
+    private TestApp() {}
 
     private static Path findRoot() {
         for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
@@ -21,15 +20,19 @@ final class TestApp {
                 return p;
             }
         }
-        throw new IllegalStateException("models/demo-target not found above " + Path.of("").toAbsolutePath());
+        throw new IllegalStateException(
+                "models/demo-target not found above " + Path.of("").toAbsolutePath());
     }
 
     /** The demo models, hand-set speculation, and an embedding store in {@code storeDir}. */
     static void properties(DynamicPropertyRegistry registry, Path storeDir) {
-        registry.add("rasd.target.path", () -> ROOT.resolve("models/demo-target").toString());
+        registry.add(
+                "rasd.target.path", () -> ROOT.resolve("models/demo-target").toString());
         registry.add("rasd.draft.path", () -> ROOT.resolve("models/demo-draft").toString());
         registry.add("rasd.speculation.adaptive", () -> "false");
-        registry.add("rag.documents", () -> ROOT.resolve("models/demo-corpus/python/faq").toString());
+        registry.add(
+                "rag.documents",
+                () -> ROOT.resolve("models/demo-corpus/python/faq").toString());
         registry.add("rag.store-file", () -> storeDir.resolve("embeddings.json").toString());
     }
 
