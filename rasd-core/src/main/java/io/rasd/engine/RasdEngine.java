@@ -170,45 +170,21 @@ public final class RasdEngine implements AutoCloseable {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(listener, "listener");
         Objects.requireNonNull(cancellation, "cancellation");
+        GenerationTiming timing = new GenerationTiming();
         if (observers.isEmpty()) {
-            return generate(request, listener, cancellation, new Timing(System.nanoTime()));
+            return generate(request, listener, cancellation, timing);
         }
-        Timing timing = new Timing(System.nanoTime());
-        GenerationListener timed = (tokens, origins, text) -> {
-            if (tokens.length > 0 && timing.firstToken == 0) {
-                timing.firstToken = System.nanoTime();
-            }
-            listener.onTokens(tokens, origins, text);
-        };
         GenerationResult result;
         try {
-            result = generate(request, timed, cancellation, timing);
+            result = generate(request, timing.timing(listener), cancellation, timing);
         } catch (RuntimeException | Error e) {
-            notifyObservers(request, null, e, timing);
+            GenerationEvent failed = timing.event(modelName(), request, null, e);
+            observers.notify(o -> o.onGeneration(failed));
             throw e;
         }
-        notifyObservers(request, result, null, timing);
+        GenerationEvent done = timing.event(modelName(), request, result, null);
+        observers.notify(o -> o.onGeneration(done));
         return result;
-    }
-
-    /** When a call started, got its slot and committed its first token (nanoTime; 0 = not yet). */
-    private static final class Timing {
-        final long start;
-        long admitted;
-        volatile long firstToken;
-
-        Timing(long start) {
-            this.start = start;
-        }
-    }
-
-    private void notifyObservers(GenerationRequest request, GenerationResult result, Throwable failure, Timing timing) {
-        long end = System.nanoTime();
-        double queue = timing.admitted == 0 ? (end - timing.start) / 1e9 : (timing.admitted - timing.start) / 1e9;
-        double first = timing.firstToken == 0 ? Double.NaN : (timing.firstToken - timing.start) / 1e9;
-        GenerationEvent event =
-                new GenerationEvent(modelName(), request, result, failure, queue, first, (end - timing.start) / 1e9);
-        observers.notify(o -> o.onGeneration(event));
     }
 
     /** The target model's name as observers and integrations report it: its directory name. */
@@ -226,7 +202,10 @@ public final class RasdEngine implements AutoCloseable {
     }
 
     private GenerationResult generate(
-            GenerationRequest request, GenerationListener listener, Cancellation cancellation, Timing timing) {
+            GenerationRequest request,
+            GenerationListener listener,
+            Cancellation cancellation,
+            GenerationTiming timing) {
         checkPrompt(request.promptTokens());
         DecodingMode mode = request.mode();
         checkMode(mode);
@@ -241,7 +220,7 @@ public final class RasdEngine implements AutoCloseable {
                             .promptTokens(request.promptLength())
                             .build());
         }
-        timing.admitted = System.nanoTime();
+        timing.admitted();
         try {
             // built before the Generation allocates its KV cache, so a failure here cannot strand native memory
             List<int[]> refs = mode.usesDatastore() ? request.references() : List.of();
