@@ -5,9 +5,6 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
 import io.rasd.RasdException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,8 +25,6 @@ import java.util.stream.Stream;
  */
 public final class CausalLm implements AutoCloseable {
 
-    private static final int[] LAST_AXIS = {-1};
-
     private final Path directory;
     private final ModelConfig config;
     private final GenerationConfig generationConfig;
@@ -37,9 +32,7 @@ public final class CausalLm implements AutoCloseable {
     private final NDManager manager;
     private final LlamaWeights w;
     private final int contextLimit;
-    private final Rope rotary;
-    /** {@code rms_norm_eps} as a tensor of the weights tier. */
-    private final NDArray eps;
+    private final Decoder decoder;
 
     private final String identity;
 
@@ -59,14 +52,7 @@ public final class CausalLm implements AutoCloseable {
         this.manager = manager;
         this.w = weights;
         this.contextLimit = contextLimit;
-        this.rotary = new Rope(weights.invFreq, manager, device);
-        NDArray e = manager.create((float) config.rmsNormEps());
-        if (!device.equals(e.getDevice())) {
-            NDArray moved = e.toDevice(device, false);
-            e.close();
-            e = moved;
-        }
-        this.eps = e;
+        this.decoder = new Decoder(config, weights.invFreq, manager, device);
     }
 
     /** Loads on the default device: the GPU when DJL finds CUDA, else the CPU. */
@@ -207,133 +193,23 @@ public final class CausalLm implements AutoCloseable {
         int total = past + n;
         NDManager sm = manager.newSubManager();
         try {
-            NDArray maskArr = buildMask(sm, mask, past, n);
-            NDArray[] rope = rotary.cosSin(sm, positions);
-            NDArray x = w.embed.get(sm, new NDIndex("{}", sm.create(toLongs(tokens))));
+            NDArray maskArr = decoder.mask(sm, mask, past, n);
+            NDArray[] rope = decoder.rope(sm, positions);
+            NDArray x = embed(sm, tokens);
             for (int l = 0; l < w.layers.length; l++) {
-                x = layer(sm, l, w.layers[l], x, rope, maskArr, cache, total, n);
+                x = decoder.layer(sm, l, w.layers[l], x, rope, maskArr, cache, total, n);
             }
             cache.advance(n);
             if (logitRows != null) {
                 x = x.get(new NDIndex("{}", sm.create(toLongs(logitRows))));
             }
-            NDArray logits = rmsNorm(x).matMul(w.lmHeadT); // the final norm weight is folded into the head
-            return new Logits(sm, logits);
+            NDArray normed = decoder.rmsNorm(x);
+            NDArray logits = normed.matMul(w.lmHeadT); // the final norm weight is folded into the head
+            return new Logits(sm, logits, normed, w.finalNorm);
         } catch (RuntimeException e) {
             sm.close();
             throw e;
         }
-    }
-
-    /**
-     * One decoder layer, in as few DJL ops as the math allows: each op costs 2–6 µs of dispatch, allocation and release
-     * whatever its size, about half of a small model's step (the rest is reading the weights). Projections are
-     * {@code x · Wᵀ} with Wᵀ stored contiguous (see {@link LlamaWeights}).
-     */
-    private NDArray layer(
-            NDManager sm,
-            int index,
-            LlamaWeights.Layer L,
-            NDArray x,
-            NDArray[] rope,
-            NDArray mask,
-            KvCache cache,
-            int total,
-            int n) {
-        int hd = config.headDim();
-        int heads = config.numHeads();
-        int kvHeads = config.numKvHeads();
-        int group = config.queriesPerKvHead();
-
-        // Attention: x + Wo · attn(RoPE(Wq·h), RoPE(Wk·h), Wv·h), h = RMSNorm(x). The norm weight and the attention
-        // scale live in the fused qkv weight (LlamaWeights).
-        NDArray qkv = rmsNorm(x).matMul(L.qkvT());
-        if (L.bqkv() != null) {
-            qkv.addi(L.bqkv());
-        }
-        qkv = qkv.reshape(n, heads + 2 * kvHeads, hd);
-        NDArray qk = heads(qkv, 0, heads + kvHeads); // q and k heads: one norm, one RoPE
-        NDArray v = heads(qkv, heads + kvHeads, heads + 2 * kvHeads);
-        if (L.qkNorm() != null) {
-            qk = rmsNorm(qk).muli(L.qkNorm());
-        }
-        qk = rotary.apply(qk, rope);
-        NDArray q = heads(qk, 0, heads);
-        NDArray k = heads(qk, heads, heads + kvHeads);
-        cache.write(index, k.transpose(1, 0, 2), v.transpose(1, 0, 2), n);
-        NDArray keys = cache.keys(index, total, sm); // [kv, T, hd]
-        NDArray values = cache.values(index, total, sm); // [kv, T, hd]
-
-        // Grouped-query attention: query head j reads kv head j / group, so fold the group into the row axis.
-        NDArray qg = q.transpose(1, 0, 2).reshape(kvHeads, group * n, hd);
-        NDArray scores = qg.matMul(keys.transpose(0, 2, 1)); // [kv, g*n, T]
-        if (mask != null) {
-            scores.addi(mask); // mask: [g*n, T]
-        }
-        NDArray attn = scores.softmax(-1)
-                .matMul(values) // [kv, g*n, hd]
-                .reshape(heads, n, hd)
-                .transpose(1, 0, 2)
-                .reshape(n, heads * hd);
-        x.addi(linear(attn, L.woT(), L.bo())); // x is this step's own array (a gather, then sums): in place
-
-        // SwiGLU MLP: x + Wdown · (silu(Wgate·h) ⊙ Wup·h), h = RMSNorm(x) (its weight folded into Wgate and Wup)
-        NDArray h2 = rmsNorm(x);
-        NDArray gate = linear(h2, L.wGateT(), L.bGate());
-        NDArray act = Activation.sigmoid(gate).muli(gate).muli(linear(h2, L.wUpT(), L.bUp()));
-        return x.addi(linear(act, L.wDownT(), L.bDown()));
-    }
-
-    /** Heads {@code [from, to)} of {@code [n, heads, headDim]}: a view. */
-    private static NDArray heads(NDArray x, long from, long to) {
-        return Torch.slice(x, 1, from, to);
-    }
-
-    private static NDArray linear(NDArray x, NDArray weightT, NDArray bias) {
-        NDArray y = x.matMul(weightT);
-        return bias == null ? y : y.addi(bias);
-    }
-
-    /**
-     * {@code x / sqrt(mean(x²) + eps)} over the last axis; the weight is folded into the next projection (or applied by
-     * the caller). eps is a tensor made once: an op with a Java scalar first makes a tensor of it (~4 µs measured), and
-     * in-place ops skip an allocation and its release.
-     */
-    private NDArray rmsNorm(NDArray x) {
-        NDArray variance = x.square().mean(LAST_AXIS, true).addi(eps);
-        return x.div(variance.sqrt());
-    }
-
-    /**
-     * The additive attention mask {@code [group * n, past + n]} (the rows of one kv head's query block), or
-     * {@code null} when every new token sees every key (one token under a causal or one-node tree mask: a plain
-     * decoding step).
-     */
-    private NDArray buildMask(NDManager sm, AttentionMask mask, int past, int n) {
-        int prefix = mask.prefixFor(past);
-        float[] tail = mask.tailValues(past, n);
-        if (n == 1 && prefix == past) {
-            return null; // a single token that sees all the cache and itself
-        }
-        int width = past - prefix + n;
-        int group = config.queriesPerKvHead();
-        float[] rows = tail;
-        if (group > 1) {
-            // the query block of a kv head holds each of its `group` heads' n rows in turn
-            rows = new float[group * tail.length];
-            for (int g = 0; g < group; g++) {
-                System.arraycopy(tail, 0, rows, g * tail.length, tail.length);
-            }
-        }
-        NDArray t = sm.create(rows, new Shape((long) group * n, width));
-        if (!device.equals(t.getDevice())) {
-            t = t.toDevice(device, false);
-        }
-        if (prefix == 0) {
-            return t;
-        }
-        NDArray visible = sm.zeros(new Shape((long) group * n, prefix), DataType.FLOAT32, device);
-        return visible.concat(t, 1);
     }
 
     private static long[] toLongs(int[] a) {
@@ -342,6 +218,32 @@ public final class CausalLm implements AutoCloseable {
             out[i] = a[i];
         }
         return out;
+    }
+
+    /** The rows of the token embedding for {@code tokens}, in the step manager {@code sm}: {@code [n, hidden]}. */
+    NDArray embed(NDManager sm, int[] tokens) {
+        return w.embed.get(sm, new NDIndex("{}", sm.create(toLongs(tokens))));
+    }
+
+    /**
+     * This model's lm_head applied to hidden states that are NOT normalised by its final norm ({@code [n, hidden]}):
+     * what an EAGLE head's output goes through. The head weight holds the final norm folded in, so the norm weight is
+     * divided out first ({@link EagleHead#load} refuses a target whose final norm weight has zeros). The result
+     * attaches to {@code h}'s manager.
+     */
+    NDArray lmHeadOfUnnormalised(NDArray h) {
+        return h.div(w.finalNorm).matMul(w.lmHeadT);
+    }
+
+    /** Index of the first zero in the final norm weight, or -1. */
+    long firstZeroInFinalNorm() {
+        float[] g = w.finalNorm.toFloatArray();
+        for (int i = 0; i < g.length; i++) {
+            if (g[i] == 0f) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** Live arrays in the weights tier; constant after loading. */

@@ -34,6 +34,7 @@ import java.util.Set;
 final class LlamaWeights {
 
     record Layer(
+            boolean normsInput,
             NDArray qkvT,
             NDArray bqkv,
             NDArray qkNorm,
@@ -46,13 +47,24 @@ final class LlamaWeights {
             NDArray bUp,
             NDArray bDown) {}
 
+    /** {@code [vocab, hidden]}; null for an EAGLE head that reads the target's. */
     final NDArray embed;
+
     final Layer[] layers;
     /**
      * {@code [hidden, vocab]}, contiguous, the final norm weight folded in (a copy, also when the embedding is tied: see
-     * {@link #projection}).
+     * {@link #projection}); null for an EAGLE head, which uses its target's.
      */
     final NDArray lmHeadT;
+    /**
+     * The final norm's weight {@code [hidden]} (also folded into {@link #lmHeadT}): the features an EAGLE head reads
+     * are the normalised hidden states times it. Null for an EAGLE head.
+     */
+    final NDArray finalNorm;
+    /** An EAGLE head's {@code fc} as {@code [2·hidden, hidden]}, and its bias or null; null for a target. */
+    final NDArray fcT;
+
+    final NDArray fcBias;
     /** Inverse RoPE frequencies, {@code headDim/2} of them. */
     final float[] invFreq;
     /** Buffers the NDArrays may point into; held so the GC never unmaps or frees them under the engine. */
@@ -62,70 +74,17 @@ final class LlamaWeights {
 
     private final boolean checkFinite;
 
+    /** A target decoder: {@code model.*} tensors, every layer normalising its input, a final norm and a head. */
     LlamaWeights(Checkpoint ckpt, ModelConfig c, NDManager m, Device device, boolean checkFinite) {
         this.checkFinite = checkFinite;
         int d = c.hiddenSize();
-        int qDim = c.numHeads() * c.headDim();
-        int kvDim = c.numKvHeads() * c.headDim();
-        int inter = c.intermediateSize();
-        float scale = (float) (1.0 / Math.sqrt(c.headDim()));
         embed = load(ckpt, "model.embed_tokens.weight", m, device, c.vocabSize(), d);
         layers = new Layer[c.numLayers()];
-        boolean oBias = c.attentionBias() && c.architecture() != Architecture.QWEN2;
         for (int i = 0; i < layers.length; i++) {
-            String p = "model.layers." + i + ".";
-            float[] inputNorm = floats(ckpt, p + "input_layernorm.weight", d);
-            float[] postNorm = floats(ckpt, p + "post_attention_layernorm.weight", d);
-            // q is scaled where nothing normalises it afterwards; with q-norm the scale goes into the norm weight
-            float qScale = c.qkNorm() ? 1f : scale;
-            NDArray qkvT = projection(
-                    ckpt,
-                    m,
-                    device,
-                    d,
-                    inputNorm,
-                    new Part(p + "self_attn.q_proj.weight", qDim, qScale),
-                    new Part(p + "self_attn.k_proj.weight", kvDim, 1f),
-                    new Part(p + "self_attn.v_proj.weight", kvDim, 1f));
-            NDArray bqkv = null;
-            if (c.attentionBias()) {
-                float[] b = new float[qDim + 2 * kvDim];
-                float[] bq = floats(ckpt, p + "self_attn.q_proj.bias", qDim);
-                for (int j = 0; j < qDim; j++) {
-                    b[j] = bq[j] * qScale;
-                }
-                System.arraycopy(floats(ckpt, p + "self_attn.k_proj.bias", kvDim), 0, b, qDim, kvDim);
-                System.arraycopy(floats(ckpt, p + "self_attn.v_proj.bias", kvDim), 0, b, qDim + kvDim, kvDim);
-                bqkv = onDevice(m.create(b), device);
-            }
-            NDArray qkNorm = null;
-            if (c.qkNorm()) {
-                // one norm over the q and k heads together: [heads + kvHeads, headDim]
-                int hd = c.headDim();
-                float[] w = new float[(c.numHeads() + c.numKvHeads()) * hd];
-                float[] qn = floats(ckpt, p + "self_attn.q_norm.weight", hd);
-                float[] kn = floats(ckpt, p + "self_attn.k_norm.weight", hd);
-                for (int h = 0; h < c.numHeads() + c.numKvHeads(); h++) {
-                    for (int j = 0; j < hd; j++) {
-                        w[h * hd + j] = h < c.numHeads() ? qn[j] * scale : kn[j];
-                    }
-                }
-                qkNorm = onDevice(m.create(w, new Shape(c.numHeads() + c.numKvHeads(), hd)), device);
-            }
-            layers[i] = new Layer(
-                    qkvT,
-                    bqkv,
-                    qkNorm,
-                    projection(ckpt, m, device, qDim, null, new Part(p + "self_attn.o_proj.weight", d, 1f)),
-                    oBias ? load(ckpt, p + "self_attn.o_proj.bias", m, device, d) : null,
-                    projection(ckpt, m, device, d, postNorm, new Part(p + "mlp.gate_proj.weight", inter, 1f)),
-                    projection(ckpt, m, device, d, postNorm, new Part(p + "mlp.up_proj.weight", inter, 1f)),
-                    projection(ckpt, m, device, inter, null, new Part(p + "mlp.down_proj.weight", d, 1f)),
-                    c.mlpBias() ? load(ckpt, p + "mlp.gate_proj.bias", m, device, inter) : null,
-                    c.mlpBias() ? load(ckpt, p + "mlp.up_proj.bias", m, device, inter) : null,
-                    c.mlpBias() ? load(ckpt, p + "mlp.down_proj.bias", m, device, d) : null);
+            layers[i] = layer(ckpt, c, "model.layers." + i + ".", true, m, device);
         }
         float[] finalNorm = floats(ckpt, "model.norm.weight", d);
+        this.finalNorm = onDevice(m.create(finalNorm), device);
         if (c.tieWordEmbeddings()) {
             // a second, transposed copy of the embedding: the gather needs rows, the head columns
             lmHeadT =
@@ -138,8 +97,94 @@ final class LlamaWeights {
             }
             lmHeadT = projection(ckpt, m, device, d, finalNorm, new Part("lm_head.weight", c.vocabSize(), 1f));
         }
+        fcT = null;
+        fcBias = null;
         invFreq = c.ropeScaling().inverseFrequencies(c.ropeTheta(), c.headDim());
         buffers.clear();
+    }
+
+    /**
+     * An EAGLE-1/2 draft head (docs/architecture.md §3): {@code fc} over [embedding, feature], one decoder layer
+     * ({@code layers.0.*}) without an input norm, no final norm and no head of its own (the target's is used). Its
+     * embedding is its own {@code embed_tokens.weight} when the file has one, else null (the target's is used).
+     */
+    LlamaWeights(Checkpoint ckpt, ModelConfig c, NDManager m, Device device, boolean checkFinite, boolean fcBias) {
+        this.checkFinite = checkFinite;
+        int d = c.hiddenSize();
+        embed = ckpt.contains("embed_tokens.weight")
+                ? load(ckpt, "embed_tokens.weight", m, device, c.vocabSize(), d)
+                : null;
+        layers = new Layer[] {layer(ckpt, c, "layers.0.", false, m, device)};
+        fcT = projection(ckpt, m, device, 2 * d, null, new Part("fc.weight", d, 1f));
+        this.fcBias = fcBias ? load(ckpt, "fc.bias", m, device, d) : null;
+        lmHeadT = null;
+        finalNorm = null;
+        invFreq = c.ropeScaling().inverseFrequencies(c.ropeTheta(), c.headDim());
+        buffers.clear();
+    }
+
+    /**
+     * The layer whose tensors are named {@code p + "self_attn.q_proj.weight"} etc.; {@code normsInput} false for an
+     * EAGLE head's layer, which reads its input unnormalised.
+     */
+    private Layer layer(Checkpoint ckpt, ModelConfig c, String p, boolean normsInput, NDManager m, Device device) {
+        int d = c.hiddenSize();
+        int qDim = c.numHeads() * c.headDim();
+        int kvDim = c.numKvHeads() * c.headDim();
+        int inter = c.intermediateSize();
+        float scale = (float) (1.0 / Math.sqrt(c.headDim()));
+        boolean oBias = c.attentionBias() && c.architecture() != Architecture.QWEN2;
+        float[] inputNorm = normsInput ? floats(ckpt, p + "input_layernorm.weight", d) : null;
+        float[] postNorm = floats(ckpt, p + "post_attention_layernorm.weight", d);
+        // q is scaled where nothing normalises it afterwards; with q-norm the scale goes into the norm weight
+        float qScale = c.qkNorm() ? 1f : scale;
+        NDArray qkvT = projection(
+                ckpt,
+                m,
+                device,
+                d,
+                inputNorm,
+                new Part(p + "self_attn.q_proj.weight", qDim, qScale),
+                new Part(p + "self_attn.k_proj.weight", kvDim, 1f),
+                new Part(p + "self_attn.v_proj.weight", kvDim, 1f));
+        NDArray bqkv = null;
+        if (c.attentionBias()) {
+            float[] b = new float[qDim + 2 * kvDim];
+            float[] bq = floats(ckpt, p + "self_attn.q_proj.bias", qDim);
+            for (int j = 0; j < qDim; j++) {
+                b[j] = bq[j] * qScale;
+            }
+            System.arraycopy(floats(ckpt, p + "self_attn.k_proj.bias", kvDim), 0, b, qDim, kvDim);
+            System.arraycopy(floats(ckpt, p + "self_attn.v_proj.bias", kvDim), 0, b, qDim + kvDim, kvDim);
+            bqkv = onDevice(m.create(b), device);
+        }
+        NDArray qkNorm = null;
+        if (c.qkNorm()) {
+            // one norm over the q and k heads together: [heads + kvHeads, headDim]
+            int hd = c.headDim();
+            float[] w = new float[(c.numHeads() + c.numKvHeads()) * hd];
+            float[] qn = floats(ckpt, p + "self_attn.q_norm.weight", hd);
+            float[] kn = floats(ckpt, p + "self_attn.k_norm.weight", hd);
+            for (int h = 0; h < c.numHeads() + c.numKvHeads(); h++) {
+                for (int j = 0; j < hd; j++) {
+                    w[h * hd + j] = h < c.numHeads() ? qn[j] * scale : kn[j];
+                }
+            }
+            qkNorm = onDevice(m.create(w, new Shape(c.numHeads() + c.numKvHeads(), hd)), device);
+        }
+        return new Layer(
+                normsInput,
+                qkvT,
+                bqkv,
+                qkNorm,
+                projection(ckpt, m, device, qDim, null, new Part(p + "self_attn.o_proj.weight", d, 1f)),
+                oBias ? load(ckpt, p + "self_attn.o_proj.bias", m, device, d) : null,
+                projection(ckpt, m, device, d, postNorm, new Part(p + "mlp.gate_proj.weight", inter, 1f)),
+                projection(ckpt, m, device, d, postNorm, new Part(p + "mlp.up_proj.weight", inter, 1f)),
+                projection(ckpt, m, device, inter, null, new Part(p + "mlp.down_proj.weight", d, 1f)),
+                c.mlpBias() ? load(ckpt, p + "mlp.gate_proj.bias", m, device, inter) : null,
+                c.mlpBias() ? load(ckpt, p + "mlp.up_proj.bias", m, device, inter) : null,
+                c.mlpBias() ? load(ckpt, p + "mlp.down_proj.bias", m, device, d) : null);
     }
 
     /** A block of rows of a fused weight: tensor {@code name} with {@code rows} rows, each multiplied by {@code scale}. */

@@ -13,10 +13,48 @@ public final class Logits implements AutoCloseable {
 
     private final NDManager stepManager;
     private final NDArray logits;
+    /** The hidden rows the logits were computed from (see {@link #hidden}), or null; {@code hiddenScale} may be null. */
+    private final NDArray hidden;
+
+    private final NDArray hiddenScale;
 
     Logits(NDManager stepManager, NDArray logits) {
+        this(stepManager, logits, null, null);
+    }
+
+    /**
+     * @param hidden {@code [rows, hidden]}, the rows {@code logits} came from
+     * @param hiddenScale multiplies {@code hidden} when it is read ({@code null}: 1): a target's final norm weight,
+     *     kept apart because it is folded into the head
+     */
+    Logits(NDManager stepManager, NDArray logits, NDArray hidden, NDArray hiddenScale) {
         this.stepManager = stepManager;
         this.logits = logits;
+        this.hidden = hidden;
+        this.hiddenScale = hiddenScale;
+    }
+
+    /**
+     * The hidden states of {@code rows} that produced these logits, copied on the device into {@code into} so they
+     * outlive this step: a target's final-normed last hidden state (the input of its lm_head, what an EAGLE head
+     * reads as its feature), or an EAGLE head's own output (its next depth's feature). {@code [rows.length, hidden]}.
+     */
+    public NDArray hidden(NDManager into, int[] rows) {
+        if (hidden == null) {
+            throw new IllegalStateException("these logits carry no hidden states");
+        }
+        NDArray picked = hidden.get(new ai.djl.ndarray.index.NDIndex("{}", stepManager.create(toLongs(rows))));
+        NDArray out = hiddenScale == null ? picked : picked.mul(hiddenScale);
+        out.attach(into);
+        return out;
+    }
+
+    private static long[] toLongs(int[] a) {
+        long[] out = new long[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = a[i];
+        }
+        return out;
     }
 
     public int rows() {

@@ -1,0 +1,179 @@
+package io.rasd.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import io.rasd.RasdException;
+import java.nio.file.Path;
+
+/**
+ * An EAGLE-1/2 draft head (Li et al. 2024; the layout SafeAILab/EAGLE's {@code cnets1.py} publishes): one Llama
+ * decoder layer that reads the target's own features instead of tokens alone. For a token t and the target's feature
+ * f of the token before it (the final-normed last hidden state, the input of the target's lm_head):
+ *
+ * <pre>
+ *   x = fc([embed(t), f])                      fc: [hidden, 2·hidden] (+ bias)
+ *   h = layer0(x)                              attention without an input norm, post-attention norm, SwiGLU MLP
+ *   logits = target.lm_head(h)                 no final norm; h is also the feature of the next depth
+ * </pre>
+ *
+ * The head keeps its own {@link KvCache} (one layer); its positions count the (token, feature) pairs it has read.
+ * Weights, ownership and threading follow {@link CausalLm}: the head's weights live in its own manager, every forward
+ * gets a step manager that the returned {@link Logits} closes. The embedding is the head's {@code embed_tokens} when
+ * the file has one, else the target's. Format checks (variant, shapes against the target) are the loader's in
+ * {@code io.rasd.draft.eagle}; this class checks what its forward needs.
+ */
+public final class EagleHead implements AutoCloseable {
+
+    private final Path directory;
+    private final ModelConfig config;
+    private final CausalLm target;
+    private final NDManager manager;
+    private final LlamaWeights w;
+    private final Decoder decoder;
+    private final int contextLimit;
+    private final String identity;
+
+    private EagleHead(
+            Path directory, ModelConfig config, CausalLm target, NDManager manager, LlamaWeights w, int limit) {
+        this.directory = directory;
+        this.config = config;
+        this.target = target;
+        this.manager = manager;
+        this.w = w;
+        this.decoder = new Decoder(config, w.invFreq, manager, target.device());
+        this.contextLimit = limit;
+        this.identity =
+                "eagle-head " + directory.toAbsolutePath().normalize() + " " + config + "\non " + target.identity();
+    }
+
+    /**
+     * Loads the head in {@code dir} for {@code target}, on the target's device.
+     *
+     * @param fcBias whether {@code fc} has a bias (the config's {@code bias} key; the reference treats a missing key
+     *     as true)
+     */
+    public static EagleHead load(Path dir, CausalLm target, boolean fcBias) {
+        ModelConfig config = ModelConfig.read(dir);
+        ModelConfig t = target.config();
+        if (config.hiddenSize() != t.hiddenSize() || config.vocabSize() != t.vocabSize()) {
+            throw new RasdException("EAGLE head " + dir + " has hidden_size " + config.hiddenSize() + " and vocab_size "
+                    + config.vocabSize() + " but its target " + target.directory() + " has " + t.hiddenSize()
+                    + " and " + t.vocabSize() + "; a head only drafts for the model it was trained on");
+        }
+        long zero = target.firstZeroInFinalNorm();
+        if (zero >= 0) {
+            throw new RasdException("The target " + target.directory() + " has a zero in its final norm weight"
+                    + " (model.norm.weight[" + zero + "]); rasd cannot recover the unnormalised lm_head an EAGLE head"
+                    + " needs from the folded head weight");
+        }
+        NDManager m = NDManager.newBaseManager(target.device(), "PyTorch");
+        try (Checkpoint ckpt = Checkpoint.open(dir)) {
+            LlamaWeights weights = new LlamaWeights(ckpt, config, m, target.device(), false, fcBias);
+            int limit = Math.min(config.maxPositions(), target.contextLimit());
+            return new EagleHead(dir, config, target, m, weights, limit);
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    public Path directory() {
+        return directory;
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public CausalLm target() {
+        return target;
+    }
+
+    /** What decides the rows this head computes: its files and its target's identity. */
+    public String identity() {
+        return identity;
+    }
+
+    /** Most (token, feature) pairs one cache may hold. */
+    public int contextLimit() {
+        return contextLimit;
+    }
+
+    public KvCache newCache() {
+        return new KvCache(manager, config, contextLimit, 64);
+    }
+
+    /**
+     * Reads the pairs ({@code tokens[i]}, row i of {@code features}) at {@code positions} under {@code mask}, appends
+     * their keys and values to {@code cache}, and returns the target-vocabulary logits of {@code logitRows}
+     * ({@code null}: every row) with the head's output h as {@link Logits#hidden}. Close the result.
+     *
+     * @param features {@code [tokens.length, hidden]}: the target's feature of the token before each of
+     *     {@code tokens} (or, deeper in a draft tree, the head's own h there)
+     */
+    public Logits forward(
+            KvCache cache, int[] tokens, NDArray features, int[] positions, AttentionMask mask, int[] logitRows) {
+        int n = tokens.length;
+        check(tokens, features, positions);
+        cache.ensureRoom(n);
+        int past = cache.length();
+        NDManager sm = manager.newSubManager();
+        try {
+            NDArray maskArr = decoder.mask(sm, mask, past, n);
+            NDArray[] rope = decoder.rope(sm, positions);
+            NDArray embedded = w.embed != null
+                    ? w.embed.get(sm, new NDIndex("{}", sm.create(longs(tokens))))
+                    : target.embed(sm, tokens);
+            NDArray x = embedded.concat(features, 1).matMul(w.fcT); // embedding first, feature second
+            if (w.fcBias != null) {
+                x.addi(w.fcBias);
+            }
+            x = decoder.layer(sm, 0, w.layers[0], x, rope, maskArr, cache, past + n, n);
+            cache.advance(n);
+            if (logitRows != null) {
+                x = x.get(new NDIndex("{}", sm.create(longs(logitRows))));
+            }
+            return new Logits(sm, target.lmHeadOfUnnormalised(x), x, null);
+        } catch (RuntimeException e) {
+            sm.close();
+            throw e;
+        }
+    }
+
+    private void check(int[] tokens, NDArray features, int[] positions) {
+        int n = tokens.length;
+        if (n == 0 || positions.length != n) {
+            throw new RasdException("EAGLE head forward needs one position per token, got " + n + " tokens and "
+                    + positions.length + " positions");
+        }
+        long[] shape = features.getShape().getShape();
+        if (shape.length != 2 || shape[0] != n || shape[1] != config.hiddenSize()) {
+            throw new RasdException("EAGLE head forward: features of shape " + features.getShape() + " for " + n
+                    + " tokens; expected (" + n + ", " + config.hiddenSize() + ")");
+        }
+        for (int i = 0; i < n; i++) {
+            if (tokens[i] < 0 || tokens[i] >= config.vocabSize()) {
+                throw new RasdException(
+                        "Token id " + tokens[i] + " is outside the head's vocabulary [0, " + config.vocabSize() + ")");
+            }
+            if (positions[i] < 0 || positions[i] >= contextLimit) {
+                throw new RasdException(
+                        "Position " + positions[i] + " is outside the head's window [0, " + contextLimit + ")");
+            }
+        }
+    }
+
+    private static long[] longs(int[] a) {
+        long[] out = new long[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = a[i];
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}
