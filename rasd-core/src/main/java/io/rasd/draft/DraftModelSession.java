@@ -34,6 +34,7 @@ final class DraftModelSession implements Drafter.Session, Drafter.PrefixCacheRow
     private final DraftModel draft;
     private final CausalLm lm;
     private final KvCache cache;
+    private final ProposableIds proposable;
     /** Rows of the cache that hold committed context. */
     private int committed;
     /** Committed tokens not yet in the cache; after a commit it always ends with the next root. */
@@ -49,6 +50,7 @@ final class DraftModelSession implements Drafter.Session, Drafter.PrefixCacheRow
         this.draft = draft;
         this.lm = draft.model();
         this.cache = lm.newCache();
+        this.proposable = new ProposableIds(lm.config().vocabSize(), draft.proposableVocab());
         append(prompt);
     }
 
@@ -144,7 +146,8 @@ final class DraftModelSession implements Drafter.Session, Drafter.PrefixCacheRow
                 cache, pending, Positions.consecutive(committed, pending.length), AttentionMask.causal(), new int[] {
                     pending.length - 1
                 })) {
-            TopK top = proposable(logits.topKProbabilities(fetch(Math.max(budget.rootTopM(), budget.topK())))[0]);
+            TopK top = proposable.filter(
+                    logits.topKProbabilities(proposable.fetch(Math.max(budget.rootTopM(), budget.topK())))[0]);
             rootDistribution = new RootDistribution(top.ids(), top.values());
             for (int i = 0; i < Math.min(budget.topK(), top.ids().length); i++) {
                 candidates.add(new Candidate(top.ids()[i], 0, 1, Math.log(top.values()[i]), new int[] {-1}));
@@ -179,9 +182,9 @@ final class DraftModelSession implements Drafter.Session, Drafter.PrefixCacheRow
         }
         List<Integer> next = new ArrayList<>();
         try (Logits logits = lm.forward(cache, tokens, pos, AttentionMask.explicit(committed, mask), null)) {
-            TopK[] tops = logits.topKProbabilities(fetch(topK));
+            TopK[] tops = logits.topKProbabilities(proposable.fetch(topK));
             for (int i = 0; i < n; i++) {
-                TopK top = proposable(tops[i]);
+                TopK top = proposable.filter(tops[i]);
                 Candidate parent = candidates.get(expand.get(i));
                 for (int j = 0; j < Math.min(topK, top.ids().length); j++) {
                     candidates.add(new Candidate(
@@ -251,35 +254,6 @@ final class DraftModelSession implements Drafter.Session, Drafter.PrefixCacheRow
         committed += kept;
         candidates.clear();
         append(Arrays.copyOfRange(tokens, kept, tokens.length));
-    }
-
-    /** Ids the tokenizer or the target do not know (a padded draft vocabulary) are never proposed. */
-    private TopK proposable(TopK top) {
-        int limit = draft.proposableVocab();
-        int n = 0;
-        for (int id : top.ids()) {
-            if (id < limit) {
-                n++;
-            }
-        }
-        if (n == top.ids().length) {
-            return top;
-        }
-        int[] ids = new int[n];
-        float[] probs = new float[n];
-        for (int i = 0, j = 0; i < top.ids().length; i++) {
-            if (top.ids()[i] < limit) {
-                ids[j] = top.ids()[i];
-                probs[j++] = top.values()[i];
-            }
-        }
-        return new TopK(ids, probs);
-    }
-
-    /** How many of the best ids to copy out so that {@code k} proposable ones remain after padding ids are dropped. */
-    private int fetch(int k) {
-        int padded = lm.config().vocabSize() - draft.proposableVocab();
-        return k + Math.min(padded, 64);
     }
 
     @Override

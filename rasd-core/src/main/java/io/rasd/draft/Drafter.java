@@ -1,6 +1,7 @@
 package io.rasd.draft;
 
 import io.rasd.model.KvSnapshot;
+import io.rasd.model.Logits;
 import java.util.List;
 
 /**
@@ -57,6 +58,21 @@ public interface Drafter {
 
         /** A heap copy of committed rows {@code [from, to)}. */
         KvSnapshot snapshot(int from, int to);
+    }
+
+    /**
+     * A session that drafts from the target's own features (an EAGLE head): the engine hands it the final-normed
+     * hidden state of every context token the target computes (the prefill's rows, then each step's root and accepted
+     * path), before the step's {@link Session#commit}.
+     */
+    interface ReadsTargetFeatures {
+
+        /**
+         * Token rows {@code rows[i]} of the target forward behind {@code logits} hold the features of context tokens
+         * {@code firstContextIndex + i} (context = prompt + committed output). Copy what you keep with
+         * {@link Logits#hidden}: the logits close after this call.
+         */
+        void targetFeatures(Logits logits, int[] rows, int firstContextIndex);
     }
 
     /** Decides, before each extra depth, whether it is still worth a drafter forward. */

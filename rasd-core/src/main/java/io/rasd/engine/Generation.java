@@ -145,13 +145,16 @@ final class Generation implements AutoCloseable {
         cachedPromptTokens = restorePrefix();
         if (prompt.length - 1 > cachedPromptTokens) {
             int[] context = Arrays.copyOfRange(prompt, cachedPromptTokens, prompt.length - 1);
-            target.forward(
-                            cache,
-                            context,
-                            Positions.consecutive(cachedPromptTokens, context.length),
-                            AttentionMask.causal(),
-                            new int[] {context.length - 1})
-                    .close();
+            try (Logits logits = target.forward(
+                    cache,
+                    context,
+                    Positions.consecutive(cachedPromptTokens, context.length),
+                    AttentionMask.causal(),
+                    new int[] {context.length - 1})) {
+                if (drafter instanceof Drafter.ReadsTargetFeatures reader) {
+                    reader.targetFeatures(logits, Positions.consecutive(0, context.length), cachedPromptTokens);
+                }
+            }
             storePrefix(prompt, target.identity(), cache.length(), cache::snapshot);
         }
     }
@@ -200,6 +203,13 @@ final class Generation implements AutoCloseable {
                 target.forward(cache, tree.tokens(), tree.positions(base), AttentionMask.tree(tree.parents()), null)) {
             control.observeVerify(tree.size(), (System.nanoTime() - v0) / 1e9);
             acceptance = TreeVerifier.verify(tree, logits, request.sampling(), rng);
+            if (drafter instanceof Drafter.ReadsTargetFeatures reader) {
+                // the root's and the accepted path's features, context tokens from the root on
+                int[] accepted = acceptance.acceptedNodes();
+                int[] rows = new int[accepted.length + 1];
+                System.arraycopy(accepted, 0, rows, 1, accepted.length);
+                reader.targetFeatures(logits, rows, prompt.length + out.size() - 1);
+            }
         }
         forwards++;
         treeNodes += tree.size() - 1;

@@ -200,11 +200,11 @@ public final class CausalLm implements AutoCloseable {
                 x = decoder.layer(sm, l, w.layers[l], x, rope, maskArr, cache, total, n);
             }
             cache.advance(n);
-            if (logitRows != null) {
-                x = x.get(new NDIndex("{}", sm.create(toLongs(logitRows))));
-            }
+            // every token's normalised state stays available (Logits.hidden: an EAGLE head's features); the
+            // vocab-sized head runs on the logit rows only
             NDArray normed = decoder.rmsNorm(x);
-            NDArray logits = normed.matMul(w.lmHeadT); // the final norm weight is folded into the head
+            NDArray head = logitRows == null ? normed : normed.get(new NDIndex("{}", sm.create(toLongs(logitRows))));
+            NDArray logits = head.matMul(w.lmHeadT); // the final norm weight is folded into the head
             return new Logits(sm, logits, normed, w.finalNorm);
         } catch (RuntimeException e) {
             sm.close();

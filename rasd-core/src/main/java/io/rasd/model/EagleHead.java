@@ -107,7 +107,7 @@ public final class EagleHead implements AutoCloseable {
     /**
      * Reads the pairs ({@code tokens[i]}, row i of {@code features}) at {@code positions} under {@code mask}, appends
      * their keys and values to {@code cache}, and returns the target-vocabulary logits of {@code logitRows}
-     * ({@code null}: every row) with the head's output h as {@link Logits#hidden}. Close the result.
+     * ({@code null}: every row), with the head's output h of every row as {@link Logits#hidden}. Close the result.
      *
      * @param features {@code [tokens.length, hidden]}: the target's feature of the token before each of
      *     {@code tokens} (or, deeper in a draft tree, the head's own h there)
@@ -131,10 +131,8 @@ public final class EagleHead implements AutoCloseable {
             }
             x = decoder.layer(sm, 0, w.layers[0], x, rope, maskArr, cache, past + n, n);
             cache.advance(n);
-            if (logitRows != null) {
-                x = x.get(new NDIndex("{}", sm.create(longs(logitRows))));
-            }
-            return new Logits(sm, target.lmHeadOfUnnormalised(x), x, null);
+            NDArray rows = logitRows == null ? x : x.get(new NDIndex("{}", sm.create(longs(logitRows))));
+            return new Logits(sm, target.lmHeadOfUnnormalised(rows), x, null);
         } catch (RuntimeException e) {
             sm.close();
             throw e;
@@ -170,6 +168,11 @@ public final class EagleHead implements AutoCloseable {
             out[i] = a[i];
         }
         return out;
+    }
+
+    /** Live arrays in the head's tier (its weights, and the caches and steps that hang from it). */
+    public int liveWeightArrays() {
+        return manager.getManagedArrays().size();
     }
 
     @Override

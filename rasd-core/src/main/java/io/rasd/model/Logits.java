@@ -23,7 +23,7 @@ public final class Logits implements AutoCloseable {
     }
 
     /**
-     * @param hidden {@code [rows, hidden]}, the rows {@code logits} came from
+     * @param hidden {@code [tokens, hidden]}: every token row of the forward (not only the logit rows)
      * @param hiddenScale multiplies {@code hidden} when it is read ({@code null}: 1): a target's final norm weight,
      *     kept apart because it is folded into the head
      */
@@ -35,7 +35,8 @@ public final class Logits implements AutoCloseable {
     }
 
     /**
-     * The hidden states of {@code rows} that produced these logits, copied on the device into {@code into} so they
+     * The hidden states of token rows {@code rows} of the forward (indices into its tokens, whichever rows got
+     * logits), copied on the device into {@code into} so they
      * outlive this step: a target's final-normed last hidden state (the input of its lm_head, what an EAGLE head
      * reads as its feature), or an EAGLE head's own output (its next depth's feature). {@code [rows.length, hidden]}.
      */

@@ -71,6 +71,17 @@ class SpeculativeModesLosslessTest {
     /** Runs every mode on random prompts and checks each against plain decoding; returns tokens by mode and origin. */
     static Map<DecodingMode, int[]> checkAllModes(
             CausalLm target, CausalLm draft, Tokenizer tok, long seed, int trials, boolean sampled) {
+        return checkAllModes(target, b -> b.draft(draft), tok, seed, trials, sampled);
+    }
+
+    /** The same with any drafter: {@code drafting} adds it to each engine's builder. */
+    static Map<DecodingMode, int[]> checkAllModes(
+            CausalLm target,
+            java.util.function.UnaryOperator<RasdEngine.Builder> drafting,
+            Tokenizer tok,
+            long seed,
+            int trials,
+            boolean sampled) {
         SplittableRandom rnd = new SplittableRandom(seed);
         List<int[]> docs = new ArrayList<>();
         try (RasdEngine plain =
@@ -93,9 +104,7 @@ class SpeculativeModesLosslessTest {
                     : new SamplingParams(0.6 + rnd.nextDouble(), rnd.nextInt(3) * 10, rnd.nextBoolean() ? 1 : 0.9);
             long genSeed = rnd.nextLong();
             int max = 20 + rnd.nextInt(50);
-            try (RasdEngine engine = RasdEngine.builder()
-                    .target(target)
-                    .draft(draft)
+            try (RasdEngine engine = drafting.apply(RasdEngine.builder().target(target))
                     .tokenizer(tok)
                     .datastore(store)
                     .speculation(config)

@@ -1,0 +1,69 @@
+package io.rasd.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.Device;
+import io.rasd.draft.eagle.EagleDrafter;
+import io.rasd.model.CausalLm;
+import io.rasd.model.EagleHead;
+import io.rasd.model.RandomCheckpoint;
+import io.rasd.testing.RandomEagleHead;
+import io.rasd.testing.TestData;
+import io.rasd.text.Tokenizer;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every mode with an EAGLE head as the drafter emits what plain decoding emits, greedy and sampled with a seed. */
+class EagleHeadDecodingTest {
+
+    @TempDir
+    static Path tmp;
+
+    @Test
+    void everyModeWithAHeadOnAGroupedQueryTargetMatchesPlainDecoding() {
+        Path target = TestData.hf("llama-gqa-f32");
+        Path head = RandomEagleHead.write(target, tmp.resolve("gqa-head"), 1, false, false);
+        try (CausalLm lm = CausalLm.load(target, Device.cpu(), 0);
+                Tokenizer tok = Tokenizer.load(target);
+                EagleHead eagle = EagleHead.load(head, lm, false)) {
+            EagleDrafter drafter = new EagleDrafter(eagle, tok.vocabSize());
+            Map<DecodingMode, int[]> t =
+                    SpeculativeModesLosslessTest.checkAllModes(lm, b -> b.drafter(drafter), tok, 21, 4, false);
+            assertThat(t.get(DecodingMode.DRAFT)[1])
+                    .as("target forwards in draft mode")
+                    .isPositive();
+            SpeculativeModesLosslessTest.checkAllModes(lm, b -> b.drafter(drafter), tok, 22, 3, true);
+        }
+    }
+
+    @Test
+    void aHeadWithAnFcBiasAndItsOwnEmbeddingOnALoopyTargetStaysLosslessAndDrafts() {
+        Path target = RandomCheckpoint.llama()
+                .seed(1)
+                .residualScale(0.02)
+                .tokenizerFrom(TestData.hf("tokenizer"))
+                .writeTo(tmp.resolve("loopy"));
+        Path head = RandomEagleHead.write(target, tmp.resolve("loopy-head"), 2, true, true);
+        try (CausalLm lm = CausalLm.load(target, Device.cpu(), 0);
+                Tokenizer tok = Tokenizer.load(TestData.hf("tokenizer"));
+                EagleHead eagle = EagleHead.load(head, lm, true)) {
+            EagleDrafter drafter = new EagleDrafter(eagle, tok.vocabSize());
+            SpeculativeModesLosslessTest.checkAllModes(lm, b -> b.drafter(drafter), tok, 23, 4, false);
+            try (RasdEngine engine = RasdEngine.builder()
+                    .target(lm)
+                    .drafter(drafter)
+                    .tokenizer(tok)
+                    .speculation(SpeculationConfig.builder().adaptive(false).build())
+                    .build()) {
+                GenerationResult r = engine.generate(new GenerationRequest(
+                        new int[] {0, 17, 99, 250, 31, 17, 99}, 40, DecodingMode.DRAFT, null, null, List.of()));
+                assertThat(r.stats().draftForwards())
+                        .as("head forwards")
+                        .isGreaterThan(r.stats().targetForwards());
+            }
+        }
+    }
+}
