@@ -12,6 +12,9 @@ import io.rasd.model.SafeTensorsWriter;
 import io.rasd.model.TensorData;
 import io.rasd.testing.TestData;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -235,6 +238,44 @@ class EagleHeadFormatTest {
                 .hasMessageContaining("EAGLE-3 heads are not supported yet")
                 .hasMessageContaining(dir.resolve("model.safetensors").toString())
                 .hasMessageContaining("\"" + tensor + "\"");
+    }
+
+    @Test
+    void eagle3VocabularyMapsInIntegerTypesAreNamedBeforeTheirDtype() throws IOException {
+        // published EAGLE-3 heads store d2t as I64 and t2d as BOOL, which the safetensors reader rejects by dtype
+        Path dir = copy(GQA_HEAD);
+        String header = "{\"d2t\":{\"dtype\":\"I64\",\"shape\":[2],\"data_offsets\":[0,16]},"
+                + "\"t2d\":{\"dtype\":\"BOOL\",\"shape\":[4],\"data_offsets\":[16,20]}}";
+        byte[] h = header.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(8 + h.length + 20).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(h.length).put(h);
+        Files.write(dir.resolve("model.safetensors"), b.array());
+        assertThatThrownBy(() -> EagleHeadFormat.inspect(dir, gqaTarget()))
+                .isInstanceOf(RasdException.class)
+                .hasMessageContaining("EAGLE-3 heads are not supported yet")
+                .hasMessageContaining("\"d2t\"");
+        assertThat(EagleHeadFormat.looksLikeEagleHead(dir)).isFalse();
+    }
+
+    @Test
+    void shardedHeadIsReadThroughItsIndex() throws IOException {
+        Path dir = copy(GQA_HEAD);
+        Files.move(dir.resolve("model.safetensors"), dir.resolve("model-00001-of-00001.safetensors"));
+        StringBuilder map = new StringBuilder();
+        try (SafeTensorsFile f = SafeTensorsFile.open(dir.resolve("model-00001-of-00001.safetensors"))) {
+            for (String n : f.names()) {
+                map.append(map.isEmpty() ? "" : ",")
+                        .append('"')
+                        .append(n)
+                        .append("\":\"model-00001-of-00001.safetensors\"");
+            }
+        }
+        Files.writeString(dir.resolve("model.safetensors.index.json"), "{\"weight_map\":{" + map + "}}");
+
+        assertThat(EagleHeadFormat.looksLikeEagleHead(dir)).isTrue();
+        EagleHeadFormat f = EagleHeadFormat.inspect(dir, gqaTarget());
+        assertThat(f.hasEmbedding()).isTrue();
+        assertThat(f.tensors()).hasSize(10);
     }
 
     @Test
