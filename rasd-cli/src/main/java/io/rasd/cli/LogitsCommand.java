@@ -3,10 +3,13 @@ package io.rasd.cli;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.rasd.RasdException;
+import io.rasd.draft.eagle.EagleDrafter;
+import io.rasd.draft.eagle.EagleHeadFormat;
 import io.rasd.model.CausalLm;
 import io.rasd.model.KvCache;
 import io.rasd.model.Logits;
 import io.rasd.model.TopK;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -15,7 +18,9 @@ import picocli.CommandLine.Option;
 @Command(
         name = "logits",
         mixinStandardHelpOptions = true,
-        description = "Raw next-token logits (before any processing) at every prompt position, best first.")
+        description =
+                "Raw next-token logits (before any processing) at every prompt position, best first; with --draft, an"
+                        + " EAGLE head's teacher-forced logits.")
 final class LogitsCommand implements Callable<Integer> {
 
     @Mixin
@@ -30,6 +35,13 @@ final class LogitsCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON (the only output format)")
     boolean json;
 
+    @Option(
+            names = "--draft",
+            paramLabel = "HEAD",
+            description = "An EAGLE head for the model: print the head's teacher-forced logits instead (n-1 positions;"
+                    + " position i reads token i+1 with the model's feature at token i and predicts token i+2)")
+    Path draft;
+
     @Override
     public Integer call() {
         if (top < 1) {
@@ -41,9 +53,17 @@ final class LogitsCommand implements Callable<Integer> {
                 throw new RasdException(
                         "--prompt-ids has " + ids.length + " tokens; the context window is " + lm.contextLimit());
             }
+            if (draft != null && !EagleHeadFormat.looksLikeEagleHead(draft)) {
+                throw new RasdException("--draft " + draft + " is not an EAGLE head (logits prints a head's"
+                        + " teacher-forced logits; for a standalone draft model run logits --model " + draft + ")");
+            }
             JsonArray positions = new JsonArray();
-            try (KvCache cache = lm.newCache();
-                    Logits logits = lm.forward(cache, ids)) {
+            try (EagleDrafter head = draft == null
+                            ? null
+                            : EagleDrafter.load(draft, lm, lm.config().vocabSize());
+                    KvCache cache = lm.newCache();
+                    Logits logits =
+                            head == null ? lm.forward(cache, ids) : head.head().teacherForced(ids)) {
                 for (TopK t : logits.topK(top)) {
                     JsonObject p = new JsonObject();
                     JsonArray tid = new JsonArray();

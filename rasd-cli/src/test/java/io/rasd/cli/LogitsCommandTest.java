@@ -51,6 +51,65 @@ class LogitsCommandTest {
     }
 
     @Test
+    void withAnEagleHeadPrintsItsTeacherForcedLogitsMatchingTheReferenceImplementation() throws IOException {
+        java.nio.file.Path head = TestData.root().resolve("eagle/llama-gqa-f32-nobias");
+        JsonObject g = JsonParser.parseString(Files.readString(head.resolve("golden.json")))
+                .getAsJsonObject();
+        StringBuilder ids = new StringBuilder();
+        for (var id : g.getAsJsonArray("prompt_ids")) {
+            ids.append(ids.length() == 0 ? "" : ",").append(id.getAsInt());
+        }
+        CliRunner r = CliRunner.run(
+                "logits",
+                "--model",
+                TestData.hf("llama-gqa-f32").toString(),
+                "--draft",
+                head.toString(),
+                "--prompt-ids",
+                ids.toString(),
+                "--top",
+                "10",
+                "--json");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        JsonArray positions =
+                JsonParser.parseString(r.out().trim()).getAsJsonObject().getAsJsonArray("positions");
+        assertThat(positions.size()).isEqualTo(g.get("positions").getAsInt());
+        for (int p = 0; p < positions.size(); p++) {
+            JsonObject ours = positions.get(p).getAsJsonObject();
+            for (int i = 0; i < 10; i++) {
+                assertThat(ours.getAsJsonArray("top_ids").get(i).getAsInt())
+                        .isEqualTo(g.getAsJsonArray("top_ids")
+                                .get(p)
+                                .getAsJsonArray()
+                                .get(i)
+                                .getAsInt());
+                assertThat(ours.getAsJsonArray("top_logits").get(i).getAsFloat())
+                        .isCloseTo(
+                                g.getAsJsonArray("top_logits")
+                                        .get(p)
+                                        .getAsJsonArray()
+                                        .get(i)
+                                        .getAsFloat(),
+                                org.assertj.core.data.Offset.offset(1e-3f));
+            }
+        }
+    }
+
+    @Test
+    void aDraftThatIsNotAnEagleHeadIsRefusedWithTheCommandToRunInstead() {
+        CliRunner r = CliRunner.run(
+                "logits",
+                "--model",
+                TestData.hf("llama-gqa-f32").toString(),
+                "--draft",
+                TestData.hf("qwen2-tied-f32").toString(),
+                "--prompt-ids",
+                "0,1,2");
+        assertThat(r.exitCode()).isNotZero();
+        assertThat(r.err()).contains("is not an EAGLE head").contains("logits --model");
+    }
+
+    @Test
     void missingPromptIdsIsAUsageError() {
         CliRunner r =
                 CliRunner.run("logits", "--model", TestData.hf("qwen2-tied-f32").toString());

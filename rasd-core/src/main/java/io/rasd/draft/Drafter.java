@@ -13,7 +13,7 @@ import java.util.List;
  * <p>A drafter is shared by every generation of an engine and must be thread-safe; the per-generation state lives in
  * its {@link Session}, used by one thread at a time.
  */
-public interface Drafter {
+public interface Drafter extends AutoCloseable {
 
     /** Opens one generation's drafting state; {@code prompt} is read at the first {@link Session#grow}'s catch-up. */
     Session open(int[] prompt);
@@ -23,6 +23,10 @@ public interface Drafter {
      * fingerprint), so two drafters share rows only when they would compute the same ones.
      */
     String cacheIdentity();
+
+    /** Frees what the drafter owns (an engine that owns its models closes its drafter); nothing by default. */
+    @Override
+    default void close() {}
 
     /** One generation's drafter state. */
     interface Session extends AutoCloseable {

@@ -284,6 +284,9 @@ public final class RasdEngine implements AutoCloseable {
             if (draftModel != null && draftModel != target) {
                 draftModel.close();
             }
+            if (drafter != null) {
+                drafter.close();
+            }
             tokenizer.close();
         }
     }

@@ -139,6 +139,32 @@ public final class EagleHead implements AutoCloseable {
         }
     }
 
+    /**
+     * The head's teacher-forced logits over {@code ids} (at least 2): row i reads (ids[i+1], the target's feature of
+     * ids[i]) at position i, sees rows 0..i, and predicts ids[i+2] (the last row: the token after {@code ids}). What
+     * the reference implementation computes during training and what {@code ./rasd logits --draft HEAD} prints. Close
+     * the result.
+     */
+    public Logits teacherForced(int[] ids) {
+        int n = ids.length;
+        if (n < 2) {
+            throw new RasdException("teacher-forced head logits need at least 2 token ids, got " + n);
+        }
+        try (KvCache targetCache = target.newCache();
+                Logits t = target.forward(targetCache, ids);
+                NDManager features = manager.newSubManager();
+                KvCache headCache = newCache()) {
+            NDArray f = t.hidden(features, Positions.consecutive(0, n - 1));
+            return forward(
+                    headCache,
+                    java.util.Arrays.copyOfRange(ids, 1, n),
+                    f,
+                    Positions.consecutive(0, n - 1),
+                    AttentionMask.causal(),
+                    null);
+        }
+    }
+
     private void check(int[] tokens, NDArray features, int[] positions) {
         int n = tokens.length;
         if (n == 0 || positions.length != n) {

@@ -1,7 +1,9 @@
 package io.rasd.draft.eagle;
 
 import io.rasd.draft.Drafter;
+import io.rasd.model.CausalLm;
 import io.rasd.model.EagleHead;
+import java.nio.file.Path;
 
 /**
  * EAGLE-2 drafting with an EAGLE-1/2 head ({@link EagleHead}): the paper's drafter. The head reads the target's own
@@ -13,11 +15,37 @@ public final class EagleDrafter implements Drafter {
 
     private final EagleHead head;
     private final int proposableVocab;
+    private final boolean ownsHead;
 
-    /** @param proposableVocab ids below it may be proposed (the tokenizer's vocabulary, at most the target's) */
+    /**
+     * A drafter over a head the caller loaded (and closes).
+     *
+     * @param proposableVocab ids below it may be proposed (the tokenizer's vocabulary, at most the target's)
+     */
     public EagleDrafter(EagleHead head, int proposableVocab) {
+        this(head, proposableVocab, false);
+    }
+
+    private EagleDrafter(EagleHead head, int proposableVocab, boolean ownsHead) {
         this.head = head;
         this.proposableVocab = Math.min(proposableVocab, head.config().vocabSize());
+        this.ownsHead = ownsHead;
+    }
+
+    /**
+     * Loads the EAGLE-1/2 head in {@code dir} for {@code target} after checking its files against the target
+     * ({@link EagleHeadFormat#inspect}: variant, tensors, shapes); the drafter owns the head and closes it.
+     */
+    public static EagleDrafter load(Path dir, CausalLm target, int proposableVocab) {
+        EagleHeadFormat format = EagleHeadFormat.inspect(dir, target.config());
+        return new EagleDrafter(EagleHead.load(dir, target, format.hasFcBias()), proposableVocab, true);
+    }
+
+    @Override
+    public void close() {
+        if (ownsHead) {
+            head.close();
+        }
     }
 
     public EagleHead head() {
