@@ -286,6 +286,39 @@ class GenerateCommandTest {
     }
 
     @Test
+    void anEagleHeadGivenAsDraftDraftsAndEveryDraftModeEmitsWhatPlainDecodingEmits() {
+        String head = TestData.root().resolve("eagle/llama-gqa-f32-nobias").toString();
+        JsonArray reference = null;
+        for (String mode : new String[] {"ar", "draft", "rasd-pld"}) {
+            CliRunner r = CliRunner.run(
+                    "generate",
+                    "--model",
+                    MODEL,
+                    "--prompt-ids",
+                    "0,10,20,30,10,20,30",
+                    "--max-new-tokens",
+                    "16",
+                    "--json",
+                    "--draft",
+                    head,
+                    "--mode",
+                    mode);
+            assertThat(r.exitCode()).as(r.err()).isZero();
+            JsonObject out = JsonParser.parseString(r.out().trim()).getAsJsonObject();
+            if (!mode.equals("ar")) {
+                assertThat(out.getAsJsonObject("stats").get("draft_forwards").getAsInt())
+                        .as("%s: head forwards", mode)
+                        .isPositive();
+            }
+            if (reference == null) {
+                reference = out.getAsJsonArray("tokens");
+            } else {
+                assertThat(out.getAsJsonArray("tokens")).as(mode).isEqualTo(reference);
+            }
+        }
+    }
+
+    @Test
     void aBuiltDatastoreFileServesTheDatastoreModes(@TempDir Path tmp) throws IOException {
         Path doc = tmp.resolve("doc.txt");
         Files.writeString(doc, "def main():\n    return helper(1, 2)\n\ndef helper(a, b):\n    return a + b\n");
