@@ -2,6 +2,7 @@ package io.rasd.spring.autoconfigure;
 
 import io.rasd.RasdException;
 import io.rasd.datastore.TokenDatastore;
+import io.rasd.draft.eagle.EagleDrafter;
 import io.rasd.engine.PrefixCache;
 import io.rasd.engine.RasdEngine;
 import io.rasd.text.Tokenizer;
@@ -84,6 +85,10 @@ public class RasdAutoConfiguration {
                 return RasdEngine.builder()
                         .target(models.target())
                         .draft(models.draft())
+                        .drafter(
+                                models.eagleHead() == null
+                                        ? null
+                                        : new EagleDrafter(models.eagleHead(), tokenizer.vocabSize()))
                         .tokenizer(tokenizer)
                         .datastore(datastore)
                         .prefixCache(prefixCache.getIfAvailable())

@@ -3,9 +3,11 @@ package io.rasd.spring.autoconfigure;
 import ai.djl.Device;
 import io.rasd.RasdException;
 import io.rasd.datastore.TokenDatastore;
+import io.rasd.draft.eagle.EagleHeadFormat;
 import io.rasd.engine.SpeculationConfig;
 import io.rasd.engine.SpeculationOverrides;
 import io.rasd.model.CausalLm;
+import io.rasd.model.EagleHead;
 import io.rasd.model.LoadOptions;
 import io.rasd.text.Tokenizer;
 import java.io.IOException;
@@ -44,13 +46,17 @@ final class RasdModelLoader {
             throw new RasdConfigurationException(
                     "rasd.mode",
                     p.getMode().cliName(),
-                    "mode " + p.getMode().cliName() + " drafts with a small model, but rasd.draft.path is not set",
-                    "Set rasd.draft.path to the draft model's directory, or choose a mode without a draft model"
+                    "mode " + p.getMode().cliName() + " needs a drafter, but rasd.draft.path is not set",
+                    "Set rasd.draft.path to a draft model's or an EAGLE head's directory, or choose a mode without a"
+                            + " drafter"
                             + " (ar, pld, datastore).");
         }
         LoadOptions options = new LoadOptions(device, p.getMaxContext(), p.isCheckWeights());
         CausalLm target = load("rasd.target.path", targetDir, options);
         try {
+            if (draftDir != null && EagleHeadFormat.looksLikeEagleHead(draftDir)) {
+                return new RasdModels(target, null, loadEagleHead(draftDir, target));
+            }
             CausalLm draft = draftDir == null ? null : load("rasd.draft.path", draftDir, options);
             return new RasdModels(target, draft);
         } catch (RuntimeException e) {
@@ -69,6 +75,22 @@ final class RasdModelLoader {
                     dir,
                     "its tokenizer cannot be read: " + e.getMessage(),
                     "Point rasd.target.path at " + MODEL_DIRECTORY + ".",
+                    e);
+        }
+    }
+
+    /** An EAGLE head for {@code target}: its files checked against the target, then loaded on the target's device. */
+    private static EagleHead loadEagleHead(Path dir, CausalLm target) {
+        try {
+            EagleHeadFormat format = EagleHeadFormat.inspect(dir, target.config());
+            return EagleHead.load(dir, target, format.hasFcBias());
+        } catch (RasdException e) {
+            throw new RasdConfigurationException(
+                    "rasd.draft.path",
+                    dir,
+                    "the EAGLE head cannot be loaded: " + e.getMessage(),
+                    "Point rasd.draft.path at an EAGLE-1/2 head trained for rasd.target.path's model, or at a small"
+                            + " draft model that shares its tokenizer.",
                     e);
         }
     }

@@ -19,6 +19,17 @@ public class RasdHealthIndicator extends AbstractHealthIndicator {
         this.engine = engine;
     }
 
+    /** The draft model's or EAGLE head's directory name, or "none". */
+    private String draftName() {
+        if (engine.draft() != null) {
+            return String.valueOf(engine.draft().directory().getFileName());
+        }
+        if (engine.drafter() instanceof io.rasd.draft.eagle.EagleDrafter eagle) {
+            return String.valueOf(eagle.head().directory().getFileName());
+        }
+        return engine.drafter() == null ? "none" : engine.drafter().getClass().getSimpleName();
+    }
+
     @Override
     protected void doHealthCheck(Health.Builder builder) {
         CausalLm target = engine.target();
@@ -26,11 +37,7 @@ public class RasdHealthIndicator extends AbstractHealthIndicator {
                 .withDetail("model", engine.modelName())
                 .withDetail("device", target.device().toString())
                 .withDetail("contextWindow", target.contextLimit())
-                .withDetail(
-                        "draftModel",
-                        engine.draft() == null
-                                ? "none"
-                                : String.valueOf(engine.draft().directory().getFileName()))
+                .withDetail("draftModel", draftName())
                 .withDetail("runningGenerations", engine.runningGenerations())
                 .withDetail("queuedGenerations", engine.queuedGenerations())
                 .withDetail("maxConcurrentGenerations", engine.maxConcurrentGenerations())

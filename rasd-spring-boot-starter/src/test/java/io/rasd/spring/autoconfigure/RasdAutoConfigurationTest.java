@@ -81,6 +81,43 @@ class RasdAutoConfigurationTest {
     }
 
     @Test
+    void anEagleHeadAtTheDraftPathBecomesTheEnginesDrafter() {
+        java.nio.file.Path target = io.rasd.testing.TestData.hf("llama-gqa-f32");
+        java.nio.file.Path head = io.rasd.testing.TestData.root().resolve("eagle/llama-gqa-f32-nobias");
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(RasdAutoConfiguration.class))
+                .withPropertyValues(
+                        "rasd.target.path=" + target, "rasd.draft.path=" + head, "rasd.device=cpu", "rasd.mode=draft")
+                .run(context -> {
+                    RasdEngine engine = context.getBean(RasdEngine.class);
+                    assertThat(engine.drafter()).isInstanceOf(io.rasd.draft.eagle.EagleDrafter.class);
+                    assertThat(engine.defaultMode()).isEqualTo(io.rasd.engine.DecodingMode.RASD);
+                    int[] prompt = {0, 10, 20, 30, 10, 20};
+                    int[] plain =
+                            engine.generate(GenerationRequest.greedy(prompt, 8)).tokens();
+                    int[] drafted = engine.generate(GenerationRequest.builder(prompt)
+                                    .maxNewTokens(8)
+                                    .mode(io.rasd.engine.DecodingMode.DRAFT)
+                                    .build())
+                            .tokens();
+                    assertThat(drafted).containsExactly(plain);
+                });
+    }
+
+    @Test
+    void anEagleHeadForAnotherModelFailsStartUpNamingTheDraftPath() {
+        java.nio.file.Path head = io.rasd.testing.TestData.root().resolve("eagle/llama-gqa-f32-nobias");
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(RasdAutoConfiguration.class))
+                .withPropertyValues("rasd.target.path=" + Demo.TARGET, "rasd.draft.path=" + head, "rasd.device=cpu")
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    assertThat(context.getStartupFailure()).rootCause().hasMessageContaining("hidden_size");
+                    assertThat(context.getStartupFailure()).hasStackTraceContaining("rasd.draft.path");
+                });
+    }
+
+    @Test
     void theDraftModelIsOptional() {
         new ApplicationContextRunner()
                 .withConfiguration(AutoConfigurations.of(RasdAutoConfiguration.class))
