@@ -40,6 +40,43 @@ class EagleHeadDecodingTest {
     }
 
     @Test
+    void aPromptRestoredFromThePrefixCacheLeavesTheHeadWithoutItsFeaturesButTheOutputUnchanged() {
+        Path target = TestData.hf("llama-gqa-f32");
+        Path head = RandomEagleHead.write(target, tmp.resolve("cached-head"), 3, false, false);
+        try (CausalLm lm = CausalLm.load(target, Device.cpu(), 0);
+                Tokenizer tok = Tokenizer.load(target);
+                EagleHead eagle = EagleHead.load(head, lm, false);
+                RasdEngine engine = RasdEngine.builder()
+                        .target(lm)
+                        .drafter(new EagleDrafter(eagle, tok.vocabSize()))
+                        .tokenizer(tok)
+                        .prefixCache(PrefixCache.ofBytes(16L << 20))
+                        .speculation(SpeculationConfig.builder().adaptive(false).build())
+                        .build()) {
+            int[] shared = new java.util.SplittableRandom(9).ints(40, 6, 500).toArray();
+            int[] prompt = java.util.Arrays.copyOf(shared, 44);
+            prompt[40] = 7;
+            prompt[41] = 8;
+            prompt[42] = 9;
+            prompt[43] = 10;
+            engine.generate(GenerationRequest.builder(shared).maxNewTokens(4).build()); // fills the cache
+            GenerationResult drafted = engine.generate(GenerationRequest.builder(prompt)
+                    .maxNewTokens(24)
+                    .mode(DecodingMode.DRAFT)
+                    .build());
+            assertThat(drafted.stats().cachedPromptTokens())
+                    .as("prompt rows from the cache")
+                    .isPositive();
+            assertThat(drafted.stats().draftForwards())
+                    .as("the head still drafts")
+                    .isPositive();
+            GenerationResult plain = engine.generate(
+                    GenerationRequest.builder(prompt).maxNewTokens(24).build());
+            assertThat(drafted.tokens()).containsExactly(plain.tokens());
+        }
+    }
+
+    @Test
     void aHeadWithAnFcBiasAndItsOwnEmbeddingOnALoopyTargetStaysLosslessAndDrafts() {
         Path target = RandomCheckpoint.llama()
                 .seed(1)
