@@ -226,6 +226,10 @@ class ChatCompletionsController {
         private final AtomicBoolean gone = new AtomicBoolean();
         private final List<String> pendingOrigins = new ArrayList<>();
         private boolean roleSent;
+        /** The thread inside {@link #start} while it runs: an error on it comes before the response starts. */
+        private volatile Thread startingThread;
+
+        private Throwable early;
 
         Stream(
                 ResponseBodyEmitter emitter,
@@ -244,7 +248,17 @@ class ChatCompletionsController {
             // a client that goes away frees the engine at once: the next write fails, or the container tells us
             emitter.onError(t -> clientGone());
             emitter.onTimeout(this::clientGone);
-            streamingModel.chat(chatRequest, reservation, this);
+            startingThread = Thread.currentThread();
+            try {
+                streamingModel.chat(chatRequest, reservation, this);
+            } finally {
+                startingThread = null;
+            }
+            if (early != null) {
+                // the model refused the request before it started (e.g. a prompt that fills the context window):
+                // the response has not started, so it is a status code like the JSON request's
+                throw ApiErrors.toApi(early);
+            }
         }
 
         private void clientGone() {
@@ -318,6 +332,10 @@ class ChatCompletionsController {
 
         @Override
         public void onError(Throwable error) {
+            if (Thread.currentThread() == startingThread) {
+                early = error; // still inside start(): answered with a status code there
+                return;
+            }
             // headers are out already: report in the stream the way OpenAI does, then end it (overload cannot get
             // here: the slot was taken before the response started)
             send(ApiErrors.body(ApiErrors.toApi(error)));
