@@ -26,7 +26,9 @@ import org.slf4j.LoggerFactory;
  * at once (default 1: on CPU one generation already uses every core), at most {@link Builder#maxQueuedGenerations}
  * more wait in arrival order (default 64), and a call beyond that fails at once with {@link RasdBusyException}
  * instead of queueing without bound. {@link Builder#queueTimeout} bounds the wait. A {@link Cancellation} ends a
- * generation within one decoding step, or takes a waiting call out of the queue.
+ * generation within one decoding step, or takes a waiting call out of the queue. {@link #reserve()} takes a slot or
+ * queue place ahead of the generation (an HTTP server refuses with 429 before its response starts) and hands it to
+ * {@link #generate(GenerationRequest, GenerationListener, Cancellation, Reservation)}.
  */
 public final class RasdEngine implements AutoCloseable {
 
@@ -167,16 +169,53 @@ public final class RasdEngine implements AutoCloseable {
      */
     public GenerationResult generate(
             GenerationRequest request, GenerationListener listener, Cancellation cancellation) {
+        return generateObserved(request, listener, cancellation, null);
+    }
+
+    /**
+     * Takes a generation slot, or a place in the queue when every slot is busy, without waiting; throws
+     * {@link RasdBusyException} at once when the queue is full too. Hand the place to
+     * {@link #generate(GenerationRequest, GenerationListener, Cancellation, Reservation)}, or close it.
+     */
+    public Reservation reserve() {
+        return new Reservation(admission, admission.reserve());
+    }
+
+    /**
+     * As {@link #generate(GenerationRequest, GenerationListener, Cancellation)}, on the slot or queue place of
+     * {@code reservation} (from {@link #reserve()}), which this call takes over at once and gives back when it
+     * returns or throws; the caller's object is left empty. Throws {@link IllegalStateException} when
+     * {@code reservation} holds no place or belongs to another engine.
+     */
+    public GenerationResult generate(
+            GenerationRequest request,
+            GenerationListener listener,
+            Cancellation cancellation,
+            Reservation reservation) {
+        Objects.requireNonNull(reservation, "reservation");
+        Reservation owned = reservation.transfer();
+        try {
+            if (!owned.belongsTo(admission)) {
+                throw new IllegalStateException("The reservation belongs to another engine");
+            }
+            return generateObserved(request, listener, cancellation, owned);
+        } finally {
+            owned.close();
+        }
+    }
+
+    private GenerationResult generateObserved(
+            GenerationRequest request, GenerationListener listener, Cancellation cancellation, Reservation owned) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(listener, "listener");
         Objects.requireNonNull(cancellation, "cancellation");
         GenerationTiming timing = new GenerationTiming();
         if (observers.isEmpty()) {
-            return generate(request, listener, cancellation, timing);
+            return generate(request, listener, cancellation, timing, owned);
         }
         GenerationResult result;
         try {
-            result = generate(request, timing.timing(listener), cancellation, timing);
+            result = generate(request, timing.timing(listener), cancellation, timing, owned);
         } catch (RuntimeException | Error e) {
             GenerationEvent failed = timing.event(modelName(), request, null, e);
             observers.notify(o -> o.onGeneration(failed));
@@ -201,35 +240,36 @@ public final class RasdEngine implements AutoCloseable {
         return observers.add(observer);
     }
 
+    /** {@code owned}: the caller's place, which the caller gives back; null: take one here (and give it back). */
     private GenerationResult generate(
             GenerationRequest request,
             GenerationListener listener,
             Cancellation cancellation,
-            GenerationTiming timing) {
+            GenerationTiming timing,
+            Reservation owned) {
         checkPrompt(request.promptTokens());
         DecodingMode mode = request.mode();
         checkMode(mode);
         SpeculationConfig spec = request.speculation() != null ? request.speculation() : speculation;
         VerifyCostCurve curve = spec.adaptive() && mode.speculates() ? costCurve() : null;
-        if (!admission.enter(cancellation)) {
-            return new GenerationResult(
-                    new int[0],
-                    "",
-                    FinishReason.CANCELLED,
-                    GenerationStats.builder()
-                            .promptTokens(request.promptLength())
-                            .build());
-        }
-        timing.admitted();
-        try {
+        try (Reservation own = owned == null ? reserve() : null) {
+            Reservation place = owned == null ? own : owned;
+            if (!place.awaitSlot(cancellation)) {
+                return new GenerationResult(
+                        new int[0],
+                        "",
+                        FinishReason.CANCELLED,
+                        GenerationStats.builder()
+                                .promptTokens(request.promptLength())
+                                .build());
+            }
+            timing.admitted();
             // built before the Generation allocates its KV cache, so a failure here cannot strand native memory
             List<int[]> refs = mode.usesDatastore() ? request.references() : List.of();
             TokenDatastore references = refs.isEmpty() ? null : TokenDatastore.build(refs);
             try (Generation g = new Generation(this, request, spec, listener, cancellation, curve, references)) {
                 return g.run();
             }
-        } finally {
-            admission.exit();
         }
     }
 

@@ -191,6 +191,56 @@ class EngineConcurrencyTest {
     }
 
     @Test
+    void aReservationIsHandedToItsGenerationAndGivenBackOnEveryPath() {
+        try (RasdEngine engine =
+                engine().maxConcurrentGenerations(1).maxQueuedGenerations(0).build()) {
+            Reservation reservation = engine.reserve();
+            assertThat(reservation.holdsSlot()).isTrue();
+            assertThat(engine.runningGenerations()).isEqualTo(1);
+            assertThatThrownBy(engine::reserve).isInstanceOf(RasdBusyException.class);
+
+            GenerationResult result =
+                    engine.generate(request(4), GenerationListener.NONE, new Cancellation(), reservation);
+            assertThat(result.tokens()).hasSize(4);
+            assertThat(reservation.isHeld()).as("handed over").isFalse();
+            assertThat(engine.runningGenerations()).as("given back once").isZero();
+            reservation.close(); // nothing left to give back: no double release
+            assertThat(engine.runningGenerations()).isZero();
+            assertThatThrownBy(
+                            () -> engine.generate(request(4), GenerationListener.NONE, new Cancellation(), reservation))
+                    .isInstanceOf(IllegalStateException.class);
+
+            // a generation that fails before it starts still gives its slot back
+            Reservation failing = engine.reserve();
+            assertThatThrownBy(() -> engine.generate(
+                            GenerationRequest.greedy(new int[] {1, 1_000_000}, 4),
+                            GenerationListener.NONE,
+                            new Cancellation(),
+                            failing))
+                    .isInstanceOf(RasdException.class)
+                    .hasMessageContaining("outside the vocabulary");
+            assertThat(engine.runningGenerations()).isZero();
+
+            // ... and so does one whose listener throws
+            Reservation throwing = engine.reserve();
+            assertThatThrownBy(() -> engine.generate(
+                            request(4),
+                            (t, o, s) -> {
+                                throw new IllegalStateException("listener failed");
+                            },
+                            new Cancellation(),
+                            throwing))
+                    .hasMessageContaining("listener failed");
+            assertThat(engine.runningGenerations()).isZero();
+
+            // an unused reservation is given back by close
+            engine.reserve().close();
+            assertThat(engine.runningGenerations()).isZero();
+            assertThat(engine.generate(request(2)).tokens()).hasSize(2);
+        }
+    }
+
+    @Test
     void invalidLimitsAreRejectedWithTheirNames() {
         assertThatThrownBy(() -> engine().maxConcurrentGenerations(0).build())
                 .isInstanceOf(RasdException.class)

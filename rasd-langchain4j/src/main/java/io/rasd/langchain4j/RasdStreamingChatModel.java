@@ -10,8 +10,11 @@ import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.chat.response.StreamingHandle;
 import io.rasd.engine.Cancellation;
 import io.rasd.engine.FinishReason;
+import io.rasd.engine.GenerationListener;
 import io.rasd.engine.GenerationRequest;
 import io.rasd.engine.GenerationResult;
+import io.rasd.engine.Reservation;
+import java.util.Objects;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +30,10 @@ import org.slf4j.LoggerFactory;
  * {@link PartialResponseContext#streamingHandle()}) stops the generation within one decoding step and frees its
  * engine slot; after it, the handler gets no further calls, neither partial responses nor a complete response.
  * A {@link RasdStreamingChatResponseHandler} also hears each token's origin.
+ *
+ * <p>An HTTP server that must refuse with a status code before its response starts takes the engine's slot first
+ * ({@link io.rasd.engine.RasdEngine#reserve()}, which refuses at once when the engine is full) and passes it to
+ * {@link #chat(ChatRequest, Reservation, StreamingChatResponseHandler)}; the generation then cannot be refused later.
  */
 public class RasdStreamingChatModel extends RasdBaseChatModel implements StreamingChatModel {
 
@@ -49,6 +56,26 @@ public class RasdStreamingChatModel extends RasdBaseChatModel implements Streami
      */
     private static final ThreadLocal<RasdStreamingChatResponseHandler> ORIGINS = new ThreadLocal<>();
 
+    /** The reservation of {@link #chat(ChatRequest, Reservation, StreamingChatResponseHandler)}, for its doChat. */
+    private static final ThreadLocal<Reservation> RESERVED = new ThreadLocal<>();
+
+    /**
+     * As {@link #chat(ChatRequest, StreamingChatResponseHandler)}, on the slot or queue place of {@code reservation}
+     * (from {@link io.rasd.engine.RasdEngine#reserve()} of this model's engine). Once this call reaches the model it
+     * takes the place over (the caller's object is left empty) and gives it back on every path: completion, error,
+     * cancellation, a failure to start. If it throws before, the caller's object still holds the place; so the caller
+     * may always close its object afterwards, which gives the place back only if it was not taken over.
+     */
+    public void chat(ChatRequest request, Reservation reservation, StreamingChatResponseHandler handler) {
+        Objects.requireNonNull(reservation, "reservation");
+        RESERVED.set(reservation);
+        try {
+            chat(request, handler);
+        } finally {
+            RESERVED.remove();
+        }
+    }
+
     @Override
     public void chat(ChatRequest request, ChatRequestOptions options, StreamingChatResponseHandler handler) {
         if (!(handler instanceof RasdStreamingChatResponseHandler withOrigins)) {
@@ -68,18 +95,29 @@ public class RasdStreamingChatModel extends RasdBaseChatModel implements Streami
         RasdStreamingChatResponseHandler withOrigins =
                 handler instanceof RasdStreamingChatResponseHandler h ? h : ORIGINS.get();
         ORIGINS.remove();
+        Reservation reserved = RESERVED.get();
+        RESERVED.remove();
+        Reservation owned = reserved == null ? null : reserved.transfer();
         GenerationRequest generation;
         try {
             generation = toGenerationRequest(request);
         } catch (RuntimeException e) {
+            release(owned);
             handler.onError(e);
             return;
         }
         Handle handle = new Handle();
         try {
-            executor.execute(() -> stream(generation, handler, withOrigins, handle));
+            executor.execute(() -> stream(generation, handler, withOrigins, handle, owned));
         } catch (RuntimeException e) {
+            release(owned);
             handler.onError(e);
+        }
+    }
+
+    private static void release(Reservation owned) {
+        if (owned != null) {
+            owned.close();
         }
     }
 
@@ -87,34 +125,35 @@ public class RasdStreamingChatModel extends RasdBaseChatModel implements Streami
             GenerationRequest generation,
             StreamingChatResponseHandler handler,
             RasdStreamingChatResponseHandler withOrigins,
-            Handle handle) {
+            Handle handle,
+            Reservation owned) {
         PartialResponseContext context = new PartialResponseContext(handle);
         GenerationResult result;
         try {
-            result = engine.generate(
-                    generation,
-                    (tokens, origins, text) -> {
-                        if (handle.isCancelled() || (text.isEmpty() && (withOrigins == null || tokens.length == 0))) {
-                            return;
+            GenerationListener listener = (tokens, origins, text) -> {
+                if (handle.isCancelled() || (text.isEmpty() && (withOrigins == null || tokens.length == 0))) {
+                    return;
+                }
+                try {
+                    if (withOrigins != null) {
+                        for (int i = 0; i < tokens.length; i++) {
+                            // the engine commits one token per call; the text goes with the last of them
+                            withOrigins.onToken(tokens[i], origins[i], i == tokens.length - 1 ? text : "", context);
                         }
-                        try {
-                            if (withOrigins != null) {
-                                for (int i = 0; i < tokens.length; i++) {
-                                    // the engine commits one token per call; the text goes with the last of them
-                                    withOrigins.onToken(
-                                            tokens[i], origins[i], i == tokens.length - 1 ? text : "", context);
-                                }
-                            }
-                            if (text.isEmpty()) {
-                                return;
-                            }
-                            handler.onPartialResponse(new PartialResponse(text), context);
-                        } catch (Exception e) {
-                            // as LangChain4j's own streaming models do: report the handler's failure, keep streaming
-                            onError(handler, e);
-                        }
-                    },
-                    handle.cancellation);
+                    }
+                    if (text.isEmpty()) {
+                        return;
+                    }
+                    handler.onPartialResponse(new PartialResponse(text), context);
+                } catch (Exception e) {
+                    // as LangChain4j's own streaming models do: report the handler's failure, keep streaming
+                    onError(handler, e);
+                }
+            };
+            // with a reservation the engine takes it over and gives it back however the generation ends
+            result = owned == null
+                    ? engine.generate(generation, listener, handle.cancellation)
+                    : engine.generate(generation, listener, handle.cancellation, owned);
         } catch (RuntimeException e) {
             if (!handle.isCancelled()) {
                 onError(handler, translate(e));

@@ -14,6 +14,7 @@ import dev.langchain4j.model.chat.response.PartialResponseContext;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import io.rasd.engine.DecodingMode;
 import io.rasd.engine.RasdEngine;
+import io.rasd.engine.Reservation;
 import io.rasd.model.CausalLm;
 import io.rasd.testing.TestData;
 import io.rasd.text.ChatTemplate;
@@ -97,6 +98,54 @@ class RasdStreamingChatModelTest {
                 throw new AssertionError("the stream neither failed nor completed", e);
             }
             throw new AssertionError("the stream completed; an error was expected");
+        }
+    }
+
+    /** A slot reserved ahead (as an HTTP server does before its response starts) is taken over and given back. */
+    @Test
+    void aReservedSlotIsTakenOverAndGivenBackOnCompletionAndOnFailure() throws Exception {
+        ChatRequest request = ChatRequest.builder()
+                .messages(UserMessage.from(QUESTION))
+                .parameters(RasdChatRequestParameters.builder()
+                        .mode(DecodingMode.AR)
+                        .maxOutputTokens(5)
+                        .build())
+                .build();
+        int before = engine.runningGenerations();
+        Reservation reservation = engine.reserve();
+        assertThat(reservation.holdsSlot()).isTrue();
+        Recorder r = new Recorder();
+        streaming.chat(request, reservation, r);
+        assertThat(reservation.isHeld())
+                .as("taken over by the time chat returns")
+                .isFalse();
+        reservation.close(); // a caller's close in a finally: nothing left to give back
+        assertThat(r.await().aiMessage().text()).isNotEmpty();
+        assertThat(r.errors).isEmpty();
+        waitForRunning(before);
+
+        // a request that fails before it starts gives the slot back too
+        Reservation failing = engine.reserve();
+        Recorder bad = new Recorder();
+        streaming.chat(
+                ChatRequest.builder()
+                        .messages(UserMessage.from(QUESTION))
+                        .parameters(ChatRequestParameters.builder()
+                                .temperature(-1.0)
+                                .build())
+                        .build(),
+                failing,
+                bad);
+        assertThat(bad.awaitError()).isNotNull();
+        assertThat(failing.isHeld()).isFalse();
+        waitForRunning(before);
+    }
+
+    private static void waitForRunning(int expected) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (engine.runningGenerations() != expected) {
+            assertThat(System.nanoTime()).as("slot given back").isLessThan(deadline);
+            Thread.sleep(5);
         }
     }
 

@@ -5,6 +5,7 @@ import dev.langchain4j.exception.InvalidRequestException;
 import dev.langchain4j.exception.ModelNotFoundException;
 import dev.langchain4j.exception.RateLimitException;
 import dev.langchain4j.exception.UnsupportedFeatureException;
+import io.rasd.engine.RasdBusyException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
@@ -27,7 +28,7 @@ final class ApiErrors {
             return new ApiException(
                     HttpStatus.NOT_FOUND, "invalid_request_error", "model_not_found", "model", t.getMessage());
         }
-        if (t instanceof RateLimitException) {
+        if (t instanceof RateLimitException || t instanceof RasdBusyException) {
             return new ApiException(
                     HttpStatus.TOO_MANY_REQUESTS,
                     "rate_limit_error",

@@ -5,6 +5,9 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.SystemMessage;
@@ -12,6 +15,8 @@ import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import io.rasd.engine.DecodingMode;
 import io.rasd.langchain4j.RasdChatRequestParameters;
+import java.io.IOException;
+import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -220,17 +225,69 @@ record ChatCompletionRequest(
         return out;
     }
 
-    /** The body as a JSON object, or 400 saying why it is not one. */
+    /**
+     * The body as a JSON object, or 400 saying why it is not one. Parsed strictly (RFC 8259): no comments, single
+     * quotes, unquoted names, NaN or trailing data, which a lenient parser would accept and guess at.
+     */
     static JsonObject object(String body) {
         try {
-            JsonElement e = JsonParser.parseString(body);
+            JsonReader reader = new JsonReader(new StringReader(body));
+            reader.setStrictness(Strictness.STRICT);
+            JsonElement e = JsonParser.parseReader(reader);
             if (!e.isJsonObject()) {
                 throw ApiException.badRequest(null, "The request body must be a JSON object");
             }
+            if (reader.peek() != JsonToken.END_DOCUMENT) {
+                throw ApiException.badRequest(
+                        null, "The request body is not valid JSON: more data after the object at " + location(reader));
+            }
+            checkUnicode(e, null);
             return e.getAsJsonObject();
-        } catch (JsonParseException e) {
+        } catch (JsonParseException | IOException e) {
             throw ApiException.badRequest(null, "The request body is not valid JSON: " + rootMessage(e));
         }
+    }
+
+    /**
+     * 400 naming the field when a string (or a name) holds an unpaired surrogate: JSON's {@code \\uD800} escapes can
+     * write one, and it is no Unicode text (the tokenizer would silently replace it).
+     */
+    private static void checkUnicode(JsonElement e, String path) {
+        if (e.isJsonObject()) {
+            for (var member : e.getAsJsonObject().entrySet()) {
+                String name = path == null ? member.getKey() : path + "." + member.getKey();
+                checkString(member.getKey(), name);
+                checkUnicode(member.getValue(), name);
+            }
+        } else if (e.isJsonArray()) {
+            for (int i = 0; i < e.getAsJsonArray().size(); i++) {
+                checkUnicode(e.getAsJsonArray().get(i), (path == null ? "" : path) + "[" + i + "]");
+            }
+        } else if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isString()) {
+            checkString(e.getAsString(), path);
+        }
+    }
+
+    private static void checkString(String s, String param) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw ApiException.badRequest(
+                        param,
+                        "'" + param + "' has an unpaired UTF-16 surrogate (\\u" + String.format("%04x", (int) c)
+                                + ") at character " + i + "; the request's text must be Unicode");
+            }
+        }
+    }
+
+    /** "line L column C" of the reader's position. */
+    private static String location(JsonReader reader) {
+        String s = reader.toString(); // "JsonReader at line L column C path $"
+        int at = s.indexOf(" at ");
+        int path = s.indexOf(" path ");
+        return at >= 0 && path > at ? s.substring(at + 4, path) : s;
     }
 
     /** A string field, null when absent, or 400 naming the field. */

@@ -15,7 +15,9 @@ import dev.langchain4j.rag.content.Content;
 import dev.langchain4j.rag.content.injector.DefaultContentInjector;
 import dev.langchain4j.rag.content.retriever.ContentRetriever;
 import dev.langchain4j.rag.query.Query;
+import io.rasd.engine.Cancellation;
 import io.rasd.engine.RasdEngine;
+import io.rasd.engine.Reservation;
 import io.rasd.langchain4j.RasdChatModel;
 import io.rasd.langchain4j.RasdChatResponseMetadata;
 import io.rasd.langchain4j.RasdStreamingChatModel;
@@ -40,8 +42,9 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseBodyEmitter
  * OpenAI-compatible endpoints: {@code POST /v1/chat/completions} (JSON, or server-sent events with
  * {@code "stream": true}, usage included) and {@code GET /v1/models}. Each streamed chunk also carries a
  * {@code "rasd"} object with the origins of the tokens it completes (draft, pld, datastore, target); OpenAI clients
- * ignore it. Errors use OpenAI's error shape: 400 bad request, 401 missing key, 404 unknown model, 413 too large,
- * 429 engine queue full, 503 still ingesting.
+ * ignore it. Errors use OpenAI's error shape: 400 bad request (also a body that is not UTF-8 JSON), 401 missing key,
+ * 404 unknown model, 413 too large, 415 not JSON, 429 engine queue full (for a stream always a status, before the
+ * stream starts), 503 still ingesting.
  */
 @RestController
 class ChatCompletionsController {
@@ -103,18 +106,34 @@ class ChatCompletionsController {
                     .contentType(MediaType.APPLICATION_JSON)
                     .body(completion(id, created, response, sources).toString());
         }
-        if (engine.runningGenerations() >= engine.maxConcurrentGenerations()
-                && engine.queuedGenerations() >= engine.maxQueuedGenerations()) {
-            // refuse before the event stream starts, while a status code can still say so
-            throw ApiErrors.toApi(new dev.langchain4j.exception.RateLimitException("queue full"));
+        // the stream's slot is taken before its response starts, while a status code can still refuse it: a full
+        // engine is a 429 here, never an error event inside a 200 stream
+        try (Reservation reservation = admit()) {
+            ResponseBodyEmitter emitter = new ResponseBodyEmitter(10 * 60 * 1000L);
+            new Stream(emitter, id, created, request, sources).start(chatRequest, reservation);
+            return ResponseEntity.ok()
+                    .contentType(MediaType.TEXT_EVENT_STREAM)
+                    .header("Cache-Control", "no-cache")
+                    .header("X-Accel-Buffering", "no")
+                    .body(emitter);
+        } // the streaming model took the slot over; closing gives it back only if it did not get that far
+    }
+
+    /**
+     * A generation slot for a stream: taken at once, or after waiting in the engine's queue on this request's thread
+     * (as a JSON request waits); 429 when the queue is full or the wait passes the queue timeout.
+     */
+    private Reservation admit() {
+        Reservation reservation = engine.reserve();
+        try {
+            if (!reservation.awaitSlot(new Cancellation())) {
+                throw new IllegalStateException("the wait for a generation slot ended without one");
+            }
+            return reservation;
+        } catch (RuntimeException e) {
+            reservation.close();
+            throw e;
         }
-        ResponseBodyEmitter emitter = new ResponseBodyEmitter(10 * 60 * 1000L);
-        new Stream(emitter, id, created, request, sources).start(chatRequest);
-        return ResponseEntity.ok()
-                .contentType(MediaType.TEXT_EVENT_STREAM)
-                .header("Cache-Control", "no-cache")
-                .header("X-Accel-Buffering", "no")
-                .body(emitter);
     }
 
     private List<Content> retrieve(List<ChatMessage> messages) {
@@ -207,6 +226,10 @@ class ChatCompletionsController {
         private final AtomicBoolean gone = new AtomicBoolean();
         private final List<String> pendingOrigins = new ArrayList<>();
         private boolean roleSent;
+        /** The thread inside {@link #start} while it runs: an error on it comes before the response starts. */
+        private volatile Thread startingThread;
+
+        private Throwable early;
 
         Stream(
                 ResponseBodyEmitter emitter,
@@ -221,11 +244,21 @@ class ChatCompletionsController {
             this.sources = sources;
         }
 
-        void start(ChatRequest chatRequest) {
+        void start(ChatRequest chatRequest, Reservation reservation) {
             // a client that goes away frees the engine at once: the next write fails, or the container tells us
             emitter.onError(t -> clientGone());
             emitter.onTimeout(this::clientGone);
-            streamingModel.chat(chatRequest, this);
+            startingThread = Thread.currentThread();
+            try {
+                streamingModel.chat(chatRequest, reservation, this);
+            } finally {
+                startingThread = null;
+            }
+            if (early != null) {
+                // the model refused the request before it started (e.g. a prompt that fills the context window):
+                // the response has not started, so it is a status code like the JSON request's
+                throw ApiErrors.toApi(early);
+            }
         }
 
         private void clientGone() {
@@ -299,7 +332,12 @@ class ChatCompletionsController {
 
         @Override
         public void onError(Throwable error) {
-            // headers are out already: report in the stream the way OpenAI does, then end it
+            if (Thread.currentThread() == startingThread) {
+                early = error; // still inside start(): answered with a status code there
+                return;
+            }
+            // headers are out already: report in the stream the way OpenAI does, then end it (overload cannot get
+            // here: the slot was taken before the response started)
             send(ApiErrors.body(ApiErrors.toApi(error)));
             sendRaw("data: [DONE]\n\n");
             emitter.complete();

@@ -10,13 +10,23 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 
-/** An API key, a full engine queue (429, not a hang) and a client that goes away mid-stream. */
+/**
+ * An API key, a full engine queue (429, not a hang), streams racing for the only slot (each a complete stream or a
+ * 429, never an error inside a 200) and a client that goes away mid-stream.
+ */
 @SpringBootTest(
         webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {"rag.api.key=s3cret", "rasd.concurrency.max-queued-generations=0"})
@@ -110,5 +120,72 @@ class ApiLimitsTest extends RunningAppTest {
         events.close();
         waitUntil(() -> engine.runningGenerations() == 0, 30);
         assertThat(chat(KEY, SHORT).statusCode()).isEqualTo(200);
+    }
+
+    private static final int RACERS = 50;
+    private static final String SHORT_STREAM = "{\"stream\": true, \"max_tokens\": 4, \"rasd\": {\"mode\": \"ar\"},"
+            + " \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}";
+
+    @Test
+    void racingStreamsGetACompleteStreamOrA429NeverAnErrorInsideA200() throws Exception {
+        // 50 streams released at once against 1 slot and 0 queue places (loopback, bounded in count and time)
+        waitUntil(() -> engine.runningGenerations() == 0, 30);
+        HttpClient client = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(10))
+                .build();
+        HttpRequest race = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+                .timeout(Duration.ofMinutes(2))
+                .header("Authorization", "Bearer " + KEY)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(SHORT_STREAM))
+                .build();
+        CountDownLatch start = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(RACERS);
+        List<HttpResponse<String>> responses = new ArrayList<>();
+        try {
+            List<Future<HttpResponse<String>>> futures = new ArrayList<>();
+            for (int i = 0; i < RACERS; i++) {
+                futures.add(pool.submit(() -> {
+                    start.await();
+                    return client.send(race, HttpResponse.BodyHandlers.ofString());
+                }));
+            }
+            start.countDown();
+            for (Future<HttpResponse<String>> f : futures) {
+                responses.add(f.get(3, TimeUnit.MINUTES));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        // counted first, so that a failure reports the whole race
+        int streamed = 0;
+        int refused = 0;
+        List<String> wrong = new ArrayList<>();
+        for (HttpResponse<String> r : responses) {
+            if (r.statusCode() == 200
+                    && r.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream")
+                    && !r.body().contains("\"error\"")
+                    && r.body().contains("\"finish_reason\":\"")
+                    && r.body().endsWith("data: [DONE]\n\n")) {
+                streamed++;
+            } else if (r.statusCode() == 429
+                    && r.headers().firstValue("Retry-After").isPresent()
+                    && error(r).get("type").getAsString().equals("rate_limit_error")) {
+                refused++;
+            } else {
+                wrong.add(r.statusCode() + " " + r.body());
+            }
+        }
+        System.out.printf(
+                "racing streams: %d complete 200 streams, %d refused with 429, %d other%n",
+                streamed, refused, wrong.size());
+        assertThat(wrong)
+                .as("responses neither a complete stream nor a 429 with Retry-After")
+                .isEmpty();
+        assertThat(streamed).as("at least the first stream gets the slot").isPositive();
+        assertThat(streamed + refused).isEqualTo(RACERS);
+        waitUntil(() -> engine.runningGenerations() == 0 && engine.queuedGenerations() == 0, 30);
+        assertThat(chat(KEY, SHORT).statusCode()).as("the slot is free again").isEqualTo(200);
     }
 }

@@ -239,6 +239,14 @@ class OpenAiApiTest extends RunningAppTest {
                 400,
                 null,
                 null);
+        // a stream too: refused with the status before its response starts, not with an error event inside a 200
+        assertError(
+                post(
+                        "/v1/chat/completions",
+                        "{\"stream\": true, \"messages\": [{\"role\": \"user\", \"content\": \"" + longText + "\"}]}"),
+                400,
+                null,
+                null);
     }
 
     @Test
