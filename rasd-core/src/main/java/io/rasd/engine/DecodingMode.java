@@ -49,6 +49,17 @@ public enum DecodingMode {
         return draft || promptLookup || datastore;
     }
 
+    /**
+     * The fullest mode an engine with these proposers can run: rasd with every source it has, prompt lookup without a
+     * drafter (the default mode of every adapter).
+     */
+    public static DecodingMode fullest(boolean drafter, boolean datastore) {
+        if (drafter) {
+            return datastore ? RASD : RASD_PLD;
+        }
+        return PLD;
+    }
+
     public String cliName() {
         return cliName;
     }

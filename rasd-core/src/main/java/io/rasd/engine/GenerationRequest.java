@@ -181,6 +181,25 @@ public record GenerationRequest(
         return references.stream().map(int[]::clone).toList();
     }
 
+    /**
+     * Throws a {@link RasdException} when the prompt does not fit {@code target}: it must leave room for one new token
+     * in the context window, and every id must be in the vocabulary.
+     */
+    public void checkFits(io.rasd.model.CausalLm target) {
+        int limit = target.contextLimit();
+        if (promptTokens.length >= limit) {
+            throw new RasdException("The prompt has " + promptTokens.length + " tokens but the context window of "
+                    + target.directory().getFileName() + " is " + limit + " tokens (leave room for at least one"
+                    + " new token)");
+        }
+        int vocab = target.config().vocabSize();
+        for (int t : promptTokens) {
+            if (t < 0 || t >= vocab) {
+                throw new RasdException("Prompt token id " + t + " is outside the vocabulary [0, " + vocab + ")");
+            }
+        }
+    }
+
     public int promptLength() {
         return promptTokens.length;
     }

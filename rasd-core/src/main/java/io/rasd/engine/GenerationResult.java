@@ -7,6 +7,15 @@ public record GenerationResult(int[] tokens, String text, FinishReason finishRea
         tokens = tokens.clone();
     }
 
+    /** A generation cancelled while it waited for a slot: nothing generated. */
+    static GenerationResult cancelledBeforeStart(int promptTokens) {
+        return new GenerationResult(
+                new int[0],
+                "",
+                FinishReason.CANCELLED,
+                GenerationStats.builder().promptTokens(promptTokens).build());
+    }
+
     @Override
     public int[] tokens() {
         return tokens.clone();

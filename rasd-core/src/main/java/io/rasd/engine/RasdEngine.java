@@ -11,8 +11,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,12 +69,7 @@ public final class RasdEngine implements AutoCloseable {
         this.drafter = b.draft != null
                 ? new DraftModel(b.draft, tokenizer, target.config().vocabSize())
                 : b.drafter;
-        AtomicInteger n = new AtomicInteger();
-        this.retrievalPool = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "rasd-retrieval-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.retrievalPool = TreeProposer.newRetrievalPool();
     }
 
     public static Builder builder() {
@@ -247,7 +240,7 @@ public final class RasdEngine implements AutoCloseable {
             Cancellation cancellation,
             GenerationTiming timing,
             Reservation owned) {
-        checkPrompt(request.promptTokens());
+        request.checkFits(target);
         DecodingMode mode = request.mode();
         checkMode(mode);
         SpeculationConfig spec = request.speculation() != null ? request.speculation() : speculation;
@@ -255,13 +248,7 @@ public final class RasdEngine implements AutoCloseable {
         try (Reservation own = owned == null ? reserve() : null) {
             Reservation place = owned == null ? own : owned;
             if (!place.awaitSlot(cancellation)) {
-                return new GenerationResult(
-                        new int[0],
-                        "",
-                        FinishReason.CANCELLED,
-                        GenerationStats.builder()
-                                .promptTokens(request.promptLength())
-                                .build());
+                return GenerationResult.cancelledBeforeStart(request.promptLength());
             }
             timing.admitted();
             // built before the Generation allocates its KV cache, so a failure here cannot strand native memory
@@ -273,30 +260,12 @@ public final class RasdEngine implements AutoCloseable {
         }
     }
 
-    private void checkPrompt(int[] prompt) {
-        int limit = target.contextLimit();
-        if (prompt.length >= limit) {
-            throw new RasdException("The prompt has " + prompt.length + " tokens but the context window of "
-                    + target.directory().getFileName() + " is " + limit + " tokens (leave room for at least one"
-                    + " new token)");
-        }
-        int vocab = target.config().vocabSize();
-        for (int t : prompt) {
-            if (t < 0 || t >= vocab) {
-                throw new RasdException("Prompt token id " + t + " is outside the vocabulary [0, " + vocab + ")");
-            }
-        }
-    }
-
     /**
      * The fullest mode this engine can run: rasd with every source it has, prompt lookup without a drafter. Adapters
      * use it as their default mode.
      */
     public DecodingMode defaultMode() {
-        if (drafter != null) {
-            return datastore != null ? DecodingMode.RASD : DecodingMode.RASD_PLD;
-        }
-        return DecodingMode.PLD;
+        return DecodingMode.fullest(drafter != null, datastore != null);
     }
 
     /**

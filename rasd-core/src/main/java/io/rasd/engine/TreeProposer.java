@@ -13,7 +13,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Steps 1-4 of a decoding step (docs/architecture.md §3) for one generation: the drafter grows a tree while a worker
@@ -51,6 +53,16 @@ final class TreeProposer {
         this.speculation = speculation;
         this.control = control;
         this.costs = costs;
+    }
+
+    /** The engine's pool for retrieval beside drafting: daemon threads, created as generations need them. */
+    static ExecutorService newRetrievalPool() {
+        AtomicInteger n = new AtomicInteger();
+        return Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "rasd-retrieval-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /**
