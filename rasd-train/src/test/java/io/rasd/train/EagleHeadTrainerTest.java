@@ -104,17 +104,17 @@ class EagleHeadTrainerTest {
             "--minutes", "5",
             "--max-steps", "40",
             "--batch", "4",
-            "--seq-len", "40",
+            "--seq-len", "32",
             "--prompt-len", "12",
-            "--examples", "24",
-            "--heldout-examples", "6",
+            "--examples", "16",
+            "--heldout-examples", "4",
             "--lr", "3e-3",
             "--log-every", "10",
             "--seed", "3"
         };
         EagleHeadTrainer.Metrics trained = TrainEagleHead.run(TrainEagleHead.parse(args));
         List<EagleHeadTrainer.Example> heldOut = EagleData.read(work.resolve("data/held-out.bin"), 64);
-        assertThat(heldOut).hasSize(6);
+        assertThat(heldOut).hasSize(4);
         EagleHeadTrainer.Metrics untrained;
         try (EagleHeadTrainer fresh = new EagleHeadTrainer(target, true, 3)) {
             untrained = fresh.evaluate(heldOut, 4);
