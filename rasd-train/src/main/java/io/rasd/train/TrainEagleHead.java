@@ -221,10 +221,46 @@ public final class TrainEagleHead {
                     say(log, "warning: one document only; held-out prompts come from the training text");
                 }
                 int h = target.config().hiddenSize();
+                checkDataCache(o, seqLen, h);
                 train = data(log, "train", target, corpus.train(), o, seqLen, o.examples(), h, 1);
                 heldOut = data(log, "held-out", target, heldDocs, o, seqLen, o.heldOutExamples(), h, 2);
             }
             return train(log, o, train, heldOut);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Records what the cached data was made from ({@code data/meta.json}) and refuses a cache made from another
+     * target, sequence shape or seed: its sequences would not be this target's continuations.
+     */
+    private static void checkDataCache(Options o, int seqLen, int hidden) {
+        Path meta = o.work().resolve("data").resolve("meta.json");
+        JsonObject want = new JsonObject();
+        want.addProperty("target", o.target().toAbsolutePath().normalize().toString());
+        want.addProperty("hidden", hidden);
+        want.addProperty("seq_len", seqLen);
+        want.addProperty("prompt_len", o.promptLen());
+        want.addProperty("seed", o.seed());
+        want.addProperty(
+                "corpus",
+                o.corpus().stream()
+                        .map(c -> c.toAbsolutePath().normalize().toString())
+                        .toList()
+                        .toString());
+        try {
+            if (Files.exists(meta)) {
+                JsonObject have = com.google.gson.JsonParser.parseString(Files.readString(meta))
+                        .getAsJsonObject();
+                if (!have.equals(want)) {
+                    throw new RasdException("The cached training data in " + meta.getParent() + " was made with " + have
+                            + ", not " + want + "; delete that folder or pass another --work");
+                }
+            } else {
+                Files.createDirectories(meta.getParent());
+                Files.writeString(meta, want + "\n");
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,11 +1,13 @@
 package io.rasd.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Device;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.rasd.RasdException;
 import io.rasd.draft.eagle.EagleDrafter;
 import io.rasd.draft.eagle.EagleHeadFormat;
 import io.rasd.engine.DecodingMode;
@@ -156,6 +158,13 @@ class EagleHeadTrainerTest {
         assertThat(state.get("step").getAsInt()).isEqualTo(46);
         assertThat(state.get("cursor").getAsLong()).isEqualTo(46L * 4);
         assertThat(Files.readString(work.resolve("train.log"))).contains("resumed at step 40 (data cursor 160");
+
+        // the cached data belongs to this target, shape and seed: another shape is refused, not mixed in
+        String[] other = more.clone();
+        other[List.of(args).indexOf("--seq-len") + 1] = "36";
+        assertThatThrownBy(() -> TrainEagleHead.run(TrainEagleHead.parse(other)))
+                .isInstanceOf(RasdException.class)
+                .hasMessageContaining("delete that folder or pass another --work");
     }
 
     @Test
