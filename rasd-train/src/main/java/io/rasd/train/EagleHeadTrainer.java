@@ -627,6 +627,11 @@ public final class EagleHeadTrainer implements AutoCloseable {
         return state;
     }
 
+    /** Live arrays of the trainer's manager (frozen tensors, parameters, optimizer state): constant across steps. */
+    public int liveArrays() {
+        return manager.getManagedArrays().size();
+    }
+
     @Override
     public void close() {
         manager.close();

@@ -168,7 +168,7 @@ class EagleHeadTrainerTest {
     }
 
     @Test
-    void aCheckpointRestoresWeightsOptimizerAndStep() {
+    void aCheckpointRestoresWeightsOptimizerAndStepAndMemoryStaysFlat() {
         Path target = RandomCheckpoint.llama().hidden(64).seed(2).writeTo(tmp.resolve("target"));
         SplittableRandom rnd = new SplittableRandom(5);
         List<EagleHeadTrainer.Example> batch = new ArrayList<>();
@@ -186,8 +186,14 @@ class EagleHeadTrainerTest {
         }
         float expected;
         try (EagleHeadTrainer a = new EagleHeadTrainer(target, true, 1)) {
+            int arrays = -1;
             for (int s = 0; s < 3; s++) {
                 a.step(batch, 1e-2, 0.01, 0.5, 0.2f);
+                if (s == 0) {
+                    arrays = a.liveArrays(); // the first backward allocated one gradient per parameter
+                } else {
+                    assertThat(a.liveArrays()).as("step %d", s).isEqualTo(arrays);
+                }
             }
             JsonObject extra = new JsonObject();
             extra.addProperty("cursor", 9);
