@@ -1,0 +1,639 @@
+package io.rasd.train;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.training.GradientCollector;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.rasd.RasdException;
+import io.rasd.model.Checkpoint;
+import io.rasd.model.DType;
+import io.rasd.model.ModelConfig;
+import io.rasd.model.SafeTensorsFile;
+import io.rasd.model.SafeTensorsWriter;
+import io.rasd.model.TensorData;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Trains an EAGLE-1/2 draft head (the layout SafeAILab/EAGLE's {@code cnets1.py} publishes, read by
+ * {@link io.rasd.model.EagleHead}) on a frozen target's features, with AdamW on DJL's autograd. The forward is
+ * {@code EagleHead}'s written for whole sequences (teacher forcing under a causal mask, no KV cache): for a sequence of
+ * n tokens with target features f_0..f_{n-1} (final-normed last hidden states), row i reads (token i+1, f_i) at RoPE
+ * position i and predicts h_i, which should equal f_{i+1}:
+ *
+ * <pre>
+ *   x = fc([embed(token), f])  (+ bias)
+ *   x = x + attn(x)            no input norm on layer 0
+ *   h = x + mlp(rmsNorm(x))    post-attention RMSNorm, SwiGLU
+ *   logits = h · lm_headᵀ      the target's lm_head, not folded with its final norm, no norm on h
+ * </pre>
+ *
+ * Loss as EAGLE-1: SmoothL1(h_i, f_{i+1}) (mean over the hidden size) + 0.1 × cross-entropy of softmax(logits(h_i))
+ * against the target's distribution softmax(lm_head(f_{i+1})), over the valid rows; uniform noise on the input
+ * features. The embedding and lm_head are the target's, frozen, read from its checkpoint files.
+ *
+ * <p>Parameters are kept in {@code [in, out]} layout (like {@link LlamaTrainer}) and transposed to HF's
+ * {@code [out, in]} when saved.
+ */
+public final class EagleHeadTrainer implements AutoCloseable {
+
+    /**
+     * One training sequence: the target's tokens and its features of every token ({@code [tokens.length * hidden]},
+     * row-major).
+     */
+    public record Example(int[] tokens, float[] features) {}
+
+    /** Loss parts and held-out agreement (the fraction of rows whose argmax is the target's greedy next token). */
+    public record Metrics(double loss, double featureLoss, double tokenLoss, double agreement, long rows) {
+        @Override
+        public String toString() {
+            return String.format(
+                    Locale.ROOT,
+                    "loss %.4f (smooth-L1 %.4f, soft CE %.4f), agreement %.3f over %d rows",
+                    loss,
+                    featureLoss,
+                    tokenLoss,
+                    agreement,
+                    rows);
+        }
+    }
+
+    /** Weight of the token (soft cross-entropy) loss, as in the EAGLE-1 reference ({@code p_w}). */
+    public static final double TOKEN_LOSS_WEIGHT = 0.1;
+
+    private final ModelConfig target;
+    private final JsonObject targetConfigJson;
+    private final boolean fcBias;
+    private final int hidden;
+    private final int heads;
+    private final int kvHeads;
+    private final int headDim;
+    private final int intermediate;
+    private final int vocab;
+    private final float eps;
+    private final float[] invFreq;
+    private final NDManager manager;
+    /** {@code [vocab, hidden]}, frozen. */
+    private final NDArray embed;
+    /** {@code [hidden, vocab]}, frozen: the target's lm_head without its final norm folded in. */
+    private final NDArray lmHeadT;
+
+    private final Map<String, NDArray> params = new LinkedHashMap<>();
+    private final Map<String, NDArray> adamM = new LinkedHashMap<>();
+    private final Map<String, NDArray> adamV = new LinkedHashMap<>();
+    private int step;
+
+    /**
+     * A freshly initialised head for the target in {@code targetDir}.
+     *
+     * @param fcBias whether {@code fc} has a bias (written as the config's {@code "bias"})
+     */
+    public EagleHeadTrainer(Path targetDir, boolean fcBias, long seed) {
+        this.target = ModelConfig.read(targetDir);
+        try {
+            this.targetConfigJson = JsonParser.parseString(Files.readString(targetDir.resolve("config.json")))
+                    .getAsJsonObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        this.fcBias = fcBias;
+        this.hidden = target.hiddenSize();
+        this.heads = target.numHeads();
+        this.kvHeads = target.numKvHeads();
+        if (hidden % heads != 0 || (hidden / heads) % 2 != 0) {
+            throw new RasdException("An EAGLE-1/2 head uses head_dim = hidden_size / num_attention_heads, which must be"
+                    + " a whole even number; the target " + targetDir + " has hidden_size " + hidden + " and "
+                    + heads + " heads");
+        }
+        this.headDim = hidden / heads;
+        this.intermediate = target.intermediateSize();
+        this.vocab = target.vocabSize();
+        this.eps = (float) target.rmsNormEps();
+        this.invFreq = target.ropeScaling().inverseFrequencies(target.ropeTheta(), headDim);
+        this.manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
+        try (Checkpoint ckpt = Checkpoint.open(targetDir)) {
+            float[] e = floats(ckpt.tensor("model.embed_tokens.weight"), (long) vocab * hidden);
+            this.embed = manager.create(e, new Shape(vocab, hidden));
+            float[] head = !target.tieWordEmbeddings() && ckpt.contains("lm_head.weight")
+                    ? floats(ckpt.tensor("lm_head.weight"), (long) vocab * hidden)
+                    : e;
+            this.lmHeadT = manager.create(transpose(head, vocab, hidden), new Shape(hidden, vocab));
+        }
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int h = hidden;
+        int q = heads * headDim;
+        int kv = kvHeads * headDim;
+        double std = 0.02;
+        param("fc.weight", gaussian(rnd, 2 * h, h, std));
+        if (fcBias) {
+            param("fc.bias", manager.zeros(new Shape(h)));
+        }
+        String p = "layers.0.";
+        param(p + "self_attn.q_proj.weight", gaussian(rnd, h, q, std));
+        param(p + "self_attn.k_proj.weight", gaussian(rnd, h, kv, std));
+        param(p + "self_attn.v_proj.weight", gaussian(rnd, h, kv, std));
+        param(p + "self_attn.o_proj.weight", gaussian(rnd, q, h, std / Math.sqrt(2)));
+        param(p + "post_attention_layernorm.weight", manager.ones(new Shape(h)));
+        param(p + "mlp.gate_proj.weight", gaussian(rnd, h, intermediate, std));
+        param(p + "mlp.up_proj.weight", gaussian(rnd, h, intermediate, std));
+        param(p + "mlp.down_proj.weight", gaussian(rnd, intermediate, h, std / Math.sqrt(2)));
+    }
+
+    private static float[] floats(TensorData t, long expected) {
+        if (t.elementCount() != expected) {
+            throw new RasdException(t.file() + ": tensor \"" + t.name() + "\" has shape " + t.shapeString()
+                    + "; expected " + expected + " values");
+        }
+        FloatBuffer fb = t.toF32().asFloatBuffer();
+        float[] out = new float[fb.remaining()];
+        fb.get(out);
+        return out;
+    }
+
+    private static float[] transpose(float[] a, int rows, int cols) {
+        float[] t = new float[a.length];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                t[c * rows + r] = a[r * cols + c];
+            }
+        }
+        return t;
+    }
+
+    private NDArray gaussian(SplittableRandom rnd, int rows, int cols, double std) {
+        float[] a = new float[rows * cols];
+        for (int k = 0; k < a.length; k++) {
+            double u1 = 1.0 - rnd.nextDouble();
+            double u2 = rnd.nextDouble();
+            a[k] = (float) (std * Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2));
+        }
+        return manager.create(a, new Shape(rows, cols));
+    }
+
+    private void param(String name, NDArray value) {
+        value.setRequiresGradient(true);
+        NDArray old = params.put(name, value);
+        if (old != null) {
+            old.close();
+        }
+        replace(adamM, name, manager.zeros(value.getShape()));
+        replace(adamV, name, manager.zeros(value.getShape()));
+    }
+
+    private static void replace(Map<String, NDArray> map, String name, NDArray value) {
+        NDArray old = map.put(name, value);
+        if (old != null) {
+            old.close();
+        }
+    }
+
+    public int steps() {
+        return step;
+    }
+
+    public int hidden() {
+        return hidden;
+    }
+
+    public int vocab() {
+        return vocab;
+    }
+
+    /** The head's output h {@code [b, t, hidden]} for input tokens {@code [b*t]} and features {@code [b, t, hidden]}. */
+    private NDArray forward(NDManager sm, long[] tokens, NDArray features, int b, int t) {
+        int h = hidden;
+        NDArray e = embed.get(sm, new NDIndex("{}", sm.create(tokens))).reshape(b, t, h);
+        NDArray x = e.concat(features, -1).matMul(params.get("fc.weight")); // embedding first, feature second
+        if (fcBias) {
+            x = x.add(params.get("fc.bias"));
+        }
+        NDArray[] rope = rope(sm, t);
+        float[] maskValues = new float[t * t];
+        for (int r = 0; r < t; r++) {
+            for (int c = r + 1; c < t; c++) {
+                maskValues[r * t + c] = Float.NEGATIVE_INFINITY;
+            }
+        }
+        NDArray mask = sm.create(maskValues, new Shape(t, t));
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        String p = "layers.0.";
+        // no input norm on layer 0 (cnets1.py)
+        NDArray q = splitHeads(x.matMul(params.get(p + "self_attn.q_proj.weight")), b, t, heads);
+        NDArray k = splitHeads(x.matMul(params.get(p + "self_attn.k_proj.weight")), b, t, kvHeads);
+        NDArray v = splitHeads(x.matMul(params.get(p + "self_attn.v_proj.weight")), b, t, kvHeads);
+        q = applyRope(q, rope);
+        k = applyRope(k, rope);
+        int rep = heads / kvHeads;
+        // grouped-query attention: query head j reads kv head j / rep (HF's repeat_kv), by broadcasting
+        NDArray q5 = q.reshape(b, kvHeads, rep, t, headDim);
+        NDArray k5 = k.expandDims(2);
+        NDArray v5 = v.expandDims(2);
+        NDArray att = q5.matMul(k5.transpose(0, 1, 2, 4, 3))
+                .mul(scale)
+                .add(mask)
+                .softmax(-1)
+                .matMul(v5)
+                .reshape(b, heads, t, headDim)
+                .transpose(0, 2, 1, 3)
+                .reshape(b, t, heads * headDim);
+        x = x.add(att.matMul(params.get(p + "self_attn.o_proj.weight")));
+        NDArray m = rmsNorm(x, params.get(p + "post_attention_layernorm.weight"));
+        NDArray gate = m.matMul(params.get(p + "mlp.gate_proj.weight"));
+        NDArray up = m.matMul(params.get(p + "mlp.up_proj.weight"));
+        return x.add(gate.mul(Activation.sigmoid(gate)).mul(up).matMul(params.get(p + "mlp.down_proj.weight")));
+    }
+
+    private NDArray splitHeads(NDArray x, int b, int t, int n) {
+        return x.reshape(b, t, n, headDim).transpose(0, 2, 1, 3);
+    }
+
+    private NDArray rmsNorm(NDArray x, NDArray w) {
+        return x.div(x.square().mean(new int[] {-1}, true).add(eps).sqrt()).mul(w);
+    }
+
+    private NDArray[] rope(NDManager sm, int t) {
+        int half = headDim / 2;
+        float[] cos = new float[t * headDim];
+        float[] sin = new float[t * headDim];
+        for (int pos = 0; pos < t; pos++) {
+            for (int j = 0; j < half; j++) {
+                float angle = pos * invFreq[j]; // in f32, as HF and io.rasd.model.Rope compute it
+                cos[pos * headDim + j] = cos[pos * headDim + j + half] = (float) Math.cos(angle);
+                sin[pos * headDim + j] = sin[pos * headDim + j + half] = (float) Math.sin(angle);
+            }
+        }
+        return new NDArray[] {sm.create(cos, new Shape(t, headDim)), sm.create(sin, new Shape(t, headDim))};
+    }
+
+    /** HF's rotate_half convention: {@code x·cos + [-x2, x1]·sin}. */
+    private NDArray applyRope(NDArray x, NDArray[] rope) {
+        int half = headDim / 2;
+        NDArray x1 = x.get("..., 0:{}", half);
+        NDArray x2 = x.get("..., {}:", half);
+        NDArray rotated = x2.neg().concat(x1, -1);
+        return x.mul(rope[0]).add(rotated.mul(rope[1]));
+    }
+
+    /** A padded batch: rows i = 0..t-1 of each example read (token i+1, f_i) and target f_{i+1}. */
+    private final class Batch {
+        final int b;
+        final int t;
+        final long[] tokens;
+        final float[] inFeatures;
+        final float[] targetFeatures;
+        final float[] mask;
+        final long validRows;
+
+        Batch(List<Example> examples, float noise, SplittableRandom rnd) {
+            int maxLen = 0;
+            for (Example ex : examples) {
+                maxLen = Math.max(maxLen, ex.tokens().length);
+            }
+            if (maxLen < 2) {
+                throw new RasdException("EAGLE head training needs sequences of at least 2 tokens");
+            }
+            b = examples.size();
+            t = maxLen - 1;
+            int h = hidden;
+            tokens = new long[b * t];
+            inFeatures = new float[b * t * h];
+            targetFeatures = new float[b * t * h];
+            mask = new float[b * t];
+            long valid = 0;
+            for (int r = 0; r < b; r++) {
+                Example ex = examples.get(r);
+                int n = ex.tokens().length;
+                if (ex.features().length != n * h) {
+                    throw new RasdException("example of " + n + " tokens has " + ex.features().length
+                            + " feature values; expected " + n * h);
+                }
+                for (int i = 0; i + 1 < n; i++) {
+                    int row = r * t + i;
+                    tokens[row] = ex.tokens()[i + 1];
+                    System.arraycopy(ex.features(), i * h, inFeatures, row * h, h);
+                    System.arraycopy(ex.features(), (i + 1) * h, targetFeatures, row * h, h);
+                    mask[row] = 1f;
+                    valid++;
+                }
+            }
+            if (noise > 0) {
+                for (int k = 0; k < inFeatures.length; k++) {
+                    inFeatures[k] += (float) ((rnd.nextDouble() - 0.5) * noise); // AddUniformNoise of the reference
+                }
+            }
+            validRows = valid;
+        }
+    }
+
+    /** Loss parts (scalars) and the argmax agreement count of a batch. */
+    private NDArray[] loss(NDManager sm, Batch batch) {
+        int h = hidden;
+        int rows = batch.b * batch.t;
+        NDArray feats = sm.create(batch.inFeatures, new Shape(batch.b, batch.t, h));
+        NDArray pred = forward(sm, batch.tokens, feats, batch.b, batch.t).reshape(rows, h);
+        NDArray target = sm.create(batch.targetFeatures, new Shape(rows, h));
+        NDArray mask = sm.create(batch.mask, new Shape(rows));
+        float denom = (float) (batch.validRows + 1e-5);
+        // SmoothL1 with beta 1: 0.5·min(d,1)² + (d - min(d,1))
+        NDArray d = pred.sub(target).abs();
+        NDArray small = d.minimum(1f);
+        NDArray l1 = small.square().mul(0.5f).add(d.sub(small));
+        NDArray featureLoss = l1.mean(new int[] {-1}).mul(mask).sum().div(denom);
+        NDArray logits = pred.matMul(lmHeadT);
+        NDArray targetLogits = target.matMul(lmHeadT);
+        NDArray targetP = targetLogits.softmax(-1);
+        NDArray tokenLoss = logits.logSoftmax(-1)
+                .mul(targetP)
+                .sum(new int[] {-1})
+                .mul(mask)
+                .sum()
+                .neg()
+                .div(denom);
+        NDArray total = featureLoss.add(tokenLoss.mul((float) TOKEN_LOSS_WEIGHT));
+        NDArray agree = logits.argMax(-1)
+                .eq(targetLogits.argMax(-1))
+                .toType(ai.djl.ndarray.types.DataType.FLOAT32, false)
+                .mul(mask)
+                .sum();
+        return new NDArray[] {total, featureLoss, tokenLoss, agree};
+    }
+
+    /**
+     * One optimisation step on a batch of examples (padded to the longest); returns the batch's metrics before the
+     * update.
+     *
+     * @param noise width of the uniform noise added to the input features ({@code (U[0,1) - 0.5) · noise})
+     */
+    public Metrics step(List<Example> examples, double lr, double weightDecay, double clipNorm, float noise) {
+        Batch batch = new Batch(examples, noise, new SplittableRandom(0x9E3779B97F4A7C15L * (step + 1)));
+        Metrics metrics;
+        try (NDManager sm = manager.newSubManager()) {
+            try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+                NDArray[] l = loss(sm, batch);
+                gc.backward(l[0]);
+                metrics = new Metrics(
+                        l[0].getFloat(),
+                        l[1].getFloat(),
+                        l[2].getFloat(),
+                        l[3].getFloat() / Math.max(1, batch.validRows),
+                        batch.validRows);
+            }
+        }
+        if (!Double.isFinite(metrics.loss())) {
+            throw new RasdException("EAGLE head training diverged at step " + step + " (loss " + metrics.loss()
+                    + "); lower the learning rate");
+        }
+        step++;
+        adamW(lr, weightDecay, clipNorm);
+        return metrics;
+    }
+
+    /** Loss parts and argmax agreement over examples, without noise and without touching the weights. */
+    public Metrics evaluate(List<Example> examples, int batchSize) {
+        double loss = 0;
+        double fl = 0;
+        double tl = 0;
+        double agree = 0;
+        long rows = 0;
+        for (int s = 0; s < examples.size(); s += batchSize) {
+            Batch batch = new Batch(
+                    examples.subList(s, Math.min(examples.size(), s + batchSize)), 0f, new SplittableRandom(0));
+            try (NDManager sm = manager.newSubManager()) {
+                NDArray[] l = loss(sm, batch);
+                loss += l[0].getFloat() * batch.validRows;
+                fl += l[1].getFloat() * batch.validRows;
+                tl += l[2].getFloat() * batch.validRows;
+                agree += l[3].getFloat();
+                rows += batch.validRows;
+            }
+        }
+        long n = Math.max(1, rows);
+        return new Metrics(loss / n, fl / n, tl / n, agree / n, rows);
+    }
+
+    /**
+     * The head's teacher-forced logits of one example, {@code [tokens.length - 1][vocab]}: row i read (token i+1,
+     * feature i) and predicts token i+2. What {@link io.rasd.model.EagleHead#teacherForced} computes at inference.
+     */
+    public float[][] logits(Example example) {
+        Batch batch = new Batch(List.of(example), 0f, new SplittableRandom(0));
+        try (NDManager sm = manager.newSubManager()) {
+            NDArray feats = sm.create(batch.inFeatures, new Shape(1, batch.t, hidden));
+            NDArray pred = forward(sm, batch.tokens, feats, 1, batch.t).reshape(batch.t, hidden);
+            float[] flat = pred.matMul(lmHeadT).toFloatArray();
+            float[][] out = new float[batch.t][vocab];
+            for (int i = 0; i < batch.t; i++) {
+                System.arraycopy(flat, i * vocab, out[i], 0, vocab);
+            }
+            return out;
+        }
+    }
+
+    private void adamW(double lr, double weightDecay, double clipNorm) {
+        double b1 = 0.9;
+        double b2 = 0.95;
+        double eps = 1e-8;
+        Map<String, NDArray> grads = new LinkedHashMap<>();
+        double sq = 0;
+        for (Map.Entry<String, NDArray> e : params.entrySet()) {
+            NDArray g = e.getValue().getGradient();
+            grads.put(e.getKey(), g);
+            try (NDArray square = g.square();
+                    NDArray s = square.sum()) {
+                sq += s.getFloat();
+            }
+        }
+        double norm = Math.sqrt(sq);
+        float clip = (float) (norm > clipNorm ? clipNorm / norm : 1.0);
+        double bc1 = 1 - Math.pow(b1, step);
+        double bc2 = 1 - Math.pow(b2, step);
+        for (Map.Entry<String, NDArray> e : params.entrySet()) {
+            String name = e.getKey();
+            NDArray p = e.getValue();
+            NDArray g = grads.get(name);
+            NDArray m = adamM.get(name);
+            NDArray v = adamV.get(name);
+            g.muli(clip);
+            try (NDArray g1 = g.mul((float) (1 - b1));
+                    NDArray g2 = g.square()) {
+                m.muli((float) b1).addi(g1);
+                v.muli((float) b2).addi(g2.muli((float) (1 - b2)));
+            }
+            if (p.getShape().dimension() == 2 && weightDecay > 0) {
+                p.muli((float) (1 - lr * weightDecay));
+            }
+            try (NDArray vhat = v.div((float) bc2);
+                    NDArray denom = vhat.sqrt();
+                    NDArray upd = m.div((float) bc1)) {
+                denom.addi((float) eps);
+                upd.divi(denom).muli((float) lr);
+                p.subi(upd);
+            }
+            g.muli(0f); // gradients accumulate in PyTorch: clear for the next step
+            g.close();
+        }
+    }
+
+    /** The head's config.json: the target's, with one layer, {@code "bias"}, and the Llama architecture. */
+    public JsonObject headConfig() {
+        JsonObject c = targetConfigJson.deepCopy();
+        JsonArray arch = new JsonArray();
+        arch.add("LlamaForCausalLM");
+        c.add("architectures", arch);
+        c.addProperty("model_type", "llama");
+        c.addProperty("num_hidden_layers", 1);
+        c.addProperty("head_dim", headDim);
+        c.addProperty("bias", fcBias);
+        for (String k : new String[] {
+            "tie_word_embeddings",
+            "attention_bias",
+            "qkv_bias",
+            "mlp_bias",
+            "use_sliding_window",
+            "sliding_window",
+            "max_window_layers",
+            "layer_types",
+            "torch_dtype",
+            "dtype"
+        }) {
+            c.remove(k);
+        }
+        c.addProperty("torch_dtype", "float32");
+        return c;
+    }
+
+    /**
+     * Writes the head in the published EAGLE-1/2 layout: {@code config.json} and {@code model.safetensors} with
+     * {@code fc}, {@code layers.0.*} ({@code [out, in]}) and, when asked, the frozen {@code embed_tokens.weight}.
+     */
+    public void save(Path dir, DType dtype, boolean withEmbedding) {
+        try {
+            Files.createDirectories(dir);
+            SafeTensorsWriter w = new SafeTensorsWriter();
+            if (withEmbedding) {
+                w.put("embed_tokens.weight", dtype, new long[] {vocab, hidden}, embed.toFloatArray());
+            }
+            for (Map.Entry<String, NDArray> e : params.entrySet()) {
+                NDArray p = e.getValue();
+                long[] shape = p.getShape().getShape();
+                float[] values = p.toFloatArray();
+                if (shape.length == 2) {
+                    values = transpose(values, (int) shape[0], (int) shape[1]);
+                    shape = new long[] {shape[1], shape[0]};
+                }
+                w.put(e.getKey(), dtype, shape, values);
+            }
+            atomicWrite(dir.resolve("model.safetensors"), w);
+            Path tmp = dir.resolve("config.json.tmp");
+            Files.writeString(tmp, headConfig() + "\n");
+            Files.move(tmp, dir.resolve("config.json"), StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void atomicWrite(Path file, SafeTensorsWriter w) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        w.write(tmp);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /**
+     * Replaces the trainable weights by those of a head in the published layout ({@code dir/model.safetensors},
+     * {@code [out, in]}); the optimizer state restarts.
+     */
+    public void loadHead(Path dir) {
+        try (SafeTensorsFile f = SafeTensorsFile.open(dir.resolve("model.safetensors"))) {
+            for (String name : List.copyOf(params.keySet())) {
+                if (!f.contains(name)) {
+                    throw new RasdException(dir.resolve("model.safetensors") + ": missing tensor \"" + name + "\"");
+                }
+                long[] shape = params.get(name).getShape().getShape();
+                float[] values = floats(f.tensor(name), params.get(name).size());
+                if (shape.length == 2) {
+                    values = transpose(values, (int) shape[1], (int) shape[0]);
+                }
+                param(name, manager.create(values, new Shape(shape)));
+            }
+        }
+    }
+
+    /**
+     * Writes a training checkpoint to {@code dir}: weights and AdamW moments in f32 ({@code state.safetensors}), and
+     * {@code state.json} with the step and the caller's {@code extra} fields (data cursor, elapsed time), written last.
+     */
+    public void saveCheckpoint(Path dir, JsonObject extra) {
+        try {
+            Files.createDirectories(dir);
+            SafeTensorsWriter w = new SafeTensorsWriter();
+            for (String name : params.keySet()) {
+                long[] shape = params.get(name).getShape().getShape();
+                w.put("param." + name, DType.F32, shape, params.get(name).toFloatArray());
+                w.put("adam_m." + name, DType.F32, shape, adamM.get(name).toFloatArray());
+                w.put("adam_v." + name, DType.F32, shape, adamV.get(name).toFloatArray());
+            }
+            w.put("step", DType.F32, new long[] {1}, new float[] {step});
+            atomicWrite(dir.resolve("state.safetensors"), w);
+            JsonObject state = extra.deepCopy();
+            state.addProperty("step", step);
+            Path tmp = dir.resolve("state.json.tmp");
+            Files.writeString(tmp, state + "\n");
+            Files.move(tmp, dir.resolve("state.json"), StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Restores a checkpoint written by {@link #saveCheckpoint}; returns its {@code state.json}. */
+    public JsonObject loadCheckpoint(Path dir) {
+        JsonObject state;
+        try {
+            state = JsonParser.parseString(Files.readString(dir.resolve("state.json")))
+                    .getAsJsonObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        try (SafeTensorsFile f = SafeTensorsFile.open(dir.resolve("state.safetensors"))) {
+            int savedStep = (int) floats(f.tensor("step"), 1)[0];
+            if (savedStep != state.get("step").getAsInt()) {
+                throw new RasdException(dir + ": state.json says step " + state.get("step") + " but"
+                        + " state.safetensors holds step " + savedStep + " (interrupted while saving?)");
+            }
+            for (String name : List.copyOf(params.keySet())) {
+                Shape shape = params.get(name).getShape();
+                long n = shape.size();
+                param(name, manager.create(floats(f.tensor("param." + name), n), shape));
+                adamM.get(name).set(floats(f.tensor("adam_m." + name), n));
+                adamV.get(name).set(floats(f.tensor("adam_v." + name), n));
+            }
+            step = savedStep;
+        }
+        return state;
+    }
+
+    /** Live arrays of the trainer's manager (frozen tensors, parameters, optimizer state): constant across steps. */
+    public int liveArrays() {
+        return manager.getManagedArrays().size();
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}
