@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import io.rasd.draft.BestNodes;
 import io.rasd.draft.DraftBudget;
 import io.rasd.draft.DraftTree;
 import io.rasd.draft.Drafter;
@@ -14,7 +15,6 @@ import io.rasd.model.KvCache;
 import io.rasd.model.Logits;
 import io.rasd.model.TopK;
 import io.rasd.tree.RootDistribution;
-import io.rasd.tree.TokenOrigin;
 import io.rasd.tree.TokenTree;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -225,29 +225,15 @@ final class EagleSession implements Drafter.Session, Drafter.ReadsTargetFeatures
         return next;
     }
 
-    /** The best {@code budget} candidates as a tree: a child never beats its parent, and ties keep the earlier. */
+    /** The best {@code budget} candidates as a tree (EAGLE-2's rerank). */
     private TokenTree bestNodes(int root, int budget) {
-        Integer[] order = new Integer[candidates.size() - 1];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i + 1;
-        }
-        Arrays.sort(
-                order,
-                Comparator.comparingDouble((Integer c) -> -candidates.get(c).logProb)
-                        .thenComparingInt(c -> c));
-        boolean[] keep = new boolean[candidates.size()];
-        for (int i = 0; i < Math.min(budget, order.length); i++) {
-            keep[order[i]] = true;
-        }
-        TokenTree tree = new TokenTree(root);
-        int[] node = new int[candidates.size()];
-        for (int i = 1; i < candidates.size(); i++) {
-            Candidate c = candidates.get(i);
-            if (keep[i] && (c.parent == 0 || keep[c.parent])) {
-                node[i] = tree.insertChild(node[c.parent], c.token, Math.exp(c.logProb), TokenOrigin.DRAFT);
-            }
-        }
-        return tree;
+        return BestNodes.tree(
+                root,
+                candidates.size(),
+                budget,
+                i -> candidates.get(i).token,
+                i -> candidates.get(i).parent,
+                i -> candidates.get(i).logProb);
     }
 
     /** Drops the tree's rows (the committed tokens are read again with the target's features) and extends the context. */
