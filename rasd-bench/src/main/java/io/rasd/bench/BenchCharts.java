@@ -14,7 +14,10 @@ import java.util.Map;
  */
 public final class BenchCharts {
 
-    private static final String[] COLOURS = {"#9e9e9e", "#00acc1", "#fbc02d", "#43a047", "#8e24aa", "#3949ab", "#e53935"
+    // one per row of ./rasd bench: seven modes, then the four drafting modes with the EAGLE head
+    private static final String[] COLOURS = {
+        "#9e9e9e", "#00acc1", "#fbc02d", "#43a047", "#8e24aa", "#3949ab", "#e53935", "#6d4c41", "#f06292", "#26a69a",
+        "#ff7043"
     };
 
     private static final int PEERS_WIDTH = 760;

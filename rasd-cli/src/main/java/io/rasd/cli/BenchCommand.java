@@ -9,8 +9,12 @@ import io.rasd.bench.BenchOptions.Suite;
 import io.rasd.bench.BenchResults;
 import io.rasd.bench.BenchTables;
 import io.rasd.bench.BenchTasks;
+import io.rasd.bench.DistinctNgrams;
 import io.rasd.bench.MachineDescription;
 import io.rasd.datastore.TokenDatastore;
+import io.rasd.draft.Drafter;
+import io.rasd.draft.eagle.EagleDrafter;
+import io.rasd.draft.eagle.EagleHeadFormat;
 import io.rasd.engine.DecodingMode;
 import io.rasd.engine.GenerationRequest;
 import io.rasd.engine.GenerationResult;
@@ -23,6 +27,7 @@ import io.rasd.tree.TokenOrigin;
 import io.rasd.verify.SamplingParams;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -36,7 +41,8 @@ import picocli.CommandLine.Option;
 
 /**
  * The paper's table on the demo models: every mode on every task, in one process, modes interleaved per prompt (the
- * starting mode rotates) so machine drift affects all alike. Speedup is a mode's tokens per second over {@code ar}'s
+ * starting mode rotates) so machine drift affects all alike. The drafting modes run twice when the models folder holds
+ * an EAGLE head ({@code demo-eagle}): with the standalone draft model and, as {@code MODE+eagle}, with the head. Speedup is a mode's tokens per second over {@code ar}'s
  * on the same prompts; lossless_match the share of prompts whose output equals {@code ar}'s token for token (with
  * sampling: the same seed).
  */
@@ -44,7 +50,7 @@ import picocli.CommandLine.Option;
         name = "bench",
         mixinStandardHelpOptions = true,
         description = "Benchmark every decoding mode on the DocQA, Summary, Code and In-domain QA tasks with the demo"
-                + " models; writes results.json, results.md and chart.svg. --suite prefix measures the prefix KV cache"
+                + " models (the drafting modes also with the EAGLE head demo-eagle, as MODE+eagle); writes results.json, results.md and chart.svg. --suite prefix measures the prefix KV cache"
                 + " instead (results.json, results.md).")
 final class BenchCommand implements Callable<Integer> {
 
@@ -68,6 +74,12 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--seed", defaultValue = "7", paramLabel = "S", description = "Sampling seed (every mode alike)")
     long seed;
+
+    @Option(
+            names = "--no-eagle",
+            description = "Leave out the rows that draft with the EAGLE head models/demo-eagle (they run when the"
+                    + " models folder has one)")
+    boolean noEagle;
 
     @Option(names = "--check-weights", description = "Refuse weights holding NaN or +/-Inf (see generate)")
     boolean checkWeights;
@@ -100,39 +112,56 @@ final class BenchCommand implements Callable<Integer> {
         int tokens = run.maxNewTokens();
         Map<String, List<String>> promptsByTask = BenchTasks.load(run.tasks(), run.promptsPerTask());
         SamplingParams sampling = new SamplingParams(temperature, 0, 1);
-        List<DecodingMode> modes = List.of(DecodingMode.values());
-        Map<String, Map<DecodingMode, Aggregate>> results = new LinkedHashMap<>();
+        Map<String, Map<String, Aggregate>> results = new LinkedHashMap<>();
+        Map<String, DistinctNgrams> arDistinct = new LinkedHashMap<>();
         long start = System.nanoTime();
+        Path headDir = modelDir.resolve("demo-eagle");
+        boolean withHead = !noEagle && EagleHeadFormat.looksLikeEagleHead(headDir);
         try (CausalLm target = CausalLm.load(modelDir.resolve("demo-target"), load);
                 CausalLm draft = CausalLm.load(modelDir.resolve("demo-draft"), load);
                 Tokenizer tokenizer = Tokenizer.load(modelDir.resolve("demo-target"));
+                Drafter head = withHead ? EagleDrafter.load(headDir, target, tokenizer.vocabSize()) : null;
                 TokenDatastore store = CliCache.datastore("bench", tokenizer, run.corpus());
-                RasdEngine engine = RasdEngine.builder()
-                        .target(target)
-                        .draft(draft)
-                        .tokenizer(tokenizer)
-                        .datastore(store)
-                        .speculation(SpeculationConfig.DEFAULT)
-                        .build()) {
+                RasdEngine engine = engine(target, draft, null, tokenizer, store);
+                RasdEngine headEngine = withHead ? engine(target, null, head, tokenizer, store) : null) {
+            // every mode with the standalone draft model; the drafting modes again with the EAGLE head, labelled
+            List<Variant> variants = new ArrayList<>();
+            for (DecodingMode m : DecodingMode.values()) {
+                variants.add(new Variant(m.cliName(), m, "demo-draft", engine));
+            }
+            if (headEngine != null) {
+                for (DecodingMode m : DecodingMode.values()) {
+                    if (m.usesDraft()) {
+                        variants.add(new Variant(m.cliName() + "+eagle", m, "demo-eagle", headEngine));
+                    }
+                }
+            }
             int[] warm = tokenizer.encode(promptsByTask.get("code").get(0), true);
-            for (DecodingMode m : modes) {
-                engine.generate(new GenerationRequest(warm, 16, m, sampling, seed, List.of()));
+            for (Variant v : variants) {
+                v.engine().generate(new GenerationRequest(warm, 16, v.mode(), sampling, seed, List.of()));
             }
             int rotation = 0;
             for (Map.Entry<String, List<String>> e : promptsByTask.entrySet()) {
-                Map<DecodingMode, Aggregate> byMode = new EnumMap<>(DecodingMode.class);
+                Map<String, Aggregate> byVariant = new LinkedHashMap<>();
+                variants.forEach(v -> byVariant.put(v.label(), new Aggregate(v)));
+                DistinctNgrams distinct = new DistinctNgrams(4);
                 for (String prompt : e.getValue()) {
                     int[] ids = tokenizer.encode(prompt, true);
-                    Map<DecodingMode, GenerationResult> runs = new EnumMap<>(DecodingMode.class);
-                    for (DecodingMode m : BenchTasks.rotated(modes, rotation)) {
-                        runs.put(m, engine.generate(new GenerationRequest(ids, tokens, m, sampling, seed, List.of())));
+                    Map<String, GenerationResult> runs = new LinkedHashMap<>();
+                    for (Variant v : BenchTasks.rotated(variants, rotation)) {
+                        runs.put(
+                                v.label(),
+                                v.engine()
+                                        .generate(new GenerationRequest(
+                                                ids, tokens, v.mode(), sampling, seed, List.of())));
                     }
                     rotation++;
-                    int[] reference = runs.get(DecodingMode.AR).tokens();
-                    runs.forEach((m, r) -> byMode.computeIfAbsent(m, k -> new Aggregate())
-                            .add(r, Arrays.equals(r.tokens(), reference)));
+                    int[] reference = runs.get(DecodingMode.AR.cliName()).tokens();
+                    distinct.add(reference);
+                    runs.forEach((label, r) -> byVariant.get(label).add(r, Arrays.equals(r.tokens(), reference)));
                 }
-                results.put(e.getKey(), byMode);
+                results.put(e.getKey(), byVariant);
+                arDistinct.put(e.getKey(), distinct);
                 System.err.printf(
                         Locale.ROOT,
                         "bench: %s done (%d prompts), %.0f s%n",
@@ -141,7 +170,7 @@ final class BenchCommand implements Callable<Integer> {
                         (System.nanoTime() - start) / 1e9);
             }
         }
-        JsonObject json = report(results, run.promptsPerTask(), tokens, (System.nanoTime() - start) / 1e9);
+        JsonObject json = report(results, arDistinct, run.promptsPerTask(), tokens, (System.nanoTime() - start) / 1e9);
         BenchResults.write(run.out(), json, BenchTables.speedupByTask(json), BenchCharts.speedupByTask(json));
         boolean lossless = true;
         for (var row : json.getAsJsonArray("rows")) {
@@ -150,14 +179,34 @@ final class BenchCommand implements Callable<Integer> {
         return lossless ? 0 : 3;
     }
 
-    /** Sums over a task's prompts for one mode. */
+    private static RasdEngine engine(
+            CausalLm target, CausalLm draft, Drafter drafter, Tokenizer tokenizer, TokenDatastore store) {
+        return RasdEngine.builder()
+                .target(target)
+                .draft(draft)
+                .drafter(drafter)
+                .tokenizer(tokenizer)
+                .datastore(store)
+                .speculation(SpeculationConfig.DEFAULT)
+                .build();
+    }
+
+    /** A row of the table: a mode run by an engine with one drafter (the standalone draft model or the EAGLE head). */
+    record Variant(String label, DecodingMode mode, String drafter, RasdEngine engine) {}
+
+    /** Sums over a task's prompts for one variant. */
     static final class Aggregate {
+        final Variant variant;
         long tokens;
         long forwards;
         double seconds;
         int prompts;
         int matches;
         final Map<TokenOrigin, Long> bySource = new EnumMap<>(TokenOrigin.class);
+
+        Aggregate(Variant variant) {
+            this.variant = variant;
+        }
 
         void add(GenerationResult r, boolean match) {
             tokens += r.tokens().length;
@@ -176,7 +225,11 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private JsonObject report(
-            Map<String, Map<DecodingMode, Aggregate>> results, int perTask, int tokens, double seconds)
+            Map<String, Map<String, Aggregate>> results,
+            Map<String, DistinctNgrams> arDistinct,
+            int perTask,
+            int tokens,
+            double seconds)
             throws IOException {
         JsonObject root = new JsonObject();
         root.add("machine", MachineDescription.current().toJson());
@@ -191,17 +244,20 @@ final class BenchCommand implements Callable<Integer> {
         root.add("config", config);
         JsonArray rows = new JsonArray();
         for (var e : results.entrySet()) {
-            double arRate = e.getValue().get(DecodingMode.AR).rate();
-            for (var m : e.getValue().entrySet()) {
-                Aggregate a = m.getValue();
+            double arRate = e.getValue().get(DecodingMode.AR.cliName()).rate();
+            for (Aggregate a : e.getValue().values()) {
                 JsonObject row = new JsonObject();
                 row.addProperty("task", e.getKey());
-                row.addProperty("mode", m.getKey().cliName());
+                row.addProperty("mode", a.variant.label());
+                row.addProperty("drafter", a.variant.mode().usesDraft() ? a.variant.drafter() : "none");
                 row.addProperty("speedup", arRate > 0 ? a.rate() / arRate : 0);
                 row.addProperty("tau", a.forwards > 0 ? (double) a.tokens / a.forwards : 0);
                 row.addProperty("tokens_per_second", a.rate());
                 row.addProperty("lossless_match", (double) a.matches / a.prompts);
                 row.addProperty("tokens", a.tokens);
+                // the same for every lossless row of the task: the ar output's, so a looping model shows
+                row.addProperty(
+                        "distinct_4gram_ratio", arDistinct.get(e.getKey()).ratio());
                 JsonObject by = new JsonObject();
                 for (TokenOrigin o : TokenOrigin.values()) {
                     by.addProperty(o.wireName(), a.bySource.getOrDefault(o, 0L));
