@@ -39,7 +39,8 @@ final class LogitsCommand implements Callable<Integer> {
             names = "--draft",
             paramLabel = "HEAD",
             description = "An EAGLE head for the model: print the head's teacher-forced logits instead (n-1 positions;"
-                    + " position i reads token i+1 with the model's feature at token i and predicts token i+2)")
+                    + " position i reads token i+1 with the model's feature at token i and predicts token i+2; an"
+                    + " EAGLE-3 head's draft-vocabulary columns are printed as the target ids they map to)")
     Path draft;
 
     @Override
@@ -69,7 +70,8 @@ final class LogitsCommand implements Callable<Integer> {
                     JsonArray tid = new JsonArray();
                     JsonArray tl = new JsonArray();
                     for (int i = 0; i < t.ids().length; i++) {
-                        tid.add(t.ids()[i]);
+                        // an EAGLE-3 head scores its own draft vocabulary: print the target ids those columns map to
+                        tid.add(head == null ? t.ids()[i] : head.head().targetId(t.ids()[i]));
                         tl.add(t.values()[i]);
                     }
                     p.add("top_ids", tid);

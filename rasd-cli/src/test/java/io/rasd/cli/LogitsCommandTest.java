@@ -50,11 +50,19 @@ class LogitsCommandTest {
         }
     }
 
-    @Test
-    void withAnEagleHeadPrintsItsTeacherForcedLogitsMatchingTheReferenceImplementation() throws IOException {
-        java.nio.file.Path head = TestData.root().resolve("eagle/llama-gqa-f32-nobias");
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({
+        "eagle/llama-gqa-f32-nobias, top_ids",
+        "eagle3/head-8l-draftvocab-midlayer, top_target_ids"
+    })
+    void withAnEagleHeadPrintsItsTeacherForcedLogitsMatchingTheReferenceImplementation(String headPath, String idsKey)
+            throws IOException {
+        java.nio.file.Path head = TestData.root().resolve(headPath);
         JsonObject g = JsonParser.parseString(Files.readString(head.resolve("golden.json")))
                 .getAsJsonObject();
+        // the golden names its target (an EAGLE-3 head needs one deep enough for its three feature layers)
+        java.nio.file.Path target =
+                TestData.root().getParent().resolve(g.get("target").getAsString());
         StringBuilder ids = new StringBuilder();
         for (var id : g.getAsJsonArray("prompt_ids")) {
             ids.append(ids.length() == 0 ? "" : ",").append(id.getAsInt());
@@ -62,7 +70,7 @@ class LogitsCommandTest {
         CliRunner r = CliRunner.run(
                 "logits",
                 "--model",
-                TestData.hf("llama-gqa-f32").toString(),
+                target.toString(),
                 "--draft",
                 head.toString(),
                 "--prompt-ids",
@@ -78,7 +86,7 @@ class LogitsCommandTest {
             JsonObject ours = positions.get(p).getAsJsonObject();
             for (int i = 0; i < 10; i++) {
                 assertThat(ours.getAsJsonArray("top_ids").get(i).getAsInt())
-                        .isEqualTo(g.getAsJsonArray("top_ids")
+                        .isEqualTo(g.getAsJsonArray(idsKey)
                                 .get(p)
                                 .getAsJsonArray()
                                 .get(i)

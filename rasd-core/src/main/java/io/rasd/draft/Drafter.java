@@ -77,6 +77,14 @@ public interface Drafter extends AutoCloseable {
          * {@link Logits#hidden}: the logits close after this call.
          */
         void targetFeatures(Logits logits, int[] rows, int firstContextIndex);
+
+        /**
+         * The target layers whose inputs (the residual stream before each, side by side) the session reads as
+         * features, as an EAGLE-3 head does; {@code null} (the default): the final-normed last hidden state.
+         */
+        default int[] targetFeatureLayers() {
+            return null;
+        }
     }
 
     /** Decides, before each extra depth, whether it is still worth a drafter forward. */

@@ -18,6 +18,14 @@ public final class ProposableIds {
         this.padded = Math.max(0, drafterVocab - limit);
     }
 
+    /**
+     * For a drafter whose ids are mapped to target ids first (an EAGLE-3 head's draft vocabulary): {@code unproposable}
+     * of its ids map at or past {@code limit}.
+     */
+    public static ProposableIds mapped(int limit, int unproposable) {
+        return new ProposableIds(limit + unproposable, limit); // as many as a vocabulary padded by that many
+    }
+
     public int limit() {
         return limit;
     }

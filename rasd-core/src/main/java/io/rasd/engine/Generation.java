@@ -47,6 +47,11 @@ final class Generation implements AutoCloseable {
     private final KvCache cache;
     /** The drafter's state for this generation; null in modes without a drafter. */
     private final Drafter.Session drafter;
+    /**
+     * The target layers whose inputs the drafter reads as features (an EAGLE-3 head), or null: the target's forwards
+     * then hand over the final-normed last hidden state.
+     */
+    private final int[] featureLayers;
 
     private final List<RetrievalSource> sources = new ArrayList<>();
     /** Null when the mode does not speculate. */
@@ -99,6 +104,8 @@ final class Generation implements AutoCloseable {
             throw e;
         }
         this.drafter = session;
+        this.featureLayers =
+                session instanceof Drafter.ReadsTargetFeatures reader ? reader.targetFeatureLayers() : null;
         this.proposer = mode.speculates()
                 ? new TreeProposer(drafter, sources, engine.retrievalPool(), speculation, control, costs)
                 : null;
@@ -150,7 +157,8 @@ final class Generation implements AutoCloseable {
                     context,
                     Positions.consecutive(cachedPromptTokens, context.length),
                     AttentionMask.causal(),
-                    new int[] {context.length - 1})) {
+                    new int[] {context.length - 1},
+                    featureLayers)) {
                 if (drafter instanceof Drafter.ReadsTargetFeatures reader) {
                     reader.targetFeatures(logits, Positions.consecutive(0, context.length), cachedPromptTokens);
                 }
@@ -199,8 +207,8 @@ final class Generation implements AutoCloseable {
         long v0 = System.nanoTime();
         int base = cache.length();
         Acceptance acceptance;
-        try (Logits logits =
-                target.forward(cache, tree.tokens(), tree.positions(base), AttentionMask.tree(tree.parents()), null)) {
+        try (Logits logits = target.forward(
+                cache, tree.tokens(), tree.positions(base), AttentionMask.tree(tree.parents()), null, featureLayers)) {
             control.observeVerify(tree.size(), (System.nanoTime() - v0) / 1e9);
             acceptance = TreeVerifier.verify(tree, logits, request.sampling(), rng);
             if (drafter instanceof Drafter.ReadsTargetFeatures reader) {

@@ -3,6 +3,8 @@ package io.rasd.model;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import io.rasd.RasdException;
@@ -171,12 +173,31 @@ public final class CausalLm implements AutoCloseable {
      * {@code null}: every row). Close the result.
      */
     public Logits forward(KvCache cache, int[] tokens, int[] positions, AttentionMask mask, int[] logitRows) {
+        return forward(cache, tokens, positions, mask, logitRows, null);
+    }
+
+    /**
+     * {@link #forward(KvCache, int[], int[], AttentionMask, int[])} whose {@link Logits#hidden} rows are, instead of
+     * the final-normed last hidden state, the residual stream at the input of layers {@code featureLayers} side by
+     * side ({@code [tokens, featureLayers.length · hidden]}): the features an EAGLE-3 head reads. {@code null}: the
+     * final-normed state. Each tapped layer costs one copy of {@code [tokens, hidden]} (the layers add in place).
+     */
+    public Logits forward(
+            KvCache cache, int[] tokens, int[] positions, AttentionMask mask, int[] logitRows, int[] featureLayers) {
         int n = tokens.length;
         if (n == 0) {
             throw new RasdException("forward needs at least one token");
         }
         if (positions.length != n) {
             throw new RasdException("forward: " + n + " tokens but " + positions.length + " positions");
+        }
+        if (featureLayers != null) {
+            for (int f : featureLayers) {
+                if (f < 0 || f >= config.numLayers()) {
+                    throw new RasdException(
+                            "Feature layer " + f + " is outside the model's layers [0, " + config.numLayers() + ")");
+                }
+            }
         }
         for (int i = 0; i < n; i++) {
             if (tokens[i] < 0 || tokens[i] >= config.vocabSize()) {
@@ -196,7 +217,15 @@ public final class CausalLm implements AutoCloseable {
             NDArray maskArr = decoder.mask(sm, mask, past, n);
             NDArray[] rope = decoder.rope(sm, positions);
             NDArray x = embed(sm, tokens);
+            NDList tapped = featureLayers == null ? null : new NDList(featureLayers.length);
             for (int l = 0; l < w.layers.length; l++) {
+                if (tapped != null) {
+                    for (int f : featureLayers) {
+                        if (f == l) {
+                            tapped.add(x.duplicate());
+                        }
+                    }
+                }
                 x = decoder.layer(sm, l, w.layers[l], x, rope, maskArr, cache, total, n);
             }
             cache.advance(n);
@@ -205,6 +234,9 @@ public final class CausalLm implements AutoCloseable {
             NDArray normed = decoder.rmsNorm(x);
             NDArray head = logitRows == null ? normed : normed.get(new NDIndex("{}", sm.create(toLongs(logitRows))));
             NDArray logits = head.matMul(w.lmHeadT); // the final norm weight is folded into the head
+            if (tapped != null) {
+                return new Logits(sm, logits, NDArrays.concat(tapped, 1), null);
+            }
             return new Logits(sm, logits, normed, w.finalNorm);
         } catch (RuntimeException e) {
             sm.close();

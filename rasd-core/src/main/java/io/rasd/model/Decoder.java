@@ -55,14 +55,34 @@ final class Decoder {
             KvCache cache,
             int total,
             int n) {
+        // an EAGLE-1/2 head's only layer reads x unnormalised
+        return layer(sm, index, L, L.normsInput() ? rmsNorm(x) : x, x, rope, mask, cache, total, n);
+    }
+
+    /**
+     * The same layer with the attention's input given apart from the residual stream {@code x}: an EAGLE-3 head's
+     * layer attends over {@code [norm(embedding), norm(h)]} (2·hidden wide) and adds the result to h. {@code x} is
+     * updated in place and returned.
+     */
+    NDArray layer(
+            NDManager sm,
+            int index,
+            LlamaWeights.Layer L,
+            NDArray attnInput,
+            NDArray x,
+            NDArray[] rope,
+            NDArray mask,
+            KvCache cache,
+            int total,
+            int n) {
         int hd = config.headDim();
         int heads = config.numHeads();
         int kvHeads = config.numKvHeads();
         int group = config.queriesPerKvHead();
 
         // Attention: x + Wo · attn(RoPE(Wq·h), RoPE(Wk·h), Wv·h), h = RMSNorm(x). The norm weight and the attention
-        // scale live in the fused qkv weight (LlamaWeights). An EAGLE head's only layer reads x unnormalised.
-        NDArray qkv = (L.normsInput() ? rmsNorm(x) : x).matMul(L.qkvT());
+        // scale live in the fused qkv weight (LlamaWeights).
+        NDArray qkv = attnInput.matMul(L.qkvT());
         if (L.bqkv() != null) {
             qkv.addi(L.bqkv());
         }

@@ -22,6 +22,16 @@ import java.nio.file.Path;
  * gets a step manager that the returned {@link Logits} closes. The embedding is the head's {@code embed_tokens} when
  * the file has one, else the target's. Format checks (variant, shapes against the target) are the loader's in
  * {@code io.rasd.draft.eagle}; this class checks what its forward needs.
+ *
+ * <p>An EAGLE-3 head (Li et al. 2025; SafeAILab/EAGLE's {@code cnets.py}) reads instead the target's residual stream
+ * at the input of three layers ({@link #targetFeatureLayers}), side by side ({@code 3·targetHidden} wide):
+ *
+ * <pre>
+ *   h = fc(g)                                   g: the three target states (a deeper node: the head's own h, no fc)
+ *   h = h + attn([norm_in(embed(t)), norm_h(h)])  attention over both halves, 2·hidden wide
+ *   h = h + mlp(post_attention_norm(h))         h is the next depth's feature, as in EAGLE-1/2
+ *   logits = lm_head(norm(h))                   its own head over a draft vocabulary; draft id d is target id d + d2t[d]
+ * </pre>
  */
 public final class EagleHead implements AutoCloseable {
 
@@ -33,9 +43,20 @@ public final class EagleHead implements AutoCloseable {
     private final Decoder decoder;
     private final int contextLimit;
     private final String identity;
+    /** EAGLE-3 only (else null): the target layers whose inputs are the features, ascending. */
+    private final int[] featureLayers;
+    /** EAGLE-3 only (else null): the target id of each draft-vocabulary id. */
+    private final int[] draftToTarget;
 
     private EagleHead(
-            Path directory, ModelConfig config, CausalLm target, NDManager manager, LlamaWeights w, int limit) {
+            Path directory,
+            ModelConfig config,
+            CausalLm target,
+            NDManager manager,
+            LlamaWeights w,
+            int limit,
+            int[] featureLayers,
+            int[] draftToTarget) {
         this.directory = directory;
         this.config = config;
         this.target = target;
@@ -43,8 +64,10 @@ public final class EagleHead implements AutoCloseable {
         this.w = w;
         this.decoder = new Decoder(config, w.invFreq, manager, target.device());
         this.contextLimit = limit;
-        this.identity =
-                "eagle-head " + directory.toAbsolutePath().normalize() + " " + config + "\non " + target.identity();
+        this.featureLayers = featureLayers == null ? null : featureLayers.clone();
+        this.draftToTarget = draftToTarget;
+        this.identity = (featureLayers == null ? "eagle-head " : "eagle3-head ")
+                + directory.toAbsolutePath().normalize() + " " + config + "\non " + target.identity();
     }
 
     /**
@@ -61,21 +84,77 @@ public final class EagleHead implements AutoCloseable {
                     + config.vocabSize() + " but its target " + target.directory() + " has " + t.hiddenSize()
                     + " and " + t.vocabSize() + "; a head only drafts for the model it was trained on");
         }
+        requireFoldableNorm(target);
+        NDManager m = NDManager.newBaseManager(target.device(), "PyTorch");
+        try (Checkpoint ckpt = Checkpoint.open(dir)) {
+            LlamaWeights weights = new LlamaWeights(ckpt, config, m, target.device(), false, fcBias);
+            int limit = Math.min(config.maxPositions(), target.contextLimit());
+            return new EagleHead(dir, config, target, m, weights, limit, null, null);
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Loads the EAGLE-3 head in {@code dir} for {@code target}, on the target's device. The loader
+     * ({@code io.rasd.draft.eagle.EagleHeadFormat}) has checked its tensors and worked out the rest.
+     *
+     * @param config the head's config (its layer's shape; {@code vocab_size} is the target's, for the embedding)
+     * @param layerPrefix {@code "midlayer."} or {@code "layers.0."}
+     * @param featureLayers the target layers whose inputs the head reads, ascending, three of them
+     * @param draftToTarget the target id of each draft id ({@code d + d2t[d]}), checked to be in the vocabulary
+     */
+    public static EagleHead loadEagle3(
+            Path dir,
+            ModelConfig config,
+            CausalLm target,
+            String layerPrefix,
+            int[] featureLayers,
+            int[] draftToTarget) {
+        int targetHidden = target.config().hiddenSize();
+        if (3 * targetHidden == config.hiddenSize()) {
+            throw new RasdException("EAGLE-3 head " + dir + " has hidden_size " + config.hiddenSize() + ", three times"
+                    + " its target's: rasd tells the target's features (3 x " + targetHidden + " wide) from the head's"
+                    + " own (hidden_size wide) by width, which this head makes ambiguous");
+        }
+        NDManager m = NDManager.newBaseManager(target.device(), "PyTorch");
+        try (Checkpoint ckpt = Checkpoint.open(dir)) {
+            LlamaWeights weights = new LlamaWeights(
+                    ckpt, config, m, target.device(), false, layerPrefix, targetHidden, draftToTarget.length);
+            int limit = Math.min(config.maxPositions(), target.contextLimit());
+            return new EagleHead(dir, config, target, m, weights, limit, featureLayers, draftToTarget.clone());
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    private static void requireFoldableNorm(CausalLm target) {
         long zero = target.firstZeroInFinalNorm();
         if (zero >= 0) {
             throw new RasdException("The target " + target.directory() + " has a zero in its final norm weight"
                     + " (model.norm.weight[" + zero + "]); rasd cannot recover the unnormalised lm_head an EAGLE head"
                     + " needs from the folded head weight");
         }
-        NDManager m = NDManager.newBaseManager(target.device(), "PyTorch");
-        try (Checkpoint ckpt = Checkpoint.open(dir)) {
-            LlamaWeights weights = new LlamaWeights(ckpt, config, m, target.device(), false, fcBias);
-            int limit = Math.min(config.maxPositions(), target.contextLimit());
-            return new EagleHead(dir, config, target, m, weights, limit);
-        } catch (RuntimeException e) {
-            m.close();
-            throw e;
-        }
+    }
+
+    /**
+     * The target layers whose inputs (the residual stream before each) an EAGLE-3 head reads, ascending; {@code null}
+     * for an EAGLE-1/2 head, which reads the final-normed last hidden state.
+     */
+    public int[] targetFeatureLayers() {
+        return featureLayers == null ? null : featureLayers.clone();
+    }
+
+    /** Rows the head's logits have: the target's vocabulary, or an EAGLE-3 head's draft vocabulary. */
+    public int logitVocabSize() {
+        return draftToTarget == null ? config.vocabSize() : draftToTarget.length;
+    }
+
+    /** The target id of a logit column ({@link #logitVocabSize}): itself, or an EAGLE-3 head's {@code d + d2t[d]}. */
+    public int targetId(int logitColumn) {
+        return draftToTarget == null ? logitColumn : draftToTarget[logitColumn];
     }
 
     public Path directory() {
@@ -125,6 +204,18 @@ public final class EagleHead implements AutoCloseable {
             NDArray embedded = w.embed != null
                     ? w.embed.get(sm, new NDIndex("{}", sm.create(longs(tokens))))
                     : target.embed(sm, tokens);
+            if (featureLayers != null) {
+                // EAGLE-3: the target's three states go through fc; the head's own h (a deeper node) is read as is
+                NDArray h = features.getShape().get(1) == config.hiddenSize()
+                        ? features.duplicate()
+                        : features.matMul(w.fcT);
+                h.attach(sm); // an op's result joins its first operand's manager: the caller's, here
+                NDArray attnIn = decoder.rmsNorm(embedded).concat(decoder.rmsNorm(h), 1); // norm weights in qkv
+                h = decoder.layer(sm, 0, w.layers[0], attnIn, h, rope, maskArr, cache, past + n, n);
+                cache.advance(n);
+                NDArray rows = logitRows == null ? h : h.get(new NDIndex("{}", sm.create(longs(logitRows))));
+                return new Logits(sm, decoder.rmsNorm(rows).matMul(w.lmHeadT), h, null); // norm weight in lm_head
+            }
             NDArray x = embedded.concat(features, 1).matMul(w.fcT); // embedding first, feature second
             if (w.fcBias != null) {
                 x.addi(w.fcBias);
@@ -151,7 +242,8 @@ public final class EagleHead implements AutoCloseable {
             throw new RasdException("teacher-forced head logits need at least 2 token ids, got " + n);
         }
         try (KvCache targetCache = target.newCache();
-                Logits t = target.forward(targetCache, ids);
+                Logits t = target.forward(
+                        targetCache, ids, Positions.consecutive(0, n), AttentionMask.causal(), null, featureLayers);
                 NDManager features = manager.newSubManager();
                 KvCache headCache = newCache()) {
             NDArray f = t.hidden(features, Positions.consecutive(0, n - 1));
@@ -172,9 +264,13 @@ public final class EagleHead implements AutoCloseable {
                     + positions.length + " positions");
         }
         long[] shape = features.getShape().getShape();
-        if (shape.length != 2 || shape[0] != n || shape[1] != config.hiddenSize()) {
+        long targetWidth = featureLayers == null
+                ? config.hiddenSize()
+                : (long) featureLayers.length * target.config().hiddenSize();
+        if (shape.length != 2 || shape[0] != n || (shape[1] != config.hiddenSize() && shape[1] != targetWidth)) {
             throw new RasdException("EAGLE head forward: features of shape " + features.getShape() + " for " + n
-                    + " tokens; expected (" + n + ", " + config.hiddenSize() + ")");
+                    + " tokens; expected (" + n + ", " + config.hiddenSize() + ")"
+                    + (targetWidth != config.hiddenSize() ? " or (" + n + ", " + targetWidth + ")" : ""));
         }
         for (int i = 0; i < n; i++) {
             if (tokens[i] < 0 || tokens[i] >= config.vocabSize()) {

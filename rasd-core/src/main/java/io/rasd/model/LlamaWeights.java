@@ -53,7 +53,8 @@ final class LlamaWeights {
     final Layer[] layers;
     /**
      * {@code [hidden, vocab]}, contiguous, the final norm weight folded in (a copy, also when the embedding is tied: see
-     * {@link #projection}); null for an EAGLE head, which uses its target's.
+     * {@link #projection}); null for an EAGLE-1/2 head, which uses its target's; an EAGLE-3 head's own, over its draft
+     * vocabulary.
      */
     final NDArray lmHeadT;
     /**
@@ -61,7 +62,10 @@ final class LlamaWeights {
      * are the normalised hidden states times it. Null for an EAGLE head.
      */
     final NDArray finalNorm;
-    /** An EAGLE head's {@code fc} as {@code [2·hidden, hidden]}, and its bias or null; null for a target. */
+    /**
+     * An EAGLE head's {@code fc} as {@code [2·hidden, hidden]} (EAGLE-1/2) or {@code [3·targetHidden, hidden]}
+     * (EAGLE-3), and its bias or null; null for a target.
+     */
     final NDArray fcT;
 
     final NDArray fcBias;
@@ -124,17 +128,69 @@ final class LlamaWeights {
     }
 
     /**
+     * An EAGLE-3 draft head (docs/architecture.md §3): {@code fc} [hidden, 3·targetHidden] (no bias) over three of the
+     * target's residual-stream states, one decoder layer (named {@code layerPrefix}: {@code midlayer.} as SafeAILab
+     * publishes it, {@code layers.0.} as converters write it) whose attention reads {@code [input_layernorm(embedding),
+     * hidden_norm(h)]}: both norm weights are folded into the rows of its 2·hidden-wide qkv weight, so the caller
+     * passes the two unweighted norms side by side. Then its own final {@code norm} (folded into {@link #lmHeadT}) and
+     * {@code lm_head} [draftVocab, hidden]. The embedding is its own when the file has one, else null.
+     */
+    LlamaWeights(
+            Checkpoint ckpt,
+            ModelConfig c,
+            NDManager m,
+            Device device,
+            boolean checkFinite,
+            String layerPrefix,
+            int targetHidden,
+            int draftVocab) {
+        this.checkFinite = checkFinite;
+        int d = c.hiddenSize();
+        embed = ckpt.contains("embed_tokens.weight")
+                ? load(ckpt, "embed_tokens.weight", m, device, c.vocabSize(), d)
+                : null;
+        float[] inputScale = new float[2 * d];
+        System.arraycopy(floats(ckpt, layerPrefix + "input_layernorm.weight", d), 0, inputScale, 0, d);
+        System.arraycopy(floats(ckpt, layerPrefix + "hidden_norm.weight", d), 0, inputScale, d, d);
+        layers = new Layer[] {layer(ckpt, c, layerPrefix, false, 2 * d, inputScale, m, device)};
+        fcT = projection(ckpt, m, device, 3 * targetHidden, null, new Part("fc.weight", d, 1f));
+        fcBias = null;
+        lmHeadT = projection(
+                ckpt, m, device, d, floats(ckpt, "norm.weight", d), new Part("lm_head.weight", draftVocab, 1f));
+        finalNorm = null;
+        invFreq = c.ropeScaling().inverseFrequencies(c.ropeTheta(), c.headDim());
+        buffers.clear();
+    }
+
+    /**
      * The layer whose tensors are named {@code p + "self_attn.q_proj.weight"} etc.; {@code normsInput} false for an
      * EAGLE head's layer, which reads its input unnormalised.
      */
     private Layer layer(Checkpoint ckpt, ModelConfig c, String p, boolean normsInput, NDManager m, Device device) {
+        int d = c.hiddenSize();
+        float[] inputNorm = normsInput ? floats(ckpt, p + "input_layernorm.weight", d) : null;
+        return layer(ckpt, c, p, normsInput, d, inputNorm, m, device);
+    }
+
+    /**
+     * The layer whose attention reads {@code attnIn} columns, each multiplied by {@code inputScale} (a norm weight
+     * folded into qkv; {@code null}: 1).
+     */
+    private Layer layer(
+            Checkpoint ckpt,
+            ModelConfig c,
+            String p,
+            boolean normsInput,
+            int attnIn,
+            float[] inputNorm,
+            NDManager m,
+            Device device) {
         int d = c.hiddenSize();
         int qDim = c.numHeads() * c.headDim();
         int kvDim = c.numKvHeads() * c.headDim();
         int inter = c.intermediateSize();
         float scale = (float) (1.0 / Math.sqrt(c.headDim()));
         boolean oBias = c.attentionBias() && c.architecture() != Architecture.QWEN2;
-        float[] inputNorm = normsInput ? floats(ckpt, p + "input_layernorm.weight", d) : null;
         float[] postNorm = floats(ckpt, p + "post_attention_layernorm.weight", d);
         // q is scaled where nothing normalises it afterwards; with q-norm the scale goes into the norm weight
         float qScale = c.qkNorm() ? 1f : scale;
@@ -142,7 +198,7 @@ final class LlamaWeights {
                 ckpt,
                 m,
                 device,
-                d,
+                attnIn,
                 inputNorm,
                 new Part(p + "self_attn.q_proj.weight", qDim, qScale),
                 new Part(p + "self_attn.k_proj.weight", kvDim, 1f),
@@ -257,6 +313,7 @@ final class LlamaWeights {
     private static void readRow(TensorData t, long offset, float[] dst) {
         ByteBuffer b = t.bytes().duplicate().order(ByteOrder.LITTLE_ENDIAN);
         switch (t.dtype()) {
+            case I64, BOOL -> throw TensorData.notFloat(t);
             case F32 -> b.asFloatBuffer().get((int) offset, dst);
             case BF16 -> {
                 ShortBuffer s = b.asShortBuffer();
@@ -298,6 +355,7 @@ final class LlamaWeights {
     private NDArray load(Checkpoint ckpt, String name, NDManager m, Device device, long... expected) {
         TensorData t = tensor(ckpt, name, expected);
         ByteBuffer f32 = switch (t.dtype()) {
+            case I64, BOOL -> throw TensorData.notFloat(t);
             case F32 -> t.bytes();
             case BF16 -> widenBf16(t.bytes(), (int) t.elementCount());
             case F16 -> widenF16(t.bytes(), (int) t.elementCount());

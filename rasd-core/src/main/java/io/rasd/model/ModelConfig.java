@@ -82,9 +82,12 @@ public record ModelConfig(
     /** Reads {@code dir/config.json}. */
     public static ModelConfig read(Path dir) {
         Path file = dir.resolve("config.json");
-        JsonObject json;
+        return parse(readJson(file), file.toString());
+    }
+
+    private static JsonObject readJson(Path file) {
         try {
-            json = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+            return JsonParser.parseString(Files.readString(file)).getAsJsonObject();
         } catch (NoSuchFileException e) {
             throw new RasdException("Missing " + file + ": a HF model directory needs config.json");
         } catch (IOException e) {
@@ -92,6 +95,18 @@ public record ModelConfig(
         } catch (RuntimeException e) {
             throw new RasdException(file + " is not a JSON object: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A draft head's {@code config.json} whose {@code architectures} names a head design built from Llama layers (an
+     * EAGLE-3 head: {@code LlamaForCausalLMEagle3}): read as a Llama config, every other key as for a model.
+     */
+    public static ModelConfig readAsLlama(Path dir) {
+        Path file = dir.resolve("config.json");
+        JsonObject json = readJson(file);
+        com.google.gson.JsonArray llama = new com.google.gson.JsonArray();
+        llama.add(Architecture.LLAMA.hfName());
+        json.add("architectures", llama);
         return parse(json, file.toString());
     }
 

@@ -81,7 +81,7 @@ public final class SafeTensorsWriter {
             for (Tensor t : tensors.values()) {
                 ByteBuffer bb = ByteBuffer.wrap(buf).order(ByteOrder.LITTLE_ENDIAN);
                 for (float v : t.values) {
-                    if (bb.remaining() < 4) {
+                    if (bb.remaining() < 8) {
                         out.write(buf, 0, bb.position());
                         bb.clear();
                     }
@@ -89,6 +89,8 @@ public final class SafeTensorsWriter {
                         case F32 -> bb.putFloat(v);
                         case BF16 -> bb.putShort(toBf16(v));
                         case F16 -> bb.putShort(toF16(v));
+                        case I64 -> bb.putLong((long) v); // index tables: whole numbers, exact below 2^24
+                        case BOOL -> bb.put((byte) (v != 0 ? 1 : 0));
                     }
                 }
                 out.write(buf, 0, bb.position());

@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** Every mode with an EAGLE head as the drafter emits what plain decoding emits, greedy and sampled with a seed. */
 class EagleHeadDecodingTest {
@@ -36,6 +38,25 @@ class EagleHeadDecodingTest {
                     .as("target forwards in draft mode")
                     .isPositive();
             SpeculativeModesLosslessTest.checkAllModes(lm, b -> b.drafter(drafter), tok, 22, 3, true);
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "target-8l-gqa-f32, head-8l-draftvocab-midlayer, 31",
+        "target-7l-tied-bf16, head-7l-fullvocab-layers0-emb, 32"
+    })
+    void everyModeWithAnEagle3HeadMatchesPlainDecoding(String target, String head, long seed) {
+        Path eagle3 = TestData.root().resolve("eagle3");
+        try (CausalLm lm = CausalLm.load(eagle3.resolve(target), Device.cpu(), 0);
+                Tokenizer tok = Tokenizer.load(TestData.hf("tokenizer"));
+                EagleDrafter drafter = EagleDrafter.load(eagle3.resolve(head), lm, tok.vocabSize())) {
+            Map<DecodingMode, int[]> t =
+                    SpeculativeModesLosslessTest.checkAllModes(lm, b -> b.drafter(drafter), tok, seed, 4, false);
+            assertThat(t.get(DecodingMode.DRAFT)[1])
+                    .as("target forwards in draft mode")
+                    .isPositive();
+            SpeculativeModesLosslessTest.checkAllModes(lm, b -> b.drafter(drafter), tok, seed + 100, 3, true);
         }
     }
 

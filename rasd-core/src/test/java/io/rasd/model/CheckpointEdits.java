@@ -28,6 +28,52 @@ public final class CheckpointEdits {
         return dst;
     }
 
+    /** Replaces {@code from} by {@code to} in {@code dir/config.json}; fails when the config has no {@code from}. */
+    public static void editConfig(Path dir, String from, String to) throws IOException {
+        Path c = dir.resolve("config.json");
+        String s = Files.readString(c);
+        if (!s.contains(from)) {
+            throw new IllegalStateException("config has no " + from);
+        }
+        Files.writeString(c, s.replace(from, to));
+    }
+
+    /**
+     * Rewrites {@code dir/model.safetensors} after {@code edit} has changed its name-to-tensor map: weights as f32,
+     * index tables (I64, BOOL) in their own type.
+     */
+    public static void editTensors(
+            Path dir, java.util.function.Consumer<java.util.Map<String, SafeTensorsWriter.Tensor>> edit) {
+        Path file = dir.resolve("model.safetensors");
+        java.util.Map<String, SafeTensorsWriter.Tensor> tensors = new java.util.LinkedHashMap<>();
+        try (SafeTensorsFile f = SafeTensorsFile.open(file)) {
+            for (String name : f.names()) {
+                TensorData t = f.tensor(name);
+                float[] v = new float[Math.toIntExact(t.elementCount())];
+                switch (t.dtype()) {
+                    case I64 -> {
+                        long[] l = t.toLongs();
+                        for (int i = 0; i < v.length; i++) {
+                            v[i] = l[i];
+                        }
+                    }
+                    case BOOL -> {
+                        for (int i = 0; i < v.length; i++) {
+                            v[i] = t.bytes().get(i);
+                        }
+                    }
+                    default -> t.toF32().asFloatBuffer().get(v);
+                }
+                tensors.put(
+                        name, new SafeTensorsWriter.Tensor(t.dtype().isFloat() ? DType.F32 : t.dtype(), t.shape(), v));
+            }
+        }
+        edit.accept(tensors);
+        SafeTensorsWriter w = new SafeTensorsWriter();
+        tensors.forEach((n, t) -> w.put(n, t.dtype(), t.shape(), t.values()));
+        w.write(file);
+    }
+
     /** What to change in one f32 tensor: its name and its values, row-major, to edit in place. */
     @FunctionalInterface
     public interface TensorEdit {

@@ -1,5 +1,6 @@
 package io.rasd.model;
 
+import static io.rasd.model.CheckpointEdits.editConfig;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
@@ -25,15 +26,6 @@ class CheckpointErrorsTest {
 
     private static void load(Path dir) {
         CausalLm.load(dir, Device.cpu(), 0).close();
-    }
-
-    private static void editConfig(Path dir, String from, String to) throws IOException {
-        Path c = dir.resolve("config.json");
-        String s = Files.readString(c);
-        if (!s.contains(from)) {
-            throw new IllegalStateException("config has no " + from);
-        }
-        Files.writeString(c, s.replace(from, to));
     }
 
     /** A safetensors file with the given header JSON and data bytes, and a declared header length. */

@@ -6,7 +6,7 @@ import io.rasd.model.EagleHead;
 import java.nio.file.Path;
 
 /**
- * EAGLE-2 drafting with an EAGLE-1/2 head ({@link EagleHead}): the paper's drafter. The head reads the target's own
+ * EAGLE-2 drafting with an EAGLE-1/2 or EAGLE-3 head ({@link EagleHead}): the paper's drafter. The head reads the target's own
  * features, so it agrees with the target far more often than an independent small model, at the cost of one decoder
  * layer per depth. Its sessions grow the same dynamic tree as {@code DraftModelSession} (expand the best frontier
  * nodes by cumulative probability, keep the best nodes overall).
@@ -33,12 +33,25 @@ public final class EagleDrafter implements Drafter {
     }
 
     /**
-     * Loads the EAGLE-1/2 head in {@code dir} for {@code target} after checking its files against the target
+     * Loads the EAGLE-1/2 or EAGLE-3 head in {@code dir} for {@code target} after checking its files against the target
      * ({@link EagleHeadFormat#inspect}: variant, tensors, shapes); the drafter owns the head and closes it.
      */
     public static EagleDrafter load(Path dir, CausalLm target, int proposableVocab) {
         EagleHeadFormat format = EagleHeadFormat.inspect(dir, target.config());
-        return new EagleDrafter(EagleHead.load(dir, target, format.hasFcBias()), proposableVocab, true);
+        EagleHead head = switch (format.variant()) {
+            case EAGLE_1_2 -> EagleHead.load(dir, target, format.hasFcBias());
+            case EAGLE_3 ->
+                EagleHead.loadEagle3(
+                        dir,
+                        format.config(),
+                        target,
+                        format.eagle3().layerPrefix(),
+                        format.eagle3().featureLayers().stream()
+                                .mapToInt(Integer::intValue)
+                                .toArray(),
+                        format.eagle3().draftToTarget());
+        };
+        return new EagleDrafter(head, proposableVocab, true);
     }
 
     @Override

@@ -51,6 +51,7 @@ import java.util.TreeSet;
  * @param hiddenSize the hidden size, equal to the target's
  * @param vocabSize the vocabulary size, equal to the target's
  * @param tensors every tensor of the head, by name
+ * @param eagle3 what only an EAGLE-3 head has (null for EAGLE-1/2)
  */
 public record EagleHeadFormat(
         Path directory,
@@ -61,11 +62,33 @@ public record EagleHeadFormat(
         boolean hasEmbedding,
         int hiddenSize,
         int vocabSize,
-        List<TensorInfo> tensors) {
+        List<TensorInfo> tensors,
+        Eagle3 eagle3) {
 
     /** The head designs rasd knows. EAGLE-1 and EAGLE-2 heads have the same weights. */
     public enum Variant {
-        EAGLE_1_2
+        EAGLE_1_2,
+        EAGLE_3
+    }
+
+    /**
+     * An EAGLE-3 head's own parts.
+     *
+     * @param layerPrefix {@code "midlayer."} (SafeAILab's layout) or {@code "layers.0."} (converted heads)
+     * @param featureLayers the target layers whose inputs the head reads, ascending: the config's
+     *     {@code eagle_aux_hidden_state_layer_ids}, else the reference's 2, L/2 and L-3 (0-based, L = the target's
+     *     layer count; the reference captures the residual stream entering each, {@code modeling_llama_kv.py})
+     * @param draftToTarget the target id of each draft id, {@code d + d2t[d]} (the identity when the draft vocabulary
+     *     is the target's and the file has no {@code d2t})
+     */
+    public record Eagle3(String layerPrefix, List<Integer> featureLayers, int[] draftToTarget) {
+        public Eagle3 {
+            featureLayers = List.copyOf(featureLayers);
+        }
+
+        public int draftVocabSize() {
+            return draftToTarget.length;
+        }
     }
 
     /** One tensor of the head: its name, storage type and shape. */
@@ -101,12 +124,7 @@ public record EagleHeadFormat(
         }
         JsonObject json = readJson(configFile);
         String arch = firstArchitecture(json);
-        if (arch != null && EAGLE3_ARCHITECTURES.contains(arch)) {
-            throw eagle3(configFile, "architectures[0] = \"" + arch + "\"");
-        }
-        if (json.has("draft_vocab_size")) {
-            throw eagle3(configFile, "it has \"draft_vocab_size\"");
-        }
+        boolean eagle3 = (arch != null && EAGLE3_ARCHITECTURES.contains(arch)) || json.has("draft_vocab_size");
 
         Path single = dir.resolve("model.safetensors");
         Path index = dir.resolve("model.safetensors.index.json");
@@ -126,9 +144,14 @@ public record EagleHeadFormat(
             Checkpoint.open(dir).close();
             throw new RasdException("Cannot read the tensor names of " + weightsFile);
         }
+        if (eagle3) {
+            return Eagle3Format.inspect(dir, json, configFile, weightsFile, names, target);
+        }
         for (String n : names) {
             if (n.startsWith("midlayer.") || n.equals("d2t") || n.equals("t2d")) {
-                throw eagle3(weightsFile, "it has tensor \"" + n + "\"");
+                throw new RasdException(weightsFile + " has tensor \"" + n + "\", which only EAGLE-3 heads have, but "
+                        + configFile + " does not say EAGLE-3: expected architectures [\"LlamaForCausalLMEagle3\"] and"
+                        + " \"draft_vocab_size\" for an EAGLE-3 head");
             }
         }
 
@@ -196,7 +219,8 @@ public record EagleHeadFormat(
                                     && t.shape().length == 2
                                     && t.shape()[0] == h
                                     && t.shape()[1] == 3L * h
-                            ? " ([H, 3H] is an EAGLE-3 fc: EAGLE-3 heads are not supported yet)"
+                            ? " ([H, 3H] is an EAGLE-3 fc: an EAGLE-3 config.json says architectures"
+                                    + " [\"LlamaForCausalLMEagle3\"] and \"draft_vocab_size\")"
                             : "";
                     throw new RasdException(t.file() + ": tensor \"" + name + "\" has shape " + t.shapeString()
                             + "; expected " + Arrays.toString(want) + hint);
@@ -207,7 +231,7 @@ public record EagleHeadFormat(
         }
         infos.sort((a, b) -> a.name().compareTo(b.name()));
         return new EagleHeadFormat(
-                dir, Variant.EAGLE_1_2, head, fcBias, qkvBias, hasEmbedding, h, head.vocabSize(), infos);
+                dir, Variant.EAGLE_1_2, head, fcBias, qkvBias, hasEmbedding, h, head.vocabSize(), infos, null);
     }
 
     /**
@@ -266,12 +290,7 @@ public record EagleHeadFormat(
         return m;
     }
 
-    private static RasdException eagle3(Path file, String evidence) {
-        return new RasdException(file + ": EAGLE-3 heads are not supported yet (" + evidence
-                + "); rasd reads EAGLE-1/2 heads (fc [H, 2H] on the target's last hidden state, one decoder layer)");
-    }
-
-    private static RasdException noSafetensors(Path dir) {
+    static RasdException noSafetensors(Path dir) {
         Path bin = dir.resolve("pytorch_model.bin");
         if (Files.exists(bin) || Files.exists(dir.resolve("pytorch_model.bin.index.json"))) {
             return new RasdException(dir + " has pytorch_model.bin but no model.safetensors; rasd reads only"
@@ -286,7 +305,7 @@ public record EagleHeadFormat(
                 + ": expected model.safetensors (or model.safetensors" + ".index.json with its shards)");
     }
 
-    private static JsonObject readJson(Path file) {
+    static JsonObject readJson(Path file) {
         try {
             return JsonParser.parseString(Files.readString(file)).getAsJsonObject();
         } catch (IOException e) {
@@ -305,7 +324,7 @@ public record EagleHeadFormat(
         return first.isJsonPrimitive() ? first.getAsString() : null;
     }
 
-    private static boolean optBool(JsonObject json, String key, boolean def, Path file) {
+    static boolean optBool(JsonObject json, String key, boolean def, Path file) {
         JsonElement e = json.get(key);
         if (e == null || e.isJsonNull()) {
             return def;

@@ -77,9 +77,36 @@ final class EagleSession implements Drafter.Session, Drafter.ReadsTargetFeatures
         this.head = head;
         this.cache = head.newCache();
         this.manager = NDManager.newBaseManager(head.target().device(), "PyTorch");
-        this.proposable = new ProposableIds(head.config().vocabSize(), proposableVocab);
+        this.proposable = proposableIds(head, proposableVocab);
         this.context = Arrays.copyOf(prompt, Math.max(16, prompt.length * 2));
         this.contextLength = prompt.length;
+    }
+
+    /** Ids below the tokenizer's vocabulary; an EAGLE-3 head's draft ids count by the target id they map to. */
+    private static ProposableIds proposableIds(EagleHead head, int proposableVocab) {
+        if (head.targetFeatureLayers() == null) {
+            return new ProposableIds(head.config().vocabSize(), proposableVocab);
+        }
+        int limit = Math.min(proposableVocab, head.config().vocabSize());
+        int unproposable = 0;
+        for (int d = 0; d < head.logitVocabSize(); d++) {
+            unproposable += head.targetId(d) >= limit ? 1 : 0;
+        }
+        return ProposableIds.mapped(limit, unproposable);
+    }
+
+    /** The best proposals of a head distribution, as target ids, without those past the tokenizer's vocabulary. */
+    private TopK proposals(TopK top) {
+        int[] ids = top.ids().clone();
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = head.targetId(ids[i]);
+        }
+        return proposable.filter(new TopK(ids, top.values()));
+    }
+
+    @Override
+    public int[] targetFeatureLayers() {
+        return head.targetFeatureLayers();
     }
 
     @Override
@@ -167,7 +194,7 @@ final class EagleSession implements Drafter.Session, Drafter.ReadsTargetFeatures
                 Logits logits = head.forward(
                         cache, tokens, f == null ? feats.get(0) : f, positions, AttentionMask.causal(), new int[] {n - 1
                         })) {
-            TopK top = proposable.filter(
+            TopK top = proposals(
                     logits.topKProbabilities(proposable.fetch(Math.max(budget.rootTopM(), budget.topK())))[0]);
             rootDistribution = new RootDistribution(top.ids(), top.values());
             for (int i = 0; i < Math.min(budget.topK(), top.ids().length); i++) {
@@ -214,7 +241,7 @@ final class EagleSession implements Drafter.Session, Drafter.ReadsTargetFeatures
             for (int i = 0; i < n; i++) {
                 Candidate parent = candidates.get(expand.get(i));
                 parent.h = h.get(i + ":" + (i + 1));
-                TopK top = proposable.filter(tops[i]);
+                TopK top = proposals(tops[i]);
                 for (int j = 0; j < Math.min(topK, top.ids().length); j++) {
                     candidates.add(new Candidate(
                             top.ids()[j], expand.get(i), parent.depth + 1, parent.logProb + Math.log(top.values()[j])));

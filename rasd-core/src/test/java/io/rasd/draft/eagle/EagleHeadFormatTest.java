@@ -1,5 +1,7 @@
 package io.rasd.draft.eagle;
 
+import static io.rasd.model.CheckpointEdits.editConfig;
+import static io.rasd.model.CheckpointEdits.editTensors;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,7 +11,6 @@ import io.rasd.model.DType;
 import io.rasd.model.ModelConfig;
 import io.rasd.model.SafeTensorsFile;
 import io.rasd.model.SafeTensorsWriter;
-import io.rasd.model.TensorData;
 import io.rasd.testing.TestData;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -17,10 +18,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -50,33 +48,6 @@ class EagleHeadFormatTest {
     /** A copy of the fixture head {@code name} in the temp folder, to damage. */
     private Path copy(String name) throws IOException {
         return CheckpointEdits.copy(fixture(name), tmp.resolve(name));
-    }
-
-    private static void editConfig(Path dir, String from, String to) throws IOException {
-        Path c = dir.resolve("config.json");
-        String s = Files.readString(c);
-        if (!s.contains(from)) {
-            throw new IllegalStateException("config has no " + from);
-        }
-        Files.writeString(c, s.replace(from, to));
-    }
-
-    /** Rewrites {@code dir/model.safetensors} (as f32) after {@code edit} has changed its name-to-tensor map. */
-    private static void editTensors(Path dir, Consumer<Map<String, SafeTensorsWriter.Tensor>> edit) {
-        Path file = dir.resolve("model.safetensors");
-        Map<String, SafeTensorsWriter.Tensor> tensors = new LinkedHashMap<>();
-        try (SafeTensorsFile f = SafeTensorsFile.open(file)) {
-            for (String name : f.names()) {
-                TensorData t = f.tensor(name);
-                float[] v = new float[Math.toIntExact(t.elementCount())];
-                t.toF32().asFloatBuffer().get(v);
-                tensors.put(name, new SafeTensorsWriter.Tensor(DType.F32, t.shape(), v));
-            }
-        }
-        edit.accept(tensors);
-        SafeTensorsWriter w = new SafeTensorsWriter();
-        tensors.forEach((n, t) -> w.put(n, t.dtype(), t.shape(), t.values()));
-        w.write(file);
     }
 
     private static SafeTensorsWriter.Tensor zeros(long... shape) {
@@ -208,14 +179,15 @@ class EagleHeadFormatTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"LlamaForCausalLMEagle3", "Eagle3LlamaForCausalLM"})
-    void eagle3ArchitectureIsNotSupportedYet(String arch) throws IOException {
+    void eagle3ArchitectureIsReadAsEagle3AndATargetTooShallowForItsFeaturesIsNamed(String arch) throws IOException {
         Path dir = copy(GQA_HEAD);
         editConfig(dir, "\"LlamaForCausalLM\"", "\"" + arch + "\"");
+        // the 2-layer target has no layers 2, L/2 and L-3 to read
         assertThatThrownBy(() -> EagleHeadFormat.inspect(dir, gqaTarget()))
                 .isInstanceOf(RasdException.class)
-                .hasMessageContaining("EAGLE-3 heads are not supported yet")
-                .hasMessageContaining(dir.resolve("config.json").toString())
-                .hasMessageContaining(arch);
+                .hasMessageContaining("default layers 2, L/2 and L-3 for the target's L = 2")
+                .hasMessageContaining("eagle_aux_hidden_state_layer_ids")
+                .hasMessageContaining(dir.resolve("config.json").toString());
     }
 
     @Test
@@ -224,25 +196,24 @@ class EagleHeadFormatTest {
         editConfig(dir, "\"bias\": false,", "\"bias\": false, \"draft_vocab_size\": 256,");
         assertThatThrownBy(() -> EagleHeadFormat.inspect(dir, gqaTarget()))
                 .isInstanceOf(RasdException.class)
-                .hasMessageContaining("EAGLE-3 heads are not supported yet")
-                .hasMessageContaining("draft_vocab_size");
+                .hasMessageContaining("an EAGLE-3 head's fc reads exactly three");
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"midlayer.hidden_norm.weight", "d2t", "t2d"})
-    void eagle3TensorsAreNotSupportedYet(String tensor) throws IOException {
+    void eagle3TensorsInAHeadWhoseConfigSaysEagle12AreNamed(String tensor) throws IOException {
         Path dir = copy(GQA_HEAD);
         editTensors(dir, t -> t.put(tensor, zeros(64)));
         assertThatThrownBy(() -> EagleHeadFormat.inspect(dir, gqaTarget()))
                 .isInstanceOf(RasdException.class)
-                .hasMessageContaining("EAGLE-3 heads are not supported yet")
+                .hasMessageContaining("only EAGLE-3 heads have")
                 .hasMessageContaining(dir.resolve("model.safetensors").toString())
                 .hasMessageContaining("\"" + tensor + "\"");
     }
 
     @Test
-    void eagle3VocabularyMapsInIntegerTypesAreNamedBeforeTheirDtype() throws IOException {
-        // published EAGLE-3 heads store d2t as I64 and t2d as BOOL, which the safetensors reader rejects by dtype
+    void eagle3VocabularyMapsInIntegerTypesAreReadAndNamed() throws IOException {
+        // published EAGLE-3 heads store d2t as I64 and t2d as BOOL
         Path dir = copy(GQA_HEAD);
         String header = "{\"d2t\":{\"dtype\":\"I64\",\"shape\":[2],\"data_offsets\":[0,16]},"
                 + "\"t2d\":{\"dtype\":\"BOOL\",\"shape\":[4],\"data_offsets\":[16,20]}}";
@@ -252,7 +223,7 @@ class EagleHeadFormatTest {
         Files.write(dir.resolve("model.safetensors"), b.array());
         assertThatThrownBy(() -> EagleHeadFormat.inspect(dir, gqaTarget()))
                 .isInstanceOf(RasdException.class)
-                .hasMessageContaining("EAGLE-3 heads are not supported yet")
+                .hasMessageContaining("only EAGLE-3 heads have")
                 .hasMessageContaining("\"d2t\"");
         assertThat(EagleHeadFormat.looksLikeEagleHead(dir)).isFalse();
     }
