@@ -275,9 +275,14 @@ public final class ChatTemplate {
                 grace);
     }
 
+    /** The error, naming the template (file or config key) and, where Jinjava knows it, the line. */
     private RasdException failure(Object cause) {
         String msg;
+        String where = "";
         if (cause instanceof TemplateError err) {
+            where = err.getLineno() > 0
+                    ? " at line " + TemplateLines.sourceLine(template, err.getLineno(), err.getMessage())
+                    : "";
             msg = err.getMessage();
             if (err.getException() != null) {
                 RasdException raised = findRasd(err.getException());
@@ -293,7 +298,7 @@ public final class ChatTemplate {
         } else {
             msg = String.valueOf(cause);
         }
-        return new RasdException("Chat template from " + source + " failed: " + msg);
+        return new RasdException("Chat template from " + source + " failed" + where + ": " + msg);
     }
 
     private static RasdException findRasd(Throwable t) {
