@@ -15,7 +15,7 @@ import java.util.Objects;
  *   <li>a conversation the template itself rejects (its {@code raise_exception} message);</li>
  *   <li>a prompt that leaves no token of the context window for the answer.</li>
  * </ul>
- * Integrations map their message types to {@link ChatMessage} (refusing what they cannot map, such as tool calls) and
+ * Integrations map their message types to {@link ChatMessage} (tool calls and tool results included) and
  * this exception to their own type. Thread-safe.
  */
 public final class ChatPromptEncoder {
@@ -51,10 +51,19 @@ public final class ChatPromptEncoder {
 
     /** Checks, renders and tokenizes {@code conversation}; throws {@link RasdException} naming what is wrong. */
     public Prompt encode(List<ChatMessage> conversation) {
-        check(conversation);
+        check(conversation); // before the request is built: a null conversation is bad input, not a bug
+        return encode(ChatTemplateRequest.of(conversation, true));
+    }
+
+    /**
+     * Checks, renders and tokenizes a request that may carry tools, documents and template variables (e.g.
+     * {@code enable_thinking}); it should ask for the generation prompt, as {@link #encode(List)} does.
+     */
+    public Prompt encode(ChatTemplateRequest request) {
+        check(request.messages());
         String rendered;
         try {
-            rendered = template.render(conversation, true);
+            rendered = template.render(request);
         } catch (RasdException e) {
             throw new RasdException(
                     "The chat template of " + modelName + " rejected the conversation: " + e.getMessage(), e);
@@ -77,9 +86,10 @@ public final class ChatPromptEncoder {
         }
         for (int i = 0; i < conversation.size(); i++) {
             ChatMessage m = conversation.get(i);
-            if (m.role().equals("user") && m.content().isBlank()) {
+            if (m.role().equals("user") && (m.content() == null || m.content().isBlank())) {
                 throw new RasdException("messages[" + i + "] (user) is "
-                        + (m.content().isEmpty() ? "empty" : "whitespace only") + "; a user message needs text");
+                        + (m.content() == null || m.content().isEmpty() ? "empty" : "whitespace only")
+                        + "; a user message needs text");
             }
         }
     }

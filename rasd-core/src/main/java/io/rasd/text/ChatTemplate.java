@@ -13,10 +13,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -27,8 +27,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,7 +58,6 @@ public final class ChatTemplate {
     static final long STOP_GRACE_MS = 2_000;
 
     private static final Logger LOG = LoggerFactory.getLogger(ChatTemplate.class);
-    private static final Pattern REVERSE_SLICE = Pattern.compile("([A-Za-z_][A-Za-z0-9_.]*)\\[::-1\\]");
     private static final ExecutorService RENDERER = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "rasd-chat-template");
         t.setDaemon(true);
@@ -71,16 +68,18 @@ public final class ChatTemplate {
     private final String template;
     private final Map<String, String> specialTokens;
     private final Jinjava jinjava;
+    /** What {@code strftime_now} reads on a render thread: the clock of the template rendering there. */
+    private static final ThreadLocal<Clock> CLOCK = new ThreadLocal<>();
+
     private volatile long renderTimeoutMs = RENDER_TIMEOUT_MS;
+    private volatile Clock clock = Clock.systemDefaultZone();
     private volatile long stopGraceMs = STOP_GRACE_MS;
     /** Why this template is no longer rendered; null while it may be. */
     private volatile String givenUp;
 
     ChatTemplate(String source, String template, Map<String, String> specialTokens) {
         this.source = source;
-        this.template = REVERSE_SLICE
-                .matcher(template)
-                .replaceAll(m -> Matcher.quoteReplacement("(" + m.group(1) + "|reverse|list)"));
+        this.template = JinjaDialect.toJinjava(template);
         this.specialTokens = Map.copyOf(specialTokens);
         this.jinjava = TemplateSandbox.create(MAX_OUTPUT_CHARS);
     }
@@ -93,6 +92,12 @@ public final class ChatTemplate {
     /** Tests: a shorter render-time limit, so fuzzing hostile templates stays fast. */
     ChatTemplate withRenderTimeout(long millis) {
         this.renderTimeoutMs = millis;
+        return this;
+    }
+
+    /** Tests: a fixed clock for {@code strftime_now}, so templates that print today's date compare with goldens. */
+    ChatTemplate withClock(Clock clock) {
+        this.clock = clock;
         return this;
     }
 
@@ -178,16 +183,30 @@ public final class ChatTemplate {
     }
 
     public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
+        return render(ChatTemplateRequest.of(messages, addGenerationPrompt));
+    }
+
+    /**
+     * Renders {@code request} as transformers' {@code apply_chat_template(tokenize=False)} does: the special tokens,
+     * then the request's variables over them, then {@code messages}, {@code tools} and {@code documents} (None when
+     * absent, so {@code tools is defined} holds as in transformers) and {@code add_generation_prompt}.
+     */
+    public String render(ChatTemplateRequest request) {
         List<Map<String, Object>> msgs = new ArrayList<>();
-        for (ChatMessage m : messages) {
-            Map<String, Object> o = new LinkedHashMap<>();
-            o.put("role", m.role());
-            o.put("content", m.content());
-            msgs.add(o);
+        for (ChatMessage m : request.messages()) {
+            msgs.add(m.toTemplateValue());
         }
         Map<String, Object> ctx = new HashMap<>(specialTokens);
+        ctx.putAll(request.variables());
         ctx.put("messages", msgs);
-        ctx.put("add_generation_prompt", addGenerationPrompt);
+        ctx.put("tools", request.tools());
+        ctx.put("documents", request.documents());
+        ctx.put("add_generation_prompt", request.addGenerationPrompt());
+        for (String f : TemplateSandbox.FUNCTIONS) {
+            // Python Jinja: a global function is a defined variable (Llama 3.2: "if strftime_now is defined")
+            ctx.putIfAbsent(f, "<function " + f + ">");
+        }
+        Clock clock = this.clock;
         String refusal = givenUp;
         if (refusal != null) {
             throw new RasdException("Chat template from " + source + " is not rendered any more: " + refusal);
@@ -198,8 +217,10 @@ public final class ChatTemplate {
             started.set(true);
             try {
                 TemplateSandbox.startRender();
+                CLOCK.set(clock);
                 return jinjava.renderForResult(template, ctx);
             } finally {
+                CLOCK.remove();
                 stopped.countDown();
             }
         });
@@ -254,9 +275,14 @@ public final class ChatTemplate {
                 grace);
     }
 
+    /** The error, naming the template (file or config key) and, where Jinjava knows it, the line. */
     private RasdException failure(Object cause) {
         String msg;
+        String where = "";
         if (cause instanceof TemplateError err) {
+            where = err.getLineno() > 0
+                    ? " at line " + TemplateLines.sourceLine(template, err.getLineno(), err.getMessage())
+                    : "";
             msg = err.getMessage();
             if (err.getException() != null) {
                 RasdException raised = findRasd(err.getException());
@@ -272,7 +298,7 @@ public final class ChatTemplate {
         } else {
             msg = String.valueOf(cause);
         }
-        return new RasdException("Chat template from " + source + " failed: " + msg);
+        return new RasdException("Chat template from " + source + " failed" + where + ": " + msg);
     }
 
     private static RasdException findRasd(Throwable t) {
@@ -291,7 +317,8 @@ public final class ChatTemplate {
 
     /** Python's {@code datetime.now().strftime(fmt)} for the directives chat templates use. */
     public static String strftimeNow(String format) {
-        LocalDateTime now = LocalDateTime.now();
+        Clock clock = CLOCK.get();
+        LocalDateTime now = LocalDateTime.now(clock == null ? Clock.systemDefaultZone() : clock);
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < format.length(); i++) {
             char c = format.charAt(i);

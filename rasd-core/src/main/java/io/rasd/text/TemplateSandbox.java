@@ -2,6 +2,7 @@ package io.rasd.text;
 
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
+import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
 import com.hubspot.jinjava.el.JinjavaNodePreProcessor;
 import com.hubspot.jinjava.el.JinjavaObjectUnwrapper;
@@ -72,6 +73,7 @@ final class TemplateSandbox {
             "format",
             "groupby",
             "indent",
+            "items",
             "int",
             "join",
             "last",
@@ -130,6 +132,22 @@ final class TemplateSandbox {
     private static final Pattern FORMAT_SPEC = Pattern.compile("%(?:\\d+\\$)?[-#+ 0,(<]*(\\d+)?(?:\\.(\\d+))?");
 
     private static final Map<Context.Library, Set<String>> DISABLED = disabled();
+
+    /**
+     * Jinjava's switches towards Python Jinja's semantics, each needed by a real template (ChatTemplateGoldenTest):
+     * {@code {{- x -}}} trims like {@code {%- -%}} (every Llama 3.x and Qwen template writes {@code {{- ... }}}),
+     * filters bind tighter than arithmetic ({@code messages|length - 1} in Qwen3 was {@code messages|(length - 1)}),
+     * iterating a dict yields its keys, dict literal keys are expressions, and None items of a list stay None.
+     */
+    private static final LegacyOverrides PYTHON_JINJA = LegacyOverrides.newBuilder()
+            .withUseTrimmingForNotesAndExpressions(true)
+            .withUseNaturalOperatorPrecedence(true)
+            .withParseWhitespaceControlStrictly(true)
+            .withIterateOverMapKeys(true)
+            .withEvaluateMapKeys(true)
+            .withKeepNullableLoopValues(true)
+            .build();
+
     private static final JinjavaNodePreProcessor JINJAVA_BEFORE_NODE = new JinjavaNodePreProcessor();
     private static final com.sun.management.ThreadMXBean THREADS = allocationCounter();
     private static final ThreadLocal<long[]> ALLOCATED_AT_START = new ThreadLocal<>();
@@ -156,6 +174,7 @@ final class TemplateSandbox {
                 .withObjectUnwrapper(new ValueLimits())
                 .withNodePreProcessor(TemplateSandbox::beforeNode)
                 .withDisabled(DISABLED)
+                .withLegacyOverrides(PYTHON_JINJA)
                 .build();
         Jinjava j = new Jinjava(config);
         j.setResourceLocator(new ResourceLocator() {
@@ -172,6 +191,8 @@ final class TemplateSandbox {
         global.registerFunction(
                 new ELFunctionDefinition("", "strftime_now", ChatTemplate.class, "strftimeNow", String.class));
         global.registerFilter(new ChatTemplate.HfToJson());
+        global.registerFilter(new PythonTests.Items());
+        PythonTests.tests().forEach(global::registerExpTest);
         global.registerFilter(new Bounded(global.getFilter("indent"), TemplateSandbox::checkNumbers));
         global.registerFilter(new Bounded(global.getFilter("format"), (var, args) -> {
             // widths and precisions ("%2000000000d") count towards the result, and so do the arguments:

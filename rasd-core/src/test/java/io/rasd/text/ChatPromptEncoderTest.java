@@ -71,7 +71,7 @@ class ChatPromptEncoderTest {
         assertThatThrownBy(() -> encoder(4096).encode(List.of()))
                 .isInstanceOf(RasdException.class)
                 .hasMessageContaining("no messages");
-        assertThatThrownBy(() -> encoder(4096).encode(null))
+        assertThatThrownBy(() -> encoder(4096).encode((List<ChatMessage>) null))
                 .isInstanceOf(RasdException.class)
                 .hasMessageContaining("no messages");
     }

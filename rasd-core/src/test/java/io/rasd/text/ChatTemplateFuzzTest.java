@@ -84,30 +84,31 @@ class ChatTemplateFuzzTest {
             + "    {%- endif %}\n"
             + "{%- endfor %}\n";
 
-    // Qwen3 writes namespace(..., last_query_index=messages|length - 1), which Jinjava parses as (name=value) - 1
-    static final String QWEN3 = "{%- set ns = namespace(multi_step_tool=true, last_query_index=0) %}\n"
-            + "{%- set ns.last_query_index = messages|length - 1 %}\n"
-            + "{%- for message in messages[::-1] %}\n"
-            + "    {%- set index = (messages|length - 1) - loop.index0 %}\n"
-            + "    {%- if ns.multi_step_tool and message.role == \"user\" and not(message.content.startswith("
-            + "'<tool_response>') and message.content.endswith('</tool_response>')) %}\n"
-            + "        {%- set ns.multi_step_tool = false %}\n"
-            + "        {%- set ns.last_query_index = index %}\n"
-            + "    {%- endif %}\n"
-            + "{%- endfor %}\n"
-            + "{%- for message in messages %}\n"
-            + "    {%- if message.role == \"assistant\" and '</think>' in message.content %}\n"
-            + "        {%- set content = message.content.split('</think>')[-1].lstrip('\\n') %}\n"
-            + "        {%- set reasoning = message.content.split('</think>')[0].rstrip('\\n').split('<think>')[-1]"
-            + ".lstrip('\\n') %}\n"
-            + "        {{- '<|im_start|>' + message.role + '\\n<think>\\n' + reasoning.strip('\\n') + '\\n</think>\\n\\n'"
-            + " + content.lstrip('\\n') + '<|im_end|>\\n' }}\n"
-            + "    {%- else %}\n"
-            + "        {{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>' + '\\n' }}\n"
-            + "    {%- endif %}\n"
-            + "{%- endfor %}\n"
-            + "{{- ns.last_query_index }}\n"
-            + "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}\n";
+    // Qwen3 writes namespace(..., last_query_index=messages|length - 1), which Jinjava parsed as (name=value) - 1
+    // until JinjaDialect put the value in parentheses
+    static final String QWEN3 =
+            "{%- set ns = namespace(multi_step_tool=true, last_query_index=messages|length - 1) %}\n"
+                    + "{%- for message in messages[::-1] %}\n"
+                    + "    {%- set index = (messages|length - 1) - loop.index0 %}\n"
+                    + "    {%- if ns.multi_step_tool and message.role == \"user\" and not(message.content.startswith("
+                    + "'<tool_response>') and message.content.endswith('</tool_response>')) %}\n"
+                    + "        {%- set ns.multi_step_tool = false %}\n"
+                    + "        {%- set ns.last_query_index = index %}\n"
+                    + "    {%- endif %}\n"
+                    + "{%- endfor %}\n"
+                    + "{%- for message in messages %}\n"
+                    + "    {%- if message.role == \"assistant\" and '</think>' in message.content %}\n"
+                    + "        {%- set content = message.content.split('</think>')[-1].lstrip('\\n') %}\n"
+                    + "        {%- set reasoning = message.content.split('</think>')[0].rstrip('\\n').split('<think>')[-1]"
+                    + ".lstrip('\\n') %}\n"
+                    + "        {{- '<|im_start|>' + message.role + '\\n<think>\\n' + reasoning.strip('\\n') + '\\n</think>\\n\\n'"
+                    + " + content.lstrip('\\n') + '<|im_end|>\\n' }}\n"
+                    + "    {%- else %}\n"
+                    + "        {{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>' + '\\n' }}\n"
+                    + "    {%- endif %}\n"
+                    + "{%- endfor %}\n"
+                    + "{{- ns.last_query_index }}\n"
+                    + "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}\n";
 
     static final String GEMMA = "{{ bos_token }}{% if messages[0]['role'] == 'system' %}{{ raise_exception('System"
             + " role not supported') }}{% endif %}{% for message in messages %}{% if (message['role'] == 'user') !="
@@ -125,7 +126,33 @@ class ChatTemplateFuzzTest {
             + "{%- for m in messages %}{{ loop.cycle('odd', 'even') }}{{ m.content | wordcount }}{% endfor %}\n"
             + "{{- '%s-%05d' | format('x', 42) }}{{ 'a\\nb' | indent(2) }}{{ messages | tojson }}";
 
+    private static final Map<String, Object> TOOL = Map.of(
+            "type",
+            "function",
+            "function",
+            Map.of("name", "get_weather", "parameters", Map.of("type", "object", "properties", Map.of())));
+
     static final List<String> REAL = List.of(ChatTemplate.CHATML, LLAMA3, MISTRAL, QWEN3, GEMMA, TOOLS);
+
+    /** The published templates of testdata/chat-templates (Llama 3.x, Qwen2.5/3, Mistral, DeepSeek-R1, ...). */
+    static final List<String> PUBLISHED = published();
+
+    /** What mutants start from and what odd content is rendered with. */
+    static final List<String> BASES =
+            java.util.stream.Stream.concat(REAL.stream(), PUBLISHED.stream()).toList();
+
+    private static List<String> published() {
+        try (var files = Files.list(ChatTemplateGoldenTest.DIR)) {
+            List<String> out = new ArrayList<>();
+            for (Path f :
+                    files.filter(f -> f.toString().endsWith(".jinja")).sorted().toList()) {
+                out.add(Files.readString(f));
+            }
+            return List.copyOf(out);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 
     @BeforeAll
     static void setUp() throws IOException {
@@ -163,11 +190,11 @@ class ChatTemplateFuzzTest {
 
     @Test
     void realTemplatesTreatOddContentAsData() {
-        Fuzz.forAll(500, r -> new Case(REAL.get(r.nextInt(REAL.size())), conversation(r)), c -> {
+        Fuzz.forAll(500, r -> new Case(BASES.get(r.nextInt(BASES.size())), conversation(r)), c -> {
             String out = check(c.template(), c.messages());
             if (out != null && c.template().equals(ChatTemplate.CHATML)) {
                 for (ChatMessage m : c.messages()) { // content is copied verbatim, never interpreted as a template
-                    assertThat(out).contains(m.content());
+                    assertThat(out).contains(String.valueOf(m.content()));
                 }
             }
         });
@@ -200,7 +227,11 @@ class ChatTemplateFuzzTest {
                 .isTrue();
         ChatTemplate t = parsed.value();
         long t0 = System.nanoTime();
-        Fuzz.Outcome<String> o = FUZZ.input(LIMIT, () -> t.render(messages, true));
+        // tools are offered to every other conversation, as the API's callers will
+        ChatTemplateRequest request = ChatTemplateRequest.of(messages, true)
+                .withTools(messages.size() % 2 == 0 ? null : List.of(TOOL))
+                .with("enable_thinking", messages.size() % 3 == 0);
+        Fuzz.Outcome<String> o = FUZZ.input(LIMIT, () -> t.render(request));
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertThat(ms).as("render time").isLessThan(TIMEOUT_MS + ChatTemplate.STOP_GRACE_MS);
         assertThat(t.isGivenUp()).as("a render that timed out did not stop").isFalse();
@@ -307,7 +338,7 @@ class ChatTemplateFuzzTest {
     /** A real template with one to three edits: a generated statement or expression inserted, text cut or copied. */
     static String mutant(RandomGenerator r) {
         Grammar g = new Grammar(r, canaryFile.toString());
-        StringBuilder t = new StringBuilder(REAL.get(r.nextInt(REAL.size())));
+        StringBuilder t = new StringBuilder(BASES.get(r.nextInt(BASES.size())));
         for (int k = 0, n = 1 + r.nextInt(3); k < n; k++) {
             int at = r.nextInt(t.length() + 1);
             switch (r.nextInt(4)) {
@@ -329,7 +360,17 @@ class ChatTemplateFuzzTest {
         String[] roles = {"user", "assistant", "system", "tool", "", "USER", "ユーザー", "{{ 7*7 }}"};
         for (int i = 0, n = r.nextInt(6); i < n; i++) {
             String role = r.nextInt(3) == 0 ? roles[r.nextInt(roles.length)] : i % 2 == 0 ? "user" : "assistant";
-            out.add(new ChatMessage(role, content(r)));
+            switch (r.nextInt(8)) {
+                case 0 ->
+                    out.add(ChatMessage.assistantToolCalls(
+                            r.nextBoolean() ? null : content(r),
+                            List.of(new ToolCall(
+                                    r.nextBoolean() ? "call00001" : content(r),
+                                    content(r),
+                                    r.nextBoolean() ? content(r) : Map.of("a", content(r), "n", r.nextInt())))));
+                case 1 -> out.add(ChatMessage.toolResult(content(r), content(r), content(r)));
+                default -> out.add(new ChatMessage(role, content(r)));
+            }
         }
         return out;
     }

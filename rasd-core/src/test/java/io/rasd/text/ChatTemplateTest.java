@@ -295,4 +295,52 @@ class ChatTemplateTest {
                 .contains("odd1even4odd1")
                 .contains("x-00042a\n  b[{\"role\": \"user\", \"content\": \"Hi\"}");
     }
+
+    @Test
+    void anErrorNamesTheTemplateFileAndTheLine(@TempDir Path tmp) throws IOException {
+        List<ChatMessage> m = List.of(ChatMessage.user("x"));
+        Files.writeString(
+                tmp.resolve("chat_template.jinja"),
+                "{{ bos_token }}\n{% for m in messages %}\n{{ m.content + }}\n{% endfor %}");
+        assertThatThrownBy(() -> ChatTemplate.load(tmp).render(m, true))
+                .isInstanceOf(RasdException.class)
+                .hasMessageContaining(tmp.resolve("chat_template.jinja").toString())
+                .hasMessageContaining("line 3");
+        Files.writeString(
+                tmp.resolve("chat_template.jinja"),
+                "{%- if messages[0].role == 'user' %}\n    {{- raise_exception('no users here') }}\n{%- endif %}");
+        assertThatThrownBy(() -> ChatTemplate.load(tmp).render(m, true))
+                .hasMessageContaining("chat_template.jinja failed at line 2: no users here");
+        // a template that does not parse at all
+        Files.writeString(tmp.resolve("chat_template.jinja"), "ok\n\n{% if %}\n{% endif %}");
+        assertThatThrownBy(() -> ChatTemplate.load(tmp).render(m, true))
+                .isInstanceOf(RasdException.class)
+                .hasMessageContaining("chat_template.jinja failed at line 3");
+    }
+
+    @Test
+    void toolCallsToolResultsToolsAndExtraVariablesReachTheTemplate() {
+        String template = "{%- for m in messages %}{{ m.role }}:{{ m.content }}"
+                + "{%- if m.tool_calls %}{% for c in m.tool_calls %}[{{ c.id }} {{ c.function.name }}"
+                + " {{ c.function.arguments|tojson }}]{% endfor %}{% endif %}"
+                + "{%- if m.tool_call_id is defined %}({{ m.tool_call_id }} {{ m.name }}){% endif %}|{% endfor %}"
+                + "{{ tools|length }} {{ tools[0].function.name }} {{ documents[0].title }} {{ enable_thinking }}";
+        ChatTemplateRequest r = ChatTemplateRequest.of(
+                        List.of(
+                                ChatMessage.user("weather?"),
+                                ChatMessage.assistantToolCalls(
+                                        "",
+                                        List.of(ToolCall.parsingArguments(
+                                                "abc123XYZ",
+                                                "get_weather",
+                                                "{\"city\": \"Paris\", \"days\": 2, \"f\": 0.5}"))),
+                                ChatMessage.toolResult("abc123XYZ", "get_weather", "18C")),
+                        true)
+                .withTools(List.of(Map.of("type", "function", "function", Map.of("name", "get_weather"))))
+                .withDocuments(List.of(Map.of("title", "Doc", "text", "body")))
+                .with("enable_thinking", false);
+        assertThat(ChatTemplate.of(template, Map.of()).render(r))
+                .isEqualTo("user:weather?|assistant:[abc123XYZ get_weather {\"city\": \"Paris\", \"days\": 2,"
+                        + " \"f\": 0.5}]|tool:18C(abc123XYZ get_weather)|1 get_weather Doc false");
+    }
 }
