@@ -65,7 +65,8 @@ sealed interface Frame {
                     if (b == '}' && stage == OPEN && node.firstRequired(0) == n) {
                         out.add(rest);
                     } else if (b == '"' && free) {
-                        out.add(new Stack(new Str(Node.StringNode.ANY, 0, 0), new Stack(new Obj(node, COLON, -1), rest)));
+                        out.add(new Stack(
+                                new Str(Node.StringNode.ANY, 0, 0), new Stack(new Obj(node, COLON, -1), rest)));
                     } else if (b == '"' && index < n) {
                         out.add(new Stack(new Key(node, index, index, 1), rest));
                     }
@@ -263,9 +264,8 @@ sealed interface Frame {
             boolean real = !node.integer;
             return switch (sub) {
                 case SIGN -> b == '0' ? ZERO : digit ? INT : -1;
-                case ZERO, INT -> digit && sub == INT
-                        ? INT
-                        : real && b == '.' ? DOT : real && (b == 'e' || b == 'E') ? E : -1;
+                case ZERO, INT ->
+                    digit && sub == INT ? INT : real && b == '.' ? DOT : real && (b == 'e' || b == 'E') ? E : -1;
                 case DOT -> digit ? FRACTION : -1;
                 case FRACTION -> digit ? FRACTION : b == 'e' || b == 'E' ? E : -1;
                 case E -> b == '+' || b == '-' ? EXP_SIGN : digit ? EXPONENT : -1;

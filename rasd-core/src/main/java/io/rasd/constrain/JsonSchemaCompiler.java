@@ -85,8 +85,8 @@ final class JsonSchemaCompiler {
             throw refuse(pointer, "the schema false (no value matches it)");
         }
         if (!schema.isJsonObject()) {
-            throw new RasdException("JSON schema at " + at(pointer) + " is " + schema + ", not a schema (an object or a"
-                    + " boolean)");
+            throw new RasdException(
+                    "JSON schema at " + at(pointer) + " is " + schema + ", not a schema (an object or a" + " boolean)");
         }
         JsonObject s = schema.getAsJsonObject();
         for (String key : s.keySet()) {
@@ -122,9 +122,14 @@ final class JsonSchemaCompiler {
         }
         for (String combinator : List.of("anyOf", "oneOf")) {
             if (s.has(combinator)) {
-                if (s.has("type") || s.has("properties") || s.has("items") || s.has(combinator.equals("anyOf") ? "oneOf" : "anyOf")) {
-                    throw refuse(pointer + "/" + combinator, combinator + " beside type, properties, items or another"
-                            + " combinator (put them inside each alternative)");
+                if (s.has("type")
+                        || s.has("properties")
+                        || s.has("items")
+                        || s.has(combinator.equals("anyOf") ? "oneOf" : "anyOf")) {
+                    throw refuse(
+                            pointer + "/" + combinator,
+                            combinator + " beside type, properties, items or another"
+                                    + " combinator (put them inside each alternative)");
                 }
                 JsonArray alts = array(s, combinator, pointer);
                 if (alts.isEmpty()) {
@@ -174,7 +179,9 @@ final class JsonSchemaCompiler {
                 int min = count(s, "minItems", pointer, 0);
                 int max = count(s, "maxItems", pointer, -1);
                 checkBounds(pointer, "minItems", min, "maxItems", max);
-                yield min == 0 && max < 0 && items == Node.ANY ? Node.ArrayNode.ANY : new Node.ArrayNode(items, min, max);
+                yield min == 0 && max < 0 && items == Node.ANY
+                        ? Node.ArrayNode.ANY
+                        : new Node.ArrayNode(items, min, max);
             }
             case "string" -> {
                 int min = count(s, "minLength", pointer, 0);
@@ -193,10 +200,14 @@ final class JsonSchemaCompiler {
     private Node object(JsonObject s, String pointer) {
         JsonObject props = s.has("properties") ? object(s, "properties", pointer) : new JsonObject();
         JsonElement additional = s.get("additionalProperties");
-        boolean closed = additional != null && additional.isJsonPrimitive() && additional.getAsJsonPrimitive().isBoolean()
+        boolean closed = additional != null
+                && additional.isJsonPrimitive()
+                && additional.getAsJsonPrimitive().isBoolean()
                 && !additional.getAsBoolean();
         boolean open = additional == null
-                || (additional.isJsonPrimitive() && additional.getAsJsonPrimitive().isBoolean() && additional.getAsBoolean());
+                || (additional.isJsonPrimitive()
+                        && additional.getAsJsonPrimitive().isBoolean()
+                        && additional.getAsBoolean());
         if (!closed && !open) {
             throw refuse(pointer + "/additionalProperties", "additionalProperties as a schema");
         }
@@ -207,8 +218,10 @@ final class JsonSchemaCompiler {
             return Node.ObjectNode.ANY;
         }
         if (additional != null && open) {
-            throw refuse(pointer + "/additionalProperties", "additionalProperties: true beside properties (rasd writes"
-                    + " only the listed properties: leave it out or set it to false)");
+            throw refuse(
+                    pointer + "/additionalProperties",
+                    "additionalProperties: true beside properties (rasd writes"
+                            + " only the listed properties: leave it out or set it to false)");
         }
         String[] names = props.keySet().toArray(new String[0]);
         Node[] values = new Node[names.length];
@@ -221,10 +234,11 @@ final class JsonSchemaCompiler {
             List<String> list = List.of(names);
             for (int i = 0; i < req.size(); i++) {
                 JsonElement r = req.get(i);
-                int index = r.isJsonPrimitive() && r.getAsJsonPrimitive().isString() ? list.indexOf(r.getAsString()) : -1;
+                int index =
+                        r.isJsonPrimitive() && r.getAsJsonPrimitive().isString() ? list.indexOf(r.getAsString()) : -1;
                 if (index < 0) {
-                    throw new RasdException("JSON schema: required property " + r + " at " + at(pointer + "/required/" + i)
-                            + " is not among the properties " + list);
+                    throw new RasdException("JSON schema: required property " + r + " at "
+                            + at(pointer + "/required/" + i) + " is not among the properties " + list);
                 }
                 required[index] = true;
             }
@@ -251,11 +265,14 @@ final class JsonSchemaCompiler {
 
     private JsonElement resolve(String target, String pointer) {
         JsonElement e = document;
-        for (String part : target.isEmpty() ? new String[0] : target.substring(1).split("/", -1)) {
+        for (String part :
+                target.isEmpty() ? new String[0] : target.substring(1).split("/", -1)) {
             String key = part.replace("~1", "/").replace("~0", "~");
             if (e.isJsonObject() && e.getAsJsonObject().has(key)) {
                 e = e.getAsJsonObject().get(key);
-            } else if (e.isJsonArray() && key.matches("\\d{1,9}") && Integer.parseInt(key) < e.getAsJsonArray().size()) {
+            } else if (e.isJsonArray()
+                    && key.matches("\\d{1,9}")
+                    && Integer.parseInt(key) < e.getAsJsonArray().size()) {
                 e = e.getAsJsonArray().get(Integer.parseInt(key));
             } else {
                 throw new RasdException("JSON schema: the reference \"#" + target + "\" at " + at(pointer)
@@ -292,8 +309,8 @@ final class JsonSchemaCompiler {
     private static JsonArray array(JsonObject s, String key, String pointer) {
         JsonElement e = s.get(key);
         if (!e.isJsonArray()) {
-            throw new RasdException("JSON schema: " + key + " at " + at(pointer + "/" + key) + " is " + e
-                    + "; expected an array");
+            throw new RasdException(
+                    "JSON schema: " + key + " at " + at(pointer + "/" + key) + " is " + e + "; expected an array");
         }
         return e.getAsJsonArray();
     }
@@ -301,8 +318,8 @@ final class JsonSchemaCompiler {
     private static JsonObject object(JsonObject s, String key, String pointer) {
         JsonElement e = s.get(key);
         if (!e.isJsonObject()) {
-            throw new RasdException("JSON schema: " + key + " at " + at(pointer + "/" + key) + " is " + e
-                    + "; expected an object");
+            throw new RasdException(
+                    "JSON schema: " + key + " at " + at(pointer + "/" + key) + " is " + e + "; expected an object");
         }
         return e.getAsJsonObject();
     }
@@ -310,8 +327,8 @@ final class JsonSchemaCompiler {
     private static String string(JsonObject s, String key, String pointer) {
         JsonElement e = s.get(key);
         if (!(e instanceof JsonPrimitive p) || !p.isString()) {
-            throw new RasdException("JSON schema: " + key + " at " + at(pointer + "/" + key) + " is " + e
-                    + "; expected a string");
+            throw new RasdException(
+                    "JSON schema: " + key + " at " + at(pointer + "/" + key) + " is " + e + "; expected a string");
         }
         return p.getAsString();
     }
@@ -319,8 +336,8 @@ final class JsonSchemaCompiler {
     private static boolean bool(JsonObject s, String key, String pointer) {
         JsonElement e = s.get(key);
         if (!(e instanceof JsonPrimitive p) || !p.isBoolean()) {
-            throw new RasdException("JSON schema: " + key + " at " + at(pointer + "/" + key) + " is " + e
-                    + "; expected true or false");
+            throw new RasdException(
+                    "JSON schema: " + key + " at " + at(pointer + "/" + key) + " is " + e + "; expected true or false");
         }
         return p.getAsBoolean();
     }

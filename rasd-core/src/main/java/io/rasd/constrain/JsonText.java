@@ -29,7 +29,10 @@ final class JsonText {
         if (e.isJsonNull()) {
             sb.append("null");
         } else if (e.isJsonPrimitive()) {
-            sb.append(e.getAsJsonPrimitive().isString() ? quote(e.getAsString()) : e.getAsJsonPrimitive().toString());
+            sb.append(
+                    e.getAsJsonPrimitive().isString()
+                            ? quote(e.getAsString())
+                            : e.getAsJsonPrimitive().toString());
         } else if (e.isJsonArray()) {
             JsonArray a = e.getAsJsonArray();
             sb.append('[');

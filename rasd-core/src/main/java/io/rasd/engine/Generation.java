@@ -107,7 +107,8 @@ final class Generation implements AutoCloseable {
         }
         this.drafter = session;
         this.proposer = mode.speculates()
-                ? new TreeProposer(drafter, sources, engine.retrievalPool(), speculation, control, costs, this.constraint)
+                ? new TreeProposer(
+                        drafter, sources, engine.retrievalPool(), speculation, control, costs, this.constraint)
                 : null;
         this.root = prompt[prompt.length - 1];
     }

@@ -269,8 +269,8 @@ public final class RasdEngine implements AutoCloseable {
             // built before the Generation allocates its KV cache, so a failure here cannot strand native memory
             List<int[]> refs = mode.usesDatastore() ? request.references() : List.of();
             TokenDatastore references = refs.isEmpty() ? null : TokenDatastore.build(refs);
-            try (Generation g = new Generation(
-                    this, request, spec, listener, cancellation, curve, references, constraint)) {
+            try (Generation g =
+                    new Generation(this, request, spec, listener, cancellation, curve, references, constraint)) {
                 return g.run();
             }
         }
@@ -293,7 +293,8 @@ public final class RasdEngine implements AutoCloseable {
             synchronized (constraints) {
                 v = vocabulary;
                 if (v == null) {
-                    v = new TokenVocabulary(tokenizer.tokenBytes(), target.generationConfig().eosTokenIds());
+                    v = new TokenVocabulary(
+                            tokenizer.tokenBytes(), target.generationConfig().eosTokenIds());
                     vocabulary = v;
                 }
             }

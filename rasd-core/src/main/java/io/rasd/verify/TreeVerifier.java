@@ -53,7 +53,8 @@ public final class TreeVerifier {
         return walk(tree, targetChoice);
     }
 
-    private static int constrained(Logits logits, int node, SamplingParams sampling, RandomGenerator rng, TokenMask mask) {
+    private static int constrained(
+            Logits logits, int node, SamplingParams sampling, RandomGenerator rng, TokenMask mask) {
         int[] allowed = mask.allowedIds(node);
         return allowed.length == 0 ? -1 : TokenSampler.sample(logits.array().get(node), sampling, rng, allowed);
     }

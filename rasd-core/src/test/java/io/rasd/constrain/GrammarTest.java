@@ -14,7 +14,8 @@ class GrammarTest {
     @Test
     void jsonModeAcceptsObjectsOfEveryJsonType() {
         assertThat(JSON.matches("{}")).isTrue();
-        assertThat(JSON.matches(" \n{ \"a\" : [1, -2.5e+3, 0, true, false, null, \"x\", {}, []] }")).isTrue();
+        assertThat(JSON.matches(" \n{ \"a\" : [1, -2.5e+3, 0, true, false, null, \"x\", {}, []] }"))
+                .isTrue();
         assertThat(JSON.matches("{\"k\":{\"n\":{\"m\":[[[]]]}},\"s\":\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\"}"))
                 .isTrue();
         assertThat(JSON.matches("{\"é🙂\":\"中文\"}")).isTrue();
@@ -44,11 +45,21 @@ class GrammarTest {
         MatchState s = JSON.start().advance("{\"");
         assertThat(s.advance(new byte[] {(byte) 0xC3})).as("first byte of é").isNotNull();
         assertThat(s.advance(new byte[] {(byte) 0xC3, (byte) 0xA9, '"'})).isNotNull();
-        assertThat(s.advance(new byte[] {(byte) 0xC3, '"'})).as("a character cut short").isNull();
-        assertThat(s.advance(new byte[] {(byte) 0xA9})).as("a lone continuation byte").isNull();
-        assertThat(s.advance(new byte[] {(byte) 0xC0, (byte) 0x80})).as("overlong").isNull();
-        assertThat(s.advance(new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80})).as("a surrogate").isNull();
-        assertThat(s.advance(new byte[] {(byte) 0xF4, (byte) 0x90})).as("above U+10FFFF").isNull();
+        assertThat(s.advance(new byte[] {(byte) 0xC3, '"'}))
+                .as("a character cut short")
+                .isNull();
+        assertThat(s.advance(new byte[] {(byte) 0xA9}))
+                .as("a lone continuation byte")
+                .isNull();
+        assertThat(s.advance(new byte[] {(byte) 0xC0, (byte) 0x80}))
+                .as("overlong")
+                .isNull();
+        assertThat(s.advance(new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80}))
+                .as("a surrogate")
+                .isNull();
+        assertThat(s.advance(new byte[] {(byte) 0xF4, (byte) 0x90}))
+                .as("above U+10FFFF")
+                .isNull();
         byte[] emoji = "🙂".getBytes(StandardCharsets.UTF_8);
         MatchState mid = s;
         for (byte b : emoji) {

@@ -20,10 +20,18 @@ class JsonSchemaCompilerTest {
         assertThat(g.matches("{\"name\":\"Ann\",\"age\":41,\"tags\":[]}")).isTrue();
         assertThat(g.matches("{\"name\":\"Ann\",\"tags\":[\"x\",\"y\"]}")).isTrue();
         assertThat(g.matches("{ \"name\" : \"Ann\" , \"tags\" : [ ] }")).isTrue();
-        assertThat(g.matches("{\"name\":\"Ann\",\"age\":41}")).as("tags is required").isFalse();
-        assertThat(g.matches("{\"tags\":[],\"name\":\"Ann\"}")).as("schema order").isFalse();
-        assertThat(g.matches("{\"name\":\"Ann\",\"age\":4.5,\"tags\":[]}")).as("an integer").isFalse();
-        assertThat(g.matches("{\"name\":\"Ann\",\"nick\":\"A\",\"tags\":[]}")).as("no other keys").isFalse();
+        assertThat(g.matches("{\"name\":\"Ann\",\"age\":41}"))
+                .as("tags is required")
+                .isFalse();
+        assertThat(g.matches("{\"tags\":[],\"name\":\"Ann\"}"))
+                .as("schema order")
+                .isFalse();
+        assertThat(g.matches("{\"name\":\"Ann\",\"age\":4.5,\"tags\":[]}"))
+                .as("an integer")
+                .isFalse();
+        assertThat(g.matches("{\"name\":\"Ann\",\"nick\":\"A\",\"tags\":[]}"))
+                .as("no other keys")
+                .isFalse();
         assertThat(g.matches("{\"name\":1,\"tags\":[]}")).isFalse();
     }
 
@@ -48,11 +56,15 @@ class JsonSchemaCompilerTest {
                     .as(color)
                     .isTrue();
         }
-        assertThat(g.matches("{\"color\":\"blue\",\"v\":\"1.0\",\"n\":3,\"b\":true}")).isFalse();
+        assertThat(g.matches("{\"color\":\"blue\",\"v\":\"1.0\",\"n\":3,\"b\":true}"))
+                .isFalse();
         assertThat(g.matches("{\"color\":2,\"v\":\"1.0\",\"n\":3,\"b\":true}")).isFalse();
-        assertThat(g.matches("{\"color\":\"red\",\"v\":1.0,\"n\":3,\"b\":true}")).isFalse();
-        assertThat(g.matches("{\"color\":\"red\",\"v\":\"1.0\",\"n\":null,\"b\":false}")).isTrue();
-        assertThat(g.matches("{\"color\":\"red\",\"v\":\"1.0\",\"n\":\"3\",\"b\":false}")).isFalse();
+        assertThat(g.matches("{\"color\":\"red\",\"v\":1.0,\"n\":3,\"b\":true}"))
+                .isFalse();
+        assertThat(g.matches("{\"color\":\"red\",\"v\":\"1.0\",\"n\":null,\"b\":false}"))
+                .isTrue();
+        assertThat(g.matches("{\"color\":\"red\",\"v\":\"1.0\",\"n\":\"3\",\"b\":false}"))
+                .isFalse();
     }
 
     @Test
@@ -63,7 +75,8 @@ class JsonSchemaCompilerTest {
         assertThat(g.matches("{\"kind\":\"circle\",\"r\":1.5}")).isTrue();
         assertThat(g.matches("{\"kind\":\"rect\",\"w\":1,\"h\":2}")).isTrue();
         assertThat(g.matches("{\"kind\":\"rect\",\"r\":1}")).isFalse();
-        assertThat(schema("{'oneOf':[{'type':'string'},{'type':'integer'}]}").matches("7")).isTrue();
+        assertThat(schema("{'oneOf':[{'type':'string'},{'type':'integer'}]}").matches("7"))
+                .isTrue();
     }
 
     @Test
@@ -72,7 +85,9 @@ class JsonSchemaCompilerTest {
                 + "'minItems':1,'maxItems':2}");
         assertThat(g.matches("[\"a\"]")).isTrue();
         assertThat(g.matches("[\"ab\",\"é🙂\"]")).as("characters, not bytes").isTrue();
-        assertThat(g.matches("[\"\\n\\u0041\"]")).as("an escape is one character").isTrue();
+        assertThat(g.matches("[\"\\n\\u0041\"]"))
+                .as("an escape is one character")
+                .isTrue();
         assertThat(g.matches("[]")).isFalse();
         assertThat(g.matches("[\"a\",\"b\",\"c\"]")).isFalse();
         assertThat(g.matches("[\"\"]")).isFalse();
@@ -117,8 +132,10 @@ class JsonSchemaCompilerTest {
                 .hasMessageContaining("\"#/$defs/missing\" at /items/$ref points to nothing");
         assertThatThrownBy(() -> schema("{'$ref':'https://example.com/s.json'}"))
                 .hasMessageContaining("only local ones");
-        assertThatThrownBy(() -> schema("{'type':'string','maxLength':-1}")).hasMessageContaining("maxLength at /maxLength");
+        assertThatThrownBy(() -> schema("{'type':'string','maxLength':-1}"))
+                .hasMessageContaining("maxLength at /maxLength");
         assertThatThrownBy(() -> Grammar.jsonSchema("{not json")).hasMessageContaining("not valid JSON");
-        assertThatThrownBy(() -> schema("{'enum':[]}")).hasMessageContaining("an empty enum (no value matches it) at /enum");
+        assertThatThrownBy(() -> schema("{'enum':[]}"))
+                .hasMessageContaining("an empty enum (no value matches it) at /enum");
     }
 }

@@ -55,7 +55,9 @@ class TokenVocabularyTest {
         MatchState inString = c.start().advance("{\"");
         AllowedTokens a = c.allowed(inString);
         assertThat(a.allows(8)).as("first half of é").isTrue();
-        assertThat(a.allows(9)).as("a continuation byte cannot start a character").isFalse();
+        assertThat(a.allows(9))
+                .as("a continuation byte cannot start a character")
+                .isFalse();
         assertThat(a.allows(16)).isFalse();
         MatchState half = c.next(inString, 8);
         assertThat(c.allowed(half).ids()).containsExactly(9, 16); // only what completes the character
@@ -78,9 +80,10 @@ class TokenVocabularyTest {
 
     @Test
     void allowsAgreesWithTheMaskEverywhere() {
-        TokenConstraint c = constraint(Grammar.jsonSchema(
-                "{\"properties\":{\"a\":{\"enum\":[1,12,\"é\"]}},\"required\":[\"a\"]}"));
-        for (String prefix : new String[] {"", "{", "{\"", "{\"a\"", "{\"a\":", "{\"a\":1", "{\"a\":\"", "{\"a\":12}"}) {
+        TokenConstraint c =
+                constraint(Grammar.jsonSchema("{\"properties\":{\"a\":{\"enum\":[1,12,\"é\"]}},\"required\":[\"a\"]}"));
+        for (String prefix :
+                new String[] {"", "{", "{\"", "{\"a\"", "{\"a\":", "{\"a\":1", "{\"a\":\"", "{\"a\":12}"}) {
             MatchState s = c.start().advance(prefix);
             assertThat(s).as(prefix).isNotNull();
             AllowedTokens mask = c.allowed(s);
