@@ -17,12 +17,24 @@ sealed interface Frame {
         return false;
     }
 
-    /** A value is expected: whitespace, or its first byte. */
-    record Value(Node node) implements Frame {
+    /**
+     * Whitespace in a row at most (JSON allows any amount): a model that likes newlines could otherwise fill its
+     * whole budget with whitespace before the first brace. Pretty-printed JSON needs a newline and the indentation.
+     */
+    int MAX_WHITESPACE = 24;
+
+    /** A value is expected: whitespace, or its first byte. {@code ws}: whitespace bytes read in a row. */
+    record Value(Node node, int ws) implements Frame {
+        Value(Node node) {
+            this(node, 0);
+        }
+
         @Override
         public void step(int b, Stack rest, List<Stack> out) {
             if (Node.isWhitespace(b)) {
-                out.add(new Stack(this, rest));
+                if (ws < MAX_WHITESPACE) {
+                    out.add(new Stack(new Value(node, ws + 1), rest));
+                }
             } else {
                 node.start(b, rest, out);
             }
@@ -46,16 +58,22 @@ sealed interface Frame {
      * Inside an object, between members. {@code index}: the next property a key may name (properties are written in
      * schema order), or in {@link #COLON} the property whose key was just read.
      */
-    record Obj(Node.ObjectNode node, int stage, int index) implements Frame {
+    record Obj(Node.ObjectNode node, int stage, int index, int ws) implements Frame {
         static final int OPEN = 0; // after '{'
         static final int COLON = 1; // after a key
         static final int AFTER = 2; // after a member's value
         static final int COMMA = 3; // after ','
 
+        Obj(Node.ObjectNode node, int stage, int index) {
+            this(node, stage, index, 0);
+        }
+
         @Override
         public void step(int b, Stack rest, List<Stack> out) {
             if (Node.isWhitespace(b)) {
-                out.add(new Stack(this, rest));
+                if (ws < MAX_WHITESPACE) {
+                    out.add(new Stack(new Obj(node, stage, index, ws + 1), rest));
+                }
                 return;
             }
             boolean free = node.additional != null; // any keys (JSON mode)
@@ -111,15 +129,21 @@ sealed interface Frame {
     }
 
     /** Inside an array; {@code count}: items read so far, capped where the bounds no longer tell counts apart. */
-    record Arr(Node.ArrayNode node, int stage, int count) implements Frame {
+    record Arr(Node.ArrayNode node, int stage, int count, int ws) implements Frame {
         static final int OPEN = 0; // after '['
         static final int AFTER = 1; // after an item
         static final int COMMA = 2; // after ','
 
+        Arr(Node.ArrayNode node, int stage, int count) {
+            this(node, stage, count, 0);
+        }
+
         @Override
         public void step(int b, Stack rest, List<Stack> out) {
             if (Node.isWhitespace(b)) {
-                out.add(new Stack(this, rest));
+                if (ws < MAX_WHITESPACE) {
+                    out.add(new Stack(new Arr(node, stage, count, ws + 1), rest));
+                }
                 return;
             }
             if (stage == AFTER) {

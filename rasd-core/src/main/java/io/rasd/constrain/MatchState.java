@@ -54,6 +54,30 @@ public final class MatchState {
         return advance(text.getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * A state with the same allowed tokens, for the mask cache: a string with room for more than {@code horizon}
+     * (the longest token's bytes) characters allows the same tokens whatever its length, so such lengths share one
+     * key (otherwise a string with a maxLength is a new mask per character).
+     */
+    MatchState maskKey(int horizon) {
+        Stack[] keyed = null;
+        for (int i = 0; i < stacks.length; i++) {
+            if (stacks[i].top instanceof Frame.Str str) {
+                Node.StringNode n = str.node();
+                int canonical = Math.max(n.min, n.max - horizon - 1);
+                if (n.max >= 0
+                        && str.length() >= n.min
+                        && n.max - canonical > horizon
+                        && canonical != str.length()
+                        && n.max - str.length() > horizon) {
+                    keyed = keyed == null ? stacks.clone() : keyed;
+                    keyed[i] = new Stack(new Frame.Str(n, str.sub(), canonical), stacks[i].rest);
+                }
+            }
+        }
+        return keyed == null ? this : new MatchState(keyed);
+    }
+
     /** Whether the bytes read so far form a complete value of the grammar (the generation may end here). */
     public boolean accepting() {
         for (Stack s : stacks) {

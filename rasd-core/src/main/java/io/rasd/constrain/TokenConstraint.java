@@ -42,7 +42,7 @@ public final class TokenConstraint {
 
     /** The tokens allowed after {@code state}. */
     public AllowedTokens allowed(MatchState state) {
-        return masks.get(state, vocabulary::allowed);
+        return masks.get(state.maskKey(vocabulary.longestToken()), vocabulary::allowed);
     }
 
     /**

@@ -24,6 +24,8 @@ public final class TokenVocabulary {
 
     private final int[] nextToken;
     private int nodes;
+    /** The longest token in bytes. */
+    private int longest;
 
     /**
      * @param bytes per token id, the bytes it decodes to; null for ids never to be written (special tokens). Empty
@@ -49,6 +51,7 @@ public final class TokenVocabulary {
                 continue;
             }
             this.bytes[id] = b.clone();
+            longest = Math.max(longest, b.length);
             int node = 0;
             for (byte x : b) {
                 node = child(node, x);
@@ -114,6 +117,11 @@ public final class TokenVocabulary {
 
     boolean eos(int id) {
         return isEos(id);
+    }
+
+    /** The longest token's length in bytes: no token writes more characters. */
+    public int longestToken() {
+        return longest;
     }
 
     /** Trie nodes (distinct non-empty prefixes + 1): the most automaton steps one mask can cost. */

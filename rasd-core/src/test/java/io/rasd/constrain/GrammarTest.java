@@ -86,6 +86,15 @@ class GrammarTest {
     }
 
     @Test
+    void whitespaceRunsAreBoundedSoAModelCannotStallOnThem() {
+        String run = " ".repeat(Frame.MAX_WHITESPACE);
+        assertThat(JSON.matches(run + "{" + run + "\"a\"" + run + ":" + run + "[" + run + "1" + run + "]" + run + "}"))
+                .isTrue();
+        assertThat(JSON.start().advance(run + " ")).isNull();
+        assertThat(JSON.start().advance("{\"a\":[" + run + "\n")).isNull();
+    }
+
+    @Test
     void statesThatAcceptTheSameContinuationsAreEqual() {
         // the allowed-token cache is keyed by state: string content must not make every state new
         MatchState a = JSON.start().advance("{\"key\":\"abc");

@@ -94,6 +94,18 @@ class TokenVocabularyTest {
     }
 
     @Test
+    void stringLengthsFarFromTheLimitShareOneCachedMaskThatIsStillExact() {
+        TokenConstraint c = constraint(Grammar.jsonSchema("{\"type\":\"string\",\"minLength\":2,\"maxLength\":12}"));
+        MatchState s = c.start().advance("\"");
+        for (int length = 0; length <= 12; length++) {
+            assertThat(c.allowed(s).ids())
+                    .as("length %d", length)
+                    .containsExactly(c.vocabulary().allowed(s).ids());
+            s = s.advance('a');
+        }
+    }
+
+    @Test
     void specialAndEmptyTokensAreNeverWritten() {
         TokenConstraint c = constraint(Grammar.jsonSchema("{\"type\":\"string\"}"));
         MatchState inString = c.start().advance("\"");
