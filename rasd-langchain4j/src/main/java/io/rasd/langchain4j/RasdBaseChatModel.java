@@ -18,12 +18,12 @@ import dev.langchain4j.model.chat.Capability;
 import dev.langchain4j.model.chat.listener.ChatModelListener;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.request.ChatRequestParameters;
-import dev.langchain4j.model.chat.request.ResponseFormatType;
 import dev.langchain4j.model.chat.request.ToolChoice;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.output.FinishReason;
 import dev.langchain4j.model.output.TokenUsage;
 import io.rasd.RasdException;
+import io.rasd.constrain.Grammar;
 import io.rasd.engine.DecodingMode;
 import io.rasd.engine.GenerationRequest;
 import io.rasd.engine.GenerationResult;
@@ -48,7 +48,8 @@ import java.util.UUID;
  * <p>Parameters: {@code modelName} (must be this model's name), {@code temperature} (0 or unset: greedy, the output
  * plain greedy decoding gives), {@code topK}, {@code topP}, {@code maxOutputTokens} (unset: up to the context window),
  * {@code stopSequences} (matched on the text, across token boundaries) and rasd's own {@link RasdChatRequestParameters}.
- * Tools, tool results, JSON response formats, non-zero penalties and non-text content fail with
+ * {@code responseFormat} JSON (with or without a schema) constrains the output to that JSON (see
+ * {@link ResponseFormats}). Tools, tool results, non-zero penalties and non-text content fail with
  * {@link UnsupportedFeatureException}.
  */
 public abstract class RasdBaseChatModel {
@@ -59,6 +60,7 @@ public abstract class RasdBaseChatModel {
     protected final List<ChatModelListener> listeners;
     protected final RasdRetrievalBoost retrievalBoost;
     private final ChatPromptEncoder promptEncoder;
+    private final ResponseFormats responseFormats = new ResponseFormats();
 
     protected RasdBaseChatModel(Builder<?, ?> builder) {
         this.retrievalBoost = builder.retrievalBoost;
@@ -90,6 +92,7 @@ public abstract class RasdBaseChatModel {
         checkMode(defaultRequestParameters.mode());
         speculation(defaultRequestParameters);
         checkMaxOutputTokens(defaultRequestParameters.maxOutputTokens());
+        responseFormats.grammar(defaultRequestParameters.responseFormat());
         this.promptEncoder = new ChatPromptEncoder(
                 chatTemplate, engine.tokenizer(), engine.target().contextLimit(), modelName());
     }
@@ -115,9 +118,12 @@ public abstract class RasdBaseChatModel {
         return ModelProvider.OTHER;
     }
 
-    /** None of LangChain4j's optional capabilities (JSON schema response format) is supported. */
+    /**
+     * JSON-schema response formats, by constrained decoding: AiServices then sends the schema of a POJO-returning
+     * method's type instead of format instructions in the prompt.
+     */
     public Set<Capability> supportedCapabilities() {
-        return Set.of();
+        return Set.of(Capability.RESPONSE_FORMAT_JSON_SCHEMA);
     }
 
     /** The name this model answers to: requests naming another model fail with {@link ModelNotFoundException}. */
@@ -150,8 +156,9 @@ public abstract class RasdBaseChatModel {
                 references.add(engine.tokenizer().encode(text, false));
             }
         }
+        Grammar constraint = responseFormats.grammar(p.responseFormat());
         return new GenerationRequest(
-                prompt.tokens(), maxNew, mode, sampling, p.seed(), stops, speculation(p), references);
+                prompt.tokens(), maxNew, mode, sampling, p.seed(), stops, speculation(p), references, constraint);
     }
 
     /** The conversation through the model's chat template, ending with the assistant's turn, as token ids. */
@@ -256,11 +263,6 @@ public abstract class RasdBaseChatModel {
         if (p.toolSpecifications() != null && !p.toolSpecifications().isEmpty()) {
             throw new UnsupportedFeatureException("rasd does not support tools (toolSpecifications): the models it"
                     + " runs have no function-calling format");
-        }
-        if (p.responseFormat() != null && p.responseFormat().type() == ResponseFormatType.JSON) {
-            throw new UnsupportedFeatureException("rasd does not support JSON response formats"
-                    + (p.responseFormat().jsonSchema() != null ? " or JSON schemas" : "")
-                    + "; ask for JSON in the prompt instead");
         }
         if (p.frequencyPenalty() != null && p.frequencyPenalty() != 0) {
             throw new UnsupportedFeatureException("rasd does not support frequencyPenalty (got "

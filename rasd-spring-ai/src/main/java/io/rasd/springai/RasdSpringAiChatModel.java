@@ -37,7 +37,6 @@ import org.springframework.ai.chat.prompt.ChatOptions;
 import org.springframework.ai.chat.prompt.Prompt;
 import org.springframework.ai.content.Media;
 import org.springframework.ai.content.MediaContent;
-import org.springframework.ai.model.tool.StructuredOutputChatOptions;
 import org.springframework.ai.tool.ToolCallback;
 import org.springframework.util.CustomizableThreadCreator;
 import reactor.core.publisher.Flux;
@@ -58,8 +57,9 @@ import reactor.core.publisher.FluxSink;
  * {@link RasdSpringAiChatOptions} also carries the mode, seed and speculation knobs. {@code temperature} 0 or unset
  * is greedy decoding; {@code maxTokens} unset means up to the context window; {@code model}, when set, must name this
  * model. Bad values fail with {@link IllegalArgumentException} naming the option, and so does a conversation without
- * messages, with an empty or whitespace-only user message or longer than the context window; tool calling, media,
- * native structured output and non-zero penalties with {@link UnsupportedOperationException}. A full engine throws its
+ * messages, with an empty or whitespace-only user message or longer than the context window, and an
+ * {@code outputSchema} constrained decoding cannot follow (native structured output: see {@link OutputSchemas}); tool
+ * calling, media and non-zero penalties with {@link UnsupportedOperationException}. A full engine throws its
  * {@link io.rasd.engine.RasdBusyException} (nothing was generated; retrying later is safe).
  *
  * <p>Responses: one {@link Generation} whose finish reason is {@code "STOP"} (end of sequence or a stop sequence) or
@@ -97,6 +97,7 @@ public class RasdSpringAiChatModel implements ChatModel, StreamingChatModel {
     private final RasdSpringAiChatOptions defaultOptions;
     private final Executor executor;
     private final ChatPromptEncoder promptEncoder;
+    private final OutputSchemas outputSchemas = new OutputSchemas();
 
     protected RasdSpringAiChatModel(Builder builder) {
         this.engine = Objects.requireNonNull(builder.engine, "engine: build the chat model with .engine(RasdEngine)");
@@ -118,6 +119,7 @@ public class RasdSpringAiChatModel implements ChatModel, StreamingChatModel {
                 .build();
         // fail at construction, not at the first request, when the defaults themselves are invalid
         settings(defaultOptions);
+        outputSchemas.grammar(defaultOptions.getOutputSchema());
         this.promptEncoder = new ChatPromptEncoder(
                 chatTemplate, engine.tokenizer(), engine.target().contextLimit(), modelName());
     }
@@ -258,17 +260,14 @@ public class RasdSpringAiChatModel implements ChatModel, StreamingChatModel {
                 settings.sampling(),
                 options.getSeed(),
                 settings.stopStrings(),
-                settings.speculation());
+                settings.speculation(),
+                List.of(),
+                outputSchemas.grammar(options.getOutputSchema()));
     }
 
     private RasdSpringAiChatOptions merge(ChatOptions runtime) {
         if (runtime == null) {
             return defaultOptions;
-        }
-        if (runtime instanceof StructuredOutputChatOptions structured && structured.getOutputSchema() != null) {
-            throw new UnsupportedOperationException("rasd does not support native structured output (outputSchema):"
-                    + " the engine does not constrain decoding to a schema; let ChatClient's entity() add the format"
-                    + " instructions to the prompt instead");
         }
         return defaultOptions
                 .mutate()

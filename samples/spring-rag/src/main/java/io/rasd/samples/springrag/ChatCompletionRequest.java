@@ -13,6 +13,7 @@ import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.SystemMessage;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.request.ResponseFormat;
 import io.rasd.engine.DecodingMode;
 import io.rasd.langchain4j.RasdChatRequestParameters;
 import java.io.IOException;
@@ -23,7 +24,7 @@ import java.util.Set;
 
 /**
  * An OpenAI chat-completions request, checked field by field (each error names the field), as a LangChain4j
- * {@link ChatRequest} for rasd's chat models. Extension: an optional {@code "rasd"} object with {@code mode} (a
+ * {@link ChatRequest} for rasd's chat models ({@code response_format}: {@link ResponseFormatParam}). Extension: an optional {@code "rasd"} object with {@code mode} (a
  * decoding mode, e.g. {@code "ar"} for plain decoding) and {@code rag} (retrieve from the ingested documents).
  */
 record ChatCompletionRequest(
@@ -39,7 +40,8 @@ record ChatCompletionRequest(
         DecodingMode mode,
         boolean rag,
         Double frequencyPenalty,
-        Double presencePenalty) {
+        Double presencePenalty,
+        ResponseFormat responseFormat) {
 
     private static final Set<String> UNSUPPORTED = Set.of(
             "tools",
@@ -62,12 +64,6 @@ record ChatCompletionRequest(
         }
         if (o.has("n") && !o.get("n").isJsonNull() && integer(o, "n") != 1) {
             throw ApiException.badRequest("n", "Only n=1 is supported");
-        }
-        if (o.has("response_format") && o.get("response_format").isJsonObject()) {
-            String type = string(o.getAsJsonObject("response_format"), "type");
-            if (type != null && !type.equals("text")) {
-                throw ApiException.badRequest("response_format", "response_format '" + type + "' is not supported");
-            }
         }
         Integer maxTokens =
                 o.has("max_completion_tokens") ? integer(o, "max_completion_tokens") : integer(o, "max_tokens");
@@ -121,7 +117,8 @@ record ChatCompletionRequest(
                 mode,
                 rag,
                 number(o, "frequency_penalty"),
-                number(o, "presence_penalty"));
+                number(o, "presence_penalty"),
+                ResponseFormatParam.parse(o));
     }
 
     /** The LangChain4j request; {@code messages} may differ from {@link #messages()} (retrieval adds context). */
@@ -134,7 +131,8 @@ record ChatCompletionRequest(
                 .frequencyPenalty(frequencyPenalty)
                 .presencePenalty(presencePenalty)
                 .seed(seed)
-                .mode(mode);
+                .mode(mode)
+                .responseFormat(responseFormat);
         if (!stop.isEmpty()) {
             p.stopSequences(stop);
         }
