@@ -2,6 +2,7 @@ package io.rasd.engine;
 
 import io.rasd.RasdException;
 import io.rasd.verify.SamplingParams;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -15,6 +16,9 @@ import java.util.List;
  * @param references token sequences known to be relevant to this request (e.g. the RAG segments retrieved for it);
  *     the datastore modes also propose their continuations, weighted {@link io.rasd.retrieval.DatastoreSource#REFERENCE_BOOST} times a datastore
  *     occurrence. Proposals only: the output does not depend on them
+ * @param timeout how long the whole call may take, counted from the moment the engine takes the request (or from its
+ *     {@link Reservation}), queue wait and prefill included; the engine stops at the next decoding step after it and
+ *     throws {@link RasdTimeoutException} with what was generated (and streamed) until then. {@code null}: no limit
  */
 public record GenerationRequest(
         int[] promptTokens,
@@ -24,7 +28,8 @@ public record GenerationRequest(
         Long seed,
         List<String> stopStrings,
         SpeculationConfig speculation,
-        List<int[]> references) {
+        List<int[]> references,
+        Duration timeout) {
 
     /** Every stop string is matched against every generated char: their number bounds the cost per token. */
     public static final int MAX_STOP_STRINGS = 16;
@@ -48,6 +53,22 @@ public record GenerationRequest(
                         .filter(r -> r != null && r.length > 0)
                         .map(int[]::clone)
                         .toList();
+        if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
+            throw new RasdException("timeout must be positive (or null for no limit), got " + timeout);
+        }
+    }
+
+    /** A request with references and no timeout. */
+    public GenerationRequest(
+            int[] promptTokens,
+            int maxNewTokens,
+            DecodingMode mode,
+            SamplingParams sampling,
+            Long seed,
+            List<String> stopStrings,
+            SpeculationConfig speculation,
+            List<int[]> references) {
+        this(promptTokens, maxNewTokens, mode, sampling, seed, stopStrings, speculation, references, null);
     }
 
     private static List<String> checkStopStrings(List<String> stops) {
@@ -109,7 +130,8 @@ public record GenerationRequest(
                 .seed(seed)
                 .stopStrings(stopStrings)
                 .speculation(speculation)
-                .references(references);
+                .references(references)
+                .timeout(timeout);
     }
 
     /** Named settings; {@link #build} validates them as the constructor does. */
@@ -122,6 +144,7 @@ public record GenerationRequest(
         private List<String> stopStrings = List.of();
         private SpeculationConfig speculation;
         private List<int[]> references = List.of();
+        private Duration timeout;
 
         private Builder(int[] promptTokens) {
             this.promptTokens = promptTokens;
@@ -165,9 +188,15 @@ public record GenerationRequest(
             return this;
         }
 
+        /** How long the whole call may take (see {@link GenerationRequest#timeout()}); {@code null} (default): no limit. */
+        public Builder timeout(Duration timeout) {
+            this.timeout = timeout;
+            return this;
+        }
+
         public GenerationRequest build() {
             return new GenerationRequest(
-                    promptTokens, maxNewTokens, mode, sampling, seed, stopStrings, speculation, references);
+                    promptTokens, maxNewTokens, mode, sampling, seed, stopStrings, speculation, references, timeout);
         }
     }
 
