@@ -3,6 +3,7 @@ package io.rasd.springai;
 import io.rasd.RasdException;
 import io.rasd.engine.DecodingMode;
 import io.rasd.engine.SpeculationOverrides;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -12,7 +13,8 @@ import org.springframework.ai.model.tool.ToolCallingChatOptions;
 import org.springframework.ai.tool.ToolCallback;
 
 /**
- * Spring AI's common chat options plus rasd's own: the decoding mode, the sampler seed and the speculation knobs.
+ * Spring AI's common chat options plus rasd's own: the decoding mode, the sampler seed, the timeout and the speculation
+ * knobs.
  * Immutable; every field is optional and {@code null} means "inherit" (from the model's defaults, and finally from the
  * engine's {@link io.rasd.engine.SpeculationConfig}).
  *
@@ -30,6 +32,7 @@ public class RasdSpringAiChatOptions extends DefaultToolCallingChatOptions {
 
     private final DecodingMode mode;
     private final Long seed;
+    private final Duration timeout;
     private final SpeculationOverrides speculation;
 
     /** Spring AI's fields as the builder passes them (its fields are protected), rasd's from {@code b}. */
@@ -58,6 +61,7 @@ public class RasdSpringAiChatOptions extends DefaultToolCallingChatOptions {
                 topP);
         this.mode = b.mode;
         this.seed = b.seed;
+        this.timeout = b.timeout;
         this.speculation = b.speculation.build();
     }
 
@@ -96,6 +100,16 @@ public class RasdSpringAiChatOptions extends DefaultToolCallingChatOptions {
     /** Seeds the sampler: the same seed and options give the same text. */
     public Long getSeed() {
         return seed;
+    }
+
+    /**
+     * How long a call may take, counted from when the engine takes it (queue wait, prefill and decoding included);
+     * past it the generation stops at its next decoding step, frees its engine slot and the call throws
+     * {@link io.rasd.engine.RasdTimeoutException}, whose partial result holds what was generated (a stream gets it
+     * through {@code onError}, after the chunks it already delivered). {@code null}: inherit; no limit by default.
+     */
+    public Duration getTimeout() {
+        return timeout;
     }
 
     /** The speculation knobs set here (never null; {@link SpeculationOverrides#NONE} when none is). */
@@ -152,6 +166,7 @@ public class RasdSpringAiChatOptions extends DefaultToolCallingChatOptions {
                 .toolContext(getToolContext())
                 .mode(mode)
                 .seed(seed)
+                .timeout(timeout)
                 .speculation(speculation);
     }
 
@@ -164,12 +179,15 @@ public class RasdSpringAiChatOptions extends DefaultToolCallingChatOptions {
             return false;
         }
         RasdSpringAiChatOptions that = (RasdSpringAiChatOptions) o;
-        return mode == that.mode && Objects.equals(seed, that.seed) && speculation.equals(that.speculation);
+        return mode == that.mode
+                && Objects.equals(seed, that.seed)
+                && Objects.equals(timeout, that.timeout)
+                && speculation.equals(that.speculation);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(super.hashCode(), mode, seed, speculation);
+        return Objects.hash(super.hashCode(), mode, seed, timeout, speculation);
     }
 
     @Override
@@ -179,7 +197,7 @@ public class RasdSpringAiChatOptions extends DefaultToolCallingChatOptions {
                 + getTopK() + ", topP=" + getTopP() + ", maxTokens=" + getMaxTokens() + ", stopSequences="
                 + getStopSequences() + ", frequencyPenalty=" + getFrequencyPenalty() + ", presencePenalty="
                 + getPresencePenalty() + ", mode=" + (mode == null ? null : mode.cliName()) + ", seed=" + seed
-                + ", speculation=" + speculation
+                + ", timeout=" + timeout + ", speculation=" + speculation
                 + (tools == null || tools.isEmpty() ? "" : ", toolCallbacks=" + tools.size()) + "}";
     }
 
@@ -187,6 +205,7 @@ public class RasdSpringAiChatOptions extends DefaultToolCallingChatOptions {
 
         private DecodingMode mode;
         private Long seed;
+        private Duration timeout;
         private SpeculationOverrides.Builder speculation = SpeculationOverrides.builder();
 
         /** Spring AI's merge (the other side's non-null values win), rasd's fields too when it is a rasd builder. */
@@ -196,6 +215,7 @@ public class RasdSpringAiChatOptions extends DefaultToolCallingChatOptions {
             if (other instanceof Builder that) {
                 mode = that.mode != null ? that.mode : mode;
                 seed = that.seed != null ? that.seed : seed;
+                timeout = that.timeout != null ? that.timeout : timeout;
                 speculation = speculation.build().merge(that.speculation.build()).toBuilder();
             }
             return this;
@@ -218,6 +238,12 @@ public class RasdSpringAiChatOptions extends DefaultToolCallingChatOptions {
 
         public Builder seed(Long seed) {
             this.seed = seed;
+            return this;
+        }
+
+        /** How long a call may take (see {@link RasdSpringAiChatOptions#getTimeout()}). */
+        public Builder timeout(Duration timeout) {
+            this.timeout = timeout;
             return this;
         }
 
