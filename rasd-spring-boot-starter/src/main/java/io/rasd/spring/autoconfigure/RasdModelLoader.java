@@ -205,6 +205,14 @@ final class RasdModelLoader {
                         "Remove the empty entry.");
             }
         }
+        if (g.getTimeout() != null
+                && (g.getTimeout().isNegative() || g.getTimeout().isZero())) {
+            throw new RasdConfigurationException(
+                    "rasd.generation.timeout",
+                    g.getTimeout(),
+                    "must be positive",
+                    "Leave it unset (no limit) or give a positive duration, e.g. 60s.");
+        }
         RasdProperties.Concurrency c = p.getConcurrency();
         if (c.getMaxConcurrentGenerations() < 1) {
             throw new RasdConfigurationException(

@@ -194,6 +194,21 @@ public class RasdProperties {
         /** Strings that end the answer when generated (they are not part of the answer). */
         private List<String> stopSequences = new ArrayList<>();
 
+        /**
+         * How long one chat call may take, queue wait included; past it the generation stops at its next decoding
+         * step, frees its slot, and the call fails with a timeout error (LangChain4j TimeoutException, Spring AI
+         * RasdTimeoutException) after the text it already streamed. Unset: no limit.
+         */
+        private Duration timeout;
+
+        public Duration getTimeout() {
+            return timeout;
+        }
+
+        public void setTimeout(Duration timeout) {
+            this.timeout = timeout;
+        }
+
         public Integer getMaxNewTokens() {
             return maxNewTokens;
         }

@@ -37,6 +37,7 @@ class ConfigurationMetadataTest {
             {"rasd.generation.top-p", "1"},
             {"rasd.generation.seed", ""},
             {"rasd.generation.stop-sequences", ""},
+            {"rasd.generation.timeout", ""},
             {"rasd.speculation.adaptive", "true"},
             {"rasd.speculation.tree-budget", "12"},
             {"rasd.speculation.draft-depth", "5"},

@@ -459,6 +459,8 @@ class RasdAutoConfigurationTest {
         runner.withPropertyValues("rasd.generation.top-k=-2").run(context -> failsOn(context, "rasd.generation.top-k"));
         runner.withPropertyValues("rasd.generation.max-new-tokens=0")
                 .run(context -> failsOn(context, "rasd.generation.max-new-tokens", ">= 1"));
+        runner.withPropertyValues("rasd.generation.timeout=0s")
+                .run(context -> failsOn(context, "rasd.generation.timeout", "must be positive"));
     }
 
     @Test

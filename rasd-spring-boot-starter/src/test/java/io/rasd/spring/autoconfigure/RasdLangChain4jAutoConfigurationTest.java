@@ -70,6 +70,7 @@ class RasdLangChain4jAutoConfigurationTest {
                         "rasd.generation.top-p=0.9",
                         "rasd.generation.seed=42",
                         "rasd.generation.stop-sequences=END,STOP",
+                        "rasd.generation.timeout=2m",
                         "rasd.model-name=coder")
                 .run(context -> {
                     RasdChatRequestParameters p = (RasdChatRequestParameters)
@@ -79,6 +80,7 @@ class RasdLangChain4jAutoConfigurationTest {
                     assertThat(p.topK()).isEqualTo(40);
                     assertThat(p.topP()).isEqualTo(0.9);
                     assertThat(p.seed()).isEqualTo(42L);
+                    assertThat(p.timeout()).isEqualTo(java.time.Duration.ofMinutes(2));
                     assertThat(p.maxOutputTokens()).isEqualTo(24);
                     assertThat(p.stopSequences()).containsExactly("END", "STOP");
                     assertThat(p.modelName()).isEqualTo("coder");
