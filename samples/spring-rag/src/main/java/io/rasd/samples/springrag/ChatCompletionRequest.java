@@ -17,6 +17,7 @@ import io.rasd.engine.DecodingMode;
 import io.rasd.langchain4j.RasdChatRequestParameters;
 import java.io.IOException;
 import java.io.StringReader;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -24,7 +25,9 @@ import java.util.Set;
 /**
  * An OpenAI chat-completions request, checked field by field (each error names the field), as a LangChain4j
  * {@link ChatRequest} for rasd's chat models. Extension: an optional {@code "rasd"} object with {@code mode} (a
- * decoding mode, e.g. {@code "ar"} for plain decoding) and {@code rag} (retrieve from the ingested documents).
+ * decoding mode, e.g. {@code "ar"} for plain decoding), {@code rag} (retrieve from the ingested documents) and
+ * {@code timeout_ms} (how long the request may take, queue wait included; past it: 504, or an error event in a stream
+ * after the chunks already sent).
  */
 record ChatCompletionRequest(
         String model,
@@ -38,8 +41,12 @@ record ChatCompletionRequest(
         boolean includeUsage,
         DecodingMode mode,
         boolean rag,
+        Duration timeout,
         Double frequencyPenalty,
         Double presencePenalty) {
+
+    /** A day: a longer timeout is a unit mistake (seconds or microseconds given as milliseconds), not a limit. */
+    static final long MAX_TIMEOUT_MS = 86_400_000L;
 
     private static final Set<String> UNSUPPORTED = Set.of(
             "tools",
@@ -91,6 +98,7 @@ record ChatCompletionRequest(
         }
         DecodingMode mode = null;
         boolean rag = false;
+        Duration timeout = null;
         if (o.has("rasd") && !o.get("rasd").isJsonNull()) {
             if (!o.get("rasd").isJsonObject()) {
                 throw ApiException.badRequest(
@@ -106,6 +114,7 @@ record ChatCompletionRequest(
                 }
             }
             rag = bool(r, "rag");
+            timeout = timeout(r);
         }
         Long seed = o.has("seed") && !o.get("seed").isJsonNull() ? integerLong(o, "seed") : null;
         return new ChatCompletionRequest(
@@ -120,6 +129,7 @@ record ChatCompletionRequest(
                 includeUsage,
                 mode,
                 rag,
+                timeout,
                 number(o, "frequency_penalty"),
                 number(o, "presence_penalty"));
     }
@@ -134,11 +144,30 @@ record ChatCompletionRequest(
                 .frequencyPenalty(frequencyPenalty)
                 .presencePenalty(presencePenalty)
                 .seed(seed)
+                .timeout(timeout)
                 .mode(mode);
         if (!stop.isEmpty()) {
             p.stopSequences(stop);
         }
         return ChatRequest.builder().messages(messages).parameters(p.build()).build();
+    }
+
+    /** {@code rasd.timeout_ms}: a whole number of milliseconds in [1, a day], or absent (the server's default). */
+    private static Duration timeout(JsonObject rasd) {
+        JsonElement e = rasd.get("timeout_ms");
+        if (e == null || e.isJsonNull()) {
+            return null;
+        }
+        boolean whole = e.isJsonPrimitive()
+                && e.getAsJsonPrimitive().isNumber()
+                && e.getAsDouble() == Math.rint(e.getAsDouble());
+        if (!whole || e.getAsDouble() < 1 || e.getAsDouble() > MAX_TIMEOUT_MS) {
+            throw ApiException.badRequest(
+                    "rasd.timeout_ms",
+                    "'rasd.timeout_ms' must be a whole number of milliseconds from 1 to " + MAX_TIMEOUT_MS + ", got "
+                            + e);
+        }
+        return Duration.ofMillis(e.getAsLong());
     }
 
     private static List<ChatMessage> messages(JsonObject o) {
