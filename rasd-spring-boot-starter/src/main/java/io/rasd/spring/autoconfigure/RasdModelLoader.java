@@ -51,6 +51,9 @@ final class RasdModelLoader {
                             + " drafter"
                             + " (ar, pld, datastore).");
         }
+        if (p.isCheckMemory()) { // before a weight is loaded: a budget that cannot fit fails at once
+            RasdMemoryBudget.of(p, targetDir, draftDir).check();
+        }
         LoadOptions options = new LoadOptions(device, p.getMaxContext(), p.isCheckWeights());
         CausalLm target = load("rasd.target.path", targetDir, options);
         try {

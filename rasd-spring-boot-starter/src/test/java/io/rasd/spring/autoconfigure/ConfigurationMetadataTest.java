@@ -29,6 +29,7 @@ class ConfigurationMetadataTest {
             {"rasd.mode", ""},
             {"rasd.max-context", "0"},
             {"rasd.check-weights", "false"},
+            {"rasd.check-memory", "true"},
             {"rasd.target.path", ""},
             {"rasd.draft.path", ""},
             {"rasd.generation.max-new-tokens", ""},

@@ -464,6 +464,28 @@ class RasdAutoConfigurationTest {
     }
 
     @Test
+    void aMemoryBudgetThatCannotFitFailsStartUpNamingTheProperties() {
+        runner.withPropertyValues("rasd.concurrency.max-concurrent-generations=1000000000")
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    Throwable failure = context.getStartupFailure();
+                    assertThat(failure).hasRootCauseInstanceOf(RasdMemoryBudgetException.class);
+                    FailureAnalysis analysis = new RasdMemoryBudgetFailureAnalyzer().analyze(failure);
+                    assertThat(analysis.getDescription())
+                            .contains("rasd.concurrency.max-concurrent-generations=1000000000")
+                            .contains("DOES NOT FIT");
+                    assertThat(analysis.getAction()).contains("rasd.max-context");
+                });
+        runner.withPropertyValues("rasd.prefix-cache.max-size=1TB")
+                .run(context -> assertThat(new RasdMemoryBudgetFailureAnalyzer()
+                                .analyze(context.getStartupFailure())
+                                .getAction())
+                        .contains("rasd.prefix-cache.max-size"));
+        runner.withPropertyValues("rasd.concurrency.max-concurrent-generations=1000000000", "rasd.check-memory=false")
+                .run(context -> assertThat(context).hasNotFailed().hasSingleBean(RasdEngine.class));
+    }
+
+    @Test
     void concurrencyAndContextLimitsOutOfRangeFailStartUp() {
         runner.withPropertyValues("rasd.concurrency.max-concurrent-generations=0")
                 .run(context -> failsOn(context, "rasd.concurrency.max-concurrent-generations"));
