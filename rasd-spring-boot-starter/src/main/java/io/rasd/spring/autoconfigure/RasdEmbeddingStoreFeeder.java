@@ -38,7 +38,10 @@ class RasdEmbeddingStoreFeeder implements BeanPostProcessor, SmartInitializingSi
     private final ObjectProvider<RasdDatastoreListener> listener;
     private final ObjectProvider<EmbeddingModel> embeddingModel;
     private final int backfillMax;
-    /** Ids of the documents indexed from rasd.datastore.inputs: kept although no embedding store holds them. */
+    /**
+     * Ids of the documents indexed from rasd.datastore.inputs, kept although no embedding store holds them; null when
+     * the datastore was not opened from a file: then it holds nothing a crash left behind, and nothing is removed.
+     */
     private final Supplier<Set<String>> inputIds;
 
     private final Map<String, EmbeddingStore<TextSegment>> fed = new LinkedHashMap<>();
@@ -100,7 +103,7 @@ class RasdEmbeddingStoreFeeder implements BeanPostProcessor, SmartInitializingSi
         }
         RasdDatastoreListener l = listener.getObject();
         Embedding probe = model.embed("rasd backfill").content();
-        Set<String> held = new HashSet<>(inputIds.get());
+        Set<String> held = new HashSet<>();
         boolean complete = true;
         for (Map.Entry<String, EmbeddingStore<TextSegment>> e : stores.entrySet()) {
             Set<String> ids = RasdRag.backfillIds(e.getValue(), probe, l, backfillMax);
@@ -110,6 +113,10 @@ class RasdEmbeddingStoreFeeder implements BeanPostProcessor, SmartInitializingSi
                 LOG.info("rasd indexed {} segments that embedding store '{}' already held", ids.size(), e.getKey());
             }
         }
+        if (inputIds == null) {
+            return;
+        }
+        held.addAll(inputIds.get());
         if (!complete) {
             LOG.info(
                     "rasd did not check the datastore for segments the embedding stores no longer hold: a store"

@@ -112,14 +112,17 @@ public class RasdLangChain4jAutoConfiguration {
                         "must be >= 0",
                         "Set it to 0 (no backfill) or the most segments to index at start-up.");
             }
-            // the ids the datastore bean gives the rasd.datastore.inputs documents: their paths as listed
+            // the ids the datastore bean gives the rasd.datastore.inputs documents: their paths as listed; null when
+            // the datastore is not opened from a file (then it can hold nothing stale to remove)
+            boolean fromFile = environment.getProperty("rasd.datastore.path") != null;
             Supplier<Set<String>> inputIds = () -> RasdModelLoader.inputFiles(Binder.get(environment)
                             .bind("rasd.datastore.inputs", Bindable.listOf(Path.class))
                             .orElse(List.of()))
                     .stream()
                     .map(Path::toString)
                     .collect(Collectors.toSet());
-            return new RasdEmbeddingStoreFeeder(beanFactory, listener, embeddingModel, backfill, inputIds);
+            return new RasdEmbeddingStoreFeeder(
+                    beanFactory, listener, embeddingModel, backfill, fromFile ? inputIds : null);
         }
     }
 }
