@@ -198,6 +198,26 @@ public final class TokenDatastore implements AutoCloseable {
         }
     }
 
+    /** The ids of the live documents, a copy (e.g. to reconcile the store with the source it mirrors). */
+    public Set<String> documentIds() {
+        synchronized (lock) {
+            return Set.copyOf(index.keySet());
+        }
+    }
+
+    /** The tokens of live document {@code docId}, or null when there is none with this id. */
+    public int[] document(String docId) {
+        synchronized (lock) {
+            Location at = index.get(docId);
+            if (at == null) {
+                return null;
+            }
+            int[] out = new int[at.segment().documentLength(at.doc())];
+            at.segment().copyDocument(at.doc(), out, 0);
+            return out;
+        }
+    }
+
     public void setMergePolicy(MergePolicy policy) {
         synchronized (lock) {
             this.mergePolicy = Objects.requireNonNull(policy);

@@ -48,7 +48,7 @@ final class AdmissionControl {
 
     /** One caller's place: waiting in the queue, holding a slot, or given back. Guarded by the lock. */
     static final class Ticket {
-        private final long reservedAt = System.nanoTime();
+        final long reservedAt = System.nanoTime();
         private State state;
     }
 
@@ -87,13 +87,14 @@ final class AdmissionControl {
     /**
      * Waits until {@code ticket} holds a slot (at once if it does). Returns false if {@code cancellation} was set
      * while waiting or the ticket was given back meanwhile (it has left the queue then); throws
-     * {@link RasdBusyException} when it waited longer than the queue timeout, counted from its reservation (it has
-     * left the queue then too).
+     * {@link RasdBusyException} when it waited longer than the queue timeout, counted from its reservation, and
+     * {@link RasdTimeoutException} when the request's own {@code deadline} passes first (it has left the queue then
+     * too).
      */
-    boolean await(Ticket ticket, Cancellation cancellation) {
+    boolean await(Ticket ticket, Cancellation cancellation, Deadline deadline) {
         lock.lock();
         try {
-            long deadline = queueTimeout == null ? Long.MAX_VALUE : ticket.reservedAt + queueTimeout.toNanos();
+            long queueDeadline = queueTimeout == null ? Long.MAX_VALUE : ticket.reservedAt + queueTimeout.toNanos();
             while (true) {
                 if (ticket.state == State.RUNNING) {
                     return true;
@@ -112,7 +113,11 @@ final class AdmissionControl {
                     release(ticket);
                     return false;
                 }
-                long left = deadline == Long.MAX_VALUE ? POLL_NANOS : deadline - System.nanoTime();
+                if (deadline.passed()) {
+                    release(ticket);
+                    throw RasdTimeoutException.whileQueued(deadline, running, queue.size());
+                }
+                long left = queueDeadline == Long.MAX_VALUE ? POLL_NANOS : queueDeadline - System.nanoTime();
                 if (left <= 0) {
                     release(ticket);
                     throw new RasdBusyException("The request waited " + queueTimeout.toMillis()
@@ -120,7 +125,7 @@ final class AdmissionControl {
                             + " generation(s) running, " + queue.size() + " waiting");
                 }
                 // polls so that a cancellation from another thread is seen without a signal
-                changed.awaitNanos(Math.min(left, POLL_NANOS));
+                changed.awaitNanos(Math.max(1, Math.min(Math.min(left, POLL_NANOS), deadline.nanosLeft())));
             }
         } catch (InterruptedException e) {
             release(ticket);

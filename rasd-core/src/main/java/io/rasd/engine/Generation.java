@@ -42,6 +42,7 @@ final class Generation implements AutoCloseable {
     private final int limit;
     private final GenerationListener listener;
     private final Cancellation cancellation;
+    private final Deadline deadline;
     private final SplittableRandom rng;
     private final IncrementalDetokenizer detokenizer;
     private final StopStringFilter filter;
@@ -85,6 +86,7 @@ final class Generation implements AutoCloseable {
             SpeculationConfig speculation,
             GenerationListener listener,
             Cancellation cancellation,
+            Deadline deadline,
             VerifyCostCurve curve,
             TokenDatastore references,
             TokenConstraint constraint) {
@@ -96,6 +98,7 @@ final class Generation implements AutoCloseable {
         this.limit = target.contextLimit();
         this.listener = listener;
         this.cancellation = cancellation;
+        this.deadline = deadline;
         this.rng = new SplittableRandom(request.seed() != null ? request.seed() : new SplittableRandom().nextLong());
         this.detokenizer = new IncrementalDetokenizer(engine.tokenizer(), true);
         this.filter = new StopStringFilter(request.stopStrings());
@@ -135,6 +138,10 @@ final class Generation implements AutoCloseable {
         }
     }
 
+    /**
+     * Prefill, then steps until a stop condition. Throws {@link RasdTimeoutException}, carrying the result so far, when
+     * the deadline passes between steps.
+     */
     GenerationResult run() {
         long t0 = System.nanoTime();
         prefill();
@@ -145,11 +152,15 @@ final class Generation implements AutoCloseable {
         }
         finished = true;
         finish = flush(finish);
-        return new GenerationResult(
+        GenerationResult result = new GenerationResult(
                 out.stream().mapToInt(Integer::intValue).toArray(),
                 filter.text(),
                 finish,
                 stats(t0, t1, System.nanoTime()));
+        if (finish == FinishReason.TIMEOUT) {
+            throw RasdTimeoutException.midGeneration(deadline, result);
+        }
+        return result;
     }
 
     /**
@@ -182,6 +193,9 @@ final class Generation implements AutoCloseable {
     private FinishReason step() {
         if (cancellation.isCancelled()) {
             return FinishReason.CANCELLED;
+        }
+        if (deadline.passed()) { // between steps: the cache holds exactly the committed context
+            return FinishReason.TIMEOUT;
         }
         long s0 = System.nanoTime();
         StepProposal proposal = proposer != null && control.speculateThisStep()
@@ -290,7 +304,9 @@ final class Generation implements AutoCloseable {
 
     /** Streams the text the detokenizer and the stop filter still hold; a stop string found in it ends as STOP. */
     private FinishReason flush(FinishReason finish) {
-        if (filter.stopped() || finish == FinishReason.CANCELLED) {
+        if (filter.stopped() || finish == FinishReason.CANCELLED || finish == FinishReason.TIMEOUT) {
+            // the partial text is what was streamed: a held-back tail (half a character, the start of a stop
+            // string) is not released by an interruption
             return finish;
         }
         String rest = filter.accept(detokenizer.flush()) + filter.finish();

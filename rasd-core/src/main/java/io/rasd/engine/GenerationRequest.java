@@ -3,6 +3,7 @@ package io.rasd.engine;
 import io.rasd.RasdException;
 import io.rasd.constrain.Grammar;
 import io.rasd.verify.SamplingParams;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -19,6 +20,9 @@ import java.util.List;
  * @param constraint constrained decoding: the output must be a document of this grammar (JSON mode, a JSON schema);
  *     {@code null}: unconstrained. The target's distribution is restricted to the tokens the grammar allows at every
  *     token, in every mode alike, and the generation ends when the document is complete (docs/architecture.md §15)
+ * @param timeout how long the whole call may take, counted from the moment the engine takes the request (or from its
+ *     {@link Reservation}), queue wait and prefill included; the engine stops at the next decoding step after it and
+ *     throws {@link RasdTimeoutException} with what was generated (and streamed) until then. {@code null}: no limit
  */
 public record GenerationRequest(
         int[] promptTokens,
@@ -29,7 +33,8 @@ public record GenerationRequest(
         List<String> stopStrings,
         SpeculationConfig speculation,
         List<int[]> references,
-        Grammar constraint) {
+        Grammar constraint,
+        Duration timeout) {
 
     /** Every stop string is matched against every generated char: their number bounds the cost per token. */
     public static final int MAX_STOP_STRINGS = 16;
@@ -53,6 +58,22 @@ public record GenerationRequest(
                         .filter(r -> r != null && r.length > 0)
                         .map(int[]::clone)
                         .toList();
+        if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
+            throw new RasdException("timeout must be positive (or null for no limit), got " + timeout);
+        }
+    }
+
+    /** A request with references, unconstrained and without a timeout. */
+    public GenerationRequest(
+            int[] promptTokens,
+            int maxNewTokens,
+            DecodingMode mode,
+            SamplingParams sampling,
+            Long seed,
+            List<String> stopStrings,
+            SpeculationConfig speculation,
+            List<int[]> references) {
+        this(promptTokens, maxNewTokens, mode, sampling, seed, stopStrings, speculation, references, null, null);
     }
 
     private static List<String> checkStopStrings(List<String> stops) {
@@ -73,19 +94,6 @@ public record GenerationRequest(
         return List.copyOf(stops);
     }
 
-    /** An unconstrained request. */
-    public GenerationRequest(
-            int[] promptTokens,
-            int maxNewTokens,
-            DecodingMode mode,
-            SamplingParams sampling,
-            Long seed,
-            List<String> stopStrings,
-            SpeculationConfig speculation,
-            List<int[]> references) {
-        this(promptTokens, maxNewTokens, mode, sampling, seed, stopStrings, speculation, references, null);
-    }
-
     /** A request with its own speculation settings and no references. */
     public GenerationRequest(
             int[] promptTokens,
@@ -95,7 +103,7 @@ public record GenerationRequest(
             Long seed,
             List<String> stopStrings,
             SpeculationConfig speculation) {
-        this(promptTokens, maxNewTokens, mode, sampling, seed, stopStrings, speculation, List.of(), null);
+        this(promptTokens, maxNewTokens, mode, sampling, seed, stopStrings, speculation, List.of(), null, null);
     }
 
     /** A request that uses the engine's speculation settings. */
@@ -106,7 +114,7 @@ public record GenerationRequest(
             SamplingParams sampling,
             Long seed,
             List<String> stopStrings) {
-        this(promptTokens, maxNewTokens, mode, sampling, seed, stopStrings, null, List.of(), null);
+        this(promptTokens, maxNewTokens, mode, sampling, seed, stopStrings, null, List.of(), null, null);
     }
 
     public static GenerationRequest greedy(int[] prompt, int maxNewTokens) {
@@ -128,7 +136,8 @@ public record GenerationRequest(
                 .stopStrings(stopStrings)
                 .speculation(speculation)
                 .references(references)
-                .constraint(constraint);
+                .constraint(constraint)
+                .timeout(timeout);
     }
 
     /** Named settings; {@link #build} validates them as the constructor does. */
@@ -142,6 +151,7 @@ public record GenerationRequest(
         private SpeculationConfig speculation;
         private List<int[]> references = List.of();
         private Grammar constraint;
+        private Duration timeout;
 
         private Builder(int[] promptTokens) {
             this.promptTokens = promptTokens;
@@ -194,9 +204,24 @@ public record GenerationRequest(
             return this;
         }
 
+        /** How long the whole call may take (see {@link GenerationRequest#timeout()}); {@code null} (default): no limit. */
+        public Builder timeout(Duration timeout) {
+            this.timeout = timeout;
+            return this;
+        }
+
         public GenerationRequest build() {
             return new GenerationRequest(
-                    promptTokens, maxNewTokens, mode, sampling, seed, stopStrings, speculation, references, constraint);
+                    promptTokens,
+                    maxNewTokens,
+                    mode,
+                    sampling,
+                    seed,
+                    stopStrings,
+                    speculation,
+                    references,
+                    constraint,
+                    timeout);
         }
     }
 

@@ -7,12 +7,15 @@ public record GenerationResult(int[] tokens, String text, FinishReason finishRea
         tokens = tokens.clone();
     }
 
-    /** A generation cancelled while it waited for a slot: nothing generated. */
-    static GenerationResult cancelledBeforeStart(int promptTokens) {
+    /**
+     * A generation that ended before it started: cancelled ({@link FinishReason#CANCELLED}) or past its timeout
+     * ({@link FinishReason#TIMEOUT}) while it waited for a slot. Nothing generated.
+     */
+    static GenerationResult endedBeforeStart(FinishReason reason, int promptTokens) {
         return new GenerationResult(
                 new int[0],
                 "",
-                FinishReason.CANCELLED,
+                reason,
                 GenerationStats.builder().promptTokens(promptTokens).build());
     }
 

@@ -262,16 +262,17 @@ public final class RasdEngine implements AutoCloseable {
         VerifyCostCurve curve = spec.adaptive() && mode.speculates() ? costCurve() : null;
         try (Reservation own = owned == null ? reserve() : null) {
             Reservation place = owned == null ? own : owned;
-            if (!place.awaitSlot(cancellation)) {
-                return GenerationResult.cancelledBeforeStart(request.promptLength());
+            Deadline deadline = Deadline.after(place.reservedAtNanos(), request.timeout());
+            if (!place.awaitSlot(cancellation, request.timeout())) {
+                return GenerationResult.endedBeforeStart(FinishReason.CANCELLED, request.promptLength());
             }
             timing.admitted();
             // built before the Generation allocates its KV cache, so a failure here cannot strand native memory
             List<int[]> refs = mode.usesDatastore() ? request.references() : List.of();
             TokenDatastore references = refs.isEmpty() ? null : TokenDatastore.build(refs);
-            try (Generation g =
-                    new Generation(this, request, spec, listener, cancellation, curve, references, constraint)) {
-                return g.run();
+            try (Generation g = new Generation(
+                    this, request, spec, listener, cancellation, deadline, curve, references, constraint)) {
+                return g.run(); // past its timeout it throws, and the KV cache and the slot are freed on the way out
             }
         }
     }

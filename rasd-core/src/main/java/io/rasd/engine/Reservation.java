@@ -40,19 +40,38 @@ public final class Reservation implements AutoCloseable {
      * back then too), and {@link IllegalStateException} when this object owns no place.
      */
     public boolean awaitSlot(Cancellation cancellation) {
+        return awaitSlot(cancellation, null);
+    }
+
+    /**
+     * As {@link #awaitSlot(Cancellation)}, and throws {@link RasdTimeoutException} (the place given back) when
+     * {@code timeout}, counted from {@link RasdEngine#reserve()}, passes before a slot frees: the request's own
+     * {@link GenerationRequest#timeout()}, so that a front end can answer with a status code before its response
+     * starts. {@code null}: no limit but the queue timeout.
+     */
+    public boolean awaitSlot(Cancellation cancellation, java.time.Duration timeout) {
         AdmissionControl.Ticket t = ticket.get();
         if (t == null) {
             throw new IllegalStateException("This reservation was handed on or closed; it holds no place");
         }
         boolean admitted = false;
         try {
-            admitted = admission.await(t, cancellation);
+            admitted = admission.await(t, cancellation, Deadline.after(t.reservedAt, timeout));
             return admitted;
         } finally {
             if (!admitted) {
                 ticket.compareAndSet(t, null); // given back by the wait
             }
         }
+    }
+
+    /** When the place was taken ({@link System#nanoTime()}): a request's timeout counts from here. */
+    long reservedAtNanos() {
+        AdmissionControl.Ticket t = ticket.get();
+        if (t == null) {
+            throw new IllegalStateException("This reservation was handed on or closed; it holds no place");
+        }
+        return t.reservedAt;
     }
 
     /**

@@ -79,14 +79,7 @@ public final class CausalLm implements AutoCloseable {
         }
         ModelConfig config = ModelConfig.read(dir);
         GenerationConfig gen = GenerationConfig.read(dir);
-        int limit = config.maxPositions();
-        if (config.slidingWindow() > 0) {
-            // Within the window sliding-window attention equals full attention; beyond it we would be wrong.
-            limit = Math.min(limit, config.slidingWindow());
-        }
-        if (maxContext > 0) {
-            limit = Math.min(limit, maxContext);
-        }
+        int limit = config.contextLimit(maxContext);
         NDManager m = NDManager.newBaseManager(device, "PyTorch");
         try (Checkpoint ckpt = Checkpoint.open(dir)) {
             LlamaWeights weights = new LlamaWeights(ckpt, config, m, device, options.checkFinite());

@@ -70,6 +70,24 @@ public record ModelConfig(
         return numHeads / numKvHeads;
     }
 
+    /**
+     * The context window a model loaded with {@code maxContext} has (0: no bound below the model's own): at most
+     * {@code max_position_embeddings}, and within Mistral's sliding window, where sliding-window attention still equals
+     * the full attention rasd computes.
+     */
+    public int contextLimit(int maxContext) {
+        int limit = maxPositions;
+        if (slidingWindow > 0) {
+            limit = Math.min(limit, slidingWindow);
+        }
+        return maxContext > 0 ? Math.min(limit, maxContext) : limit;
+    }
+
+    /** Bytes one token's keys and values take in a KV cache: every layer's, f32 (rasd widens bf16 and f16). */
+    public long kvBytesPerToken() {
+        return 2L * numLayers * numKvHeads * headDim * Float.BYTES;
+    }
+
     /** Approximate parameter count (weights only), for reports. */
     public long parameterCount() {
         long attn = (long) hiddenSize * headDim * (numHeads * 2L + numKvHeads * 2L);

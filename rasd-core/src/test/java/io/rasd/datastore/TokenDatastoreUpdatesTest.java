@@ -235,6 +235,11 @@ class TokenDatastoreUpdatesTest {
             assertThat(reopened.segmentCount()).isEqualTo(1);
             assertThat(reopened.contains("added-3")).isTrue();
             assertThat(reopened.contains("0")).isFalse();
+            // ids and tokens read back as saved: what a restart reconciles against its source
+            assertThat(reopened.documentIds()).isEqualTo(model.docs.keySet());
+            model.docs.forEach(
+                    (id, doc) -> assertThat(reopened.document(id)).as(id).isEqualTo(doc));
+            assertThat(reopened.document("0")).isNull();
             check(reopened, model, rnd, 4);
             // an opened store takes updates like any other
             reopened.add("added-0", new int[] {3, 3, 3});

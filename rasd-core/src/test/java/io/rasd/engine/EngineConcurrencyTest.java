@@ -11,6 +11,7 @@ import io.rasd.text.Tokenizer;
 import io.rasd.verify.SamplingParams;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The engine's concurrency policy: bounded slots, a bounded FIFO queue, clear refusal, cancellation. */
+/** The engine's concurrency policy: bounded slots, a bounded FIFO queue, clear refusal, cancellation, timeouts. */
 class EngineConcurrencyTest {
 
     private static final int[] PROMPT = {1, 40, 41, 42, 43};
@@ -278,6 +279,120 @@ class EngineConcurrencyTest {
         while (!condition.getAsBoolean()) {
             assertThat(System.nanoTime()).as("condition not reached in 30 s").isLessThan(deadline);
             Thread.sleep(5);
+        }
+    }
+
+    // --- timeouts: a listener that sleeps slows generation, so the deadline always falls mid-generation whatever the
+    // machine's speed; nothing asserts a duration
+
+    private static final int TIMED_TOKENS = 60;
+
+    private static RasdEngine timeoutEngine() {
+        return engine().maxConcurrentGenerations(1).maxQueuedGenerations(1).build();
+    }
+
+    private static GenerationRequest timed(DecodingMode mode, Duration timeout) {
+        return GenerationRequest.builder(PROMPT)
+                .maxNewTokens(TIMED_TOKENS)
+                .mode(mode)
+                .timeout(timeout)
+                .build();
+    }
+
+    @Test
+    void aTimeoutMidGenerationStopsItKeepsWhatWasStreamedAndFreesTheSlot() {
+        try (RasdEngine engine = timeoutEngine()) {
+            for (DecodingMode mode : List.of(DecodingMode.AR, DecodingMode.DRAFT, DecodingMode.PLD)) {
+                GenerationResult full = engine.generate(timed(mode, null));
+                assertThat(full.tokens())
+                        .as("the fixture generates its whole budget")
+                        .hasSize(TIMED_TOKENS);
+
+                List<Integer> streamed = new ArrayList<>();
+                StringBuilder streamedText = new StringBuilder();
+                GenerationListener slow = (tokens, origins, text) -> {
+                    Arrays.stream(tokens).forEach(streamed::add);
+                    streamedText.append(text);
+                    sleep(40); // 60 tokens take >= 2.4 s: far past the 300 ms timeout
+                };
+                assertThatThrownBy(() -> engine.generate(timed(mode, Duration.ofMillis(300)), slow, new Cancellation()))
+                        .as(mode.cliName())
+                        .isInstanceOfSatisfying(RasdTimeoutException.class, e -> {
+                            assertThat(e).hasMessageContaining("timeout of 300 ms");
+                            GenerationResult partial = e.partialResult();
+                            assertThat(partial.finishReason()).isEqualTo(FinishReason.TIMEOUT);
+                            int n = partial.tokens().length;
+                            assertThat(n).isPositive().isLessThan(TIMED_TOKENS);
+                            // what it streamed stays: the partial result is exactly the streamed prefix of the answer
+                            assertThat(streamed).containsExactlyElementsOf(box(partial.tokens()));
+                            assertThat(partial.tokens()).isEqualTo(Arrays.copyOf(full.tokens(), n));
+                            assertThat(partial.text()).isEqualTo(streamedText.toString());
+                            assertThat(partial.stats().generatedTokens()).isEqualTo(n);
+                        });
+                assertThat(engine.runningGenerations()).as("slot freed").isZero();
+                assertThat(engine.generate(timed(mode, Duration.ofMinutes(5))).tokens())
+                        .as("a following request is admitted and a timeout it does not reach changes nothing")
+                        .isEqualTo(full.tokens());
+            }
+        }
+    }
+
+    @Test
+    void aTimeoutThatPassesInTheQueueTakesTheRequestOutWithNothingGenerated() throws Exception {
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try (RasdEngine engine = timeoutEngine()) {
+            CountDownLatch release = new CountDownLatch(1);
+            Future<GenerationResult> first = occupySlot(engine, pool, 3, release);
+            assertThatThrownBy(() -> engine.generate(timed(DecodingMode.AR, Duration.ofMillis(100))))
+                    .isInstanceOfSatisfying(RasdTimeoutException.class, e -> {
+                        assertThat(e).hasMessageContaining("waited for a generation slot");
+                        assertThat(e.partialResult().tokens()).isEmpty();
+                        assertThat(e.partialResult().finishReason()).isEqualTo(FinishReason.TIMEOUT);
+                    });
+            assertThat(engine.queuedGenerations()).isZero();
+            release.countDown();
+            assertThat(first.get(60, TimeUnit.SECONDS).tokens()).hasSize(3);
+            assertThat(engine.runningGenerations()).isZero();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aReservationsWaitEndsWithATimeoutErrorBeforeAnythingStarts() {
+        try (RasdEngine engine = timeoutEngine()) {
+            Reservation slot = engine.reserve();
+            Reservation queued = engine.reserve();
+            assertThatThrownBy(() -> queued.awaitSlot(new Cancellation(), Duration.ofMillis(50)))
+                    .isInstanceOf(RasdTimeoutException.class);
+            assertThat(queued.isHeld()).isFalse();
+            assertThat(engine.queuedGenerations()).isZero();
+            slot.close();
+            assertThat(engine.runningGenerations()).isZero();
+        }
+    }
+
+    @Test
+    void aTimeoutMustBePositive() {
+        for (Duration bad : List.of(Duration.ZERO, Duration.ofSeconds(-1))) {
+            assertThatThrownBy(
+                            () -> GenerationRequest.builder(PROMPT).timeout(bad).build())
+                    .isInstanceOf(RasdException.class)
+                    .hasMessageContaining("timeout must be positive");
+        }
+        assertThat(new GenerationRequest(PROMPT, 4, DecodingMode.AR, SamplingParams.GREEDY, null, List.of()).timeout())
+                .isNull();
+    }
+
+    private static List<Integer> box(int[] ids) {
+        return Arrays.stream(ids).boxed().toList();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

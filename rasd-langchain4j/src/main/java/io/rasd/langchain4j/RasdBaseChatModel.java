@@ -12,6 +12,7 @@ import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.exception.InvalidRequestException;
 import dev.langchain4j.exception.ModelNotFoundException;
 import dev.langchain4j.exception.RateLimitException;
+import dev.langchain4j.exception.TimeoutException;
 import dev.langchain4j.exception.UnsupportedFeatureException;
 import dev.langchain4j.model.ModelProvider;
 import dev.langchain4j.model.chat.Capability;
@@ -29,10 +30,12 @@ import io.rasd.engine.GenerationRequest;
 import io.rasd.engine.GenerationResult;
 import io.rasd.engine.RasdBusyException;
 import io.rasd.engine.RasdEngine;
+import io.rasd.engine.RasdTimeoutException;
 import io.rasd.engine.SpeculationConfig;
 import io.rasd.text.ChatPromptEncoder;
 import io.rasd.text.ChatTemplate;
 import io.rasd.verify.SamplingParams;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -85,6 +88,7 @@ public abstract class RasdBaseChatModel {
                 .stopSequences(getOrDefault(builder.stopSequences, common.stopSequences()))
                 .mode(getOrDefault(builder.mode, getOrDefault(commonRasd.mode(), engine.defaultMode())))
                 .seed(getOrDefault(builder.seed, commonRasd.seed()))
+                .timeout(getOrDefault(builder.timeout, commonRasd.timeout()))
                 .build();
         // fail at construction, not at the first request, when the defaults themselves are invalid
         checkSupported(defaultRequestParameters);
@@ -93,6 +97,7 @@ public abstract class RasdBaseChatModel {
         speculation(defaultRequestParameters);
         checkMaxOutputTokens(defaultRequestParameters.maxOutputTokens());
         responseFormats.grammar(defaultRequestParameters.responseFormat());
+        checkTimeout(defaultRequestParameters.timeout());
         this.promptEncoder = new ChatPromptEncoder(
                 chatTemplate, engine.tokenizer(), engine.target().contextLimit(), modelName());
     }
@@ -147,6 +152,7 @@ public abstract class RasdBaseChatModel {
         DecodingMode mode = p.mode() != null ? p.mode() : engine.defaultMode();
         checkMode(mode);
         checkMaxOutputTokens(p.maxOutputTokens());
+        checkTimeout(p.timeout());
         List<String> stops = checkStopSequences(p.stopSequences());
         ChatPromptEncoder.Prompt prompt = encodePrompt(request.messages());
         int maxNew = p.maxOutputTokens() == null ? prompt.room() : p.maxOutputTokens();
@@ -158,7 +164,16 @@ public abstract class RasdBaseChatModel {
         }
         Grammar constraint = responseFormats.grammar(p.responseFormat());
         return new GenerationRequest(
-                prompt.tokens(), maxNew, mode, sampling, p.seed(), stops, speculation(p), references, constraint);
+                prompt.tokens(),
+                maxNew,
+                mode,
+                sampling,
+                p.seed(),
+                stops,
+                speculation(p),
+                references,
+                constraint,
+                p.timeout());
     }
 
     /** The conversation through the model's chat template, ending with the assistant's turn, as token ids. */
@@ -231,7 +246,7 @@ public abstract class RasdBaseChatModel {
                         switch (result.finishReason()) {
                             case STOP -> FinishReason.STOP;
                             case LENGTH -> FinishReason.LENGTH;
-                            case CANCELLED -> FinishReason.OTHER;
+                            case CANCELLED, TIMEOUT -> FinishReason.OTHER; // a timeout throws instead
                         })
                 .mode(mode)
                 .stats(result.stats())
@@ -242,8 +257,15 @@ public abstract class RasdBaseChatModel {
                 .build();
     }
 
-    /** Engine errors as LangChain4j exceptions: busy is a rate limit (retry later), bad input an invalid request. */
+    /**
+     * Engine errors as LangChain4j exceptions: busy is a rate limit (retry later), a timeout LangChain4j's
+     * {@link TimeoutException} (its cause, the engine's {@link RasdTimeoutException}, holds the partial result), bad
+     * input an invalid request.
+     */
     protected static RuntimeException translate(RuntimeException e) {
+        if (e instanceof RasdTimeoutException) {
+            return new TimeoutException(e.getMessage(), e);
+        }
         if (e instanceof RasdBusyException) {
             return new RateLimitException(e.getMessage(), e);
         }
@@ -318,6 +340,12 @@ public abstract class RasdBaseChatModel {
         return stops;
     }
 
+    private static void checkTimeout(Duration timeout) {
+        if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
+            throw new InvalidRequestException("timeout must be positive (or unset for no limit), got " + timeout);
+        }
+    }
+
     private static void checkMaxOutputTokens(Integer max) {
         if (max != null && max < 1) {
             throw new InvalidRequestException("maxOutputTokens must be >= 1, got " + max);
@@ -356,6 +384,7 @@ public abstract class RasdBaseChatModel {
         protected List<String> stopSequences;
         protected DecodingMode mode;
         protected Long seed;
+        protected Duration timeout;
         protected List<ChatModelListener> listeners;
         protected RasdRetrievalBoost retrievalBoost;
 
@@ -423,6 +452,18 @@ public abstract class RasdBaseChatModel {
 
         public B seed(Long seed) {
             this.seed = seed;
+            return self();
+        }
+
+        /**
+         * How long a call may take, counted from when the engine takes it (queue wait, prefill and decoding included);
+         * past it the generation stops at its next decoding step, frees its engine slot, and the call fails with
+         * LangChain4j's {@link TimeoutException} (streaming: {@code onError}, after the partial responses already
+         * delivered, which stay valid). Requests may set their own ({@link RasdChatRequestParameters#timeout()}).
+         * Default: none.
+         */
+        public B timeout(Duration timeout) {
+            this.timeout = timeout;
             return self();
         }
 

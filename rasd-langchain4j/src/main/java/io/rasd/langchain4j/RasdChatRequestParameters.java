@@ -6,11 +6,12 @@ import dev.langchain4j.model.chat.request.ChatRequestParameters;
 import dev.langchain4j.model.chat.request.DefaultChatRequestParameters;
 import io.rasd.engine.DecodingMode;
 import io.rasd.engine.SpeculationOverrides;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
- * LangChain4j's common request parameters plus rasd's own: the decoding mode, the sampler seed and the speculation
- * knobs. Every field is optional; {@code null} means "inherit" (from the model's defaults, and finally from the
+ * LangChain4j's common request parameters plus rasd's own: the decoding mode, the sampler seed, the timeout and the
+ * speculation knobs. Every field is optional; {@code null} means "inherit" (from the model's defaults, and finally from the
  * engine's {@link io.rasd.engine.SpeculationConfig}). {@link #overrideWith} and {@link #defaultedBy} keep rasd's fields
  * when the other side is a plain {@link ChatRequestParameters}. The speculation knobs are held as one
  * {@link SpeculationOverrides}, which defines their names, ranges and merging; the getters and builder setters below
@@ -20,12 +21,14 @@ public class RasdChatRequestParameters extends DefaultChatRequestParameters {
 
     private final DecodingMode mode;
     private final Long seed;
+    private final Duration timeout;
     private final SpeculationOverrides speculation;
 
     protected RasdChatRequestParameters(Builder builder) {
         super(builder);
         this.mode = builder.mode;
         this.seed = builder.seed;
+        this.timeout = builder.timeout;
         this.speculation = builder.speculation.build();
     }
 
@@ -41,6 +44,16 @@ public class RasdChatRequestParameters extends DefaultChatRequestParameters {
     /** Seeds the sampler: the same seed and parameters give the same text. */
     public Long seed() {
         return seed;
+    }
+
+    /**
+     * How long the whole call may take, queue wait included ({@link io.rasd.engine.GenerationRequest#timeout()}); past
+     * it the generation stops at its next step and the call fails with LangChain4j's
+     * {@link dev.langchain4j.exception.TimeoutException} (streaming: to {@code onError}, after the partial responses
+     * already delivered). {@code null}: inherit; no limit when none is set anywhere.
+     */
+    public Duration timeout() {
+        return timeout;
     }
 
     /** The speculation knobs set here (never null; {@link SpeculationOverrides#NONE} when none is). */
@@ -100,12 +113,15 @@ public class RasdChatRequestParameters extends DefaultChatRequestParameters {
         if (!(o instanceof RasdChatRequestParameters that) || !super.equals(o)) {
             return false;
         }
-        return mode == that.mode && Objects.equals(seed, that.seed) && speculation.equals(that.speculation);
+        return mode == that.mode
+                && Objects.equals(seed, that.seed)
+                && Objects.equals(timeout, that.timeout)
+                && speculation.equals(that.speculation);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(super.hashCode(), mode, seed, speculation);
+        return Objects.hash(super.hashCode(), mode, seed, timeout, speculation);
     }
 
     @Override
@@ -113,14 +129,15 @@ public class RasdChatRequestParameters extends DefaultChatRequestParameters {
         String base = super.toString();
         String head = base.endsWith("}") ? base.substring(0, base.length() - 1) : base;
         return head.replaceFirst("^DefaultChatRequestParameters", "RasdChatRequestParameters")
-                + ", mode=" + (mode == null ? null : mode.cliName()) + ", seed=" + seed + ", speculation="
-                + speculation + "}";
+                + ", mode=" + (mode == null ? null : mode.cliName()) + ", seed=" + seed + ", timeout=" + timeout
+                + ", speculation=" + speculation + "}";
     }
 
     public static class Builder extends DefaultChatRequestParameters.Builder<Builder> {
 
         private DecodingMode mode;
         private Long seed;
+        private Duration timeout;
         private SpeculationOverrides.Builder speculation = SpeculationOverrides.builder();
 
         /** Copies every non-null field of {@code parameters}, rasd's own too when it is a rasd one. */
@@ -130,6 +147,7 @@ public class RasdChatRequestParameters extends DefaultChatRequestParameters {
             if (parameters instanceof RasdChatRequestParameters p) {
                 mode = getOrDefault(p.mode, mode);
                 seed = getOrDefault(p.seed, seed);
+                timeout = getOrDefault(p.timeout, timeout);
                 speculation = speculation.build().merge(p.speculation).toBuilder();
             }
             return this;
@@ -148,6 +166,12 @@ public class RasdChatRequestParameters extends DefaultChatRequestParameters {
 
         public Builder seed(Long seed) {
             this.seed = seed;
+            return this;
+        }
+
+        /** How long the whole call may take (see {@link RasdChatRequestParameters#timeout()}). */
+        public Builder timeout(Duration timeout) {
+            this.timeout = timeout;
             return this;
         }
 

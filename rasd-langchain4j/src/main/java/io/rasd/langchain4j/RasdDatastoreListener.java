@@ -111,6 +111,24 @@ public class RasdDatastoreListener implements EmbeddingStoreListener {
         }
     }
 
+    /**
+     * Removes every datastore document whose id is not in {@code keep}, and returns how many it removed. A datastore
+     * opened from a file saved some time before a crash may hold segments its embedding store has dropped or never
+     * saved (the store and the datastore are written at different moments); once the store's segments are indexed
+     * (see {@link RasdRag#backfillIds}), this makes the datastore hold exactly them plus whatever else {@code keep}
+     * names (e.g. documents indexed from files).
+     */
+    public int removeAllExcept(java.util.Set<String> keep) {
+        int removed = 0;
+        for (String id : datastore.documentIds()) {
+            if (!keep.contains(id)) {
+                remove(id);
+                removed++;
+            }
+        }
+        return removed;
+    }
+
     /** Segments this listener has indexed and not seen removed. */
     public int indexedSegments() {
         return metadata.size();

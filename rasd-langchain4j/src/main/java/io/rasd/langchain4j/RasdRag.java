@@ -8,7 +8,9 @@ import dev.langchain4j.store.embedding.EmbeddingSearchRequest;
 import dev.langchain4j.store.embedding.EmbeddingStore;
 import io.rasd.RasdException;
 import io.rasd.engine.RasdEngine;
+import java.util.HashSet;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * One-call wiring of LangChain4j RAG into the engine's token datastore.
@@ -55,22 +57,36 @@ public final class RasdRag {
      */
     public static int backfill(
             EmbeddingStore<TextSegment> store, Embedding probe, RasdDatastoreListener listener, int maxSegments) {
+        int before = listener.indexedSegments();
+        backfillIds(store, probe, listener, maxSegments);
+        return listener.indexedSegments() - before;
+    }
+
+    /**
+     * As {@link #backfill(EmbeddingStore, Embedding, RasdDatastoreListener, int)}, and returns the ids of the segments
+     * found: every segment the store holds when there are fewer than {@code maxSegments}. A caller that knows the
+     * whole store can then drop datastore documents the store no longer holds (see
+     * {@link RasdDatastoreListener#removeAllExcept}).
+     */
+    public static Set<String> backfillIds(
+            EmbeddingStore<TextSegment> store, Embedding probe, RasdDatastoreListener listener, int maxSegments) {
         Objects.requireNonNull(store, "store");
         Objects.requireNonNull(probe, "probe");
         Objects.requireNonNull(listener, "listener");
         if (maxSegments < 1) {
             throw new RasdException("maxSegments must be >= 1, got " + maxSegments);
         }
-        int before = listener.indexedSegments();
         EmbeddingSearchRequest everything = EmbeddingSearchRequest.builder()
                 .queryEmbedding(probe)
                 .maxResults(maxSegments)
                 .minScore(0.0)
                 .build();
+        Set<String> ids = new HashSet<>();
         for (EmbeddingMatch<TextSegment> match : store.search(everything).matches()) {
             listener.index(match.embeddingId(), match.embedded());
+            ids.add(match.embeddingId());
         }
-        return listener.indexedSegments() - before;
+        return ids;
     }
 
     /** {@link #backfill(EmbeddingStore, Embedding, RasdDatastoreListener, int)} with a probe from {@code model}. */

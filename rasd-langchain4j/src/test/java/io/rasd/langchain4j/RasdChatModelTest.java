@@ -15,6 +15,7 @@ import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.exception.InvalidRequestException;
 import dev.langchain4j.exception.ModelNotFoundException;
 import dev.langchain4j.exception.RateLimitException;
+import dev.langchain4j.exception.TimeoutException;
 import dev.langchain4j.exception.UnsupportedFeatureException;
 import dev.langchain4j.model.chat.Capability;
 import dev.langchain4j.model.chat.listener.ChatModelErrorContext;
@@ -29,10 +30,12 @@ import io.rasd.engine.DecodingMode;
 import io.rasd.engine.GenerationRequest;
 import io.rasd.engine.GenerationResult;
 import io.rasd.engine.RasdEngine;
+import io.rasd.engine.RasdTimeoutException;
 import io.rasd.model.CausalLm;
 import io.rasd.text.ChatMessage;
 import io.rasd.text.ChatTemplate;
 import io.rasd.tree.TokenOrigin;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -463,6 +466,51 @@ class RasdChatModelTest {
                 .parameters(ChatRequestParameters.builder().temperature(-2.0).build())
                 .build()));
         assertThat(seen).hasSize(4).last().isInstanceOf(InvalidRequestException.class);
+    }
+
+    @Test
+    void aCallPastItsTimeoutFailsWithLangChain4jsTimeoutExceptionAndFreesTheEngine() {
+        RasdChatModel timed = RasdChatModel.builder()
+                .engine(engine)
+                .maxOutputTokens(48)
+                .timeout(Duration.ofNanos(1)) // passed by the first step: deterministic
+                .build();
+        assertThat(timed.defaultRequestParameters().timeout()).isEqualTo(Duration.ofNanos(1));
+        assertThatThrownBy(() -> timed.chat(QUESTION))
+                .isInstanceOf(TimeoutException.class)
+                .hasMessageContaining("timeout")
+                .cause()
+                .isInstanceOfSatisfying(
+                        RasdTimeoutException.class,
+                        e -> assertThat(e.partialResult().finishReason())
+                                .isEqualTo(io.rasd.engine.FinishReason.TIMEOUT));
+        assertThat(engine.runningGenerations()).isZero();
+        // a request's own timeout overrides the builder's; a generous one changes nothing
+        ChatResponse answer = timed.chat(ChatRequest.builder()
+                .messages(UserMessage.from(QUESTION))
+                .parameters(RasdChatRequestParameters.builder()
+                        .timeout(Duration.ofMinutes(5))
+                        .build())
+                .build());
+        assertThat(answer.aiMessage().text()).isEqualTo(model.chat(QUESTION));
+    }
+
+    @Test
+    void aTimeoutThatIsNotPositiveIsAnInvalidRequestNamingIt() {
+        assertThatThrownBy(() -> RasdChatModel.builder()
+                        .engine(engine)
+                        .timeout(Duration.ZERO)
+                        .build())
+                .isInstanceOf(InvalidRequestException.class)
+                .hasMessageContaining("timeout must be positive");
+        assertThatThrownBy(() -> model.chat(ChatRequest.builder()
+                        .messages(UserMessage.from(QUESTION))
+                        .parameters(RasdChatRequestParameters.builder()
+                                .timeout(Duration.ofSeconds(-1))
+                                .build())
+                        .build()))
+                .isInstanceOf(InvalidRequestException.class)
+                .hasMessageContaining("timeout must be positive");
     }
 
     @Test

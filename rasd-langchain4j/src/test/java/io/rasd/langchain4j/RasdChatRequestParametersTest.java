@@ -16,6 +16,7 @@ class RasdChatRequestParametersTest {
             .maxOutputTokens(100)
             .mode(DecodingMode.RASD)
             .seed(1L)
+            .timeout(java.time.Duration.ofSeconds(30))
             .treeBudget(12)
             .build();
 
@@ -31,6 +32,7 @@ class RasdChatRequestParametersTest {
         assertThat(merged.modelName()).isEqualTo("demo-target");
         assertThat(merged.mode()).isEqualTo(DecodingMode.RASD);
         assertThat(merged.seed()).isEqualTo(1L);
+        assertThat(merged.timeout()).isEqualTo(java.time.Duration.ofSeconds(30));
         assertThat(merged.treeBudget()).isEqualTo(12);
     }
 

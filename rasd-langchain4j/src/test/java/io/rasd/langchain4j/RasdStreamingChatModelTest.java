@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.Device;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.exception.InvalidRequestException;
+import dev.langchain4j.exception.TimeoutException;
 import dev.langchain4j.exception.UnsupportedFeatureException;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.request.ChatRequestParameters;
@@ -14,11 +15,13 @@ import dev.langchain4j.model.chat.response.PartialResponseContext;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import io.rasd.engine.DecodingMode;
 import io.rasd.engine.RasdEngine;
+import io.rasd.engine.RasdTimeoutException;
 import io.rasd.engine.Reservation;
 import io.rasd.model.CausalLm;
 import io.rasd.testing.TestData;
 import io.rasd.text.ChatTemplate;
 import io.rasd.text.Tokenizer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -436,6 +439,46 @@ class RasdStreamingChatModelTest {
             assertThat(e.runningGenerations()).isZero();
         } finally {
             tok.close();
+        }
+    }
+
+    /** The stream is slowed by its handler, so the timeout always passes mid-stream; nothing asserts a duration. */
+    @Test
+    void aStreamPastItsTimeoutKeepsWhatItDeliveredThenGetsATimeoutErrorAndFreesTheEngine() throws Exception {
+        CausalLm target = CausalLm.load(TestData.hf("llama-gqa-f32"), Device.cpu(), 0);
+        Tokenizer tok = Tokenizer.load(TestData.hf("tokenizer"));
+        try (RasdEngine e = RasdEngine.builder().target(target).tokenizer(tok).build()) {
+            RasdStreamingChatModel m = RasdStreamingChatModel.builder()
+                    .engine(e)
+                    .maxOutputTokens(200)
+                    .chatTemplate(ChatTemplate.of(ChatTemplate.CHATML, Map.of()))
+                    .timeout(Duration.ofMillis(300))
+                    .build();
+            Recorder r = new Recorder();
+            r.onPartial = (p, ctx) -> sleep(40);
+            m.chat("hello", r);
+            Throwable error = r.awaitError();
+            assertThat(error).isInstanceOf(TimeoutException.class);
+            assertThat(r.errors).containsExactly(error);
+            assertThat(r.completes).isZero();
+            assertThat(r.partials).isNotEmpty();
+            RasdTimeoutException cause = (RasdTimeoutException) error.getCause();
+            assertThat(String.join("", r.partials))
+                    .as("the partial result holds exactly what was delivered")
+                    .isEqualTo(cause.partialResult().text());
+            assertThat(cause.partialResult().tokens().length).isLessThan(200);
+            assertThat(e.runningGenerations()).isZero();
+        } finally {
+            target.close();
+            tok.close();
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

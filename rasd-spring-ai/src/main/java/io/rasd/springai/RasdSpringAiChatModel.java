@@ -13,6 +13,7 @@ import io.rasd.text.ChatPromptEncoder;
 import io.rasd.text.ChatTemplate;
 import io.rasd.tree.TokenOrigin;
 import io.rasd.verify.SamplingParams;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -60,7 +61,10 @@ import reactor.core.publisher.FluxSink;
  * messages, with an empty or whitespace-only user message or longer than the context window, and an
  * {@code outputSchema} constrained decoding cannot follow (native structured output: see {@link OutputSchemas}); tool
  * calling, media and non-zero penalties with {@link UnsupportedOperationException}. A full engine throws its
- * {@link io.rasd.engine.RasdBusyException} (nothing was generated; retrying later is safe).
+ * {@link io.rasd.engine.RasdBusyException} (nothing was generated; retrying later is safe); a call past its
+ * {@link RasdSpringAiChatOptions#getTimeout() timeout} throws {@link io.rasd.engine.RasdTimeoutException}, whose
+ * partial result holds what was generated (a stream delivers it as chunks first, then the error). Spring AI has no
+ * timeout exception of its own, and its retry would run a slow generation again, so the engine's is passed on.
  *
  * <p>Responses: one {@link Generation} whose finish reason is {@code "STOP"} (end of sequence or a stop sequence) or
  * {@code "LENGTH"} (token budget or context window), as Spring AI's OpenAI model names them; {@link DefaultUsage}
@@ -262,7 +266,8 @@ public class RasdSpringAiChatModel implements ChatModel, StreamingChatModel {
                 settings.stopStrings(),
                 settings.speculation(),
                 List.of(),
-                outputSchemas.grammar(options.getOutputSchema()));
+                outputSchemas.grammar(options.getOutputSchema()),
+                options.getTimeout());
     }
 
     private RasdSpringAiChatOptions merge(ChatOptions runtime) {
@@ -283,6 +288,10 @@ public class RasdSpringAiChatModel implements ChatModel, StreamingChatModel {
         }
         if (o.getMaxTokens() != null && o.getMaxTokens() < 1) {
             throw new IllegalArgumentException("maxTokens must be >= 1, got " + o.getMaxTokens());
+        }
+        Duration timeout = o.getTimeout();
+        if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
+            throw new IllegalArgumentException("timeout must be positive (or unset for no limit), got " + timeout);
         }
         DecodingMode mode = o.getMode() != null ? o.getMode() : engine.defaultMode();
         try {

@@ -3,6 +3,7 @@ package io.rasd.springai;
 import io.rasd.RasdException;
 import io.rasd.engine.DecodingMode;
 import io.rasd.engine.SpeculationOverrides;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -13,7 +14,8 @@ import org.springframework.ai.model.tool.ToolCallingChatOptions;
 import org.springframework.ai.tool.ToolCallback;
 
 /**
- * Spring AI's common chat options plus rasd's own: the decoding mode, the sampler seed and the speculation knobs.
+ * Spring AI's common chat options plus rasd's own: the decoding mode, the sampler seed, the timeout and the speculation
+ * knobs.
  * Immutable; every field is optional and {@code null} means "inherit" (from the model's defaults, and finally from the
  * engine's {@link io.rasd.engine.SpeculationConfig}).
  *
@@ -35,6 +37,7 @@ public class RasdSpringAiChatOptions extends DefaultToolCallingChatOptions imple
 
     private final DecodingMode mode;
     private final Long seed;
+    private final Duration timeout;
     private final SpeculationOverrides speculation;
     private final String outputSchema;
 
@@ -64,6 +67,7 @@ public class RasdSpringAiChatOptions extends DefaultToolCallingChatOptions imple
                 topP);
         this.mode = b.mode;
         this.seed = b.seed;
+        this.timeout = b.timeout;
         this.speculation = b.speculation.build();
         this.outputSchema = b.outputSchema;
     }
@@ -106,6 +110,16 @@ public class RasdSpringAiChatOptions extends DefaultToolCallingChatOptions imple
     /** Seeds the sampler: the same seed and options give the same text. */
     public Long getSeed() {
         return seed;
+    }
+
+    /**
+     * How long a call may take, counted from when the engine takes it (queue wait, prefill and decoding included);
+     * past it the generation stops at its next decoding step, frees its engine slot and the call throws
+     * {@link io.rasd.engine.RasdTimeoutException}, whose partial result holds what was generated (a stream gets it
+     * through {@code onError}, after the chunks it already delivered). {@code null}: inherit; no limit by default.
+     */
+    public Duration getTimeout() {
+        return timeout;
     }
 
     /** The speculation knobs set here (never null; {@link SpeculationOverrides#NONE} when none is). */
@@ -168,6 +182,7 @@ public class RasdSpringAiChatOptions extends DefaultToolCallingChatOptions imple
                 .toolContext(getToolContext())
                 .mode(mode)
                 .seed(seed)
+                .timeout(timeout)
                 .speculation(speculation)
                 .outputSchema(outputSchema);
     }
@@ -183,13 +198,14 @@ public class RasdSpringAiChatOptions extends DefaultToolCallingChatOptions imple
         RasdSpringAiChatOptions that = (RasdSpringAiChatOptions) o;
         return mode == that.mode
                 && Objects.equals(seed, that.seed)
+                && Objects.equals(timeout, that.timeout)
                 && speculation.equals(that.speculation)
                 && Objects.equals(outputSchema, that.outputSchema);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(super.hashCode(), mode, seed, speculation, outputSchema);
+        return Objects.hash(super.hashCode(), mode, seed, timeout, speculation, outputSchema);
     }
 
     @Override
@@ -199,7 +215,7 @@ public class RasdSpringAiChatOptions extends DefaultToolCallingChatOptions imple
                 + getTopK() + ", topP=" + getTopP() + ", maxTokens=" + getMaxTokens() + ", stopSequences="
                 + getStopSequences() + ", frequencyPenalty=" + getFrequencyPenalty() + ", presencePenalty="
                 + getPresencePenalty() + ", mode=" + (mode == null ? null : mode.cliName()) + ", seed=" + seed
-                + ", speculation=" + speculation
+                + ", timeout=" + timeout + ", speculation=" + speculation
                 + (tools == null || tools.isEmpty() ? "" : ", toolCallbacks=" + tools.size())
                 + (outputSchema == null ? "" : ", outputSchema=" + outputSchema) + "}";
     }
@@ -210,6 +226,7 @@ public class RasdSpringAiChatOptions extends DefaultToolCallingChatOptions imple
         private DecodingMode mode;
         private String outputSchema;
         private Long seed;
+        private Duration timeout;
         private SpeculationOverrides.Builder speculation = SpeculationOverrides.builder();
 
         /** Spring AI's merge (the other side's non-null values win), rasd's fields too when it is a rasd builder. */
@@ -219,6 +236,7 @@ public class RasdSpringAiChatOptions extends DefaultToolCallingChatOptions imple
             if (other instanceof Builder that) {
                 mode = that.mode != null ? that.mode : mode;
                 seed = that.seed != null ? that.seed : seed;
+                timeout = that.timeout != null ? that.timeout : timeout;
                 speculation = speculation.build().merge(that.speculation.build()).toBuilder();
                 outputSchema = that.outputSchema != null ? that.outputSchema : outputSchema;
             }
@@ -249,6 +267,12 @@ public class RasdSpringAiChatOptions extends DefaultToolCallingChatOptions imple
         @Override
         public Builder outputSchema(String outputSchema) {
             this.outputSchema = outputSchema;
+            return this;
+        }
+
+        /** How long a call may take (see {@link RasdSpringAiChatOptions#getTimeout()}). */
+        public Builder timeout(Duration timeout) {
+            this.timeout = timeout;
             return this;
         }
 

@@ -10,6 +10,7 @@ import io.rasd.engine.GenerationStats;
 import io.rasd.engine.RasdEngine;
 import io.rasd.text.ChatMessage;
 import io.rasd.text.ChatTemplate;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -250,6 +251,7 @@ class RasdSpringAiChatModelTest {
         assertBad(ChatOptions.builder().temperature(0.5).topP(1.5).build(), "topP");
         assertBad(ChatOptions.builder().topP(0.0).build(), "topP");
         assertBad(ChatOptions.builder().topK(-1).build(), "topK");
+        assertBad(RasdSpringAiChatOptions.builder().timeout(Duration.ZERO).build(), "timeout");
         assertBad(ChatOptions.builder().maxTokens(0).build(), "maxTokens");
         assertBad(ChatOptions.builder().stopSequences(List.of("")).build(), "stopSequences");
         assertBad(RasdSpringAiChatOptions.builder().treeBudget(100000).build(), "treeBudget");

@@ -21,6 +21,7 @@ class RasdSpringAiChatOptionsTest {
                 .stopSequences(List.of("\n\n"))
                 .mode(DecodingMode.RASD_PLD)
                 .seed(3L)
+                .timeout(java.time.Duration.ofSeconds(30))
                 .adaptive(false)
                 .treeBudget(8)
                 .draftDepth(3)
@@ -36,7 +37,9 @@ class RasdSpringAiChatOptionsTest {
         RasdSpringAiChatOptions options = full();
         RasdSpringAiChatOptions copy = options.mutate().build();
         assertThat(copy).isEqualTo(options).hasSameHashCodeAs(options).isNotSameAs(options);
-        assertThat(copy.toString()).isEqualTo(options.toString()).contains("mode=rasd-pld", "treeBudget=8");
+        assertThat(copy.toString())
+                .isEqualTo(options.toString())
+                .contains("mode=rasd-pld", "treeBudget=8", "timeout=PT30S");
 
         RasdSpringAiChatOptions changed = options.mutate()
                 .treeBudget(2)
@@ -58,6 +61,7 @@ class RasdSpringAiChatOptionsTest {
                         .maxTokens(5))
                 .build();
         assertThat(merged.getMode()).isEqualTo(DecodingMode.AR);
+        assertThat(merged.getTimeout()).isEqualTo(java.time.Duration.ofSeconds(30));
         assertThat(merged.getTreeBudget()).isEqualTo(3);
         assertThat(merged.getMaxTokens()).isEqualTo(5);
         // what the other side leaves unset stays

@@ -9,6 +9,7 @@ import ai.djl.Device;
 import io.rasd.engine.DecodingMode;
 import io.rasd.engine.RasdBusyException;
 import io.rasd.engine.RasdEngine;
+import io.rasd.engine.RasdTimeoutException;
 import io.rasd.model.CausalLm;
 import io.rasd.testing.TestData;
 import io.rasd.text.ChatTemplate;
@@ -250,5 +251,55 @@ class RasdSpringAiStreamingTest {
         }
         assertThat(DemoModels.TARGET.liveWeightArrays()).isEqualTo(target);
         assertThat(DemoModels.DRAFT.liveWeightArrays()).isEqualTo(draft);
+    }
+
+    /** The subscriber slows the stream down, so the timeout always passes mid-stream; nothing asserts a duration. */
+    @Test
+    void aCallOrStreamPastItsTimeoutThrowsRasdTimeoutExceptionAfterTheChunksItDelivered() throws Exception {
+        CausalLm target = CausalLm.load(TestData.hf("llama-gqa-f32"), Device.cpu(), 0);
+        try (Tokenizer tok = Tokenizer.load(TestData.hf("tokenizer"));
+                RasdEngine e =
+                        RasdEngine.builder().target(target).tokenizer(tok).build()) {
+            RasdSpringAiChatModel m = RasdSpringAiChatModel.builder()
+                    .engine(e)
+                    .chatTemplate(ChatTemplate.of(ChatTemplate.CHATML, Map.of()))
+                    .defaultOptions(RasdSpringAiChatOptions.builder()
+                            .maxTokens(200)
+                            .timeout(Duration.ofMillis(300))
+                            .build())
+                    .build();
+            List<ChatResponse> chunks = Collections.synchronizedList(new ArrayList<>());
+            assertThatThrownBy(() -> m.stream(new Prompt("hello"))
+                            .doOnNext(c -> {
+                                chunks.add(c);
+                                sleep(40);
+                            })
+                            .blockLast(WAIT))
+                    .isInstanceOfSatisfying(RasdTimeoutException.class, ex -> {
+                        assertThat(ex.partialResult().tokens().length).isLessThan(200);
+                        assertThat(joined(chunks))
+                                .as("the partial result holds exactly what was delivered")
+                                .isEqualTo(ex.partialResult().text());
+                    });
+            assertThat(chunks).isNotEmpty();
+            awaitIdle(e, 10);
+            Prompt instant = new Prompt(
+                    "hello",
+                    RasdSpringAiChatOptions.builder()
+                            .timeout(Duration.ofNanos(1))
+                            .build());
+            assertThatThrownBy(() -> m.call(instant)).isInstanceOf(RasdTimeoutException.class);
+            assertThat(e.runningGenerations()).isZero();
+        } finally {
+            target.close();
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -10,6 +10,11 @@ import io.rasd.langchain4j.RasdDatastoreListener;
 import io.rasd.langchain4j.RasdRag;
 import io.rasd.langchain4j.RasdStreamingChatModel;
 import io.rasd.langchain4j.RasdTokenCountEstimator;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -17,6 +22,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
@@ -65,6 +72,7 @@ public class RasdLangChain4jAutoConfiguration {
                 .temperature(g.getTemperature())
                 .maxOutputTokens(g.getMaxNewTokens())
                 .seed(g.getSeed())
+                .timeout(g.getTimeout())
                 .listeners(listeners.orderedStream().toList());
         if (g.getTopK() > 0) {
             builder.topK(g.getTopK());
@@ -104,7 +112,17 @@ public class RasdLangChain4jAutoConfiguration {
                         "must be >= 0",
                         "Set it to 0 (no backfill) or the most segments to index at start-up.");
             }
-            return new RasdEmbeddingStoreFeeder(beanFactory, listener, embeddingModel, backfill);
+            // the ids the datastore bean gives the rasd.datastore.inputs documents: their paths as listed; null when
+            // the datastore is not opened from a file (then it can hold nothing stale to remove)
+            boolean fromFile = environment.getProperty("rasd.datastore.path") != null;
+            Supplier<Set<String>> inputIds = () -> RasdModelLoader.inputFiles(Binder.get(environment)
+                            .bind("rasd.datastore.inputs", Bindable.listOf(Path.class))
+                            .orElse(List.of()))
+                    .stream()
+                    .map(Path::toString)
+                    .collect(Collectors.toSet());
+            return new RasdEmbeddingStoreFeeder(
+                    beanFactory, listener, embeddingModel, backfill, fromFile ? inputIds : null);
         }
     }
 }

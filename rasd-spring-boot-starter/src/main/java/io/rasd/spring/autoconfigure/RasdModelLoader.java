@@ -51,6 +51,9 @@ final class RasdModelLoader {
                             + " drafter"
                             + " (ar, pld, datastore).");
         }
+        if (p.isCheckMemory()) { // before a weight is loaded: a budget that cannot fit fails at once
+            RasdMemoryBudget.of(p, targetDir, draftDir).check();
+        }
         LoadOptions options = new LoadOptions(device, p.getMaxContext(), p.isCheckWeights());
         CausalLm target = load("rasd.target.path", targetDir, options);
         try {
@@ -204,6 +207,14 @@ final class RasdModelLoader {
                         "contains an empty string",
                         "Remove the empty entry.");
             }
+        }
+        if (g.getTimeout() != null
+                && (g.getTimeout().isNegative() || g.getTimeout().isZero())) {
+            throw new RasdConfigurationException(
+                    "rasd.generation.timeout",
+                    g.getTimeout(),
+                    "must be positive",
+                    "Leave it unset (no limit) or give a positive duration, e.g. 60s.");
         }
         RasdProperties.Concurrency c = p.getConcurrency();
         if (c.getMaxConcurrentGenerations() < 1) {

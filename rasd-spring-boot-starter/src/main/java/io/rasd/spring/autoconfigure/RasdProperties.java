@@ -46,6 +46,21 @@ public class RasdProperties {
     /** Cap on the context window in tokens (bounds KV-cache memory per generation); 0 = the model's own limit. */
     private int maxContext = 0;
 
+    /**
+     * Check at start-up that the weights and the KV caches of max-context x max-concurrent-generations fit the
+     * process's physical memory (or container limit) beside the maximum heap, and the prefix cache the heap; start-up
+     * fails with a report naming the properties otherwise.
+     */
+    private boolean checkMemory = true;
+
+    public boolean isCheckMemory() {
+        return checkMemory;
+    }
+
+    public void setCheckMemory(boolean checkMemory) {
+        this.checkMemory = checkMemory;
+    }
+
     private final Model target = new Model();
 
     private final Model draft = new Model();
@@ -193,6 +208,21 @@ public class RasdProperties {
 
         /** Strings that end the answer when generated (they are not part of the answer). */
         private List<String> stopSequences = new ArrayList<>();
+
+        /**
+         * How long one chat call may take, queue wait included; past it the generation stops at its next decoding
+         * step, frees its slot, and the call fails with a timeout error (LangChain4j TimeoutException, Spring AI
+         * RasdTimeoutException) after the text it already streamed. Unset: no limit.
+         */
+        private Duration timeout;
+
+        public Duration getTimeout() {
+            return timeout;
+        }
+
+        public void setTimeout(Duration timeout) {
+            this.timeout = timeout;
+        }
 
         public Integer getMaxNewTokens() {
             return maxNewTokens;

@@ -25,8 +25,10 @@ public class RasdSpringAiAutoConfiguration {
     @ConditionalOnMissingBean
     RasdSpringAiChatModel rasdSpringAiChatModel(RasdEngine engine, RasdProperties properties) {
         RasdProperties.Generation g = properties.getGeneration();
-        RasdSpringAiChatOptions.Builder options =
-                RasdSpringAiChatOptions.builder().mode(properties.getMode()).seed(g.getSeed());
+        RasdSpringAiChatOptions.Builder options = RasdSpringAiChatOptions.builder()
+                .mode(properties.getMode())
+                .seed(g.getSeed())
+                .timeout(g.getTimeout());
         options.temperature(g.getTemperature()).maxTokens(g.getMaxNewTokens());
         if (g.getTopK() > 0) {
             options.topK(g.getTopK());

@@ -459,6 +459,30 @@ class RasdAutoConfigurationTest {
         runner.withPropertyValues("rasd.generation.top-k=-2").run(context -> failsOn(context, "rasd.generation.top-k"));
         runner.withPropertyValues("rasd.generation.max-new-tokens=0")
                 .run(context -> failsOn(context, "rasd.generation.max-new-tokens", ">= 1"));
+        runner.withPropertyValues("rasd.generation.timeout=0s")
+                .run(context -> failsOn(context, "rasd.generation.timeout", "must be positive"));
+    }
+
+    @Test
+    void aMemoryBudgetThatCannotFitFailsStartUpNamingTheProperties() {
+        runner.withPropertyValues("rasd.concurrency.max-concurrent-generations=1000000000")
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    Throwable failure = context.getStartupFailure();
+                    assertThat(failure).hasRootCauseInstanceOf(RasdMemoryBudgetException.class);
+                    FailureAnalysis analysis = new RasdMemoryBudgetFailureAnalyzer().analyze(failure);
+                    assertThat(analysis.getDescription())
+                            .contains("rasd.concurrency.max-concurrent-generations=1000000000")
+                            .contains("DOES NOT FIT");
+                    assertThat(analysis.getAction()).contains("rasd.max-context");
+                });
+        runner.withPropertyValues("rasd.prefix-cache.max-size=1TB")
+                .run(context -> assertThat(new RasdMemoryBudgetFailureAnalyzer()
+                                .analyze(context.getStartupFailure())
+                                .getAction())
+                        .contains("rasd.prefix-cache.max-size"));
+        runner.withPropertyValues("rasd.concurrency.max-concurrent-generations=1000000000", "rasd.check-memory=false")
+                .run(context -> assertThat(context).hasNotFailed().hasSingleBean(RasdEngine.class));
     }
 
     @Test

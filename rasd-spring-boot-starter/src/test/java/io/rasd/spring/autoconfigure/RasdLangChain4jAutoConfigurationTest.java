@@ -24,10 +24,13 @@ import io.rasd.langchain4j.RasdDatastoreListener;
 import io.rasd.langchain4j.RasdStreamingChatModel;
 import io.rasd.langchain4j.RasdTokenCountEstimator;
 import io.rasd.verify.SamplingParams;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -70,6 +73,7 @@ class RasdLangChain4jAutoConfigurationTest {
                         "rasd.generation.top-p=0.9",
                         "rasd.generation.seed=42",
                         "rasd.generation.stop-sequences=END,STOP",
+                        "rasd.generation.timeout=2m",
                         "rasd.model-name=coder")
                 .run(context -> {
                     RasdChatRequestParameters p = (RasdChatRequestParameters)
@@ -79,6 +83,7 @@ class RasdLangChain4jAutoConfigurationTest {
                     assertThat(p.topK()).isEqualTo(40);
                     assertThat(p.topP()).isEqualTo(0.9);
                     assertThat(p.seed()).isEqualTo(42L);
+                    assertThat(p.timeout()).isEqualTo(java.time.Duration.ofMinutes(2));
                     assertThat(p.maxOutputTokens()).isEqualTo(24);
                     assertThat(p.stopSequences()).containsExactly("END", "STOP");
                     assertThat(p.modelName()).isEqualTo("coder");
@@ -245,6 +250,34 @@ class RasdLangChain4jAutoConfigurationTest {
                     assertThat(context.getBean(TokenDatastore.class).documentCount())
                             .isZero();
                     assertThat(context.getBean(EmbeddingStore.class)).isNotInstanceOf(InMemoryEmbeddingStore.class);
+                });
+    }
+
+    /**
+     * A datastore file saved before a crash may hold segments the embedding store never saved (or dropped since):
+     * the restart keeps exactly the store's segments, plus the documents of rasd.datastore.inputs.
+     */
+    @Test
+    void aStartRemovesDatastoreDocumentsThatNoStoreHoldsButKeepsTheInputs(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("datastore.rasd");
+        Path input = Files.writeString(dir.resolve("notes.txt"), "def from_an_input_file(): pass");
+        try (TokenDatastore stale = TokenDatastore.empty();
+                io.rasd.text.Tokenizer tokenizer = io.rasd.text.Tokenizer.load(Demo.TARGET)) {
+            stale.add("lost-in-the-crash", tokenizer.encode("def never_saved_by_the_store(): pass", false));
+            stale.save(file, tokenizer);
+        }
+        runner.withUserConfiguration(Rag.class)
+                .withPropertyValues(
+                        "rasd.rag.feed-embedding-store=true",
+                        "rasd.datastore.path=" + file,
+                        "rasd.datastore.inputs=" + input)
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    TokenDatastore datastore = context.getBean(TokenDatastore.class);
+                    assertThat(datastore.documentIds())
+                            .doesNotContain("lost-in-the-crash")
+                            .contains(input.toString())
+                            .hasSize(2); // the input and the store's one segment
                 });
     }
 }

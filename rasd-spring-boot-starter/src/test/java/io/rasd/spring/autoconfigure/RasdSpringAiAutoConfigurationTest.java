@@ -48,6 +48,7 @@ class RasdSpringAiAutoConfigurationTest {
                         "rasd.generation.top-p=0.8",
                         "rasd.generation.seed=7",
                         "rasd.generation.stop-sequences=END",
+                        "rasd.generation.timeout=45s",
                         "rasd.model-name=coder")
                 .run(context -> {
                     RasdSpringAiChatModel model = context.getBean(RasdSpringAiChatModel.class);
@@ -57,6 +58,7 @@ class RasdSpringAiAutoConfigurationTest {
                     assertThat(options.getTopK()).isEqualTo(20);
                     assertThat(options.getTopP()).isEqualTo(0.8);
                     assertThat(options.getSeed()).isEqualTo(7L);
+                    assertThat(options.getTimeout()).isEqualTo(java.time.Duration.ofSeconds(45));
                     assertThat(options.getMaxTokens()).isEqualTo(24);
                     assertThat(options.getStopSequences()).containsExactly("END");
                     assertThat(model.modelName()).isEqualTo("coder");

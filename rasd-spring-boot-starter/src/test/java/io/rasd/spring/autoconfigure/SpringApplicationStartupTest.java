@@ -47,4 +47,15 @@ class SpringApplicationStartupTest {
                 .contains("nothing exists at /no/such/model")
                 .contains("Point rasd.target.path at a HuggingFace model directory");
     }
+
+    @Test
+    void aMemoryBudgetThatCannotFitIsReportedByItsFailureAnalyzer(CapturedOutput output) {
+        String[] properties = java.util.Arrays.copyOf(Demo.PROPERTIES, Demo.PROPERTIES.length + 1);
+        properties[properties.length - 1] = "rasd.concurrency.max-concurrent-generations=1000000000";
+        assertThatThrownBy(() -> app(properties).run()).hasRootCauseInstanceOf(RasdMemoryBudgetException.class);
+        assertThat(output)
+                .contains("APPLICATION FAILED TO START")
+                .contains("KV caches (native memory, PyTorch tensors): rasd.concurrency.max-concurrent-generations=")
+                .contains("rasd.check-memory=false skips this check");
+    }
 }

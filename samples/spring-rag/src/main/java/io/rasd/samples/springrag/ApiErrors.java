@@ -6,6 +6,7 @@ import dev.langchain4j.exception.ModelNotFoundException;
 import dev.langchain4j.exception.RateLimitException;
 import dev.langchain4j.exception.UnsupportedFeatureException;
 import io.rasd.engine.RasdBusyException;
+import io.rasd.engine.RasdTimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
@@ -36,6 +37,21 @@ final class ApiErrors {
                     null,
                     "The engine's queue is full; retry later (" + t.getMessage() + ")");
         }
+        RasdTimeoutException timeout = timeoutIn(t);
+        if (timeout != null) {
+            // 504, not 408: the request arrived whole (408 says the server gave up waiting for it); what ran out of
+            // time is the model behind the API, as with a gateway whose upstream is too slow
+            JsonObject partial = new JsonObject();
+            partial.addProperty("partial_content", timeout.partialResult().text());
+            partial.addProperty("completion_tokens", timeout.partialResult().tokens().length);
+            return new ApiException(
+                    HttpStatus.GATEWAY_TIMEOUT,
+                    "timeout_error",
+                    "generation_timeout",
+                    null,
+                    timeout.getMessage(),
+                    partial);
+        }
         if (t instanceof UnsupportedFeatureException || t instanceof InvalidRequestException) {
             return ApiException.badRequest(null, t.getMessage());
         }
@@ -48,6 +64,16 @@ final class ApiErrors {
                 "The server failed to answer this request; its log has the details");
     }
 
+    /** The engine's timeout, as thrown or as the cause of LangChain4j's {@code TimeoutException}; null if none. */
+    private static RasdTimeoutException timeoutIn(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof RasdTimeoutException r) {
+                return r;
+            }
+        }
+        return null;
+    }
+
     static JsonObject body(ApiException e) {
         JsonObject error = new JsonObject();
         error.addProperty("message", e.getMessage());
@@ -56,6 +82,9 @@ final class ApiErrors {
         error.addProperty("code", e.code());
         JsonObject body = new JsonObject();
         body.add("error", error);
+        if (e.rasd() != null) {
+            body.add("rasd", e.rasd());
+        }
         return body;
     }
 

@@ -1,5 +1,6 @@
 package io.rasd.samples.springrag;
 
+import com.google.gson.JsonObject;
 import org.springframework.http.HttpStatus;
 
 /**
@@ -11,13 +12,20 @@ class ApiException extends RuntimeException {
     private final String type;
     private final String param;
     private final String code;
+    /** rasd's extension object of the error body (e.g. a timed-out request's partial answer), or null. */
+    private final JsonObject rasd;
 
     ApiException(HttpStatus status, String type, String code, String param, String message) {
+        this(status, type, code, param, message, null);
+    }
+
+    ApiException(HttpStatus status, String type, String code, String param, String message, JsonObject rasd) {
         super(message);
         this.status = status;
         this.type = type;
         this.code = code;
         this.param = param;
+        this.rasd = rasd;
     }
 
     static ApiException badRequest(String param, String message) {
@@ -38,5 +46,9 @@ class ApiException extends RuntimeException {
 
     String code() {
         return code;
+    }
+
+    JsonObject rasd() {
+        return rasd;
     }
 }

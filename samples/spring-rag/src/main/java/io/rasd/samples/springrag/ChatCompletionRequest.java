@@ -18,6 +18,7 @@ import io.rasd.engine.DecodingMode;
 import io.rasd.langchain4j.RasdChatRequestParameters;
 import java.io.IOException;
 import java.io.StringReader;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -25,7 +26,9 @@ import java.util.Set;
 /**
  * An OpenAI chat-completions request, checked field by field (each error names the field), as a LangChain4j
  * {@link ChatRequest} for rasd's chat models ({@code response_format}: {@link ResponseFormatParam}). Extension: an optional {@code "rasd"} object with {@code mode} (a
- * decoding mode, e.g. {@code "ar"} for plain decoding) and {@code rag} (retrieve from the ingested documents).
+ * decoding mode, e.g. {@code "ar"} for plain decoding), {@code rag} (retrieve from the ingested documents) and
+ * {@code timeout_ms} (how long the request may take, queue wait included; past it: 504, or an error event in a stream
+ * after the chunks already sent).
  */
 record ChatCompletionRequest(
         String model,
@@ -39,9 +42,13 @@ record ChatCompletionRequest(
         boolean includeUsage,
         DecodingMode mode,
         boolean rag,
+        Duration timeout,
         Double frequencyPenalty,
         Double presencePenalty,
         ResponseFormat responseFormat) {
+
+    /** A day: a longer timeout is a unit mistake (seconds or microseconds given as milliseconds), not a limit. */
+    static final long MAX_TIMEOUT_MS = 86_400_000L;
 
     private static final Set<String> UNSUPPORTED = Set.of(
             "tools",
@@ -87,6 +94,7 @@ record ChatCompletionRequest(
         }
         DecodingMode mode = null;
         boolean rag = false;
+        Duration timeout = null;
         if (o.has("rasd") && !o.get("rasd").isJsonNull()) {
             if (!o.get("rasd").isJsonObject()) {
                 throw ApiException.badRequest(
@@ -102,6 +110,7 @@ record ChatCompletionRequest(
                 }
             }
             rag = bool(r, "rag");
+            timeout = timeout(r);
         }
         Long seed = o.has("seed") && !o.get("seed").isJsonNull() ? integerLong(o, "seed") : null;
         return new ChatCompletionRequest(
@@ -116,6 +125,7 @@ record ChatCompletionRequest(
                 includeUsage,
                 mode,
                 rag,
+                timeout,
                 number(o, "frequency_penalty"),
                 number(o, "presence_penalty"),
                 ResponseFormatParam.parse(o));
@@ -131,12 +141,31 @@ record ChatCompletionRequest(
                 .frequencyPenalty(frequencyPenalty)
                 .presencePenalty(presencePenalty)
                 .seed(seed)
+                .timeout(timeout)
                 .mode(mode)
                 .responseFormat(responseFormat);
         if (!stop.isEmpty()) {
             p.stopSequences(stop);
         }
         return ChatRequest.builder().messages(messages).parameters(p.build()).build();
+    }
+
+    /** {@code rasd.timeout_ms}: a whole number of milliseconds in [1, a day], or absent (the server's default). */
+    private static Duration timeout(JsonObject rasd) {
+        JsonElement e = rasd.get("timeout_ms");
+        if (e == null || e.isJsonNull()) {
+            return null;
+        }
+        boolean whole = e.isJsonPrimitive()
+                && e.getAsJsonPrimitive().isNumber()
+                && e.getAsDouble() == Math.rint(e.getAsDouble());
+        if (!whole || e.getAsDouble() < 1 || e.getAsDouble() > MAX_TIMEOUT_MS) {
+            throw ApiException.badRequest(
+                    "rasd.timeout_ms",
+                    "'rasd.timeout_ms' must be a whole number of milliseconds from 1 to " + MAX_TIMEOUT_MS + ", got "
+                            + e);
+        }
+        return Duration.ofMillis(e.getAsLong());
     }
 
     private static List<ChatMessage> messages(JsonObject o) {

@@ -25,6 +25,7 @@ import io.rasd.langchain4j.RasdStreamingChatResponseHandler;
 import io.rasd.tree.TokenOrigin;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -44,7 +45,9 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseBodyEmitter
  * {@code "rasd"} object with the origins of the tokens it completes (draft, pld, datastore, target); OpenAI clients
  * ignore it. Errors use OpenAI's error shape: 400 bad request (also a body that is not UTF-8 JSON), 401 missing key,
  * 404 unknown model, 413 too large, 415 not JSON, 429 engine queue full (for a stream always a status, before the
- * stream starts), 503 still ingesting.
+ * stream starts), 503 still ingesting, 504 past the request's timeout ({@code rasd.timeout_ms}; the body's
+ * {@code rasd.partial_content} holds what was generated; a stream that started gets an error event instead, after
+ * the chunks already sent).
  */
 @RestController
 class ChatCompletionsController {
@@ -108,7 +111,7 @@ class ChatCompletionsController {
         }
         // the stream's slot is taken before its response starts, while a status code can still refuse it: a full
         // engine is a 429 here, never an error event inside a 200 stream
-        try (Reservation reservation = admit()) {
+        try (Reservation reservation = admit(request)) {
             ResponseBodyEmitter emitter = new ResponseBodyEmitter(10 * 60 * 1000L);
             new Stream(emitter, id, created, request, sources).start(chatRequest, reservation);
             return ResponseEntity.ok()
@@ -121,12 +124,16 @@ class ChatCompletionsController {
 
     /**
      * A generation slot for a stream: taken at once, or after waiting in the engine's queue on this request's thread
-     * (as a JSON request waits); 429 when the queue is full or the wait passes the queue timeout.
+     * (as a JSON request waits); 429 when the queue is full or the wait passes the queue timeout, 504 when it passes
+     * the request's timeout (which goes on counting from here during the generation).
      */
-    private Reservation admit() {
+    private Reservation admit(ChatCompletionRequest request) {
+        Duration timeout = request.timeout() != null
+                ? request.timeout()
+                : streamingModel.defaultRequestParameters().timeout();
         Reservation reservation = engine.reserve();
         try {
-            if (!reservation.awaitSlot(new Cancellation())) {
+            if (!reservation.awaitSlot(new Cancellation(), timeout)) {
                 throw new IllegalStateException("the wait for a generation slot ended without one");
             }
             return reservation;

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * The in-memory embedding store and the file it is saved to, with the fingerprint of the documents it was built
@@ -30,6 +31,7 @@ final class EmbeddingStoreFile {
     }
 
     static EmbeddingStoreFile open(Path file) {
+        removeLeftovers(file);
         Path fp = file.resolveSibling(file.getFileName() + ".documents");
         if (Files.isRegularFile(file) && Files.isRegularFile(fp)) {
             try {
@@ -58,11 +60,17 @@ final class EmbeddingStoreFile {
         return Optional.ofNullable(fingerprint);
     }
 
-    /** Saves store and fingerprint, each written to a temporary file and renamed over the old one. */
+    /**
+     * Saves store and fingerprint, each written to a temporary file and renamed over the old one. The fingerprint is
+     * deleted first and written last: the two renames cannot be one atomic step, and a crash between them must leave
+     * no fingerprint (the next start ingests again) rather than an old one beside a new store, which a start with
+     * the old documents would take for a store of them.
+     */
     void save(String documentsFingerprint) {
         try {
             Path dir = file.toAbsolutePath().getParent();
             Files.createDirectories(dir);
+            Files.deleteIfExists(fingerprintFile);
             Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
             store.serializeToFile(tmp);
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -71,6 +79,28 @@ final class EmbeddingStoreFile {
             Files.move(tmpFp, fingerprintFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot save the embedding store to " + file, e);
+        }
+    }
+
+    /**
+     * Deletes the temporary files of saves a crash interrupted ({@code NAME*.tmp} beside the store): only this
+     * process writes this store, and at start-up no save of its own has begun.
+     */
+    private static void removeLeftovers(Path file) {
+        Path dir = file.toAbsolutePath().getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            return;
+        }
+        String prefix = file.getFileName().toString();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                String name = f.getFileName().toString();
+                if (name.startsWith(prefix) && name.endsWith(".tmp")) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        } catch (IOException e) {
+            // leftovers only cost disk space; the store itself is intact
         }
     }
 }

@@ -218,7 +218,63 @@ class OpenAiApiTest extends RunningAppTest {
         assertError(post("/v1/chat/completions", """
                 {"rasd": {"mode": "turbo"}, "messages": [{"role": "user", "content": "hi"}]}"""), 400, "rasd.mode", null);
         assertError(post("/v1/chat/completions", """
+                {"rasd": {"timeout_ms": 0}, "messages": [{"role": "user", "content": "hi"}]}"""), 400, "rasd.timeout_ms", null);
+        assertError(post("/v1/chat/completions", """
+                {"rasd": {"timeout_ms": "5s"}, "messages": [{"role": "user", "content": "hi"}]}"""), 400, "rasd.timeout_ms", null);
+        assertError(post("/v1/chat/completions", """
                 {"frequency_penalty": 0.5, "messages": [{"role": "user", "content": "hi"}]}"""), 400, null, null);
+    }
+
+    @Test
+    void aRequestPastItsTimeoutGets504WithWhatItHadGeneratedAndFreesTheEngine() throws Exception {
+        // 1 ms: passed by the first decoding step, so the outcome does not depend on the machine's speed
+        HttpResponse<String> r = post("/v1/chat/completions", """
+                {"max_tokens": 200, "rasd": {"mode": "ar", "timeout_ms": 1},
+                 "messages": [{"role": "user", "content": "Write a long story."}]}""");
+        assertError(r, 504, null, "generation_timeout");
+        JsonObject body = JsonParser.parseString(r.body()).getAsJsonObject();
+        assertThat(body.getAsJsonObject("error").get("type").getAsString()).isEqualTo("timeout_error");
+        assertThat(body.getAsJsonObject("error").get("message").getAsString()).contains("timeout of 1 ms");
+        JsonObject partial = body.getAsJsonObject("rasd");
+        assertThat(partial.get("completion_tokens").getAsInt()).isBetween(0, 199);
+        assertThat(partial.has("partial_content")).isTrue();
+        assertThat(engine.runningGenerations()).isZero();
+        assertThat(post("/v1/chat/completions", """
+                        {"max_tokens": 3, "messages": [{"role": "user", "content": "hi"}]}""").statusCode())
+                .as("the next request is served")
+                .isEqualTo(200);
+    }
+
+    @Test
+    void aStreamPastItsTimeoutEndsWithATimeoutErrorEventAfterTheChunksItSent() throws Exception {
+        HttpResponse<String> r = post("/v1/chat/completions", """
+                {"stream": true, "max_tokens": 1000, "rasd": {"mode": "ar", "timeout_ms": 150},
+                 "messages": [{"role": "user", "content": "Write a long story."}]}""");
+        assertThat(r.statusCode()).isEqualTo(200);
+        String[] events = r.body().split("\n\n");
+        assertThat(events[events.length - 1]).isEqualTo("data: [DONE]");
+        JsonObject last =
+                JsonParser.parseString(events[events.length - 2].substring(6)).getAsJsonObject();
+        assertThat(last.getAsJsonObject("error").get("code").getAsString()).isEqualTo("generation_timeout");
+        StringBuilder streamed = new StringBuilder();
+        for (int i = 0; i < events.length - 2; i++) {
+            JsonObject chunk = JsonParser.parseString(events[i].substring(6)).getAsJsonObject();
+            JsonObject delta =
+                    chunk.getAsJsonArray("choices").get(0).getAsJsonObject().getAsJsonObject("delta");
+            if (delta.has("content")) {
+                streamed.append(delta.get("content").getAsString());
+            }
+        }
+        assertThat(streamed.toString())
+                .as("the chunks sent stay sent, and the error event names exactly what they held")
+                .isEqualTo(last.getAsJsonObject("rasd").get("partial_content").getAsString());
+        assertThat(last.getAsJsonObject("rasd").get("completion_tokens").getAsInt())
+                .isLessThan(1000);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (engine.runningGenerations() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(engine.runningGenerations()).isZero();
     }
 
     @Test
