@@ -61,6 +61,8 @@ public final class ChatTemplate {
     /** {@code tools} as a name of its own ({@code custom_tools} and {@code builtin_tools} are other variables). */
     private static final Pattern TOOLS_VARIABLE = Pattern.compile("\\btools\\b");
 
+    private static final Pattern TOOL_MESSAGES = Pattern.compile("\\btool_calls\\b|['\"]tool['\"]");
+
     private static final Logger LOG = LoggerFactory.getLogger(ChatTemplate.class);
     private static final ExecutorService RENDERER = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "rasd-chat-template");
@@ -201,6 +203,15 @@ public final class ChatTemplate {
      */
     public boolean readsTools() {
         return TOOLS_VARIABLE.matcher(text).find();
+    }
+
+    /**
+     * Whether the template renders the assistant's tool calls or {@code tool} messages at all: it reads
+     * {@code tools} or {@code tool_calls}, or names the {@code tool} role (DeepSeek-R1's renders tool calls and
+     * outputs without reading {@code tools}). One that does none of these would drop them from the prompt.
+     */
+    public boolean rendersToolMessages() {
+        return readsTools() || TOOL_MESSAGES.matcher(text).find();
     }
 
     public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
