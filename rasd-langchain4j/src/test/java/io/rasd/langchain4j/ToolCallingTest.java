@@ -23,6 +23,7 @@ import dev.langchain4j.model.output.FinishReason;
 import dev.langchain4j.service.AiServices;
 import dev.langchain4j.service.TokenStream;
 import io.rasd.engine.RasdEngine;
+import io.rasd.testing.ScriptedAnswers;
 import io.rasd.text.tools.ToolCallFormat;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -77,8 +78,8 @@ class ToolCallingTest {
 
     @Test
     void toolsReachTheTemplateAsJsonSchemasAndACallBecomesAToolExecutionRequest() {
-        ScriptedAnswers script = new ScriptedAnswers(engine).then(QWEN_CALL);
-        ChatResponse r = script.chatModel(qwen()).chat(weatherRequest());
+        ScriptedAnswers script = new ScriptedAnswers(engine.tokenizer()).then(QWEN_CALL);
+        ChatResponse r = ScriptedChatModels.chatModel(engine, script, qwen()).chat(weatherRequest());
 
         assertThat(script.prompts.get(0))
                 .contains("<tools>\n{\"type\": \"function\", \"function\": {\"name\": \"weather\", \"description\":"
@@ -95,13 +96,13 @@ class ToolCallingTest {
 
     @Test
     void toolCallsAndResultsGoBackThroughTheTemplate() {
-        ScriptedAnswers script = new ScriptedAnswers(engine).then("It is sunny.");
+        ScriptedAnswers script = new ScriptedAnswers(engine.tokenizer()).then("It is sunny.");
         ToolExecutionRequest call = ToolExecutionRequest.builder()
                 .id("abcDEF123")
                 .name("weather")
                 .arguments("{\"city\": \"Paris\"}")
                 .build();
-        ChatResponse r = script.chatModel(qwen())
+        ChatResponse r = ScriptedChatModels.chatModel(engine, script, qwen())
                 .chat(ChatRequest.builder()
                         .messages(
                                 UserMessage.from("Weather in Paris?"),
@@ -128,8 +129,10 @@ class ToolCallingTest {
                         "mistral-nemo-instruct-2407.jinja",
                         "[{\"name\": \"weather\", \"arguments\": {\"city\": \"Paris\"}}]"),
                 new Family("qwen3.jinja", "<think>\nA tool.\n</think>\n\n" + QWEN_CALL))) {
-            ScriptedAnswers script = new ScriptedAnswers(engine).then(f.answer());
-            ChatResponse r = script.chatModel(
+            ScriptedAnswers script = new ScriptedAnswers(engine.tokenizer()).then(f.answer());
+            ChatResponse r = ScriptedChatModels.chatModel(
+                            engine,
+                            script,
                             RasdChatModel.builder().chatTemplate(ScriptedAnswers.template(f.template())))
                     .chat(weatherRequest());
             assertThat(r.aiMessage().toolExecutionRequests())
@@ -142,8 +145,8 @@ class ToolCallingTest {
     @Test
     void aCallThatDoesNotParseIsReturnedAsText() {
         String broken = "<tool_call>\n{\"name\": \"weather\", \"arguments\": {\"city\": Paris}}\n</tool_call>";
-        ScriptedAnswers script = new ScriptedAnswers(engine).then(broken);
-        ChatResponse r = script.chatModel(qwen()).chat(weatherRequest());
+        ScriptedAnswers script = new ScriptedAnswers(engine.tokenizer()).then(broken);
+        ChatResponse r = ScriptedChatModels.chatModel(engine, script, qwen()).chat(weatherRequest());
         assertThat(r.aiMessage().text()).isEqualTo(broken);
         assertThat(r.aiMessage().hasToolExecutionRequests()).isFalse();
         assertThat(r.finishReason()).isEqualTo(FinishReason.STOP);
@@ -151,8 +154,8 @@ class ToolCallingTest {
 
     @Test
     void toolChoiceNoneLeavesTheToolsOutAndTheAnswerUnparsed() {
-        ScriptedAnswers script = new ScriptedAnswers(engine).then(QWEN_CALL);
-        ChatResponse r = script.chatModel(qwen())
+        ScriptedAnswers script = new ScriptedAnswers(engine.tokenizer()).then(QWEN_CALL);
+        ChatResponse r = ScriptedChatModels.chatModel(engine, script, qwen())
                 .chat(ChatRequest.builder()
                         .messages(UserMessage.from("Weather in Paris?"))
                         .parameters(ChatRequestParameters.builder()
@@ -171,8 +174,10 @@ class ToolCallingTest {
                 .isInstanceOf(UnsupportedFeatureException.class)
                 .hasMessageContaining("demo-target")
                 .hasMessageContaining("does not support tools");
-        ScriptedAnswers script = new ScriptedAnswers(engine);
-        RasdChatModel unknown = script.chatModel(
+        ScriptedAnswers script = new ScriptedAnswers(engine.tokenizer());
+        RasdChatModel unknown = ScriptedChatModels.chatModel(
+                engine,
+                script,
                 RasdChatModel.builder().chatTemplate(ScriptedAnswers.template("phi-3.5-mini-instruct.jinja")));
         assertThatThrownBy(() -> unknown.chat(weatherRequest()))
                 .isInstanceOf(UnsupportedFeatureException.class)
@@ -181,17 +186,19 @@ class ToolCallingTest {
 
     @Test
     void anExplicitFormatOverridesTheDetectedOne() {
-        ScriptedAnswers script =
-                new ScriptedAnswers(engine).then("[{\"name\": \"weather\", \"arguments\": {\"city\": \"Paris\"}}]");
-        ChatResponse r =
-                script.chatModel(qwen().toolCallFormat(ToolCallFormat.MISTRAL)).chat(weatherRequest());
+        ScriptedAnswers script = new ScriptedAnswers(engine.tokenizer())
+                .then("[{\"name\": \"weather\", \"arguments\": {\"city\": \"Paris\"}}]");
+        ChatResponse r = ScriptedChatModels.chatModel(engine, script, qwen().toolCallFormat(ToolCallFormat.MISTRAL))
+                .chat(weatherRequest());
         assertThat(r.aiMessage().toolExecutionRequests()).hasSize(1);
     }
 
     @Test
     void streamingSendsTheTextThenEachCompleteCallThenTheResponse() throws Exception {
-        ScriptedAnswers script = new ScriptedAnswers(engine).then("Let me check.\n" + QWEN_CALL);
-        RasdStreamingChatModel model = script.streamingModel(
+        ScriptedAnswers script = new ScriptedAnswers(engine.tokenizer()).then("Let me check.\n" + QWEN_CALL);
+        RasdStreamingChatModel model = ScriptedChatModels.streamingModel(
+                engine,
+                script,
                 RasdStreamingChatModel.builder().chatTemplate(ScriptedAnswers.template("qwen2.5-instruct.jinja")));
         List<String> events = Collections.synchronizedList(new ArrayList<>());
         CompletableFuture<ChatResponse> done = new CompletableFuture<>();
@@ -268,10 +275,11 @@ class ToolCallingTest {
 
     @Test
     void anAiServiceCallsTheToolWithTheParsedArgumentsAndAnswersWithItsResult() {
-        ScriptedAnswers script = new ScriptedAnswers(engine).then(weatherToolCall(), "It is sunny in Paris, 24 C.");
+        ScriptedAnswers script =
+                new ScriptedAnswers(engine.tokenizer()).then(weatherToolCall(), "It is sunny in Paris, 24 C.");
         WeatherTools tools = new WeatherTools();
         Assistant assistant = AiServices.builder(Assistant.class)
-                .chatModel(script.chatModel(qwen()))
+                .chatModel(ScriptedChatModels.chatModel(engine, script, qwen()))
                 .tools(tools)
                 .chatMemory(MessageWindowChatMemory.withMaxMessages(10))
                 .build();
@@ -286,12 +294,15 @@ class ToolCallingTest {
 
     @Test
     void aStreamingAiServiceCallsTheToolAndStreamsTheFinalAnswer() throws Exception {
-        ScriptedAnswers script =
-                new ScriptedAnswers(engine).then("Checking.\n" + weatherToolCall(), "It is sunny in Paris.");
+        ScriptedAnswers script = new ScriptedAnswers(engine.tokenizer())
+                .then("Checking.\n" + weatherToolCall(), "It is sunny in Paris.");
         WeatherTools tools = new WeatherTools();
         StreamingAssistant assistant = AiServices.builder(StreamingAssistant.class)
-                .streamingChatModel(script.streamingModel(RasdStreamingChatModel.builder()
-                        .chatTemplate(ScriptedAnswers.template("qwen2.5-instruct.jinja"))))
+                .streamingChatModel(ScriptedChatModels.streamingModel(
+                        engine,
+                        script,
+                        RasdStreamingChatModel.builder()
+                                .chatTemplate(ScriptedAnswers.template("qwen2.5-instruct.jinja"))))
                 .tools(tools)
                 .build();
         StringBuilder streamed = new StringBuilder();

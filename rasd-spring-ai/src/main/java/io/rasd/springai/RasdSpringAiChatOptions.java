@@ -16,9 +16,9 @@ import org.springframework.ai.tool.ToolCallback;
  * Immutable; every field is optional and {@code null} means "inherit" (from the model's defaults, and finally from the
  * engine's {@link io.rasd.engine.SpeculationConfig}).
  *
- * <p>These options are {@link ToolCallingChatOptions} only so that tools handed to a {@code ChatClient} reach
- * the model and are refused with a clear error: with plain {@link ChatOptions} Spring AI drops them silently. rasd
- * runs models without a function-calling format, so a request with tool callbacks fails.
+ * <p>These options are {@link ToolCallingChatOptions} so that tools handed to a {@code ChatClient} reach the model
+ * (with plain {@link ChatOptions} Spring AI drops them silently): their definitions become the chat template's
+ * {@code tools}, and a model whose template renders none refuses them with a clear error.
  *
  * <p>{@link Builder#combineWith} follows Spring AI's rule (the other side's non-null values win, stop sequences add
  * up) and carries rasd's fields across when the other side is a rasd builder.
