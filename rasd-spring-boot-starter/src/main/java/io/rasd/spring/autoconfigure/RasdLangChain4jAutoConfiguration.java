@@ -65,6 +65,7 @@ public class RasdLangChain4jAutoConfiguration {
                 .temperature(g.getTemperature())
                 .maxOutputTokens(g.getMaxNewTokens())
                 .seed(g.getSeed())
+                .toolCallFormat(properties.getToolCallFormat())
                 .listeners(listeners.orderedStream().toList());
         if (g.getTopK() > 0) {
             builder.topK(g.getTopK());
