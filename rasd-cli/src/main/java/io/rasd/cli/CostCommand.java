@@ -3,6 +3,7 @@ package io.rasd.cli;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.rasd.RasdException;
+import io.rasd.draft.eagle.EagleDrafter;
 import io.rasd.engine.VerifyCostCurve;
 import io.rasd.model.CausalLm;
 import java.util.concurrent.Callable;
@@ -13,7 +14,8 @@ import picocli.CommandLine.Option;
 @Command(
         name = "cost",
         mixinStandardHelpOptions = true,
-        description = "Measure the verify cost curve t(n)/t(1): one target forward over n tokens vs one token.")
+        description = "Measure the verify cost curve t(n)/t(1): one target forward over n tokens vs one token; with"
+                + " --draft HEAD, also an EAGLE head's forward over n tree nodes against the target's t(1).")
 final class CostCommand implements Callable<Integer> {
 
     @Mixin
@@ -35,6 +37,13 @@ final class CostCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON")
     boolean json;
 
+    @Option(
+            names = "--draft",
+            paramLabel = "HEAD",
+            description = "An EAGLE head for the model: also time one head forward over n tree nodes (a drafting"
+                    + " depth: forward, top-k probabilities, outputs copied) and give it as a share of t(1)")
+    java.nio.file.Path draft;
+
     @Override
     public Integer call() {
         int[] n = PromptIds.parse(sizes);
@@ -52,6 +61,12 @@ final class CostCommand implements Callable<Integer> {
                         + " exceeds the context window " + lm.contextLimit());
             }
             VerifyCostCurve curve = VerifyCostCurve.measure(lm, context, n, repeats);
+            double[] head = null;
+            if (draft != null) {
+                try (EagleDrafter d = EagleDrafter.load(draft, lm, lm.config().vocabSize())) {
+                    head = HeadCost.measure(lm, d.head(), context, n, repeats);
+                }
+            }
             if (json) {
                 JsonObject o = new JsonObject();
                 o.addProperty("model", modelOptions.model.toString());
@@ -63,6 +78,10 @@ final class CostCommand implements Callable<Integer> {
                     r.addProperty("n", n[i]);
                     r.addProperty("seconds", curve.seconds()[i]);
                     r.addProperty("ratio", curve.ratio(n[i]));
+                    if (head != null) {
+                        r.addProperty("head_seconds", head[i]);
+                        r.addProperty("head_share_of_t1", head[i] / curve.seconds()[indexOfOne(n)]);
+                    }
                     rows.add(r);
                 }
                 o.add("curve", rows);
@@ -71,12 +90,26 @@ final class CostCommand implements Callable<Integer> {
                 System.out.printf(
                         "%s (%.1fM parameters), context %d%n",
                         modelOptions.model, lm.config().parameterCount() / 1e6, context);
-                System.out.println("    n   ms/forward   t(n)/t(1)");
+                System.out.println("    n   ms/forward   t(n)/t(1)" + (head != null ? "   head ms   head/t(1)" : ""));
                 for (int i = 0; i < n.length; i++) {
-                    System.out.printf("%5d %12.2f %11.2f%n", n[i], curve.seconds()[i] * 1e3, curve.ratio(n[i]));
+                    System.out.printf("%5d %12.2f %11.2f", n[i], curve.seconds()[i] * 1e3, curve.ratio(n[i]));
+                    if (head != null) {
+                        System.out.printf(
+                                " %9.2f %10.0f%%", head[i] * 1e3, 100 * head[i] / curve.seconds()[indexOfOne(n)]);
+                    }
+                    System.out.println();
                 }
             }
         }
         return 0;
+    }
+
+    private static int indexOfOne(int[] sizes) {
+        for (int i = 0; i < sizes.length; i++) {
+            if (sizes[i] == 1) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("sizes include 1");
     }
 }

@@ -4,6 +4,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.rasd.RasdException;
+import io.rasd.constrain.Grammar;
 import io.rasd.engine.DecodingMode;
 import io.rasd.engine.GenerationRequest;
 import io.rasd.engine.GenerationResult;
@@ -67,6 +68,29 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object instead of streaming text")
     boolean json;
 
+    @Option(names = "--json-object", description = "Constrained decoding: the output is one JSON object (JSON mode)")
+    boolean jsonObject;
+
+    @Option(
+            names = "--json-schema",
+            paramLabel = "FILE",
+            description = "Constrained decoding: the output is a JSON document of the schema in FILE")
+    java.nio.file.Path jsonSchema;
+
+    /** The grammar of --json-object / --json-schema, or null. */
+    Grammar grammar() throws IOException {
+        if (jsonObject && jsonSchema != null) {
+            throw new RasdException("give --json-object or --json-schema, not both");
+        }
+        if (jsonSchema != null) {
+            if (!java.nio.file.Files.isRegularFile(jsonSchema)) {
+                throw new RasdException("--json-schema " + jsonSchema + ": no such file");
+            }
+            return Grammar.jsonSchema(java.nio.file.Files.readString(jsonSchema));
+        }
+        return jsonObject ? Grammar.jsonObject() : null;
+    }
+
     @Override
     public Integer call() throws IOException {
         SamplingParams sampling = new SamplingParams(temperature, topK, topP);
@@ -76,11 +100,13 @@ final class GenerateCommand implements Callable<Integer> {
             throw new RasdException("--max-new-tokens must be >= 1, got " + maxNewTokens);
         }
         SpeculationConfig speculation = proposers.config();
+        Grammar grammar = grammar();
         try (OpenEngine open = OpenEngine.open(modelOptions, proposers)) {
             RasdEngine engine = open.engine();
             Tokenizer tokenizer = open.tokenizer();
             int[] ids = prompt.ids(tokenizer, modelOptions.model);
-            GenerationRequest request = new GenerationRequest(ids, maxNewTokens, decodingMode, sampling, seed, stop);
+            GenerationRequest request = new GenerationRequest(ids, maxNewTokens, decodingMode, sampling, seed, stop)
+                    .toBuilder().constraint(grammar).build();
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
             GenerationResult result;
             if (json) {
@@ -93,12 +119,22 @@ final class GenerateCommand implements Callable<Integer> {
                 });
                 out.println();
                 System.err.printf(
-                        "[%s] %d tokens in %.2f s (%.1f tokens/s), finish: %s%n",
+                        "[%s] %d tokens in %.2f s (%.1f tokens/s), finish: %s%s%n",
                         decodingMode.cliName(),
                         result.stats().generatedTokens(),
                         result.stats().seconds(),
                         result.stats().tokensPerSecond(),
-                        result.finishReason().wireName());
+                        result.finishReason().wireName(),
+                        grammar == null
+                                ? ""
+                                : String.format(
+                                        ", constraint %.2f ms per step (%.1f%% of the loop)",
+                                        1e3
+                                                * result.stats().constraintSeconds()
+                                                / Math.max(1, result.stats().targetForwards()),
+                                        100
+                                                * result.stats().constraintSeconds()
+                                                / Math.max(1e-9, result.stats().seconds())));
             }
         }
         return 0;
@@ -129,6 +165,7 @@ final class GenerateCommand implements Callable<Integer> {
         stats.addProperty("fallbacks", r.stats().fallbacks());
         stats.addProperty("plain_steps", r.stats().plainSteps());
         stats.addProperty("draft_skips", r.stats().draftSkips());
+        stats.addProperty("constraint_seconds", r.stats().constraintSeconds());
         JsonObject bySource = new JsonObject();
         for (io.rasd.tree.TokenOrigin origin : io.rasd.tree.TokenOrigin.values()) {
             bySource.addProperty(origin.wireName(), r.stats().acceptedByOrigin().getOrDefault(origin, 0));

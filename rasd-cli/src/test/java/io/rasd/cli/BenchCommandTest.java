@@ -44,9 +44,15 @@ class BenchCommandTest {
                     .isEqualTo(1.0);
             assertThat(row.getAsJsonObject("accepted_by_source").keySet())
                     .containsExactlyInAnyOrder("draft", "pld", "datastore", "bonus");
+            assertThat(row.get("distinct_4gram_ratio").getAsDouble()).isBetween(0.0, 1.0);
+            if (row.get("mode").getAsString().endsWith("+eagle")) {
+                assertThat(row.get("drafter").getAsString()).isEqualTo("demo-eagle");
+            }
         }
-        assertThat(cells).hasSize(4 * 7);
-        assertThat(Files.readString(out.resolve("results.md"))).contains("| rasd |", "docqa", "mean speedup");
+        // seven modes with the standalone draft, and the four drafting modes again with models/demo-eagle
+        assertThat(cells).hasSize(4 * 11).contains("docqa/rasd+eagle", "code/draft+eagle");
+        assertThat(Files.readString(out.resolve("results.md")))
+                .contains("| rasd |", "| rasd+eagle |", "docqa", "mean speedup", "distinct 4-grams of the output");
         assertThat(Files.readString(out.resolve("chart.svg")))
                 .startsWith("<svg")
                 .contains("indomain-qa");

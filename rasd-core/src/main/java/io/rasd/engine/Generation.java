@@ -1,5 +1,7 @@
 package io.rasd.engine;
 
+import io.rasd.RasdException;
+import io.rasd.constrain.TokenConstraint;
 import io.rasd.datastore.TokenDatastore;
 import io.rasd.draft.Drafter;
 import io.rasd.model.AttentionMask;
@@ -54,6 +56,9 @@ final class Generation implements AutoCloseable {
     private final int[] featureLayers;
 
     private final List<RetrievalSource> sources = new ArrayList<>();
+    /** Constrained decoding's state; null for an unconstrained request. */
+    private final OutputConstraint constraint;
+
     /** Null when the mode does not speculate. */
     private final TreeProposer proposer;
 
@@ -81,7 +86,8 @@ final class Generation implements AutoCloseable {
             GenerationListener listener,
             Cancellation cancellation,
             VerifyCostCurve curve,
-            TokenDatastore references) {
+            TokenDatastore references,
+            TokenConstraint constraint) {
         this.engine = engine;
         this.target = engine.target();
         this.request = request;
@@ -94,6 +100,7 @@ final class Generation implements AutoCloseable {
         this.detokenizer = new IncrementalDetokenizer(engine.tokenizer(), true);
         this.filter = new StopStringFilter(request.stopStrings());
         this.control = new AdaptiveController(speculation, curve);
+        this.constraint = constraint == null ? null : new OutputConstraint(constraint, target.generationConfig());
         this.cache = target.newCache();
         Drafter.Session session = null;
         try {
@@ -107,7 +114,8 @@ final class Generation implements AutoCloseable {
         this.featureLayers =
                 session instanceof Drafter.ReadsTargetFeatures reader ? reader.targetFeatureLayers() : null;
         this.proposer = mode.speculates()
-                ? new TreeProposer(drafter, sources, engine.retrievalPool(), speculation, control, costs)
+                ? new TreeProposer(
+                        drafter, sources, engine.retrievalPool(), speculation, control, costs, this.constraint)
                 : null;
         this.root = prompt[prompt.length - 1];
     }
@@ -182,14 +190,22 @@ final class Generation implements AutoCloseable {
         TokenTree tree = proposal.tree();
         Acceptance acceptance = verify(tree);
         int[] accepted = acceptance.acceptedNodes();
-        int[] step = new int[accepted.length + 1];
+        // no bonus token: the grammar allows nothing after the accepted path (a complete document, no EOS id)
+        boolean bonus = acceptance.bonusToken() >= 0;
+        if (!bonus && accepted.length == 0) {
+            throw new RasdException("Constrained decoding (" + request.constraint() + ") cannot go on: no token of the"
+                    + " vocabulary continues the output here, and it is not a complete document");
+        }
+        int[] step = new int[accepted.length + (bonus ? 1 : 0)];
         TokenOrigin[] origins = new TokenOrigin[step.length];
         for (int i = 0; i < accepted.length; i++) {
             step[i] = tree.token(accepted[i]);
             origins[i] = TokenOrigin.creditOf(tree, accepted[i]);
         }
-        step[accepted.length] = acceptance.bonusToken();
-        origins[accepted.length] = TokenOrigin.TARGET;
+        if (bonus) {
+            step[accepted.length] = acceptance.bonusToken();
+            origins[accepted.length] = TokenOrigin.TARGET;
+        }
         observe(proposal, accepted, step.length, (System.nanoTime() - s0) / 1e9);
         if (proposer != null) {
             proposer.commit(step);
@@ -210,7 +226,8 @@ final class Generation implements AutoCloseable {
         try (Logits logits = target.forward(
                 cache, tree.tokens(), tree.positions(base), AttentionMask.tree(tree.parents()), null, featureLayers)) {
             control.observeVerify(tree.size(), (System.nanoTime() - v0) / 1e9);
-            acceptance = TreeVerifier.verify(tree, logits, request.sampling(), rng);
+            acceptance = TreeVerifier.verify(
+                    tree, logits, request.sampling(), rng, constraint == null ? null : constraint.mask(tree));
             if (drafter instanceof Drafter.ReadsTargetFeatures reader) {
                 // the root's and the accepted path's features, context tokens from the root on
                 int[] accepted = acceptance.acceptedNodes();
@@ -257,7 +274,8 @@ final class Generation implements AutoCloseable {
             byOrigin.merge(origins[i], 1, Integer::sum);
             String shown = filter.accept(detokenizer.push(step[i]));
             listener.onTokens(new int[] {step[i]}, new TokenOrigin[] {origins[i]}, shown);
-            if (filter.stopped() || target.generationConfig().isEos(step[i])) {
+            boolean complete = constraint != null && constraint.commit(step[i]);
+            if (filter.stopped() || target.generationConfig().isEos(step[i]) || complete) {
                 return FinishReason.STOP;
             }
             if (cancellation.isCancelled()) { // e.g. by the listener we just called
@@ -299,6 +317,7 @@ final class Generation implements AutoCloseable {
                 .plainSteps(control.plainSteps())
                 .draftSkips(control.draftSkips())
                 .cachedPromptTokens(cachedPromptTokens)
+                .constraintSeconds(constraint == null ? 0 : constraint.seconds())
                 .build();
     }
 

@@ -1,6 +1,7 @@
 package io.rasd.engine;
 
 import io.rasd.RasdException;
+import io.rasd.constrain.Grammar;
 import io.rasd.verify.SamplingParams;
 import java.util.List;
 
@@ -15,6 +16,9 @@ import java.util.List;
  * @param references token sequences known to be relevant to this request (e.g. the RAG segments retrieved for it);
  *     the datastore modes also propose their continuations, weighted {@link io.rasd.retrieval.DatastoreSource#REFERENCE_BOOST} times a datastore
  *     occurrence. Proposals only: the output does not depend on them
+ * @param constraint constrained decoding: the output must be a document of this grammar (JSON mode, a JSON schema);
+ *     {@code null}: unconstrained. The target's distribution is restricted to the tokens the grammar allows at every
+ *     token, in every mode alike, and the generation ends when the document is complete (docs/architecture.md §15)
  */
 public record GenerationRequest(
         int[] promptTokens,
@@ -24,7 +28,8 @@ public record GenerationRequest(
         Long seed,
         List<String> stopStrings,
         SpeculationConfig speculation,
-        List<int[]> references) {
+        List<int[]> references,
+        Grammar constraint) {
 
     /** Every stop string is matched against every generated char: their number bounds the cost per token. */
     public static final int MAX_STOP_STRINGS = 16;
@@ -68,6 +73,19 @@ public record GenerationRequest(
         return List.copyOf(stops);
     }
 
+    /** An unconstrained request. */
+    public GenerationRequest(
+            int[] promptTokens,
+            int maxNewTokens,
+            DecodingMode mode,
+            SamplingParams sampling,
+            Long seed,
+            List<String> stopStrings,
+            SpeculationConfig speculation,
+            List<int[]> references) {
+        this(promptTokens, maxNewTokens, mode, sampling, seed, stopStrings, speculation, references, null);
+    }
+
     /** A request with its own speculation settings and no references. */
     public GenerationRequest(
             int[] promptTokens,
@@ -77,7 +95,7 @@ public record GenerationRequest(
             Long seed,
             List<String> stopStrings,
             SpeculationConfig speculation) {
-        this(promptTokens, maxNewTokens, mode, sampling, seed, stopStrings, speculation, List.of());
+        this(promptTokens, maxNewTokens, mode, sampling, seed, stopStrings, speculation, List.of(), null);
     }
 
     /** A request that uses the engine's speculation settings. */
@@ -88,7 +106,7 @@ public record GenerationRequest(
             SamplingParams sampling,
             Long seed,
             List<String> stopStrings) {
-        this(promptTokens, maxNewTokens, mode, sampling, seed, stopStrings, null, List.of());
+        this(promptTokens, maxNewTokens, mode, sampling, seed, stopStrings, null, List.of(), null);
     }
 
     public static GenerationRequest greedy(int[] prompt, int maxNewTokens) {
@@ -109,7 +127,8 @@ public record GenerationRequest(
                 .seed(seed)
                 .stopStrings(stopStrings)
                 .speculation(speculation)
-                .references(references);
+                .references(references)
+                .constraint(constraint);
     }
 
     /** Named settings; {@link #build} validates them as the constructor does. */
@@ -122,6 +141,7 @@ public record GenerationRequest(
         private List<String> stopStrings = List.of();
         private SpeculationConfig speculation;
         private List<int[]> references = List.of();
+        private Grammar constraint;
 
         private Builder(int[] promptTokens) {
             this.promptTokens = promptTokens;
@@ -165,9 +185,18 @@ public record GenerationRequest(
             return this;
         }
 
+        /**
+         * Constrained decoding: the output must be a document of {@code grammar}, e.g.
+         * {@link Grammar#jsonObject()} or {@link Grammar#jsonSchema(String)}; {@code null} (default): unconstrained.
+         */
+        public Builder constraint(Grammar grammar) {
+            this.constraint = grammar;
+            return this;
+        }
+
         public GenerationRequest build() {
             return new GenerationRequest(
-                    promptTokens, maxNewTokens, mode, sampling, seed, stopStrings, speculation, references);
+                    promptTokens, maxNewTokens, mode, sampling, seed, stopStrings, speculation, references, constraint);
         }
     }
 

@@ -23,6 +23,8 @@ import java.util.Map;
  * @param draftSkips steps that used retrieval alone because the draft model did not pay for itself
  * @param cachedPromptTokens prompt tokens whose KV rows came from the engine's {@link PrefixCache} instead of the
  *     prefill ({@code prefillSeconds} covers the rest); 0 without a cache or on a miss
+ * @param constraintSeconds time in constrained decoding's work (allowed-token masks, grammar states, pruning the
+ *     tree), part of {@code seconds}; 0 for unconstrained requests
  */
 public record GenerationStats(
         int promptTokens,
@@ -41,7 +43,8 @@ public record GenerationStats(
         int fallbacks,
         int plainSteps,
         int draftSkips,
-        int cachedPromptTokens) {
+        int cachedPromptTokens,
+        double constraintSeconds) {
 
     public GenerationStats {
         acceptedByOrigin = Map.copyOf(acceptedByOrigin);
@@ -58,6 +61,7 @@ public record GenerationStats(
     /** Named setters for the measured values; {@link #build} derives τ, tokens per second and nodes per forward. */
     public static final class Builder {
         private int promptTokens;
+        private double constraintSeconds;
         private int generatedTokens;
         private int targetForwards;
         private double prefillSeconds;
@@ -150,6 +154,11 @@ public record GenerationStats(
             return this;
         }
 
+        public Builder constraintSeconds(double v) {
+            constraintSeconds = v;
+            return this;
+        }
+
         public GenerationStats build() {
             double meanAccepted = targetForwards == 0 ? 0 : (double) generatedTokens / targetForwards;
             double meanTreeNodes = targetForwards == 0 ? 0 : (double) treeNodes / targetForwards;
@@ -170,7 +179,8 @@ public record GenerationStats(
                     fallbacks,
                     plainSteps,
                     draftSkips,
-                    cachedPromptTokens);
+                    cachedPromptTokens,
+                    constraintSeconds);
         }
     }
 }

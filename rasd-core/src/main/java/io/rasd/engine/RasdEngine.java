@@ -1,6 +1,11 @@
 package io.rasd.engine;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.rasd.RasdException;
+import io.rasd.constrain.Grammar;
+import io.rasd.constrain.TokenConstraint;
+import io.rasd.constrain.TokenVocabulary;
 import io.rasd.datastore.TokenDatastore;
 import io.rasd.draft.DraftModel;
 import io.rasd.draft.Drafter;
@@ -46,6 +51,15 @@ public final class RasdEngine implements AutoCloseable {
     private final AdmissionControl admission;
     private final Observers observers = new Observers();
     private final PrefixCache prefixCache;
+    /** Grammars seen recently, over the vocabulary: their mask caches outlive one request. */
+    private static final int CONSTRAINTS = 64;
+
+    private final Cache<Grammar, TokenConstraint> constraints = Caffeine.newBuilder()
+            .weakKeys()
+            .maximumSize(CONSTRAINTS)
+            .executor(Runnable::run)
+            .build();
+    private volatile TokenVocabulary vocabulary;
 
     private RasdEngine(Builder b) {
         this.admission = new AdmissionControl(b.maxConcurrent, b.maxQueued, b.queueTimeout);
@@ -243,6 +257,7 @@ public final class RasdEngine implements AutoCloseable {
         request.checkFits(target);
         DecodingMode mode = request.mode();
         checkMode(mode);
+        TokenConstraint constraint = request.constraint() == null ? null : constraint(request.constraint());
         SpeculationConfig spec = request.speculation() != null ? request.speculation() : speculation;
         VerifyCostCurve curve = spec.adaptive() && mode.speculates() ? costCurve() : null;
         try (Reservation own = owned == null ? reserve() : null) {
@@ -254,10 +269,37 @@ public final class RasdEngine implements AutoCloseable {
             // built before the Generation allocates its KV cache, so a failure here cannot strand native memory
             List<int[]> refs = mode.usesDatastore() ? request.references() : List.of();
             TokenDatastore references = refs.isEmpty() ? null : TokenDatastore.build(refs);
-            try (Generation g = new Generation(this, request, spec, listener, cancellation, curve, references)) {
+            try (Generation g =
+                    new Generation(this, request, spec, listener, cancellation, curve, references, constraint)) {
                 return g.run();
             }
         }
+    }
+
+    /**
+     * {@code grammar} over this engine's vocabulary, with its cache of allowed-token masks: one per grammar object
+     * (reuse a compiled {@link Grammar} to keep its masks warm), held weakly and at most {@value #CONSTRAINTS}.
+     *
+     * @throws RasdException when the tokenizer's token bytes cannot be read (see {@link Tokenizer#tokenBytes()})
+     */
+    public TokenConstraint constraint(Grammar grammar) {
+        return constraints.get(grammar, g -> new TokenConstraint(g, vocabulary()));
+    }
+
+    /** The vocabulary as byte strings in a trie, built on the first constrained request. */
+    private TokenVocabulary vocabulary() {
+        TokenVocabulary v = vocabulary;
+        if (v == null) {
+            synchronized (constraints) {
+                v = vocabulary;
+                if (v == null) {
+                    v = new TokenVocabulary(
+                            tokenizer.tokenBytes(), target.generationConfig().eosTokenIds());
+                    vocabulary = v;
+                }
+            }
+        }
+        return v;
     }
 
     /**

@@ -31,6 +31,8 @@ final class TreeProposer {
     private final SpeculationConfig speculation;
     private final AdaptiveController control;
     private final Costs costs;
+    /** Drops proposals that leave the grammar; null when the request is unconstrained. */
+    private final OutputConstraint constraint;
 
     /** Time and forwards spent proposing, over the generation. */
     static final class Costs {
@@ -46,13 +48,15 @@ final class TreeProposer {
             ExecutorService retrievalPool,
             SpeculationConfig speculation,
             AdaptiveController control,
-            Costs costs) {
+            Costs costs,
+            OutputConstraint constraint) {
         this.drafter = drafter;
         this.sources = List.copyOf(sources);
         this.retrievalPool = retrievalPool;
         this.speculation = speculation;
         this.control = control;
         this.costs = costs;
+        this.constraint = constraint;
     }
 
     /** The engine's pool for retrieval beside drafting: daemon threads, created as generations need them. */
@@ -93,6 +97,9 @@ final class TreeProposer {
         long p0 = System.nanoTime();
         TokenTree fused = pruneAndFuse(root, draft, retrieved);
         costs.retrievalNanos += retrieved.isEmpty() ? 0 : System.nanoTime() - p0;
+        if (constraint != null) {
+            fused = constraint.prune(fused); // before the budget: nodes the target can never accept cost no verify
+        }
         int budget = control.treeBudget(fused, (System.nanoTime() - stepStart) / 1e9);
         TokenTree verified = fused.trimTo(Math.min(budget, room)).bestPathFirst();
         return new StepProposal(verified, true, drafts, retrieves, drafts ? draftNanos : 0);

@@ -77,6 +77,14 @@ public final class EagleHead implements AutoCloseable {
      *     as true)
      */
     public static EagleHead load(Path dir, CausalLm target, boolean fcBias) {
+        return load(dir, target, fcBias, false);
+    }
+
+    /**
+     * {@link #load(Path, CausalLm, boolean)} for a head whose q, k and v projections have biases (the config's
+     * {@code "qkv_bias"}, as EAGLE heads for Qwen2 targets have).
+     */
+    public static EagleHead load(Path dir, CausalLm target, boolean fcBias, boolean qkvBias) {
         ModelConfig config = ModelConfig.read(dir);
         ModelConfig t = target.config();
         if (config.hiddenSize() != t.hiddenSize() || config.vocabSize() != t.vocabSize()) {
@@ -87,7 +95,7 @@ public final class EagleHead implements AutoCloseable {
         requireFoldableNorm(target);
         NDManager m = NDManager.newBaseManager(target.device(), "PyTorch");
         try (Checkpoint ckpt = Checkpoint.open(dir)) {
-            LlamaWeights weights = new LlamaWeights(ckpt, config, m, target.device(), false, fcBias);
+            LlamaWeights weights = new LlamaWeights(ckpt, config, m, target.device(), false, fcBias, qkvBias);
             int limit = Math.min(config.maxPositions(), target.contextLimit());
             return new EagleHead(dir, config, target, m, weights, limit, null, null);
         } catch (RuntimeException e) {

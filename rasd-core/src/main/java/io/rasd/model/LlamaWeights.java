@@ -109,16 +109,25 @@ final class LlamaWeights {
 
     /**
      * An EAGLE-1/2 draft head (docs/architecture.md §3): {@code fc} over [embedding, feature], one decoder layer
-     * ({@code layers.0.*}) without an input norm, no final norm and no head of its own (the target's is used). Its
+     * ({@code layers.0.*}, with q/k/v biases when {@code qkvBias}) without an input norm, no final norm and no head of
+     * its own (the target's is used). Its
      * embedding is its own {@code embed_tokens.weight} when the file has one, else null (the target's is used).
      */
-    LlamaWeights(Checkpoint ckpt, ModelConfig c, NDManager m, Device device, boolean checkFinite, boolean fcBias) {
+    LlamaWeights(
+            Checkpoint ckpt,
+            ModelConfig c,
+            NDManager m,
+            Device device,
+            boolean checkFinite,
+            boolean fcBias,
+            boolean qkvBias) {
         this.checkFinite = checkFinite;
         int d = c.hiddenSize();
         embed = ckpt.contains("embed_tokens.weight")
                 ? load(ckpt, "embed_tokens.weight", m, device, c.vocabSize(), d)
                 : null;
-        layers = new Layer[] {layer(ckpt, c, "layers.0.", false, m, device)};
+        // cnets1.py's "qkv_bias" (Qwen2 heads): biases on q, k and v only
+        layers = new Layer[] {layer(ckpt, c, "layers.0.", false, d, null, qkvBias, false, m, device)};
         fcT = projection(ckpt, m, device, 2 * d, null, new Part("fc.weight", d, 1f));
         this.fcBias = fcBias ? load(ckpt, "fc.bias", m, device, d) : null;
         lmHeadT = null;
@@ -152,7 +161,7 @@ final class LlamaWeights {
         float[] inputScale = new float[2 * d];
         System.arraycopy(floats(ckpt, layerPrefix + "input_layernorm.weight", d), 0, inputScale, 0, d);
         System.arraycopy(floats(ckpt, layerPrefix + "hidden_norm.weight", d), 0, inputScale, d, d);
-        layers = new Layer[] {layer(ckpt, c, layerPrefix, false, 2 * d, inputScale, m, device)};
+        layers = new Layer[] {layer(ckpt, c, layerPrefix, false, 2 * d, inputScale, false, false, m, device)};
         fcT = projection(ckpt, m, device, 3 * targetHidden, null, new Part("fc.weight", d, 1f));
         fcBias = null;
         lmHeadT = projection(
@@ -169,7 +178,9 @@ final class LlamaWeights {
     private Layer layer(Checkpoint ckpt, ModelConfig c, String p, boolean normsInput, NDManager m, Device device) {
         int d = c.hiddenSize();
         float[] inputNorm = normsInput ? floats(ckpt, p + "input_layernorm.weight", d) : null;
-        return layer(ckpt, c, p, normsInput, d, inputNorm, m, device);
+        // Qwen2 has q/k/v biases but none on o; Llama's attention_bias puts one on all four
+        boolean oBias = c.attentionBias() && c.architecture() != Architecture.QWEN2;
+        return layer(ckpt, c, p, normsInput, d, inputNorm, c.attentionBias(), oBias, m, device);
     }
 
     /**
@@ -183,6 +194,8 @@ final class LlamaWeights {
             boolean normsInput,
             int attnIn,
             float[] inputNorm,
+            boolean qkvBias,
+            boolean oBias,
             NDManager m,
             Device device) {
         int d = c.hiddenSize();
@@ -190,7 +203,6 @@ final class LlamaWeights {
         int kvDim = c.numKvHeads() * c.headDim();
         int inter = c.intermediateSize();
         float scale = (float) (1.0 / Math.sqrt(c.headDim()));
-        boolean oBias = c.attentionBias() && c.architecture() != Architecture.QWEN2;
         float[] postNorm = floats(ckpt, p + "post_attention_layernorm.weight", d);
         // q is scaled where nothing normalises it afterwards; with q-norm the scale goes into the norm weight
         float qScale = c.qkNorm() ? 1f : scale;
@@ -204,7 +216,7 @@ final class LlamaWeights {
                 new Part(p + "self_attn.k_proj.weight", kvDim, 1f),
                 new Part(p + "self_attn.v_proj.weight", kvDim, 1f));
         NDArray bqkv = null;
-        if (c.attentionBias()) {
+        if (qkvBias) {
             float[] b = new float[qDim + 2 * kvDim];
             float[] bq = floats(ckpt, p + "self_attn.q_proj.bias", qDim);
             for (int j = 0; j < qDim; j++) {

@@ -23,6 +23,14 @@ public final class Logits implements AutoCloseable {
     }
 
     /**
+     * Hand-made logits {@code [rows, vocab]} owned by {@code stepManager} (closed with them): for tests and tools that
+     * drive the verifier without a model.
+     */
+    public static Logits of(NDManager stepManager, NDArray logits) {
+        return new Logits(stepManager, logits);
+    }
+
+    /**
      * @param hidden {@code [tokens, hidden]}: every token row of the forward (not only the logit rows)
      * @param hiddenScale multiplies {@code hidden} when it is read ({@code null}: 1): a target's final norm weight,
      *     kept apart because it is folded into the head

@@ -37,6 +37,13 @@ public final class Tokenizer implements AutoCloseable {
     private final String fingerprint;
     private final String bosToken;
     private final String eosToken;
+    /** Ids of tokenizer.json's added_tokens: their content is written as is, not in the model's spelling. */
+    private final Set<Integer> addedIds;
+    /** How the decoder spells bytes; null when rasd cannot read token bytes from it (see {@link #tokenBytes}). */
+    private final TokenBytes.Spelling spelling;
+
+    private final String decoderDescription;
+    private volatile byte[][] tokenBytes;
 
     private Tokenizer(
             Path directory,
@@ -45,8 +52,13 @@ public final class Tokenizer implements AutoCloseable {
             Set<Integer> specialIds,
             String fingerprint,
             String bosToken,
-            String eosToken) {
+            String eosToken,
+            Set<Integer> addedIds,
+            JsonElement decoder) {
         this.directory = directory;
+        this.addedIds = addedIds;
+        this.spelling = TokenBytes.spelling(decoder);
+        this.decoderDescription = TokenBytes.describe(decoder);
         this.hf = hf;
         this.idsByToken = idsByToken;
         this.specialIds = specialIds;
@@ -79,6 +91,7 @@ public final class Tokenizer implements AutoCloseable {
         }
         Map<String, Integer> ids = new HashMap<>();
         Set<Integer> special = new HashSet<>();
+        Set<Integer> addedIds = new HashSet<>();
         TreeMap<Integer, String> byId = new TreeMap<>();
         JsonObject model = json.has("model") && json.get("model").isJsonObject() ? json.getAsJsonObject("model") : null;
         if (model == null || !model.has("vocab")) {
@@ -119,6 +132,7 @@ public final class Tokenizer implements AutoCloseable {
                     String content = t.get("content").getAsString();
                     ids.put(content, id);
                     byId.put(id, content);
+                    addedIds.add(id);
                     if (t.has("special") && t.get("special").getAsBoolean()) {
                         special.add(id);
                     }
@@ -157,7 +171,7 @@ public final class Tokenizer implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             throw new RasdException("The tokenizers library cannot load " + file + ": " + e.getMessage(), e);
         }
-        return new Tokenizer(dir, hf, ids, special, fingerprint(byId), bos, eos);
+        return new Tokenizer(dir, hf, ids, special, fingerprint(byId), bos, eos, addedIds, json.get("decoder"));
     }
 
     /** A token id: an integer in [0, 2^31 - 1). */
@@ -247,6 +261,32 @@ public final class Tokenizer implements AutoCloseable {
 
     public OptionalInt eosTokenId() {
         return eosToken == null ? OptionalInt.empty() : tokenId(eosToken);
+    }
+
+    /**
+     * The bytes every id decodes to ({@link #vocabSize()} entries; null for special tokens), for constrained decoding:
+     * byte-level BPE tokens may hold part of a UTF-8 character, so text would not do. Computed once.
+     *
+     * @throws RasdException when the tokenizer's decoder is neither byte-level BPE nor SentencePiece-style
+     */
+    public byte[][] tokenBytes() {
+        byte[][] b = tokenBytes;
+        if (b == null) {
+            if (spelling == null) {
+                throw new RasdException(directory.resolve("tokenizer.json") + ": constrained decoding needs the bytes"
+                        + " of every token; rasd reads them from byte-level BPE (decoder ByteLevel) and SentencePiece"
+                        + " (Metaspace, or Replace \u2581 with ByteFallback) tokenizers, and this decoder is "
+                        + decoderDescription);
+            }
+            b = TokenBytes.of(
+                    idsByToken, specialIds, addedIds, spelling, vocabSize, directory.resolve("tokenizer.json"));
+            tokenBytes = b;
+        }
+        byte[][] copy = new byte[b.length][];
+        for (int i = 0; i < b.length; i++) {
+            copy[i] = b[i] == null ? null : b[i].clone();
+        }
+        return copy;
     }
 
     public String fingerprint() {

@@ -2,7 +2,8 @@ package io.rasd.verify;
 
 /**
  * The result of verifying a token tree: the accepted nodes below the root (root-to-leaf order) and the bonus token
- * the target chose after the last of them.
+ * the target chose after the last of them; -1 when nothing may follow the last of them (constrained decoding: a
+ * complete document and no end-of-sequence token), which only happens where the output ends.
  */
 public record Acceptance(int[] acceptedNodes, int bonusToken) {
 

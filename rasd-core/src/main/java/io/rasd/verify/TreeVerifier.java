@@ -23,22 +23,45 @@ public final class TreeVerifier {
 
     /** {@code logits} has one row per tree node, in tree order. */
     public static Acceptance verify(TokenTree tree, Logits logits, SamplingParams sampling, RandomGenerator rng) {
+        return verify(tree, logits, sampling, rng, null);
+    }
+
+    /**
+     * The same walk with the target's choice at each node restricted to what {@code mask} allows there (null: no
+     * constraint). A node where nothing is allowed (a complete document without an end-of-sequence token) ends the
+     * walk without a bonus token ({@link Acceptance#bonusToken()} -1).
+     */
+    public static Acceptance verify(
+            TokenTree tree, Logits logits, SamplingParams sampling, RandomGenerator rng, TokenMask mask) {
         if (logits.rows() != tree.size()) {
             throw new IllegalArgumentException("logits has " + logits.rows() + " rows for " + tree.size() + " nodes");
         }
         IntUnaryOperator targetChoice;
         if (sampling.isGreedy()) {
             int[] argmax = logits.argmax(); // every row's in one copy: greedy never needs more
-            targetChoice = node -> argmax[node];
+            targetChoice = mask == null
+                    ? node -> argmax[node]
+                    // the row's argmax, when allowed, is also the best allowed id (the lowest of equal ones)
+                    : node -> mask.allows(node, argmax[node])
+                            ? argmax[node]
+                            : constrained(logits, node, sampling, rng, mask);
         } else {
-            targetChoice = node -> TokenSampler.sample(logits.array().get(node), sampling, rng);
+            targetChoice = mask == null
+                    ? node -> TokenSampler.sample(logits.array().get(node), sampling, rng)
+                    : node -> constrained(logits, node, sampling, rng, mask);
         }
         return walk(tree, targetChoice);
     }
 
+    private static int constrained(
+            Logits logits, int node, SamplingParams sampling, RandomGenerator rng, TokenMask mask) {
+        int[] allowed = mask.allowedIds(node);
+        return allowed.length == 0 ? -1 : TokenSampler.sample(logits.array().get(node), sampling, rng, allowed);
+    }
+
     /**
      * The walk itself. {@code targetChoice} gives the target's next token after a node's prefix; it is asked once per
-     * emitted token, in order, root first.
+     * emitted token, in order, root first. A choice of -1 (nothing may follow) ends the walk without a bonus token.
      */
     public static Acceptance walk(TokenTree tree, IntUnaryOperator targetChoice) {
         int[] path = new int[tree.maxDepth()];
@@ -46,7 +69,7 @@ public final class TreeVerifier {
         int node = 0;
         while (true) {
             int choice = targetChoice.applyAsInt(node);
-            int child = tree.child(node, choice);
+            int child = choice < 0 ? -1 : tree.child(node, choice);
             if (child < 0) {
                 return new Acceptance(Arrays.copyOf(path, len), choice);
             }

@@ -19,12 +19,12 @@ import dev.langchain4j.model.chat.Capability;
 import dev.langchain4j.model.chat.listener.ChatModelListener;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.request.ChatRequestParameters;
-import dev.langchain4j.model.chat.request.ResponseFormatType;
 import dev.langchain4j.model.chat.request.ToolChoice;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.output.FinishReason;
 import dev.langchain4j.model.output.TokenUsage;
 import io.rasd.RasdException;
+import io.rasd.constrain.Grammar;
 import io.rasd.engine.Cancellation;
 import io.rasd.engine.DecodingMode;
 import io.rasd.engine.GenerationListener;
@@ -66,7 +66,8 @@ import java.util.UUID;
  * messages. A template that does not render tools refuses them ({@link UnsupportedFeatureException}), and so does
  * {@link ToolChoice#REQUIRED} (nothing forces the model to call); {@link ToolChoice#NONE} leaves the tools out.
  *
- * <p>JSON response formats, non-zero penalties and non-text content fail with {@link UnsupportedFeatureException}.
+ * <p>{@code responseFormat} JSON (with or without a schema) constrains the output to that JSON (see
+ * {@link ResponseFormats}). Non-zero penalties and non-text content fail with {@link UnsupportedFeatureException}.
  */
 public abstract class RasdBaseChatModel {
 
@@ -78,6 +79,8 @@ public abstract class RasdBaseChatModel {
     private final ChatPromptEncoder promptEncoder;
     /** The tool-call format set by the builder; null: detected from the template when tools are offered. */
     private final ToolCallFormat toolCallFormat;
+
+    private final ResponseFormats responseFormats = new ResponseFormats();
 
     protected RasdBaseChatModel(Builder<?, ?> builder) {
         this.retrievalBoost = builder.retrievalBoost;
@@ -110,6 +113,7 @@ public abstract class RasdBaseChatModel {
         checkMode(defaultRequestParameters.mode());
         speculation(defaultRequestParameters);
         checkMaxOutputTokens(defaultRequestParameters.maxOutputTokens());
+        responseFormats.grammar(defaultRequestParameters.responseFormat());
         this.promptEncoder = new ChatPromptEncoder(
                 chatTemplate, engine.tokenizer(), engine.target().contextLimit(), modelName());
     }
@@ -135,9 +139,12 @@ public abstract class RasdBaseChatModel {
         return ModelProvider.OTHER;
     }
 
-    /** None of LangChain4j's optional capabilities (JSON schema response format) is supported. */
+    /**
+     * JSON-schema response formats, by constrained decoding: AiServices then sends the schema of a POJO-returning
+     * method's type instead of format instructions in the prompt.
+     */
     public Set<Capability> supportedCapabilities() {
-        return Set.of();
+        return Set.of(Capability.RESPONSE_FORMAT_JSON_SCHEMA);
     }
 
     /** The name this model answers to: requests naming another model fail with {@link ModelNotFoundException}. */
@@ -187,9 +194,18 @@ public abstract class RasdBaseChatModel {
                 references.add(engine.tokenizer().encode(text, false));
             }
         }
+        Grammar constraint = responseFormats.grammar(p.responseFormat());
         return new Prepared(
                 new GenerationRequest(
-                        prompt.tokens(), maxNew, mode, sampling, p.seed(), stops, speculation(p), references),
+                        prompt.tokens(),
+                        maxNew,
+                        mode,
+                        sampling,
+                        p.seed(),
+                        stops,
+                        speculation(p),
+                        references,
+                        constraint),
                 format);
     }
 
@@ -325,11 +341,6 @@ public abstract class RasdBaseChatModel {
         if (p.toolChoice() == ToolChoice.REQUIRED) {
             throw new UnsupportedFeatureException("ToolChoice.REQUIRED is not supported: rasd offers tools to the"
                     + " model, which decides itself whether to call one (nothing forces a call)");
-        }
-        if (p.responseFormat() != null && p.responseFormat().type() == ResponseFormatType.JSON) {
-            throw new UnsupportedFeatureException("rasd does not support JSON response formats"
-                    + (p.responseFormat().jsonSchema() != null ? " or JSON schemas" : "")
-                    + "; ask for JSON in the prompt instead");
         }
         if (p.frequencyPenalty() != null && p.frequencyPenalty() != 0) {
             throw new UnsupportedFeatureException("rasd does not support frequencyPenalty (got "

@@ -44,7 +44,6 @@ import org.springframework.ai.chat.prompt.ChatOptions;
 import org.springframework.ai.chat.prompt.Prompt;
 import org.springframework.ai.content.Media;
 import org.springframework.ai.content.MediaContent;
-import org.springframework.ai.model.tool.StructuredOutputChatOptions;
 import org.springframework.ai.tool.ToolCallback;
 import org.springframework.util.CustomizableThreadCreator;
 import reactor.core.publisher.Flux;
@@ -65,8 +64,9 @@ import reactor.core.publisher.FluxSink;
  * {@link RasdSpringAiChatOptions} also carries the mode, seed and speculation knobs. {@code temperature} 0 or unset
  * is greedy decoding; {@code maxTokens} unset means up to the context window; {@code model}, when set, must name this
  * model. Bad values fail with {@link IllegalArgumentException} naming the option, and so does a conversation without
- * messages, with an empty or whitespace-only user message or longer than the context window; media, native
- * structured output and non-zero penalties with {@link UnsupportedOperationException}. A full engine throws its
+ * messages, with an empty or whitespace-only user message or longer than the context window, and an
+ * {@code outputSchema} constrained decoding cannot follow (native structured output: see {@link OutputSchemas});
+ * media and non-zero penalties with {@link UnsupportedOperationException}. A full engine throws its
  * {@link io.rasd.engine.RasdBusyException} (nothing was generated; retrying later is safe).
  *
  * <p>Tools: the options' {@link ToolCallback}s reach the chat template as its {@code tools} (their definitions' JSON
@@ -116,6 +116,8 @@ public class RasdSpringAiChatModel implements ChatModel, StreamingChatModel {
     /** The tool-call format set by the builder; null: detected from the template when tools are offered. */
     private final ToolCallFormat toolCallFormat;
 
+    private final OutputSchemas outputSchemas = new OutputSchemas();
+
     protected RasdSpringAiChatModel(Builder builder) {
         this.toolCallFormat = builder.toolCallFormat;
         this.engine = Objects.requireNonNull(builder.engine, "engine: build the chat model with .engine(RasdEngine)");
@@ -137,6 +139,7 @@ public class RasdSpringAiChatModel implements ChatModel, StreamingChatModel {
                 .build();
         // fail at construction, not at the first request, when the defaults themselves are invalid
         settings(defaultOptions);
+        outputSchemas.grammar(defaultOptions.getOutputSchema());
         this.promptEncoder = new ChatPromptEncoder(
                 chatTemplate, engine.tokenizer(), engine.target().contextLimit(), modelName());
     }
@@ -324,18 +327,15 @@ public class RasdSpringAiChatModel implements ChatModel, StreamingChatModel {
                         settings.sampling(),
                         options.getSeed(),
                         settings.stopStrings(),
-                        settings.speculation()),
+                        settings.speculation(),
+                        List.of(),
+                        outputSchemas.grammar(options.getOutputSchema())),
                 format);
     }
 
     private RasdSpringAiChatOptions merge(ChatOptions runtime) {
         if (runtime == null) {
             return defaultOptions;
-        }
-        if (runtime instanceof StructuredOutputChatOptions structured && structured.getOutputSchema() != null) {
-            throw new UnsupportedOperationException("rasd does not support native structured output (outputSchema):"
-                    + " the engine does not constrain decoding to a schema; let ChatClient's entity() add the format"
-                    + " instructions to the prompt instead");
         }
         return defaultOptions
                 .mutate()

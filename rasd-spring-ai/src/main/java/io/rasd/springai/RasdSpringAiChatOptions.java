@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Objects;
 import org.springframework.ai.chat.prompt.ChatOptions;
 import org.springframework.ai.model.tool.DefaultToolCallingChatOptions;
+import org.springframework.ai.model.tool.StructuredOutputChatOptions;
 import org.springframework.ai.model.tool.ToolCallingChatOptions;
 import org.springframework.ai.tool.ToolCallback;
 
@@ -20,17 +21,22 @@ import org.springframework.ai.tool.ToolCallback;
  * (with plain {@link ChatOptions} Spring AI drops them silently): their definitions become the chat template's
  * {@code tools}, and a model whose template renders none refuses them with a clear error.
  *
+ * <p>They are {@link StructuredOutputChatOptions} so that {@code ChatClient}'s native structured output (the
+ * {@code AdvisorParams.ENABLE_NATIVE_STRUCTURED_OUTPUT} advisor parameter) hands the model the JSON schema of an
+ * {@code entity(...)} type, which rasd follows by constrained decoding, instead of format instructions in the prompt.
+ *
  * <p>{@link Builder#combineWith} follows Spring AI's rule (the other side's non-null values win, stop sequences add
  * up) and carries rasd's fields across when the other side is a rasd builder.
  *
  * <p>The speculation knobs are held as one {@link SpeculationOverrides}, which defines their names, ranges and
  * merging; the getters and builder setters below only expose its components.
  */
-public class RasdSpringAiChatOptions extends DefaultToolCallingChatOptions {
+public class RasdSpringAiChatOptions extends DefaultToolCallingChatOptions implements StructuredOutputChatOptions {
 
     private final DecodingMode mode;
     private final Long seed;
     private final SpeculationOverrides speculation;
+    private final String outputSchema;
 
     /** Spring AI's fields as the builder passes them (its fields are protected), rasd's from {@code b}. */
     protected RasdSpringAiChatOptions(
@@ -59,6 +65,7 @@ public class RasdSpringAiChatOptions extends DefaultToolCallingChatOptions {
         this.mode = b.mode;
         this.seed = b.seed;
         this.speculation = b.speculation.build();
+        this.outputSchema = b.outputSchema;
     }
 
     public static Builder builder() {
@@ -84,6 +91,9 @@ public class RasdSpringAiChatOptions extends DefaultToolCallingChatOptions {
                 .topP(options.getTopP());
         if (options instanceof ToolCallingChatOptions tools) {
             b.toolCallbacks(tools.getToolCallbacks()).toolContext(tools.getToolContext());
+        }
+        if (options instanceof StructuredOutputChatOptions structured) {
+            b.outputSchema(structured.getOutputSchema());
         }
         return b.build();
     }
@@ -132,6 +142,12 @@ public class RasdSpringAiChatOptions extends DefaultToolCallingChatOptions {
         return speculation.retrievalBudget();
     }
 
+    /** The JSON schema the answer must follow (constrained decoding); null: free text. */
+    @Override
+    public String getOutputSchema() {
+        return outputSchema;
+    }
+
     /** True when one of the speculation knobs (not mode or seed) is set. */
     public boolean hasSpeculationOverrides() {
         return !speculation.isEmpty();
@@ -152,7 +168,8 @@ public class RasdSpringAiChatOptions extends DefaultToolCallingChatOptions {
                 .toolContext(getToolContext())
                 .mode(mode)
                 .seed(seed)
-                .speculation(speculation);
+                .speculation(speculation)
+                .outputSchema(outputSchema);
     }
 
     @Override
@@ -164,12 +181,15 @@ public class RasdSpringAiChatOptions extends DefaultToolCallingChatOptions {
             return false;
         }
         RasdSpringAiChatOptions that = (RasdSpringAiChatOptions) o;
-        return mode == that.mode && Objects.equals(seed, that.seed) && speculation.equals(that.speculation);
+        return mode == that.mode
+                && Objects.equals(seed, that.seed)
+                && speculation.equals(that.speculation)
+                && Objects.equals(outputSchema, that.outputSchema);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(super.hashCode(), mode, seed, speculation);
+        return Objects.hash(super.hashCode(), mode, seed, speculation, outputSchema);
     }
 
     @Override
@@ -180,12 +200,15 @@ public class RasdSpringAiChatOptions extends DefaultToolCallingChatOptions {
                 + getStopSequences() + ", frequencyPenalty=" + getFrequencyPenalty() + ", presencePenalty="
                 + getPresencePenalty() + ", mode=" + (mode == null ? null : mode.cliName()) + ", seed=" + seed
                 + ", speculation=" + speculation
-                + (tools == null || tools.isEmpty() ? "" : ", toolCallbacks=" + tools.size()) + "}";
+                + (tools == null || tools.isEmpty() ? "" : ", toolCallbacks=" + tools.size())
+                + (outputSchema == null ? "" : ", outputSchema=" + outputSchema) + "}";
     }
 
-    public static class Builder extends DefaultToolCallingChatOptions.Builder<Builder> {
+    public static class Builder extends DefaultToolCallingChatOptions.Builder<Builder>
+            implements StructuredOutputChatOptions.Builder<Builder> {
 
         private DecodingMode mode;
+        private String outputSchema;
         private Long seed;
         private SpeculationOverrides.Builder speculation = SpeculationOverrides.builder();
 
@@ -197,6 +220,7 @@ public class RasdSpringAiChatOptions extends DefaultToolCallingChatOptions {
                 mode = that.mode != null ? that.mode : mode;
                 seed = that.seed != null ? that.seed : seed;
                 speculation = speculation.build().merge(that.speculation.build()).toBuilder();
+                outputSchema = that.outputSchema != null ? that.outputSchema : outputSchema;
             }
             return this;
         }
@@ -218,6 +242,13 @@ public class RasdSpringAiChatOptions extends DefaultToolCallingChatOptions {
 
         public Builder seed(Long seed) {
             this.seed = seed;
+            return this;
+        }
+
+        /** A JSON schema (its text) the answer must follow, by constrained decoding; null: free text. */
+        @Override
+        public Builder outputSchema(String outputSchema) {
+            this.outputSchema = outputSchema;
             return this;
         }
 

@@ -26,7 +26,6 @@ import org.springframework.ai.chat.model.ChatResponse;
 import org.springframework.ai.chat.prompt.ChatOptions;
 import org.springframework.ai.chat.prompt.Prompt;
 import org.springframework.ai.content.Media;
-import org.springframework.ai.model.tool.StructuredOutputChatOptions;
 import org.springframework.ai.model.tool.ToolCallingChatOptions;
 import org.springframework.ai.tool.ToolCallback;
 import org.springframework.ai.tool.definition.ToolDefinition;
@@ -362,7 +361,7 @@ class RasdSpringAiChatModelTest {
     }
 
     @Test
-    void toolsOnATemplateWithoutThemMediaPenaltiesAndNativeStructuredOutputAreUnsupported() {
+    void toolsOnATemplateWithoutThemMediaAndPenaltiesAreUnsupported() {
         // the demo model's template never reads `tools`
         assertUnsupported(
                 new Prompt(
@@ -405,11 +404,6 @@ class RasdSpringAiChatModelTest {
                 new Prompt(QUESTION, ChatOptions.builder().frequencyPenalty(0.5).build()), "frequencyPenalty");
         assertUnsupported(
                 new Prompt(QUESTION, ChatOptions.builder().presencePenalty(1.0).build()), "presencePenalty");
-        assertUnsupported(
-                new Prompt(
-                        QUESTION,
-                        StructuredOutputChatOptions.builder().outputSchema("{}").build()),
-                "outputSchema");
         // a zero penalty is the same as none
         assertThat(model.call(new Prompt(
                                 QUESTION,

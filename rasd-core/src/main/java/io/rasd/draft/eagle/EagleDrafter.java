@@ -39,7 +39,7 @@ public final class EagleDrafter implements Drafter {
     public static EagleDrafter load(Path dir, CausalLm target, int proposableVocab) {
         EagleHeadFormat format = EagleHeadFormat.inspect(dir, target.config());
         EagleHead head = switch (format.variant()) {
-            case EAGLE_1_2 -> EagleHead.load(dir, target, format.hasFcBias());
+            case EAGLE_1_2 -> EagleHead.load(dir, target, format.hasFcBias(), format.hasQkvBias());
             case EAGLE_3 ->
                 EagleHead.loadEagle3(
                         dir,

@@ -296,6 +296,11 @@ final class EagleSession implements Drafter.Session, Drafter.ReadsTargetFeatures
         return r;
     }
 
+    /** Arrays this session holds (features waiting for their pair): for tests that memory stays flat. */
+    int liveArrays() {
+        return manager.getManagedArrays().size();
+    }
+
     @Override
     public void close() {
         try {

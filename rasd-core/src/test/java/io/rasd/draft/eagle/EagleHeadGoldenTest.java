@@ -29,13 +29,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The EAGLE head's teacher-forced logits against goldens that SafeAILab/EAGLE's own {@code cnets1.py} computed
  * offline (tools/fixtures/make_eagle_fixtures.py): one head with an fc bias and the target's embedding over a linear
- * RoPE target in f16, one without a bias and with its own embedding over a grouped-query target; and two EAGLE-3 heads
+ * RoPE target in f16, one without a bias and with its own embedding over a grouped-query target, one with q/k/v biases
+ * ({@code "qkv_bias"}, as heads for Qwen2 have) over a Qwen2 target; and two EAGLE-3 heads
  * against {@code cnets.py}.
  */
 class EagleHeadGoldenTest {
 
     static Stream<String> heads() {
-        return Stream.of("llama-gqa-f32-nobias", "llama-linear-f16-bias-noemb");
+        return Stream.of("llama-gqa-f32-nobias", "llama-linear-f16-bias-noemb", "qwen2-qkvbias-f32");
     }
 
     @ParameterizedTest
@@ -51,7 +52,7 @@ class EagleHeadGoldenTest {
         try (CausalLm target = CausalLm.load(targetDir, Device.cpu(), 0)) {
             EagleHeadFormat format = EagleHeadFormat.inspect(dir, target.config());
             assertThat(format.hasFcBias()).isEqualTo(golden.get("fc_bias").getAsBoolean());
-            try (EagleHead head = EagleHead.load(dir, target, format.hasFcBias());
+            try (EagleHead head = EagleHead.load(dir, target, format.hasFcBias(), format.hasQkvBias());
                     NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch");
                     KvCache tc = target.newCache();
                     Logits t = target.forward(tc, ids);

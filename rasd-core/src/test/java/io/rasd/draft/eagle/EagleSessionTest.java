@@ -42,7 +42,13 @@ class EagleSessionTest {
     private static TopK freshRoot(CausalLm lm, EagleHead head, int[] context, int k) {
         int n = context.length;
         try (KvCache tc = lm.newCache();
-                Logits t = lm.forward(tc, Arrays.copyOf(context, n - 1));
+                Logits t = lm.forward(
+                        tc,
+                        Arrays.copyOf(context, n - 1),
+                        Positions.consecutive(0, n - 1),
+                        AttentionMask.causal(),
+                        null,
+                        head.targetFeatureLayers());
                 NDManager m = NDManager.newBaseManager(lm.device(), "PyTorch");
                 KvCache hc = head.newCache()) {
             NDArray f = t.hidden(m, Positions.consecutive(0, n - 1));
@@ -53,31 +59,50 @@ class EagleSessionTest {
                     Positions.consecutive(0, n - 1),
                     AttentionMask.causal(),
                     new int[] {n - 2})) {
-                return h.topKProbabilities(k)[0];
+                TopK top = h.topKProbabilities(k)[0];
+                int[] ids = top.ids().clone();
+                for (int i = 0; i < ids.length; i++) {
+                    ids[i] = head.targetId(ids[i]); // an EAGLE-3 head's draft ids as target ids
+                }
+                return new TopK(ids, top.values());
             }
         }
     }
 
     /** What the engine does each step: the target verifies the committed tokens and hands over their features. */
     private static void targetReads(CausalLm lm, KvCache cache, EagleSession s, int[] tokens, int firstIndex) {
-        try (Logits l = lm.forward(cache, tokens)) {
+        try (Logits l = lm.forward(
+                cache,
+                tokens,
+                Positions.consecutive(cache.length(), tokens.length),
+                AttentionMask.causal(),
+                null,
+                s.targetFeatureLayers())) {
             s.targetFeatures(l, Positions.consecutive(0, tokens.length), firstIndex);
         }
     }
 
-    @Test
-    void theRootDistributionAfterEachCatchUpEqualsAFreshTeacherForcedRead() {
-        Path target = TestData.hf("llama-gqa-f32");
-        Path headDir = RandomEagleHead.write(target, tmp.resolve("h1"), 5, true, false);
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"eagle-1/2", "eagle-3"})
+    void theRootDistributionAfterEachCatchUpEqualsAFreshTeacherForcedRead(String variant) {
+        boolean eagle3 = variant.equals("eagle-3");
+        Path target = eagle3 ? TestData.root().resolve("eagle3/target-8l-gqa-f32") : TestData.hf("llama-gqa-f32");
         int[] prompt = {0, 17, 99, 250, 31, 44};
         try (CausalLm lm = CausalLm.load(target, Device.cpu(), 0);
-                EagleHead head = EagleHead.load(headDir, lm, true);
+                EagleDrafter drafter = EagleDrafter.load(
+                        eagle3
+                                ? TestData.root().resolve("eagle3/head-8l-draftvocab-midlayer")
+                                : RandomEagleHead.write(target, tmp.resolve("h1"), 5, true, false),
+                        lm,
+                        512);
                 KvCache cache = lm.newCache();
-                EagleSession s = new EagleSession(head, prompt, 512)) {
+                EagleSession s = new EagleSession(drafter.head(), prompt, 512)) {
+            EagleHead head = drafter.head();
             // prefill: every prompt token but the root
             targetReads(lm, cache, s, Arrays.copyOf(prompt, prompt.length - 1), 0);
             int[] context = prompt.clone();
-            int[][] steps = {{7, 8, 9}, {10}, {11, 12}};
+            int[][] steps = {{7, 8, 9}, {10}, {11, 12}, {13}, {14, 15, 16, 17}, {18}};
+            int liveAfterSingleSteps = -1;
             for (int[] step : steps) {
                 DraftTree dt = s.grow(new DraftBudget(3, 3, 10, 8), Drafter.DepthPolicy.ALWAYS);
                 TopK fresh = freshRoot(lm, head, context, 8);
@@ -94,7 +119,12 @@ class EagleSessionTest {
                 targetReads(lm, cache, s, verified, rootIndex);
                 s.commit(step);
                 context = concat(context, step);
+                if (step.length == 1) {
+                    liveAfterSingleSteps = liveAfterSingleSteps < 0 ? s.liveArrays() : liveAfterSingleSteps;
+                }
             }
+            // the session holds only the features of pairs not yet read: none after a catch-up and a one-token step
+            assertThat(s.liveArrays()).as("session arrays").isLessThanOrEqualTo(liveAfterSingleSteps + 2);
         }
     }
 

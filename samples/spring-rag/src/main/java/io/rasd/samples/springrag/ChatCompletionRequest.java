@@ -17,6 +17,7 @@ import dev.langchain4j.data.message.ToolExecutionResultMessage;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.internal.JsonSchemaElementJsonUtils;
 import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.request.ResponseFormat;
 import dev.langchain4j.model.chat.request.ToolChoice;
 import dev.langchain4j.model.chat.request.json.JsonObjectSchema;
 import io.rasd.engine.DecodingMode;
@@ -31,7 +32,7 @@ import java.util.Set;
 
 /**
  * An OpenAI chat-completions request, checked field by field (each error names the field), as a LangChain4j
- * {@link ChatRequest} for rasd's chat models. Extension: an optional {@code "rasd"} object with {@code mode} (a
+ * {@link ChatRequest} for rasd's chat models ({@code response_format}: {@link ResponseFormatParam}). Extension: an optional {@code "rasd"} object with {@code mode} (a
  * decoding mode, e.g. {@code "ar"} for plain decoding) and {@code rag} (retrieve from the ingested documents).
  *
  * <p>Tools: {@code tools} ({@code {"type": "function", "function": {"name", "description", "parameters"}}}) and
@@ -53,6 +54,7 @@ record ChatCompletionRequest(
         boolean rag,
         Double frequencyPenalty,
         Double presencePenalty,
+        ResponseFormat responseFormat,
         List<ToolSpecification> tools,
         ToolChoice toolChoice) {
 
@@ -69,12 +71,6 @@ record ChatCompletionRequest(
         }
         if (o.has("n") && !o.get("n").isJsonNull() && integer(o, "n") != 1) {
             throw ApiException.badRequest("n", "Only n=1 is supported");
-        }
-        if (o.has("response_format") && o.get("response_format").isJsonObject()) {
-            String type = string(o.getAsJsonObject("response_format"), "type");
-            if (type != null && !type.equals("text")) {
-                throw ApiException.badRequest("response_format", "response_format '" + type + "' is not supported");
-            }
         }
         Integer maxTokens =
                 o.has("max_completion_tokens") ? integer(o, "max_completion_tokens") : integer(o, "max_tokens");
@@ -129,6 +125,7 @@ record ChatCompletionRequest(
                 rag,
                 number(o, "frequency_penalty"),
                 number(o, "presence_penalty"),
+                ResponseFormatParam.parse(o),
                 tools(o),
                 toolChoice(o));
     }
@@ -148,7 +145,8 @@ record ChatCompletionRequest(
                 .frequencyPenalty(frequencyPenalty)
                 .presencePenalty(presencePenalty)
                 .seed(seed)
-                .mode(mode);
+                .mode(mode)
+                .responseFormat(responseFormat);
         if (!stop.isEmpty()) {
             p.stopSequences(stop);
         }

@@ -3,7 +3,6 @@ package io.rasd.samples.springrag;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import io.rasd.engine.RasdEngine;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -66,33 +65,7 @@ class HttpSoakTest extends RunningAppTest {
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        if (!stream) {
-            return JsonParser.parseString(r.body())
-                    .getAsJsonObject()
-                    .getAsJsonArray("choices")
-                    .get(0)
-                    .getAsJsonObject()
-                    .getAsJsonObject("message")
-                    .get("content")
-                    .getAsString();
-        }
-        StringBuilder text = new StringBuilder();
-        String[] events = r.body().split("\n\n");
-        assertThat(events[events.length - 1]).isEqualTo("data: [DONE]");
-        for (int i = 0; i < events.length - 1; i++) {
-            JsonObject chunk = JsonParser.parseString(events[i].substring("data: ".length()))
-                    .getAsJsonObject();
-            assertThat(chunk.has("error")).as(events[i]).isFalse();
-            if (chunk.getAsJsonArray("choices").isEmpty()) {
-                continue;
-            }
-            JsonObject delta =
-                    chunk.getAsJsonArray("choices").get(0).getAsJsonObject().getAsJsonObject("delta");
-            if (delta.has("content")) {
-                text.append(delta.get("content").getAsString());
-            }
-        }
-        return text.toString();
+        return stream ? CompletionBodies.streamedContent(r.body()) : CompletionBodies.content(r.body());
     }
 
     @Test

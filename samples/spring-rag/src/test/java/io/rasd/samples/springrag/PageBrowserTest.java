@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -129,14 +128,7 @@ class PageBrowserTest extends RunningAppTest {
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        return JsonParser.parseString(r.body())
-                .getAsJsonObject()
-                .getAsJsonArray("choices")
-                .get(0)
-                .getAsJsonObject()
-                .getAsJsonObject("message")
-                .get("content")
-                .getAsString();
+        return CompletionBodies.content(r.body());
     }
 
     private WebElement byId(String id) {
