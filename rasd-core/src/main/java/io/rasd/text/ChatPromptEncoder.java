@@ -13,6 +13,7 @@ import java.util.Objects;
  *   <li>a user message that is empty or whitespace only (any of them, not just the last: the model would answer a
  *       bare template);</li>
  *   <li>a conversation the template itself rejects (its {@code raise_exception} message);</li>
+ *   <li>tool calls or tool results for a template that does not render them;</li>
  *   <li>a prompt that leaves no token of the context window for the answer.</li>
  * </ul>
  * Integrations map their message types to {@link ChatMessage} (tool calls and tool results included) and
@@ -68,6 +69,12 @@ public final class ChatPromptEncoder {
             throw new RasdException(
                     "The chat template of " + modelName + " rejected the conversation: " + e.getMessage(), e);
         }
+        // after the render, so that a template's own refusal (say of an unknown role) is the one reported
+        if (!template.rendersToolMessages() && hasToolMessages(request.messages())) {
+            throw new RasdException("The chat template of " + modelName + " (" + template.source() + ") does not"
+                    + " render tool calls or tool results, and the conversation holds some; they would be left out of"
+                    + " the prompt");
+        }
         // the template writes the special tokens (BOS included) itself, as HF's apply_chat_template does
         int[] tokens = tokenizer.encode(rendered, false);
         int room = contextLimit - tokens.length;
@@ -77,6 +84,11 @@ public final class ChatPromptEncoder {
                     + " for the answer); shorten the messages or use a smaller chat memory");
         }
         return new Prompt(tokens, room);
+    }
+
+    private static boolean hasToolMessages(List<ChatMessage> conversation) {
+        return conversation.stream()
+                .anyMatch(m -> !m.toolCalls().isEmpty() || m.role().equals("tool"));
     }
 
     /** The checks that need no template: messages present, no empty or whitespace-only user message. */

@@ -27,6 +27,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,6 +58,11 @@ public final class ChatTemplate {
     /** How long a render that timed out may take to notice its interrupt before the template is given up. */
     static final long STOP_GRACE_MS = 2_000;
 
+    /** {@code tools} as a name of its own ({@code custom_tools} and {@code builtin_tools} are other variables). */
+    private static final Pattern TOOLS_VARIABLE = Pattern.compile("\\btools\\b");
+
+    private static final Pattern TOOL_MESSAGES = Pattern.compile("\\btool_calls\\b|['\"]tool['\"]");
+
     private static final Logger LOG = LoggerFactory.getLogger(ChatTemplate.class);
     private static final ExecutorService RENDERER = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "rasd-chat-template");
@@ -65,6 +71,9 @@ public final class ChatTemplate {
     });
 
     private final String source;
+    /** The template as the model publishes it, for callers that read its conventions (tool-call formats). */
+    private final String text;
+
     private final String template;
     private final Map<String, String> specialTokens;
     private final Jinjava jinjava;
@@ -79,6 +88,7 @@ public final class ChatTemplate {
 
     ChatTemplate(String source, String template, Map<String, String> specialTokens) {
         this.source = source;
+        this.text = template;
         this.template = JinjaDialect.toJinjava(template);
         this.specialTokens = Map.copyOf(specialTokens);
         this.jinjava = TemplateSandbox.create(MAX_OUTPUT_CHARS);
@@ -180,6 +190,28 @@ public final class ChatTemplate {
     /** Where the template came from: a file, a tokenizer_config.json key, or the ChatML fallback. */
     public String source() {
         return source;
+    }
+
+    /** The template's text as published (before the rewrites Jinjava needs). */
+    public String text() {
+        return text;
+    }
+
+    /**
+     * Whether the template reads the {@code tools} variable: one that never does would drop the tools offered to the
+     * model without a word, so tools are refused for it ({@link io.rasd.text.tools.ToolCallFormat#resolve}).
+     */
+    public boolean readsTools() {
+        return TOOLS_VARIABLE.matcher(text).find();
+    }
+
+    /**
+     * Whether the template renders the assistant's tool calls or {@code tool} messages at all: it reads
+     * {@code tools} or {@code tool_calls}, or names the {@code tool} role (DeepSeek-R1's renders tool calls and
+     * outputs without reading {@code tools}). One that does none of these would drop them from the prompt.
+     */
+    public boolean rendersToolMessages() {
+        return readsTools() || TOOL_MESSAGES.matcher(text).find();
     }
 
     public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {

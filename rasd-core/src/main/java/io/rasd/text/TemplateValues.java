@@ -1,5 +1,7 @@
 package io.rasd.text;
 
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
@@ -65,6 +67,17 @@ public final class TemplateValues {
         }
         return d.doubleValue();
     }
+
+    /**
+     * Template data as compact JSON text, keys in order, {@code <} and {@code >} as themselves (Gson would escape them
+     * for HTML); what a tool call's arguments become for APIs that take them as a JSON string.
+     */
+    public static String toJson(Object value) {
+        return JSON.toJson(copy(value));
+    }
+
+    private static final Gson JSON =
+            new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
 
     /**
      * A deep copy of {@code value} checked to be template data (the types above, other numbers widened to Long or

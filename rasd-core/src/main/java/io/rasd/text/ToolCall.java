@@ -33,6 +33,16 @@ public record ToolCall(String id, String name, Object arguments) {
         return new ToolCall(id, name, TemplateValues.fromJson(argumentsJson));
     }
 
+    /** The arguments as JSON text: as given when they came as a string, else the object written compactly. */
+    public String argumentsJson() {
+        return arguments instanceof String s ? s : TemplateValues.toJson(arguments);
+    }
+
+    /** The same call with another id (parsers leave ids to the caller, who may need a format of its own). */
+    public ToolCall withId(String newId) {
+        return new ToolCall(newId, name, arguments);
+    }
+
     Map<String, Object> toTemplateValue() {
         Map<String, Object> function = new LinkedHashMap<>();
         function.put("name", name);

@@ -43,6 +43,27 @@ class ChatPromptEncoderTest {
     }
 
     @Test
+    void toolCallsAndResultsAreRefusedByATemplateThatWouldDropThem() {
+        ChatPromptEncoder chatMl = new ChatPromptEncoder(
+                ChatTemplate.of(ChatTemplate.CHATML, java.util.Map.of()), tokenizer, 4096, "tiny");
+        List<ChatMessage> withResult = List.of(
+                user("Weather?"),
+                ChatMessage.assistantToolCalls("", List.of(new ToolCall("abcdefghi", "weather", java.util.Map.of()))),
+                ChatMessage.toolResult("abcdefghi", "weather", "sunny"));
+        assertThatThrownBy(() -> chatMl.encode(withResult))
+                .isInstanceOf(RasdException.class)
+                .hasMessageContaining("tiny")
+                .hasMessageContaining("does not render tool calls or tool results");
+        ChatPromptEncoder rendersTools = new ChatPromptEncoder(
+                ChatTemplate.of(
+                        "{% for m in messages %}{{ m.role }}{{ m.tool_calls|length }}{% endfor %}", java.util.Map.of()),
+                tokenizer,
+                4096,
+                "tiny");
+        assertThat(rendersTools.encode(withResult).tokens()).isNotEmpty();
+    }
+
+    @Test
     void encodesLikeApplyChatTemplateWithTheGenerationPrompt() throws IOException {
         int checked = 0;
         for (JsonElement e : JsonParser.parseString(Files.readString(DIR.resolve("chat_golden.json")))

@@ -2,6 +2,7 @@ package io.rasd.langchain4j;
 
 import static dev.langchain4j.internal.Utils.getOrDefault;
 
+import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.Content;
@@ -25,20 +26,28 @@ import dev.langchain4j.model.output.FinishReason;
 import dev.langchain4j.model.output.TokenUsage;
 import io.rasd.RasdException;
 import io.rasd.constrain.Grammar;
+import io.rasd.engine.Cancellation;
 import io.rasd.engine.DecodingMode;
+import io.rasd.engine.GenerationListener;
 import io.rasd.engine.GenerationRequest;
 import io.rasd.engine.GenerationResult;
 import io.rasd.engine.RasdBusyException;
 import io.rasd.engine.RasdEngine;
 import io.rasd.engine.RasdTimeoutException;
+import io.rasd.engine.Reservation;
 import io.rasd.engine.SpeculationConfig;
 import io.rasd.text.ChatPromptEncoder;
 import io.rasd.text.ChatTemplate;
+import io.rasd.text.ChatTemplateRequest;
+import io.rasd.text.tools.ModelReply;
+import io.rasd.text.tools.ToolCallFormat;
+import io.rasd.text.tools.ToolCallStream;
 import io.rasd.verify.SamplingParams;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
@@ -51,9 +60,17 @@ import java.util.UUID;
  * <p>Parameters: {@code modelName} (must be this model's name), {@code temperature} (0 or unset: greedy, the output
  * plain greedy decoding gives), {@code topK}, {@code topP}, {@code maxOutputTokens} (unset: up to the context window),
  * {@code stopSequences} (matched on the text, across token boundaries) and rasd's own {@link RasdChatRequestParameters}.
- * {@code responseFormat} JSON (with or without a schema) constrains the output to that JSON (see
- * {@link ResponseFormats}). Tools, tool results, non-zero penalties and non-text content fail with
- * {@link UnsupportedFeatureException}.
+ *
+ * <p>Tools: {@code toolSpecifications} reach the chat template as its {@code tools} (JSON schemas), and the answer is
+ * read for tool calls in the format the template teaches ({@link ToolCallFormat}, detected, or set with
+ * {@link Builder#toolCallFormat}): calls become {@link ToolExecutionRequest}s (finish reason
+ * {@link FinishReason#TOOL_EXECUTION}); a call that does not parse stays text. Earlier tool requests and
+ * {@link ToolExecutionResultMessage}s go back through the template as the assistant's tool calls and {@code tool}
+ * messages. A template that does not render tools refuses them ({@link UnsupportedFeatureException}), and so does
+ * {@link ToolChoice#REQUIRED} (nothing forces the model to call); {@link ToolChoice#NONE} leaves the tools out.
+ *
+ * <p>{@code responseFormat} JSON (with or without a schema) constrains the output to that JSON (see
+ * {@link ResponseFormats}). Non-zero penalties and non-text content fail with {@link UnsupportedFeatureException}.
  */
 public abstract class RasdBaseChatModel {
 
@@ -63,10 +80,14 @@ public abstract class RasdBaseChatModel {
     protected final List<ChatModelListener> listeners;
     protected final RasdRetrievalBoost retrievalBoost;
     private final ChatPromptEncoder promptEncoder;
+    /** The tool-call format set by the builder; null: detected from the template when tools are offered. */
+    private final ToolCallFormat toolCallFormat;
+
     private final ResponseFormats responseFormats = new ResponseFormats();
 
     protected RasdBaseChatModel(Builder<?, ?> builder) {
         this.retrievalBoost = builder.retrievalBoost;
+        this.toolCallFormat = builder.toolCallFormat;
         this.engine = Objects.requireNonNull(builder.engine, "engine: build the chat model with .engine(RasdEngine)");
         this.chatTemplate = builder.chatTemplate != null
                 ? builder.chatTemplate
@@ -136,8 +157,15 @@ public abstract class RasdBaseChatModel {
         return defaultRequestParameters.modelName();
     }
 
+    /**
+     * A request ready for the engine, and how to read its answer.
+     *
+     * @param toolCallFormat the format to read tool calls in; null when no tools were offered (the answer is text)
+     */
+    protected record Prepared(GenerationRequest generation, ToolCallFormat toolCallFormat) {}
+
     /** The request (already merged with the defaults by LangChain4j) as an engine request; throws on bad input. */
-    protected GenerationRequest toGenerationRequest(ChatRequest request) {
+    protected Prepared prepare(ChatRequest request) {
         // taken first: a request that fails validation must not leave its segments to the next one
         List<String> boosted = retrievalBoost == null ? List.of() : retrievalBoost.take();
         RasdChatRequestParameters p = request.parameters() instanceof RasdChatRequestParameters rp
@@ -154,7 +182,17 @@ public abstract class RasdBaseChatModel {
         checkMaxOutputTokens(p.maxOutputTokens());
         checkTimeout(p.timeout());
         List<String> stops = checkStopSequences(p.stopSequences());
-        ChatPromptEncoder.Prompt prompt = encodePrompt(request.messages());
+        ToolCallFormat format = null;
+        List<Map<String, Object>> tools = null;
+        if (p.toolSpecifications() != null && !p.toolSpecifications().isEmpty() && p.toolChoice() != ToolChoice.NONE) {
+            try {
+                format = ToolCallFormat.resolve(chatTemplate, toolCallFormat, modelName());
+            } catch (RasdException e) {
+                throw new UnsupportedFeatureException(e.getMessage());
+            }
+            tools = LangChain4jTools.toTemplateTools(p.toolSpecifications());
+        }
+        ChatPromptEncoder.Prompt prompt = encodePrompt(request.messages(), tools);
         int maxNew = p.maxOutputTokens() == null ? prompt.room() : p.maxOutputTokens();
         List<int[]> references = new ArrayList<>();
         if (mode.usesDatastore()) { // only the datastore modes propose from references
@@ -163,32 +201,50 @@ public abstract class RasdBaseChatModel {
             }
         }
         Grammar constraint = responseFormats.grammar(p.responseFormat());
-        return new GenerationRequest(
-                prompt.tokens(),
-                maxNew,
-                mode,
-                sampling,
-                p.seed(),
-                stops,
-                speculation(p),
-                references,
-                constraint,
-                p.timeout());
+        return new Prepared(
+                new GenerationRequest(
+                        prompt.tokens(),
+                        maxNew,
+                        mode,
+                        sampling,
+                        p.seed(),
+                        stops,
+                        speculation(p),
+                        references,
+                        constraint,
+                        p.timeout()),
+                format);
     }
 
     /** The conversation through the model's chat template, ending with the assistant's turn, as token ids. */
     protected int[] encode(List<ChatMessage> messages) {
-        return encodePrompt(messages).tokens();
+        return encodePrompt(messages, null).tokens();
+    }
+
+    /**
+     * Runs one generation on the engine (on {@code reservation}'s place when not null): the one place the chat models
+     * generate, so that a subclass may wrap it.
+     */
+    protected GenerationResult generate(
+            GenerationRequest request,
+            GenerationListener listener,
+            Cancellation cancellation,
+            Reservation reservation) {
+        return reservation == null
+                ? engine.generate(request, listener, cancellation)
+                : engine.generate(request, listener, cancellation, reservation);
     }
 
     /**
      * The conversation checked and encoded by {@link ChatPromptEncoder} (no messages, an empty user message, a prompt
      * that fills the context window: {@link InvalidRequestException}).
      */
-    private ChatPromptEncoder.Prompt encodePrompt(List<ChatMessage> messages) {
+    private ChatPromptEncoder.Prompt encodePrompt(List<ChatMessage> messages, List<Map<String, Object>> tools) {
         List<io.rasd.text.ChatMessage> conversation = messages == null ? List.of() : toTemplateMessages(messages);
         try {
-            return promptEncoder.encode(conversation);
+            ChatPromptEncoder.check(conversation); // before the request is built: no messages is bad input
+            return promptEncoder.encode(
+                    ChatTemplateRequest.of(conversation, true).withTools(tools));
         } catch (RasdException e) {
             throw new InvalidRequestException(e.getMessage(), e);
         }
@@ -202,17 +258,19 @@ public abstract class RasdBaseChatModel {
             } else if (m instanceof UserMessage u) {
                 out.add(new io.rasd.text.ChatMessage("user", userText(u)));
             } else if (m instanceof AiMessage a) {
+                String text = a.text() == null ? "" : a.text();
                 if (a.hasToolExecutionRequests()) {
-                    throw new UnsupportedFeatureException("rasd does not support tools: the conversation contains an"
-                            + " AiMessage with tool execution requests");
+                    // content "" rather than None: Qwen3's template tests '</think>' in message.content
+                    out.add(io.rasd.text.ChatMessage.assistantToolCalls(
+                            text, LangChain4jTools.toToolCalls(a.toolExecutionRequests())));
+                } else {
+                    out.add(new io.rasd.text.ChatMessage("assistant", text));
                 }
-                out.add(new io.rasd.text.ChatMessage("assistant", a.text() == null ? "" : a.text()));
-            } else if (m instanceof ToolExecutionResultMessage) {
-                throw new UnsupportedFeatureException(
-                        "rasd does not support tools: the conversation contains a" + " ToolExecutionResultMessage");
+            } else if (m instanceof ToolExecutionResultMessage r) {
+                out.add(io.rasd.text.ChatMessage.toolResult(r.id(), r.toolName(), r.text() == null ? "" : r.text()));
             } else {
-                throw new UnsupportedFeatureException("rasd renders system, user and AI messages through the chat"
-                        + " template; " + m.type() + " messages are not supported");
+                throw new UnsupportedFeatureException("rasd renders system, user, AI and tool result messages through"
+                        + " the chat template; " + m.type() + " messages are not supported");
             }
         }
         return out;
@@ -237,22 +295,38 @@ public abstract class RasdBaseChatModel {
         return text.toString();
     }
 
-    protected ChatResponse toChatResponse(GenerationResult result, DecodingMode mode) {
+    /** The answer as a response; read for tool calls in {@code toolCallFormat} unless it is null. */
+    protected ChatResponse toChatResponse(GenerationResult result, DecodingMode mode, ToolCallFormat toolCallFormat) {
+        ModelReply reply = toolCallFormat == null
+                ? new ModelReply(result.text(), List.of())
+                : ToolCallStream.parse(toolCallFormat, result.text());
+        return toChatResponse(result, mode, reply);
+    }
+
+    /** The answer, already read for tool calls, as a response. */
+    protected ChatResponse toChatResponse(GenerationResult result, DecodingMode mode, ModelReply reply) {
         RasdChatResponseMetadata metadata = RasdChatResponseMetadata.builder()
                 .id("rasd-" + UUID.randomUUID())
                 .modelName(modelName())
                 .tokenUsage(new TokenUsage(result.stats().promptTokens(), result.tokens().length))
                 .finishReason(
-                        switch (result.finishReason()) {
-                            case STOP -> FinishReason.STOP;
-                            case LENGTH -> FinishReason.LENGTH;
-                            case CANCELLED, TIMEOUT -> FinishReason.OTHER; // a timeout throws instead
-                        })
+                        reply.hasToolCalls()
+                                ? FinishReason.TOOL_EXECUTION
+                                : switch (result.finishReason()) {
+                                    case STOP -> FinishReason.STOP;
+                                    case LENGTH -> FinishReason.LENGTH;
+                                    case CANCELLED, TIMEOUT -> FinishReason.OTHER; // a timeout throws instead
+                                })
                 .mode(mode)
                 .stats(result.stats())
                 .build();
         return ChatResponse.builder()
-                .aiMessage(AiMessage.from(result.text()))
+                .aiMessage(
+                        reply.hasToolCalls()
+                                ? AiMessage.from(
+                                        reply.text().isEmpty() ? null : reply.text(),
+                                        LangChain4jTools.toRequests(reply.toolCalls()))
+                                : AiMessage.from(reply.text()))
                 .metadata(metadata)
                 .build();
     }
@@ -279,12 +353,8 @@ public abstract class RasdBaseChatModel {
         // REQUIRED first: a request forcing a tool names the feature it asks for, as LangChain4j's conformance
         // tests expect ("ToolChoice.REQUIRED is not supported")
         if (p.toolChoice() == ToolChoice.REQUIRED) {
-            throw new UnsupportedFeatureException("ToolChoice.REQUIRED is not supported: rasd does not support tools"
-                    + " (the models it runs have no function-calling format)");
-        }
-        if (p.toolSpecifications() != null && !p.toolSpecifications().isEmpty()) {
-            throw new UnsupportedFeatureException("rasd does not support tools (toolSpecifications): the models it"
-                    + " runs have no function-calling format");
+            throw new UnsupportedFeatureException("ToolChoice.REQUIRED is not supported: rasd offers tools to the"
+                    + " model, which decides itself whether to call one (nothing forces a call)");
         }
         if (p.frequencyPenalty() != null && p.frequencyPenalty() != 0) {
             throw new UnsupportedFeatureException("rasd does not support frequencyPenalty (got "
@@ -387,6 +457,7 @@ public abstract class RasdBaseChatModel {
         protected Duration timeout;
         protected List<ChatModelListener> listeners;
         protected RasdRetrievalBoost retrievalBoost;
+        protected ToolCallFormat toolCallFormat;
 
         protected B self() {
             return (B) this;
@@ -476,6 +547,15 @@ public abstract class RasdBaseChatModel {
         /** Boosts the segments this listener saw retrieved for the request (see {@link RasdRetrievalBoost}). */
         public B retrievalBoost(RasdRetrievalBoost boost) {
             this.retrievalBoost = boost;
+            return self();
+        }
+
+        /**
+         * How the model writes tool calls; default: detected from the chat template when a request offers tools
+         * ({@link ToolCallFormat#detect}).
+         */
+        public B toolCallFormat(ToolCallFormat format) {
+            this.toolCallFormat = format;
             return self();
         }
 

@@ -38,22 +38,23 @@ public class RasdChatModel extends RasdBaseChatModel implements ChatModel {
 
     @Override
     public ChatResponse doChat(ChatRequest request) {
-        GenerationRequest generation = toGenerationRequest(request);
+        Prepared prepared = prepare(request);
+        GenerationRequest generation = prepared.generation();
         GenerationResult result;
         try {
-            result = engine.generate(generation);
+            result = generate(generation, GenerationListener.NONE, new Cancellation(), null);
         } catch (RuntimeException e) {
             throw translate(e);
         }
-        return toChatResponse(result, generation.mode());
+        return toChatResponse(result, generation.mode(), prepared.toolCallFormat());
     }
 
     /** Runs {@link #doChat} on the model's executor; cancelling the future cancels the generation. */
     @Override
     public CompletableFuture<ChatResponse> doChatAsync(ChatRequest request) {
-        GenerationRequest generation;
+        Prepared prepared;
         try {
-            generation = toGenerationRequest(request);
+            prepared = prepare(request);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -68,8 +69,9 @@ public class RasdChatModel extends RasdBaseChatModel implements ChatModel {
         try {
             asyncExecutor.execute(() -> {
                 try {
-                    GenerationResult result = engine.generate(generation, GenerationListener.NONE, cancellation);
-                    future.complete(toChatResponse(result, generation.mode()));
+                    GenerationRequest generation = prepared.generation();
+                    GenerationResult result = generate(generation, GenerationListener.NONE, cancellation, null);
+                    future.complete(toChatResponse(result, generation.mode(), prepared.toolCallFormat()));
                 } catch (RuntimeException e) {
                     future.completeExceptionally(translate(e));
                 } catch (Error e) {

@@ -1,9 +1,11 @@
 package io.rasd.langchain4j;
 
+import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.model.chat.ChatRequestOptions;
 import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.chat.response.CompleteToolCall;
 import dev.langchain4j.model.chat.response.PartialResponse;
 import dev.langchain4j.model.chat.response.PartialResponseContext;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
@@ -14,6 +16,9 @@ import io.rasd.engine.GenerationListener;
 import io.rasd.engine.GenerationRequest;
 import io.rasd.engine.GenerationResult;
 import io.rasd.engine.Reservation;
+import io.rasd.text.tools.ToolCallFormat;
+import io.rasd.text.tools.ToolCallStream;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
@@ -30,6 +35,11 @@ import org.slf4j.LoggerFactory;
  * {@link PartialResponseContext#streamingHandle()}) stops the generation within one decoding step and frees its
  * engine slot; after it, the handler gets no further calls, neither partial responses nor a complete response.
  * A {@link RasdStreamingChatResponseHandler} also hears each token's origin.
+ *
+ * <p>Tools: when a request offers tools, text streams until a tool call starts; the call is held back whole, and once
+ * the answer is complete each call goes to {@link StreamingChatResponseHandler#onCompleteToolCall}, then the complete
+ * response carries them as the {@code AiMessage}'s tool execution requests. A call that does not parse arrives as
+ * text at the end.
  *
  * <p>An HTTP server that must refuse with a status code before its response starts takes the engine's slot first
  * ({@link io.rasd.engine.RasdEngine#reserve()}, which refuses at once when the engine is full) and passes it to
@@ -98,9 +108,9 @@ public class RasdStreamingChatModel extends RasdBaseChatModel implements Streami
         Reservation reserved = RESERVED.get();
         RESERVED.remove();
         Reservation owned = reserved == null ? null : reserved.transfer();
-        GenerationRequest generation;
+        Prepared prepared;
         try {
-            generation = toGenerationRequest(request);
+            prepared = prepare(request);
         } catch (RuntimeException e) {
             release(owned);
             handler.onError(e);
@@ -108,7 +118,7 @@ public class RasdStreamingChatModel extends RasdBaseChatModel implements Streami
         }
         Handle handle = new Handle();
         try {
-            executor.execute(() -> stream(generation, handler, withOrigins, handle, owned));
+            executor.execute(() -> stream(prepared, handler, withOrigins, handle, owned));
         } catch (RuntimeException e) {
             release(owned);
             handler.onError(e);
@@ -122,12 +132,16 @@ public class RasdStreamingChatModel extends RasdBaseChatModel implements Streami
     }
 
     private void stream(
-            GenerationRequest generation,
+            Prepared prepared,
             StreamingChatResponseHandler handler,
             RasdStreamingChatResponseHandler withOrigins,
             Handle handle,
             Reservation owned) {
+        GenerationRequest generation = prepared.generation();
         PartialResponseContext context = new PartialResponseContext(handle);
+        // with tools offered, the text is read for calls as it streams: text is shown, a call is held back whole
+        ToolCallStream toolCalls =
+                prepared.toolCallFormat() == null ? null : new ToolCallStream(prepared.toolCallFormat());
         GenerationResult result;
         try {
             GenerationListener listener = (tokens, origins, text) -> {
@@ -141,19 +155,18 @@ public class RasdStreamingChatModel extends RasdBaseChatModel implements Streami
                             withOrigins.onToken(tokens[i], origins[i], i == tokens.length - 1 ? text : "", context);
                         }
                     }
-                    if (text.isEmpty()) {
+                    String shown = toolCalls == null ? text : toolCalls.push(text);
+                    if (shown.isEmpty()) {
                         return;
                     }
-                    handler.onPartialResponse(new PartialResponse(text), context);
+                    handler.onPartialResponse(new PartialResponse(shown), context);
                 } catch (Exception e) {
                     // as LangChain4j's own streaming models do: report the handler's failure, keep streaming
                     onError(handler, e);
                 }
             };
             // with a reservation the engine takes it over and gives it back however the generation ends
-            result = owned == null
-                    ? engine.generate(generation, listener, handle.cancellation)
-                    : engine.generate(generation, listener, handle.cancellation, owned);
+            result = generate(generation, listener, handle.cancellation, owned);
         } catch (RuntimeException e) {
             if (!handle.isCancelled()) {
                 onError(handler, translate(e));
@@ -170,7 +183,12 @@ public class RasdStreamingChatModel extends RasdBaseChatModel implements Streami
         }
         ChatResponse response;
         try {
-            response = toChatResponse(result, generation.mode());
+            if (toolCalls == null) {
+                response = toChatResponse(result, generation.mode(), (ToolCallFormat) null);
+            } else {
+                finishToolCalls(toolCalls, handler, context);
+                response = toChatResponse(result, generation.mode(), toolCalls.reply());
+            }
         } catch (RuntimeException e) {
             onError(handler, e);
             return;
@@ -179,6 +197,24 @@ public class RasdStreamingChatModel extends RasdBaseChatModel implements Streami
             handler.onCompleteResponse(response);
         } catch (Exception e) {
             LOG.warn("The streaming handler's onCompleteResponse threw", e);
+        }
+    }
+
+    /** The text held back to the end, then each call, as LangChain4j's own streaming models send them. */
+    private static void finishToolCalls(
+            ToolCallStream toolCalls, StreamingChatResponseHandler handler, PartialResponseContext context) {
+        String tail = toolCalls.finish();
+        try {
+            if (!tail.isEmpty()) {
+                handler.onPartialResponse(new PartialResponse(tail), context);
+            }
+            List<ToolExecutionRequest> requests =
+                    LangChain4jTools.toRequests(toolCalls.reply().toolCalls());
+            for (int i = 0; i < requests.size(); i++) {
+                handler.onCompleteToolCall(new CompleteToolCall(i, requests.get(i)));
+            }
+        } catch (Exception e) {
+            onError(handler, e);
         }
     }
 

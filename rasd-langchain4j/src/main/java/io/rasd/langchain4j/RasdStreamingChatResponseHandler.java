@@ -17,7 +17,8 @@ public interface RasdStreamingChatResponseHandler extends StreamingChatResponseH
      *
      * @param origin who proposed it ({@link TokenOrigin#TARGET}: the target's own bonus token)
      * @param text the text it completed; empty while held back (an incomplete character, or the start of a stop
-     *     sequence), and then possibly longer than the token itself once released
+     *     sequence), and then possibly longer than the token itself once released; the model's own text, so with tools
+     *     offered it includes a tool call's text, which {@code onPartialResponse} holds back
      */
     void onToken(int token, TokenOrigin origin, String text, PartialResponseContext context);
 }

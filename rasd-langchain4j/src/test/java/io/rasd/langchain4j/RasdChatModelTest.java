@@ -341,7 +341,7 @@ class RasdChatModelTest {
     }
 
     @Test
-    void toolsPenaltiesImagesAndToolResultsAreUnsupported() {
+    void toolsOnATemplateWithoutThemPenaltiesImagesAndToolResultsAreUnsupported() {
         ChatRequest.Builder b = ChatRequest.builder().messages(UserMessage.from(QUESTION));
         ToolSpecification tool = ToolSpecification.builder()
                 .name("weather")
@@ -372,14 +372,15 @@ class RasdChatModelTest {
                 .name("weather")
                 .arguments("{}")
                 .build();
+        // the demo model's template renders no tool calls: they would vanish from the prompt
         assertThatThrownBy(() -> model.chat(ChatRequest.builder()
                         .messages(
                                 UserMessage.from(QUESTION),
                                 AiMessage.from(call),
                                 ToolExecutionResultMessage.from(call, "sunny"))
                         .build()))
-                .isInstanceOf(UnsupportedFeatureException.class)
-                .hasMessageContaining("tool");
+                .isInstanceOf(InvalidRequestException.class)
+                .hasMessageContaining("does not render tool calls or tool results");
         assertThat(model.supportedCapabilities()).containsExactly(Capability.RESPONSE_FORMAT_JSON_SCHEMA);
         // a zero penalty is the same as none
         assertThat(model.chat(b.parameters(ChatRequestParameters.builder()

@@ -4,6 +4,7 @@ import io.rasd.RasdException;
 import io.rasd.engine.Cancellation;
 import io.rasd.engine.DecodingMode;
 import io.rasd.engine.FinishReason;
+import io.rasd.engine.GenerationListener;
 import io.rasd.engine.GenerationRequest;
 import io.rasd.engine.GenerationResult;
 import io.rasd.engine.GenerationStats;
@@ -11,6 +12,11 @@ import io.rasd.engine.RasdEngine;
 import io.rasd.engine.SpeculationConfig;
 import io.rasd.text.ChatPromptEncoder;
 import io.rasd.text.ChatTemplate;
+import io.rasd.text.ChatTemplateRequest;
+import io.rasd.text.ToolCall;
+import io.rasd.text.tools.ModelReply;
+import io.rasd.text.tools.ToolCallFormat;
+import io.rasd.text.tools.ToolCallStream;
 import io.rasd.tree.TokenOrigin;
 import io.rasd.verify.SamplingParams;
 import java.time.Duration;
@@ -27,6 +33,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.springframework.ai.chat.messages.AssistantMessage;
 import org.springframework.ai.chat.messages.Message;
+import org.springframework.ai.chat.messages.ToolResponseMessage;
 import org.springframework.ai.chat.metadata.ChatGenerationMetadata;
 import org.springframework.ai.chat.metadata.ChatResponseMetadata;
 import org.springframework.ai.chat.metadata.DefaultUsage;
@@ -59,12 +66,20 @@ import reactor.core.publisher.FluxSink;
  * is greedy decoding; {@code maxTokens} unset means up to the context window; {@code model}, when set, must name this
  * model. Bad values fail with {@link IllegalArgumentException} naming the option, and so does a conversation without
  * messages, with an empty or whitespace-only user message or longer than the context window, and an
- * {@code outputSchema} constrained decoding cannot follow (native structured output: see {@link OutputSchemas}); tool
- * calling, media and non-zero penalties with {@link UnsupportedOperationException}. A full engine throws its
+ * {@code outputSchema} constrained decoding cannot follow (native structured output: see {@link OutputSchemas});
+ * media and non-zero penalties with {@link UnsupportedOperationException}. A full engine throws its
  * {@link io.rasd.engine.RasdBusyException} (nothing was generated; retrying later is safe); a call past its
  * {@link RasdSpringAiChatOptions#getTimeout() timeout} throws {@link io.rasd.engine.RasdTimeoutException}, whose
  * partial result holds what was generated (a stream delivers it as chunks first, then the error). Spring AI has no
  * timeout exception of its own, and its retry would run a slow generation again, so the engine's is passed on.
+ *
+ * <p>Tools: the options' {@link ToolCallback}s reach the chat template as its {@code tools} (their definitions' JSON
+ * schemas), and the answer is read for tool calls in the format the template teaches ({@link ToolCallFormat},
+ * detected, or set with {@link Builder#toolCallFormat}): calls become {@link AssistantMessage.ToolCall}s with finish
+ * reason {@code "TOOL_CALLS"}; a call that does not parse stays text. As every Spring AI 2.0 model, this one does not
+ * run the tools: {@code ChatClient}'s {@code ToolCallingAdvisor} does, and sends the assistant's tool calls and the
+ * {@link ToolResponseMessage}s back, which go through the template as tool calls and {@code tool} messages. A template
+ * that does not render tools refuses them with {@link UnsupportedOperationException} naming the model and template.
  *
  * <p>Responses: one {@link Generation} whose finish reason is {@code "STOP"} (end of sequence or a stop sequence) or
  * {@code "LENGTH"} (token budget or context window), as Spring AI's OpenAI model names them; {@link DefaultUsage}
@@ -72,7 +87,8 @@ import reactor.core.publisher.FluxSink;
  * and what speculation did under the {@code METADATA_*} keys.
  *
  * <p>Streaming: each chunk carries the text the engine committed since the previous one, in whole characters and
- * never (the start of) a stop sequence; a last chunk with empty text carries the finish reason, usage and statistics.
+ * never (the start of) a stop sequence; a last chunk with empty text carries the finish reason, usage and statistics,
+ * and the tool calls when there are any (text that may start a call is held back until it is known not to).
  * The generation runs on the model's executor; cancelling the subscription stops it within one decoding step and
  * frees its engine slot. Each subscription generates anew.
  *
@@ -101,9 +117,13 @@ public class RasdSpringAiChatModel implements ChatModel, StreamingChatModel {
     private final RasdSpringAiChatOptions defaultOptions;
     private final Executor executor;
     private final ChatPromptEncoder promptEncoder;
+    /** The tool-call format set by the builder; null: detected from the template when tools are offered. */
+    private final ToolCallFormat toolCallFormat;
+
     private final OutputSchemas outputSchemas = new OutputSchemas();
 
     protected RasdSpringAiChatModel(Builder builder) {
+        this.toolCallFormat = builder.toolCallFormat;
         this.engine = Objects.requireNonNull(builder.engine, "engine: build the chat model with .engine(RasdEngine)");
         this.chatTemplate = builder.chatTemplate != null
                 ? builder.chatTemplate
@@ -165,9 +185,21 @@ public class RasdSpringAiChatModel implements ChatModel, StreamingChatModel {
 
     @Override
     public ChatResponse call(Prompt prompt) {
-        GenerationRequest request = toRequest(prompt);
-        GenerationResult result = engine.generate(request);
-        return finalResponse(newId(), result, request.mode(), result.text());
+        Prepared prepared = toRequest(prompt);
+        GenerationRequest request = prepared.generation();
+        GenerationResult result = generate(request, GenerationListener.NONE, new Cancellation());
+        ModelReply reply = prepared.toolCallFormat() == null
+                ? new ModelReply(result.text(), List.of())
+                : ToolCallStream.parse(prepared.toolCallFormat(), result.text());
+        return finalResponse(newId(), result, request.mode(), reply.text(), reply.toolCalls());
+    }
+
+    /**
+     * Runs one generation on the engine: the one place this model generates, so that a subclass may wrap it.
+     */
+    protected GenerationResult generate(
+            GenerationRequest request, GenerationListener listener, Cancellation cancellation) {
+        return engine.generate(request, listener, cancellation);
     }
 
     @Override
@@ -189,17 +221,25 @@ public class RasdSpringAiChatModel implements ChatModel, StreamingChatModel {
         }
         String id = newId();
         try {
-            GenerationRequest request = toRequest(prompt);
-            GenerationResult result = engine.generate(
+            Prepared prepared = toRequest(prompt);
+            GenerationRequest request = prepared.generation();
+            // with tools offered, the text is read for calls as it streams: text is shown, a call is held back whole
+            ToolCallStream toolCalls =
+                    prepared.toolCallFormat() == null ? null : new ToolCallStream(prepared.toolCallFormat());
+            GenerationResult result = generate(
                     request,
                     (tokens, origins, text) -> {
-                        if (!text.isEmpty() && !cancellation.isCancelled()) {
-                            sink.next(chunk(id, text));
+                        String shown = toolCalls == null ? text : toolCalls.push(text);
+                        if (!shown.isEmpty() && !cancellation.isCancelled()) {
+                            sink.next(chunk(id, shown));
                         }
                     },
                     cancellation);
             if (result.finishReason() != FinishReason.CANCELLED && !cancellation.isCancelled()) {
-                sink.next(finalResponse(id, result, request.mode(), ""));
+                String tail = toolCalls == null ? "" : toolCalls.finish();
+                List<ToolCall> calls =
+                        toolCalls == null ? List.of() : toolCalls.reply().toolCalls();
+                sink.next(finalResponse(id, result, request.mode(), tail, calls));
                 sink.complete();
             }
         } catch (RuntimeException e) {
@@ -218,7 +258,8 @@ public class RasdSpringAiChatModel implements ChatModel, StreamingChatModel {
                 ChatResponseMetadata.builder().id(id).model(modelName()).build());
     }
 
-    private ChatResponse finalResponse(String id, GenerationResult result, DecodingMode mode, String text) {
+    private ChatResponse finalResponse(
+            String id, GenerationResult result, DecodingMode mode, String text, List<ToolCall> toolCalls) {
         GenerationStats stats = result.stats();
         Map<String, Integer> accepted = new LinkedHashMap<>();
         for (TokenOrigin origin : TokenOrigin.values()) {
@@ -235,11 +276,18 @@ public class RasdSpringAiChatModel implements ChatModel, StreamingChatModel {
                 .keyValue(METADATA_ACCEPTED_TOKENS, Collections.unmodifiableMap(accepted))
                 .keyValue(METADATA_STATS, stats)
                 .build();
-        // "STOP" / "LENGTH": the names Spring AI's OpenAI model reports (CANCELLED never reaches a response)
+        // "STOP" / "LENGTH" / "TOOL_CALLS": the names Spring AI's OpenAI model reports (CANCELLED never reaches a
+        // response)
         ChatGenerationMetadata generation = ChatGenerationMetadata.builder()
-                .finishReason(result.finishReason().name())
+                .finishReason(toolCalls.isEmpty() ? result.finishReason().name() : "TOOL_CALLS")
                 .build();
-        return new ChatResponse(List.of(new Generation(new AssistantMessage(text), generation)), metadata);
+        AssistantMessage message = AssistantMessage.builder()
+                .content(text)
+                .toolCalls(toolCalls.stream()
+                        .map(c -> new AssistantMessage.ToolCall(c.id(), "function", c.name(), c.argumentsJson()))
+                        .toList())
+                .build();
+        return new ChatResponse(List.of(new Generation(message, generation)), metadata);
     }
 
     private static String newId() {
@@ -250,24 +298,44 @@ public class RasdSpringAiChatModel implements ChatModel, StreamingChatModel {
     private record Settings(
             DecodingMode mode, SamplingParams sampling, List<String> stopStrings, SpeculationConfig speculation) {}
 
+    /**
+     * A request ready for the engine, and how to read its answer.
+     *
+     * @param toolCallFormat the format to read tool calls in; null when no tools were offered (the answer is text)
+     */
+    private record Prepared(GenerationRequest generation, ToolCallFormat toolCallFormat) {}
+
     /** The prompt's options over the defaults and its conversation through the chat template; throws on bad input. */
-    private GenerationRequest toRequest(Prompt prompt) {
+    private Prepared toRequest(Prompt prompt) {
         Objects.requireNonNull(prompt, "prompt");
         RasdSpringAiChatOptions options = merge(prompt.getOptions());
         Settings settings = settings(options);
-        ChatPromptEncoder.Prompt encoded = encode(prompt.getInstructions());
+        ToolCallFormat format = null;
+        List<Map<String, Object>> tools = null;
+        List<ToolCallback> callbacks = options.getToolCallbacks();
+        if (callbacks != null && !callbacks.isEmpty()) {
+            try {
+                format = ToolCallFormat.resolve(chatTemplate, toolCallFormat, modelName());
+            } catch (RasdException e) {
+                throw new UnsupportedOperationException(e.getMessage(), e);
+            }
+            tools = SpringAiTools.toTemplateTools(callbacks);
+        }
+        ChatPromptEncoder.Prompt encoded = encode(prompt.getInstructions(), tools);
         int maxNew = options.getMaxTokens() == null ? encoded.room() : options.getMaxTokens();
-        return new GenerationRequest(
-                encoded.tokens(),
-                maxNew,
-                settings.mode(),
-                settings.sampling(),
-                options.getSeed(),
-                settings.stopStrings(),
-                settings.speculation(),
-                List.of(),
-                outputSchemas.grammar(options.getOutputSchema()),
-                options.getTimeout());
+        return new Prepared(
+                new GenerationRequest(
+                        encoded.tokens(),
+                        maxNew,
+                        settings.mode(),
+                        settings.sampling(),
+                        options.getSeed(),
+                        settings.stopStrings(),
+                        settings.speculation(),
+                        List.of(),
+                        outputSchemas.grammar(options.getOutputSchema()),
+                        options.getTimeout()),
+                format);
     }
 
     private RasdSpringAiChatOptions merge(ChatOptions runtime) {
@@ -303,13 +371,6 @@ public class RasdSpringAiChatModel implements ChatModel, StreamingChatModel {
     }
 
     private static void checkSupported(RasdSpringAiChatOptions o) {
-        List<ToolCallback> tools = o.getToolCallbacks();
-        if (tools != null && !tools.isEmpty()) {
-            List<String> names =
-                    tools.stream().map(t -> t.getToolDefinition().name()).toList();
-            throw new UnsupportedOperationException("rasd does not support tool calling (toolCallbacks " + names
-                    + "): the models it runs have no function-calling format");
-        }
         if (o.getFrequencyPenalty() != null && o.getFrequencyPenalty() != 0) {
             throw new UnsupportedOperationException("rasd does not support frequencyPenalty (got "
                     + o.getFrequencyPenalty() + "): a penalty would change the target distribution speculation"
@@ -373,10 +434,12 @@ public class RasdSpringAiChatModel implements ChatModel, StreamingChatModel {
      * encoded by {@link ChatPromptEncoder} (no messages, an empty user message, a prompt that fills the context
      * window: {@link IllegalArgumentException}).
      */
-    private ChatPromptEncoder.Prompt encode(List<Message> messages) {
+    private ChatPromptEncoder.Prompt encode(List<Message> messages, List<Map<String, Object>> tools) {
         List<io.rasd.text.ChatMessage> conversation = messages == null ? List.of() : toTemplateMessages(messages);
         try {
-            return promptEncoder.encode(conversation);
+            ChatPromptEncoder.check(conversation); // before the request is built: no messages is bad input
+            return promptEncoder.encode(
+                    ChatTemplateRequest.of(conversation, true).withTools(tools));
         } catch (RasdException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
@@ -393,21 +456,32 @@ public class RasdSpringAiChatModel implements ChatModel, StreamingChatModel {
                 throw new UnsupportedOperationException("rasd runs text-only models; the conversation contains a "
                         + m.getMessageType().getValue() + " message with media " + types);
             }
-            String role = switch (m.getMessageType()) {
-                case SYSTEM -> "system";
-                case USER -> "user";
+            String text = m.getText() == null ? "" : m.getText();
+            switch (m.getMessageType()) {
+                case SYSTEM -> out.add(io.rasd.text.ChatMessage.system(text));
+                case USER -> out.add(io.rasd.text.ChatMessage.user(text));
                 case ASSISTANT -> {
                     if (m instanceof AssistantMessage a && a.hasToolCalls()) {
-                        throw new UnsupportedOperationException("rasd does not support tool calling: the"
-                                + " conversation contains an AssistantMessage with tool calls");
+                        // content "" rather than None: Qwen3's template tests '</think>' in message.content
+                        out.add(io.rasd.text.ChatMessage.assistantToolCalls(
+                                text, SpringAiTools.toToolCalls(a.getToolCalls())));
+                    } else {
+                        out.add(io.rasd.text.ChatMessage.assistant(text));
                     }
-                    yield "assistant";
                 }
-                case TOOL ->
-                    throw new UnsupportedOperationException(
-                            "rasd does not support tool calling: the" + " conversation contains a ToolResponseMessage");
-            };
-            out.add(new io.rasd.text.ChatMessage(role, m.getText() == null ? "" : m.getText()));
+                case TOOL -> {
+                    if (!(m instanceof ToolResponseMessage r)) {
+                        throw new IllegalArgumentException("a TOOL message must be a ToolResponseMessage, got "
+                                + m.getClass().getName());
+                    }
+                    for (ToolResponseMessage.ToolResponse response : r.getResponses()) {
+                        out.add(io.rasd.text.ChatMessage.toolResult(
+                                response.id(),
+                                response.name(),
+                                response.responseData() == null ? "" : response.responseData()));
+                    }
+                }
+            }
         }
         return out;
     }
@@ -419,8 +493,18 @@ public class RasdSpringAiChatModel implements ChatModel, StreamingChatModel {
         private ChatOptions defaultOptions;
         private String modelName;
         private Executor executor;
+        private ToolCallFormat toolCallFormat;
 
         protected Builder() {}
+
+        /**
+         * How the model writes tool calls; default: detected from the chat template when a prompt offers tools
+         * ({@link ToolCallFormat#detect}).
+         */
+        public Builder toolCallFormat(ToolCallFormat format) {
+            this.toolCallFormat = format;
+            return this;
+        }
 
         /** The engine that generates (required). The chat model does not close it. */
         public Builder engine(RasdEngine engine) {

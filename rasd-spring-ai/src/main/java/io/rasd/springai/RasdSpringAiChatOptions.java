@@ -19,9 +19,9 @@ import org.springframework.ai.tool.ToolCallback;
  * Immutable; every field is optional and {@code null} means "inherit" (from the model's defaults, and finally from the
  * engine's {@link io.rasd.engine.SpeculationConfig}).
  *
- * <p>These options are {@link ToolCallingChatOptions} only so that tools handed to a {@code ChatClient} reach
- * the model and are refused with a clear error: with plain {@link ChatOptions} Spring AI drops them silently. rasd
- * runs models without a function-calling format, so a request with tool callbacks fails.
+ * <p>These options are {@link ToolCallingChatOptions} so that tools handed to a {@code ChatClient} reach the model
+ * (with plain {@link ChatOptions} Spring AI drops them silently): their definitions become the chat template's
+ * {@code tools}, and a model whose template renders none refuses them with a clear error.
  *
  * <p>They are {@link StructuredOutputChatOptions} so that {@code ChatClient}'s native structured output (the
  * {@code AdvisorParams.ENABLE_NATIVE_STRUCTURED_OUTPUT} advisor parameter) hands the model the JSON schema of an

@@ -64,7 +64,7 @@ class ChatClientTest {
     }
 
     @Test
-    void toolsGivenToTheClientAreRefusedRatherThanIgnored() {
+    void toolsGivenToTheClientAreRefusedRatherThanIgnoredWhenTheTemplateCannotRenderThem() {
         assertThatThrownBy(() -> ChatClient.create(model)
                         .prompt()
                         .user("What is the weather in Paris?")
@@ -72,7 +72,7 @@ class ChatClientTest {
                         .call()
                         .content())
                 .isInstanceOf(UnsupportedOperationException.class)
-                .hasMessageContaining("tool calling")
-                .hasMessageContaining("weather");
+                .hasMessageContaining("does not support tools")
+                .hasMessageContaining("demo-target");
     }
 }

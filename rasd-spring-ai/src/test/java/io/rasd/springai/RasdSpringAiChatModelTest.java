@@ -363,39 +363,36 @@ class RasdSpringAiChatModelTest {
     }
 
     @Test
-    void toolsMediaAndPenaltiesAreUnsupported() {
+    void toolsOnATemplateWithoutThemMediaAndPenaltiesAreUnsupported() {
+        // the demo model's template never reads `tools`
         assertUnsupported(
                 new Prompt(
                         QUESTION,
                         ToolCallingChatOptions.builder()
                                 .toolCallbacks(weatherTool())
                                 .build()),
-                "tool calling",
-                "weather");
+                "does not support tools",
+                "demo-target");
         assertUnsupported(
                 new Prompt(
                         QUESTION,
                         RasdSpringAiChatOptions.builder()
                                 .toolCallbacks(weatherTool())
                                 .build()),
-                "tool calling",
-                "weather");
+                "does not support tools");
         AssistantMessage.ToolCall call = new AssistantMessage.ToolCall("1", "function", "weather", "{}");
-        assertUnsupported(
-                new Prompt(List.of(
+        // nor renders tool calls or results: they would vanish from the prompt
+        assertThatThrownBy(() -> model.call(new Prompt(List.of(
                         new UserMessage(QUESTION),
                         AssistantMessage.builder()
                                 .content("")
                                 .toolCalls(List.of(call))
-                                .build())),
-                "tool calls");
-        assertUnsupported(
-                new Prompt(List.of(
-                        new UserMessage(QUESTION),
+                                .build(),
                         ToolResponseMessage.builder()
                                 .responses(List.of(new ToolResponseMessage.ToolResponse("1", "weather", "sunny")))
-                                .build())),
-                "ToolResponseMessage");
+                                .build()))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("does not render tool calls or tool results");
         Media image = Media.builder()
                 .mimeType(MimeTypeUtils.IMAGE_PNG)
                 .data(java.net.URI.create("http://x/y.png"))

@@ -163,7 +163,7 @@ class RasdSpringAiStreamingTest {
                                         .build()))
                         .blockLast(WAIT))
                 .isInstanceOf(UnsupportedOperationException.class)
-                .hasMessageContaining("tool calling");
+                .hasMessageContaining("does not support tools");
     }
 
     @Test

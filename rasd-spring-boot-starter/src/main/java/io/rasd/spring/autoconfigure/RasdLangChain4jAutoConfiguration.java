@@ -73,6 +73,7 @@ public class RasdLangChain4jAutoConfiguration {
                 .maxOutputTokens(g.getMaxNewTokens())
                 .seed(g.getSeed())
                 .timeout(g.getTimeout())
+                .toolCallFormat(properties.getToolCallFormat())
                 .listeners(listeners.orderedStream().toList());
         if (g.getTopK() > 0) {
             builder.topK(g.getTopK());

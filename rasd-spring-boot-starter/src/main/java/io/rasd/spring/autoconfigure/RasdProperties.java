@@ -2,6 +2,7 @@ package io.rasd.spring.autoconfigure;
 
 import io.rasd.engine.DecodingMode;
 import io.rasd.engine.SpeculationOverrides;
+import io.rasd.text.tools.ToolCallFormat;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,6 +37,12 @@ public class RasdProperties {
      * directory's name.
      */
     private String modelName;
+
+    /**
+     * How the model writes tool calls, for requests that offer tools: hermes, llama3-json or mistral. Unset: detected
+     * from the chat template (which shows the model the convention it was trained on).
+     */
+    private ToolCallFormat toolCallFormat;
 
     /**
      * Scan every weight tensor for NaN and infinite values at start-up (a corrupt download or a diverged training
@@ -103,6 +110,14 @@ public class RasdProperties {
 
     public void setMode(DecodingMode mode) {
         this.mode = mode;
+    }
+
+    public ToolCallFormat getToolCallFormat() {
+        return toolCallFormat;
+    }
+
+    public void setToolCallFormat(ToolCallFormat toolCallFormat) {
+        this.toolCallFormat = toolCallFormat;
     }
 
     public String getModelName() {

@@ -42,6 +42,7 @@ public class RasdSpringAiAutoConfiguration {
         return RasdSpringAiChatModel.builder()
                 .engine(engine)
                 .modelName(properties.getModelName())
+                .toolCallFormat(properties.getToolCallFormat())
                 .defaultOptions(options.build())
                 .build();
     }

@@ -58,6 +58,7 @@ class ConfigurationMetadataTest {
             {"rasd.rag.backfill-max-segments", "100000"},
             {"rasd.langchain4j.enabled", "true"},
             {"rasd.model-name", ""},
+            {"rasd.tool-call-format", ""},
             {"rasd.spring-ai.enabled", "true"},
             {"rasd.prefix-cache.enabled", "true"},
             {"rasd.prefix-cache.max-size", "256MB"},

@@ -8,19 +8,27 @@ import com.google.gson.JsonParser;
 import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
+import dev.langchain4j.agent.tool.ToolExecutionRequest;
+import dev.langchain4j.agent.tool.ToolSpecification;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.SystemMessage;
+import dev.langchain4j.data.message.ToolExecutionResultMessage;
 import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.internal.JsonSchemaElementJsonUtils;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.request.ResponseFormat;
+import dev.langchain4j.model.chat.request.ToolChoice;
+import dev.langchain4j.model.chat.request.json.JsonObjectSchema;
 import io.rasd.engine.DecodingMode;
 import io.rasd.langchain4j.RasdChatRequestParameters;
+import io.rasd.text.TemplateValues;
 import java.io.IOException;
 import java.io.StringReader;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -29,6 +37,11 @@ import java.util.Set;
  * decoding mode, e.g. {@code "ar"} for plain decoding), {@code rag} (retrieve from the ingested documents) and
  * {@code timeout_ms} (how long the request may take, queue wait included; past it: 504, or an error event in a stream
  * after the chunks already sent).
+ *
+ * <p>Tools: {@code tools} ({@code {"type": "function", "function": {"name", "description", "parameters"}}}) and
+ * {@code tool_choice} {@code "auto"} or {@code "none"}; the input may hold assistant messages with
+ * {@code tool_calls} and {@code tool} messages with {@code tool_call_id}. Forcing a call ({@code "required"} or a
+ * named function) is refused: nothing makes the model call.
  */
 record ChatCompletionRequest(
         String model,
@@ -45,21 +58,15 @@ record ChatCompletionRequest(
         Duration timeout,
         Double frequencyPenalty,
         Double presencePenalty,
-        ResponseFormat responseFormat) {
+        ResponseFormat responseFormat,
+        List<ToolSpecification> tools,
+        ToolChoice toolChoice) {
 
     /** A day: a longer timeout is a unit mistake (seconds or microseconds given as milliseconds), not a limit. */
     static final long MAX_TIMEOUT_MS = 86_400_000L;
 
-    private static final Set<String> UNSUPPORTED = Set.of(
-            "tools",
-            "functions",
-            "tool_choice",
-            "function_call",
-            "logprobs",
-            "top_logprobs",
-            "audio",
-            "modalities",
-            "prediction");
+    private static final Set<String> UNSUPPORTED =
+            Set.of("functions", "function_call", "logprobs", "top_logprobs", "audio", "modalities", "prediction");
 
     static ChatCompletionRequest parse(String body) {
         JsonObject o = object(body);
@@ -128,7 +135,14 @@ record ChatCompletionRequest(
                 timeout,
                 number(o, "frequency_penalty"),
                 number(o, "presence_penalty"),
-                ResponseFormatParam.parse(o));
+                ResponseFormatParam.parse(o),
+                tools(o),
+                toolChoice(o));
+    }
+
+    /** Whether the answer is read for tool calls: tools offered and not turned off by {@code tool_choice}. */
+    boolean offersTools() {
+        return !tools.isEmpty() && toolChoice != ToolChoice.NONE;
     }
 
     /** The LangChain4j request; {@code messages} may differ from {@link #messages()} (retrieval adds context). */
@@ -146,6 +160,9 @@ record ChatCompletionRequest(
                 .responseFormat(responseFormat);
         if (!stop.isEmpty()) {
             p.stopSequences(stop);
+        }
+        if (!tools.isEmpty()) {
+            p.toolSpecifications(tools).toolChoice(toolChoice);
         }
         return ChatRequest.builder().messages(messages).parameters(p.build()).build();
     }
@@ -184,21 +201,166 @@ record ChatCompletionRequest(
             }
             JsonObject m = array.get(i).getAsJsonObject();
             String role = string(m, "role");
-            String content = content(m, param);
             if (role == null) {
                 throw ApiException.badRequest(param + ".role", param + ".role is required");
             }
+            boolean callsTools = role.equals("assistant")
+                    && m.has("tool_calls")
+                    && !m.get("tool_calls").isJsonNull();
+            // an assistant message that calls tools may have no content, as OpenAI sends it
+            String content =
+                    callsTools && (!m.has("content") || m.get("content").isJsonNull()) ? "" : content(m, param);
             switch (role) {
                 case "system", "developer" -> out.add(SystemMessage.from(content));
                 case "user" -> out.add(UserMessage.from(content));
-                case "assistant" -> out.add(AiMessage.from(content));
+                case "assistant" -> {
+                    if (callsTools) {
+                        List<ToolExecutionRequest> calls = toolCalls(m, param);
+                        out.add(content.isEmpty() ? AiMessage.from(calls) : AiMessage.from(content, calls));
+                    } else {
+                        out.add(AiMessage.from(content));
+                    }
+                }
+                case "tool" -> {
+                    String id = string(m, "tool_call_id", param + ".tool_call_id");
+                    if (id == null) {
+                        throw ApiException.badRequest(param + ".tool_call_id", param + ".tool_call_id is required");
+                    }
+                    out.add(ToolExecutionResultMessage.from(id, toolName(out, id), content));
+                }
                 default ->
                     throw ApiException.badRequest(
                             param + ".role",
-                            "role '" + role + "' is not supported" + " (system, developer, user, assistant)");
+                            "role '" + role + "' is not supported (system, developer, user, assistant, tool)");
             }
         }
         return out;
+    }
+
+    /** An assistant message's {@code tool_calls}: {@code [{"id", "type": "function", "function": {"name", "arguments"}}]}. */
+    private static List<ToolExecutionRequest> toolCalls(JsonObject m, String param) {
+        String p = param + ".tool_calls";
+        if (!m.get("tool_calls").isJsonArray() || m.getAsJsonArray("tool_calls").isEmpty()) {
+            throw ApiException.badRequest(p, p + " must be a non-empty array of function calls");
+        }
+        List<ToolExecutionRequest> calls = new ArrayList<>();
+        JsonArray array = m.getAsJsonArray("tool_calls");
+        for (int j = 0; j < array.size(); j++) {
+            String cp = p + "[" + j + "]";
+            if (!array.get(j).isJsonObject()) {
+                throw ApiException.badRequest(cp, cp + " must be an object");
+            }
+            JsonObject call = array.get(j).getAsJsonObject();
+            JsonObject function = function(call, cp);
+            String name = string(function, "name", cp + ".function.name");
+            if (name == null || name.isBlank()) {
+                throw ApiException.badRequest(cp + ".function.name", cp + ".function.name is required");
+            }
+            calls.add(ToolExecutionRequest.builder()
+                    .id(string(call, "id", cp + ".id"))
+                    .name(name)
+                    .arguments(string(function, "arguments", cp + ".function.arguments"))
+                    .build());
+        }
+        return calls;
+    }
+
+    /** The name of the tool the earlier call {@code id} named (templates such as Llama's read it); "" if none did. */
+    private static String toolName(List<ChatMessage> earlier, String id) {
+        for (int i = earlier.size() - 1; i >= 0; i--) {
+            if (earlier.get(i) instanceof AiMessage a && a.hasToolExecutionRequests()) {
+                for (ToolExecutionRequest r : a.toolExecutionRequests()) {
+                    if (id.equals(r.id())) {
+                        return r.name();
+                    }
+                }
+            }
+        }
+        return "";
+    }
+
+    /** {@code type} "function" and the {@code function} object of a tool or a tool call. */
+    private static JsonObject function(JsonObject o, String param) {
+        String type = string(o, "type", param + ".type");
+        if (type != null && !type.equals("function")) {
+            throw ApiException.badRequest(
+                    param + ".type", "only tools of type 'function' are supported, got '" + type + "'");
+        }
+        if (!o.has("function") || !o.get("function").isJsonObject()) {
+            throw ApiException.badRequest(param + ".function", param + ".function must be an object");
+        }
+        return o.getAsJsonObject("function");
+    }
+
+    /** {@code tools}: the functions the model may call, each as a LangChain4j tool specification. */
+    private static List<ToolSpecification> tools(JsonObject o) {
+        JsonElement t = o.get("tools");
+        if (t == null || t.isJsonNull()) {
+            return List.of();
+        }
+        if (!t.isJsonArray()) {
+            throw ApiException.badRequest("tools", "'tools' must be an array of functions");
+        }
+        List<ToolSpecification> tools = new ArrayList<>();
+        for (int i = 0; i < t.getAsJsonArray().size(); i++) {
+            String param = "tools[" + i + "]";
+            JsonElement e = t.getAsJsonArray().get(i);
+            if (!e.isJsonObject()) {
+                throw ApiException.badRequest(param, param + " must be an object");
+            }
+            JsonObject function = function(e.getAsJsonObject(), param);
+            String name = string(function, "name", param + ".function.name");
+            if (name == null || name.isBlank()) {
+                throw ApiException.badRequest(param + ".function.name", param + ".function.name is required");
+            }
+            ToolSpecification.Builder spec = ToolSpecification.builder()
+                    .name(name)
+                    .description(string(function, "description", param + ".function.description"));
+            JsonElement parameters = function.get("parameters");
+            if (parameters != null && !parameters.isJsonNull()) {
+                spec.parameters(parameters(parameters, param + ".function.parameters"));
+            }
+            tools.add(spec.build());
+        }
+        return tools;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static JsonObjectSchema parameters(JsonElement parameters, String param) {
+        try {
+            if (TemplateValues.fromJson(parameters) instanceof Map<?, ?> m
+                    && JsonSchemaElementJsonUtils.fromMap((Map<String, Object>) m) instanceof JsonObjectSchema s) {
+                return s;
+            }
+        } catch (RuntimeException e) {
+            throw ApiException.badRequest(param, param + " is not a JSON schema rasd can read: " + e.getMessage());
+        }
+        throw ApiException.badRequest(param, param + " must be a JSON schema of type 'object'");
+    }
+
+    /** {@code tool_choice}: "auto" (the default) or "none"; forcing a call cannot be honoured. */
+    private static ToolChoice toolChoice(JsonObject o) {
+        JsonElement c = o.get("tool_choice");
+        if (c == null || c.isJsonNull()) {
+            return ToolChoice.AUTO;
+        }
+        if (c.isJsonPrimitive() && c.getAsJsonPrimitive().isString()) {
+            switch (c.getAsString()) {
+                case "auto" -> {
+                    return ToolChoice.AUTO;
+                }
+                case "none" -> {
+                    return ToolChoice.NONE;
+                }
+                default -> {
+                    // "required" and unknown values alike
+                }
+            }
+        }
+        throw ApiException.badRequest(
+                "tool_choice",
+                "'tool_choice' must be \"auto\" or \"none\": the model decides itself whether to call a tool"
+                        + " (nothing can force a call), got " + c);
     }
 
     private static String content(JsonObject m, String param) {
@@ -319,12 +481,17 @@ record ChatCompletionRequest(
 
     /** A string field, null when absent, or 400 naming the field. */
     static String string(JsonObject o, String field) {
+        return string(o, field, field);
+    }
+
+    /** A string field, null when absent, or 400 naming it {@code param} (its path in the request). */
+    private static String string(JsonObject o, String field, String param) {
         JsonElement e = o.get(field);
         if (e == null || e.isJsonNull()) {
             return null;
         }
         if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
-            throw ApiException.badRequest(field, "'" + field + "' must be a string");
+            throw ApiException.badRequest(param, "'" + param + "' must be a string");
         }
         return e.getAsString();
     }

@@ -2,6 +2,7 @@ package io.rasd.samples.springrag;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.model.chat.request.ChatRequest;
@@ -48,6 +49,11 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseBodyEmitter
  * stream starts), 503 still ingesting, 504 past the request's timeout ({@code rasd.timeout_ms}; the body's
  * {@code rasd.partial_content} holds what was generated; a stream that started gets an error event instead, after
  * the chunks already sent).
+ *
+ * <p>Tools: a request with {@code tools} gets the model's calls as {@code message.tool_calls} (finish reason
+ * {@code tool_calls}); streamed, the text before the calls comes as content deltas and the calls as one
+ * {@code delta.tool_calls} chunk at the end ({@code [{index, id, type, function: {name, arguments}}]}), as OpenAI
+ * clients accumulate them. A call that does not parse comes back as text.
  */
 @RestController
 class ChatCompletionsController {
@@ -157,10 +163,31 @@ class ChatCompletionsController {
         return out;
     }
 
-    private static JsonObject completion(String id, long created, ChatResponse response, List<Content> sources) {
+    /** OpenAI's {@code tool_calls}: {@code [{"index", "id", "type": "function", "function": {"name", "arguments"}}]}. */
+    static JsonArray toolCalls(List<ToolExecutionRequest> requests) {
+        JsonArray calls = new JsonArray();
+        for (int i = 0; i < requests.size(); i++) {
+            ToolExecutionRequest r = requests.get(i);
+            JsonObject function = new JsonObject();
+            function.addProperty("name", r.name());
+            function.addProperty("arguments", r.arguments());
+            JsonObject call = new JsonObject();
+            call.addProperty("index", i);
+            call.addProperty("id", r.id());
+            call.addProperty("type", "function");
+            call.add("function", function);
+            calls.add(call);
+        }
+        return calls;
+    }
+
+    static JsonObject completion(String id, long created, ChatResponse response, List<Content> sources) {
         JsonObject message = new JsonObject();
         message.addProperty("role", "assistant");
-        message.addProperty("content", response.aiMessage().text());
+        message.addProperty("content", response.aiMessage().text()); // null with tool calls and no text, as OpenAI's
+        if (response.aiMessage().hasToolExecutionRequests()) {
+            message.add("tool_calls", toolCalls(response.aiMessage().toolExecutionRequests()));
+        }
         JsonObject choice = new JsonObject();
         choice.addProperty("index", 0);
         choice.add("message", message);
@@ -193,7 +220,11 @@ class ChatCompletionsController {
     }
 
     static String finishReason(FinishReason reason) {
-        return reason == FinishReason.LENGTH ? "length" : "stop";
+        return switch (reason) {
+            case LENGTH -> "length";
+            case TOOL_EXECUTION -> "tool_calls";
+            default -> "stop";
+        };
     }
 
     /** rasd's speculation stats and the retrieved sources, for the page. */
@@ -289,25 +320,33 @@ class ChatCompletionsController {
         public void onToken(int token, TokenOrigin origin, String text, PartialResponseContext context) {
             remember(context);
             pendingOrigins.add(origin.name().toLowerCase(Locale.ROOT));
-            if (!text.isEmpty()) {
-                JsonObject delta = new JsonObject();
-                if (!roleSent) {
-                    delta.addProperty("role", "assistant");
-                    roleSent = true;
-                }
-                delta.addProperty("content", text);
-                JsonObject rasd = new JsonObject();
-                JsonArray origins = new JsonArray();
-                pendingOrigins.forEach(origins::add);
-                pendingOrigins.clear();
-                rasd.add("origins", origins);
-                send(chunk(delta, null, rasd));
+            // with tools offered, the text goes out with onPartialResponse: the model held a tool call back from it
+            if (!text.isEmpty() && !request.offersTools()) {
+                sendContent(text);
             }
         }
 
         @Override
         public void onPartialResponse(PartialResponse partialResponse, PartialResponseContext context) {
-            remember(context); // the text went out with onToken
+            remember(context);
+            if (request.offersTools()) {
+                sendContent(partialResponse.text());
+            } // else the text went out with onToken
+        }
+
+        private void sendContent(String text) {
+            JsonObject delta = new JsonObject();
+            if (!roleSent) {
+                delta.addProperty("role", "assistant");
+                roleSent = true;
+            }
+            delta.addProperty("content", text);
+            JsonObject rasd = new JsonObject();
+            JsonArray origins = new JsonArray();
+            pendingOrigins.forEach(origins::add);
+            pendingOrigins.clear();
+            rasd.add("origins", origins);
+            send(chunk(delta, null, rasd));
         }
 
         @Override
@@ -322,7 +361,16 @@ class ChatCompletionsController {
             pendingOrigins.forEach(origins::add);
             rasd.add("origins", origins);
             JsonObject delta = new JsonObject();
-            if (!roleSent) {
+            if (response.aiMessage().hasToolExecutionRequests()) {
+                JsonObject calls = new JsonObject();
+                if (!roleSent) {
+                    calls.addProperty("role", "assistant");
+                    calls.add("content", null);
+                    roleSent = true;
+                }
+                calls.add("tool_calls", toolCalls(response.aiMessage().toolExecutionRequests()));
+                send(chunk(calls, null, new JsonObject()));
+            } else if (!roleSent) {
                 delta.addProperty("role", "assistant");
                 delta.addProperty("content", "");
             }

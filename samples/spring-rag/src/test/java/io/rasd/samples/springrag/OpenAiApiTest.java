@@ -212,9 +212,13 @@ class OpenAiApiTest extends RunningAppTest {
                 {"top_p": 0, "messages": [{"role": "user", "content": "hi"}]}"""), 400, "top_p", null);
         assertError(post("/v1/chat/completions", "{\"messages\": []}"), 400, "messages", null);
         assertError(post("/v1/chat/completions", """
-                {"messages": [{"role": "tool", "content": "x"}]}"""), 400, "messages[0].role", null);
+                {"messages": [{"role": "critic", "content": "x"}]}"""), 400, "messages[0].role", null);
         assertError(post("/v1/chat/completions", """
-                {"tools": [{"type": "function"}], "messages": [{"role": "user", "content": "hi"}]}"""), 400, "tools", null);
+                {"tools": [{"type": "function"}], "messages": [{"role": "user", "content": "hi"}]}"""), 400, "tools[0].function", null);
+        // the demo model's template renders no tools: refused, naming the model
+        assertError(post("/v1/chat/completions", """
+                {"tools": [{"type": "function", "function": {"name": "weather"}}],
+                 "messages": [{"role": "user", "content": "hi"}]}"""), 400, null, null);
         assertError(post("/v1/chat/completions", """
                 {"rasd": {"mode": "turbo"}, "messages": [{"role": "user", "content": "hi"}]}"""), 400, "rasd.mode", null);
         assertError(post("/v1/chat/completions", """
