@@ -27,6 +27,9 @@ import java.util.Arrays;
 final class AdaptiveController {
 
     private static final double DECAY = 0.9;
+    /** Weight of the calibration prior c = 1, in nodes of evidence (what the arrays start at and fade back to). */
+    private static final double PRIOR = 1.0;
+
     private static final int MIN_BACKOFF = 8;
     private static final int MAX_BACKOFF = 256;
     /** Steps observed before the first judgement; a probe after a back-off is judged after {@link #PROBE_STEPS}. */
@@ -53,9 +56,9 @@ final class AdaptiveController {
     AdaptiveController(SpeculationConfig config, VerifyCostCurve curve) {
         this.config = config;
         this.curve = config.adaptive() ? curve : null;
-        // prior: scores are calibrated (worth two nodes of evidence)
-        Arrays.fill(accepted, 1.0);
-        Arrays.fill(predicted, 1.0);
+        // prior: scores are calibrated
+        Arrays.fill(accepted, PRIOR);
+        Arrays.fill(predicted, PRIOR);
     }
 
     boolean adaptive() {
@@ -161,8 +164,11 @@ final class AdaptiveController {
     void observeStep(
             TokenTree verified, int[] acceptedNodes, int committed, double stepSeconds, boolean draftBesideRetrieval) {
         for (int i = 0; i < accepted.length; i++) {
-            accepted[i] *= DECAY;
-            predicted[i] *= DECAY;
+            // evidence fades toward the prior (c = 1, weight PRIOR) rather than freezing: a source whose early
+            // proposals failed and whose nodes are therefore no longer verified would otherwise keep its low
+            // calibration for good, and never be tried again when the text turns repetitive
+            accepted[i] = accepted[i] * DECAY + (1 - DECAY) * PRIOR;
+            predicted[i] = predicted[i] * DECAY + (1 - DECAY) * PRIOR;
         }
         for (int node = 1; node < verified.size(); node++) {
             predicted[TokenOrigin.creditOf(verified, node).ordinal()] += verified.score(node);

@@ -45,6 +45,28 @@ class AdaptiveControllerTest {
     }
 
     @Test
+    void aSourceWhoseNodesFailedEarlyIsTriedAgainAfterStepsThatVerifiedNone() {
+        // a curve on which a node pays only when it is accepted at least half the time
+        VerifyCostCurve half =
+                new VerifyCostCurve(128, SIZES, new double[] {0.010, 0.015, 0.030, 0.060, 0.120, 0.240, 0.480});
+        AdaptiveController c = new AdaptiveController(config(true), half);
+        TokenTree likely = chain(1, 0.9);
+        assertThat(c.treeBudget(likely, 0)).as("the prior trusts the score").isEqualTo(1);
+        for (int i = 0; i < 6; i++) {
+            c.observeStep(chain(1, 0.9), new int[0], 1, 0.010); // verified and rejected
+        }
+        assertThat(c.treeBudget(likely, 0)).as("after the rejections").isZero();
+        int steps = 0;
+        while (c.treeBudget(likely, 0) == 0 && steps < 100) {
+            c.observeStep(new TokenTree(0), new int[0], 1, 0.010); // budget 0: nothing verified, nothing learnt
+            steps++;
+        }
+        // evidence fades back toward the prior, so the source is probed again instead of staying benched for good
+        assertThat(steps).isBetween(1, 40);
+        assertThat(c.calibration(TokenOrigin.DRAFT)).isLessThan(1.0);
+    }
+
+    @Test
     void handSetValuesAreUsedAsGivenWithoutAdaptiveControl() {
         AdaptiveController c = new AdaptiveController(config(false), STEEP);
         assertThat(c.adaptive()).isFalse();
