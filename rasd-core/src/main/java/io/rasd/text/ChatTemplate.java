@@ -470,29 +470,9 @@ public final class ChatTemplate {
             }
         }
 
-        /** Python json.dumps string escaping with ensure_ascii=False. */
+        /** Python json.dumps string escaping with ensure_ascii=False: {@link JsonStrings#quote}. */
         private static String quote(String s) {
-            StringBuilder sb = new StringBuilder("\"");
-            for (int i = 0; i < s.length(); i++) {
-                char c = s.charAt(i);
-                switch (c) {
-                    case '"' -> sb.append("\\\"");
-                    case '\\' -> sb.append("\\\\");
-                    case '\n' -> sb.append("\\n");
-                    case '\r' -> sb.append("\\r");
-                    case '\t' -> sb.append("\\t");
-                    case '\b' -> sb.append("\\b");
-                    case '\f' -> sb.append("\\f");
-                    default -> {
-                        if (c < 0x20) {
-                            sb.append(String.format("\\u%04x", (int) c));
-                        } else {
-                            sb.append(c);
-                        }
-                    }
-                }
-            }
-            return sb.append('"').toString();
+            return JsonStrings.quote(s);
         }
     }
 }

@@ -246,49 +246,7 @@ public final class LlamaTrainer implements AutoCloseable {
     }
 
     private void adamW(double lr, double weightDecay, double clipNorm) {
-        double b1 = 0.9;
-        double b2 = 0.95;
-        double eps = 1e-8;
-        Map<String, NDArray> grads = new LinkedHashMap<>();
-        double sq = 0;
-        for (Map.Entry<String, NDArray> e : params.entrySet()) {
-            NDArray g = e.getValue().getGradient();
-            grads.put(e.getKey(), g);
-            try (NDArray square = g.square();
-                    NDArray s = square.sum()) {
-                sq += s.getFloat();
-            }
-        }
-        double norm = Math.sqrt(sq);
-        float clip = (float) (norm > clipNorm ? clipNorm / norm : 1.0);
-        double bc1 = 1 - Math.pow(b1, step);
-        double bc2 = 1 - Math.pow(b2, step);
-        for (Map.Entry<String, NDArray> e : params.entrySet()) {
-            String name = e.getKey();
-            NDArray p = e.getValue();
-            NDArray g = grads.get(name);
-            NDArray m = adamM.get(name);
-            NDArray v = adamV.get(name);
-            g.muli(clip);
-            try (NDArray g1 = g.mul((float) (1 - b1));
-                    NDArray g2 = g.square()) {
-                m.muli((float) b1).addi(g1);
-                v.muli((float) b2).addi(g2.muli((float) (1 - b2)));
-            }
-            // decoupled weight decay on matrices only (norm gains stay at their scale)
-            if (p.getShape().dimension() == 2 && weightDecay > 0) {
-                p.muli((float) (1 - lr * weightDecay));
-            }
-            try (NDArray vhat = v.div((float) bc2);
-                    NDArray denom = vhat.sqrt();
-                    NDArray upd = m.div((float) bc1)) {
-                denom.addi((float) eps);
-                upd.divi(denom).muli((float) lr);
-                p.subi(upd);
-            }
-            g.muli(0f); // gradients accumulate in PyTorch: clear for the next step
-            g.close(); // the wrapper only; the parameter keeps its gradient buffer
-        }
+        AdamW.step(params, adamM, adamV, step, lr, weightDecay, clipNorm);
     }
 
     /** Writes the model in HF layout (bf16 or f32 weights, {@code [out, in]}), config and generation config. */
