@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.Device;
 import io.rasd.datastore.TokenDatastore;
 import io.rasd.model.CausalLm;
+import io.rasd.model.LoadOptions;
+import io.rasd.model.Precision;
 import io.rasd.model.RandomCheckpoint;
 import io.rasd.retrieval.PromptLookup;
 import io.rasd.testing.TestData;
@@ -20,6 +22,8 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The promise for every mode: greedy output equals plain decoding token for token, and sampling with a seed draws the
@@ -197,6 +201,29 @@ class SpeculativeModesLosslessTest {
                 Tokenizer tok = Tokenizer.load(TestData.hf("tokenizer"))) {
             checkAllModes(lm, draft, tok, 3, 6, true);
             checkAllModes(lm, lm, tok, 4, 3, true);
+        }
+    }
+
+    /**
+     * Within a half precision the promise is the same: every mode equals plain decoding of that precision. It holds
+     * because the verify forward of n tree rows computes each row exactly as a one-row step does (oneDNN's half
+     * matmuls accumulate each output row independently of the others; checked here, not assumed).
+     */
+    @ParameterizedTest
+    @EnumSource(
+            value = Precision.class,
+            names = {"BF16", "F16"})
+    void everyModeMatchesPlainDecodingWithinAHalfPrecision(Precision p) {
+        LoadOptions half = LoadOptions.defaults().withDevice(Device.cpu()).withPrecision(p);
+        try (CausalLm lm = CausalLm.load(loopy, half);
+                CausalLm draft = CausalLm.load(loopyShallow, half);
+                Tokenizer tok = Tokenizer.load(TestData.hf("tokenizer"))) {
+            assertThat(lm.precision()).isEqualTo(p);
+            Map<DecodingMode, int[]> t = checkAllModes(lm, draft, tok, 8, 2, false);
+            assertThat(t.get(DecodingMode.DRAFT)[2])
+                    .as("tokens accepted from the draft")
+                    .isGreaterThan(3);
+            checkAllModes(lm, draft, tok, 9, 1, true);
         }
     }
 
