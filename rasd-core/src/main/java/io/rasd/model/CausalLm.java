@@ -117,12 +117,14 @@ public final class CausalLm implements AutoCloseable {
         return p;
     }
 
-    /** Loads on the default device: the GPU when DJL finds CUDA, else the CPU. */
+    /** Loads on the default device (the GPU when DJL finds CUDA, else the CPU) in {@link Precision#AUTO}. */
     public static CausalLm load(Path dir) {
         return load(dir, LoadOptions.defaults());
     }
 
     /**
+     * Loads in f32 (whatever the CPU; {@link #load(Path, LoadOptions)} chooses a precision).
+     *
      * @param maxContext an upper bound on cached tokens below the model's own limit (0: the model's limit), to bound
      *     KV-cache memory
      */
@@ -133,6 +135,7 @@ public final class CausalLm implements AutoCloseable {
     /** Loads {@code dir} as {@code options} say (device, context bound, optional NaN/Inf scan of the weights). */
     public static CausalLm load(Path dir, LoadOptions options) {
         Device device = options.device() != null ? options.device() : defaultDevice();
+        requireDevice(device);
         int maxContext = options.maxContext();
         if (!Files.isDirectory(dir)) {
             throw new RasdException("Model directory " + dir + " does not exist or is not a directory");
@@ -160,6 +163,25 @@ public final class CausalLm implements AutoCloseable {
         } catch (RuntimeException e) {
             m.close();
             throw e;
+        }
+    }
+
+    /**
+     * Fails clearly when {@code device} is a GPU that DJL's PyTorch engine cannot see: with the CPU-only natives on the
+     * classpath a GPU tensor would otherwise end the run with a native stack trace.
+     */
+    public static void requireDevice(Device device) {
+        if (device.isGpu()) {
+            int gpus = Engine.getEngine("PyTorch").getGpuCount();
+            if (device.getDeviceId() >= gpus) {
+                throw new RasdException("Device " + device + " was asked for, but DJL's PyTorch engine finds "
+                        + (gpus == 0 ? "no CUDA GPU" : gpus + " GPU(s)")
+                        + ": rasd's default natives are ai.djl.pytorch:pytorch-native-cpu. For a GPU put the CUDA"
+                        + " build of the same PyTorch version (2.7.1) on the classpath instead, e.g."
+                        + " ai.djl.pytorch:pytorch-native-cu128:2.7.1 (classifier linux-x86_64; Maven profile -Pcuda,"
+                        + " README \"Running on a GPU\"), and make sure the CUDA driver is installed; or run on the"
+                        + " CPU (--device cpu, rasd.device=cpu).");
+            }
         }
     }
 

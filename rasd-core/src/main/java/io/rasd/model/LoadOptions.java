@@ -24,9 +24,9 @@ public record LoadOptions(Device device, int maxContext, boolean checkFinite, Pr
         }
     }
 
-    /** {@link Precision#AUTO}. */
+    /** f32, as every model was held before {@link Precision} existed (results never depend on the CPU's features). */
     public LoadOptions(Device device, int maxContext, boolean checkFinite) {
-        this(device, maxContext, checkFinite, Precision.AUTO);
+        this(device, maxContext, checkFinite, Precision.F32);
     }
 
     /** The default device, the model's own context limit, no weight scan, {@link Precision#AUTO}. */
