@@ -170,13 +170,18 @@ class RasdKernels(torch.nn.Module):
         v_cache[:, past:total].copy_(v.transpose(0, 1))
         keys = k_cache[:, :total]
         values = v_cache[:, :total]
+        if keys.dtype != torch.float32:
+            # attention in f32 over a half cache: exact widening, and CPUs without native half arithmetic run the
+            # half attention kernels far slower (f16 matmul 15-80x slower than f32 on AVX2; bf16 emulated)
+            keys = keys.float()
+            values = values.float()
         # grouped-query attention: query head j reads kv head j // group, so fold the group into the row axis
-        qg = q.transpose(0, 1).reshape(kv_heads, group * n, hd).to(keys.dtype)
+        qg = q.transpose(0, 1).reshape(kv_heads, group * n, hd)
         if mask.numel() > 0:
-            attn = F.scaled_dot_product_attention(qg, keys, values, attn_mask=mask.to(keys.dtype), scale=1.0)
+            attn = F.scaled_dot_product_attention(qg, keys, values, attn_mask=mask, scale=1.0)
         else:
             attn = F.scaled_dot_product_attention(qg, keys, values, scale=1.0)
-        attn = attn.float().reshape(heads, n, hd).transpose(0, 1).reshape(n, heads * hd)
+        attn = attn.reshape(heads, n, hd).transpose(0, 1).reshape(n, heads * hd)
         x = x + self.proj(attn, weights[base + self.WO], weights[base + self.BO])
 
         # SwiGLU MLP: x + Wdown . (silu(Wgate h) * Wup h), h = RMSNorm(x) (its weight in Wgate and Wup)

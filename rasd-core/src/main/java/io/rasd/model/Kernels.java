@@ -53,7 +53,10 @@ final class Kernels {
             }
             PtSymbolBlock block = JniUtils.loadModule(manager, in, false, false);
             Kernels k = new Kernels(block);
-            long version = k.call("version").toLong();
+            long version;
+            try (IValue v = k.call("version")) {
+                version = v.toLong();
+            }
             if (version != VERSION) {
                 throw new RasdException("rasd-core's kernel module " + RESOURCE + " is version " + version + ", this"
                         + " code expects " + VERSION + ": regenerate it with tools/kernels/make-kernels");
