@@ -82,6 +82,9 @@ final class LlamaWeights {
     final float[] invFreq;
     /** Buffers the NDArrays may point into; held so the GC never unmaps or frees them under the engine. */
     private final Set<ByteBuffer> pinned = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Buffers this class allocated (widened half tensors): freed at once when their array is released. */
+    private final Set<ByteBuffer> widened = Collections.newSetFromMap(new IdentityHashMap<>());
+
     /** The buffer each loaded array wraps, so that one replaced by a copy can let go of it. */
     private final Map<NDArray, ByteBuffer> buffers = new IdentityHashMap<>();
 
@@ -362,6 +365,9 @@ final class LlamaWeights {
             pinned.remove(buffer);
         }
         a.close();
+        if (buffer != null && widened.remove(buffer)) {
+            DirectBuffers.free(buffer); // no array wraps it any more
+        }
     }
 
     /** A small tensor (a norm weight, a bias) as a Java array. */
@@ -431,6 +437,12 @@ final class LlamaWeights {
         buffers.put(a, f32);
         if (checkFinite) {
             requireFinite(t, a, m);
+        }
+        if (f32 != t.bytes()) {
+            // widened into our own buffer: the tensor's mapping has been read for the last time, and the widened
+            // copy is freed with its array (release)
+            widened.add(f32);
+            DirectBuffers.free(t.bytes());
         }
         return a;
     }
