@@ -178,8 +178,8 @@ public final class CausalLm implements AutoCloseable {
                         + (gpus == 0 ? "no CUDA GPU" : gpus + " GPU(s)")
                         + ": rasd's default natives are ai.djl.pytorch:pytorch-native-cpu. For a GPU put the CUDA"
                         + " build of the same PyTorch version (2.7.1) on the classpath instead, e.g."
-                        + " ai.djl.pytorch:pytorch-native-cu128:2.7.1 (classifier linux-x86_64; Maven profile -Pcuda,"
-                        + " README \"Running on a GPU\"), and make sure the CUDA driver is installed; or run on the"
+                        + " ai.djl.pytorch:pytorch-native-cu128:2.7.1 (classifier linux-x86_64; README \"Running on a"
+                        + " GPU\"), and make sure the CUDA driver is installed; or run on the"
                         + " CPU (--device cpu, rasd.device=cpu).");
             }
         }
