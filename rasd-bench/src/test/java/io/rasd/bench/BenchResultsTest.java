@@ -11,6 +11,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,18 +32,26 @@ class BenchResultsTest {
         assertThat(BenchCharts.speedupByTask(json)).isEqualTo(Files.readString(DOCS.resolve("chart.svg")));
     }
 
+    /** The committed peers runs: quick, decode and rag. */
+    static final List<Path> PEERS = List.of(
+            DOCS.resolve("peers"),
+            DOCS.resolve("peers").resolve("decode"),
+            DOCS.resolve("peers").resolve("rag"));
+
     @Test
-    void thePeersTableAndChartReproduceTheCommittedOnes() throws IOException {
-        Path peers = DOCS.resolve("peers");
-        JsonObject json = read(peers.resolve("results.json"));
-        assertThat(BenchTables.ratesByModel(json)).isEqualTo(Files.readString(peers.resolve("results.md")));
-        assertThat(BenchCharts.ratesByModel(json)).isEqualTo(Files.readString(peers.resolve("chart.svg")));
+    void thePeersTablesAndChartsReproduceTheCommittedOnes() throws IOException {
+        for (Path peers : PEERS) {
+            JsonObject json = read(peers.resolve("results.json"));
+            assertThat(BenchTables.ratesByModel(json)).isEqualTo(Files.readString(peers.resolve("results.md")));
+            assertThat(BenchCharts.ratesByModel(json)).isEqualTo(Files.readString(peers.resolve("chart.svg")));
+        }
     }
 
     @Test
     void theJsonIsWrittenAsCommitted() throws IOException {
-        for (Path file :
-                new Path[] {DOCS.resolve("results.json"), DOCS.resolve("peers").resolve("results.json")}) {
+        List<Path> files = new ArrayList<>(List.of(DOCS.resolve("results.json")));
+        PEERS.forEach(p -> files.add(p.resolve("results.json")));
+        for (Path file : files) {
             assertThat(BenchResults.json(read(file)))
                     .isEqualTo(Files.readString(file).stripTrailing());
         }
