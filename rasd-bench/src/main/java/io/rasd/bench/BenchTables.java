@@ -101,6 +101,11 @@ public final class BenchTables {
                 machine.get("java").getAsString(),
                 config.get("peer_threads").getAsInt(),
                 config.get("rasd_threads").getAsInt()));
+        if (config.has("rasd_pytorch_features")) {
+            sb.append(" rasd's PyTorch is built with ")
+                    .append(config.get("rasd_pytorch_features").getAsString())
+                    .append('.');
+        }
         if (config.has("other_processes_cpu_share")) {
             sb.append(String.format(
                     Locale.ROOT,

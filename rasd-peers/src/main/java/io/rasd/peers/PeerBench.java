@@ -35,6 +35,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -222,6 +223,7 @@ public final class PeerBench implements Callable<Integer> {
         long start = System.nanoTime();
         MachineLoad loadAtStart = MachineLoad.now();
         int rasdThreads;
+        String pytorchFeatures;
         try (Tokenizer tokenizer = Tokenizer.load(target)) {
             demoPrompts = prompts(picked.prompts(), run.tasks(), run.promptsPerTask(), tokenizer);
             try (CausalLm t = CausalLm.load(target);
@@ -235,6 +237,8 @@ public final class PeerBench implements Callable<Integer> {
                             .speculation(SpeculationConfig.DEFAULT)
                             .build()) {
                 rasdThreads = JniUtils.getNumThreads();
+                // torch.__config__'s equivalent through DJL: what a user gets with no extra setup
+                pytorchFeatures = String.join(", ", new TreeSet<>(JniUtils.getFeatures()));
                 List<Contender> contenders = new ArrayList<>();
                 contenders.add(Contender.rasd(engine, DecodingMode.AR, tokenizer, rasdDtype(t)));
                 contenders.add(Contender.rasd(engine, DecodingMode.DRAFT, tokenizer, rasdDtype(t)));
@@ -301,6 +305,7 @@ public final class PeerBench implements Callable<Integer> {
                 tokens,
                 nThreads,
                 rasdThreads,
+                pytorchFeatures,
                 otherLoad,
                 (System.nanoTime() - start) / 1e9);
         BenchResults.write(run.out(), json, BenchTables.ratesByModel(json), BenchCharts.ratesByModel(json));
@@ -531,8 +536,19 @@ public final class PeerBench implements Callable<Integer> {
             rotation++;
             String reference = outcomes.get(contenders.get(0)).text();
             // rasd ar stops at end-of-sequence, the peers are told to go on: compare what both produced
-            outcomes.forEach(
-                    (c, o) -> rows.get(c).add(o, o.text().startsWith(reference) || reference.startsWith(o.text())));
+            outcomes.forEach((c, o) -> {
+                boolean same = o.text().startsWith(reference) || reference.startsWith(o.text());
+                rows.get(c).add(o, same);
+                if (!same) {
+                    System.err.printf(
+                            Locale.ROOT,
+                            "peers: %s %s left rasd ar's output after %d of %d characters%n",
+                            c.engine(),
+                            c.mode(),
+                            commonPrefix(o.text(), reference),
+                            reference.length());
+                }
+            });
             System.err.printf(
                     Locale.ROOT,
                     "peers: prompt %d/%d (%d tokens):%s%n",
@@ -542,6 +558,14 @@ public final class PeerBench implements Callable<Integer> {
                     summary(outcomes));
         }
         return new ArrayList<>(rows.values());
+    }
+
+    private static int commonPrefix(String a, String b) {
+        int n = 0;
+        while (n < Math.min(a.length(), b.length()) && a.charAt(n) == b.charAt(n)) {
+            n++;
+        }
+        return n;
     }
 
     private static String summary(Map<Contender, Outcome> outcomes) {
@@ -585,6 +609,7 @@ public final class PeerBench implements Callable<Integer> {
             int tokens,
             int nThreads,
             int rasdThreads,
+            String pytorchFeatures,
             double otherLoad,
             double seconds)
             throws IOException {
@@ -597,6 +622,7 @@ public final class PeerBench implements Callable<Integer> {
         config.addProperty("temperature", 0);
         config.addProperty("peer_threads", nThreads);
         config.addProperty("rasd_threads", rasdThreads);
+        config.addProperty("rasd_pytorch_features", pytorchFeatures);
         if (!Double.isNaN(otherLoad)) {
             config.addProperty("other_processes_cpu_share", otherLoad);
         }
