@@ -29,6 +29,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -428,9 +429,13 @@ public final class PeerBench implements Callable<Integer> {
                                 }
                             });
                     long t1 = System.nanoTime();
+                    int[] ids = r.tokens();
+                    // the text without a final end-of-sequence id: the peers, told to go on, sample past it
+                    boolean eos =
+                            ids.length > 0 && engine.target().generationConfig().isEos(ids[ids.length - 1]);
                     return new Outcome(
-                            r.tokens().length,
-                            tokenizer.decode(r.tokens(), false),
+                            ids.length,
+                            tokenizer.decode(eos ? Arrays.copyOf(ids, ids.length - 1) : ids, false),
                             (t1 - t0) / 1e9,
                             ((first[0] == 0 ? t1 : first[0]) - t0) / 1e9,
                             r.stats().targetForwards());
