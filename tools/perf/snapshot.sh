@@ -9,9 +9,11 @@ deps="$(tr ':' '\n' < "$root/rasd-cli/target/classpath.txt" | grep -v rasd-core 
 src="$root/rasd-core/src/main/java"
 if [ -n "$commit" ]; then
   tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
-  git -C "$root" archive "$commit" rasd-core/src/main/java | tar -x -C "$tmp"
+  git -C "$root" archive "$commit" rasd-core/src/main | tar -x -C "$tmp"
   src="$tmp/rasd-core/src/main/java"
 fi
 rm -rf "$dir/snap/$name"; mkdir -p "$dir/snap/$name"
 javac -nowarn -encoding UTF-8 --release 17 -d "$dir/snap/$name" -cp "$deps" $(find "$src" -name '*.java') 2>&1 | grep -v '^Note:' || true
+# resources too (the TorchScript kernel module)
+[ -d "$src/../resources" ] && cp -r "$src/../resources/." "$dir/snap/$name/"
 echo "snapshot $name: $dir/snap/$name"

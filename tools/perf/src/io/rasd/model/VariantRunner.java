@@ -20,7 +20,12 @@ public final class VariantRunner implements IntToDoubleFunction {
     private final SplittableRandom rnd = new SplittableRandom(7);
 
     public VariantRunner(String dir, Integer context) {
-        this.lm = CausalLm.load(Path.of(dir), Device.cpu(), 0);
+        // bench.dtype (f32, bf16, f16): the precision, for snapshots that have one (older ones never reach this branch)
+        String dtype = System.getProperty("bench.dtype");
+        this.lm = dtype == null
+                ? CausalLm.load(Path.of(dir), Device.cpu(), 0)
+                : CausalLm.load(Path.of(dir), LoadOptions.defaults().withDevice(Device.cpu())
+                        .withPrecision(Precision.parse(dtype, "bench.dtype")));
         this.cache = lm.newCache();
         this.context = context;
         this.vocab = lm.config().vocabSize();

@@ -89,6 +89,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--check-weights", description = "Refuse weights holding NaN or +/-Inf (see generate)")
     boolean checkWeights;
 
+    @picocli.CommandLine.Mixin
+    PrecisionOption dtype = new PrecisionOption();
+
     @Override
     public Integer call() throws IOException {
         Settings run = options.resolve(
@@ -100,7 +103,7 @@ final class BenchCommand implements Callable<Integer> {
                         new Suite("prefix", 8, 32)),
                 out,
                 suite);
-        LoadOptions load = LoadOptions.defaults().withCheckFinite(checkWeights);
+        LoadOptions load = LoadOptions.defaults().withCheckFinite(checkWeights).withPrecision(dtype.precision());
         if (suite.equals("prefix")) {
             return new PrefixBench(
                             run.models(),

@@ -54,6 +54,9 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--check-weights", description = "Refuse weights holding NaN or +/-Inf (see generate)")
     boolean checkWeights;
 
+    @picocli.CommandLine.Mixin
+    PrecisionOption dtype = new PrecisionOption();
+
     record Prompt(String title, String text) {}
 
     private static final String RESET = "\u001b[0m";
@@ -79,7 +82,7 @@ final class DemoCommand implements Callable<Integer> {
             default -> throw new RasdException("--color must be auto, always or never, got \"" + color + "\"");
         };
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        LoadOptions load = LoadOptions.defaults().withCheckFinite(checkWeights);
+        LoadOptions load = LoadOptions.defaults().withCheckFinite(checkWeights).withPrecision(dtype.precision());
         try (CausalLm target = CausalLm.load(targetDir, load);
                 CausalLm draft = CausalLm.load(draftDir, load);
                 Tokenizer tokenizer = Tokenizer.load(targetDir);
@@ -92,12 +95,14 @@ final class DemoCommand implements Callable<Integer> {
                         .speculation(SpeculationConfig.DEFAULT)
                         .build()) {
             out.printf(
-                    "rasd demo: target %s (%d layers), draft %s (%d layers), datastore %d tokens in %d documents"
-                            + "%n",
+                    "rasd demo: target %s (%d layers), draft %s (%d layers), %s on %s, datastore %d tokens in %d"
+                            + " documents%n",
                     targetDir.getFileName(),
                     target.config().numLayers(),
                     draftDir.getFileName(),
                     draft.config().numLayers(),
+                    target.precision().label(),
+                    target.device(),
                     store.tokenCount(),
                     store.documentCount());
             out.println("legend: " + mark(colour, TokenOrigin.DRAFT, "draft model") + "  "

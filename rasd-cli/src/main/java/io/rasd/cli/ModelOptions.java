@@ -5,6 +5,7 @@ import io.rasd.RasdException;
 import io.rasd.model.CausalLm;
 import io.rasd.model.LoadOptions;
 import java.nio.file.Path;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Options every command that loads a model shares. */
@@ -37,6 +38,9 @@ final class ModelOptions {
                     + " index when one holds NaN or +/-Inf")
     boolean checkWeights;
 
+    @Mixin
+    PrecisionOption dtype = new PrecisionOption();
+
     CausalLm load() {
         return load(model);
     }
@@ -52,6 +56,6 @@ final class ModelOptions {
         if (maxContext < 0) {
             throw new RasdException("--max-context must be >= 0, got " + maxContext);
         }
-        return CausalLm.load(dir, new LoadOptions(d, maxContext, checkWeights));
+        return CausalLm.load(dir, new LoadOptions(d, maxContext, checkWeights, dtype.precision()));
     }
 }

@@ -147,6 +147,48 @@ class GenerateCommandTest {
     }
 
     @Test
+    void dtypeBf16GeneratesAndEveryModeEqualsItsOwnPlainDecoding() {
+        JsonArray reference = null;
+        for (String mode : new String[] {"ar", "pld", "draft"}) {
+            CliRunner r = CliRunner.run(
+                    "generate",
+                    "--model",
+                    MODEL,
+                    "--draft",
+                    MODEL,
+                    "--dtype",
+                    "bf16",
+                    "--prompt-ids",
+                    "5,6,7,5,6",
+                    "--max-new-tokens",
+                    "12",
+                    "--mode",
+                    mode,
+                    "--json");
+            assertThat(r.exitCode()).as(r.err()).isZero();
+            JsonArray tokens =
+                    JsonParser.parseString(r.out().trim()).getAsJsonObject().getAsJsonArray("tokens");
+            assertThat(tokens.size()).isEqualTo(12);
+            if (reference == null) {
+                reference = tokens;
+            }
+            assertThat(tokens).as(mode).isEqualTo(reference);
+        }
+    }
+
+    @Test
+    void anUnknownDtypeOrAGpuWithoutCudaExitsWithCodeTwoNamingTheOption() {
+        CliRunner dtype = CliRunner.run("generate", "--model", MODEL, "--prompt", "x", "--dtype", "f8");
+        assertThat(dtype.exitCode()).isEqualTo(2);
+        assertThat(dtype.err()).contains("--dtype").contains("f8").contains("bf16");
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount() == 0, "this machine has a CUDA GPU");
+        CliRunner gpu = CliRunner.run("generate", "--model", MODEL, "--prompt", "x", "--device", "gpu");
+        assertThat(gpu.exitCode()).isEqualTo(2);
+        assertThat(gpu.err()).contains("pytorch-native-cu128").contains("--device cpu");
+    }
+
+    @Test
     void badInputExitsWithCodeTwoAndAClearMessage(@TempDir Path tmp) throws IOException {
         assertThat(CliRunner.run("generate", "--model", tmp.resolve("missing").toString(), "--prompt", "x"))
                 .satisfies(r -> {

@@ -239,9 +239,10 @@ final class Generation implements AutoCloseable {
         Acceptance acceptance;
         try (Logits logits = target.forward(
                 cache, tree.tokens(), tree.positions(base), AttentionMask.tree(tree.parents()), null, featureLayers)) {
-            control.observeVerify(tree.size(), (System.nanoTime() - v0) / 1e9);
             acceptance = TreeVerifier.verify(
                     tree, logits, request.sampling(), rng, constraint == null ? null : constraint.mask(tree));
+            // timed after the verifier's host read: on a GPU the forward returns before the device has finished
+            control.observeVerify(tree.size(), (System.nanoTime() - v0) / 1e9);
             if (drafter instanceof Drafter.ReadsTargetFeatures reader) {
                 // the root's and the accepted path's features, context tokens from the root on
                 int[] accepted = acceptance.acceptedNodes();

@@ -7,11 +7,14 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.pytorch.jni.IValue;
 import io.rasd.RasdException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A Llama-family decoder on DJL's PyTorch engine, loaded from a HF model directory. One {@link #forward} runs any
@@ -23,9 +26,15 @@ import java.util.stream.Stream;
  * a step manager that the returned {@link Logits} closes. Ops whose first operand is a weight or a cache array are
  * re-homed into the step manager, otherwise they would pile up in the long-lived tiers.
  *
+ * <p>A forward pass is one call of rasd's TorchScript kernel module ({@link Kernels}): the whole decoder in one native
+ * call, with weights and cache in the model's {@link Precision}. The same math in DJL ops ({@code Decoder}) remains
+ * the reference the kernel is tested against, and runs EAGLE heads.
+ *
  * <p>Thread-safe: weights are read-only; each sequence owns its cache.
  */
 public final class CausalLm implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CausalLm.class);
 
     private final Path directory;
     private final ModelConfig config;
@@ -35,6 +44,20 @@ public final class CausalLm implements AutoCloseable {
     private final LlamaWeights w;
     private final int contextLimit;
     private final Decoder decoder;
+    private final Precision precision;
+
+    /** What every kernel call passes unchanged, built once: the weights as the module's arguments. */
+    private final IValue kernelEmbed;
+
+    private final IValue kernelLayers;
+    private final IValue kernelFinalNorm;
+    private final IValue kernelHead;
+    private final IValue kernelEps;
+    private final IValue noTaps;
+    /** Empty f32 and int64 tensors: the module's "absent" for a mask and for logit rows. */
+    private final NDArray emptyF32;
+
+    private final NDArray emptyI64;
 
     private final String identity;
 
@@ -55,14 +78,53 @@ public final class CausalLm implements AutoCloseable {
         this.w = weights;
         this.contextLimit = contextLimit;
         this.decoder = new Decoder(config, weights.invFreq, manager, device);
+        this.precision = weights.precision;
+        this.emptyF32 = manager.create(new float[0]);
+        this.emptyI64 = manager.create(new long[0]);
+        NDArray[] flat = new NDArray[weights.layers.length * 11];
+        for (int l = 0; l < weights.layers.length; l++) {
+            LlamaWeights.Layer L = weights.layers[l];
+            NDArray[] entries = {
+                L.qkvT(),
+                L.bqkv(),
+                L.qkNorm(),
+                L.woT(),
+                L.bo(),
+                L.wGateT(),
+                L.wUpT(),
+                L.wDownT(),
+                L.bGate(),
+                L.bUp(),
+                L.bDown()
+            }; // the order of tools/kernels/rasd_kernels.py
+            for (int j = 0; j < entries.length; j++) {
+                flat[l * 11 + j] = entries[j] == null ? emptyF32 : entries[j];
+            }
+        }
+        this.kernelLayers = IValue.listFrom(pt(flat));
+        this.kernelEmbed = IValue.from(Kernels.pt(weights.embed));
+        this.kernelFinalNorm = IValue.from(Kernels.pt(weights.headHoldsFinalNorm ? emptyF32 : weights.finalNorm));
+        this.kernelHead = IValue.from(Kernels.pt(weights.lmHeadT));
+        this.kernelEps = IValue.from(config.rmsNormEps());
+        this.noTaps = IValue.listFrom(new long[0]);
     }
 
-    /** Loads on the default device: the GPU when DJL finds CUDA, else the CPU. */
+    private static ai.djl.pytorch.engine.PtNDArray[] pt(NDArray[] a) {
+        ai.djl.pytorch.engine.PtNDArray[] p = new ai.djl.pytorch.engine.PtNDArray[a.length];
+        for (int i = 0; i < a.length; i++) {
+            p[i] = Kernels.pt(a[i]);
+        }
+        return p;
+    }
+
+    /** Loads on the default device (the GPU when DJL finds CUDA, else the CPU) in {@link Precision#AUTO}. */
     public static CausalLm load(Path dir) {
         return load(dir, LoadOptions.defaults());
     }
 
     /**
+     * Loads in f32 (whatever the CPU; {@link #load(Path, LoadOptions)} chooses a precision).
+     *
      * @param maxContext an upper bound on cached tokens below the model's own limit (0: the model's limit), to bound
      *     KV-cache memory
      */
@@ -73,6 +135,7 @@ public final class CausalLm implements AutoCloseable {
     /** Loads {@code dir} as {@code options} say (device, context bound, optional NaN/Inf scan of the weights). */
     public static CausalLm load(Path dir, LoadOptions options) {
         Device device = options.device() != null ? options.device() : defaultDevice();
+        requireDevice(device);
         int maxContext = options.maxContext();
         if (!Files.isDirectory(dir)) {
             throw new RasdException("Model directory " + dir + " does not exist or is not a directory");
@@ -82,11 +145,43 @@ public final class CausalLm implements AutoCloseable {
         int limit = config.contextLimit(maxContext);
         NDManager m = NDManager.newBaseManager(device, "PyTorch");
         try (Checkpoint ckpt = Checkpoint.open(dir)) {
-            LlamaWeights weights = new LlamaWeights(ckpt, config, m, device, options.checkFinite());
+            DType stored = ckpt.contains("model.embed_tokens.weight")
+                    ? ckpt.tensor("model.embed_tokens.weight").dtype()
+                    : DType.F32;
+            Precision precision = options.precision().resolve(stored);
+            if (options.precision() == Precision.AUTO) {
+                LOG.info(
+                        "{}: weights stored as {}, held as {} on {} (CPU flags: {})",
+                        dir,
+                        stored,
+                        precision.label(),
+                        device,
+                        Precision.CpuFeatures.describe());
+            }
+            LlamaWeights weights = new LlamaWeights(ckpt, config, m, device, options.checkFinite(), precision);
             return new CausalLm(dir, config, gen, device, m, weights, limit);
         } catch (RuntimeException e) {
             m.close();
             throw e;
+        }
+    }
+
+    /**
+     * Fails clearly when {@code device} is a GPU that DJL's PyTorch engine cannot see: with the CPU-only natives on the
+     * classpath a GPU tensor would otherwise end the run with a native stack trace.
+     */
+    public static void requireDevice(Device device) {
+        if (device.isGpu()) {
+            int gpus = Engine.getEngine("PyTorch").getGpuCount();
+            if (device.getDeviceId() >= gpus) {
+                throw new RasdException("Device " + device + " was asked for, but DJL's PyTorch engine finds "
+                        + (gpus == 0 ? "no CUDA GPU" : gpus + " GPU(s)")
+                        + ": rasd's default natives are ai.djl.pytorch:pytorch-native-cpu. For a GPU put the CUDA"
+                        + " build of the same PyTorch version (2.7.1) on the classpath instead, e.g."
+                        + " ai.djl.pytorch:pytorch-native-cu128:2.7.1 (classifier linux-x86_64; README \"Running on a"
+                        + " GPU\"), and make sure the CUDA driver is installed; or run on the"
+                        + " CPU (--device cpu, rasd.device=cpu).");
+            }
         }
     }
 
@@ -109,6 +204,11 @@ public final class CausalLm implements AutoCloseable {
 
     public Device device() {
         return device;
+    }
+
+    /** The element type weights and KV cache are held in (never {@link Precision#AUTO}: what it resolved to). */
+    public Precision precision() {
+        return precision;
     }
 
     /**
@@ -148,7 +248,7 @@ public final class CausalLm implements AutoCloseable {
 
     /** A fresh, empty cache for one sequence. */
     public KvCache newCache() {
-        return new KvCache(manager, config, contextLimit, 256);
+        return new KvCache(manager, config, contextLimit, 256, precision);
     }
 
     /** Causal forward of {@code tokens} following the cache, positions continuing from the cache length. */
@@ -204,6 +304,52 @@ public final class CausalLm implements AutoCloseable {
         }
         cache.ensureRoom(n);
         int past = cache.length();
+        NDManager sm = manager.newSubManager();
+        try (Kernels.Args a = new Kernels.Args()) {
+            NDArray maskArr = decoder.mask(sm, mask, past, n);
+            NDArray[] rope = decoder.rope(sm, positions);
+            NDArray[] out = Kernels.get()
+                    .tensors(
+                            sm,
+                            "forward_model",
+                            a.of(sm.create(toLongs(tokens))),
+                            kernelEmbed,
+                            kernelLayers,
+                            kernelFinalNorm,
+                            kernelHead,
+                            a.list(cache.keyArrays()),
+                            a.list(cache.valueArrays()),
+                            a.of(rope[0]),
+                            a.of(rope[1]),
+                            a.of(maskArr == null ? emptyF32 : maskArr),
+                            a.of(logitRows == null ? emptyI64 : sm.create(toLongs(logitRows))),
+                            a.of(config.numHeads(), config.numKvHeads(), config.headDim(), past),
+                            kernelEps,
+                            featureLayers == null ? noTaps : a.of(toLongs(featureLayers)));
+            cache.advance(n);
+            if (featureLayers != null) {
+                return new Logits(sm, out[0], out[1], null);
+            }
+            // the module returns x / rms(x); its weight is applied when read (f32 folds it into the head)
+            return new Logits(sm, out[0], out[1], w.headHoldsFinalNorm ? w.finalNorm : null);
+        } catch (RuntimeException e) {
+            sm.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The same forward pass in DJL ops (f32 weights only): the reference the kernel module is tested against, and the
+     * math the EAGLE heads run ({@code Decoder}).
+     */
+    Logits forwardReference(
+            KvCache cache, int[] tokens, int[] positions, AttentionMask mask, int[] logitRows, int[] featureLayers) {
+        if (precision != Precision.F32) {
+            throw new IllegalStateException("the DJL reference path runs f32 weights only, this model is " + precision);
+        }
+        int n = tokens.length;
+        cache.ensureRoom(n);
+        int past = cache.length();
         int total = past + n;
         NDManager sm = manager.newSubManager();
         try {
@@ -247,7 +393,11 @@ public final class CausalLm implements AutoCloseable {
 
     /** The rows of the token embedding for {@code tokens}, in the step manager {@code sm}: {@code [n, hidden]}. */
     NDArray embed(NDManager sm, int[] tokens) {
-        return w.embed.get(sm, new NDIndex("{}", sm.create(toLongs(tokens))));
+        NDArray ids = sm.create(toLongs(tokens));
+        if (precision.isHalf()) {
+            return Kernels.get().embedRows(w.embed, ids, sm);
+        }
+        return w.embed.get(sm, new NDIndex("{}", ids));
     }
 
     /**
@@ -257,7 +407,11 @@ public final class CausalLm implements AutoCloseable {
      * attaches to {@code h}'s manager.
      */
     NDArray lmHeadOfUnnormalised(NDArray h) {
-        return h.div(w.finalNorm).matMul(w.lmHeadT);
+        NDArray in = w.headHoldsFinalNorm ? h.div(w.finalNorm) : h;
+        if (precision.isHalf()) {
+            return Kernels.get().project(in, w.lmHeadT, h.getManager());
+        }
+        return in.matMul(w.lmHeadT);
     }
 
     /** Index of the first zero in the final norm weight, or -1. */
@@ -278,6 +432,9 @@ public final class CausalLm implements AutoCloseable {
 
     @Override
     public void close() {
+        for (IValue v : new IValue[] {kernelEmbed, kernelLayers, kernelFinalNorm, kernelHead, kernelEps, noTaps}) {
+            v.close();
+        }
         manager.close();
     }
 }

@@ -25,11 +25,19 @@ public final class KvCache implements AutoCloseable {
     private final int limit;
     private final NDArray[] keys;
     private final NDArray[] values;
+    /** The element type of the rows: f32, or a half type held through the kernel module (opaque to DJL). */
+    private final Precision precision;
+
     private int capacity;
     private int length;
 
     KvCache(NDManager parent, ModelConfig config, int limit, int initialCapacity) {
+        this(parent, config, limit, initialCapacity, Precision.F32);
+    }
+
+    KvCache(NDManager parent, ModelConfig config, int limit, int initialCapacity, Precision precision) {
         this.manager = parent.newSubManager();
+        this.precision = precision;
         this.layers = config.numLayers();
         this.kvHeads = config.numKvHeads();
         this.headDim = config.headDim();
@@ -38,9 +46,29 @@ public final class KvCache implements AutoCloseable {
         this.keys = new NDArray[layers];
         this.values = new NDArray[layers];
         for (int l = 0; l < layers; l++) {
-            keys[l] = manager.zeros(new Shape(kvHeads, capacity, headDim), DataType.FLOAT32);
-            values[l] = manager.zeros(new Shape(kvHeads, capacity, headDim), DataType.FLOAT32);
+            keys[l] = zeros(capacity);
+            values[l] = zeros(capacity);
         }
+    }
+
+    private NDArray zeros(int rows) {
+        Shape shape = new Shape(kvHeads, rows, headDim);
+        NDArray f32 = manager.zeros(precision.isHalf() ? new Shape(0) : shape, DataType.FLOAT32);
+        if (!precision.isHalf()) {
+            return f32;
+        }
+        NDArray inference = Kernels.get().zeros(shape, precision, f32, manager);
+        f32.close();
+        // made inside the module's inference mode, which forbids the in-place row writes of retain and restore
+        // outside it: a clone made outside is an ordinary tensor
+        NDArray half = inference.duplicate();
+        inference.close();
+        return half;
+    }
+
+    /** The element type of the rows. */
+    public Precision precision() {
+        return precision;
     }
 
     /** Rows in use. */
@@ -94,10 +122,11 @@ public final class KvCache implements AutoCloseable {
                     rows[i] = keep[inPlace + i];
                 }
                 NDArray idx = sm.create(rows);
-                NDIndex dest = new NDIndex(":, {}:{}, :", from + inPlace, from + keep.length);
+                long[] at = {0, from + inPlace, 0};
+                long[] to = {kvHeads, from + keep.length, headDim};
                 for (int l = 0; l < layers; l++) {
-                    keys[l].set(dest, keys[l].get(sm, new NDIndex(":, {}, :", idx)));
-                    values[l].set(dest, values[l].get(sm, new NDIndex(":, {}, :", idx)));
+                    Torch.copyInto(keys[l], at, to, keys[l].get(sm, new NDIndex(":, {}, :", idx)));
+                    Torch.copyInto(values[l], at, to, values[l].get(sm, new NDIndex(":, {}, :", idx)));
                 }
             }
         }
@@ -114,8 +143,8 @@ public final class KvCache implements AutoCloseable {
         try (NDManager sm = manager.newSubManager()) {
             NDIndex rows = new NDIndex(":, {}:{}, :", from, to);
             for (int l = 0; l < layers; l++) {
-                k[l] = keys[l].get(sm, rows).toFloatArray();
-                v[l] = values[l].get(sm, rows).toFloatArray();
+                k[l] = floats(keys[l].get(sm, rows), sm);
+                v[l] = floats(values[l].get(sm, rows), sm);
             }
         }
         return new KvSnapshot(to - from, kvHeads, headDim, k, v);
@@ -144,11 +173,33 @@ public final class KvCache implements AutoCloseable {
             NDIndex at = new NDIndex(":, 0:{}, :", rows);
             Shape shape = new Shape(kvHeads, rows, headDim);
             for (int l = 0; l < layers; l++) {
-                keys[l].set(at, sm.create(all.keys()[l], shape));
-                values[l].set(at, sm.create(all.values()[l], shape));
+                Torch.copyInto(
+                        keys[l],
+                        new long[] {0, 0, 0},
+                        new long[] {kvHeads, rows, headDim},
+                        rows(all.keys()[l], shape, sm));
+                Torch.copyInto(
+                        values[l],
+                        new long[] {0, 0, 0},
+                        new long[] {kvHeads, rows, headDim},
+                        rows(all.values()[l], shape, sm));
             }
         }
         length = rows;
+    }
+
+    /** Heap copy of rows read from the cache (half rows widen exactly to f32). */
+    private float[] floats(NDArray rows, NDManager sm) {
+        return precision.isHalf() ? Kernels.get().cast(rows, Precision.F32, sm).toFloatArray() : rows.toFloatArray();
+    }
+
+    /** Heap rows as an array of this cache's element type (f32 rows of a half model round exactly back). */
+    private NDArray rows(float[] data, Shape shape, NDManager sm) {
+        NDArray f32 = sm.create(data, shape);
+        if (!f32.getDevice().equals(keys[0].getDevice())) {
+            f32 = f32.toDevice(keys[0].getDevice(), false);
+        }
+        return precision.isHalf() ? Kernels.get().cast(f32, precision, sm) : f32;
     }
 
     /** Makes room for {@code n} more rows, or fails with the context limit. */
@@ -173,10 +224,14 @@ public final class KvCache implements AutoCloseable {
     }
 
     private NDArray grow(NDArray old, int newCap) {
-        NDArray bigger = manager.zeros(new Shape(kvHeads, newCap, headDim), DataType.FLOAT32);
+        NDArray bigger = zeros(newCap);
         if (length > 0) {
             try (NDManager sm = manager.newSubManager()) {
-                bigger.set(new NDIndex(":, 0:{}, :", length), old.get(sm, new NDIndex(":, 0:{}, :", length)));
+                Torch.copyInto(
+                        bigger,
+                        new long[] {0, 0, 0},
+                        new long[] {kvHeads, length, headDim},
+                        Torch.slice(old, 1, 0, length, sm));
             }
         }
         old.close();
@@ -198,6 +253,15 @@ public final class KvCache implements AutoCloseable {
 
     NDArray values(int layer, int rows, NDManager step) {
         return Torch.slice(values[layer], 1, 0, rows, step);
+    }
+
+    /** Every layer's key array (the live arrays, not copies): the kernel module writes this step's rows in place. */
+    NDArray[] keyArrays() {
+        return keys;
+    }
+
+    NDArray[] valueArrays() {
+        return values;
     }
 
     void advance(int n) {

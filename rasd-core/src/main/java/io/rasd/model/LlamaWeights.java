@@ -53,7 +53,7 @@ final class LlamaWeights {
     final Layer[] layers;
     /**
      * {@code [hidden, vocab]}, contiguous, the final norm weight folded in (a copy, also when the embedding is tied: see
-     * {@link #projection}); null for an EAGLE-1/2 head, which uses its target's; an EAGLE-3 head's own, over its draft
+     * {@link #projection}); in a half precision {@code [vocab, hidden]} (see {@link #headHoldsFinalNorm}); null for an EAGLE-1/2 head, which uses its target's; an EAGLE-3 head's own, over its draft
      * vocabulary.
      */
     final NDArray lmHeadT;
@@ -69,42 +69,95 @@ final class LlamaWeights {
     final NDArray fcT;
 
     final NDArray fcBias;
+    /**
+     * Whether {@link #lmHeadT} holds the final norm weight folded in (every f32 head; a half untied head); false for
+     * a half tied head, which is the embedding itself.
+     */
+    final boolean headHoldsFinalNorm;
+
+    /** How the projections are held: f32 {@code Wᵀ [in, out]}, or a half type as {@code W [out, in]}. */
+    final Precision precision;
+
     /** Inverse RoPE frequencies, {@code headDim/2} of them. */
     final float[] invFreq;
     /** Buffers the NDArrays may point into; held so the GC never unmaps or frees them under the engine. */
     private final Set<ByteBuffer> pinned = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Buffers this class allocated (widened half tensors): freed at once when their array is released. */
+    private final Set<ByteBuffer> widened = Collections.newSetFromMap(new IdentityHashMap<>());
+
     /** The buffer each loaded array wraps, so that one replaced by a copy can let go of it. */
     private final Map<NDArray, ByteBuffer> buffers = new IdentityHashMap<>();
 
     private final boolean checkFinite;
 
-    /** A target decoder: {@code model.*} tensors, every layer normalising its input, a final norm and a head. */
-    LlamaWeights(Checkpoint ckpt, ModelConfig c, NDManager m, Device device, boolean checkFinite) {
+    /**
+     * A target decoder: {@code model.*} tensors, every layer normalising its input, a final norm and a head. In a half
+     * {@code precision} the projections are then held as {@code W [out, in]} of that type (the layout the kernel
+     * module's half matmuls want, see {@link Kernels}), and a tied head is the embedding itself, held once, with the
+     * final norm weight applied apart ({@link #headHoldsFinalNorm} false).
+     */
+    LlamaWeights(Checkpoint ckpt, ModelConfig c, NDManager m, Device device, boolean checkFinite, Precision precision) {
         this.checkFinite = checkFinite;
+        this.precision = precision;
         int d = c.hiddenSize();
-        embed = load(ckpt, "model.embed_tokens.weight", m, device, c.vocabSize(), d);
+        NDArray embedF32 = load(ckpt, "model.embed_tokens.weight", m, device, c.vocabSize(), d);
         layers = new Layer[c.numLayers()];
         for (int i = 0; i < layers.length; i++) {
-            layers[i] = layer(ckpt, c, "model.layers." + i + ".", true, m, device);
+            Layer f32 = layer(ckpt, c, "model.layers." + i + ".", true, m, device);
+            layers[i] = precision.isHalf() ? half(f32, m) : f32;
         }
         float[] finalNorm = floats(ckpt, "model.norm.weight", d);
         this.finalNorm = onDevice(m.create(finalNorm), device);
-        if (c.tieWordEmbeddings()) {
-            // a second, transposed copy of the embedding: the gather needs rows, the head columns
-            lmHeadT =
-                    projection(ckpt, m, device, d, finalNorm, new Part("model.embed_tokens.weight", c.vocabSize(), 1f));
-        } else {
-            if (!ckpt.contains("lm_head.weight")) {
-                throw new RasdException("Checkpoint " + ckpt.directory() + " has no \"lm_head.weight\" and config.json"
-                        + " says tie_word_embeddings=false; expected an output projection [" + c.vocabSize() + ", "
-                        + d + "]");
+        if (!c.tieWordEmbeddings() && !ckpt.contains("lm_head.weight")) {
+            throw new RasdException("Checkpoint " + ckpt.directory() + " has no \"lm_head.weight\" and config.json"
+                    + " says tie_word_embeddings=false; expected an output projection [" + c.vocabSize() + ", " + d
+                    + "]");
+        }
+        if (precision.isHalf()) {
+            embed = Kernels.get().cast(embedF32, precision, m);
+            release(embedF32);
+            if (c.tieWordEmbeddings()) {
+                lmHeadT = embed; // [vocab, hidden] is already the layout a half head wants: held once
+                headHoldsFinalNorm = false;
+            } else {
+                lmHeadT = halfOf(
+                        projection(ckpt, m, device, d, finalNorm, new Part("lm_head.weight", c.vocabSize(), 1f)), m);
+                headHoldsFinalNorm = true;
             }
-            lmHeadT = projection(ckpt, m, device, d, finalNorm, new Part("lm_head.weight", c.vocabSize(), 1f));
+        } else {
+            embed = embedF32;
+            // tied: a second, transposed copy of the embedding, since the gather needs rows and the head columns
+            String head = c.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
+            lmHeadT = projection(ckpt, m, device, d, finalNorm, new Part(head, c.vocabSize(), 1f));
+            headHoldsFinalNorm = true;
         }
         fcT = null;
         fcBias = null;
         invFreq = c.ropeScaling().inverseFrequencies(c.ropeTheta(), c.headDim());
         buffers.clear();
+    }
+
+    /** {@code l}'s projections as half {@code W [out, in]}; norms and biases stay f32 (they add to f32 rows). */
+    private Layer half(Layer l, NDManager m) {
+        return new Layer(
+                l.normsInput(),
+                halfOf(l.qkvT(), m),
+                l.bqkv(),
+                l.qkNorm(),
+                halfOf(l.woT(), m),
+                l.bo(),
+                halfOf(l.wGateT(), m),
+                halfOf(l.wUpT(), m),
+                halfOf(l.wDownT(), m),
+                l.bGate(),
+                l.bUp(),
+                l.bDown());
+    }
+
+    private NDArray halfOf(NDArray wT, NDManager m) {
+        NDArray w = Kernels.get().halfProjection(wT, precision, m);
+        release(wT);
+        return w;
     }
 
     /**
@@ -132,6 +185,8 @@ final class LlamaWeights {
         this.fcBias = fcBias ? load(ckpt, "fc.bias", m, device, d) : null;
         lmHeadT = null;
         finalNorm = null;
+        headHoldsFinalNorm = true;
+        precision = Precision.F32;
         invFreq = c.ropeScaling().inverseFrequencies(c.ropeTheta(), c.headDim());
         buffers.clear();
     }
@@ -167,6 +222,8 @@ final class LlamaWeights {
         lmHeadT = projection(
                 ckpt, m, device, d, floats(ckpt, "norm.weight", d), new Part("lm_head.weight", draftVocab, 1f));
         finalNorm = null;
+        headHoldsFinalNorm = true;
+        precision = Precision.F32;
         invFreq = c.ropeScaling().inverseFrequencies(c.ropeTheta(), c.headDim());
         buffers.clear();
     }
@@ -308,6 +365,9 @@ final class LlamaWeights {
             pinned.remove(buffer);
         }
         a.close();
+        if (buffer != null && widened.remove(buffer)) {
+            DirectBuffers.free(buffer); // no array wraps it any more
+        }
     }
 
     /** A small tensor (a norm weight, a bias) as a Java array. */
@@ -377,6 +437,12 @@ final class LlamaWeights {
         buffers.put(a, f32);
         if (checkFinite) {
             requireFinite(t, a, m);
+        }
+        if (f32 != t.bytes()) {
+            // widened into our own buffer: the tensor's mapping has been read for the last time, and the widened
+            // copy is freed with its array (release)
+            widened.add(f32);
+            DirectBuffers.free(t.bytes());
         }
         return a;
     }

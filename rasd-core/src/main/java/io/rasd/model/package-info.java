@@ -6,8 +6,12 @@
  * <ul>
  *   <li>Loading: {@link io.rasd.model.Checkpoint} (single file or sharded), {@link io.rasd.model.SafeTensorsFile}
  *       (header validated before anything is mapped), {@link io.rasd.model.ModelConfig},
- *       {@link io.rasd.model.GenerationConfig}, {@link io.rasd.model.LoadOptions}; bf16/f16 widened to f32, weights
- *       stored as contiguous fused {@code Wᵀ} copies with norm weights folded in ({@code LlamaWeights}).</li>
+ *       {@link io.rasd.model.GenerationConfig}, {@link io.rasd.model.LoadOptions} with a
+ *       {@link io.rasd.model.Precision} (f32, bf16 or f16 weights and KV cache); projections stored fused with norm
+ *       weights folded in ({@code LlamaWeights}).</li>
+ *   <li>The kernel module ({@code Kernels}): rasd's TorchScript module, one native call per forward pass and the
+ *       only code that touches half-precision tensors; the same math in DJL ops ({@code Decoder}) is its tested
+ *       reference and runs the EAGLE heads.</li>
  *   <li>Running: {@link io.rasd.model.CausalLm}, {@link io.rasd.model.KvCache} (preallocated, written in place,
  *       {@link io.rasd.model.KvCache#retain} keeps an accepted tree path), {@link io.rasd.model.KvSnapshot} (heap rows
  *       for the prefix cache), {@link io.rasd.model.Logits} and {@link io.rasd.model.TopK} (only ids and a few

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.Device;
 import io.rasd.datastore.TokenDatastore;
 import io.rasd.model.CausalLm;
+import io.rasd.model.LoadOptions;
+import io.rasd.model.Precision;
 import io.rasd.model.RandomCheckpoint;
 import io.rasd.retrieval.PromptLookup;
 import io.rasd.testing.TestData;
@@ -20,6 +22,8 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The promise for every mode: greedy output equals plain decoding token for token, and sampling with a seed draws the
@@ -168,8 +172,10 @@ class SpeculativeModesLosslessTest {
                 Tokenizer tok = Tokenizer.load(TestData.hf("tokenizer"))) {
             Map<DecodingMode, int[]> t = checkAllModes(lm, lm, tok, 1, 6, false);
             // a model drafting for itself is always right under greedy decoding: the draft tree's best path is the
-            // target's own choice, so every step accepts as deep as the draft went
-            assertThat(tau(t.get(DecodingMode.DRAFT))).isGreaterThan(1.8);
+            // target's own choice, so every step accepts as deep as the draft went. The bar leaves room for the
+            // adaptive trials, which size trees from measured time: on a loaded machine they draft shallower (1.77
+            // seen under a load average of 8 on 2 cores; above 1.8 in quiet runs before)
+            assertThat(tau(t.get(DecodingMode.DRAFT))).isGreaterThan(1.5);
             assertThat(t.get(DecodingMode.RASD)[2] + t.get(DecodingMode.RASD)[3] + t.get(DecodingMode.RASD)[4])
                     .isGreaterThan(0);
         }
@@ -197,6 +203,31 @@ class SpeculativeModesLosslessTest {
                 Tokenizer tok = Tokenizer.load(TestData.hf("tokenizer"))) {
             checkAllModes(lm, draft, tok, 3, 6, true);
             checkAllModes(lm, lm, tok, 4, 3, true);
+        }
+    }
+
+    /**
+     * Within a half precision the promise is the same: every mode equals plain decoding of that precision. It holds
+     * because the verify forward of n tree rows computes each row exactly as a one-row step does (oneDNN's half
+     * matmuls accumulate each output row independently of the others; checked here, not assumed).
+     */
+    @ParameterizedTest
+    @EnumSource(
+            value = Precision.class,
+            names = {"BF16", "F16"})
+    void everyModeMatchesPlainDecodingWithinAHalfPrecision(Precision p) {
+        LoadOptions half = LoadOptions.defaults().withDevice(Device.cpu()).withPrecision(p);
+        try (CausalLm lm = CausalLm.load(loopy, half);
+                CausalLm draft = CausalLm.load(loopyShallow, half);
+                Tokenizer tok = Tokenizer.load(TestData.hf("tokenizer"))) {
+            assertThat(lm.precision()).isEqualTo(p);
+            // half matmuls are emulated on CPUs without native support (slow): fewer trials than in f32, f16 fewest
+            boolean bf16 = p == Precision.BF16;
+            Map<DecodingMode, int[]> t = checkAllModes(lm, draft, tok, 8, bf16 ? 2 : 1, false);
+            assertThat(t.get(DecodingMode.DRAFT)[2])
+                    .as("tokens accepted from the draft")
+                    .isGreaterThan(0);
+            checkAllModes(lm, draft, tok, 9, 1, true);
         }
     }
 

@@ -3,10 +3,13 @@ package io.rasd.model;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.Device;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Design rule: weights and KV-cache tiers hold a constant number of live arrays however many steps run. */
 class NdArrayMemoryTest {
@@ -14,13 +17,25 @@ class NdArrayMemoryTest {
     @TempDir
     Path dir;
 
-    @Test
-    void liveArrayCountsOfWeightAndCacheTiersStayConstantOverThousandsOfSteps() {
+    /**
+     * Also in a half precision, whose weights and cache the kernel module makes; and the process's resident memory
+     * must not grow once warm (a leaked kernel argument would pin its tensors outside every NDManager).
+     */
+    @ParameterizedTest
+    @EnumSource(
+            value = Precision.class,
+            names = {"F32", "BF16"})
+    void liveArrayCountsOfWeightAndCacheTiersStayConstantOverThousandsOfSteps(Precision precision) throws IOException {
         Path ckpt = RandomCheckpoint.llama().layers(2).writeTo(dir.resolve("m"));
-        try (CausalLm lm = CausalLm.load(ckpt, Device.cpu(), 0)) {
+        try (CausalLm lm = CausalLm.load(
+                ckpt, LoadOptions.defaults().withDevice(Device.cpu()).withPrecision(precision))) {
             int weightsAtLoad = lm.liveWeightArrays();
             SplittableRandom rnd = new SplittableRandom(7);
+            long warmRss = 0;
             for (int round = 0; round < 4; round++) {
+                if (round == 1) {
+                    warmRss = residentBytes();
+                }
                 try (KvCache cache = lm.newCache()) {
                     lm.forward(cache, new int[] {0, 1, 2, 3}).close();
                     int cacheArrays = cache.liveArrays();
@@ -81,6 +96,20 @@ class NdArrayMemoryTest {
                         .as("weights tier after closing the cache")
                         .isEqualTo(weightsAtLoad);
             }
+            // three rounds of 600 steps after warm-up; a leak of one step's arrays (~100 KB) would add >100 MB
+            assertThat(residentBytes() - warmRss)
+                    .as("resident memory growth over 1,800 warm steps")
+                    .isLessThan(48L << 20);
         }
+    }
+
+    /** VmRSS of this process, from /proc/self/status. */
+    private static long residentBytes() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        }
+        throw new IllegalStateException("no VmRSS in /proc/self/status");
     }
 }

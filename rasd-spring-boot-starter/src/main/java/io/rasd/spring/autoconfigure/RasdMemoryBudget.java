@@ -22,7 +22,7 @@ import java.nio.file.Path;
  *
  * @param physicalBytes memory the process may have: physical memory, or the container's limit
  * @param heapMaxBytes the maximum heap ({@code Runtime.maxMemory()})
- * @param weightBytes the target's and the drafter's weights as rasd holds them (4 bytes a parameter)
+ * @param weightBytes the target's and the drafter's weights as rasd holds them (4 bytes a parameter, 2 with {@code rasd.dtype} bf16 or f16)
  * @param kvBytesPerGeneration one generation's KV caches at a full context window, target's and drafter's
  * @param contextTokens the target's context window ({@code rasd.max-context} or the model's own)
  * @param generations generations that may run at once ({@code rasd.concurrency.max-concurrent-generations})
@@ -51,13 +51,18 @@ public record RasdMemoryBudget(
     static RasdMemoryBudget of(RasdProperties p, Path targetDir, Path draftDir, long physical, long heapMax) {
         ModelConfig target = ModelConfig.read(targetDir);
         int context = target.contextLimit(p.getMaxContext());
-        long weights = target.parameterCount() * Float.BYTES;
-        long kv = target.kvBytesPerToken() * context;
+        // auto may keep a half checkpoint in bf16, but only on some CPUs: count 4 bytes unless half is asked for
+        int perElement = RasdModelLoader.precision(p.getDtype()).isHalf() ? 2 : Float.BYTES;
+        long weights = target.parameterCount() * perElement;
+        long kv = target.kvBytesPerToken() / Float.BYTES * perElement * context;
         ModelConfig draft = draftConfig(draftDir);
         if (draft != null) {
-            weights += draft.parameterCount() * Float.BYTES;
+            weights += draft.parameterCount() * perElement;
             // the drafter's cache follows the target's context
-            kv += draft.kvBytesPerToken() * Math.min(context, draft.contextLimit(p.getMaxContext()));
+            kv += draft.kvBytesPerToken()
+                    / Float.BYTES
+                    * perElement
+                    * Math.min(context, draft.contextLimit(p.getMaxContext()));
         }
         long prefix =
                 p.getPrefixCache().isEnabled() ? p.getPrefixCache().getMaxSize().toBytes() : 0;

@@ -9,6 +9,7 @@ import io.rasd.engine.SpeculationOverrides;
 import io.rasd.model.CausalLm;
 import io.rasd.model.EagleHead;
 import io.rasd.model.LoadOptions;
+import io.rasd.model.Precision;
 import io.rasd.text.Tokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -40,6 +41,7 @@ final class RasdModelLoader {
     static RasdModels loadModels(RasdProperties p) {
         checkGeneralProperties(p);
         Device device = device(p.getDevice());
+        precision(p.getDtype()); // a bad value fails before the memory check reads it
         Path targetDir = modelDirectory("rasd.target.path", p.getTarget().getPath(), true);
         Path draftDir = modelDirectory("rasd.draft.path", p.getDraft().getPath(), false);
         if (p.getMode() != null && p.getMode().usesDraft() && draftDir == null) {
@@ -54,7 +56,7 @@ final class RasdModelLoader {
         if (p.isCheckMemory()) { // before a weight is loaded: a budget that cannot fit fails at once
             RasdMemoryBudget.of(p, targetDir, draftDir).check();
         }
-        LoadOptions options = new LoadOptions(device, p.getMaxContext(), p.isCheckWeights());
+        LoadOptions options = new LoadOptions(device, p.getMaxContext(), p.isCheckWeights(), precision(p.getDtype()));
         CausalLm target = load("rasd.target.path", targetDir, options);
         try {
             if (draftDir != null && EagleHeadFormat.looksLikeEagleHead(draftDir)) {
@@ -151,7 +153,7 @@ final class RasdModelLoader {
 
     static Device device(String device) {
         String d = device == null ? "auto" : device.trim().toLowerCase(java.util.Locale.ROOT);
-        return switch (d) {
+        Device chosen = switch (d) {
             case "auto" -> CausalLm.defaultDevice();
             case "cpu" -> Device.cpu();
             case "gpu" -> Device.gpu();
@@ -159,6 +161,28 @@ final class RasdModelLoader {
                 throw new RasdConfigurationException(
                         "rasd.device", device, "unknown device", "Set rasd.device to auto, cpu or gpu.");
         };
+        try {
+            CausalLm.requireDevice(chosen);
+        } catch (RasdException e) {
+            throw new RasdConfigurationException(
+                    "rasd.device",
+                    device,
+                    "DJL's PyTorch engine finds no CUDA GPU",
+                    "Put ai.djl.pytorch:pytorch-native-cu128:2.7.1 (classifier linux-x86_64) on the classpath in"
+                            + " place of pytorch-native-cpu and install the CUDA driver, or set rasd.device=cpu"
+                            + " (README: Running on a GPU).",
+                    e);
+        }
+        return chosen;
+    }
+
+    static Precision precision(String dtype) {
+        try {
+            return Precision.parse(dtype, "rasd.dtype");
+        } catch (RasdException e) {
+            throw new RasdConfigurationException(
+                    "rasd.dtype", dtype, "unknown element type", "Set rasd.dtype to auto, f32, bf16 or f16.");
+        }
     }
 
     /** Checks the properties the engine itself does not see (the chat models' defaults) before anything loads. */

@@ -26,6 +26,13 @@ public class RasdProperties {
     private String device = "auto";
 
     /**
+     * Element type of weights and KV cache: "auto" (a bf16/f16 checkpoint stays bf16 where the CPU has native bf16,
+     * AVX512-BF16 or AMX, and is widened to f32 otherwise; the log says which), "f32", "bf16" or "f16". bf16 and f16
+     * halve the memory of weights and KV cache; on a CPU without native bf16 they run slower than f32.
+     */
+    private String dtype = "auto";
+
+    /**
      * Decoding mode of the chat models: ar, draft, pld, datastore, rasd-pld, rasd-datastore or rasd. Unset: the
      * fullest mode the engine can run (rasd with a draft model, pld without one). Every mode produces the same
      * output; they differ in speed.
@@ -102,6 +109,14 @@ public class RasdProperties {
 
     public void setDevice(String device) {
         this.device = device;
+    }
+
+    public String getDtype() {
+        return dtype;
+    }
+
+    public void setDtype(String dtype) {
+        this.dtype = dtype;
     }
 
     public DecodingMode getMode() {

@@ -437,6 +437,27 @@ class RasdAutoConfigurationTest {
     }
 
     @Test
+    void aGpuWithoutCudaNativesFailsStartUpNamingTheDependency() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount() == 0, "this machine has a CUDA GPU");
+        runner.withPropertyValues("rasd.device=gpu")
+                .run(context -> failsOn(context, "rasd.device", "pytorch-native-cu128", "rasd.device=cpu"));
+    }
+
+    @Test
+    void rasdDtypeChoosesThePrecisionAndAnUnknownOneFailsStartUp() {
+        runner.withPropertyValues("rasd.dtype=bf16").run(context -> {
+            assertThat(context).hasNotFailed();
+            RasdEngine engine = context.getBean(RasdEngine.class);
+            assertThat(engine.target().precision()).isEqualTo(io.rasd.model.Precision.BF16);
+            assertThat(engine.generate(io.rasd.engine.GenerationRequest.greedy(new int[] {5, 6, 7}, 4))
+                            .tokens())
+                    .hasSize(4);
+        });
+        runner.withPropertyValues("rasd.dtype=f8").run(context -> failsOn(context, "rasd.dtype", "f8", "bf16"));
+    }
+
+    @Test
     void speculationKnobsOutOfRangeNameTheirOwnProperty() {
         runner.withPropertyValues("rasd.speculation.tree-budget=1000")
                 .run(context -> failsOn(context, "rasd.speculation.tree-budget", "[0, 256]"));

@@ -1,0 +1,204 @@
+"""The TorchScript kernel module rasd loads through DJL (rasd-core: io/rasd/model/rasd-kernels.pt).
+
+Why a scripted module: DJL 0.36 cannot hold bf16 tensors through its own API (a bf16 NDArray aborts the JVM) and every
+DJL op is one JNI crossing of ~6 us; a whole decoder forward in one scripted call replaces ~285 of them, and inside
+the module tensors of any dtype pass through untouched. The weights arrive already prepared by rasd
+(io.rasd.model.LlamaWeights): q, k and v fused into one projection, every RMSNorm weight folded into the projection
+that reads its output, the attention scale folded into q. f32 projections are stored transposed ([in, out],
+x @ W^T; measured faster with MKL for one row), half ones as [out, in] (F.linear; oneDNN's bf16/f16 kernels want
+that layout: x @ W^T in bf16 was 10-17x slower here).
+
+Regenerate with tools/kernels/make-kernels (writes the .pt next to the Java that loads it). Keep every method to
+plain aten ops: the file is replayed by DJL's libtorch (2.7.1), older than the torch that scripts it.
+"""
+from typing import Final, List
+
+import torch
+import torch.nn.functional as F
+
+
+class RasdKernels(torch.nn.Module):
+    # the entries of one decoder layer in the flat weight list, in this order (absent ones are empty tensors); the
+    # Java side lays them out the same way (io.rasd.model.Kernels)
+    QKV: Final[int] = 0
+    BQKV: Final[int] = 1
+    QK_NORM: Final[int] = 2
+    WO: Final[int] = 3
+    BO: Final[int] = 4
+    GATE: Final[int] = 5
+    UP: Final[int] = 6
+    DOWN: Final[int] = 7
+    BGATE: Final[int] = 8
+    BUP: Final[int] = 9
+    BDOWN: Final[int] = 10
+    PER_LAYER: Final[int] = 11
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x
+
+    @torch.jit.export
+    def version(self) -> int:
+        return 1
+
+    @torch.jit.export
+    def cast(self, x: torch.Tensor, dtype: int) -> torch.Tensor:
+        """x in f32 (0), bf16 (1) or f16 (2): DJL cannot convert to bf16 itself."""
+        if dtype == 1:
+            return x.to(torch.bfloat16)
+        if dtype == 2:
+            return x.to(torch.float16)
+        return x.to(torch.float32)
+
+    @torch.jit.export
+    def half_projection(self, w_t: torch.Tensor, dtype: int) -> torch.Tensor:
+        """A projection prepared as f32 W^T [in, out] turned into W [out, in] of a half dtype, contiguous."""
+        return self.cast(w_t.t().contiguous(), dtype)
+
+    @torch.jit.export
+    def zeros(self, shape: List[int], dtype: int, like: torch.Tensor) -> torch.Tensor:
+        """Zeros of a dtype DJL may not create itself, on the device of like."""
+        return self.cast(torch.zeros(shape, device=like.device), dtype)
+
+    @torch.jit.export
+    def project(self, x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+        """x [n, in] f32 through a projection prepared as above (either layout), f32 out."""
+        return self.proj(x, w, torch.empty(0))
+
+    @torch.jit.export
+    def embed_rows(self, embed: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
+        """Rows tokens of an embedding of any dtype, as f32."""
+        return embed.index_select(0, tokens).float()
+
+    def rms(self, x: torch.Tensor, eps: float) -> torch.Tensor:
+        # the same ops as the NDArray path (io.rasd.model.Decoder.rmsNorm): x / sqrt(mean(x^2) + eps)
+        return x / torch.sqrt(torch.mean(x * x, -1, True) + eps)
+
+    def proj(self, x: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        if w.dtype == torch.float32:
+            y = torch.matmul(x, w)
+        else:
+            y = F.linear(x.to(w.dtype), w).float()
+        if b.numel() > 0:
+            y = y + b
+        return y
+
+    def rope(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+        half = x.size(-1) // 2
+        rotated = torch.cat([-x[..., half:], x[..., :half]], -1)
+        return x * cos + rotated * sin
+
+    @torch.jit.export
+    def forward_model(
+        self,
+        tokens: torch.Tensor,
+        embed: torch.Tensor,
+        weights: List[torch.Tensor],
+        final_norm: torch.Tensor,
+        lm_head: torch.Tensor,
+        k_cache: List[torch.Tensor],
+        v_cache: List[torch.Tensor],
+        cos: torch.Tensor,
+        sin: torch.Tensor,
+        mask: torch.Tensor,
+        logit_rows: torch.Tensor,
+        dims: List[int],
+        eps: float,
+        taps: List[int],
+    ) -> List[torch.Tensor]:
+        """A target's whole forward: embedding rows of tokens [n], every decoder layer over the KV cache (this step's
+        keys and values written in place at rows [past, past + n)), the final norm and the head on logit_rows (empty:
+        every row).
+
+        dims: [heads, kv_heads, head_dim, past]. mask: additive [group * n, past + n] (the rows of one kv head's query
+        block), or empty when every token sees every key. final_norm: its weight when the head does not hold it folded
+        in (a half model's tied embedding, held once), else empty.
+
+        Returns [logits, hidden]: hidden is the final-normed state of every token (an EAGLE-1/2 head's feature), or,
+        with taps, the residual stream at the input of those layers side by side (an EAGLE-3 head's)."""
+        x = embed.index_select(0, tokens).float()
+        tapped: List[torch.Tensor] = []
+        layers = len(weights) // self.PER_LAYER
+        for l in range(layers):
+            for t in taps:
+                if t == l:
+                    tapped.append(x.clone())
+            x = self.layer(x, weights, l, k_cache[l], v_cache[l], cos, sin, mask, dims, eps)
+        normed = self.rms(x, eps)
+        if final_norm.numel() > 0:
+            normed = normed * final_norm
+        head_in = normed
+        if logit_rows.numel() > 0:
+            head_in = normed.index_select(0, logit_rows)
+        logits = self.proj(head_in, lm_head, torch.empty(0, device=x.device))
+        if len(taps) > 0:
+            return [logits, torch.cat(tapped, 1)]
+        return [logits, normed]
+
+    def layer(
+        self,
+        x: torch.Tensor,
+        weights: List[torch.Tensor],
+        l: int,
+        k_cache: torch.Tensor,
+        v_cache: torch.Tensor,
+        cos: torch.Tensor,
+        sin: torch.Tensor,
+        mask: torch.Tensor,
+        dims: List[int],
+        eps: float,
+    ) -> torch.Tensor:
+        heads = dims[0]
+        kv_heads = dims[1]
+        hd = dims[2]
+        past = dims[3]
+        n = x.size(0)
+        group = heads // kv_heads
+        base = l * self.PER_LAYER
+
+        # attention: x + Wo . attn(RoPE(Wq h), RoPE(Wk h), Wv h), h = RMSNorm(x) (norm weight and scale in Wqkv)
+        qkv = self.proj(self.rms(x, eps), weights[base + self.QKV], weights[base + self.BQKV]).view(n, heads + 2 * kv_heads, hd)
+        qk = qkv[:, : heads + kv_heads]
+        v = qkv[:, heads + kv_heads :]
+        qk_norm = weights[base + self.QK_NORM]
+        if qk_norm.numel() > 0:
+            qk = self.rms(qk, eps) * qk_norm
+        qk = self.rope(qk, cos, sin)
+        q = qk[:, :heads]
+        k = qk[:, heads:]
+        total = past + n
+        k_cache[:, past:total].copy_(k.transpose(0, 1))
+        v_cache[:, past:total].copy_(v.transpose(0, 1))
+        keys = k_cache[:, :total]
+        values = v_cache[:, :total]
+        if keys.dtype != torch.float32:
+            # attention in f32 over a half cache: exact widening, and CPUs without native half arithmetic run the
+            # half attention kernels far slower (f16 matmul 15-80x slower than f32 on AVX2; bf16 emulated)
+            keys = keys.float()
+            values = values.float()
+        # grouped-query attention: query head j reads kv head j // group, so fold the group into the row axis
+        qg = q.transpose(0, 1).reshape(kv_heads, group * n, hd)
+        if mask.numel() > 0:
+            attn = F.scaled_dot_product_attention(qg, keys, values, attn_mask=mask, scale=1.0)
+        else:
+            attn = F.scaled_dot_product_attention(qg, keys, values, scale=1.0)
+        attn = attn.reshape(heads, n, hd).transpose(0, 1).reshape(n, heads * hd)
+        x = x + self.proj(attn, weights[base + self.WO], weights[base + self.BO])
+
+        # SwiGLU MLP: x + Wdown . (silu(Wgate h) * Wup h), h = RMSNorm(x) (its weight in Wgate and Wup)
+        h = self.rms(x, eps)
+        gate = self.proj(h, weights[base + self.GATE], weights[base + self.BGATE])
+        up = self.proj(h, weights[base + self.UP], weights[base + self.BUP])
+        return x + self.proj(torch.sigmoid(gate) * gate * up, weights[base + self.DOWN], weights[base + self.BDOWN])
+
+
+def main() -> None:
+    import sys
+
+    out = sys.argv[1]
+    module = torch.jit.script(RasdKernels())
+    module.save(out)
+    print("wrote", out, "with torch", torch.__version__)
+
+
+if __name__ == "__main__":
+    main()
