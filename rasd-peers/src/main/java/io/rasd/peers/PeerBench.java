@@ -167,11 +167,11 @@ public final class PeerBench implements Callable<Integer> {
     static final int RAG_MAX_TOKENS = 1500;
 
     /**
-     * The precision rasd runs {@code model}'s weights in, for the results' {@code dtype} column: the one place to read
-     * it from (f32 until models load in other precisions).
+     * The precision rasd runs {@code model}'s weights and KV cache in ({@code auto} resolved), for the results'
+     * {@code dtype} column: the one place it is read from.
      */
     static String rasdDtype(CausalLm model) {
-        return "f32";
+        return model.precision().label();
     }
 
     @Override
