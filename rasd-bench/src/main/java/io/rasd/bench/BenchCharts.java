@@ -20,7 +20,7 @@ public final class BenchCharts {
         "#ff7043"
     };
 
-    private static final int PEERS_WIDTH = 760;
+    private static final int PEERS_WIDTH = 1000;
     private static final int PEERS_LABEL = 300;
     private static final int PEERS_BAR = 18;
     private static final int PEERS_GAP = 6;
@@ -142,13 +142,13 @@ public final class BenchCharts {
                     .orElse(1);
             for (JsonObject r : e.getValue()) {
                 double rate = r.get("tokens_per_second").getAsDouble();
-                int w = (int) Math.round((PEERS_WIDTH - PEERS_LABEL - 90) * (max > 0 ? rate / max : 0));
+                int w = (int) Math.round((PEERS_WIDTH - PEERS_LABEL - 330) * (max > 0 ? rate / max : 0));
                 boolean rasd = r.get("engine").getAsString().equals("rasd");
                 body.append(String.format(
                         Locale.ROOT,
                         "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s %s</text>%n"
                                 + "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"/>%n"
-                                + "<text x=\"%d\" y=\"%d\">%.1f tok/s (%.2fx)</text>%n",
+                                + "<text x=\"%d\" y=\"%d\">%.1f tok/s (%.2fx)%s</text>%n",
                         PEERS_LABEL - 8,
                         y + PEERS_BAR - 5,
                         escape(r.get("engine").getAsString()),
@@ -161,7 +161,14 @@ public final class BenchCharts {
                         PEERS_LABEL + Math.max(w, 1) + 6,
                         y + PEERS_BAR - 5,
                         rate,
-                        r.get("vs_rasd_ar").getAsDouble()));
+                        r.get("vs_rasd_ar").getAsDouble(),
+                        r.has("first_token_seconds")
+                                ? String.format(
+                                        Locale.ROOT,
+                                        ", first token %.0f ms, decode %.1f tok/s",
+                                        1000 * r.get("first_token_seconds").getAsDouble(),
+                                        r.get("decode_tokens_per_second").getAsDouble())
+                                : ""));
                 y += PEERS_BAR + PEERS_GAP;
             }
             y += 24;
@@ -171,7 +178,7 @@ public final class BenchCharts {
                 y,
                 10,
                 16,
-                "Greedy decoding, tokens per second (higher is better), same prompts, one" + " run",
+                "Greedy decoding, tokens per second end to end (higher is better), same prompts, one run",
                 body);
     }
 

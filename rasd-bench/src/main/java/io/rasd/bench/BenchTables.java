@@ -83,40 +83,72 @@ public final class BenchTables {
         return sb.toString();
     }
 
-    /** {@code ./rasd bench --peers}: a table per model, a row per engine and mode. */
+    /**
+     * {@code ./rasd bench --peers}: one table per model, one row per engine and mode: time to first token, decode
+     * tokens/s, end-to-end tokens/s (and its ratio to rasd {@code ar}'s), τ, and whether the output was rasd
+     * {@code ar}'s. Under each model's name, its prompts and new tokens.
+     */
     public static String ratesByModel(JsonObject json) {
         JsonObject machine = json.getAsJsonObject("machine");
         JsonObject config = json.getAsJsonObject("config");
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(
                 Locale.ROOT,
-                "Peers (`%s`): greedy, %d prompts per task, %d new tokens on the demo"
-                        + " models; %s, %d cores, %s; peers use %d threads. Time per request includes prefill.%n",
+                "Peers (`%s`): greedy; %s, %d cores, %s; peers use %d threads, rasd's PyTorch %d.",
                 config.get("suite").getAsString(),
-                config.get("prompts_per_task").getAsInt(),
-                config.get("max_new_tokens").getAsInt(),
                 machine.get("cpu").getAsString(),
                 machine.get("cores").getAsInt(),
                 machine.get("java").getAsString(),
-                config.get("peer_threads").getAsInt()));
+                config.get("peer_threads").getAsInt(),
+                config.get("rasd_threads").getAsInt()));
+        if (config.has("rasd_pytorch_features")) {
+            sb.append(" rasd's PyTorch is built with ")
+                    .append(config.get("rasd_pytorch_features").getAsString())
+                    .append('.');
+        }
+        if (config.has("other_processes_cpu_share")) {
+            sb.append(String.format(
+                    Locale.ROOT,
+                    " Other processes used %.0f%% of the machine's CPU time during the run.",
+                    100 * config.get("other_processes_cpu_share").getAsDouble()));
+        }
+        sb.append(" First token: from the call until the first generated token reached the caller (prefill and the"
+                + " first step). Decode: the tokens after the first over the time after the first. End to end: all"
+                + " tokens over the whole request.\n");
         for (var s : config.getAsJsonArray("skipped")) {
             sb.append("Skipped: ").append(s.getAsString()).append('\n');
+        }
+        Map<String, JsonObject> groups = new LinkedHashMap<>();
+        for (var g : config.getAsJsonArray("models")) {
+            groups.put(g.getAsJsonObject().get("model").getAsString(), g.getAsJsonObject());
         }
         String model = null;
         for (var el : json.getAsJsonArray("rows")) {
             JsonObject r = el.getAsJsonObject();
             if (!r.get("model").getAsString().equals(model)) {
                 model = r.get("model").getAsString();
-                sb.append("\n")
-                        .append(model)
-                        .append("\n\n| engine | mode | tokens/s | vs rasd ar | τ |"
-                                + " same output as rasd ar |\n|---|---|---|---|---|---|\n");
+                sb.append("\n").append(model).append("\n\n");
+                JsonObject g = groups.get(model);
+                if (g != null) {
+                    sb.append(String.format(
+                            Locale.ROOT,
+                            "%d prompts of %d to %d tokens, %d new tokens each%n%n",
+                            g.get("prompts").getAsInt(),
+                            g.get("prompt_tokens_min").getAsInt(),
+                            g.get("prompt_tokens_max").getAsInt(),
+                            g.get("max_new_tokens").getAsInt()));
+                }
+                sb.append("| engine | mode | dtype | first token (ms) | decode tok/s | end to end tok/s | vs rasd ar"
+                        + " | τ | same output as rasd ar |\n|---|---|---|---|---|---|---|---|---|\n");
             }
             sb.append(String.format(
                     Locale.ROOT,
-                    "| %s | %s | %.1f | %.2fx | %s | %.2f |%n",
+                    "| %s | %s | %s | %.0f | %.1f | %.1f | %.2fx | %s | %.2f |%n",
                     r.get("engine").getAsString(),
                     r.get("mode").getAsString(),
+                    r.get("dtype").getAsString(),
+                    1000 * r.get("first_token_seconds").getAsDouble(),
+                    r.get("decode_tokens_per_second").getAsDouble(),
                     r.get("tokens_per_second").getAsDouble(),
                     r.get("vs_rasd_ar").getAsDouble(),
                     r.has("tau")

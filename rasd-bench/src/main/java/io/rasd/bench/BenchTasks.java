@@ -46,11 +46,11 @@ public final class BenchTasks {
     }
 
     /** The prompts taken across tasks in turn (docqa, summary, code, qa, docqa, ...), so neighbours share no prefix. */
-    public static List<String> acrossTasks(Map<String, List<String>> byTask) {
-        List<String> out = new ArrayList<>();
+    public static <T> List<T> acrossTasks(Map<String, List<T>> byTask) {
+        List<T> out = new ArrayList<>();
         int longest = byTask.values().stream().mapToInt(List::size).max().orElse(0);
         for (int i = 0; i < longest; i++) {
-            for (List<String> task : byTask.values()) {
+            for (List<T> task : byTask.values()) {
                 if (i < task.size()) {
                     out.add(task.get(i));
                 }

@@ -11,6 +11,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,18 +33,32 @@ class BenchResultsTest {
         assertThat(BenchCharts.speedupByTask(json)).isEqualTo(Files.readString(DOCS.resolve("chart.svg")));
     }
 
-    @Test
-    void thePeersTableAndChartReproduceTheCommittedOnes() throws IOException {
+    /** The committed peers runs: docs/benchmarks/peers (quick) and each of its folders with a results.json. */
+    static List<Path> peersRuns() throws IOException {
         Path peers = DOCS.resolve("peers");
-        JsonObject json = read(peers.resolve("results.json"));
-        assertThat(BenchTables.ratesByModel(json)).isEqualTo(Files.readString(peers.resolve("results.md")));
-        assertThat(BenchCharts.ratesByModel(json)).isEqualTo(Files.readString(peers.resolve("chart.svg")));
+        List<Path> runs = new ArrayList<>(List.of(peers));
+        try (Stream<Path> dirs = Files.list(peers)) {
+            dirs.filter(d -> Files.isRegularFile(d.resolve("results.json")))
+                    .sorted()
+                    .forEach(runs::add);
+        }
+        return runs;
+    }
+
+    @Test
+    void thePeersTablesAndChartsReproduceTheCommittedOnes() throws IOException {
+        for (Path peers : peersRuns()) {
+            JsonObject json = read(peers.resolve("results.json"));
+            assertThat(BenchTables.ratesByModel(json)).isEqualTo(Files.readString(peers.resolve("results.md")));
+            assertThat(BenchCharts.ratesByModel(json)).isEqualTo(Files.readString(peers.resolve("chart.svg")));
+        }
     }
 
     @Test
     void theJsonIsWrittenAsCommitted() throws IOException {
-        for (Path file :
-                new Path[] {DOCS.resolve("results.json"), DOCS.resolve("peers").resolve("results.json")}) {
+        List<Path> files = new ArrayList<>(List.of(DOCS.resolve("results.json")));
+        peersRuns().forEach(p -> files.add(p.resolve("results.json")));
+        for (Path file : files) {
             assertThat(BenchResults.json(read(file)))
                     .isEqualTo(Files.readString(file).stripTrailing());
         }

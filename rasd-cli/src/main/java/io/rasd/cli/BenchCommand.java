@@ -51,7 +51,12 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = "Benchmark every decoding mode on the DocQA, Summary, Code and In-domain QA tasks with the demo"
                 + " models (the drafting modes also with the EAGLE head demo-eagle, as MODE+eagle); writes results.json, results.md and chart.svg. --suite prefix measures the prefix KV cache"
-                + " instead (results.json, results.md).")
+                + " instead (results.json, results.md).",
+        footer = {
+            "",
+            "./rasd bench --peers [--suite quick|full|decode|rag] ... runs rasd next to llama.cpp and jlama instead"
+                    + " (./rasd bench --peers --help lists its options)."
+        })
 final class BenchCommand implements Callable<Integer> {
 
     @Option(

@@ -1,6 +1,7 @@
 package io.rasd.cli;
 
 import io.rasd.RasdException;
+import io.rasd.runtime.TorchThreads;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -28,13 +29,10 @@ public final class Main implements Runnable {
         setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         setIfAbsent("org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils", "error");
         setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
-        // PyTorch's intra-op threads: all cores but one unless set. Its OpenMP workers spin at every parallel region;
-        // with one core busy elsewhere (another process, our retrieval thread, GC) a forward on a 2-core machine took
-        // 2x to 100x longer with 2 threads than with 1, while on idle cores 2 threads saved nothing for one token and
-        // 15-30% for 8 to 32 tokens (measured with a 0.5B shape and the demo target).
-        setIfAbsent(
-                "ai.djl.pytorch.num_threads",
-                String.valueOf(Math.max(1, Runtime.getRuntime().availableProcessors() - 1)));
+        // PyTorch's threads: the library's choice (all cores but one, one inter-op thread) unless set; DJL also makes
+        // it
+        // when its engine classes load, this only makes it before anything else runs
+        TorchThreads.applyDefaults();
     }
 
     private static void setIfAbsent(String key, String value) {

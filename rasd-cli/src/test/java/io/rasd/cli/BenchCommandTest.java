@@ -130,6 +130,7 @@ class BenchCommandTest {
                         "--max-new-tokens=N",
                         "--temperature=T",
                         "--seed=S",
-                        "--check-weights");
+                        "--check-weights",
+                        "./rasd bench --peers [--suite quick|full|decode|rag]");
     }
 }

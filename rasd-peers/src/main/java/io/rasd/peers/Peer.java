@@ -10,7 +10,12 @@ public interface Peer extends AutoCloseable {
     /** What the report calls this engine and configuration, e.g. {@code "jlama 0.8.4"}. */
     String name();
 
-    /** Greedy decoding of {@code maxNewTokens} tokens after {@code prompt} (no early stop at end-of-sequence). */
+    /** The precision the engine runs the weights in, for the results' {@code dtype} column. */
+    default String dtype() {
+        return "f32";
+    }
+
+    /** Greedy decoding of {@code maxNewTokens} tokens after {@code prompt} (no early stop at end-of-sequence), timed to the first token and to the last. */
     PeerGeneration greedy(int[] prompt, int maxNewTokens);
 
     @Override

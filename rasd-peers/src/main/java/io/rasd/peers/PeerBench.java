@@ -1,5 +1,6 @@
 package io.rasd.peers;
 
+import ai.djl.pytorch.jni.JniUtils;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.rasd.RasdException;
@@ -21,17 +22,21 @@ import io.rasd.engine.RasdEngine;
 import io.rasd.engine.SpeculationConfig;
 import io.rasd.model.CausalLm;
 import io.rasd.model.RandomCheckpoint;
+import io.rasd.runtime.TorchThreads;
 import io.rasd.text.Tokenizer;
 import io.rasd.verify.SamplingParams;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.ServiceLoader;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -47,9 +52,12 @@ import picocli.CommandLine.Option;
  * random checkpoint shaped like a 0.5B model measures plain decoding where the weights, not the dispatch, dominate
  * (cost only: its output is noise, but still compared engine to engine).
  *
- * <p>Every engine times the whole request as its caller sees it, prefill included. Prompts are distinct and follow
- * each other across tasks, so llama.cpp's prompt cache (needed for its speculation) never reuses a previous prompt's
- * prefix beyond the BOS token.
+ * <p>Every engine times the whole request as its caller sees it, prefill included, and when its first generated token
+ * reached the caller (time to first token: the prefill and the first token's step). Decode tokens/s counts the tokens
+ * after the first over the time after the first. Suites: {@code quick} and {@code full} (whole task prompts, few
+ * tokens), {@code decode} (short prompts, 256 tokens: decoding speed) and {@code rag} (600 to 1,500-token prompts, 128
+ * tokens: what a RAG caller waits for). Prompts are distinct and follow each other across tasks, so llama.cpp's prompt
+ * cache (needed for its speculation) never reuses a previous prompt's prefix beyond the BOS token.
  */
 @Command(
         name = "bench --peers",
@@ -61,10 +69,13 @@ public final class PeerBench implements Callable<Integer> {
     @Option(
             names = "--suite",
             defaultValue = "quick",
-            paramLabel = "quick|full",
-            description = "quick: 1 prompt per task, 32 tokens (demo), 2 prompts x 16 tokens (0.5B); full: 3 prompts"
-                    + " per task, 64 tokens, and 4 x 32 on the 0.5B. --prompts sets the demo models' prompts per"
-                    + " task (the 0.5B takes the first 2 or 4 of them), --max-new-tokens both models' tokens")
+            paramLabel = "quick|full|decode|rag",
+            description = "quick: 1 whole task prompt per task, 32 new tokens (0.5B: 2 prompts x 16); full: 3 per"
+                    + " task, 64 tokens (0.5B: 4 x 32); decode: 2 short prompts per task (each prompt's last 31"
+                    + " tokens after BOS), 256 tokens (0.5B: 2 x 256); rag: 2 prompts of 600 to 1,500 tokens per task"
+                    + " that has them (docqa, summary, code), 128 tokens (0.5B: 2 x 128). decode and rag run rasd and"
+                    + " llama.cpp only. --prompts sets the demo models' prompts per task (the 0.5B takes the first"
+                    + " ones), --max-new-tokens both models' tokens")
     String suite;
 
     @Mixin
@@ -79,7 +90,11 @@ public final class PeerBench implements Callable<Integer> {
             description = "Cache for GGUF exports and the 0.5B checkpoint (default: ~/.cache/rasd/peers)")
     Path work;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Compute threads for the peers (default: all cores)")
+    @Option(
+            names = "--threads",
+            paramLabel = "N",
+            description = "Compute threads for every engine, rasd's PyTorch included unless -D" + TorchThreads.INTRA_OP
+                    + " is set (default: all cores)")
     Integer threads;
 
     @Option(
@@ -115,13 +130,64 @@ public final class PeerBench implements Callable<Integer> {
         System.exit(code);
     }
 
+    /** A suite: which prompts, how many, and how many new tokens, on the demo models and on the 0.5B shape. */
+    record PeerSuite(
+            String name,
+            Prompts prompts,
+            int perTask,
+            int tokens,
+            int largePrompts,
+            int largeTokens,
+            boolean allPeers) {
+
+        Suite defaults() {
+            return new Suite(name, perTask, tokens);
+        }
+    }
+
+    /** Whole task prompts, each prompt's end (short), or the prompts of RAG length (long). */
+    enum Prompts {
+        WHOLE,
+        SHORT,
+        LONG
+    }
+
+    static final List<PeerSuite> SUITES = List.of(
+            new PeerSuite("quick", Prompts.WHOLE, 1, 32, 2, 16, true),
+            new PeerSuite("full", Prompts.WHOLE, 3, 64, 4, 32, true),
+            new PeerSuite("decode", Prompts.SHORT, 2, 256, 2, 256, false),
+            new PeerSuite("rag", Prompts.LONG, 2, 128, 2, 128, false));
+
+    /** The decode suite's prompts: BOS and each task prompt's last tokens, this many in all. */
+    static final int SHORT_PROMPT_TOKENS = 32;
+
+    /** The rag suite's prompt lengths, BOS included. */
+    static final int RAG_MIN_TOKENS = 600;
+
+    static final int RAG_MAX_TOKENS = 1500;
+
+    /**
+     * The precision rasd runs {@code model}'s weights and KV cache in ({@code auto} resolved), for the results'
+     * {@code dtype} column: the one place it is read from.
+     */
+    static String rasdDtype(CausalLm model) {
+        return model.precision().label();
+    }
+
     @Override
     public Integer call() throws IOException {
-        Settings run = options.resolve(
-                Suite.pick(suite, "quick or full", new Suite("quick", 1, 32), new Suite("full", 3, 64)), out, "peers");
-        boolean full = suite.equals("full");
+        PeerSuite picked = SUITES.stream()
+                .filter(x -> x.name().equals(suite))
+                .findFirst()
+                .orElseThrow(
+                        () -> new RasdException("--suite must be quick, full, decode or rag, got \"" + suite + "\""));
+        Settings run = options.resolve(picked.defaults(), out, "peers");
         int tokens = run.maxNewTokens();
         int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        if (System.getProperty(TorchThreads.INTRA_OP) == null) {
+            // every engine on the same threads; read by DJL when PyTorch starts (below, at the first model load)
+            System.setProperty(TorchThreads.INTRA_OP, String.valueOf(nThreads));
+        }
         Path modelDir = run.models();
         Path workDir = work != null ? work : Path.of(System.getProperty("user.home"), ".cache", "rasd", "peers");
         Files.createDirectories(workDir);
@@ -129,16 +195,21 @@ public final class PeerBench implements Callable<Integer> {
         List<PeerProvider> providers = new ArrayList<>();
         JsonArray skipped = new JsonArray();
         for (PeerProvider p : ServiceLoader.load(PeerProvider.class)) {
-            p.unavailableReason()
-                    .ifPresentOrElse(
-                            why -> {
-                                System.err.println("peers: " + p.id() + " skipped: " + why);
-                                skipped.add(p.id() + ": " + why);
-                            },
-                            () -> providers.add(p));
+            Optional<String> why = p.unavailableReason();
+            if (why.isEmpty() && !picked.allPeers() && !p.id().equals("llama.cpp")) {
+                why = Optional.of("the " + picked.name() + " suite compares rasd with llama.cpp only (quick and full"
+                        + " run every peer)");
+            }
+            why.ifPresentOrElse(
+                    w -> {
+                        System.err.println("peers: " + p.id() + " skipped: " + w);
+                        skipped.add(p.id() + ": " + w);
+                    },
+                    () -> providers.add(p));
         }
-        if (providers.stream().noneMatch(p -> p.id().equals("jlama"))
-                && skipped.asList().stream().noneMatch(s -> s.getAsString().startsWith("jlama"))) {
+        if (picked.allPeers()
+                && providers.stream().noneMatch(p -> p.id().equals("jlama"))
+                && skipped.asList().stream().noneMatch(x -> x.getAsString().startsWith("jlama"))) {
             String why = "rasd-peers-jlama is not on the classpath (it needs JDK 21+; ./rasd bench --peers builds it"
                     + " with a JDK 21+ found under /usr/lib/jvm or in RASD_PEERS_JAVA_HOME)";
             System.err.println("peers: jlama skipped: " + why);
@@ -149,12 +220,13 @@ public final class PeerBench implements Callable<Integer> {
         Path target = modelDir.resolve("demo-target");
         Path draft = modelDir.resolve("demo-draft");
         List<Row> rows = new ArrayList<>();
+        JsonArray groups = new JsonArray();
         long start = System.nanoTime();
+        MachineLoad loadAtStart = MachineLoad.now();
+        int rasdThreads;
+        String pytorchFeatures;
         try (Tokenizer tokenizer = Tokenizer.load(target)) {
-            demoPrompts = new ArrayList<>();
-            for (String prompt : BenchTasks.acrossTasks(BenchTasks.load(run.tasks(), run.promptsPerTask()))) {
-                demoPrompts.add(tokenizer.encode(prompt, true));
-            }
+            demoPrompts = prompts(picked.prompts(), run.tasks(), run.promptsPerTask(), tokenizer);
             try (CausalLm t = CausalLm.load(target);
                     CausalLm d = CausalLm.load(draft);
                     TokenDatastore store = datastore(tokenizer, run.corpus());
@@ -165,10 +237,13 @@ public final class PeerBench implements Callable<Integer> {
                             .datastore(store)
                             .speculation(SpeculationConfig.DEFAULT)
                             .build()) {
+                rasdThreads = JniUtils.getNumThreads();
+                // torch.__config__'s equivalent through DJL: what a user gets with no extra setup
+                pytorchFeatures = String.join(", ", new TreeSet<>(JniUtils.getFeatures()));
                 List<Contender> contenders = new ArrayList<>();
-                contenders.add(Contender.rasd(engine, DecodingMode.AR, tokenizer));
-                contenders.add(Contender.rasd(engine, DecodingMode.DRAFT, tokenizer));
-                contenders.add(Contender.rasd(engine, DecodingMode.RASD, tokenizer));
+                contenders.add(Contender.rasd(engine, DecodingMode.AR, tokenizer, rasdDtype(t)));
+                contenders.add(Contender.rasd(engine, DecodingMode.DRAFT, tokenizer, rasdDtype(t)));
+                contenders.add(Contender.rasd(engine, DecodingMode.RASD, tokenizer, rasdDtype(t)));
                 List<Peer> opened = new ArrayList<>();
                 try {
                     for (PeerProvider p : providers) {
@@ -183,6 +258,7 @@ public final class PeerBench implements Callable<Integer> {
                     }
                     String label = "demo-target (" + params(t) + ", "
                             + t.config().numLayers() + " layers), draft " + "demo-draft (" + params(d) + ")";
+                    groups.add(group(label, demoPrompts, tokens));
                     rows.addAll(measure(label, contenders, demoPrompts, tokens, tokenizer));
                 } finally {
                     opened.forEach(Peer::close);
@@ -194,15 +270,15 @@ public final class PeerBench implements Callable<Integer> {
                     System.err.println("peers: writing the 0.5B-shaped random checkpoint to " + largeDir + " (2 GB)");
                     LARGE_SHAPE.tokenizerFrom(target).writeTo(largeDir);
                 }
-                int largeTokens = options.maxNewTokens(full ? 32 : 16);
-                List<int[]> largePrompts = demoPrompts.subList(0, Math.min(demoPrompts.size(), full ? 4 : 2));
+                int largeTokens = options.maxNewTokens(picked.largeTokens());
+                List<int[]> largePrompts = demoPrompts.subList(0, Math.min(demoPrompts.size(), picked.largePrompts()));
                 try (CausalLm t = CausalLm.load(largeDir);
                         RasdEngine engine = RasdEngine.builder()
                                 .target(t)
                                 .tokenizer(tokenizer)
                                 .build()) {
                     List<Contender> contenders = new ArrayList<>();
-                    contenders.add(Contender.rasd(engine, DecodingMode.AR, tokenizer));
+                    contenders.add(Contender.rasd(engine, DecodingMode.AR, tokenizer, rasdDtype(t)));
                     List<Peer> opened = new ArrayList<>();
                     try {
                         for (PeerProvider p : providers) {
@@ -213,6 +289,7 @@ public final class PeerBench implements Callable<Integer> {
                         String label = "random Llama shaped like a 0.5B model (" + params(t) + ", "
                                 + t.config().numLayers() + " layers, hidden "
                                 + t.config().hiddenSize() + ")";
+                        groups.add(group(label, largePrompts, largeTokens));
                         rows.addAll(measure(label, contenders, largePrompts, largeTokens, tokenizer));
                     } finally {
                         opened.forEach(Peer::close);
@@ -220,13 +297,101 @@ public final class PeerBench implements Callable<Integer> {
                 }
             }
         }
-        JsonObject json =
-                report(rows, skipped, run.promptsPerTask(), tokens, nThreads, (System.nanoTime() - start) / 1e9);
+        double otherLoad = MachineLoad.now().otherShareSince(loadAtStart);
+        JsonObject json = report(
+                rows,
+                groups,
+                skipped,
+                run.promptsPerTask(),
+                tokens,
+                nThreads,
+                rasdThreads,
+                pytorchFeatures,
+                otherLoad,
+                (System.nanoTime() - start) / 1e9);
         BenchResults.write(run.out(), json, BenchTables.ratesByModel(json), BenchCharts.ratesByModel(json));
         // rasd's own modes must reproduce rasd ar exactly; a peer's differing output is reported, not fatal
         boolean lossless =
                 rows.stream().filter(r -> r.engine.startsWith("rasd")).allMatch(r -> r.matches == r.runs);
         return lossless ? 0 : 3;
+    }
+
+    /**
+     * The suite's prompts as token ids (BOS first), across tasks in turn: whole task prompts ({@code perTask} of each
+     * task), each prompt's last {@link #SHORT_PROMPT_TOKENS} - 1 tokens after BOS, or {@code perTask} prompts of
+     * {@link #RAG_MIN_TOKENS} to {@link #RAG_MAX_TOKENS} tokens from each task that has such (spread over their
+     * lengths, the longest included).
+     */
+    static List<int[]> prompts(Prompts kind, Path tasks, int perTask, Tokenizer tokenizer) throws IOException {
+        Map<String, List<int[]>> byTask = new LinkedHashMap<>();
+        if (kind == Prompts.LONG) {
+            for (Map.Entry<String, List<String>> e :
+                    BenchTasks.load(tasks, Integer.MAX_VALUE).entrySet()) {
+                List<int[]> fit = new ArrayList<>();
+                for (String p : e.getValue()) {
+                    int[] ids = tokenizer.encode(p, true);
+                    if (ids.length >= RAG_MIN_TOKENS && ids.length <= RAG_MAX_TOKENS) {
+                        fit.add(ids);
+                    }
+                }
+                byTask.put(e.getKey(), spreadByLength(fit, perTask));
+            }
+        } else {
+            for (Map.Entry<String, List<String>> e :
+                    BenchTasks.load(tasks, perTask).entrySet()) {
+                List<int[]> ids = new ArrayList<>();
+                for (String p : e.getValue()) {
+                    int[] whole = tokenizer.encode(p, true);
+                    ids.add(kind == Prompts.SHORT ? lastTokens(whole, SHORT_PROMPT_TOKENS) : whole);
+                }
+                byTask.put(e.getKey(), ids);
+            }
+        }
+        List<int[]> out = BenchTasks.acrossTasks(byTask);
+        if (out.isEmpty()) {
+            throw new RasdException("No prompt of " + RAG_MIN_TOKENS + " to " + RAG_MAX_TOKENS + " tokens in " + tasks);
+        }
+        return out;
+    }
+
+    /** The first token (BOS) and the last {@code n - 1}; the prompt itself when it is no longer than {@code n}. */
+    static int[] lastTokens(int[] prompt, int n) {
+        if (prompt.length <= n) {
+            return prompt;
+        }
+        int[] out = new int[n];
+        out[0] = prompt[0];
+        System.arraycopy(prompt, prompt.length - (n - 1), out, 1, n - 1);
+        return out;
+    }
+
+    /** {@code k} of {@code prompts} at evenly spaced ranks by length, the longest among them (file order kept). */
+    static List<int[]> spreadByLength(List<int[]> prompts, int k) {
+        List<int[]> sorted = new ArrayList<>(prompts);
+        sorted.sort((a, b) -> Integer.compare(a.length, b.length));
+        int n = sorted.size();
+        List<int[]> picked = new ArrayList<>();
+        for (int i = 0; i < Math.min(k, n); i++) {
+            // ranks n-1, n-1-step, ...: the longest first, the rest spread below it
+            picked.add(sorted.get(n - 1 - (int) ((long) i * n / Math.min(k, n))));
+        }
+        List<int[]> inOrder = new ArrayList<>(prompts);
+        inOrder.removeIf(p -> picked.stream().noneMatch(q -> q == p));
+        return inOrder;
+    }
+
+    private static JsonObject group(String model, List<int[]> prompts, int tokens) {
+        JsonObject g = new JsonObject();
+        g.addProperty("model", model);
+        g.addProperty("prompts", prompts.size());
+        g.addProperty(
+                "prompt_tokens_min",
+                prompts.stream().mapToInt(p -> p.length).min().orElse(0));
+        g.addProperty(
+                "prompt_tokens_max",
+                prompts.stream().mapToInt(p -> p.length).max().orElse(0));
+        g.addProperty("max_new_tokens", tokens);
+        return g;
     }
 
     /** One engine in one mode, as a function from prompt to output. */
@@ -235,9 +400,11 @@ public final class PeerBench implements Callable<Integer> {
 
         String mode();
 
+        String dtype();
+
         Outcome run(int[] prompt, int maxNewTokens);
 
-        static Contender rasd(RasdEngine engine, DecodingMode mode, Tokenizer tokenizer) {
+        static Contender rasd(RasdEngine engine, DecodingMode mode, Tokenizer tokenizer, String dtype) {
             return new Contender() {
                 public String engine() {
                     return "rasd";
@@ -247,15 +414,30 @@ public final class PeerBench implements Callable<Integer> {
                     return mode.cliName();
                 }
 
+                public String dtype() {
+                    return dtype;
+                }
+
                 public Outcome run(int[] prompt, int n) {
+                    long[] first = {0};
                     long t0 = System.nanoTime();
                     GenerationResult r = engine.generate(
-                            new GenerationRequest(prompt, n, mode, new SamplingParams(0, 0, 1), 7L, List.of()));
-                    double s = (System.nanoTime() - t0) / 1e9;
+                            new GenerationRequest(prompt, n, mode, new SamplingParams(0, 0, 1), 7L, List.of()),
+                            (ids, origins, text) -> {
+                                if (ids.length > 0 && first[0] == 0) {
+                                    first[0] = System.nanoTime();
+                                }
+                            });
+                    long t1 = System.nanoTime();
+                    int[] ids = r.tokens();
+                    // the text without a final end-of-sequence id: the peers, told to go on, sample past it
+                    boolean eos =
+                            ids.length > 0 && engine.target().generationConfig().isEos(ids[ids.length - 1]);
                     return new Outcome(
-                            r.tokens().length,
-                            tokenizer.decode(r.tokens(), false),
-                            s,
+                            ids.length,
+                            tokenizer.decode(eos ? Arrays.copyOf(ids, ids.length - 1) : ids, false),
+                            (t1 - t0) / 1e9,
+                            ((first[0] == 0 ? t1 : first[0]) - t0) / 1e9,
                             r.stats().targetForwards());
                 }
             };
@@ -271,36 +453,72 @@ public final class PeerBench implements Callable<Integer> {
                     return mode;
                 }
 
+                public String dtype() {
+                    return peer.dtype();
+                }
+
                 public Outcome run(int[] prompt, int n) {
                     PeerGeneration g = peer.greedy(prompt, n);
                     String text = g.text() != null ? g.text() : tokenizer.decode(g.tokens(), false);
-                    return new Outcome(g.tokenCount(), text, g.seconds(), 0);
+                    return new Outcome(g.tokenCount(), text, g.seconds(), g.firstTokenSeconds(), 0);
                 }
             };
         }
     }
 
-    record Outcome(int tokens, String text, double seconds, long forwards) {}
+    /**
+     * One request's result.
+     *
+     * @param seconds the whole request
+     * @param firstTokenSeconds until the first generated token reached the caller
+     */
+    record Outcome(int tokens, String text, double seconds, double firstTokenSeconds, long forwards) {}
 
     /** Sums over the prompts for one contender. */
     static final class Row {
         final String model;
         final String engine;
         final String mode;
+        final String dtype;
         long tokens;
         double seconds;
+        double firstTokenSeconds;
+        long decodeTokens;
+        double decodeSeconds;
         long forwards;
         int runs;
         int matches;
 
-        Row(String model, String engine, String mode) {
+        Row(String model, String engine, String mode, String dtype) {
             this.model = model;
             this.engine = engine;
             this.mode = mode;
+            this.dtype = dtype;
+        }
+
+        void add(Outcome o, boolean sameOutput) {
+            tokens += o.tokens();
+            seconds += o.seconds();
+            firstTokenSeconds += o.firstTokenSeconds();
+            if (o.tokens() > 1) {
+                decodeTokens += o.tokens() - 1;
+                decodeSeconds += o.seconds() - o.firstTokenSeconds();
+            }
+            forwards += o.forwards();
+            runs++;
+            matches += sameOutput ? 1 : 0;
         }
 
         double rate() {
             return seconds > 0 ? tokens / seconds : 0;
+        }
+
+        double decodeRate() {
+            return decodeSeconds > 0 ? decodeTokens / decodeSeconds : 0;
+        }
+
+        double meanFirstToken() {
+            return runs > 0 ? firstTokenSeconds / runs : 0;
         }
     }
 
@@ -313,7 +531,7 @@ public final class PeerBench implements Callable<Integer> {
             c.run(warm, 8);
         }
         Map<Contender, Row> rows = new LinkedHashMap<>();
-        contenders.forEach(c -> rows.put(c, new Row(model, c.engine(), c.mode())));
+        contenders.forEach(c -> rows.put(c, new Row(model, c.engine(), c.mode(), c.dtype())));
         int rotation = 0;
         for (int[] prompt : prompts) {
             Map<Contender, Outcome> outcomes = new LinkedHashMap<>();
@@ -322,14 +540,19 @@ public final class PeerBench implements Callable<Integer> {
             }
             rotation++;
             String reference = outcomes.get(contenders.get(0)).text();
+            // rasd ar stops at end-of-sequence, the peers are told to go on: compare what both produced
             outcomes.forEach((c, o) -> {
-                Row r = rows.get(c);
-                r.tokens += o.tokens();
-                r.seconds += o.seconds();
-                r.forwards += o.forwards();
-                r.runs++;
-                // rasd ar stops at end-of-sequence, the peers are told to go on: compare what both produced
-                r.matches += o.text().startsWith(reference) || reference.startsWith(o.text()) ? 1 : 0;
+                boolean same = o.text().startsWith(reference) || reference.startsWith(o.text());
+                rows.get(c).add(o, same);
+                if (!same) {
+                    System.err.printf(
+                            Locale.ROOT,
+                            "peers: %s %s left rasd ar's output after %d of %d characters%n",
+                            c.engine(),
+                            c.mode(),
+                            commonPrefix(o.text(), reference),
+                            reference.length());
+                }
             });
             System.err.printf(
                     Locale.ROOT,
@@ -342,14 +565,25 @@ public final class PeerBench implements Callable<Integer> {
         return new ArrayList<>(rows.values());
     }
 
+    private static int commonPrefix(String a, String b) {
+        int n = 0;
+        while (n < Math.min(a.length(), b.length()) && a.charAt(n) == b.charAt(n)) {
+            n++;
+        }
+        return n;
+    }
+
     private static String summary(Map<Contender, Outcome> outcomes) {
         StringBuilder sb = new StringBuilder();
         outcomes.forEach((c, o) -> sb.append(String.format(
                 Locale.ROOT,
-                " %s %s %.1f tok/s;",
+                " %s %s %.0f ms + %.1f tok/s;",
                 c.engine(),
                 c.mode(),
-                o.seconds() > 0 ? o.tokens() / o.seconds() : 0)));
+                o.firstTokenSeconds() * 1000,
+                o.tokens() > 1 && o.seconds() > o.firstTokenSeconds()
+                        ? (o.tokens() - 1) / (o.seconds() - o.firstTokenSeconds())
+                        : 0)));
         return sb.toString();
     }
 
@@ -372,7 +606,17 @@ public final class PeerBench implements Callable<Integer> {
                 : String.format(Locale.ROOT, "%.1fM params", p / 1e6);
     }
 
-    private JsonObject report(List<Row> rows, JsonArray skipped, int perTask, int tokens, int nThreads, double seconds)
+    private JsonObject report(
+            List<Row> rows,
+            JsonArray groups,
+            JsonArray skipped,
+            int perTask,
+            int tokens,
+            int nThreads,
+            int rasdThreads,
+            String pytorchFeatures,
+            double otherLoad,
+            double seconds)
             throws IOException {
         JsonObject root = new JsonObject();
         root.add("machine", MachineDescription.current().toPeersJson());
@@ -382,15 +626,21 @@ public final class PeerBench implements Callable<Integer> {
         config.addProperty("max_new_tokens", tokens);
         config.addProperty("temperature", 0);
         config.addProperty("peer_threads", nThreads);
+        config.addProperty("rasd_threads", rasdThreads);
+        config.addProperty("rasd_pytorch_features", pytorchFeatures);
+        if (!Double.isNaN(otherLoad)) {
+            config.addProperty("other_processes_cpu_share", otherLoad);
+        }
         config.addProperty("speculation", SpeculationConfig.DEFAULT.toString());
         config.addProperty("seconds", seconds);
         config.add("skipped", skipped);
+        config.add("models", groups);
         root.add("config", config);
         JsonArray out = new JsonArray();
-        Map<String, Double> arRate = new LinkedHashMap<>();
+        Map<String, Row> ar = new LinkedHashMap<>();
         for (Row r : rows) {
             if (r.engine.equals("rasd") && r.mode.equals("ar")) {
-                arRate.put(r.model, r.rate());
+                ar.put(r.model, r);
             }
         }
         for (Row r : rows) {
@@ -398,9 +648,15 @@ public final class PeerBench implements Callable<Integer> {
             row.addProperty("model", r.model);
             row.addProperty("engine", r.engine);
             row.addProperty("mode", r.mode);
+            row.addProperty("dtype", r.dtype);
             row.addProperty("tokens_per_second", r.rate());
-            double base = arRate.getOrDefault(r.model, 0.0);
-            row.addProperty("vs_rasd_ar", base > 0 ? r.rate() / base : 0);
+            Row base = ar.get(r.model);
+            row.addProperty("vs_rasd_ar", base != null && base.rate() > 0 ? r.rate() / base.rate() : 0);
+            row.addProperty("first_token_seconds", r.meanFirstToken());
+            row.addProperty("decode_tokens_per_second", r.decodeRate());
+            row.addProperty(
+                    "decode_vs_rasd_ar",
+                    base != null && base.decodeRate() > 0 ? r.decodeRate() / base.decodeRate() : 0);
             row.addProperty("tokens", r.tokens);
             row.addProperty("seconds", r.seconds);
             row.addProperty("same_output_as_rasd_ar", (double) r.matches / r.runs);

@@ -8,12 +8,14 @@ package io.rasd.peers;
  * @param text the generated text, or {@code null} where the engine returns only ids
  * @param seconds wall time of the whole request as the caller saw it, prefill included (how rasd's tokens/s is
  *     measured too)
+ * @param firstTokenSeconds wall time from the call until the first generated token reached the caller (the prefill
+ *     and the first token's choice), part of {@code seconds}
  */
-public record PeerGeneration(int tokenCount, int[] tokens, String text, double seconds) {
+public record PeerGeneration(int tokenCount, int[] tokens, String text, double seconds, double firstTokenSeconds) {
 
     /** A generation known by its token ids. */
-    public PeerGeneration(int[] tokens, double seconds) {
-        this(tokens.length, tokens, null, seconds);
+    public PeerGeneration(int[] tokens, double seconds, double firstTokenSeconds) {
+        this(tokens.length, tokens, null, seconds, firstTokenSeconds);
     }
 
     public double tokensPerSecond() {

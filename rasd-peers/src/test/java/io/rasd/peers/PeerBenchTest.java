@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.rasd.testing.TestData;
+import io.rasd.text.Tokenizer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,7 +51,18 @@ class PeerBenchTest {
             assertThat(r.get("same_output_as_rasd_ar").getAsDouble())
                     .as(r.toString())
                     .isEqualTo(1.0);
+            // rasd's models load in auto precision (bf16 where the CPU has native bf16 dot products), the peers in f32
+            assertThat(r.get("dtype").getAsString())
+                    .isIn(r.get("engine").getAsString().equals("rasd") ? List.of("f32", "bf16") : List.of("f32"));
+            double first = r.get("first_token_seconds").getAsDouble();
+            assertThat(first)
+                    .as("within the request")
+                    .isPositive()
+                    .isLessThanOrEqualTo(r.get("seconds").getAsDouble());
+            assertThat(r.get("decode_tokens_per_second").getAsDouble()).isPositive();
         }
+        assertThat(json.getAsJsonObject("config").get("rasd_threads").getAsInt())
+                .isPositive();
         // jlama joins where its module is on the classpath (JDK 21+); llama.cpp is always there
         assertThat(rows).contains("rasd ar", "rasd draft", "rasd rasd", "llama.cpp ar", "llama.cpp draft");
         assertThat(Files.readString(out.resolve("results.md"))).contains("| rasd | ar | ");
@@ -59,11 +72,87 @@ class PeerBenchTest {
     }
 
     @Test
+    void theDecodeSuiteRunsRasdAndLlamaCppOnShortPrompts(@TempDir Path tmp) throws Exception {
+        Path repo = TestData.root().getParent();
+        Path out = tmp.resolve("out");
+        int code = new CommandLine(new PeerBench())
+                .execute(
+                        "--suite",
+                        "decode",
+                        "--models",
+                        repo.resolve("models").toString(),
+                        "--tasks",
+                        repo.resolve("bench").toString(),
+                        "--out",
+                        out.toString(),
+                        "--work",
+                        tmp.resolve("work").toString(),
+                        "--prompts",
+                        "1",
+                        "--max-new-tokens",
+                        "3",
+                        "--no-large");
+        assertThat(code).isZero();
+        JsonObject json = JsonParser.parseString(Files.readString(out.resolve("results.json")))
+                .getAsJsonObject();
+        JsonObject config = json.getAsJsonObject("config");
+        assertThat(config.get("suite").getAsString()).isEqualTo("peers-decode");
+        JsonObject group = config.getAsJsonArray("models").get(0).getAsJsonObject();
+        assertThat(group.get("prompts").getAsInt()).isEqualTo(4);
+        assertThat(group.get("prompt_tokens_max").getAsInt()).isLessThanOrEqualTo(PeerBench.SHORT_PROMPT_TOKENS);
+        List<String> rows = new ArrayList<>();
+        for (var el : json.getAsJsonArray("rows")) {
+            JsonObject r = el.getAsJsonObject();
+            rows.add(r.get("engine").getAsString().split(" ")[0] + " "
+                    + r.get("mode").getAsString());
+        }
+        assertThat(rows).containsExactly("rasd ar", "rasd draft", "rasd rasd", "llama.cpp ar", "llama.cpp draft");
+        assertThat(Files.readString(out.resolve("results.md")))
+                .contains("4 prompts of ", "3 new tokens each", "| first token (ms) | decode tok/s |");
+    }
+
+    @Test
+    void theRagSuiteTakesPromptsOf600To1500TokensSpreadOverTheirLengthsAcrossTasks() throws Exception {
+        Path repo = TestData.root().getParent();
+        try (Tokenizer tokenizer = Tokenizer.load(repo.resolve("models").resolve("demo-target"))) {
+            List<int[]> rag = PeerBench.prompts(PeerBench.Prompts.LONG, repo.resolve("bench"), 2, tokenizer);
+            // docqa, summary and code have such prompts, in-domain QA's are questions of a line
+            assertThat(rag).hasSize(6);
+            assertThat(rag).allSatisfy(p -> assertThat(p.length).isBetween(600, 1500));
+            assertThat(rag.get(0)).isNotEqualTo(rag.get(3));
+            List<int[]> quick = PeerBench.prompts(PeerBench.Prompts.WHOLE, repo.resolve("bench"), 1, tokenizer);
+            List<int[]> decode = PeerBench.prompts(PeerBench.Prompts.SHORT, repo.resolve("bench"), 1, tokenizer);
+            assertThat(decode).hasSameSizeAs(quick);
+            for (int i = 0; i < quick.size(); i++) {
+                int[] whole = quick.get(i);
+                int[] tail = decode.get(i);
+                assertThat(tail.length).isEqualTo(Math.min(whole.length, PeerBench.SHORT_PROMPT_TOKENS));
+                assertThat(tail[0]).isEqualTo(whole[0]);
+                assertThat(Arrays.copyOfRange(tail, 1, tail.length))
+                        .isEqualTo(Arrays.copyOfRange(whole, whole.length - tail.length + 1, whole.length));
+            }
+        }
+    }
+
+    @Test
+    void spreadByLengthKeepsTheLongestAndFileOrder() {
+        List<int[]> prompts = List.of(new int[5], new int[1], new int[4], new int[2], new int[3]);
+        assertThat(PeerBench.spreadByLength(prompts, 2))
+                .extracting(p -> p.length)
+                .as("the longest, then the middle rank")
+                .containsExactly(5, 3);
+        assertThat(PeerBench.spreadByLength(prompts, 9))
+                .extracting(p -> p.length)
+                .containsExactly(5, 1, 4, 2, 3);
+        assertThat(PeerBench.spreadByLength(List.of(), 2)).isEmpty();
+    }
+
+    @Test
     void theHelpListsTheSharedAndTheOwnOptions() {
         String help = new CommandLine(new PeerBench()).getUsageMessage();
         assertThat(help)
                 .contains(
-                        "--suite=quick|full",
+                        "--suite=quick|full|decode|rag",
                         "--models=DIR",
                         "--tasks=DIR",
                         "--out=DIR",
@@ -80,6 +169,6 @@ class PeerBenchTest {
         StringWriter err = new StringWriter();
         CommandLine cmd = new CommandLine(new PeerBench()).setErr(new PrintWriter(err));
         assertThat(cmd.execute("--suite", "huge")).isNotZero();
-        assertThat(err.toString()).contains("--suite must be quick or full, got \"huge\"");
+        assertThat(err.toString()).contains("--suite must be quick, full, decode or rag, got \"huge\"");
     }
 }

@@ -178,7 +178,7 @@ public final class JlamaPeer implements Peer {
     }
 
     /**
-     * Greedy decoding, timed from the call to the last token; with {@code logitsOut} (length {@code maxNewTokens})
+     * Greedy decoding, timed from the call to the first token and to the last; with {@code logitsOut} (length {@code maxNewTokens})
      * also the logits each token was chosen from (a copy per step, for tests that look at near ties, not for timing).
      */
     synchronized PeerGeneration decode(int[] prompt, int maxNewTokens, float[][] logitsOut) {
@@ -186,6 +186,7 @@ public final class JlamaPeer implements Peer {
         check(prompt, maxNewTokens);
         int[] out = new int[maxNewTokens];
         long end;
+        long first;
         // A KV buffer of its own per call, closed with it (the model's own cache would keep every session's buffer
         // for the life of the model). Its page files are this peer's, reused from call to call: a new session id
         // per call would map new files each time, and their pages stay resident until the GC unmaps the old
@@ -200,6 +201,7 @@ public final class JlamaPeer implements Peer {
             last.close();
             record(logitsOut, 0, logits);
             out[0] = next;
+            first = System.nanoTime();
             for (int i = 1; i < maxNewTokens; i++) {
                 AbstractTensor output = model.forward(next, prompt.length + i - 1, kv, Optional.empty());
                 next = model.sample(output, 0f, 0f, logits);
@@ -210,7 +212,7 @@ public final class JlamaPeer implements Peer {
             }
             end = System.nanoTime();
         }
-        return new PeerGeneration(out, (end - start) / 1e9);
+        return new PeerGeneration(out, (end - start) / 1e9, (first - start) / 1e9);
     }
 
     private void check(int[] prompt, int maxNewTokens) {

@@ -64,12 +64,19 @@ public final class LlamaCppPeer implements Peer {
         RawParameters.promptIds(p, prompt);
         StringBuilder text = new StringBuilder();
         long start = System.nanoTime();
+        long first = 0;
+        // streamed: llama.cpp's server sends each token as it is sampled, the first one right after the prompt's
+        // batch and before any drafting
         for (LlamaOutput out : model.generate(p)) {
+            if (first == 0) {
+                first = System.nanoTime();
+            }
             text.append(out.text);
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
+        long end = System.nanoTime();
         // n_predict with ignore_eos generates exactly maxNewTokens
-        return new PeerGeneration(maxNewTokens, null, text.toString(), seconds);
+        return new PeerGeneration(
+                maxNewTokens, null, text.toString(), (end - start) / 1e9, ((first == 0 ? end : first) - start) / 1e9);
     }
 
     /** llama.cpp's own tokenization of {@code text} (no BOS), to check the exported vocabulary. */
