@@ -10,8 +10,8 @@ import java.util.List;
 /** The machine a benchmark ran on: results.json's {@code machine}. */
 public record MachineDescription(String cpu, int cores, String os, String javaVendor, String javaVersion, String date) {
 
-    /** What runs the models on rasd's side. */
-    public static final String RASD_ENGINE = "DJL 0.36.0 / PyTorch 2.7.1, f32 on CPU";
+    /** What runs the models on rasd's side (the precision and device are the results' {@code config.weights}). */
+    public static final String RASD_ENGINE = "DJL 0.36.0 / PyTorch 2.7.1, rasd's TorchScript kernel module";
 
     public static MachineDescription current() throws IOException {
         Path info = Path.of("/proc/cpuinfo");

@@ -92,6 +92,9 @@ final class BenchCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     PrecisionOption dtype = new PrecisionOption();
 
+    /** How the target was held, e.g. "f32 on cpu()": what {@code --dtype auto} and the device resolved to. */
+    private String heldAs = "";
+
     @Override
     public Integer call() throws IOException {
         Settings run = options.resolve(
@@ -132,6 +135,7 @@ final class BenchCommand implements Callable<Integer> {
                 TokenDatastore store = CliCache.datastore("bench", tokenizer, run.corpus());
                 RasdEngine engine = engine(target, draft, null, tokenizer, store);
                 RasdEngine headEngine = withHead ? engine(target, null, head, tokenizer, store) : null) {
+            heldAs = target.precision().label() + " on " + target.device();
             // every mode with the standalone draft model; the drafting modes again with the EAGLE head, labelled
             List<Variant> variants = new ArrayList<>();
             for (DecodingMode m : DecodingMode.values()) {
@@ -247,6 +251,7 @@ final class BenchCommand implements Callable<Integer> {
         config.addProperty("max_new_tokens", tokens);
         config.addProperty("temperature", temperature);
         config.addProperty("seed", seed);
+        config.addProperty("weights", heldAs);
         config.addProperty("speculation", SpeculationConfig.DEFAULT.toString());
         config.addProperty("seconds", seconds);
         root.add("config", config);

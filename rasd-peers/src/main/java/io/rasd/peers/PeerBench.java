@@ -21,6 +21,8 @@ import io.rasd.engine.GenerationResult;
 import io.rasd.engine.RasdEngine;
 import io.rasd.engine.SpeculationConfig;
 import io.rasd.model.CausalLm;
+import io.rasd.model.LoadOptions;
+import io.rasd.model.Precision;
 import io.rasd.model.RandomCheckpoint;
 import io.rasd.runtime.TorchThreads;
 import io.rasd.text.Tokenizer;
@@ -170,6 +172,12 @@ public final class PeerBench implements Callable<Integer> {
      * The precision rasd runs {@code model}'s weights and KV cache in ({@code auto} resolved), for the results'
      * {@code dtype} column: the one place it is read from.
      */
+    /**
+     * f32 weights and cache, whatever the CPU: the peers run f32 (their outputs are held to rasd's), and {@code auto}
+     * would keep a bf16 checkpoint in bf16 on a CPU with native bf16.
+     */
+    private static final LoadOptions SAME_MATH = LoadOptions.defaults().withPrecision(Precision.F32);
+
     static String rasdDtype(CausalLm model) {
         return model.precision().label();
     }
@@ -227,8 +235,8 @@ public final class PeerBench implements Callable<Integer> {
         String pytorchFeatures;
         try (Tokenizer tokenizer = Tokenizer.load(target)) {
             demoPrompts = prompts(picked.prompts(), run.tasks(), run.promptsPerTask(), tokenizer);
-            try (CausalLm t = CausalLm.load(target);
-                    CausalLm d = CausalLm.load(draft);
+            try (CausalLm t = CausalLm.load(target, SAME_MATH);
+                    CausalLm d = CausalLm.load(draft, SAME_MATH);
                     TokenDatastore store = datastore(tokenizer, run.corpus());
                     RasdEngine engine = RasdEngine.builder()
                             .target(t)
@@ -272,7 +280,7 @@ public final class PeerBench implements Callable<Integer> {
                 }
                 int largeTokens = options.maxNewTokens(picked.largeTokens());
                 List<int[]> largePrompts = demoPrompts.subList(0, Math.min(demoPrompts.size(), picked.largePrompts()));
-                try (CausalLm t = CausalLm.load(largeDir);
+                try (CausalLm t = CausalLm.load(largeDir, SAME_MATH);
                         RasdEngine engine = RasdEngine.builder()
                                 .target(t)
                                 .tokenizer(tokenizer)
