@@ -67,6 +67,9 @@ public final class RasdFeedReplica implements SmartLifecycle {
     private final Object lock = new Object();
 
     private volatile long position;
+    /** The position of the checkpoint this replica started from. */
+    private final long openedAt;
+
     private long checkpointed;
     private long lastCheckpointNanos = System.nanoTime();
     private volatile long startHead = -1;
@@ -95,6 +98,7 @@ public final class RasdFeedReplica implements SmartLifecycle {
         this.datastore = checkpoint.datastore();
         this.segmentsByDocument = checkpoint.segmentsByDocument();
         this.position = checkpoint.position();
+        this.openedAt = checkpoint.position();
         this.checkpointed = checkpoint.position();
     }
 
@@ -143,6 +147,11 @@ public final class RasdFeedReplica implements SmartLifecycle {
     /** The position of the last change applied. */
     public long position() {
         return position;
+    }
+
+    /** The position of the checkpoint this replica was opened from (0 when it had none): where it resumed. */
+    public long openedAt() {
+        return openedAt;
     }
 
     /** The log head when this replica started following (-1 until it has read it). */
