@@ -7,12 +7,11 @@ import io.rasd.datastore.TokenDatastore;
 import io.rasd.engine.RasdEngine;
 import io.rasd.spring.feed.RasdFeedReplica;
 import io.rasd.spring.feed.RasdFeedStore;
+import io.rasd.spring.feed.TestPostgres;
 import io.rasd.spring.health.RasdFeedHealthIndicator;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.nio.file.Path;
 import javax.sql.DataSource;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -25,20 +24,10 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
  */
 class RasdFeedAutoConfigurationTest {
 
-    private static EmbeddedPostgres postgres;
+    private static final EmbeddedPostgres postgres = TestPostgres.get();
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void startPostgres() throws Exception {
-        postgres = EmbeddedPostgres.builder().start();
-    }
-
-    @AfterAll
-    static void stopPostgres() throws Exception {
-        postgres.close();
-    }
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(

@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RasdFeedReplicaTest {
 
-    private static EmbeddedPostgres postgres;
+    private static final EmbeddedPostgres postgres = TestPostgres.get();
     /** The replica processes' output, shown when the test fails. */
     private static final StringBuffer OUTPUT = new StringBuffer();
 
@@ -47,15 +47,13 @@ class RasdFeedReplicaTest {
     Path dir;
 
     @BeforeAll
-    static void startPostgres() throws Exception {
-        postgres = EmbeddedPostgres.builder().start();
+    static void loadTokenizer() {
         tokenizer = Tokenizer.load(FeedTestSupport.TOKENIZER);
     }
 
     @AfterAll
-    static void stopPostgres() throws Exception {
+    static void closeTokenizer() {
         tokenizer.close();
-        postgres.close();
     }
 
     private static RasdFeedStore store(String schema) {

@@ -146,18 +146,27 @@ class DocumentIngestion {
     private void seedStoreOfRecord(List<Path> files) throws IOException {
         int stored = 0;
         for (Path f : files) {
-            if (documents.putIfChanged(f.toString(), Files.readString(f, StandardCharsets.UTF_8), metadata(f))) {
-                stored++;
+            String text = Files.readString(f, StandardCharsets.UTF_8);
+            // the database may be restarting: the app waits for it (answering 503) rather than giving up
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    if (documents.putIfChanged(f.toString(), text, metadata(f))) {
+                        stored++;
+                    }
+                    break;
+                } catch (RuntimeException e) {
+                    LOG.warn(
+                            "Storing {} in the store of record failed (attempt {}), retrying: {}",
+                            f,
+                            attempt,
+                            e.toString());
+                    sleep(1000);
+                }
             }
         }
         RasdFeedReplica replica = documents.replica();
         while (!replica.caughtUp()) {
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+            sleep(20);
         }
         LOG.info(
                 "Store of record: {} of {} documents stored now; replica at position {}: datastore {} segments",
@@ -166,6 +175,15 @@ class DocumentIngestion {
                 replica.position(),
                 datastore.documentCount());
         readiness.ready();
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
     }
 
     static List<Path> files(List<Path> inputs) throws IOException {

