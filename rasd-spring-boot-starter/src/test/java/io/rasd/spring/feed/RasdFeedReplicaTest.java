@@ -106,6 +106,63 @@ class RasdFeedReplicaTest {
         assertMirrors(again, store, tokenizer, "replica b reopened");
     }
 
+    @Test
+    void aReplicaReconnectsAfterPostgresRestartsMidIngestionAndConverges() throws Exception {
+        Path data = dir.resolve("pgdata");
+        EmbeddedPostgres first = EmbeddedPostgres.builder()
+                .setDataDirectory(data)
+                .setCleanDataDirectory(false)
+                .start();
+        int port = first.getPort();
+        // the replica and the writer keep this DataSource: it connects by port, so it reaches the restarted server
+        RasdFeedStore store = new RasdFeedStore(first.getPostgresDatabase(), "feed_restart");
+        store.migrate();
+        RasdFeedReplica replica = replica(store, dir.resolve("restart"), Duration.ofMillis(200));
+        replica.start();
+        AtomicBoolean writing = new AtomicBoolean(true);
+        AtomicLong failedWrites = new AtomicLong();
+        AtomicLong written = new AtomicLong();
+        Thread writer = new Thread(() -> {
+            for (int n = 0; writing.get() && n < 400; n++) {
+                try {
+                    FeedTestSupport.put(store, "doc-" + (n % 90), n % 90, n);
+                    written.incrementAndGet();
+                } catch (RuntimeException e) {
+                    failedWrites.incrementAndGet(); // the server is down: this write never happened
+                }
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        writer.start();
+        await(() -> replica.position() > 20, "the replica applying changes");
+        first.close(); // mid-ingestion: the writer and the replica lose their connections
+        await(() -> replica.lastError() != null, "the replica noticing the server is gone");
+        EmbeddedPostgres second = EmbeddedPostgres.builder()
+                .setDataDirectory(data)
+                .setCleanDataDirectory(false)
+                .setPort(port)
+                .start();
+        try {
+            writer.join();
+            long head = store.head();
+            await(() -> replica.position() == head && replica.lastError() == null, "the replica at the head again");
+            System.out.printf(
+                    "RasdFeedReplicaTest: PostgreSQL restarted mid-ingestion: %d puts committed, %d refused while it"
+                            + " was down; the replica reconnected and converged at position %d%n",
+                    written.get(), failedWrites.get(), head);
+            assertThat(failedWrites.get()).as("writes met the restart").isPositive();
+            assertMirrors(replica, store, tokenizer, "the replica after the restart");
+            replica.stop();
+        } finally {
+            writing.set(false);
+            second.close();
+        }
+    }
+
     /** What the writer wrote, by position: the segment texts of a put by segment id, or null for a delete. */
     private record Change(String documentId, Map<String, String> segments) {}
 
