@@ -89,6 +89,30 @@ class ScaleOutTest {
         return JsonParser.parseString(r.body()).getAsJsonObject();
     }
 
+    private JsonObject ask(ConfigurableApplicationContext c) throws Exception {
+        String json = "{\"max_tokens\": 32, \"rasd\": {\"mode\": \"rasd-datastore\", \"rag\": true}, \"messages\":"
+                + " [{\"role\": \"user\", \"content\": \"What does each replica apply from the change log?\"}]}";
+        HttpResponse<String> r = send(
+                http,
+                port(c),
+                "POST",
+                "/v1/chat/completions",
+                "application/json",
+                json.getBytes(StandardCharsets.UTF_8));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return JsonParser.parseString(r.body()).getAsJsonObject();
+    }
+
+    private static String content(JsonObject completion) {
+        return completion
+                .getAsJsonArray("choices")
+                .get(0)
+                .getAsJsonObject()
+                .getAsJsonObject("message")
+                .get("content")
+                .getAsString();
+    }
+
     private static String text(int i) {
         return ("Replica note " + i + ": the change log orders every put and delete, and each replica applies it in"
                         + " order from its recorded position. ")
@@ -146,6 +170,19 @@ class ScaleOutTest {
             assertThat(onB.get("datastore_segments").getAsInt()).isEqualTo(segments);
             assertThat(get(b, "/api/documents").get("position").getAsLong()).isGreaterThanOrEqualTo(position);
             assertSame(a, b);
+
+            // the same greedy answer from either replica, retrieval and datastore proposals included
+            JsonObject answerA = ask(a);
+            JsonObject answerB = ask(b);
+            assertThat(content(answerB)).isEqualTo(content(answerA)).isNotEmpty();
+            assertThat(answerB.getAsJsonObject("rasd").get("sources"))
+                    .isEqualTo(answerA.getAsJsonObject("rasd").get("sources"));
+            assertThat(answerB.getAsJsonObject("rasd").get("accepted"))
+                    .as("the same tokens accepted from each source")
+                    .isEqualTo(answerA.getAsJsonObject("rasd").get("accepted"));
+            System.out.printf(
+                    "ScaleOutTest: the same answer from both replicas; accepted by source %s%n",
+                    answerA.getAsJsonObject("rasd").get("accepted"));
 
             // a delete through B leaves A
             HttpResponse<String> deleted = send(http, port(b), "DELETE", "/api/documents/guide", null, null);
