@@ -81,6 +81,13 @@ public class RasdFeedAutoConfiguration {
         }
         positive("rasd.feed.poll-interval", f.getPollInterval());
         positive("rasd.feed.checkpoint-interval", f.getCheckpointInterval());
+        if (f.getSnapshotInterval() == null || f.getSnapshotInterval().isNegative()) {
+            throw new RasdConfigurationException(
+                    "rasd.feed.snapshot-interval",
+                    f.getSnapshotInterval(),
+                    "must not be negative",
+                    "Set it to 10m, say, or 0 so that this replica never publishes a snapshot.");
+        }
         if (f.getBatchSize() < 1) {
             throw new RasdConfigurationException(
                     "rasd.feed.batch-size", f.getBatchSize(), "must be >= 1", "Set it to 256, say.");

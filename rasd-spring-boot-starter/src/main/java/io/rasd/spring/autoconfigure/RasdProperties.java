@@ -639,6 +639,35 @@ public class RasdProperties {
         /** Changes read from the log per query while catching up. */
         private int batchSize = 256;
 
+        /**
+         * How often replicas publish a snapshot (their checkpoint files at a log position) into the store of record,
+         * taking turns: one replica publishes per interval, and the newest two are kept. 0 = this replica never
+         * publishes.
+         */
+        private Duration snapshotInterval = Duration.ofMinutes(10);
+
+        /**
+         * A replica that starts without a checkpoint in its state-dir downloads the newest snapshot and replays only
+         * the change log after it; false: it replays the whole log (same result, slower).
+         */
+        private boolean joinFromSnapshot = true;
+
+        public Duration getSnapshotInterval() {
+            return snapshotInterval;
+        }
+
+        public void setSnapshotInterval(Duration snapshotInterval) {
+            this.snapshotInterval = snapshotInterval;
+        }
+
+        public boolean isJoinFromSnapshot() {
+            return joinFromSnapshot;
+        }
+
+        public void setJoinFromSnapshot(boolean joinFromSnapshot) {
+            this.joinFromSnapshot = joinFromSnapshot;
+        }
+
         public boolean isEnabled() {
             return enabled;
         }

@@ -42,8 +42,12 @@ import org.springframework.context.SmartLifecycle;
  * A replica killed at any moment restarts from the last manifest: the files and the position it names belong
  * together, and it replays the log after P. Applying a put replaces all the segments this replica holds for the
  * document with the document's current version in the store, so a replay never doubles a segment either, and a
- * replica never holds half of one version beside half of another. The log is never truncated, so a replica with no state
- * (new, or a damaged manifest) replays it from the start.
+ * replica never holds half of one version beside half of another.
+ *
+ * <p><b>Joining.</b> Replicas take turns publishing their checkpoint files as a snapshot in the store
+ * ({@code rasd.feed.snapshot-interval}); a replica that starts without a checkpoint downloads the newest one and
+ * replays only the log after it. The log is never truncated, so without a snapshot (or with a damaged manifest) a
+ * replica replays it from the start and reaches the same state.
  */
 public final class RasdFeedReplica implements SmartLifecycle {
 
@@ -57,6 +61,10 @@ public final class RasdFeedReplica implements SmartLifecycle {
     private final Duration pollInterval;
     private final Duration checkpointInterval;
     private final int batchSize;
+    /** How often to offer this replica's checkpoint as a snapshot; zero: never. */
+    private final Duration snapshotInterval;
+
+    private long lastPublishNanos = System.nanoTime();
 
     private final InMemoryEmbeddingStore<TextSegment> embeddings;
     private final TokenDatastore datastore;
@@ -87,8 +95,10 @@ public final class RasdFeedReplica implements SmartLifecycle {
             Duration pollInterval,
             Duration checkpointInterval,
             int batchSize,
+            Duration snapshotInterval,
             FeedCheckpoint checkpoint) {
         this.store = store;
+        this.snapshotInterval = snapshotInterval;
         this.tokenizer = tokenizer;
         this.stateDir = stateDir;
         this.pollInterval = pollInterval;
@@ -104,7 +114,7 @@ public final class RasdFeedReplica implements SmartLifecycle {
 
     /**
      * Opens the replica's last checkpoint in {@code stateDir} (or an empty state at position 0); {@link #start()}
-     * begins following the log.
+     * begins following the log. Publishes no snapshots; joins from one when {@code stateDir} holds no checkpoint.
      */
     public static RasdFeedReplica open(
             RasdFeedStore store,
@@ -113,14 +123,36 @@ public final class RasdFeedReplica implements SmartLifecycle {
             Duration pollInterval,
             Duration checkpointInterval,
             int batchSize) {
+        return open(store, tokenizer, stateDir, pollInterval, checkpointInterval, batchSize, Duration.ZERO, true);
+    }
+
+    /**
+     * Opens the replica's last checkpoint in {@code stateDir}. Without one, and with {@code joinFromSnapshot}, it first
+     * downloads the newest snapshot another replica published (then it replays only the log after it); otherwise it
+     * starts empty at position 0 and replays the whole log. With a positive {@code snapshotInterval} it offers its
+     * own checkpoint as a snapshot that often (one replica publishes per interval).
+     */
+    public static RasdFeedReplica open(
+            RasdFeedStore store,
+            Tokenizer tokenizer,
+            Path stateDir,
+            Duration pollInterval,
+            Duration checkpointInterval,
+            int batchSize,
+            Duration snapshotInterval,
+            boolean joinFromSnapshot) {
         try {
             Files.createDirectories(stateDir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create rasd.feed.state-dir " + stateDir, e);
         }
-        FeedCheckpoint checkpoint = FeedCheckpoint.load(stateDir.resolve(MANIFEST), tokenizer);
+        Path manifest = stateDir.resolve(MANIFEST);
+        FeedCheckpoint checkpoint = FeedCheckpoint.load(manifest, tokenizer);
+        if (checkpoint.position() == 0 && !Files.exists(manifest) && joinFromSnapshot) {
+            checkpoint = join(store, tokenizer, stateDir, manifest);
+        }
         RasdFeedReplica replica = new RasdFeedReplica(
-                store, tokenizer, stateDir, pollInterval, checkpointInterval, batchSize, checkpoint);
+                store, tokenizer, stateDir, pollInterval, checkpointInterval, batchSize, snapshotInterval, checkpoint);
         replica.removeStaleFiles(checkpoint.files());
         LOG.info(
                 "rasd feed: replica state in {} at position {} ({} documents, {} datastore segments)",
@@ -129,6 +161,33 @@ public final class RasdFeedReplica implements SmartLifecycle {
                 checkpoint.segmentsByDocument().size(),
                 replica.datastore.documentCount());
         return replica;
+    }
+
+    /** The newest snapshot as this replica's checkpoint, or an empty state when there is none or it cannot be had. */
+    private static FeedCheckpoint join(RasdFeedStore store, Tokenizer tokenizer, Path stateDir, Path manifest) {
+        try {
+            Optional<RasdFeedStore.Snapshot> snapshot = store.newestSnapshot();
+            if (snapshot.isEmpty()) {
+                return FeedCheckpoint.empty();
+            }
+            long t0 = System.nanoTime();
+            store.downloadSnapshot(snapshot.get().id(), stateDir, MANIFEST);
+            FeedCheckpoint c = FeedCheckpoint.load(manifest, tokenizer);
+            LOG.info(
+                    "rasd feed: joined from the snapshot {} published by {} at position {} ({} documents) in {} s",
+                    snapshot.get().id(),
+                    snapshot.get().publishedBy(),
+                    c.position(),
+                    c.segmentsByDocument().size(),
+                    String.format("%.1f", (System.nanoTime() - t0) / 1e9));
+            return c;
+        } catch (RuntimeException e) {
+            // the log is complete: replaying it from the start gives the same state, only slower
+            LOG.warn(
+                    "rasd feed: cannot join from a snapshot ({}); replaying the change log from the start",
+                    e.toString());
+            return FeedCheckpoint.empty();
+        }
     }
 
     /** The embedding index this replica keeps in step: use it as the application's embedding store. */
@@ -246,6 +305,7 @@ public final class RasdFeedReplica implements SmartLifecycle {
                     }
                 }
                 checkpointIfDue();
+                publishIfDue();
                 // short waits, so that stop() is seen soon (an interrupt does not end a wait on the socket)
                 PGNotification[] n = listen.unwrap(PGConnection.class)
                         .getNotifications((int) Math.min(WAIT_SLICE_MS, Math.max(1, pollInterval.toMillis())));
@@ -345,6 +405,47 @@ public final class RasdFeedReplica implements SmartLifecycle {
             }
             position = e.position();
         }
+    }
+
+    /**
+     * Offers the last checkpoint as a snapshot every snapshot interval (checkpointing first, so that it is recent).
+     * The store publishes it only when no replica has published one within the interval, so replicas take turns.
+     */
+    private void publishIfDue() {
+        if (snapshotInterval.isZero() || System.nanoTime() - lastPublishNanos < snapshotInterval.toNanos()) {
+            return;
+        }
+        lastPublishNanos = System.nanoTime();
+        checkpoint();
+        long p;
+        Map<String, Path> files = new LinkedHashMap<>();
+        synchronized (lock) {
+            p = checkpointed;
+            files.put("datastore-" + p + ".rasd", stateDir.resolve("datastore-" + p + ".rasd"));
+            files.put("embeddings-" + p + ".json", stateDir.resolve("embeddings-" + p + ".json"));
+            files.put(MANIFEST, stateDir.resolve(MANIFEST));
+        }
+        if (p == 0) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        // only this thread deletes checkpoint files (at its next checkpoint), so they stay while they are read
+        if (store.publishSnapshot(p, files, publisher(), snapshotInterval)) {
+            LOG.info(
+                    "rasd feed: published a snapshot at position {} in {} s",
+                    p,
+                    String.format("%.1f", (System.nanoTime() - t0) / 1e9));
+        }
+    }
+
+    private String publisher() {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            host = "unknown host";
+        }
+        return host + ":" + stateDir.toAbsolutePath();
     }
 
     private void checkpointIfDue() {

@@ -7,9 +7,18 @@ import com.google.gson.JsonParser;
 import dev.langchain4j.data.document.Metadata;
 import dev.langchain4j.data.embedding.Embedding;
 import dev.langchain4j.data.segment.TextSegment;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
@@ -18,6 +27,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -282,6 +292,164 @@ public final class RasdFeedStore {
         } catch (SQLException e) {
             throw failure("list the documents", e);
         }
+    }
+
+    /** A published snapshot: the files of a replica's checkpoint at {@code position}. */
+    public record Snapshot(long id, long position, Instant createdAt, String publishedBy) {}
+
+    private static final int CHUNK = 4 << 20;
+
+    /** The newest published snapshot, if any. */
+    public Optional<Snapshot> newestSnapshot() {
+        try (Connection c = dataSource.getConnection();
+                Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT id, position, created_at, published_by FROM " + schema
+                        + ".snapshots ORDER BY position DESC, id DESC LIMIT 1")) {
+            return r.next()
+                    ? Optional.of(new Snapshot(
+                            r.getLong(1), r.getLong(2), r.getTimestamp(3).toInstant(), r.getString(4)))
+                    : Optional.empty();
+        } catch (SQLException e) {
+            throw failure("read the newest snapshot", e);
+        }
+    }
+
+    /**
+     * Publishes the files of a checkpoint at {@code position} as a snapshot, in one transaction, unless another
+     * replica is publishing right now, or the newest snapshot is at this position or later, or younger than
+     * {@code minAge}; keeps the newest two. Returns whether it published.
+     */
+    public boolean publishSnapshot(long position, Map<String, Path> files, String publishedBy, Duration minAge) {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                try (PreparedStatement s = c.prepareStatement("SELECT pg_try_advisory_xact_lock(hashtext(?))")) {
+                    s.setString(1, schema + ".snapshots");
+                    try (ResultSet r = s.executeQuery()) {
+                        r.next();
+                        if (!r.getBoolean(1)) {
+                            c.rollback();
+                            return false; // another replica is publishing
+                        }
+                    }
+                }
+                // ages by the database's clock: replicas' clocks may differ from it and from each other
+                try (PreparedStatement s = c.prepareStatement("SELECT coalesce(max(position), 0),"
+                        + " coalesce(bool_or(created_at > clock_timestamp() - make_interval(secs => ?)), false)"
+                        + " FROM " + schema + ".snapshots")) {
+                    s.setDouble(1, minAge.toMillis() / 1000.0);
+                    try (ResultSet r = s.executeQuery()) {
+                        r.next();
+                        if (r.getLong(1) >= position || r.getBoolean(2)) {
+                            c.rollback();
+                            return false;
+                        }
+                    }
+                }
+                long id;
+                try (PreparedStatement s = c.prepareStatement(
+                        "INSERT INTO " + schema + ".snapshots (position, published_by) VALUES (?, ?) RETURNING id")) {
+                    s.setLong(1, position);
+                    s.setString(2, publishedBy);
+                    try (ResultSet r = s.executeQuery()) {
+                        r.next();
+                        id = r.getLong(1);
+                    }
+                }
+                try (PreparedStatement s = c.prepareStatement("INSERT INTO " + schema
+                        + ".snapshot_chunks (snapshot_id, file, seq, data) VALUES (?, ?, ?, ?)")) {
+                    for (Map.Entry<String, Path> f : files.entrySet()) {
+                        try (InputStream in = Files.newInputStream(f.getValue())) {
+                            int seq = 0;
+                            for (byte[] chunk; (chunk = in.readNBytes(CHUNK)).length > 0 || seq == 0; seq++) {
+                                s.setLong(1, id);
+                                s.setString(2, f.getKey());
+                                s.setInt(3, seq);
+                                s.setBytes(4, chunk);
+                                s.executeUpdate();
+                                if (chunk.length < CHUNK) {
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                }
+                try (PreparedStatement s = c.prepareStatement("DELETE FROM " + schema + ".snapshots WHERE id NOT IN"
+                        + " (SELECT id FROM " + schema + ".snapshots ORDER BY position DESC, id DESC LIMIT 2)")) {
+                    s.executeUpdate();
+                }
+                c.commit();
+                return true;
+            } catch (SQLException | IOException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw failure("publish a snapshot at position " + position, e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read a checkpoint file to publish", e);
+        }
+    }
+
+    /**
+     * Writes the files of a snapshot into {@code dir}, each streamed into a temporary file, fsynced and renamed;
+     * {@code last} (the manifest) is renamed after all the others, so that it names complete files only.
+     */
+    public void downloadSnapshot(long id, Path dir, String last) {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false); // PgJDBC streams rows with a fetch size only inside a transaction
+            try (PreparedStatement s = c.prepareStatement("SELECT file, data FROM " + schema
+                    + ".snapshot_chunks WHERE snapshot_id = ? ORDER BY file = ?, file, seq")) {
+                s.setFetchSize(2);
+                s.setLong(1, id);
+                s.setString(2, last);
+                OutputStream out = null;
+                String current = null;
+                Path tmp = null;
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next()) {
+                        String file = r.getString(1);
+                        if (!file.equals(current)) {
+                            if (out != null) {
+                                out.close();
+                                finish(tmp, dir.resolve(current));
+                            }
+                            checkFileName(file);
+                            current = file;
+                            tmp = dir.resolve("." + file + ".download.tmp");
+                            out = Files.newOutputStream(tmp);
+                        }
+                        out.write(r.getBytes(2));
+                    }
+                    if (out != null) {
+                        out.close();
+                        finish(tmp, dir.resolve(current));
+                    }
+                } finally {
+                    if (out != null) {
+                        out.close();
+                    }
+                }
+                c.commit();
+            }
+        } catch (SQLException e) {
+            throw failure("download snapshot " + id, e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write snapshot " + id + " into " + dir, e);
+        }
+    }
+
+    private static void checkFileName(String file) throws IOException {
+        if (!file.matches("[A-Za-z0-9._-]{1,100}") || file.startsWith(".")) {
+            throw new IOException("a snapshot file name that is not a plain name: " + file);
+        }
+    }
+
+    private static void finish(Path tmp, Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static void checkId(String documentId) {

@@ -69,6 +69,8 @@ class ConfigurationMetadataTest {
             {"rasd.feed.poll-interval", "1s"},
             {"rasd.feed.checkpoint-interval", "10s"},
             {"rasd.feed.batch-size", "256"},
+            {"rasd.feed.snapshot-interval", "10m"},
+            {"rasd.feed.join-from-snapshot", "true"},
             {"management.health.rasd.enabled", "true"},
             {"management.health.rasd-feed.enabled", "true"},
         };

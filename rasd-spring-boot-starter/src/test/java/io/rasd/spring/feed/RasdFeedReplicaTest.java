@@ -163,6 +163,75 @@ class RasdFeedReplicaTest {
         }
     }
 
+    @Test
+    void aNewReplicaJoinsFromAPublishedSnapshotAndReplaysOnlyTheLogAfterIt() throws Exception {
+        RasdFeedStore store = store("feed_snapshot");
+        RasdFeedReplica publisher = RasdFeedReplica.open(
+                store,
+                tokenizer,
+                dir.resolve("publisher"),
+                Duration.ofMillis(100),
+                Duration.ofMillis(100),
+                16,
+                Duration.ofMillis(300),
+                true);
+        publisher.start();
+        for (int i = 0; i < 60; i++) {
+            FeedTestSupport.put(store, "doc-" + i, i, 0);
+        }
+        long published = store.head();
+        await(
+                () -> store.newestSnapshot().map(s -> s.position() == published).orElse(false),
+                "a snapshot at position " + published);
+        publisher.stop();
+        // the tail: changes after the snapshot
+        for (int i = 55; i < 70; i++) {
+            FeedTestSupport.put(store, "doc-" + i, i, 1);
+        }
+        for (int i = 0; i < 60; i += 10) {
+            store.delete("doc-" + i);
+        }
+        long t0 = System.nanoTime();
+        RasdFeedReplica joined = RasdFeedReplica.open(
+                store,
+                tokenizer,
+                dir.resolve("joined"),
+                Duration.ofMillis(100),
+                Duration.ofMinutes(10),
+                16,
+                Duration.ZERO,
+                true);
+        assertThat(joined.openedAt()).as("started from the snapshot").isEqualTo(published);
+        assertThat(joined.datastore().documentCount())
+                .as("the snapshot's segments, before any replay")
+                .isPositive();
+        joined.start();
+        long head = store.head();
+        await(() -> joined.position() == head, "the joined replica at the head");
+        System.out.printf(
+                "RasdFeedReplicaTest: joined from a snapshot at %d and replayed %d changes in %.0f ms%n",
+                published, head - published, (System.nanoTime() - t0) / 1e6);
+        assertMirrors(joined, store, tokenizer, "the replica joined from a snapshot");
+        joined.stop();
+
+        RasdFeedReplica replayed = RasdFeedReplica.open(
+                store,
+                tokenizer,
+                dir.resolve("replayed"),
+                Duration.ofMillis(100),
+                Duration.ofMinutes(10),
+                16,
+                Duration.ZERO,
+                false);
+        assertThat(replayed.openedAt())
+                .as("join-from-snapshot off: the whole log")
+                .isZero();
+        replayed.start();
+        await(() -> replayed.position() == head, "the replaying replica at the head");
+        assertMirrors(replayed, store, tokenizer, "the replica that replayed the whole log");
+        replayed.stop();
+    }
+
     /** What the writer wrote, by position: the segment texts of a put by segment id, or null for a delete. */
     private record Change(String documentId, Map<String, String> segments) {}
 
