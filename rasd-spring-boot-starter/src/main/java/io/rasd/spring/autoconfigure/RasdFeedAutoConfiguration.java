@@ -124,7 +124,15 @@ public class RasdFeedAutoConfiguration {
     RasdFeedReplica rasdFeedReplica(RasdFeedStore store, Tokenizer tokenizer, RasdProperties properties) {
         RasdProperties.Feed f = properties.getFeed();
         return RasdFeedReplica.open(
-                store, tokenizer, f.getStateDir(), f.getPollInterval(), f.getCheckpointInterval(), f.getBatchSize());
+                store,
+                tokenizer,
+                f.getStateDir(),
+                new RasdFeedReplica.Settings(
+                        f.getPollInterval(),
+                        f.getCheckpointInterval(),
+                        f.getBatchSize(),
+                        f.getSnapshotInterval(),
+                        f.isJoinFromSnapshot()));
     }
 
     /** The engine's datastore is the replica's, opened from its last checkpoint. */

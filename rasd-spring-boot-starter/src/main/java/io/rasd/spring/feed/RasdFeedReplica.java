@@ -58,11 +58,7 @@ public final class RasdFeedReplica implements SmartLifecycle {
     private final RasdFeedStore store;
     private final Tokenizer tokenizer;
     private final Path stateDir;
-    private final Duration pollInterval;
-    private final Duration checkpointInterval;
-    private final int batchSize;
-    /** How often to offer this replica's checkpoint as a snapshot; zero: never. */
-    private final Duration snapshotInterval;
+    private final Settings settings;
 
     private long lastPublishNanos = System.nanoTime();
 
@@ -88,22 +84,29 @@ public final class RasdFeedReplica implements SmartLifecycle {
     private volatile boolean running;
     private Thread thread;
 
-    private RasdFeedReplica(
-            RasdFeedStore store,
-            Tokenizer tokenizer,
-            Path stateDir,
+    /**
+     * How a replica follows the log: {@code rasd.feed.poll-interval}, {@code checkpoint-interval},
+     * {@code batch-size}, {@code snapshot-interval} (zero: never publish) and {@code join-from-snapshot}.
+     */
+    public record Settings(
             Duration pollInterval,
             Duration checkpointInterval,
             int batchSize,
             Duration snapshotInterval,
-            FeedCheckpoint checkpoint) {
+            boolean joinFromSnapshot) {
+
+        /** Publishes no snapshots; joins from one when the state folder holds no checkpoint. */
+        public static Settings of(Duration pollInterval, Duration checkpointInterval, int batchSize) {
+            return new Settings(pollInterval, checkpointInterval, batchSize, Duration.ZERO, true);
+        }
+    }
+
+    private RasdFeedReplica(
+            RasdFeedStore store, Tokenizer tokenizer, Path stateDir, Settings settings, FeedCheckpoint checkpoint) {
         this.store = store;
-        this.snapshotInterval = snapshotInterval;
         this.tokenizer = tokenizer;
         this.stateDir = stateDir;
-        this.pollInterval = pollInterval;
-        this.checkpointInterval = checkpointInterval;
-        this.batchSize = batchSize;
+        this.settings = settings;
         this.embeddings = checkpoint.embeddings();
         this.datastore = checkpoint.datastore();
         this.segmentsByDocument = checkpoint.segmentsByDocument();
@@ -113,34 +116,13 @@ public final class RasdFeedReplica implements SmartLifecycle {
     }
 
     /**
-     * Opens the replica's last checkpoint in {@code stateDir} (or an empty state at position 0); {@link #start()}
-     * begins following the log. Publishes no snapshots; joins from one when {@code stateDir} holds no checkpoint.
+     * Opens the replica's last checkpoint in {@code stateDir}; {@link #start()} begins following the log. Without a
+     * checkpoint, and with {@link Settings#joinFromSnapshot()}, it first downloads the newest snapshot another replica
+     * published (then it replays only the log after it); otherwise it starts empty at position 0 and replays the whole
+     * log. With a positive {@link Settings#snapshotInterval()} it offers its own checkpoint as a snapshot that often
+     * (one replica publishes per interval).
      */
-    public static RasdFeedReplica open(
-            RasdFeedStore store,
-            Tokenizer tokenizer,
-            Path stateDir,
-            Duration pollInterval,
-            Duration checkpointInterval,
-            int batchSize) {
-        return open(store, tokenizer, stateDir, pollInterval, checkpointInterval, batchSize, Duration.ZERO, true);
-    }
-
-    /**
-     * Opens the replica's last checkpoint in {@code stateDir}. Without one, and with {@code joinFromSnapshot}, it first
-     * downloads the newest snapshot another replica published (then it replays only the log after it); otherwise it
-     * starts empty at position 0 and replays the whole log. With a positive {@code snapshotInterval} it offers its
-     * own checkpoint as a snapshot that often (one replica publishes per interval).
-     */
-    public static RasdFeedReplica open(
-            RasdFeedStore store,
-            Tokenizer tokenizer,
-            Path stateDir,
-            Duration pollInterval,
-            Duration checkpointInterval,
-            int batchSize,
-            Duration snapshotInterval,
-            boolean joinFromSnapshot) {
+    public static RasdFeedReplica open(RasdFeedStore store, Tokenizer tokenizer, Path stateDir, Settings settings) {
         try {
             Files.createDirectories(stateDir);
         } catch (IOException e) {
@@ -148,11 +130,10 @@ public final class RasdFeedReplica implements SmartLifecycle {
         }
         Path manifest = stateDir.resolve(MANIFEST);
         FeedCheckpoint checkpoint = FeedCheckpoint.load(manifest, tokenizer);
-        if (checkpoint.position() == 0 && !Files.exists(manifest) && joinFromSnapshot) {
+        if (checkpoint.position() == 0 && !Files.exists(manifest) && settings.joinFromSnapshot()) {
             checkpoint = join(store, tokenizer, stateDir, manifest);
         }
-        RasdFeedReplica replica = new RasdFeedReplica(
-                store, tokenizer, stateDir, pollInterval, checkpointInterval, batchSize, snapshotInterval, checkpoint);
+        RasdFeedReplica replica = new RasdFeedReplica(store, tokenizer, stateDir, settings, checkpoint);
         replica.removeStaleFiles(checkpoint.files());
         LOG.info(
                 "rasd feed: replica state in {} at position {} ({} documents, {} datastore segments)",
@@ -298,7 +279,7 @@ public final class RasdFeedReplica implements SmartLifecycle {
                 }
                 if (woken || System.nanoTime() - nextPoll >= 0) {
                     catchUp();
-                    nextPoll = System.nanoTime() + pollInterval.toNanos();
+                    nextPoll = System.nanoTime() + settings.pollInterval().toNanos();
                     if (lastError != null) {
                         LOG.info("rasd feed: reading the log again at position {}", position);
                         lastError = null;
@@ -307,8 +288,8 @@ public final class RasdFeedReplica implements SmartLifecycle {
                 checkpointIfDue();
                 publishIfDue();
                 // short waits, so that stop() is seen soon (an interrupt does not end a wait on the socket)
-                PGNotification[] n = listen.unwrap(PGConnection.class)
-                        .getNotifications((int) Math.min(WAIT_SLICE_MS, Math.max(1, pollInterval.toMillis())));
+                PGNotification[] n = listen.unwrap(PGConnection.class).getNotifications((int) Math.min(
+                        WAIT_SLICE_MS, Math.max(1, settings.pollInterval().toMillis())));
                 woken = n != null && n.length > 0;
             } catch (SQLException | RuntimeException e) {
                 if (!running) {
@@ -316,13 +297,13 @@ public final class RasdFeedReplica implements SmartLifecycle {
                 }
                 String message = e.toString();
                 if (!message.equals(lastError)) {
-                    LOG.warn("rasd feed: {} (retrying every {})", message, pollInterval);
+                    LOG.warn("rasd feed: {} (retrying every {})", message, settings.pollInterval());
                 }
                 lastError = message;
                 close(listen);
                 listen = null;
                 try {
-                    Thread.sleep(Math.min(WAIT_SLICE_MS, pollInterval.toMillis()));
+                    Thread.sleep(Math.min(WAIT_SLICE_MS, settings.pollInterval().toMillis()));
                 } catch (InterruptedException ie) {
                     break;
                 }
@@ -344,14 +325,14 @@ public final class RasdFeedReplica implements SmartLifecycle {
     /** Applies every change after the position, then looks at the head again for the lag. */
     private void catchUp() {
         while (running) {
-            List<RasdFeedStore.Event> events = store.eventsAfter(position, batchSize);
+            List<RasdFeedStore.Event> events = store.eventsAfter(position, settings.batchSize());
             for (RasdFeedStore.Event e : events) {
                 List<RasdFeedStore.Segment> segments = e.put() ? store.segments(e.documentId()) : List.of();
                 apply(e, segments);
             }
             // also while catching up: a long replay must not lose its progress to a kill
             checkpointIfDue();
-            if (events.size() < batchSize) {
+            if (events.size() < settings.batchSize()) {
                 break;
             }
         }
@@ -412,7 +393,8 @@ public final class RasdFeedReplica implements SmartLifecycle {
      * The store publishes it only when no replica has published one within the interval, so replicas take turns.
      */
     private void publishIfDue() {
-        if (snapshotInterval.isZero() || System.nanoTime() - lastPublishNanos < snapshotInterval.toNanos()) {
+        Duration interval = settings.snapshotInterval();
+        if (interval.isZero() || System.nanoTime() - lastPublishNanos < interval.toNanos()) {
             return;
         }
         lastPublishNanos = System.nanoTime();
@@ -430,7 +412,7 @@ public final class RasdFeedReplica implements SmartLifecycle {
         }
         long t0 = System.nanoTime();
         // only this thread deletes checkpoint files (at its next checkpoint), so they stay while they are read
-        if (store.publishSnapshot(p, files, publisher(), snapshotInterval)) {
+        if (store.publishSnapshot(p, files, publisher(), interval)) {
             LOG.info(
                     "rasd feed: published a snapshot at position {} in {} s",
                     p,
@@ -449,7 +431,8 @@ public final class RasdFeedReplica implements SmartLifecycle {
     }
 
     private void checkpointIfDue() {
-        if (System.nanoTime() - lastCheckpointNanos >= checkpointInterval.toNanos()) {
+        if (System.nanoTime() - lastCheckpointNanos
+                >= settings.checkpointInterval().toNanos()) {
             checkpoint();
         }
     }

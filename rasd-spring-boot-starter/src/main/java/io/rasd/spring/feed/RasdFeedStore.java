@@ -346,16 +346,11 @@ public final class RasdFeedStore {
                         }
                     }
                 }
-                long id;
-                try (PreparedStatement s = c.prepareStatement(
-                        "INSERT INTO " + schema + ".snapshots (position, published_by) VALUES (?, ?) RETURNING id")) {
-                    s.setLong(1, position);
-                    s.setString(2, publishedBy);
-                    try (ResultSet r = s.executeQuery()) {
-                        r.next();
-                        id = r.getLong(1);
-                    }
-                }
+                long id = insertReturningLong(
+                        c,
+                        "INSERT INTO " + schema + ".snapshots (position, published_by) VALUES (?, ?) RETURNING id",
+                        position,
+                        publishedBy);
                 try (PreparedStatement s = c.prepareStatement("INSERT INTO " + schema
                         + ".snapshot_chunks (snapshot_id, file, seq, data) VALUES (?, ?, ?, ?)")) {
                     for (Map.Entry<String, Path> f : files.entrySet()) {
@@ -471,10 +466,18 @@ public final class RasdFeedStore {
 
     private long append(Connection c, String documentId, String kind) throws SQLException {
         lock(c);
-        try (PreparedStatement s = c.prepareStatement(
-                "INSERT INTO " + schema + ".change_log (document_id, kind) VALUES (?, ?) RETURNING position")) {
-            s.setString(1, documentId);
-            s.setString(2, kind);
+        return insertReturningLong(
+                c,
+                "INSERT INTO " + schema + ".change_log (document_id, kind) VALUES (?, ?) RETURNING position",
+                documentId,
+                kind);
+    }
+
+    private static long insertReturningLong(Connection c, String sql, Object... params) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                s.setObject(i + 1, params[i]);
+            }
             try (ResultSet r = s.executeQuery()) {
                 r.next();
                 return r.getLong(1);

@@ -22,9 +22,7 @@ public final class ReplicaProcess {
                 store,
                 tokenizer,
                 Path.of(args[2]),
-                Duration.ofMillis(200),
-                Duration.ofMillis(Long.parseLong(args[3])),
-                8);
+                RasdFeedReplica.Settings.of(Duration.ofMillis(200), Duration.ofMillis(Long.parseLong(args[3])), 8));
         replica.start();
         System.out.println("started at " + replica.position());
         long shown = -1;
