@@ -30,6 +30,7 @@ import org.slf4j.LoggerFactory;
  * fsynced and renamed over the old one, so it always names one complete checkpoint.
  */
 record FeedCheckpoint(
+        String storeId,
         long position,
         InMemoryEmbeddingStore<TextSegment> embeddings,
         TokenDatastore datastore,
@@ -38,10 +39,11 @@ record FeedCheckpoint(
 
     private static final Logger LOG = LoggerFactory.getLogger(FeedCheckpoint.class);
     private static final long MAGIC = 0x5241534446454544L; // "RASDFEED"
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
 
     static FeedCheckpoint empty() {
-        return new FeedCheckpoint(0, new InMemoryEmbeddingStore<>(), TokenDatastore.empty(), new HashMap<>(), Set.of());
+        return new FeedCheckpoint(
+                null, 0, new InMemoryEmbeddingStore<>(), TokenDatastore.empty(), new HashMap<>(), Set.of());
     }
 
     /** The checkpoint the manifest names, or an empty state at position 0 when there is none or it is damaged. */
@@ -63,6 +65,7 @@ record FeedCheckpoint(
             if (in.readLong() != MAGIC || in.readInt() != VERSION) {
                 throw new IOException("not a rasd feed checkpoint of version " + VERSION);
             }
+            String storeId = in.readUTF();
             long position = in.readLong();
             String datastoreFile = in.readUTF();
             String embeddingsFile = in.readUTF();
@@ -81,7 +84,8 @@ record FeedCheckpoint(
             TokenDatastore datastore = TokenDatastore.open(dir.resolve(datastoreFile), tokenizer);
             InMemoryEmbeddingStore<TextSegment> embeddings =
                     InMemoryEmbeddingStore.fromFile(dir.resolve(embeddingsFile));
-            return new FeedCheckpoint(position, embeddings, datastore, map, Set.of(datastoreFile, embeddingsFile));
+            return new FeedCheckpoint(
+                    storeId, position, embeddings, datastore, map, Set.of(datastoreFile, embeddingsFile));
         } catch (IOException | RuntimeException e) {
             // the log is never truncated: replaying it from the start rebuilds the same state
             LOG.warn(
@@ -94,6 +98,7 @@ record FeedCheckpoint(
 
     static void write(
             Path manifest,
+            String storeId,
             long position,
             String datastoreFile,
             String embeddingsFile,
@@ -103,6 +108,7 @@ record FeedCheckpoint(
             DataOutputStream out = new DataOutputStream(buf);
             out.writeLong(MAGIC);
             out.writeInt(VERSION);
+            out.writeUTF(storeId);
             out.writeLong(position);
             out.writeUTF(datastoreFile);
             out.writeUTF(embeddingsFile);

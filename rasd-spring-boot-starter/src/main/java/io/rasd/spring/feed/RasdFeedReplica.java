@@ -59,6 +59,8 @@ public final class RasdFeedReplica implements SmartLifecycle {
     private final Tokenizer tokenizer;
     private final Path stateDir;
     private final Settings settings;
+    /** The identity of the store of record this replica follows, written into its checkpoints. */
+    private final String storeId;
 
     private long lastPublishNanos = System.nanoTime();
 
@@ -102,8 +104,14 @@ public final class RasdFeedReplica implements SmartLifecycle {
     }
 
     private RasdFeedReplica(
-            RasdFeedStore store, Tokenizer tokenizer, Path stateDir, Settings settings, FeedCheckpoint checkpoint) {
+            RasdFeedStore store,
+            Tokenizer tokenizer,
+            Path stateDir,
+            Settings settings,
+            String storeId,
+            FeedCheckpoint checkpoint) {
         this.store = store;
+        this.storeId = storeId;
         this.tokenizer = tokenizer;
         this.stateDir = stateDir;
         this.settings = settings;
@@ -129,11 +137,28 @@ public final class RasdFeedReplica implements SmartLifecycle {
             throw new UncheckedIOException("cannot create rasd.feed.state-dir " + stateDir, e);
         }
         Path manifest = stateDir.resolve(MANIFEST);
+        String storeId = store.identity();
         FeedCheckpoint checkpoint = FeedCheckpoint.load(manifest, tokenizer);
-        if (checkpoint.position() == 0 && !Files.exists(manifest) && settings.joinFromSnapshot()) {
-            checkpoint = join(store, tokenizer, stateDir, manifest);
+        if (Files.exists(manifest) && !storeId.equals(checkpoint.storeId())) {
+            if (checkpoint.storeId() != null) {
+                // positions of another store's log say nothing about this one: applying from there would skip changes
+                LOG.warn(
+                        "rasd feed: the checkpoint in {} belongs to another store of record (the database was"
+                                + " recreated?); discarding it",
+                        stateDir);
+                checkpoint.datastore().close();
+            }
+            checkpoint = FeedCheckpoint.empty();
+            try {
+                Files.delete(manifest);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot discard the checkpoint " + manifest, e);
+            }
         }
-        RasdFeedReplica replica = new RasdFeedReplica(store, tokenizer, stateDir, settings, checkpoint);
+        if (!Files.exists(manifest) && settings.joinFromSnapshot()) {
+            checkpoint = join(store, tokenizer, stateDir, manifest, storeId);
+        }
+        RasdFeedReplica replica = new RasdFeedReplica(store, tokenizer, stateDir, settings, storeId, checkpoint);
         replica.removeStaleFiles(checkpoint.files());
         LOG.info(
                 "rasd feed: replica state in {} at position {} ({} documents, {} datastore segments)",
@@ -145,7 +170,8 @@ public final class RasdFeedReplica implements SmartLifecycle {
     }
 
     /** The newest snapshot as this replica's checkpoint, or an empty state when there is none or it cannot be had. */
-    private static FeedCheckpoint join(RasdFeedStore store, Tokenizer tokenizer, Path stateDir, Path manifest) {
+    private static FeedCheckpoint join(
+            RasdFeedStore store, Tokenizer tokenizer, Path stateDir, Path manifest, String storeId) {
         try {
             Optional<RasdFeedStore.Snapshot> snapshot = store.newestSnapshot();
             if (snapshot.isEmpty()) {
@@ -154,6 +180,9 @@ public final class RasdFeedReplica implements SmartLifecycle {
             long t0 = System.nanoTime();
             store.downloadSnapshot(snapshot.get().id(), stateDir, MANIFEST);
             FeedCheckpoint c = FeedCheckpoint.load(manifest, tokenizer);
+            if (!storeId.equals(c.storeId())) {
+                throw new IllegalStateException("the snapshot " + snapshot.get().id() + " is not of this store");
+            }
             LOG.info(
                     "rasd feed: joined from the snapshot {} published by {} at position {} ({} documents) in {} s",
                     snapshot.get().id(),
@@ -453,7 +482,8 @@ public final class RasdFeedReplica implements SmartLifecycle {
             String embeddingsFile = "embeddings-" + p + ".json";
             datastore.save(stateDir.resolve(datastoreFile), tokenizer);
             writeEmbeddings(stateDir.resolve(embeddingsFile));
-            FeedCheckpoint.write(stateDir.resolve(MANIFEST), p, datastoreFile, embeddingsFile, segmentsByDocument);
+            FeedCheckpoint.write(
+                    stateDir.resolve(MANIFEST), storeId, p, datastoreFile, embeddingsFile, segmentsByDocument);
             checkpointed = p;
             files = Set.of(datastoreFile, embeddingsFile);
         }

@@ -111,6 +111,18 @@ public final class RasdFeedStore {
         return "rasd_feed_" + schema;
     }
 
+    /** This store's random identity (written once by the migration): replicas tell its checkpoints from others'. */
+    public String identity() {
+        try (Connection c = dataSource.getConnection();
+                Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT id FROM " + schema + ".store_identity")) {
+            r.next();
+            return r.getString(1);
+        } catch (SQLException e) {
+            throw failure("read the store's identity", e);
+        }
+    }
+
     /** SHA-256 of a document's text and metadata: equal when a put would change nothing. */
     public static String contentHash(String text, Metadata metadata) {
         try {

@@ -20,7 +20,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /** What the feed tests share: documents, their segments and vectors, and the check that a replica mirrors the store. */
@@ -115,7 +114,11 @@ final class FeedTestSupport {
     }
 
     static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        await(condition, what, java.time.Duration.ofSeconds(60));
+    }
+
+    static void await(BooleanSupplier condition, String what, java.time.Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             assertThat(System.nanoTime()).as("waiting for %s", what).isLessThan(deadline);
             Thread.sleep(5);

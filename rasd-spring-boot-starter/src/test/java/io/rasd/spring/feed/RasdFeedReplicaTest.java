@@ -267,6 +267,31 @@ class RasdFeedReplicaTest {
         replayed.stop();
     }
 
+    @Test
+    void aCheckpointOfAnotherStoreOfRecordIsDiscardedNotTakenForAPosition() throws Exception {
+        RasdFeedStore first = store("feed_identity_a");
+        RasdFeedStore second = store("feed_identity_b"); // as if the database had been recreated
+        for (int i = 0; i < 30; i++) {
+            FeedTestSupport.put(first, "doc-" + i, i, 0);
+        }
+        Path state = dir.resolve("identity");
+        RasdFeedReplica onFirst = replica(first, state, Duration.ofMillis(100));
+        onFirst.start();
+        await(() -> onFirst.position() == first.head(), "the replica at the first store's head");
+        onFirst.stop();
+        for (int i = 0; i < 5; i++) {
+            FeedTestSupport.put(second, "other-" + i, i, 0);
+        }
+        RasdFeedReplica onSecond = replica(second, state, Duration.ofMillis(100));
+        assertThat(onSecond.openedAt())
+                .as("position 30 of another log would skip this log's first 5 changes")
+                .isZero();
+        onSecond.start();
+        await(() -> onSecond.position() == second.head(), "the replica at the second store's head");
+        assertMirrors(onSecond, second, tokenizer, "the replica moved to another store");
+        onSecond.stop();
+    }
+
     /** What the writer wrote, by position: the segment texts of a put by segment id, or null for a delete. */
     private record Change(String documentId, Map<String, String> segments) {}
 
