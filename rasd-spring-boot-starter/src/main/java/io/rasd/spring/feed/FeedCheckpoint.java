@@ -33,17 +33,18 @@ record FeedCheckpoint(
         String storeId,
         long position,
         InMemoryEmbeddingStore<TextSegment> embeddings,
+        int dimension,
         TokenDatastore datastore,
         Map<String, List<String>> segmentsByDocument,
         Set<String> files) {
 
     private static final Logger LOG = LoggerFactory.getLogger(FeedCheckpoint.class);
     private static final long MAGIC = 0x5241534446454544L; // "RASDFEED"
-    private static final int VERSION = 2;
+    private static final int VERSION = 3;
 
     static FeedCheckpoint empty() {
         return new FeedCheckpoint(
-                null, 0, new InMemoryEmbeddingStore<>(), TokenDatastore.empty(), new HashMap<>(), Set.of());
+                null, 0, new InMemoryEmbeddingStore<>(), 0, TokenDatastore.empty(), new HashMap<>(), Set.of());
     }
 
     /** The checkpoint the manifest names, or an empty state at position 0 when there is none or it is damaged. */
@@ -82,10 +83,15 @@ record FeedCheckpoint(
             }
             Path dir = manifest.getParent();
             TokenDatastore datastore = TokenDatastore.open(dir.resolve(datastoreFile), tokenizer);
-            InMemoryEmbeddingStore<TextSegment> embeddings =
-                    InMemoryEmbeddingStore.fromFile(dir.resolve(embeddingsFile));
+            EmbeddingIndexFile.Read index = EmbeddingIndexFile.read(dir.resolve(embeddingsFile));
             return new FeedCheckpoint(
-                    storeId, position, embeddings, datastore, map, Set.of(datastoreFile, embeddingsFile));
+                    storeId,
+                    position,
+                    index.index(),
+                    index.dimension(),
+                    datastore,
+                    map,
+                    Set.of(datastoreFile, embeddingsFile));
         } catch (IOException | RuntimeException e) {
             // the log is never truncated: replaying it from the start rebuilds the same state
             LOG.warn(

@@ -66,6 +66,8 @@ public final class RasdFeedReplica implements SmartLifecycle {
 
     private final InMemoryEmbeddingStore<TextSegment> embeddings;
     private final TokenDatastore datastore;
+    /** The dimension of the index's vectors (0 while it is empty); guarded by {@link #lock}. */
+    private int dimension;
     /** Segment ids this replica holds per document; guarded by {@link #lock}, saved in the manifest. */
     private final Map<String, List<String>> segmentsByDocument;
 
@@ -116,6 +118,7 @@ public final class RasdFeedReplica implements SmartLifecycle {
         this.stateDir = stateDir;
         this.settings = settings;
         this.embeddings = checkpoint.embeddings();
+        this.dimension = checkpoint.dimension();
         this.datastore = checkpoint.datastore();
         this.segmentsByDocument = checkpoint.segmentsByDocument();
         this.position = checkpoint.position();
@@ -405,6 +408,7 @@ public final class RasdFeedReplica implements SmartLifecycle {
                     RasdFeedStore.Segment s = segments.get(i);
                     ids.add(s.id());
                     vectors.add(s.embedding());
+                    dimension = s.embedding().dimension();
                     texts.add(s.segment());
                     if (tokens.get(i).length > 0) {
                         datastore.add(s.id(), tokens.get(i));
@@ -433,7 +437,7 @@ public final class RasdFeedReplica implements SmartLifecycle {
         synchronized (lock) {
             p = checkpointed;
             files.put("datastore-" + p + ".rasd", stateDir.resolve("datastore-" + p + ".rasd"));
-            files.put("embeddings-" + p + ".json", stateDir.resolve("embeddings-" + p + ".json"));
+            files.put("embeddings-" + p + ".bin", stateDir.resolve("embeddings-" + p + ".bin"));
             files.put(MANIFEST, stateDir.resolve(MANIFEST));
         }
         if (p == 0) {
@@ -479,7 +483,7 @@ public final class RasdFeedReplica implements SmartLifecycle {
                 return;
             }
             String datastoreFile = "datastore-" + p + ".rasd";
-            String embeddingsFile = "embeddings-" + p + ".json";
+            String embeddingsFile = "embeddings-" + p + ".bin";
             datastore.save(stateDir.resolve(datastoreFile), tokenizer);
             writeEmbeddings(stateDir.resolve(embeddingsFile));
             FeedCheckpoint.write(
@@ -494,8 +498,8 @@ public final class RasdFeedReplica implements SmartLifecycle {
     private void writeEmbeddings(Path file) {
         Path tmp = file.resolveSibling("." + file.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
         try {
-            embeddings.serializeToFile(tmp);
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                EmbeddingIndexFile.write(embeddings, dimension, java.nio.channels.Channels.newOutputStream(ch));
                 ch.force(true);
             }
             Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
