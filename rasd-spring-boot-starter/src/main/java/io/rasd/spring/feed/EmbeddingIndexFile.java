@@ -90,7 +90,7 @@ final class EmbeddingIndexFile {
     }
 
     /** Every entry: a search with no score threshold (the store offers no other way to list them). */
-    private static List<EmbeddingMatch<TextSegment>> entries(InMemoryEmbeddingStore<TextSegment> index, int dimension) {
+    static List<EmbeddingMatch<TextSegment>> entries(InMemoryEmbeddingStore<TextSegment> index, int dimension) {
         if (dimension == 0) {
             return List.of();
         }

@@ -6,7 +6,6 @@ import dev.langchain4j.data.document.Metadata;
 import dev.langchain4j.data.embedding.Embedding;
 import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.store.embedding.EmbeddingMatch;
-import dev.langchain4j.store.embedding.EmbeddingSearchRequest;
 import dev.langchain4j.store.embedding.inmemory.InMemoryEmbeddingStore;
 import io.rasd.testing.TestData;
 import io.rasd.text.Tokenizer;
@@ -16,7 +15,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -101,16 +99,9 @@ final class FeedTestSupport {
                 .isEqualTo(tokenizer.encode(text, false)));
     }
 
-    /** Every entry of an embedding index: a search with no score threshold. */
+    /** Every entry of an embedding index of the tests' vectors. */
     static List<EmbeddingMatch<TextSegment>> all(InMemoryEmbeddingStore<TextSegment> index) {
-        float[] probe = new float[DIMENSION];
-        Arrays.fill(probe, 1f);
-        return index.search(EmbeddingSearchRequest.builder()
-                        .queryEmbedding(Embedding.from(probe))
-                        .maxResults(Integer.MAX_VALUE)
-                        .minScore(0.0)
-                        .build())
-                .matches();
+        return EmbeddingIndexFile.entries(index, DIMENSION);
     }
 
     static void await(BooleanSupplier condition, String what) throws InterruptedException {
