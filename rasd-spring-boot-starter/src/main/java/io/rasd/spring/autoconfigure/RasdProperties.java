@@ -95,6 +95,8 @@ public class RasdProperties {
 
     private final SpringAi springAi = new SpringAi();
 
+    private final Feed feed = new Feed();
+
     public boolean isEnabled() {
         return enabled;
     }
@@ -193,6 +195,10 @@ public class RasdProperties {
 
     public PrefixCache getPrefixCache() {
         return prefixCache;
+    }
+
+    public Feed getFeed() {
+        return feed;
     }
 
     public SpringAi getSpringAi() {
@@ -604,6 +610,125 @@ public class RasdProperties {
 
         public void setEnabled(boolean enabled) {
             this.enabled = enabled;
+        }
+    }
+
+    /**
+     * Scale-out: every replica follows one store of record in PostgreSQL (the application's DataSource). Documents,
+     * their segments and embeddings live there with an ordered change log; each replica applies the log to its own
+     * embedding index and token datastore and checkpoints them with the position applied.
+     */
+    public static class Feed {
+
+        /**
+         * Follow the store of record in the application's PostgreSQL DataSource (spring.datasource.*): needs the
+         * PostgreSQL driver, flyway-core, flyway-database-postgresql and langchain4j on the classpath. The feed then
+         * owns the token datastore: rasd.datastore.path and rasd.rag.feed-embedding-store must stay unset.
+         */
+        private boolean enabled = false;
+
+        /**
+         * PostgreSQL schema of the store of record (created and migrated by Flyway, with its own history table
+         * rasd_schema_history); a lower-case SQL identifier. Replicas of one application share it.
+         */
+        private String schema = "rasd";
+
+        /**
+         * This replica's own folder (never shared between replicas): its checkpoints, each the token datastore and
+         * the embedding index as of one change-log position, and the manifest naming them.
+         */
+        private Path stateDir;
+
+        /**
+         * How often to look at the change log when no notification came (LISTEN/NOTIFY wakes a replica at once; the
+         * poll covers notifications missed while the connection was down), and to retry after a database error.
+         */
+        private Duration pollInterval = Duration.ofSeconds(1);
+
+        /**
+         * How often to write a checkpoint when changes were applied since the last one (and at shut-down): a replica
+         * killed replays at most this much of the log when it restarts.
+         */
+        private Duration checkpointInterval = Duration.ofSeconds(10);
+
+        /** Changes read from the log per query while catching up. */
+        private int batchSize = 256;
+
+        /**
+         * How often replicas publish a snapshot (their checkpoint files at a log position) into the store of record,
+         * taking turns: one replica publishes per interval, and the newest two are kept. 0 = this replica never
+         * publishes.
+         */
+        private Duration snapshotInterval = Duration.ofMinutes(10);
+
+        /**
+         * A replica that starts without a checkpoint in its state-dir downloads the newest snapshot and replays only
+         * the change log after it; false: it replays the whole log (same result, slower).
+         */
+        private boolean joinFromSnapshot = true;
+
+        public Duration getSnapshotInterval() {
+            return snapshotInterval;
+        }
+
+        public void setSnapshotInterval(Duration snapshotInterval) {
+            this.snapshotInterval = snapshotInterval;
+        }
+
+        public boolean isJoinFromSnapshot() {
+            return joinFromSnapshot;
+        }
+
+        public void setJoinFromSnapshot(boolean joinFromSnapshot) {
+            this.joinFromSnapshot = joinFromSnapshot;
+        }
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public String getSchema() {
+            return schema;
+        }
+
+        public void setSchema(String schema) {
+            this.schema = schema;
+        }
+
+        public Path getStateDir() {
+            return stateDir;
+        }
+
+        public void setStateDir(Path stateDir) {
+            this.stateDir = stateDir;
+        }
+
+        public Duration getPollInterval() {
+            return pollInterval;
+        }
+
+        public void setPollInterval(Duration pollInterval) {
+            this.pollInterval = pollInterval;
+        }
+
+        public Duration getCheckpointInterval() {
+            return checkpointInterval;
+        }
+
+        public void setCheckpointInterval(Duration checkpointInterval) {
+            this.checkpointInterval = checkpointInterval;
+        }
+
+        public int getBatchSize() {
+            return batchSize;
+        }
+
+        public void setBatchSize(int batchSize) {
+            this.batchSize = batchSize;
         }
     }
 }

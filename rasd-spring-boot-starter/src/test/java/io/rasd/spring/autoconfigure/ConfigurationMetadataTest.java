@@ -63,7 +63,16 @@ class ConfigurationMetadataTest {
             {"rasd.prefix-cache.enabled", "true"},
             {"rasd.prefix-cache.max-size", "256MB"},
             {"rasd.prefix-cache.min-prefix-tokens", "16"},
+            {"rasd.feed.enabled", "false"},
+            {"rasd.feed.schema", "rasd"},
+            {"rasd.feed.state-dir", ""},
+            {"rasd.feed.poll-interval", "1s"},
+            {"rasd.feed.checkpoint-interval", "10s"},
+            {"rasd.feed.batch-size", "256"},
+            {"rasd.feed.snapshot-interval", "10m"},
+            {"rasd.feed.join-from-snapshot", "true"},
             {"management.health.rasd.enabled", "true"},
+            {"management.health.rasd-feed.enabled", "true"},
         };
         for (String[] k : keys) {
             EXPECTED.put(k[0], k[1]);

@@ -325,7 +325,7 @@ class RasdAutoConfigurationTest {
 
     // ---- bad values: each fails start-up naming the property and what was found ----
 
-    private static void failsOn(AssertableApplicationContext context, String property, String... found) {
+    static void failsOn(AssertableApplicationContext context, String property, String... found) {
         assertThat(context).hasFailed();
         Throwable failure = context.getStartupFailure();
         RasdConfigurationException e = findCause(failure);

@@ -21,7 +21,7 @@ final class EmbeddingStoreFile {
     private final Path file;
     private final Path fingerprintFile;
     private final InMemoryEmbeddingStore<TextSegment> store;
-    private final String fingerprint;
+    private volatile String fingerprint;
 
     private EmbeddingStoreFile(Path file, InMemoryEmbeddingStore<TextSegment> store, String fingerprint) {
         this.file = file;
@@ -55,7 +55,7 @@ final class EmbeddingStoreFile {
         return file;
     }
 
-    /** The fingerprint of the documents the loaded file holds, if a file was loaded. */
+    /** The fingerprint of the rag.documents files the store holds, if it was loaded or saved. */
     Optional<String> fingerprint() {
         return Optional.ofNullable(fingerprint);
     }
@@ -66,7 +66,7 @@ final class EmbeddingStoreFile {
      * no fingerprint (the next start ingests again) rather than an old one beside a new store, which a start with
      * the old documents would take for a store of them.
      */
-    void save(String documentsFingerprint) {
+    synchronized void save(String documentsFingerprint) {
         try {
             Path dir = file.toAbsolutePath().getParent();
             Files.createDirectories(dir);
@@ -77,6 +77,7 @@ final class EmbeddingStoreFile {
             Path tmpFp = Files.createTempFile(dir, fingerprintFile.getFileName().toString(), ".tmp");
             Files.writeString(tmpFp, documentsFingerprint, StandardCharsets.UTF_8);
             Files.move(tmpFp, fingerprintFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            fingerprint = documentsFingerprint;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot save the embedding store to " + file, e);
         }

@@ -8,6 +8,9 @@ import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2Embedding
 import dev.langchain4j.rag.content.retriever.ContentRetriever;
 import dev.langchain4j.rag.content.retriever.EmbeddingStoreContentRetriever;
 import dev.langchain4j.store.embedding.EmbeddingStore;
+import io.rasd.spring.feed.RasdFeedReplica;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -24,14 +27,22 @@ class RagConfiguration {
         return new AllMiniLmL6V2EmbeddingModel();
     }
 
+    /** Without a store of record: the embedding store is this replica's own, saved to rag.store-file. */
     @Bean
+    @ConditionalOnBooleanProperty(name = "rasd.feed.enabled", havingValue = false, matchIfMissing = true)
     EmbeddingStoreFile embeddingStoreFile(RagProperties properties) {
         return EmbeddingStoreFile.open(properties.getStoreFile());
     }
 
+    /**
+     * This replica's embedding store: with a store of record ({@code rasd.feed.enabled}, the postgres profile) the
+     * index the starter's replica keeps in step with it, otherwise the one saved to rag.store-file.
+     */
     @Bean
-    EmbeddingStore<TextSegment> embeddingStore(EmbeddingStoreFile file) {
-        return file.store();
+    EmbeddingStore<TextSegment> embeddingStore(
+            ObjectProvider<EmbeddingStoreFile> file, ObjectProvider<RasdFeedReplica> replica) {
+        RasdFeedReplica r = replica.getIfAvailable();
+        return r != null ? r.embeddingStore() : file.getObject().store();
     }
 
     @Bean
