@@ -17,7 +17,8 @@ class MachineDescriptionTest {
         JsonObject j = M.toJson();
         assertThat(j.keySet()).containsExactly("cpu", "cores", "os", "java", "engine", "date");
         assertThat(j.get("java").getAsString()).isEqualTo("25.0.3");
-        assertThat(j.get("engine").getAsString()).isEqualTo("DJL 0.36.0 / PyTorch 2.7.1, rasd's TorchScript kernel module");
+        assertThat(j.get("engine").getAsString())
+                .isEqualTo("DJL 0.36.0 / PyTorch 2.7.1, rasd's TorchScript kernel module");
         assertThat(j.get("cores").getAsInt()).isEqualTo(2);
     }
 

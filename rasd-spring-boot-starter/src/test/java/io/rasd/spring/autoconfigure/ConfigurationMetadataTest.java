@@ -26,6 +26,7 @@ class ConfigurationMetadataTest {
         String[][] keys = {
             {"rasd.enabled", "true"},
             {"rasd.device", "auto"},
+            {"rasd.dtype", "auto"},
             {"rasd.mode", ""},
             {"rasd.max-context", "0"},
             {"rasd.check-weights", "false"},
@@ -162,6 +163,6 @@ class ConfigurationMetadataTest {
                 assertThat(h.getAsJsonArray("values")).hasSize(io.rasd.engine.DecodingMode.values().length);
             }
         }
-        assertThat(hinted).contains("rasd.device", "rasd.mode");
+        assertThat(hinted).contains("rasd.device", "rasd.dtype", "rasd.mode");
     }
 }
