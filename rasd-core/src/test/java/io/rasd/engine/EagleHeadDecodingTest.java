@@ -6,6 +6,8 @@ import ai.djl.Device;
 import io.rasd.draft.eagle.EagleDrafter;
 import io.rasd.model.CausalLm;
 import io.rasd.model.EagleHead;
+import io.rasd.model.LoadOptions;
+import io.rasd.model.Precision;
 import io.rasd.model.RandomCheckpoint;
 import io.rasd.testing.RandomEagleHead;
 import io.rasd.testing.TestData;
@@ -38,6 +40,31 @@ class EagleHeadDecodingTest {
                     .as("target forwards in draft mode")
                     .isPositive();
             SpeculativeModesLosslessTest.checkAllModes(lm, b -> b.drafter(drafter), tok, 22, 3, true);
+        }
+    }
+
+    /**
+     * A bf16 target: the head reads the target's embedding rows and lm_head through the kernel module (a tied half
+     * head is the embedding itself, with the final norm applied apart), and stays f32 itself.
+     */
+    @Test
+    void headsOnABf16TargetStayLossless() {
+        Path tied = TestData.hf("llama-tied-bf16");
+        Path head = RandomEagleHead.write(tied, tmp.resolve("tied-head"), 3, false, false);
+        LoadOptions bf16 = LoadOptions.defaults().withDevice(Device.cpu()).withPrecision(Precision.BF16);
+        try (CausalLm lm = CausalLm.load(tied, bf16);
+                Tokenizer tok = Tokenizer.load(tied);
+                EagleHead eagle = EagleHead.load(head, lm, false)) {
+            EagleDrafter drafter = new EagleDrafter(eagle, tok.vocabSize());
+            SpeculativeModesLosslessTest.checkAllModes(lm, b -> b.drafter(drafter), tok, 41, 1, false);
+            SpeculativeModesLosslessTest.checkAllModes(lm, b -> b.drafter(drafter), tok, 42, 1, true);
+        }
+        Path eagle3 = TestData.root().resolve("eagle3");
+        try (CausalLm lm = CausalLm.load(eagle3.resolve("target-7l-tied-bf16"), bf16);
+                Tokenizer tok = Tokenizer.load(TestData.hf("tokenizer"));
+                EagleDrafter drafter =
+                        EagleDrafter.load(eagle3.resolve("head-7l-fullvocab-layers0-emb"), lm, tok.vocabSize())) {
+            SpeculativeModesLosslessTest.checkAllModes(lm, b -> b.drafter(drafter), tok, 43, 1, false);
         }
     }
 
