@@ -101,20 +101,12 @@ public final class CausalLm implements AutoCloseable {
                 flat[l * 11 + j] = entries[j] == null ? emptyF32 : entries[j];
             }
         }
-        this.kernelLayers = IValue.listFrom(pt(flat));
+        this.kernelLayers = IValue.listFrom(Kernels.pt(flat));
         this.kernelEmbed = IValue.from(Kernels.pt(weights.embed));
         this.kernelFinalNorm = IValue.from(Kernels.pt(weights.headHoldsFinalNorm ? emptyF32 : weights.finalNorm));
         this.kernelHead = IValue.from(Kernels.pt(weights.lmHeadT));
         this.kernelEps = IValue.from(config.rmsNormEps());
         this.noTaps = IValue.listFrom(new long[0]);
-    }
-
-    private static ai.djl.pytorch.engine.PtNDArray[] pt(NDArray[] a) {
-        ai.djl.pytorch.engine.PtNDArray[] p = new ai.djl.pytorch.engine.PtNDArray[a.length];
-        for (int i = 0; i < a.length; i++) {
-            p[i] = Kernels.pt(a[i]);
-        }
-        return p;
     }
 
     /** Loads on the default device (the GPU when DJL finds CUDA, else the CPU) in {@link Precision#AUTO}. */

@@ -146,6 +146,14 @@ final class Kernels {
         return (PtNDArray) x;
     }
 
+    static PtNDArray[] pt(NDArray... xs) {
+        PtNDArray[] p = new PtNDArray[xs.length];
+        for (int i = 0; i < xs.length; i++) {
+            p[i] = (PtNDArray) xs[i];
+        }
+        return p;
+    }
+
     /**
      * The arguments of one call, closed together after it (an IValue holds a reference to its tensors, nothing more: a
      * model's long-lived weight list is built once and passed beside these).
@@ -171,11 +179,7 @@ final class Kernels {
         }
 
         IValue list(NDArray... xs) {
-            PtNDArray[] p = new PtNDArray[xs.length];
-            for (int i = 0; i < xs.length; i++) {
-                p[i] = (PtNDArray) xs[i];
-            }
-            return keep(IValue.listFrom(p));
+            return keep(IValue.listFrom(pt(xs)));
         }
 
         private IValue keep(IValue v) {

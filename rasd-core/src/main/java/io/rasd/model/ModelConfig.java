@@ -83,9 +83,14 @@ public record ModelConfig(
         return maxContext > 0 ? Math.min(limit, maxContext) : limit;
     }
 
-    /** Bytes one token's keys and values take in a KV cache: every layer's, f32 (rasd widens bf16 and f16). */
+    /** Bytes one token's keys and values take in an f32 KV cache: every layer's. */
     public long kvBytesPerToken() {
-        return 2L * numLayers * numKvHeads * headDim * Float.BYTES;
+        return kvBytesPerToken(Precision.F32);
+    }
+
+    /** The same in a cache held in {@code p} (2 bytes an element for bf16 and f16; AUTO counts as f32). */
+    public long kvBytesPerToken(Precision p) {
+        return 2L * numLayers * numKvHeads * headDim * (p.isHalf() ? 2 : Float.BYTES);
     }
 
     /** Approximate parameter count (weights only), for reports. */

@@ -72,7 +72,9 @@ public enum Precision {
 
         private static final Pattern FLAGS = Pattern.compile("^flags\\s*:\\s*(.*)$", Pattern.MULTILINE);
 
-        static final boolean NATIVE_BF16 = hasNativeBf16(readFlags(Path.of("/proc/cpuinfo")));
+        private static final Set<String> FLAGS_HERE = readFlags(Path.of("/proc/cpuinfo"));
+
+        static final boolean NATIVE_BF16 = hasNativeBf16(FLAGS_HERE);
 
         private CpuFeatures() {}
 
@@ -91,8 +93,7 @@ public enum Precision {
 
         /** The flags that decided, for the log. */
         static String describe() {
-            Set<String> flags = readFlags(Path.of("/proc/cpuinfo"));
-            return flags.stream()
+            return FLAGS_HERE.stream()
                     .filter(f -> f.startsWith("avx512_bf16") || f.startsWith("amx") || f.equals("avx2"))
                     .sorted()
                     .collect(Collectors.joining(" "));

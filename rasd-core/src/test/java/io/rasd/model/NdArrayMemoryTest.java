@@ -96,7 +96,7 @@ class NdArrayMemoryTest {
                         .as("weights tier after closing the cache")
                         .isEqualTo(weightsAtLoad);
             }
-            // three rounds of 600 steps after warm-up; a leak of one step's arrays (~100 KB) would add >100 MB
+            // three rounds of 600 steps after warm-up: tensors kept alive by a leaked kernel argument add up past this
             assertThat(residentBytes() - warmRss)
                     .as("resident memory growth over 1,800 warm steps")
                     .isLessThan(48L << 20);

@@ -2,6 +2,7 @@ package io.rasd.spring.autoconfigure;
 
 import io.rasd.RasdException;
 import io.rasd.model.ModelConfig;
+import io.rasd.model.Precision;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 
@@ -51,18 +52,16 @@ public record RasdMemoryBudget(
     static RasdMemoryBudget of(RasdProperties p, Path targetDir, Path draftDir, long physical, long heapMax) {
         ModelConfig target = ModelConfig.read(targetDir);
         int context = target.contextLimit(p.getMaxContext());
-        // auto may keep a half checkpoint in bf16, but only on some CPUs: count 4 bytes unless half is asked for
-        int perElement = RasdModelLoader.precision(p.getDtype()).isHalf() ? 2 : Float.BYTES;
+        // auto may keep a half checkpoint in bf16, but only on some CPUs: count f32 unless half is asked for
+        Precision held = RasdModelLoader.precision(p.getDtype());
+        int perElement = held.isHalf() ? 2 : Float.BYTES;
         long weights = target.parameterCount() * perElement;
-        long kv = target.kvBytesPerToken() / Float.BYTES * perElement * context;
+        long kv = target.kvBytesPerToken(held) * context;
         ModelConfig draft = draftConfig(draftDir);
         if (draft != null) {
             weights += draft.parameterCount() * perElement;
             // the drafter's cache follows the target's context
-            kv += draft.kvBytesPerToken()
-                    / Float.BYTES
-                    * perElement
-                    * Math.min(context, draft.contextLimit(p.getMaxContext()));
+            kv += draft.kvBytesPerToken(held) * Math.min(context, draft.contextLimit(p.getMaxContext()));
         }
         long prefix =
                 p.getPrefixCache().isEnabled() ? p.getPrefixCache().getMaxSize().toBytes() : 0;
