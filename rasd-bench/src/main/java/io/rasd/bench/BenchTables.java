@@ -20,8 +20,12 @@ public final class BenchTables {
         Map<String, Map<String, double[]>> cells = new LinkedHashMap<>();
         List<String> tasks = new ArrayList<>();
         Map<String, Double> distinct4 = new LinkedHashMap<>();
+        Map<String, String> dtypes = new LinkedHashMap<>(); // per mode; runs before the column existed have none
         for (var el : json.getAsJsonArray("rows")) {
             JsonObject r = el.getAsJsonObject();
+            if (r.has("dtype")) {
+                dtypes.put(r.get("mode").getAsString(), r.get("dtype").getAsString());
+            }
             String task = r.get("task").getAsString();
             if (!tasks.contains(task)) {
                 tasks.add(task);
@@ -50,13 +54,17 @@ public final class BenchTables {
                 machine.get("cpu").getAsString(),
                 machine.get("cores").getAsInt(),
                 machine.get("engine").getAsString()));
-        sb.append("| mode |");
+        boolean dtypeColumn = !dtypes.isEmpty();
+        sb.append(dtypeColumn ? "| mode | dtype |" : "| mode |");
         tasks.forEach(t -> sb.append(' ').append(t).append(" |"));
-        sb.append(" mean speedup | lossless |\n|---|");
+        sb.append(dtypeColumn ? " mean speedup | lossless |\n|---|---|" : " mean speedup | lossless |\n|---|");
         tasks.forEach(t -> sb.append("---|"));
         sb.append("---|---|\n");
         for (var e : cells.entrySet()) {
             sb.append("| ").append(e.getKey()).append(" |");
+            if (dtypeColumn) {
+                sb.append(' ').append(dtypes.getOrDefault(e.getKey(), "")).append(" |");
+            }
             double sum = 0;
             double lossless = 1;
             for (String t : tasks) {
@@ -73,7 +81,7 @@ public final class BenchTables {
         }
         if (!distinct4.isEmpty()) {
             // a looping output flatters retrieval: show how repetitive the text behind each column is
-            sb.append("| *distinct 4-grams of the output* |");
+            sb.append(dtypeColumn ? "| *distinct 4-grams of the output* | |" : "| *distinct 4-grams of the output* |");
             for (String t : tasks) {
                 Double d = distinct4.get(t);
                 sb.append(d == null ? " |" : String.format(Locale.ROOT, " %.2f |", d));

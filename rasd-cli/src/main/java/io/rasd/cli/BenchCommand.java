@@ -92,8 +92,14 @@ final class BenchCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     PrecisionOption dtype = new PrecisionOption();
 
+    @picocli.CommandLine.Mixin
+    DeviceOption device = new DeviceOption();
+
     /** How the target was held, e.g. "f32 on cpu()": what {@code --dtype auto} and the device resolved to. */
     private String heldAs = "";
+
+    /** The target's element type as held, e.g. "bf16": the table's dtype column. */
+    private String dtypeHeld = "";
 
     @Override
     public Integer call() throws IOException {
@@ -106,7 +112,10 @@ final class BenchCommand implements Callable<Integer> {
                         new Suite("prefix", 8, 32)),
                 out,
                 suite);
-        LoadOptions load = LoadOptions.defaults().withCheckFinite(checkWeights).withPrecision(dtype.precision());
+        LoadOptions load = LoadOptions.defaults()
+                .withCheckFinite(checkWeights)
+                .withPrecision(dtype.precision())
+                .withDevice(device.device());
         if (suite.equals("prefix")) {
             return new PrefixBench(
                             run.models(),
@@ -136,6 +145,7 @@ final class BenchCommand implements Callable<Integer> {
                 RasdEngine engine = engine(target, draft, null, tokenizer, store);
                 RasdEngine headEngine = withHead ? engine(target, null, head, tokenizer, store) : null) {
             heldAs = target.precision().label() + " on " + target.device();
+            dtypeHeld = target.precision().label();
             // every mode with the standalone draft model; the drafting modes again with the EAGLE head, labelled
             List<Variant> variants = new ArrayList<>();
             for (DecodingMode m : DecodingMode.values()) {
@@ -263,6 +273,7 @@ final class BenchCommand implements Callable<Integer> {
                 row.addProperty("task", e.getKey());
                 row.addProperty("mode", a.variant.label());
                 row.addProperty("drafter", a.variant.mode().usesDraft() ? a.variant.drafter() : "none");
+                row.addProperty("dtype", dtypeHeld);
                 row.addProperty("speedup", arRate > 0 ? a.rate() / arRate : 0);
                 row.addProperty("tau", a.forwards > 0 ? (double) a.tokens / a.forwards : 0);
                 row.addProperty("tokens_per_second", a.rate());

@@ -57,6 +57,9 @@ final class DemoCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     PrecisionOption dtype = new PrecisionOption();
 
+    @picocli.CommandLine.Mixin
+    DeviceOption device = new DeviceOption();
+
     record Prompt(String title, String text) {}
 
     private static final String RESET = "\u001b[0m";
@@ -82,7 +85,10 @@ final class DemoCommand implements Callable<Integer> {
             default -> throw new RasdException("--color must be auto, always or never, got \"" + color + "\"");
         };
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        LoadOptions load = LoadOptions.defaults().withCheckFinite(checkWeights).withPrecision(dtype.precision());
+        LoadOptions load = LoadOptions.defaults()
+                .withCheckFinite(checkWeights)
+                .withPrecision(dtype.precision())
+                .withDevice(device.device());
         try (CausalLm target = CausalLm.load(targetDir, load);
                 CausalLm draft = CausalLm.load(draftDir, load);
                 Tokenizer tokenizer = Tokenizer.load(targetDir);

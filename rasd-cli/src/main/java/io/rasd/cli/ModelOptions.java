@@ -18,12 +18,8 @@ final class ModelOptions {
             description = "HF model directory (config.json, model.safetensors[.index.json], tokenizer.json)")
     Path model;
 
-    @Option(
-            names = "--device",
-            defaultValue = "auto",
-            paramLabel = "auto|cpu|gpu",
-            description = "Where to run (default: ${DEFAULT-VALUE}: the GPU when DJL finds CUDA)")
-    String device;
+    @Mixin
+    DeviceOption device = new DeviceOption();
 
     @Option(
             names = "--max-context",
@@ -47,12 +43,7 @@ final class ModelOptions {
 
     /** Loads another model (a draft) on the same device with the same context cap. */
     CausalLm load(Path dir) {
-        Device d = switch (device) {
-            case "auto" -> CausalLm.defaultDevice();
-            case "cpu" -> Device.cpu();
-            case "gpu" -> Device.gpu();
-            default -> throw new RasdException("--device must be auto, cpu or gpu, got \"" + device + "\"");
-        };
+        Device d = device.device();
         if (maxContext < 0) {
             throw new RasdException("--max-context must be >= 0, got " + maxContext);
         }

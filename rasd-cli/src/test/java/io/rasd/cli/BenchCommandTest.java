@@ -45,6 +45,9 @@ class BenchCommandTest {
             assertThat(row.getAsJsonObject("accepted_by_source").keySet())
                     .containsExactlyInAnyOrder("draft", "pld", "datastore", "bonus");
             assertThat(row.get("distinct_4gram_ratio").getAsDouble()).isBetween(0.0, 1.0);
+            assertThat(row.get("dtype").getAsString())
+                    .as("the committed f32 demo models stay f32")
+                    .isEqualTo("f32");
             if (row.get("mode").getAsString().endsWith("+eagle")) {
                 assertThat(row.get("drafter").getAsString()).isEqualTo("demo-eagle");
             }
@@ -52,7 +55,8 @@ class BenchCommandTest {
         // seven modes with the standalone draft, and the four drafting modes again with models/demo-eagle
         assertThat(cells).hasSize(4 * 11).contains("docqa/rasd+eagle", "code/draft+eagle");
         assertThat(Files.readString(out.resolve("results.md")))
-                .contains("| rasd |", "| rasd+eagle |", "docqa", "mean speedup", "distinct 4-grams of the output");
+                .contains("| mode | dtype |", "| rasd | f32 |", "| rasd+eagle | f32 |", "docqa", "mean speedup")
+                .contains("distinct 4-grams of the output");
         assertThat(Files.readString(out.resolve("chart.svg")))
                 .startsWith("<svg")
                 .contains("indomain-qa");
@@ -99,6 +103,29 @@ class BenchCommandTest {
                         .getAsInt())
                 .isEqualTo(2);
         assertThat(r.out()).contains("| rasd |", "prefill ratio", "total ratio");
+    }
+
+    @Test
+    void benchAndDemoOnAGpuWithoutCudaExitWithCodeTwoNamingTheDependency() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount() == 0, "this machine has a CUDA GPU");
+        for (String command : new String[] {"bench", "demo"}) {
+            CliRunner r = command.equals("bench")
+                    ? CliRunner.run(
+                            command,
+                            "--models",
+                            REPO.resolve("models").toString(),
+                            "--tasks",
+                            REPO.resolve("bench").toString(),
+                            "--device",
+                            "gpu")
+                    : CliRunner.run(command, "--models", REPO.resolve("models").toString(), "--device", "gpu");
+            assertThat(r.exitCode()).as(command + ": " + r.err()).isEqualTo(2);
+            assertThat(r.err()).as(command).contains("pytorch-native-cu128").contains("--device cpu");
+        }
+        CliRunner bad = CliRunner.run("demo", "--models", REPO.resolve("models").toString(), "--device", "tpu");
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.err()).contains("--device must be auto, cpu or gpu").contains("tpu");
     }
 
     @Test

@@ -17,6 +17,7 @@ import io.rasd.tree.TokenOrigin;
 import io.rasd.tree.TokenTree;
 import io.rasd.verify.Acceptance;
 import io.rasd.verify.TreeVerifier;
+import io.rasd.verify.Uniforms;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -43,7 +44,7 @@ final class Generation implements AutoCloseable {
     private final GenerationListener listener;
     private final Cancellation cancellation;
     private final Deadline deadline;
-    private final SplittableRandom rng;
+    private final Uniforms uniforms;
     private final IncrementalDetokenizer detokenizer;
     private final StopStringFilter filter;
     private final AdaptiveController control;
@@ -99,7 +100,8 @@ final class Generation implements AutoCloseable {
         this.listener = listener;
         this.cancellation = cancellation;
         this.deadline = deadline;
-        this.rng = new SplittableRandom(request.seed() != null ? request.seed() : new SplittableRandom().nextLong());
+        this.uniforms = new Uniforms(
+                new SplittableRandom(request.seed() != null ? request.seed() : new SplittableRandom().nextLong()));
         this.detokenizer = new IncrementalDetokenizer(engine.tokenizer(), true);
         this.filter = new StopStringFilter(request.stopStrings());
         this.control = new AdaptiveController(speculation, curve);
@@ -240,7 +242,7 @@ final class Generation implements AutoCloseable {
         try (Logits logits = target.forward(
                 cache, tree.tokens(), tree.positions(base), AttentionMask.tree(tree.parents()), null, featureLayers)) {
             acceptance = TreeVerifier.verify(
-                    tree, logits, request.sampling(), rng, constraint == null ? null : constraint.mask(tree));
+                    tree, logits, request.sampling(), uniforms, constraint == null ? null : constraint.mask(tree));
             // timed after the verifier's host read: on a GPU the forward returns before the device has finished
             control.observeVerify(tree.size(), (System.nanoTime() - v0) / 1e9);
             if (drafter instanceof Drafter.ReadsTargetFeatures reader) {

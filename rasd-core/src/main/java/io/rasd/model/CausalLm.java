@@ -1,7 +1,6 @@
 package io.rasd.model;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -79,8 +78,8 @@ public final class CausalLm implements AutoCloseable {
         this.contextLimit = contextLimit;
         this.decoder = new Decoder(config, weights.invFreq, manager, device);
         this.precision = weights.precision;
-        this.emptyF32 = manager.create(new float[0]);
-        this.emptyI64 = manager.create(new long[0]);
+        this.emptyF32 = DeviceTensors.upload(manager, new float[0]);
+        this.emptyI64 = DeviceTensors.upload(manager, new long[0]);
         NDArray[] flat = new NDArray[weights.layers.length * 11];
         for (int l = 0; l < weights.layers.length; l++) {
             LlamaWeights.Layer L = weights.layers[l];
@@ -100,6 +99,10 @@ public final class CausalLm implements AutoCloseable {
             for (int j = 0; j < entries.length; j++) {
                 flat[l * 11 + j] = entries[j] == null ? emptyF32 : entries[j];
             }
+        }
+        if (DeviceTensors.CHECK_DEVICES) {
+            DeviceTensors.requireOneDevice(directory + " weights", flat);
+            DeviceTensors.requireOneDevice(directory + " head", weights.embed, weights.lmHeadT, flat[0]);
         }
         this.kernelLayers = IValue.listFrom(Kernels.pt(flat));
         this.kernelEmbed = IValue.from(Kernels.pt(weights.embed));
@@ -135,7 +138,7 @@ public final class CausalLm implements AutoCloseable {
         ModelConfig config = ModelConfig.read(dir);
         GenerationConfig gen = GenerationConfig.read(dir);
         int limit = config.contextLimit(maxContext);
-        NDManager m = NDManager.newBaseManager(device, "PyTorch");
+        NDManager m = DeviceTensors.newManager(device);
         try (Checkpoint ckpt = Checkpoint.open(dir)) {
             DType stored = ckpt.contains("model.embed_tokens.weight")
                     ? ckpt.tensor("model.embed_tokens.weight").dtype()
@@ -164,7 +167,7 @@ public final class CausalLm implements AutoCloseable {
      */
     public static void requireDevice(Device device) {
         if (device.isGpu()) {
-            int gpus = Engine.getEngine("PyTorch").getGpuCount();
+            int gpus = DeviceTensors.gpuCount();
             if (device.getDeviceId() >= gpus) {
                 throw new RasdException("Device " + device + " was asked for, but DJL's PyTorch engine finds "
                         + (gpus == 0 ? "no CUDA GPU" : gpus + " GPU(s)")
@@ -179,7 +182,7 @@ public final class CausalLm implements AutoCloseable {
 
     /** The GPU when DJL's PyTorch engine reports CUDA devices, else the CPU. */
     public static Device defaultDevice() {
-        return Engine.getEngine("PyTorch").getGpuCount() > 0 ? Device.gpu() : Device.cpu();
+        return DeviceTensors.auto();
     }
 
     public Path directory() {
@@ -304,7 +307,7 @@ public final class CausalLm implements AutoCloseable {
                     .tensors(
                             sm,
                             "forward_model",
-                            a.of(sm.create(toLongs(tokens))),
+                            a.of(DeviceTensors.upload(sm, tokens)),
                             kernelEmbed,
                             kernelLayers,
                             kernelFinalNorm,
@@ -314,7 +317,7 @@ public final class CausalLm implements AutoCloseable {
                             a.of(rope[0]),
                             a.of(rope[1]),
                             a.of(maskArr == null ? emptyF32 : maskArr),
-                            a.of(logitRows == null ? emptyI64 : sm.create(toLongs(logitRows))),
+                            a.of(logitRows == null ? emptyI64 : DeviceTensors.upload(sm, logitRows)),
                             a.of(config.numHeads(), config.numKvHeads(), config.headDim(), past),
                             kernelEps,
                             featureLayers == null ? noTaps : a.of(toLongs(featureLayers)));
@@ -363,7 +366,8 @@ public final class CausalLm implements AutoCloseable {
             // every token's normalised state stays available (Logits.hidden: an EAGLE head's features); the
             // vocab-sized head runs on the logit rows only
             NDArray normed = decoder.rmsNorm(x);
-            NDArray head = logitRows == null ? normed : normed.get(new NDIndex("{}", sm.create(toLongs(logitRows))));
+            NDArray head =
+                    logitRows == null ? normed : normed.get(new NDIndex("{}", DeviceTensors.upload(sm, logitRows)));
             NDArray logits = head.matMul(w.lmHeadT); // the final norm weight is folded into the head
             if (tapped != null) {
                 return new Logits(sm, logits, NDArrays.concat(tapped, 1), null);
@@ -385,7 +389,7 @@ public final class CausalLm implements AutoCloseable {
 
     /** The rows of the token embedding for {@code tokens}, in the step manager {@code sm}: {@code [n, hidden]}. */
     NDArray embed(NDManager sm, int[] tokens) {
-        NDArray ids = sm.create(toLongs(tokens));
+        NDArray ids = DeviceTensors.upload(sm, tokens);
         if (precision.isHalf()) {
             return Kernels.get().embedRows(w.embed, ids, sm);
         }
@@ -408,7 +412,7 @@ public final class CausalLm implements AutoCloseable {
 
     /** Index of the first zero in the final norm weight, or -1. */
     long firstZeroInFinalNorm() {
-        float[] g = w.finalNorm.toFloatArray();
+        float[] g = DeviceTensors.readFloats(w.finalNorm);
         for (int i = 0; i < g.length; i++) {
             if (g[i] == 0f) {
                 return i;

@@ -25,14 +25,8 @@ final class Decoder {
     Decoder(ModelConfig config, float[] invFreq, NDManager weights, Device device) {
         this.config = config;
         this.device = device;
-        this.rotary = new Rope(invFreq, weights, device);
-        NDArray e = weights.create((float) config.rmsNormEps());
-        if (!device.equals(e.getDevice())) {
-            NDArray moved = e.toDevice(device, false);
-            e.close();
-            e = moved;
-        }
-        this.eps = e;
+        this.rotary = new Rope(invFreq, weights);
+        this.eps = DeviceTensors.upload(weights, (float) config.rmsNormEps());
     }
 
     /** cos and sin of {@code positions}, in the step manager. */
@@ -160,10 +154,7 @@ final class Decoder {
                 System.arraycopy(tail, 0, rows, g * tail.length, tail.length);
             }
         }
-        NDArray t = sm.create(rows, new Shape((long) group * n, width));
-        if (!device.equals(t.getDevice())) {
-            t = t.toDevice(device, false);
-        }
+        NDArray t = DeviceTensors.upload(sm, rows, new Shape((long) group * n, width));
         if (prefix == 0) {
             return t;
         }

@@ -93,7 +93,7 @@ public final class EagleHead implements AutoCloseable {
                     + " and " + t.vocabSize() + "; a head only drafts for the model it was trained on");
         }
         requireFoldableNorm(target);
-        NDManager m = NDManager.newBaseManager(target.device(), "PyTorch");
+        NDManager m = DeviceTensors.newManager(target.device());
         try (Checkpoint ckpt = Checkpoint.open(dir)) {
             LlamaWeights weights = new LlamaWeights(ckpt, config, m, target.device(), false, fcBias, qkvBias);
             int limit = Math.min(config.maxPositions(), target.contextLimit());
@@ -126,7 +126,7 @@ public final class EagleHead implements AutoCloseable {
                     + " its target's: rasd tells the target's features (3 x " + targetHidden + " wide) from the head's"
                     + " own (hidden_size wide) by width, which this head makes ambiguous");
         }
-        NDManager m = NDManager.newBaseManager(target.device(), "PyTorch");
+        NDManager m = DeviceTensors.newManager(target.device());
         try (Checkpoint ckpt = Checkpoint.open(dir)) {
             LlamaWeights weights = new LlamaWeights(
                     ckpt, config, m, target.device(), false, layerPrefix, targetHidden, draftToTarget.length);
@@ -210,7 +210,7 @@ public final class EagleHead implements AutoCloseable {
             NDArray maskArr = decoder.mask(sm, mask, past, n);
             NDArray[] rope = decoder.rope(sm, positions);
             NDArray embedded = w.embed != null
-                    ? w.embed.get(sm, new NDIndex("{}", sm.create(longs(tokens))))
+                    ? w.embed.get(sm, new NDIndex("{}", DeviceTensors.upload(sm, tokens)))
                     : target.embed(sm, tokens);
             if (featureLayers != null) {
                 // EAGLE-3: the target's three states go through fc; the head's own h (a deeper node) is read as is
@@ -221,7 +221,7 @@ public final class EagleHead implements AutoCloseable {
                 NDArray attnIn = decoder.rmsNorm(embedded).concat(decoder.rmsNorm(h), 1); // norm weights in qkv
                 h = decoder.layer(sm, 0, w.layers[0], attnIn, h, rope, maskArr, cache, past + n, n);
                 cache.advance(n);
-                NDArray rows = logitRows == null ? h : h.get(new NDIndex("{}", sm.create(longs(logitRows))));
+                NDArray rows = logitRows == null ? h : h.get(new NDIndex("{}", DeviceTensors.upload(sm, logitRows)));
                 return new Logits(sm, decoder.rmsNorm(rows).matMul(w.lmHeadT), h, null); // norm weight in lm_head
             }
             NDArray x = embedded.concat(features, 1).matMul(w.fcT); // embedding first, feature second
@@ -230,7 +230,7 @@ public final class EagleHead implements AutoCloseable {
             }
             x = decoder.layer(sm, 0, w.layers[0], x, rope, maskArr, cache, past + n, n);
             cache.advance(n);
-            NDArray rows = logitRows == null ? x : x.get(new NDIndex("{}", sm.create(longs(logitRows))));
+            NDArray rows = logitRows == null ? x : x.get(new NDIndex("{}", DeviceTensors.upload(sm, logitRows)));
             return new Logits(sm, target.lmHeadOfUnnormalised(rows), x, null);
         } catch (RuntimeException e) {
             sm.close();
@@ -290,14 +290,6 @@ public final class EagleHead implements AutoCloseable {
                         "Position " + positions[i] + " is outside the head's window [0, " + contextLimit + ")");
             }
         }
-    }
-
-    private static long[] longs(int[] a) {
-        long[] out = new long[a.length];
-        for (int i = 0; i < a.length; i++) {
-            out[i] = a[i];
-        }
-        return out;
     }
 
     /** Live arrays in the head's tier (its weights, and the caches and steps that hang from it). */

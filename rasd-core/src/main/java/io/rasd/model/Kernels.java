@@ -1,6 +1,5 @@
 package io.rasd.model;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -46,7 +45,7 @@ final class Kernels {
 
     private static Kernels load() {
         // the module holds no tensors: its manager lives as long as the process
-        PtNDManager manager = (PtNDManager) NDManager.newBaseManager(Device.cpu(), "PyTorch");
+        PtNDManager manager = (PtNDManager) DeviceTensors.newManager(DeviceTensors.host());
         try (InputStream in = Kernels.class.getResourceAsStream(RESOURCE)) {
             if (in == null) {
                 throw new RasdException("rasd-core's kernel module " + RESOURCE + " is missing from the classpath");
@@ -161,8 +160,11 @@ final class Kernels {
     static final class Args implements AutoCloseable {
 
         private final java.util.List<IValue> made = new java.util.ArrayList<>();
+        /** The device of this call's first tensor operand: every other must be on it (checked in tests). */
+        private NDArray first;
 
         IValue of(NDArray x) {
+            sameDevice(x);
             return keep(IValue.from((PtNDArray) x));
         }
 
@@ -179,7 +181,21 @@ final class Kernels {
         }
 
         IValue list(NDArray... xs) {
+            for (NDArray x : xs) {
+                sameDevice(x);
+            }
             return keep(IValue.listFrom(pt(xs)));
+        }
+
+        private void sameDevice(NDArray x) {
+            if (!DeviceTensors.CHECK_DEVICES) {
+                return;
+            }
+            if (first == null) {
+                first = x;
+            } else {
+                DeviceTensors.requireOneDevice("a kernel call", first, x);
+            }
         }
 
         private IValue keep(IValue v) {

@@ -121,7 +121,7 @@ public final class KvCache implements AutoCloseable {
                 for (int i = 0; i < rows.length; i++) {
                     rows[i] = keep[inPlace + i];
                 }
-                NDArray idx = sm.create(rows);
+                NDArray idx = DeviceTensors.upload(sm, rows);
                 long[] at = {0, from + inPlace, 0};
                 long[] to = {kvHeads, from + keep.length, headDim};
                 for (int l = 0; l < layers; l++) {
@@ -190,15 +190,12 @@ public final class KvCache implements AutoCloseable {
 
     /** Heap copy of rows read from the cache (half rows widen exactly to f32). */
     private float[] floats(NDArray rows, NDManager sm) {
-        return precision.isHalf() ? Kernels.get().cast(rows, Precision.F32, sm).toFloatArray() : rows.toFloatArray();
+        return DeviceTensors.readFloats(precision.isHalf() ? Kernels.get().cast(rows, Precision.F32, sm) : rows);
     }
 
     /** Heap rows as an array of this cache's element type (f32 rows of a half model round exactly back). */
     private NDArray rows(float[] data, Shape shape, NDManager sm) {
-        NDArray f32 = sm.create(data, shape);
-        if (!f32.getDevice().equals(keys[0].getDevice())) {
-            f32 = f32.toDevice(keys[0].getDevice(), false);
-        }
+        NDArray f32 = DeviceTensors.upload(sm, data, shape); // sm: a sub-manager of the cache's, on its device
         return precision.isHalf() ? Kernels.get().cast(f32, precision, sm) : f32;
     }
 

@@ -107,7 +107,7 @@ final class LlamaWeights {
             layers[i] = precision.isHalf() ? half(f32, m) : f32;
         }
         float[] finalNorm = floats(ckpt, "model.norm.weight", d);
-        this.finalNorm = onDevice(m.create(finalNorm), device);
+        this.finalNorm = DeviceTensors.upload(m, finalNorm);
         if (!c.tieWordEmbeddings() && !ckpt.contains("lm_head.weight")) {
             throw new RasdException("Checkpoint " + ckpt.directory() + " has no \"lm_head.weight\" and config.json"
                     + " says tie_word_embeddings=false; expected an output projection [" + c.vocabSize() + ", " + d
@@ -281,7 +281,7 @@ final class LlamaWeights {
             }
             System.arraycopy(floats(ckpt, p + "self_attn.k_proj.bias", kvDim), 0, b, qDim, kvDim);
             System.arraycopy(floats(ckpt, p + "self_attn.v_proj.bias", kvDim), 0, b, qDim + kvDim, kvDim);
-            bqkv = onDevice(m.create(b), device);
+            bqkv = DeviceTensors.upload(m, b);
         }
         NDArray qkNorm = null;
         if (c.qkNorm()) {
@@ -295,7 +295,7 @@ final class LlamaWeights {
                     w[h * hd + j] = h < c.numHeads() ? qn[j] * scale : kn[j];
                 }
             }
-            qkNorm = onDevice(m.create(w, new Shape(c.numHeads() + c.numKvHeads(), hd)), device);
+            qkNorm = DeviceTensors.upload(m, w, new Shape(c.numHeads() + c.numKvHeads(), hd));
         }
         return new Layer(
                 normsInput,
@@ -338,7 +338,7 @@ final class LlamaWeights {
             for (int j = 0; j < in; j++) {
                 scale[j] = (columnScale == null ? 1f : columnScale[j]) * part.scale();
             }
-            NDArray s = onDevice(m.create(scale, new Shape(1, in)), device);
+            NDArray s = DeviceTensors.upload(m, scale, new Shape(1, in));
             rows.add(w.mul(s));
             s.close();
             release(w);
@@ -402,15 +402,6 @@ final class LlamaWeights {
         }
     }
 
-    private static NDArray onDevice(NDArray a, Device device) {
-        if (device.equals(a.getDevice())) {
-            return a;
-        }
-        NDArray moved = a.toDevice(device, false);
-        a.close();
-        return moved;
-    }
-
     private static TensorData tensor(Checkpoint ckpt, String name, long... expected) {
         if (!ckpt.contains(name)) {
             throw new RasdException("Checkpoint " + ckpt.directory() + " is missing tensor \"" + name
@@ -433,7 +424,7 @@ final class LlamaWeights {
             case F16 -> widenF16(t.bytes(), (int) t.elementCount());
         };
         pinned.add(f32);
-        NDArray a = onDevice(m.create(f32, new Shape(expected), DataType.FLOAT32), device);
+        NDArray a = DeviceTensors.upload(m, f32, new Shape(expected), DataType.FLOAT32);
         buffers.put(a, f32);
         if (checkFinite) {
             requireFinite(t, a, m);
@@ -491,23 +482,20 @@ final class LlamaWeights {
      */
     private static void requireFinite(TensorData t, NDArray a, NDManager m) {
         try (NDManager sm = m.newSubManager()) {
-            if (Float.isFinite(rehome(a.sum(), sm).getFloat())) {
+            if (Float.isFinite(DeviceTensors.readFloat(rehome(a.sum(), sm)))) {
                 return;
             }
             NDArray nan = rehome(a.isNaN(), sm);
             NDArray inf = rehome(a.isInfinite(), sm);
-            long nans = nan.countNonzero().getLong();
-            long infs = inf.countNonzero().getLong();
+            long nans = DeviceTensors.readLong(nan.countNonzero());
+            long infs = DeviceTensors.readLong(inf.countNonzero());
             if (nans + infs == 0) {
                 return; // finite values whose sum overflowed f32
             }
             // argmax returns the first maximal index: the first non-finite value in row-major order
-            long first = nan.logicalOr(inf)
-                    .toType(DataType.INT32, false)
-                    .flatten()
-                    .argMax()
-                    .getLong();
-            float value = rehome(a.flatten(), sm).getFloat(first);
+            long first = DeviceTensors.readLong(
+                    nan.logicalOr(inf).toType(DataType.INT32, false).flatten().argMax());
+            float value = DeviceTensors.readFloat(rehome(a.flatten(), sm).get(first));
             throw nonFinite(t, nans, infs, first, value);
         }
     }

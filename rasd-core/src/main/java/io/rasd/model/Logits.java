@@ -52,17 +52,9 @@ public final class Logits implements AutoCloseable {
         if (hidden == null) {
             throw new IllegalStateException("these logits carry no hidden states");
         }
-        NDArray picked = hidden.get(new ai.djl.ndarray.index.NDIndex("{}", stepManager.create(toLongs(rows))));
+        NDArray picked = hidden.get(new ai.djl.ndarray.index.NDIndex("{}", DeviceTensors.upload(stepManager, rows)));
         NDArray out = hiddenScale == null ? picked : picked.mul(hiddenScale);
         out.attach(into);
-        return out;
-    }
-
-    private static long[] toLongs(int[] a) {
-        long[] out = new long[a.length];
-        for (int i = 0; i < a.length; i++) {
-            out[i] = a[i];
-        }
         return out;
     }
 
@@ -83,17 +75,7 @@ public final class Logits implements AutoCloseable {
     public TopK[] topK(int k) {
         int kk = Math.min(k, vocabSize());
         NDList top = logits.topK(kk, 1, true, true);
-        float[] values = top.get(0).toFloatArray();
-        int[] ids = toInts(top.get(1));
-        TopK[] out = new TopK[rows()];
-        for (int r = 0; r < out.length; r++) {
-            int[] rid = new int[kk];
-            float[] rv = new float[kk];
-            System.arraycopy(ids, r * kk, rid, 0, kk);
-            System.arraycopy(values, r * kk, rv, 0, kk);
-            out[r] = new TopK(rid, rv);
-        }
-        return out;
+        return rowsOf(top.get(0), top.get(1), kk);
     }
 
     /**
@@ -106,13 +88,32 @@ public final class Logits implements AutoCloseable {
         // p = exp(logit - logsumexp(row)): only the k chosen entries are exponentiated and copied
         NDArray max = logits.max(new int[] {1}, true);
         NDArray logZ = logits.sub(max).exp().sum(new int[] {1}, true).log().add(max);
-        float[] probs = top.get(0).sub(logZ).exp().toFloatArray();
-        int[] ids = toInts(top.get(1));
+        return rowsOf(top.get(0).sub(logZ).exp(), top.get(1), kk);
+    }
+
+    /** Ids below 2^24 are exact in f32: up to there, values and ids come back in one read instead of two. */
+    private static final int EXACT_F32_IDS = 1 << 24;
+
+    /** {@code [rows, k]} values and int64 ids to Java, one read where the vocabulary allows (one a draft depth). */
+    private TopK[] rowsOf(NDArray values, NDArray idArray, int kk) {
+        float[] both;
+        int[] ids = null;
+        if (vocabSize() < EXACT_F32_IDS) {
+            both = DeviceTensors.readFloats(values.concat(idArray.toType(DataType.FLOAT32, false), 1));
+        } else {
+            both = DeviceTensors.readFloats(values);
+            ids = toInts(idArray);
+        }
+        int width = ids == null ? 2 * kk : kk;
         TopK[] out = new TopK[rows()];
         for (int r = 0; r < out.length; r++) {
-            out[r] = new TopK(
-                    java.util.Arrays.copyOfRange(ids, r * kk, (r + 1) * kk),
-                    java.util.Arrays.copyOfRange(probs, r * kk, (r + 1) * kk));
+            int[] rid = new int[kk];
+            float[] rv = new float[kk];
+            System.arraycopy(both, r * width, rv, 0, kk);
+            for (int j = 0; j < kk; j++) {
+                rid[j] = ids == null ? (int) both[r * width + kk + j] : ids[r * kk + j];
+            }
+            out[r] = new TopK(rid, rv);
         }
         return out;
     }
@@ -129,14 +130,14 @@ public final class Logits implements AutoCloseable {
             flat[i] = (long) rows[i] * v + ids[i];
         }
         NDArray logProbs = logits.logSoftmax(1).flatten();
-        return logProbs.get(new ai.djl.ndarray.index.NDIndex("{}", m.create(flat)))
-                .exp()
-                .toFloatArray();
+        return DeviceTensors.readFloats(
+                logProbs.get(new ai.djl.ndarray.index.NDIndex("{}", DeviceTensors.upload(m, flat)))
+                        .exp());
     }
 
     /** The full logits of one row (a vocab-sized copy: for tools and tests, not the decoding hot path). */
     public float[] row(int r) {
-        return logits.get(r).toFloatArray();
+        return DeviceTensors.readFloats(logits.get(r));
     }
 
     /**
@@ -153,8 +154,7 @@ public final class Logits implements AutoCloseable {
     }
 
     static int[] toInts(NDArray a) {
-        NDArray i32 = a.getDataType() == DataType.INT32 ? a : a.toType(DataType.INT32, false);
-        return i32.toIntArray();
+        return DeviceTensors.readInts(a);
     }
 
     @Override

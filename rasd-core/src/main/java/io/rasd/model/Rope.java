@@ -1,6 +1,5 @@
 package io.rasd.model;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -18,21 +17,19 @@ final class Rope {
 
     private final float[] invFreq;
     private final int headDim;
-    private final Device device;
     /** {@code [headDim, headDim]}: {@code x · rotateHalf = [-x2, x1]}; lives with the weights. */
     private final NDArray rotateHalf;
 
-    Rope(float[] invFreq, NDManager weights, Device device) {
+    Rope(float[] invFreq, NDManager weights) {
         this.invFreq = invFreq.clone();
         this.headDim = 2 * invFreq.length;
-        this.device = device;
         int half = invFreq.length;
         float[] r = new float[headDim * headDim];
         for (int j = 0; j < half; j++) {
             r[(j + half) * headDim + j] = -1f; // out[j] = -x[j + half]
             r[j * headDim + j + half] = 1f; // out[j + half] = x[j]
         }
-        this.rotateHalf = onDevice(weights.create(r, new Shape(headDim, headDim)));
+        this.rotateHalf = DeviceTensors.upload(weights, r, new Shape(headDim, headDim));
     }
 
     /** cos and sin for {@code positions}, each {@code [n, 1, headDim]} (broadcast over heads), in {@code sm}. */
@@ -54,20 +51,11 @@ final class Rope {
             }
         }
         Shape shape = new Shape(positions.length, 1, headDim);
-        return new NDArray[] {onDevice(sm.create(cos, shape)), onDevice(sm.create(sin, shape))};
+        return new NDArray[] {DeviceTensors.upload(sm, cos, shape), DeviceTensors.upload(sm, sin, shape)};
     }
 
     /** RoPE of {@code x} {@code [n, heads, headDim]} with {@link #cosSin} of its positions. */
     NDArray apply(NDArray x, NDArray[] cosSin) {
         return x.mul(cosSin[0]).addi(x.matMul(rotateHalf).muli(cosSin[1]));
-    }
-
-    private NDArray onDevice(NDArray a) {
-        if (device.equals(a.getDevice())) {
-            return a;
-        }
-        NDArray moved = a.toDevice(device, false);
-        a.close();
-        return moved;
     }
 }

@@ -4,7 +4,6 @@ import io.rasd.model.Logits;
 import io.rasd.tree.TokenTree;
 import java.util.Arrays;
 import java.util.function.IntUnaryOperator;
-import java.util.random.RandomGenerator;
 
 /**
  * Step 5 of the decoding step (docs/architecture.md §3): walks a verified token tree from the root. At each node the
@@ -14,16 +13,18 @@ import java.util.random.RandomGenerator;
  *
  * <p>Why this is lossless: every tree node is a deterministic proposal, so each emitted token is exactly the target's
  * choice after the tokens before it; proposals only decide how many of those choices one forward pass yields. When
- * sampling, each emitted token consumes one uniform draw, as in plain decoding, so a seeded run emits the very tokens
- * plain decoding emits with that seed.
+ * sampling, each emitted token consumes one uniform, as in plain decoding, and the {@code n}-th token of the output
+ * always gets the {@code n}-th uniform ({@link Uniforms}): a node at depth {@code d} can only emit the {@code d}-th
+ * token of this step, so every row is drawn up front, in one batched call, with the uniform of its depth. A seeded run
+ * emits the very tokens plain decoding emits with that seed.
  */
 public final class TreeVerifier {
 
     private TreeVerifier() {}
 
     /** {@code logits} has one row per tree node, in tree order. */
-    public static Acceptance verify(TokenTree tree, Logits logits, SamplingParams sampling, RandomGenerator rng) {
-        return verify(tree, logits, sampling, rng, null);
+    public static Acceptance verify(TokenTree tree, Logits logits, SamplingParams sampling, Uniforms uniforms) {
+        return verify(tree, logits, sampling, uniforms, null);
     }
 
     /**
@@ -32,7 +33,7 @@ public final class TreeVerifier {
      * walk without a bonus token ({@link Acceptance#bonusToken()} -1).
      */
     public static Acceptance verify(
-            TokenTree tree, Logits logits, SamplingParams sampling, RandomGenerator rng, TokenMask mask) {
+            TokenTree tree, Logits logits, SamplingParams sampling, Uniforms uniforms, TokenMask mask) {
         if (logits.rows() != tree.size()) {
             throw new IllegalArgumentException("logits has " + logits.rows() + " rows for " + tree.size() + " nodes");
         }
@@ -44,19 +45,33 @@ public final class TreeVerifier {
                     // the row's argmax, when allowed, is also the best allowed id (the lowest of equal ones)
                     : node -> mask.allows(node, argmax[node])
                             ? argmax[node]
-                            : constrained(logits, node, sampling, rng, mask);
+                            : constrained(tree, logits, node, sampling, uniforms, mask);
+        } else if (mask == null) {
+            double[] u = new double[tree.size()];
+            for (int node = 0; node < u.length; node++) {
+                u[node] = uniforms.peek(tree.depth(node));
+            }
+            int[] drawn = TokenSampler.sampleRows(logits.array(), sampling, u);
+            targetChoice = node -> drawn[node];
         } else {
-            targetChoice = mask == null
-                    ? node -> TokenSampler.sample(logits.array().get(node), sampling, rng)
-                    : node -> constrained(logits, node, sampling, rng, mask);
+            // each row has its own allowed set: drawn node by node, as the walk reaches it
+            targetChoice = node -> constrained(tree, logits, node, sampling, uniforms, mask);
         }
-        return walk(tree, targetChoice);
+        Acceptance acceptance = walk(tree, targetChoice);
+        if (!sampling.isGreedy()) {
+            uniforms.consume(acceptance.acceptedCount() + (acceptance.bonusToken() >= 0 ? 1 : 0));
+        }
+        return acceptance;
     }
 
     private static int constrained(
-            Logits logits, int node, SamplingParams sampling, RandomGenerator rng, TokenMask mask) {
+            TokenTree tree, Logits logits, int node, SamplingParams sampling, Uniforms uniforms, TokenMask mask) {
         int[] allowed = mask.allowedIds(node);
-        return allowed.length == 0 ? -1 : TokenSampler.sample(logits.array().get(node), sampling, rng, allowed);
+        if (allowed.length == 0) {
+            return -1;
+        }
+        double u = sampling.isGreedy() ? 0 : uniforms.peek(tree.depth(node));
+        return TokenSampler.sample(logits.array().get(node), sampling, u, allowed);
     }
 
     /**

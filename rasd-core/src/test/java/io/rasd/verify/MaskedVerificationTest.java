@@ -65,7 +65,7 @@ class MaskedVerificationTest {
         NDManager step = manager.newSubManager();
         try (Logits logits =
                 Logits.of(step, step.create(rows, new ai.djl.ndarray.types.Shape(tree.size(), ROW.length)))) {
-            return TreeVerifier.verify(tree, logits, p, rng, mask);
+            return TreeVerifier.verify(tree, logits, p, new Uniforms(rng), mask);
         }
     }
 
@@ -109,7 +109,7 @@ class MaskedVerificationTest {
         try (NDManager sm = manager.newSubManager()) {
             ai.djl.ndarray.NDArray row = sm.create(ROW);
             for (int i = 0; i < n; i++) {
-                h[TokenSampler.sample(row, new SamplingParams(1, 0, 1), rng, mask.allowedIds(0))]++;
+                h[TokenSampler.sample(row, new SamplingParams(1, 0, 1), rng.nextDouble(), mask.allowedIds(0))]++;
             }
         }
         double[] expected = {0.25 / 0.4375, 0, 0.0625 / 0.4375, 0.125 / 0.4375, 0};
@@ -129,15 +129,15 @@ class MaskedVerificationTest {
             ai.djl.ndarray.NDArray row = sm.create(ROW);
             for (int i = 0; i < 200; i++) {
                 // top-1 of the allowed tokens is 3 (0.125), whatever the forbidden 0 and 1 weigh
-                assertThat(TokenSampler.sample(row, new SamplingParams(1, 1, 1), rng, allowed))
+                assertThat(TokenSampler.sample(row, new SamplingParams(1, 1, 1), rng.nextDouble(), allowed))
                         .isEqualTo(3);
                 // top-p 0.5 of {2: 0.25, 3: 0.5, 4: 0.25} renormalised keeps 3 alone
-                assertThat(TokenSampler.sample(row, new SamplingParams(1, 0, 0.5), rng, allowed))
+                assertThat(TokenSampler.sample(row, new SamplingParams(1, 0, 0.5), rng.nextDouble(), allowed))
                         .isEqualTo(3);
-                int any = TokenSampler.sample(row, new SamplingParams(1, 0, 1), rng, allowed);
+                int any = TokenSampler.sample(row, new SamplingParams(1, 0, 1), rng.nextDouble(), allowed);
                 assertThat(any).isIn(2, 3, 4);
             }
-            assertThat(TokenSampler.sample(row, SamplingParams.GREEDY, rng, new int[] {2, 4}))
+            assertThat(TokenSampler.sample(row, SamplingParams.GREEDY, rng.nextDouble(), new int[] {2, 4}))
                     .as("equal logits: the lowest id, as argmax")
                     .isEqualTo(2);
         }

@@ -39,7 +39,7 @@ class TokenSamplerTest {
         try (NDManager sm = manager.newSubManager()) {
             NDArray row = sm.create(LOGITS);
             for (int i = 0; i < draws; i++) {
-                h[TokenSampler.sample(row, p, rng)]++;
+                h[TokenSampler.sample(row, p, rng.nextDouble())]++;
             }
         }
         return h;

@@ -10,6 +10,7 @@ import io.rasd.draft.DraftTree;
 import io.rasd.draft.Drafter;
 import io.rasd.draft.ProposableIds;
 import io.rasd.model.AttentionMask;
+import io.rasd.model.DeviceTensors;
 import io.rasd.model.EagleHead;
 import io.rasd.model.KvCache;
 import io.rasd.model.Logits;
@@ -76,7 +77,7 @@ final class EagleSession implements Drafter.Session, Drafter.ReadsTargetFeatures
     EagleSession(EagleHead head, int[] prompt, int proposableVocab) {
         this.head = head;
         this.cache = head.newCache();
-        this.manager = NDManager.newBaseManager(head.target().device(), "PyTorch");
+        this.manager = DeviceTensors.newManager(head.target().device());
         this.proposable = proposableIds(head, proposableVocab);
         this.context = Arrays.copyOf(prompt, Math.max(16, prompt.length * 2));
         this.contextLength = prompt.length;
