@@ -38,7 +38,7 @@ class RasdKernels(torch.nn.Module):
 
     @torch.jit.export
     def version(self) -> int:
-        return 1
+        return 2
 
     @torch.jit.export
     def cast(self, x: torch.Tensor, dtype: int) -> torch.Tensor:
@@ -176,7 +176,11 @@ class RasdKernels(torch.nn.Module):
             keys = keys.float()
             values = values.float()
         # grouped-query attention: query head j reads kv head j // group, so fold the group into the row axis
-        qg = q.transpose(0, 1).reshape(kv_heads, group * n, hd)
+        # 4-D (batch 1): libtorch's fused CPU attention (flash, online softmax over key blocks) takes only 4-D inputs;
+        # 3-D ones fall back to the math path, which materialises every score matrix (27% of a demo decoding step)
+        qg = q.transpose(0, 1).reshape(kv_heads, group * n, hd).unsqueeze(0)
+        keys = keys.unsqueeze(0)
+        values = values.unsqueeze(0)
         if mask.numel() > 0:
             attn = F.scaled_dot_product_attention(qg, keys, values, attn_mask=mask, scale=1.0)
         else:
