@@ -195,7 +195,7 @@ class Documents {
         return out;
     }
 
-    /** Every entry of the embedding index that carries a document id (a search with no score threshold), by document. */
+    /** The entries of the embedding index that carry a document id (a search with no score threshold), by document. */
     private Map<String, List<EmbeddingMatch<TextSegment>>> byDocument() {
         float[] probe = new float[embeddingModel.dimension()];
         Arrays.fill(probe, 1f);

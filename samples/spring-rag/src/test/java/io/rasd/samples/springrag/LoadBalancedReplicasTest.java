@@ -458,9 +458,9 @@ class LoadBalancedReplicasTest {
     }
 
     private void assertSameAnswers(List<Replica> replicas, Nginx nginx, Map<Integer, String> keyOf) throws Exception {
-        JsonObject body = JsonParser.parseString(
-                        "{\"max_tokens\": 24, \"temperature\": 0, \"rasd\": {\"mode\":"
-                                + " \"rasd-datastore\", \"rag\": true}, \"messages\": [{\"role\": \"user\", \"content\": \"\"}]}")
+        JsonObject body = JsonParser.parseString("{\"max_tokens\": 24, \"temperature\": 0,"
+                        + " \"rasd\": {\"mode\": \"rasd-datastore\", \"rag\": true},"
+                        + " \"messages\": [{\"role\": \"user\", \"content\": \"\"}]}")
                 .getAsJsonObject();
         body.getAsJsonArray("messages").get(0).getAsJsonObject().addProperty("content", QUESTION);
         Map<String, JsonObject> answers = new LinkedHashMap<>();
