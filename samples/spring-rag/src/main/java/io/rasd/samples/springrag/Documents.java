@@ -18,6 +18,7 @@ import io.rasd.spring.feed.RasdFeedReplica;
 import io.rasd.spring.feed.RasdFeedStore;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -153,14 +154,49 @@ class Documents {
         }
     }
 
-    /** Segment counts of one document on this replica: in the embedding index and in the token datastore. */
-    record Applied(int embeddingSegments, int datastoreSegments) {}
+    /** One segment as this replica holds it: id and text in the embedding index, tokens in the token datastore. */
+    record HeldSegment(String id, String text, int[] tokens) {}
+
+    /**
+     * Segment counts of one document on this replica: in the embedding index and in the token datastore; with
+     * {@link #applied(boolean) applied(true)} also its segments (sorted by id), otherwise an empty list.
+     */
+    record Applied(int embeddingSegments, int datastoreSegments, List<HeldSegment> segments) {}
 
     /**
      * What this replica holds, per document id (sorted): its segments in the embedding index, and how many of them
      * the token datastore holds. Read from both indexes themselves, not from a record of what was sent to them.
      */
     Map<String, Applied> applied() {
+        return applied(false);
+    }
+
+    /**
+     * As {@link #applied()}; with {@code withSegments} every document also lists its segments, sorted by id: id and
+     * text as the embedding index holds them, tokens as the token datastore does (null when it lacks the segment).
+     */
+    Map<String, Applied> applied(boolean withSegments) {
+        Map<String, Applied> out = new TreeMap<>();
+        byDocument().forEach((doc, matches) -> {
+            List<HeldSegment> held = new ArrayList<>(matches.size());
+            int inDatastore = 0;
+            for (EmbeddingMatch<TextSegment> m : matches) {
+                if (withSegments) {
+                    int[] tokens = datastore.document(m.embeddingId());
+                    held.add(new HeldSegment(m.embeddingId(), m.embedded().text(), tokens));
+                    inDatastore += tokens == null ? 0 : 1;
+                } else {
+                    inDatastore += datastore.contains(m.embeddingId()) ? 1 : 0;
+                }
+            }
+            held.sort(Comparator.comparing(HeldSegment::id));
+            out.put(doc, new Applied(matches.size(), inDatastore, held));
+        });
+        return out;
+    }
+
+    /** The entries of the embedding index that carry a document id (a search with no score threshold), by document. */
+    private Map<String, List<EmbeddingMatch<TextSegment>>> byDocument() {
         float[] probe = new float[embeddingModel.dimension()];
         Arrays.fill(probe, 1f);
         List<EmbeddingMatch<TextSegment>> all = store.search(EmbeddingSearchRequest.builder()
@@ -169,16 +205,13 @@ class Documents {
                         .minScore(0.0)
                         .build())
                 .matches();
-        Map<String, List<String>> byDocument = new TreeMap<>();
+        Map<String, List<EmbeddingMatch<TextSegment>>> byDocument = new TreeMap<>();
         for (EmbeddingMatch<TextSegment> m : all) {
             String doc = m.embedded() == null ? null : m.embedded().metadata().getString(DOCUMENT_ID);
             if (doc != null) {
-                byDocument.computeIfAbsent(doc, d -> new ArrayList<>()).add(m.embeddingId());
+                byDocument.computeIfAbsent(doc, d -> new ArrayList<>()).add(m);
             }
         }
-        Map<String, Applied> out = new TreeMap<>();
-        byDocument.forEach((doc, ids) -> out.put(doc, new Applied(ids.size(), (int)
-                ids.stream().filter(datastore::contains).count())));
-        return out;
+        return byDocument;
     }
 }

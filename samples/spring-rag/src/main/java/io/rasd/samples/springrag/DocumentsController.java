@@ -9,6 +9,7 @@ import io.rasd.spring.feed.RasdFeedStore;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.springframework.http.HttpStatus;
@@ -17,6 +18,7 @@ import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
@@ -28,6 +30,9 @@ import org.springframework.web.bind.annotation.RestController;
  *   <li>{@code DELETE /api/documents/{id}} removes it (404 when there is none).
  *   <li>{@code GET /api/documents}: what this replica has applied: per document id its segments in the embedding
  *       index and in the token datastore, and the change-log position applied (null without a store of record).
+ *       With {@code ?segments=true} every document also lists its segments as this replica holds them, sorted by id:
+ *       {@code {"id", "text", "tokens"}}, the id and text from the embedding index and the token ids from the token
+ *       datastore ({@code null} when the datastore lacks the segment), to compare replicas segment by segment.
  * </ul>
  *
  * Bad input gets a 4xx naming the field: 400 for a missing or empty id or text, an id over 256 characters or with
@@ -94,7 +99,7 @@ class DocumentsController {
     }
 
     @GetMapping(value = "/api/documents", produces = MediaType.APPLICATION_JSON_VALUE)
-    String list() {
+    String list(@RequestParam(name = "segments", defaultValue = "false") boolean withSegments) {
         JsonObject reply = new JsonObject();
         if (documents.feed()) {
             reply.addProperty("position", documents.replica().position());
@@ -104,19 +109,43 @@ class DocumentsController {
         JsonArray list = new JsonArray();
         int embedding = 0;
         int datastore = 0;
-        for (Map.Entry<String, Documents.Applied> e : documents.applied().entrySet()) {
+        for (Map.Entry<String, Documents.Applied> e :
+                documents.applied(withSegments).entrySet()) {
             JsonObject d = new JsonObject();
             d.addProperty("id", e.getKey());
             d.addProperty("embedding_segments", e.getValue().embeddingSegments());
             d.addProperty("datastore_segments", e.getValue().datastoreSegments());
             embedding += e.getValue().embeddingSegments();
             datastore += e.getValue().datastoreSegments();
+            if (withSegments) {
+                d.add("segments", segments(e.getValue().segments()));
+            }
             list.add(d);
         }
         reply.addProperty("embedding_segments", embedding);
         reply.addProperty("datastore_segments", datastore);
         reply.add("documents", list);
         return reply.toString();
+    }
+
+    private static JsonArray segments(List<Documents.HeldSegment> held) {
+        JsonArray out = new JsonArray();
+        for (Documents.HeldSegment h : held) {
+            JsonObject s = new JsonObject();
+            s.addProperty("id", h.id());
+            s.addProperty("text", h.text());
+            if (h.tokens() == null) {
+                s.add("tokens", null);
+            } else {
+                JsonArray tokens = new JsonArray(h.tokens().length);
+                for (int t : h.tokens()) {
+                    tokens.add(t);
+                }
+                s.add("tokens", tokens);
+            }
+            out.add(s);
+        }
+        return out;
     }
 
     private static String checkId(String id) {

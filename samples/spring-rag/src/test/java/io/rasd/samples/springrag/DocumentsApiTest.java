@@ -19,8 +19,8 @@ import org.springframework.beans.factory.annotation.Autowired;
 
 /**
  * {@code /api/documents} without a store of record: a document posted is split, embedded and lands in this app's
- * embedding store and token datastore (as GET, which reads both, shows), a second post replaces it, a delete removes
- * it from both, and bad input gets a 4xx naming the field.
+ * embedding store and token datastore (as GET, which reads both, shows, with {@code ?segments=true} segment by
+ * segment), a second post replaces it, a delete removes it from both, and bad input gets a 4xx naming the field.
  */
 class DocumentsApiTest extends RunningAppTest {
 
@@ -112,6 +112,23 @@ class DocumentsApiTest extends RunningAppTest {
         assertThat(doc.get("embedding_segments").getAsInt()).isEqualTo(1);
         assertThat(doc.get("datastore_segments").getAsInt()).isEqualTo(1);
         assertThat(datastore.documentCount()).isEqualTo(before + 1);
+        assertThat(doc.has("segments")).as("segments only when asked for").isFalse();
+
+        // ?segments=true: each segment's id and text from the embedding store, its tokens from the datastore
+        r = send(http, port, "GET", "/api/documents?segments=true", null, null);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        JsonArray held = listed(JsonParser.parseString(r.body()).getAsJsonObject(), "notes/read-lines")
+                .getAsJsonArray("segments");
+        assertThat(held).hasSize(1);
+        JsonObject segment = held.get(0).getAsJsonObject();
+        assertThat(segment.get("text").getAsString()).isEqualTo("Only one short paragraph now.");
+        int[] tokens = new int[segment.getAsJsonArray("tokens").size()];
+        for (int i = 0; i < tokens.length; i++) {
+            tokens[i] = segment.getAsJsonArray("tokens").get(i).getAsInt();
+        }
+        assertThat(tokens)
+                .isNotEmpty()
+                .isEqualTo(datastore.document(segment.get("id").getAsString()));
 
         r = send(http, port, "DELETE", "/api/documents/notes/read-lines", null, null);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);

@@ -120,21 +120,9 @@ class KilledAppTest {
 
     /** Short paragraphs of the demo corpus (one segment each, so ingestion is quick), numbered. */
     private static List<String> documents(int n) throws IOException {
-        List<String> out = new ArrayList<>();
-        List<Path> files;
-        try (Stream<Path> walk = Files.walk(TestApp.ROOT.resolve("models/demo-corpus"))) {
-            files = walk.filter(Files::isRegularFile).sorted().toList();
-        }
-        for (Path f : files) {
-            for (String p : Files.readString(f, StandardCharsets.UTF_8).split("\n\n")) {
-                String text = String.join(" ", p.trim().split("\\s+"));
-                if (text.length() >= 80 && text.length() <= 240 && out.size() < n) {
-                    out.add(text);
-                }
-            }
-        }
-        assertThat(out).hasSize(n);
-        return out;
+        List<String> out = TestApp.corpusParagraphs(80, 240);
+        assertThat(out.size()).isGreaterThanOrEqualTo(n);
+        return new ArrayList<>(out.subList(0, n));
     }
 
     private static String name(int i) {
@@ -253,15 +241,7 @@ class KilledAppTest {
         }
 
         static App launch(Path data, Path docs) throws IOException {
-            List<String> cmd = List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx1g",
-                    "-XX:TieredStopAtLevel=1", // starts faster; the models run native code
-                    "-Dai.djl.offline=true",
-                    "-DOPT_OUT_TRACKING=true",
-                    "-cp",
-                    System.getProperty("java.class.path"),
-                    SpringRagApplication.class.getName(),
+            List<String> cmd = TestApp.appCommand(
                     "--server.port=0",
                     "--rag.documents=" + docs,
                     "--rag.store-file=" + data.resolve("embeddings.json"),
