@@ -122,7 +122,19 @@ public final class BenchTables {
         }
         sb.append(" First token: from the call until the first generated token reached the caller (prefill and the"
                 + " first step). Decode: the tokens after the first over the time after the first. End to end: all"
-                + " tokens over the whole request.\n");
+                + " tokens over the whole request.");
+        boolean otherDtype = false;
+        for (var el : json.getAsJsonArray("rows")) {
+            otherDtype |= el.getAsJsonObject().has("tokens_matching_rasd_ar");
+        }
+        if (otherDtype) {
+            sb.append(
+                    " Rows in another dtype than rasd ar's (such as llama.cpp f16 beside rasd bf16) round differently and"
+                            + " cannot be expected to reproduce rasd ar's tokens: their last column is not a check but the"
+                            + " share of rasd ar's tokens they reproduce (the common prefix over rasd ar's length, mean over"
+                            + " prompts), marked \"of tokens\".");
+        }
+        sb.append('\n');
         for (var s : config.getAsJsonArray("skipped")) {
             sb.append("Skipped: ").append(s.getAsString()).append('\n');
         }
@@ -151,7 +163,7 @@ public final class BenchTables {
             }
             sb.append(String.format(
                     Locale.ROOT,
-                    "| %s | %s | %s | %.0f | %.1f | %.1f | %.2fx | %s | %.2f |%n",
+                    "| %s | %s | %s | %.0f | %.1f | %.1f | %.2fx | %s | %s |%n",
                     r.get("engine").getAsString(),
                     r.get("mode").getAsString(),
                     r.get("dtype").getAsString(),
@@ -162,7 +174,15 @@ public final class BenchTables {
                     r.has("tau")
                             ? String.format(Locale.ROOT, "%.2f", r.get("tau").getAsDouble())
                             : "",
-                    r.get("same_output_as_rasd_ar").getAsDouble()));
+                    r.has("tokens_matching_rasd_ar")
+                            ? String.format(
+                                    Locale.ROOT,
+                                    "%.2f of tokens",
+                                    r.get("tokens_matching_rasd_ar").getAsDouble())
+                            : String.format(
+                                    Locale.ROOT,
+                                    "%.2f",
+                                    r.get("same_output_as_rasd_ar").getAsDouble())));
         }
         return sb.toString();
     }

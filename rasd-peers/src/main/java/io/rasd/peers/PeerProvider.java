@@ -1,5 +1,6 @@
 package io.rasd.peers;
 
+import io.rasd.model.Precision;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -28,4 +29,13 @@ public interface PeerProvider {
      * @param work a folder for converted files the peer needs (cached across runs)
      */
     Peer open(Path target, Path draft, int threads, Path work);
+
+    /**
+     * Opens the peer for a comparison with rasd holding its models in {@code rasdPrecision}: a peer that can run the
+     * weights in a matching half type does (llama.cpp: f16 for rasd's bf16 or f16); others ignore it and say in
+     * {@link Peer#dtype()} what they run.
+     */
+    default Peer open(Path target, Path draft, int threads, Path work, Precision rasdPrecision) {
+        return open(target, draft, threads, work);
+    }
 }

@@ -19,25 +19,29 @@ import picocli.CommandLine;
 
 class PeerBenchTest {
 
+    /** The benchmark on the demo models only, 1 prompt per task, results to {@code tmp/out}, its cache in tmp. */
+    private static int demoOnly(Path tmp, String... args) {
+        Path repo = TestData.root().getParent();
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of(
+                "--models",
+                repo.resolve("models").toString(),
+                "--tasks",
+                repo.resolve("bench").toString(),
+                "--out",
+                tmp.resolve("out").toString(),
+                "--work",
+                tmp.resolve("work").toString(),
+                "--prompts",
+                "1",
+                "--no-large"));
+        return new CommandLine(new PeerBench()).execute(all.toArray(String[]::new));
+    }
+
     @Test
     void everyEngineAndModeGetsARowWithItsRateAndWhetherItsOutputMatchesRasdAr(@TempDir Path tmp) throws Exception {
-        Path repo = TestData.root().getParent();
         Path out = tmp.resolve("out");
-        int code = new CommandLine(new PeerBench())
-                .execute(
-                        "--models",
-                        repo.resolve("models").toString(),
-                        "--tasks",
-                        repo.resolve("bench").toString(),
-                        "--out",
-                        out.toString(),
-                        "--work",
-                        tmp.resolve("work").toString(),
-                        "--prompts",
-                        "1",
-                        "--max-new-tokens",
-                        "4",
-                        "--no-large");
+        int code = demoOnly(tmp, "--max-new-tokens", "4");
         assertThat(code).as("rasd's modes reproduce rasd ar").isZero();
         JsonObject json = JsonParser.parseString(Files.readString(out.resolve("results.json")))
                 .getAsJsonObject();
@@ -72,26 +76,57 @@ class PeerBenchTest {
     }
 
     @Test
-    void theDecodeSuiteRunsRasdAndLlamaCppOnShortPrompts(@TempDir Path tmp) throws Exception {
-        Path repo = TestData.root().getParent();
+    void withDtypeBf16RasdRunsBf16AndLlamaCppItsF16ExportReportedByTokenShare(@TempDir Path tmp) throws Exception {
         Path out = tmp.resolve("out");
-        int code = new CommandLine(new PeerBench())
-                .execute(
-                        "--suite",
-                        "decode",
-                        "--models",
-                        repo.resolve("models").toString(),
-                        "--tasks",
-                        repo.resolve("bench").toString(),
-                        "--out",
-                        out.toString(),
-                        "--work",
-                        tmp.resolve("work").toString(),
-                        "--prompts",
-                        "1",
-                        "--max-new-tokens",
-                        "3",
-                        "--no-large");
+        int code = demoOnly(tmp, "--dtype", "bf16", "--max-new-tokens", "4");
+        assertThat(code).as("rasd's modes reproduce rasd ar in bf16").isZero();
+        JsonObject json = JsonParser.parseString(Files.readString(out.resolve("results.json")))
+                .getAsJsonObject();
+        assertThat(json.getAsJsonObject("config").get("rasd_dtype").getAsString())
+                .isEqualTo("bf16");
+        List<String> rows = new ArrayList<>();
+        for (var el : json.getAsJsonArray("rows")) {
+            JsonObject r = el.getAsJsonObject();
+            String engine = r.get("engine").getAsString().split(" ")[0];
+            rows.add(engine + " " + r.get("mode").getAsString() + " "
+                    + r.get("dtype").getAsString());
+            if (engine.equals("rasd")) {
+                // same dtype as rasd ar: still held to its output
+                assertThat(r.get("same_output_as_rasd_ar").getAsDouble())
+                        .as(r.toString())
+                        .isEqualTo(1.0);
+                assertThat(r.has("tokens_matching_rasd_ar")).isFalse();
+            } else {
+                // another dtype: how much of rasd ar's output it reproduces, not a check
+                assertThat(r.has("same_output_as_rasd_ar")).as(r.toString()).isFalse();
+                assertThat(r.get("tokens_matching_rasd_ar").getAsDouble()).isBetween(0.0, 1.0);
+            }
+        }
+        assertThat(rows)
+                .containsExactly(
+                        "rasd ar bf16", "rasd draft bf16", "rasd rasd bf16", "llama.cpp ar f16", "llama.cpp draft f16");
+        try (var files = Files.list(tmp.resolve("work"))) {
+            assertThat(files.map(f -> f.getFileName().toString()))
+                    .anyMatch(f -> f.startsWith("demo-target-") && f.endsWith(".f16.gguf"))
+                    .anyMatch(f -> f.startsWith("demo-draft-") && f.endsWith(".f16.gguf"))
+                    .noneMatch(f -> f.endsWith(".f32.gguf"));
+        }
+        assertThat(Files.readString(out.resolve("results.md")))
+                .contains("| rasd | ar | bf16 | ", "| f16 | ", " of tokens |", "cannot be expected to reproduce");
+    }
+
+    @Test
+    void dtypeAutoIsRefusedBeforeAnyEngineStarts() {
+        StringWriter err = new StringWriter();
+        CommandLine cmd = new CommandLine(new PeerBench()).setErr(new PrintWriter(err));
+        assertThat(cmd.execute("--dtype", "auto")).isNotZero();
+        assertThat(err.toString()).contains("--dtype must be f32, bf16 or f16 for bench --peers, got \"auto\"");
+    }
+
+    @Test
+    void theDecodeSuiteRunsRasdAndLlamaCppOnShortPrompts(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("out");
+        int code = demoOnly(tmp, "--suite", "decode", "--max-new-tokens", "3");
         assertThat(code).isZero();
         JsonObject json = JsonParser.parseString(Files.readString(out.resolve("results.json")))
                 .getAsJsonObject();
@@ -161,7 +196,8 @@ class PeerBenchTest {
                         "--threads=N",
                         "--prompts=N",
                         "--max-new-tokens=N",
-                        "--[no-]large");
+                        "--[no-]large",
+                        "--dtype=f32|bf16|f16");
     }
 
     @Test

@@ -23,9 +23,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Converts a HF Llama-architecture checkpoint (config.json, safetensors, a byte-level BPE tokenizer.json) to an f32
- * GGUF file that llama.cpp runs with the same math: the counterpart of llama.cpp's {@code convert_hf_to_gguf.py} for
- * the models rasd serves, written in Java so the benchmark needs no Python.
+ * Converts a HF Llama-architecture checkpoint (config.json, safetensors, a byte-level BPE tokenizer.json) to a GGUF
+ * file that llama.cpp runs: the counterpart of llama.cpp's {@code convert_hf_to_gguf.py} for the models rasd serves,
+ * written in Java so the benchmark needs no Python. In f32 ({@link GgufPrecision#F32}) llama.cpp computes with the
+ * same math as rasd in f32; in f16 the weight matrices are rounded to f16 (ties to even) and the 1-D tensors stay f32,
+ * as the converter's {@code --outtype f16} writes them.
  *
  * <p>Two layouts differ between the formats. HF applies RoPE as {@code rotate_half} (the two halves of a head
  * rotate together) while llama.cpp's Llama RoPE rotates adjacent pairs, so the rows of {@code q_proj} and
@@ -36,8 +38,21 @@ public final class GgufExporter {
 
     private GgufExporter() {}
 
-    /** Writes {@code out} from the HF model directory {@code dir}; refuses what llama.cpp's Llama graph can't run. */
+    /** Writes an f32 {@code out} from the HF model directory {@code dir}. */
     public static void export(Path dir, Path out) {
+        export(dir, out, GgufPrecision.F32);
+    }
+
+    /** Writes {@code out} in f16 ({@code true}) or f32. */
+    public static void export(Path dir, Path out, boolean f16) {
+        export(dir, out, f16 ? GgufPrecision.F16 : GgufPrecision.F32);
+    }
+
+    /**
+     * Writes {@code out} from the HF model directory {@code dir}, its weight matrices in {@code precision}; refuses
+     * what llama.cpp's Llama graph can't run.
+     */
+    public static void export(Path dir, Path out, GgufPrecision precision) {
         ModelConfig c = ModelConfig.read(dir);
         if (c.architecture() != Architecture.LLAMA && c.architecture() != Architecture.MISTRAL) {
             throw new RasdException(dir.resolve("config.json") + ": architecture " + c.architecture()
@@ -52,7 +67,7 @@ public final class GgufExporter {
         w.putString("general.architecture", "llama");
         w.putString(
                 "general.name", dir.toAbsolutePath().normalize().getFileName().toString());
-        w.putUInt32("general.file_type", 0); // LLAMA_FTYPE_ALL_F32
+        w.putUInt32("general.file_type", precision.fileType()); // LLAMA_FTYPE_ALL_F32 or LLAMA_FTYPE_MOSTLY_F16
         w.putUInt32("general.alignment", GgufWriter.ALIGNMENT);
         w.putUInt32("llama.vocab_size", c.vocabSize());
         w.putUInt32("llama.context_length", c.maxPositions());
@@ -73,8 +88,9 @@ public final class GgufExporter {
         }
         GgufTokenizer.from(dir, c.vocabSize(), gen).writeTo(w);
 
+        GgufWriter.GgmlType matrix = precision.matrixType();
         try (Checkpoint ckpt = Checkpoint.open(dir)) {
-            tensor(w, ckpt, "model.embed_tokens.weight", "token_embd.weight", null);
+            tensor(w, ckpt, "model.embed_tokens.weight", "token_embd.weight", null, matrix);
             if (rope.type().equals("llama3")) {
                 // llama.cpp divides each frequency by its factor: base / scaled, as the converter computes them
                 float[] base = RopeScaling.NONE.inverseFrequencies(c.ropeTheta(), c.headDim());
@@ -88,41 +104,66 @@ public final class GgufExporter {
             for (int i = 0; i < c.numLayers(); i++) {
                 String hf = "model.layers." + i + ".";
                 String gg = "blk." + i + ".";
-                tensor(w, ckpt, hf + "input_layernorm.weight", gg + "attn_norm.weight", null);
-                tensor(w, ckpt, hf + "self_attn.q_proj.weight", gg + "attn_q.weight", new int[] {c.numHeads()});
-                tensor(w, ckpt, hf + "self_attn.k_proj.weight", gg + "attn_k.weight", new int[] {c.numKvHeads()});
-                tensor(w, ckpt, hf + "self_attn.v_proj.weight", gg + "attn_v.weight", null);
-                tensor(w, ckpt, hf + "self_attn.o_proj.weight", gg + "attn_output.weight", null);
+                tensor(w, ckpt, hf + "input_layernorm.weight", gg + "attn_norm.weight", null, matrix);
+                tensor(w, ckpt, hf + "self_attn.q_proj.weight", gg + "attn_q.weight", new int[] {c.numHeads()}, matrix);
+                tensor(
+                        w,
+                        ckpt,
+                        hf + "self_attn.k_proj.weight",
+                        gg + "attn_k.weight",
+                        new int[] {c.numKvHeads()},
+                        matrix);
+                tensor(w, ckpt, hf + "self_attn.v_proj.weight", gg + "attn_v.weight", null, matrix);
+                tensor(w, ckpt, hf + "self_attn.o_proj.weight", gg + "attn_output.weight", null, matrix);
                 if (c.attentionBias()) {
-                    tensor(w, ckpt, hf + "self_attn.q_proj.bias", gg + "attn_q.bias", new int[] {c.numHeads()});
-                    tensor(w, ckpt, hf + "self_attn.k_proj.bias", gg + "attn_k.bias", new int[] {c.numKvHeads()});
-                    tensor(w, ckpt, hf + "self_attn.v_proj.bias", gg + "attn_v.bias", null);
-                    tensor(w, ckpt, hf + "self_attn.o_proj.bias", gg + "attn_output.bias", null);
+                    tensor(w, ckpt, hf + "self_attn.q_proj.bias", gg + "attn_q.bias", new int[] {c.numHeads()}, matrix);
+                    tensor(
+                            w,
+                            ckpt,
+                            hf + "self_attn.k_proj.bias",
+                            gg + "attn_k.bias",
+                            new int[] {c.numKvHeads()},
+                            matrix);
+                    tensor(w, ckpt, hf + "self_attn.v_proj.bias", gg + "attn_v.bias", null, matrix);
+                    tensor(w, ckpt, hf + "self_attn.o_proj.bias", gg + "attn_output.bias", null, matrix);
                 }
-                tensor(w, ckpt, hf + "post_attention_layernorm.weight", gg + "ffn_norm.weight", null);
-                tensor(w, ckpt, hf + "mlp.gate_proj.weight", gg + "ffn_gate.weight", null);
-                tensor(w, ckpt, hf + "mlp.up_proj.weight", gg + "ffn_up.weight", null);
-                tensor(w, ckpt, hf + "mlp.down_proj.weight", gg + "ffn_down.weight", null);
+                tensor(w, ckpt, hf + "post_attention_layernorm.weight", gg + "ffn_norm.weight", null, matrix);
+                tensor(w, ckpt, hf + "mlp.gate_proj.weight", gg + "ffn_gate.weight", null, matrix);
+                tensor(w, ckpt, hf + "mlp.up_proj.weight", gg + "ffn_up.weight", null, matrix);
+                tensor(w, ckpt, hf + "mlp.down_proj.weight", gg + "ffn_down.weight", null, matrix);
             }
-            tensor(w, ckpt, "model.norm.weight", "output_norm.weight", null);
+            tensor(w, ckpt, "model.norm.weight", "output_norm.weight", null, matrix);
             if (!c.tieWordEmbeddings()) {
                 // tied models carry no output.weight: llama.cpp then reuses token_embd, as HF does
-                tensor(w, ckpt, "lm_head.weight", "output.weight", null);
+                tensor(w, ckpt, "lm_head.weight", "output.weight", null, matrix);
             }
             w.write(out);
         }
     }
 
-    /** Adds one tensor; {@code ropeHeads} (one entry: the head count) marks q/k rows to permute for llama.cpp's RoPE. */
-    private static void tensor(GgufWriter w, Checkpoint ckpt, String hfName, String ggufName, int[] ropeHeads) {
+    /**
+     * Adds one tensor; {@code ropeHeads} (one entry: the head count) marks q/k rows to permute for llama.cpp's RoPE.
+     * A 2-D tensor is stored as {@code matrix}, anything else (norms, biases) in f32, as llama.cpp's converter does
+     * ("most of the codebase that takes in 1D tensors or norms only handles F32 tensors"). Rows are permuted in f32,
+     * then rounded.
+     */
+    private static void tensor(
+            GgufWriter w,
+            Checkpoint ckpt,
+            String hfName,
+            String ggufName,
+            int[] ropeHeads,
+            GgufWriter.GgmlType matrix) {
         if (!ckpt.contains(hfName)) {
             throw new RasdException("Checkpoint " + ckpt.directory() + " has no tensor \"" + hfName
                     + "\", which the GGUF tensor " + ggufName + " needs");
         }
         TensorData t = ckpt.tensor(hfName);
-        w.addTensor(ggufName, t.shape(), () -> {
+        GgufWriter.GgmlType type = t.shape().length == 2 ? matrix : GgufWriter.GgmlType.F32;
+        w.addTensor(ggufName, t.shape(), type, () -> {
             ByteBuffer f32 = t.toF32();
-            return ropeHeads == null ? f32 : permuteRows(f32, t.shape(), ropeHeads[0]);
+            ByteBuffer rows = ropeHeads == null ? f32 : permuteRows(f32, t.shape(), ropeHeads[0]);
+            return type == GgufWriter.GgmlType.F16 ? Half.fromF32(rows) : rows;
         });
     }
 

@@ -19,9 +19,9 @@ import java.util.function.Supplier;
 
 /**
  * Writes a GGUF v3 file (ggml's model format, read by llama.cpp): header, typed metadata, tensor infos, then the
- * tensor data, each tensor aligned to {@link #ALIGNMENT} bytes. Only f32 tensors: the peers compare engines on the
- * same f32 math. Tensor bytes are pulled one tensor at a time while writing, so a 2 GB model never sits in memory
- * twice. The file appears atomically (temporary file, fsync, rename).
+ * tensor data, each tensor aligned to {@link #ALIGNMENT} bytes. Tensors are f32 or f16 ({@link GgmlType}), each
+ * carrying its type in its tensor info. Tensor bytes are pulled one tensor at a time while writing, so a 2 GB model
+ * never sits in memory twice. The file appears atomically (temporary file, fsync, rename).
  *
  * <p>Dimensions follow ggml's order, innermost first: a PyTorch {@code [rows, cols]} matrix is {@code ne = {cols,
  * rows}}; {@link #addTensor} takes the row-major (PyTorch) shape and reverses it.
@@ -31,7 +31,29 @@ public final class GgufWriter {
     static final int MAGIC = 0x46554747; // "GGUF" read as a little-endian uint32
     static final int VERSION = 3;
     static final int ALIGNMENT = 32;
-    static final int GGML_TYPE_F32 = 0;
+
+    /** The ggml tensor types this writer stores: {@code ggml_type}'s id and the bytes per element. */
+    public enum GgmlType {
+        F32(0, 4),
+        F16(1, 2);
+
+        private final int id;
+        private final int bytes;
+
+        GgmlType(int id, int bytes) {
+            this.id = id;
+            this.bytes = bytes;
+        }
+
+        /** {@code GGML_TYPE_F32} = 0, {@code GGML_TYPE_F16} = 1. */
+        public int id() {
+            return id;
+        }
+
+        public int bytesPerElement() {
+            return bytes;
+        }
+    }
 
     /** GGUF metadata value types. */
     enum ValueType {
@@ -50,9 +72,9 @@ public final class GgufWriter {
         FLOAT64
     }
 
-    private record Tensor(String name, long[] shape, Supplier<ByteBuffer> data) {
+    private record Tensor(String name, long[] shape, GgmlType type, Supplier<ByteBuffer> data) {
         long bytes() {
-            long n = 4;
+            long n = type.bytesPerElement();
             for (long d : shape) {
                 n *= d;
             }
@@ -105,11 +127,22 @@ public final class GgufWriter {
     }
 
     /**
+     * An f32 tensor.
+     *
      * @param shape row-major (PyTorch) shape
      * @param data little-endian f32 values in row-major order, called once while the file is written
      */
     public GgufWriter addTensor(String name, long[] shape, Supplier<ByteBuffer> data) {
-        tensors.add(new Tensor(name, shape.clone(), data));
+        return addTensor(name, shape, GgmlType.F32, data);
+    }
+
+    /**
+     * @param shape row-major (PyTorch) shape
+     * @param type how {@code data} encodes each element
+     * @param data little-endian values of {@code type} in row-major order, called once while the file is written
+     */
+    public GgufWriter addTensor(String name, long[] shape, GgmlType type, Supplier<ByteBuffer> data) {
+        tensors.add(new Tensor(name, shape.clone(), type, data));
         return this;
     }
 
@@ -130,7 +163,7 @@ public final class GgufWriter {
                     if (data.remaining() != t.bytes()) {
                         throw new RasdException("GGUF tensor " + t.name() + ": " + data.remaining()
                                 + " bytes of data for shape " + java.util.Arrays.toString(t.shape()) + " (expected "
-                                + t.bytes() + ")");
+                                + t.bytes() + " for " + t.type() + ")");
                     }
                     writeFully(ch, data);
                 }
@@ -166,7 +199,7 @@ public final class GgufWriter {
             for (int d = t.shape().length - 1; d >= 0; d--) {
                 b.putLong(t.shape()[d]);
             }
-            b.putInt(GGML_TYPE_F32);
+            b.putInt(t.type().id());
             b.putLong(offset);
             offset += align(t.bytes());
         }

@@ -8,10 +8,11 @@ import de.kherud.llama.RawParameters;
 import de.kherud.llama.args.CacheType;
 import io.rasd.peers.Peer;
 import io.rasd.peers.PeerGeneration;
+import io.rasd.peers.gguf.GgufPrecision;
 import java.nio.file.Path;
 
 /**
- * llama.cpp's server loop (what de.kherud:llama wraps) on an f32 GGUF, optionally with a draft GGUF for its own
+ * llama.cpp's server loop (what de.kherud:llama wraps) on an f32 or f16 GGUF, optionally with a draft GGUF for its own
  * draft-model speculative decoding. Greedy (top-k 1, temperature 0), no stop at end-of-sequence, prompts as token ids.
  *
  * <p>The binding returns text only: no token ids and no draft statistics (llama.cpp's final timings carry them, but
@@ -25,8 +26,15 @@ public final class LlamaCppPeer implements Peer {
     private final LlamaModel model;
     private final String name;
     private final boolean speculative;
+    private final GgufPrecision precision;
 
-    LlamaCppPeer(Path gguf, Path draftGguf, int threads) {
+    /**
+     * @param precision what the GGUFs hold: f32 runs with an f32 KV cache (rasd's f32 math); f16 with llama.cpp's
+     *     default f16 KV cache, as a llama.cpp user runs an f16 model (rasd's half types hold their cache in 2 bytes
+     *     too)
+     */
+    LlamaCppPeer(Path gguf, Path draftGguf, int threads, GgufPrecision precision) {
+        CacheType cache = precision == GgufPrecision.F32 ? CacheType.F32 : CacheType.F16;
         ModelParameters p = new ModelParameters()
                 .setModel(gguf.toString())
                 .setThreads(threads)
@@ -35,16 +43,23 @@ public final class LlamaCppPeer implements Peer {
                 .setParallel(1)
                 .setGpuLayers(0)
                 .disableLog()
-                // llama.cpp keeps K and V in f16 by default; rasd keeps them in f32: compare the same math
-                .setCacheTypeK(CacheType.F32)
-                .setCacheTypeV(CacheType.F32);
+                // llama.cpp keeps K and V in f16 by default; rasd in f32 keeps them in f32: compare the same math
+                .setCacheTypeK(cache)
+                .setCacheTypeV(cache);
         if (draftGguf != null) {
             // llama.cpp's own defaults for how far and how confidently to draft (n_max 16, n_min 0, p_min 0.75)
             p.setModelDraft(draftGguf.toString()).setCtxSizeDraft(2048).setGpuLayersDraft(0);
         }
         this.model = new LlamaModel(p);
         this.speculative = draftGguf != null;
-        this.name = "llama.cpp (de.kherud:llama 4.2.0, f32" + (speculative ? ", draft model" : "") + ")";
+        this.precision = precision;
+        this.name =
+                "llama.cpp (de.kherud:llama 4.2.0, " + precision.label() + (speculative ? ", draft model" : "") + ")";
+    }
+
+    @Override
+    public String dtype() {
+        return precision.label();
     }
 
     @Override

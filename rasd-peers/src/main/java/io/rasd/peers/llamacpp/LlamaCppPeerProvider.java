@@ -1,9 +1,11 @@
 package io.rasd.peers.llamacpp;
 
 import io.rasd.RasdException;
+import io.rasd.model.Precision;
 import io.rasd.peers.Peer;
 import io.rasd.peers.PeerProvider;
 import io.rasd.peers.gguf.GgufExporter;
+import io.rasd.peers.gguf.GgufPrecision;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,7 +15,10 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.stream.Stream;
 
-/** llama.cpp through de.kherud:llama (its jar carries the CPU natives); checkpoints are exported to f32 GGUF first. */
+/**
+ * llama.cpp through de.kherud:llama (its jar carries the CPU natives); checkpoints are exported to GGUF first: f32, or
+ * f16 where rasd runs in a half type ({@link GgufPrecision#forRasd}).
+ */
 public final class LlamaCppPeerProvider implements PeerProvider {
 
     @Override
@@ -28,20 +33,37 @@ public final class LlamaCppPeerProvider implements PeerProvider {
 
     @Override
     public Peer open(Path target, Path draft, int threads, Path work) {
-        Path targetGguf = gguf(target, work);
-        Path draftGguf = draft == null ? null : gguf(draft, work);
-        return new LlamaCppPeer(targetGguf, draftGguf, threads);
+        return open(target, draft, threads, work, GgufPrecision.F32);
+    }
+
+    @Override
+    public Peer open(Path target, Path draft, int threads, Path work, Precision rasdPrecision) {
+        return open(target, draft, threads, work, GgufPrecision.forRasd(rasdPrecision));
+    }
+
+    /** llama.cpp on {@code precision} GGUFs of {@code target} (and {@code draft}). */
+    public Peer open(Path target, Path draft, int threads, Path work, GgufPrecision precision) {
+        Path targetGguf = gguf(target, work, precision);
+        Path draftGguf = draft == null ? null : gguf(draft, work, precision);
+        return new LlamaCppPeer(targetGguf, draftGguf, threads, precision);
+    }
+
+    /** The checkpoint's f32 GGUF in {@code work}: {@link #gguf(Path, Path, GgufPrecision)}. */
+    public static Path gguf(Path dir, Path work) {
+        return gguf(dir, work, GgufPrecision.F32);
     }
 
     /**
-     * The checkpoint's GGUF in {@code work}, exported unless a file for this very checkpoint is there already: the
-     * name hashes the directory, its config and the size and time of every file in it.
+     * The checkpoint's GGUF in {@code precision} in {@code work}, exported unless a file for this very checkpoint and
+     * precision is there already: the name hashes the directory, its config and the size and time of every file in
+     * it, and ends in {@code .f32.gguf} or {@code .f16.gguf}.
      */
-    public static Path gguf(Path dir, Path work) {
-        Path out = work.resolve(dir.toAbsolutePath().normalize().getFileName() + "-" + fingerprint(dir) + ".f32.gguf");
+    public static Path gguf(Path dir, Path work, GgufPrecision precision) {
+        Path out = work.resolve(dir.toAbsolutePath().normalize().getFileName() + "-" + fingerprint(dir) + "."
+                + precision.label() + ".gguf");
         if (!Files.isRegularFile(out)) {
             System.err.println("peers: exporting " + dir + " to " + out);
-            GgufExporter.export(dir, out);
+            GgufExporter.export(dir, out, precision);
         }
         return out;
     }
