@@ -17,7 +17,8 @@ class DemoCommandTest {
                 CliRunner.run("demo", "--models", MODELS.toString(), "--max-new-tokens", "24", "--color", "never");
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out())
-                .contains("== document question", "== code completion", "identical output", "f32 on cpu()")
+                .contains("== document question", "== code completion", "identical output")
+                .contains(BenchCommandTest.AUTO_DTYPE + " on cpu()")
                 .doesNotContain("NO")
                 .doesNotContain("\u001b[");
         assertThat(r.out().lines().filter(l -> l.endsWith("yes")).count()).isEqualTo(2);
