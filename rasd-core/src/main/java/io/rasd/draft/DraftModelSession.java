@@ -96,6 +96,25 @@ final class DraftModelSession implements Drafter.Session, Drafter.PrefixCacheRow
         return cache.snapshot(from, to);
     }
 
+    /**
+     * Reads the queued tokens but the last (the first root) in one causal forward: the prompt, beside the target's
+     * prefill. Only its last row gets logits (the forward needs one; nothing reads them). Call before the first
+     * {@link #grow}, after any {@link #restore}.
+     */
+    @Override
+    public void readPrompt() {
+        int n = pending.length - 1;
+        if (n <= 0 || committed + pending.length + 1 > cache.limit()) {
+            return; // nothing to read ahead, or the draft never drafts in this window
+        }
+        int[] tokens = Arrays.copyOf(pending, n);
+        try (Logits ignored = lm.forward(
+                cache, tokens, Positions.consecutive(committed, n), AttentionMask.causal(), new int[] {n - 1})) {
+            committed += n;
+            pending = new int[] {pending[n]};
+        }
+    }
+
     /** Committed tokens the draft has not read yet (catch-up work for the next {@link #grow}). */
     public int pendingTokens() {
         return pending.length;

@@ -40,6 +40,14 @@ public interface Drafter extends AutoCloseable {
         /** The step committed {@code tokens} (the accepted path, then the bonus token). */
         void commit(int[] tokens);
 
+        /**
+         * Reads the prompt now, all but its last token (the first root), so that the first {@link #grow} only
+         * drafts. The engine calls it on another thread while the target reads the prompt, when a core is free, so
+         * that a long prompt's draft prefill does not add to the time to first token. Default: nothing (the prompt
+         * is read at the first grow).
+         */
+        default void readPrompt() {}
+
         /** Frees the session's native memory; the session is unusable afterwards. */
         @Override
         void close();

@@ -12,6 +12,7 @@ import io.rasd.model.Positions;
 import io.rasd.retrieval.DatastoreSource;
 import io.rasd.retrieval.PromptLookupSource;
 import io.rasd.retrieval.RetrievalSource;
+import io.rasd.runtime.TorchThreads;
 import io.rasd.text.IncrementalDetokenizer;
 import io.rasd.tree.TokenOrigin;
 import io.rasd.tree.TokenTree;
@@ -23,6 +24,8 @@ import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 
 /**
  * One generation: its KV cache, proposers and counters, and the decoding loop (docs/architecture.md §3).
@@ -171,6 +174,48 @@ final class Generation implements AutoCloseable {
      */
     private void prefill() {
         cachedPromptTokens = restorePrefix();
+        // the draft model reads the prompt beside the target when a core is free (an EAGLE head cannot: it reads
+        // the target's features of the prompt, which this prefill makes)
+        Future<?> draftReads =
+                drafter != null && !(drafter instanceof Drafter.ReadsTargetFeatures) && TorchThreads.spareCore()
+                        ? engine.retrievalPool().submit(drafter::readPrompt)
+                        : null;
+        try {
+            prefillTarget();
+        } catch (RuntimeException | Error e) {
+            if (draftReads != null) { // the session must be idle before it closes
+                try {
+                    awaitDraft(draftReads);
+                } catch (RuntimeException | Error d) {
+                    e.addSuppressed(d);
+                }
+            }
+            throw e;
+        }
+        if (draftReads != null) {
+            awaitDraft(draftReads);
+        }
+    }
+
+    private static void awaitDraft(Future<?> reads) {
+        try {
+            reads.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            reads.cancel(false);
+            throw new RasdException("interrupted while the draft model read the prompt", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new RasdException("the draft model failed reading the prompt: " + e.getCause(), e.getCause());
+        }
+    }
+
+    private void prefillTarget() {
         if (prompt.length - 1 > cachedPromptTokens) {
             int[] context = Arrays.copyOfRange(prompt, cachedPromptTokens, prompt.length - 1);
             try (Logits logits = target.forward(

@@ -88,6 +88,15 @@ public final class TorchThreads {
         return new Choice(intra, inter, why);
     }
 
+    /**
+     * Whether a core is left over by PyTorch's intra-op threads, so that a second forward (a draft model reading the
+     * prompt beside the target's prefill) runs in parallel instead of fighting for cores (OpenMP threads that lose
+     * their core stall every op at a barrier).
+     */
+    public static boolean spareCore() {
+        return ai.djl.pytorch.jni.JniUtils.getNumThreads() < usableCores();
+    }
+
     /** The cores PyTorch may use here: the JVM's processors, at most the physical cores. */
     static int usableCores() {
         return usableCores(Runtime.getRuntime().availableProcessors(), physicalCores(cpuinfo()));

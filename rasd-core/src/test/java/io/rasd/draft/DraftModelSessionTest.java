@@ -118,6 +118,31 @@ class DraftModelSessionTest {
     }
 
     @Test
+    void aSessionThatReadThePromptAheadDraftsWhatOneThatReadItAtTheFirstGrowDrafts() {
+        int[] prompt = new SplittableRandom(13).ints(40, 6, 500).toArray();
+        try (CausalLm lm = CausalLm.load(TestData.hf("llama-gqa-f32"), Device.cpu(), 0);
+                Tokenizer tok = Tokenizer.load(TestData.hf("llama-gqa-f32"));
+                DraftModelSession lazy = (DraftModelSession) new DraftModel(lm, tok, 512).open(prompt);
+                DraftModelSession ahead = (DraftModelSession) new DraftModel(lm, tok, 512).open(prompt)) {
+            ahead.readPrompt(); // what the engine runs beside the target's prefill
+            assertThat(ahead.committedRows()).isEqualTo(39);
+            assertThat(ahead.pendingTokens())
+                    .as("the root is left for the first grow")
+                    .isEqualTo(1);
+            TokenTree expected = lazy.grow(new DraftBudget(3, 3, 12, 8), Drafter.DepthPolicy.ALWAYS)
+                    .tree();
+            TokenTree got = ahead.grow(new DraftBudget(3, 3, 12, 8), Drafter.DepthPolicy.ALWAYS)
+                    .tree();
+            assertThat(got.size()).isEqualTo(expected.size());
+            for (int n = 1; n < got.size(); n++) {
+                assertThat(pathTo(got, n)).containsExactly(pathTo(expected, n));
+                assertThat(got.score(n)).isCloseTo(expected.score(n), org.assertj.core.api.Assertions.within(1e-5));
+            }
+            assertThat(ahead.committedRows()).isEqualTo(lazy.committedRows());
+        }
+    }
+
+    @Test
     void aSessionGivenCachedRowsOfThePromptDraftsWhatOneThatReadThePromptDrafts() {
         int[] prompt = new SplittableRandom(12).ints(30, 6, 500).toArray();
         try (CausalLm lm = CausalLm.load(TestData.hf("llama-gqa-f32"), Device.cpu(), 0);
