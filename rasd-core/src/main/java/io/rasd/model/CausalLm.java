@@ -153,7 +153,7 @@ public final class CausalLm implements AutoCloseable {
                         device,
                         Precision.CpuFeatures.describe());
             }
-            LlamaWeights weights = new LlamaWeights(ckpt, config, m, device, options.checkFinite(), precision);
+            LlamaWeights weights = new LlamaWeights(ckpt, config, m, options.checkFinite(), precision);
             return new CausalLm(dir, config, gen, device, m, weights, limit);
         } catch (RuntimeException e) {
             m.close();

@@ -95,7 +95,7 @@ public final class EagleHead implements AutoCloseable {
         requireFoldableNorm(target);
         NDManager m = DeviceTensors.newManager(target.device());
         try (Checkpoint ckpt = Checkpoint.open(dir)) {
-            LlamaWeights weights = new LlamaWeights(ckpt, config, m, target.device(), false, fcBias, qkvBias);
+            LlamaWeights weights = new LlamaWeights(ckpt, config, m, false, fcBias, qkvBias);
             int limit = Math.min(config.maxPositions(), target.contextLimit());
             return new EagleHead(dir, config, target, m, weights, limit, null, null);
         } catch (RuntimeException e) {
@@ -128,8 +128,8 @@ public final class EagleHead implements AutoCloseable {
         }
         NDManager m = DeviceTensors.newManager(target.device());
         try (Checkpoint ckpt = Checkpoint.open(dir)) {
-            LlamaWeights weights = new LlamaWeights(
-                    ckpt, config, m, target.device(), false, layerPrefix, targetHidden, draftToTarget.length);
+            LlamaWeights weights =
+                    new LlamaWeights(ckpt, config, m, false, layerPrefix, targetHidden, draftToTarget.length);
             int limit = Math.min(config.maxPositions(), target.contextLimit());
             return new EagleHead(dir, config, target, m, weights, limit, featureLayers, draftToTarget.clone());
         } catch (RuntimeException e) {

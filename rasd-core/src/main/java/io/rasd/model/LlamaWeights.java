@@ -1,6 +1,5 @@
 package io.rasd.model;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -96,14 +95,14 @@ final class LlamaWeights {
      * module's half matmuls want, see {@link Kernels}), and a tied head is the embedding itself, held once, with the
      * final norm weight applied apart ({@link #headHoldsFinalNorm} false).
      */
-    LlamaWeights(Checkpoint ckpt, ModelConfig c, NDManager m, Device device, boolean checkFinite, Precision precision) {
+    LlamaWeights(Checkpoint ckpt, ModelConfig c, NDManager m, boolean checkFinite, Precision precision) {
         this.checkFinite = checkFinite;
         this.precision = precision;
         int d = c.hiddenSize();
-        NDArray embedF32 = load(ckpt, "model.embed_tokens.weight", m, device, c.vocabSize(), d);
+        NDArray embedF32 = load(ckpt, "model.embed_tokens.weight", m, c.vocabSize(), d);
         layers = new Layer[c.numLayers()];
         for (int i = 0; i < layers.length; i++) {
-            Layer f32 = layer(ckpt, c, "model.layers." + i + ".", true, m, device);
+            Layer f32 = layer(ckpt, c, "model.layers." + i + ".", true, m);
             layers[i] = precision.isHalf() ? half(f32, m) : f32;
         }
         float[] finalNorm = floats(ckpt, "model.norm.weight", d);
@@ -120,15 +119,14 @@ final class LlamaWeights {
                 lmHeadT = embed; // [vocab, hidden] is already the layout a half head wants: held once
                 headHoldsFinalNorm = false;
             } else {
-                lmHeadT = halfOf(
-                        projection(ckpt, m, device, d, finalNorm, new Part("lm_head.weight", c.vocabSize(), 1f)), m);
+                lmHeadT = halfOf(projection(ckpt, m, d, finalNorm, new Part("lm_head.weight", c.vocabSize(), 1f)), m);
                 headHoldsFinalNorm = true;
             }
         } else {
             embed = embedF32;
             // tied: a second, transposed copy of the embedding, since the gather needs rows and the head columns
             String head = c.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
-            lmHeadT = projection(ckpt, m, device, d, finalNorm, new Part(head, c.vocabSize(), 1f));
+            lmHeadT = projection(ckpt, m, d, finalNorm, new Part(head, c.vocabSize(), 1f));
             headHoldsFinalNorm = true;
         }
         fcT = null;
@@ -166,23 +164,14 @@ final class LlamaWeights {
      * its own (the target's is used). Its
      * embedding is its own {@code embed_tokens.weight} when the file has one, else null (the target's is used).
      */
-    LlamaWeights(
-            Checkpoint ckpt,
-            ModelConfig c,
-            NDManager m,
-            Device device,
-            boolean checkFinite,
-            boolean fcBias,
-            boolean qkvBias) {
+    LlamaWeights(Checkpoint ckpt, ModelConfig c, NDManager m, boolean checkFinite, boolean fcBias, boolean qkvBias) {
         this.checkFinite = checkFinite;
         int d = c.hiddenSize();
-        embed = ckpt.contains("embed_tokens.weight")
-                ? load(ckpt, "embed_tokens.weight", m, device, c.vocabSize(), d)
-                : null;
+        embed = ckpt.contains("embed_tokens.weight") ? load(ckpt, "embed_tokens.weight", m, c.vocabSize(), d) : null;
         // cnets1.py's "qkv_bias" (Qwen2 heads): biases on q, k and v only
-        layers = new Layer[] {layer(ckpt, c, "layers.0.", false, d, null, qkvBias, false, m, device)};
-        fcT = projection(ckpt, m, device, 2 * d, null, new Part("fc.weight", d, 1f));
-        this.fcBias = fcBias ? load(ckpt, "fc.bias", m, device, d) : null;
+        layers = new Layer[] {layer(ckpt, c, "layers.0.", false, d, null, qkvBias, false, m)};
+        fcT = projection(ckpt, m, 2 * d, null, new Part("fc.weight", d, 1f));
+        this.fcBias = fcBias ? load(ckpt, "fc.bias", m, d) : null;
         lmHeadT = null;
         finalNorm = null;
         headHoldsFinalNorm = true;
@@ -203,24 +192,20 @@ final class LlamaWeights {
             Checkpoint ckpt,
             ModelConfig c,
             NDManager m,
-            Device device,
             boolean checkFinite,
             String layerPrefix,
             int targetHidden,
             int draftVocab) {
         this.checkFinite = checkFinite;
         int d = c.hiddenSize();
-        embed = ckpt.contains("embed_tokens.weight")
-                ? load(ckpt, "embed_tokens.weight", m, device, c.vocabSize(), d)
-                : null;
+        embed = ckpt.contains("embed_tokens.weight") ? load(ckpt, "embed_tokens.weight", m, c.vocabSize(), d) : null;
         float[] inputScale = new float[2 * d];
         System.arraycopy(floats(ckpt, layerPrefix + "input_layernorm.weight", d), 0, inputScale, 0, d);
         System.arraycopy(floats(ckpt, layerPrefix + "hidden_norm.weight", d), 0, inputScale, d, d);
-        layers = new Layer[] {layer(ckpt, c, layerPrefix, false, 2 * d, inputScale, false, false, m, device)};
-        fcT = projection(ckpt, m, device, 3 * targetHidden, null, new Part("fc.weight", d, 1f));
+        layers = new Layer[] {layer(ckpt, c, layerPrefix, false, 2 * d, inputScale, false, false, m)};
+        fcT = projection(ckpt, m, 3 * targetHidden, null, new Part("fc.weight", d, 1f));
         fcBias = null;
-        lmHeadT = projection(
-                ckpt, m, device, d, floats(ckpt, "norm.weight", d), new Part("lm_head.weight", draftVocab, 1f));
+        lmHeadT = projection(ckpt, m, d, floats(ckpt, "norm.weight", d), new Part("lm_head.weight", draftVocab, 1f));
         finalNorm = null;
         headHoldsFinalNorm = true;
         precision = Precision.F32;
@@ -232,12 +217,12 @@ final class LlamaWeights {
      * The layer whose tensors are named {@code p + "self_attn.q_proj.weight"} etc.; {@code normsInput} false for an
      * EAGLE head's layer, which reads its input unnormalised.
      */
-    private Layer layer(Checkpoint ckpt, ModelConfig c, String p, boolean normsInput, NDManager m, Device device) {
+    private Layer layer(Checkpoint ckpt, ModelConfig c, String p, boolean normsInput, NDManager m) {
         int d = c.hiddenSize();
         float[] inputNorm = normsInput ? floats(ckpt, p + "input_layernorm.weight", d) : null;
         // Qwen2 has q/k/v biases but none on o; Llama's attention_bias puts one on all four
         boolean oBias = c.attentionBias() && c.architecture() != Architecture.QWEN2;
-        return layer(ckpt, c, p, normsInput, d, inputNorm, c.attentionBias(), oBias, m, device);
+        return layer(ckpt, c, p, normsInput, d, inputNorm, c.attentionBias(), oBias, m);
     }
 
     /**
@@ -253,8 +238,7 @@ final class LlamaWeights {
             float[] inputNorm,
             boolean qkvBias,
             boolean oBias,
-            NDManager m,
-            Device device) {
+            NDManager m) {
         int d = c.hiddenSize();
         int qDim = c.numHeads() * c.headDim();
         int kvDim = c.numKvHeads() * c.headDim();
@@ -266,7 +250,6 @@ final class LlamaWeights {
         NDArray qkvT = projection(
                 ckpt,
                 m,
-                device,
                 attnIn,
                 inputNorm,
                 new Part(p + "self_attn.q_proj.weight", qDim, qScale),
@@ -302,14 +285,14 @@ final class LlamaWeights {
                 qkvT,
                 bqkv,
                 qkNorm,
-                projection(ckpt, m, device, qDim, null, new Part(p + "self_attn.o_proj.weight", d, 1f)),
-                oBias ? load(ckpt, p + "self_attn.o_proj.bias", m, device, d) : null,
-                projection(ckpt, m, device, d, postNorm, new Part(p + "mlp.gate_proj.weight", inter, 1f)),
-                projection(ckpt, m, device, d, postNorm, new Part(p + "mlp.up_proj.weight", inter, 1f)),
-                projection(ckpt, m, device, inter, null, new Part(p + "mlp.down_proj.weight", d, 1f)),
-                c.mlpBias() ? load(ckpt, p + "mlp.gate_proj.bias", m, device, inter) : null,
-                c.mlpBias() ? load(ckpt, p + "mlp.up_proj.bias", m, device, inter) : null,
-                c.mlpBias() ? load(ckpt, p + "mlp.down_proj.bias", m, device, d) : null);
+                projection(ckpt, m, qDim, null, new Part(p + "self_attn.o_proj.weight", d, 1f)),
+                oBias ? load(ckpt, p + "self_attn.o_proj.bias", m, d) : null,
+                projection(ckpt, m, d, postNorm, new Part(p + "mlp.gate_proj.weight", inter, 1f)),
+                projection(ckpt, m, d, postNorm, new Part(p + "mlp.up_proj.weight", inter, 1f)),
+                projection(ckpt, m, inter, null, new Part(p + "mlp.down_proj.weight", d, 1f)),
+                c.mlpBias() ? load(ckpt, p + "mlp.gate_proj.bias", m, inter) : null,
+                c.mlpBias() ? load(ckpt, p + "mlp.up_proj.bias", m, inter) : null,
+                c.mlpBias() ? load(ckpt, p + "mlp.down_proj.bias", m, d) : null);
     }
 
     /** A block of rows of a fused weight: tensor {@code name} with {@code rows} rows, each multiplied by {@code scale}. */
@@ -325,11 +308,10 @@ final class LlamaWeights {
      * no slower for 8 or 32 rows. Torch makes the copies (a Java transpose of 2 GB took 7 s, torch 1.6 s); the source
      * tensors are released after them.
      */
-    private NDArray projection(
-            Checkpoint ckpt, NDManager m, Device device, int in, float[] columnScale, Part... parts) {
+    private NDArray projection(Checkpoint ckpt, NDManager m, int in, float[] columnScale, Part... parts) {
         NDList rows = new NDList(parts.length);
         for (Part part : parts) {
-            NDArray w = load(ckpt, part.name(), m, device, part.rows(), in);
+            NDArray w = load(ckpt, part.name(), m, part.rows(), in);
             if (columnScale == null && part.scale() == 1f) {
                 rows.add(w);
                 continue;
@@ -415,7 +397,7 @@ final class LlamaWeights {
         return t;
     }
 
-    private NDArray load(Checkpoint ckpt, String name, NDManager m, Device device, long... expected) {
+    private NDArray load(Checkpoint ckpt, String name, NDManager m, long... expected) {
         TensorData t = tensor(ckpt, name, expected);
         ByteBuffer f32 = switch (t.dtype()) {
             case I64, BOOL -> throw TensorData.notFloat(t);
