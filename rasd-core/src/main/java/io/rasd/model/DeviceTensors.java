@@ -143,7 +143,7 @@ public final class DeviceTensors {
     /** Reads a one-element integer tensor. */
     public static long readLong(NDArray scalar) {
         READS.increment();
-        return scalar.toType(DataType.INT64, false).getLong();
+        return (scalar.getDataType() == DataType.INT64 ? scalar : scalar.toType(DataType.INT64, false)).getLong();
     }
 
     /** Reads a one-element float tensor. */

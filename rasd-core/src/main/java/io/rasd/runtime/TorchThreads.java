@@ -94,7 +94,12 @@ public final class TorchThreads {
      * their core stall every op at a barrier).
      */
     public static boolean spareCore() {
-        return ai.djl.pytorch.jni.JniUtils.getNumThreads() < usableCores();
+        return ai.djl.pytorch.jni.JniUtils.getNumThreads() < UsableCores.COUNT;
+    }
+
+    /** {@link #usableCores()} read once: the engine asks at every generation, and /proc/cpuinfo does not change. */
+    private static final class UsableCores {
+        static final int COUNT = usableCores();
     }
 
     /** The cores PyTorch may use here: the JVM's processors, at most the physical cores. */
