@@ -20,6 +20,7 @@ public final class BenchTables {
         Map<String, Map<String, double[]>> cells = new LinkedHashMap<>();
         List<String> tasks = new ArrayList<>();
         Map<String, Double> distinct4 = new LinkedHashMap<>();
+        Map<String, Double> overlap = new LinkedHashMap<>();
         Map<String, String> dtypes = new LinkedHashMap<>(); // per mode; runs before the column existed have none
         for (var el : json.getAsJsonArray("rows")) {
             JsonObject r = el.getAsJsonObject();
@@ -32,6 +33,9 @@ public final class BenchTables {
             }
             if (r.has("distinct_4gram_ratio")) {
                 distinct4.put(task, r.get("distinct_4gram_ratio").getAsDouble());
+            }
+            if (r.has("answer_overlap")) {
+                overlap.put(task, r.get("answer_overlap").getAsDouble());
             }
             cells.computeIfAbsent(r.get("mode").getAsString(), k -> new LinkedHashMap<>())
                     .put(task, new double[] {
@@ -84,6 +88,18 @@ public final class BenchTables {
             sb.append(dtypeColumn ? "| *distinct 4-grams of the output* | |" : "| *distinct 4-grams of the output* |");
             for (String t : tasks) {
                 Double d = distinct4.get(t);
+                sb.append(d == null ? " |" : String.format(Locale.ROOT, " %.2f |", d));
+            }
+            sb.append(" | |\n");
+        }
+        if (!overlap.isEmpty()) {
+            // answer quality where the task has a reference: does the answer quote the section it was given?
+            sb.append(
+                    dtypeColumn
+                            ? "| *answer words quoting the reference* | |"
+                            : "| *answer words quoting the reference* |");
+            for (String t : tasks) {
+                Double d = overlap.get(t);
                 sb.append(d == null ? " |" : String.format(Locale.ROOT, " %.2f |", d));
             }
             sb.append(" | |\n");

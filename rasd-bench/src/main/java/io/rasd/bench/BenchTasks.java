@@ -1,5 +1,6 @@
 package io.rasd.bench;
 
+import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.rasd.RasdException;
 import java.io.IOException;
@@ -18,11 +19,26 @@ public final class BenchTasks {
     private BenchTasks() {}
 
     /**
+     * A task's prompt, and the text its answer should quote when the task has one ({@code "reference"}: docqa's
+     * section), else null.
+     */
+    public record Prompt(String text, String reference) {}
+
+    /**
      * Up to {@code perTask} prompts of each task, in {@link #NAMES}' order, spread over its file: neighbouring prompts
      * often share a document.
      */
     public static Map<String, List<String>> load(Path benchDir, int perTask) throws IOException {
         Map<String, List<String>> byTask = new LinkedHashMap<>();
+        loadPrompts(benchDir, perTask)
+                .forEach((task, prompts) ->
+                        byTask.put(task, prompts.stream().map(Prompt::text).toList()));
+        return byTask;
+    }
+
+    /** As {@link #load}, with each prompt's reference. */
+    public static Map<String, List<Prompt>> loadPrompts(Path benchDir, int perTask) throws IOException {
+        Map<String, List<Prompt>> byTask = new LinkedHashMap<>();
         for (String task : NAMES) {
             Path file = benchDir.resolve("tasks").resolve(task + ".jsonl");
             if (!Files.isRegularFile(file)) {
@@ -31,14 +47,18 @@ public final class BenchTasks {
             }
             List<String> lines =
                     Files.readAllLines(file).stream().filter(l -> !l.isBlank()).toList();
-            List<String> picked = new ArrayList<>();
+            List<Prompt> picked = new ArrayList<>();
             int n = Math.min(perTask, lines.size());
             for (int i = 0; i < n; i++) {
-                String line = lines.get((int) ((long) i * lines.size() / n));
-                picked.add(JsonParser.parseString(line)
-                        .getAsJsonObject()
-                        .get("prompt")
-                        .getAsString());
+                int index = (int) ((long) i * lines.size() / n);
+                JsonObject o = JsonParser.parseString(lines.get(index)).getAsJsonObject();
+                if (!o.has("prompt") || !o.get("prompt").isJsonPrimitive()) {
+                    throw new RasdException(
+                            file + ": entry " + (index + 1) + " has no \"prompt\" string (expected {\"prompt\": ...})");
+                }
+                picked.add(new Prompt(
+                        o.get("prompt").getAsString(),
+                        o.has("reference") ? o.get("reference").getAsString() : null));
             }
             byTask.put(task, picked);
         }

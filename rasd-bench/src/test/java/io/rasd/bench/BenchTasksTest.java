@@ -64,6 +64,27 @@ class BenchTasksTest {
     }
 
     @Test
+    void theRepositorysDocqaPromptsAreChatConversationsCarryingTheSectionTheAnswerShouldQuote() throws IOException {
+        Path bench = TestData.root().getParent().resolve("bench");
+        Map<String, List<BenchTasks.Prompt>> byTask = BenchTasks.loadPrompts(bench, 4);
+        assertThat(byTask.get("docqa")).allSatisfy(p -> {
+            assertThat(p.text()).startsWith("<|im_start|>").endsWith("<|im_start|>assistant\n");
+            assertThat(p.reference()).isNotBlank();
+            assertThat(p.text()).contains(p.reference());
+        });
+        assertThat(byTask.get("code")).allSatisfy(p -> assertThat(p.reference()).isNull());
+    }
+
+    @Test
+    void anEntryWithoutAPromptIsNamed(@TempDir Path dir) throws IOException {
+        tasks(dir, 2);
+        Files.writeString(dir.resolve("tasks/code.jsonl"), "{\"prompt\": \"a\"}\n{\"text\": \"b\"}\n");
+        assertThatThrownBy(() -> BenchTasks.load(dir, 2))
+                .isInstanceOf(RasdException.class)
+                .hasMessageContaining("code.jsonl: entry 2 has no \"prompt\" string");
+    }
+
+    @Test
     void rotationStartsOneFurtherEachTimeAndWrapsAround() {
         List<String> modes = List.of("ar", "draft", "rasd");
         assertThat(BenchTasks.rotated(modes, 0)).containsExactly("ar", "draft", "rasd");

@@ -2,6 +2,7 @@ package io.rasd.cli;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import io.rasd.bench.AnswerOverlap;
 import io.rasd.bench.BenchCharts;
 import io.rasd.bench.BenchOptions;
 import io.rasd.bench.BenchOptions.Settings;
@@ -130,10 +131,11 @@ final class BenchCommand implements Callable<Integer> {
         }
         Path modelDir = run.models();
         int tokens = run.maxNewTokens();
-        Map<String, List<String>> promptsByTask = BenchTasks.load(run.tasks(), run.promptsPerTask());
+        Map<String, List<BenchTasks.Prompt>> promptsByTask = BenchTasks.loadPrompts(run.tasks(), run.promptsPerTask());
         SamplingParams sampling = new SamplingParams(temperature, 0, 1);
         Map<String, Map<String, Aggregate>> results = new LinkedHashMap<>();
         Map<String, DistinctNgrams> arDistinct = new LinkedHashMap<>();
+        Map<String, AnswerOverlap> arOverlap = new LinkedHashMap<>();
         long start = System.nanoTime();
         Path headDir = modelDir.resolve("demo-eagle");
         boolean withHead = !noEagle && EagleHeadFormat.looksLikeEagleHead(headDir);
@@ -158,17 +160,19 @@ final class BenchCommand implements Callable<Integer> {
                     }
                 }
             }
-            int[] warm = tokenizer.encode(promptsByTask.get("code").get(0), true);
+            int[] warm = tokenizer.encode(promptsByTask.get("code").get(0).text(), true);
             for (Variant v : variants) {
                 v.engine().generate(new GenerationRequest(warm, 16, v.mode(), sampling, seed, List.of()));
             }
             int rotation = 0;
-            for (Map.Entry<String, List<String>> e : promptsByTask.entrySet()) {
+            for (Map.Entry<String, List<BenchTasks.Prompt>> e : promptsByTask.entrySet()) {
                 Map<String, Aggregate> byVariant = new LinkedHashMap<>();
                 variants.forEach(v -> byVariant.put(v.label(), new Aggregate(v)));
                 DistinctNgrams distinct = new DistinctNgrams(4);
-                for (String prompt : e.getValue()) {
-                    int[] ids = tokenizer.encode(prompt, true);
+                AnswerOverlap overlap = new AnswerOverlap();
+                boolean referenced = false;
+                for (BenchTasks.Prompt prompt : e.getValue()) {
+                    int[] ids = tokenizer.encode(prompt.text(), true);
                     Map<String, GenerationResult> runs = new LinkedHashMap<>();
                     for (Variant v : BenchTasks.rotated(variants, rotation)) {
                         runs.put(
@@ -180,10 +184,17 @@ final class BenchCommand implements Callable<Integer> {
                     rotation++;
                     int[] reference = runs.get(DecodingMode.AR.cliName()).tokens();
                     distinct.add(reference);
+                    if (prompt.reference() != null) {
+                        overlap.add(tokenizer.decode(reference, true), prompt.reference());
+                        referenced = true;
+                    }
                     runs.forEach((label, r) -> byVariant.get(label).add(r, Arrays.equals(r.tokens(), reference)));
                 }
                 results.put(e.getKey(), byVariant);
                 arDistinct.put(e.getKey(), distinct);
+                if (referenced) {
+                    arOverlap.put(e.getKey(), overlap);
+                }
                 System.err.printf(
                         Locale.ROOT,
                         "bench: %s done (%d prompts), %.0f s%n",
@@ -192,7 +203,8 @@ final class BenchCommand implements Callable<Integer> {
                         (System.nanoTime() - start) / 1e9);
             }
         }
-        JsonObject json = report(results, arDistinct, run.promptsPerTask(), tokens, (System.nanoTime() - start) / 1e9);
+        JsonObject json =
+                report(results, arDistinct, arOverlap, run.promptsPerTask(), tokens, (System.nanoTime() - start) / 1e9);
         BenchResults.write(run.out(), json, BenchTables.speedupByTask(json), BenchCharts.speedupByTask(json));
         boolean lossless = true;
         for (var row : json.getAsJsonArray("rows")) {
@@ -249,6 +261,7 @@ final class BenchCommand implements Callable<Integer> {
     private JsonObject report(
             Map<String, Map<String, Aggregate>> results,
             Map<String, DistinctNgrams> arDistinct,
+            Map<String, AnswerOverlap> arOverlap,
             int perTask,
             int tokens,
             double seconds)
@@ -282,6 +295,10 @@ final class BenchCommand implements Callable<Integer> {
                 // the same for every lossless row of the task: the ar output's, so a looping model shows
                 row.addProperty(
                         "distinct_4gram_ratio", arDistinct.get(e.getKey()).ratio());
+                if (arOverlap.containsKey(e.getKey())) {
+                    // share of the ar answer's words quoting the reference section (docqa): answer quality
+                    row.addProperty("answer_overlap", arOverlap.get(e.getKey()).ratio());
+                }
                 JsonObject by = new JsonObject();
                 for (TokenOrigin o : TokenOrigin.values()) {
                     by.addProperty(o.wireName(), a.bySource.getOrDefault(o, 0L));

@@ -9,6 +9,9 @@ import io.rasd.engine.RasdEngine;
 import io.rasd.engine.SpeculationConfig;
 import io.rasd.model.CausalLm;
 import io.rasd.model.LoadOptions;
+import io.rasd.text.ChatMessage;
+import io.rasd.text.ChatPromptEncoder;
+import io.rasd.text.ChatTemplate;
 import io.rasd.text.Tokenizer;
 import io.rasd.tree.TokenOrigin;
 import io.rasd.verify.SamplingParams;
@@ -60,7 +63,11 @@ final class DemoCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     DeviceOption device = new DeviceOption();
 
-    record Prompt(String title, String text) {}
+    /**
+     * A demo prompt: a chat conversation, and what the screen shows of it (the question and where the context came
+     * from, not the whole prompt).
+     */
+    record Prompt(String title, String shown, List<ChatMessage> messages) {}
 
     private static final String RESET = "\u001b[0m";
 
@@ -115,20 +122,24 @@ final class DemoCommand implements Callable<Integer> {
                     + mark(colour, TokenOrigin.PLD, "prompt lookup") + "  "
                     + mark(colour, TokenOrigin.DATASTORE, "datastore") + "  target's own tokens unmarked");
             List<Prompt> prompts = prompts(corpus);
+            ChatPromptEncoder chat = new ChatPromptEncoder(
+                    ChatTemplate.load(targetDir), tokenizer, target.config().maxPositions(), "demo-target");
             // warm-up: the first forwards of a fresh engine are slower, and the cost curve is measured once
             for (DecodingMode m : List.of(DecodingMode.AR, DecodingMode.RASD)) {
                 engine.generate(new GenerationRequest(
-                        tokenizer.encode(prompts.get(0).text(), true), 16, m, SamplingParams.GREEDY, null, List.of()));
+                        chat.encode(prompts.get(0).messages()).tokens(),
+                        16,
+                        m,
+                        SamplingParams.GREEDY,
+                        null,
+                        List.of()));
             }
             List<String[]> rows = new ArrayList<>();
             boolean allIdentical = true;
             for (Prompt p : prompts) {
-                int[] ids = tokenizer.encode(p.text(), true);
-                out.printf("%n== %s (%d prompt tokens)%n", p.title(), ids.length);
-                String tail = p.text().length() > 300
-                        ? "..." + p.text().substring(p.text().length() - 300)
-                        : p.text();
-                out.println(tail);
+                int[] ids = chat.encode(p.messages()).tokens();
+                out.printf("%n== %s (%d prompt tokens, through the model's chat template)%n", p.title(), ids.length);
+                out.println(p.shown());
                 out.print(colour ? "\u001b[1m>>\u001b[0m" : ">>");
                 GenerationRequest rasd = new GenerationRequest(
                         ids, maxNewTokens, DecodingMode.RASD, SamplingParams.GREEDY, null, List.of());
@@ -190,18 +201,49 @@ final class DemoCommand implements Callable<Integer> {
         };
     }
 
-    /** A document question over a held-out perlfaq chapter and a code completion of a held-out JDK source. */
+    /**
+     * A held-out perlfaq question asked as samples/langchain4j-rag asks it (the samples' system message, LangChain4j's
+     * default content injector), with the question's own section and the next one as the retrieved context; and a
+     * code completion of a held-out JDK source in chat form.
+     */
     static List<Prompt> prompts(Path corpus) throws IOException {
         String faq = Files.readString(corpus.resolve("perl/perlfaq5.pod"));
-        String question = "=head2 How do I count the number of lines in a file?";
-        int q = faq.indexOf(question);
-        int end = faq.indexOf("=head2", q + question.length());
-        String section = faq.substring(q, end < 0 ? faq.length() : end).strip();
-        String doc = "Document:\n\n" + section + "\n\nQuestion: How do I count the number of lines in a file?\n\n"
-                + question + "\n\n";
+        String question = "How do I count the number of lines in a file?";
+        String section = podSection(faq, "=head2 " + question);
+        String next = podSection(faq, faq.substring(faq.indexOf("=head2", faq.indexOf(section) + section.length())));
+        String user = question + "\n\nAnswer using the following information:\n" + section + "\n\n" + next;
+        List<ChatMessage> doc = List.of(
+                ChatMessage.system("You answer questions about the documents you are given, briefly."),
+                ChatMessage.user(user));
+        String shown = "user: " + question + "\n      + 2 retrieved sections of perlfaq5 (held out): \""
+                + firstLine(section) + "\", \"" + firstLine(next) + "\"";
         String code = Files.readString(corpus.resolve("jdk/java.base/java/lang/StringBuffer.java"));
-        int cut = code.indexOf("public final class StringBuffer");
-        String completion = code.substring(0, Math.max(0, cut) + "public final class StringBuffer".length());
-        return List.of(new Prompt("document question", doc), new Prompt("code completion", completion));
+        String signature = "    public synchronized StringBuffer append(Object obj) {\n";
+        int cut = code.indexOf(signature) + signature.length();
+        String prefix = code.substring(Math.max(0, cut - 1200), cut);
+        prefix = prefix.substring(prefix.indexOf('\n') + 1);
+        List<ChatMessage> completion =
+                List.of(ChatMessage.user("Complete this Java code:\n\n```java\n" + prefix + "```"));
+        String tail = prefix.length() > 300 ? "..." + prefix.substring(prefix.length() - 300) : prefix;
+        return List.of(
+                new Prompt("document question", shown, doc),
+                new Prompt(
+                        "code completion",
+                        "user: Complete this Java code: (StringBuffer.java, held out)\n" + tail,
+                        completion));
+    }
+
+    /** A pod section from its heading line to the next {@code =head2} (whole, as the retriever returns it). */
+    private static String podSection(String pod, String headingLine) {
+        int q = pod.indexOf(headingLine.lines().findFirst().orElseThrow());
+        if (q < 0) {
+            throw new RasdException("the demo corpus has no \"" + headingLine + "\" in perlfaq5.pod");
+        }
+        int end = pod.indexOf("=head2", q + 7);
+        return pod.substring(q, end < 0 ? pod.length() : end).strip();
+    }
+
+    private static String firstLine(String text) {
+        return text.lines().findFirst().orElse("");
     }
 }

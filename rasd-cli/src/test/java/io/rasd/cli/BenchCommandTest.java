@@ -49,6 +49,10 @@ class BenchCommandTest {
             assertThat(row.getAsJsonObject("accepted_by_source").keySet())
                     .containsExactlyInAnyOrder("draft", "pld", "datastore", "bonus");
             assertThat(row.get("distinct_4gram_ratio").getAsDouble()).isBetween(0.0, 1.0);
+            // docqa's tasks carry the section the answer should quote; the others have no reference
+            assertThat(row.has("answer_overlap"))
+                    .as(row.toString())
+                    .isEqualTo(row.get("task").getAsString().equals("docqa"));
             // the committed demo models are bf16 checkpoints: --dtype auto holds them as this CPU computes best
             assertThat(row.get("dtype").getAsString()).isEqualTo(AUTO_DTYPE);
             if (row.get("mode").getAsString().endsWith("+eagle")) {
@@ -60,7 +64,7 @@ class BenchCommandTest {
         assertThat(Files.readString(out.resolve("results.md")))
                 .contains("| mode | dtype |", "| rasd | " + AUTO_DTYPE + " |", "| rasd+eagle | " + AUTO_DTYPE + " |")
                 .contains("docqa", "mean speedup")
-                .contains("distinct 4-grams of the output");
+                .contains("distinct 4-grams of the output", "answer words quoting the reference");
         assertThat(Files.readString(out.resolve("chart.svg")))
                 .startsWith("<svg")
                 .contains("indomain-qa");

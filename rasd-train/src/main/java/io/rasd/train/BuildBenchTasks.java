@@ -12,14 +12,18 @@ import java.util.regex.Pattern;
 
 /**
  * Builds the benchmark task files under {@code bench/tasks/} from the demo corpus ({@code docs/architecture.md} §13),
- * one JSON object per line: {@code id, task, prompt, source, licence, heldout} ({@code heldout}: the models never
- * trained on the text).
+ * one JSON object per line: {@code id, task, prompt, messages, source, licence, heldout} ({@code heldout}: the models
+ * never trained on the text), and for docqa {@code reference}, the section the answer should quote. Every prompt is a
+ * chat conversation ({@code messages}) rendered through the demo models' ChatML template ({@code prompt}, without the
+ * BOS the tokenizer adds), as a chat model provider receives it:
  * <ul>
- *   <li>docqa: a perlfaq section (chapters 3 and 5, held out whole) as the document, then its question; the answer
- *       quotes the document.</li>
- *   <li>summary: the opening of a held-out Python documentation page, then "Summary:".</li>
- *   <li>code: a held-out OpenJDK source file cut after a method signature's opening brace.</li>
- *   <li>indomain-qa: a Python FAQ question heading (the FAQ was trained on, except held-out pages).</li>
+ *   <li>docqa: a perlfaq question (chapters 3 and 5, held out whole) with its section (cut at 2,000 characters) and the
+ *       next one (at 1,000) as retrieved context, in either order, alternately in LangChain4j's layout (with the samples' system message) and Spring AI's; the answer
+ *       should quote the section.</li>
+ *   <li>summary: "Summarize the following text." and the opening of a held-out Python documentation page.</li>
+ *   <li>code: "Complete this Java code:" and a held-out OpenJDK source file cut after a method's opening brace.</li>
+ *   <li>indomain-qa: a Python FAQ question alone (the FAQ was trained on, except held-out pages; the datastore holds
+ *       it, so retrieval from the datastore is what can pay here).</li>
  * </ul>
  * Also copies the Python FAQ into {@code bench/corpus/} so the benchmark's datastore (demo corpus + FAQ) builds
  * offline.
@@ -48,20 +52,28 @@ public final class BuildBenchTasks {
                     spans.add(new int[] {m.start(), m.end()});
                 }
                 for (int i = 0; i < spans.size(); i++) {
-                    int end = i + 1 < spans.size()
-                            ? spans.get(i + 1)[0]
-                            : d.text().length();
-                    String heading = d.text().substring(spans.get(i)[0], spans.get(i)[1]);
-                    String section = d.text().substring(spans.get(i)[0], end).strip();
-                    if (section.length() < 400 || section.length() > 4000) {
+                    String whole = section(d.text(), spans, i);
+                    if (whole.length() < 400 || whole.length() > 4000) {
                         continue;
                     }
-                    String question = heading.substring("=head2 ".length());
-                    docqa.add(task(
-                            d,
-                            "docqa",
-                            docqa.size(),
-                            "Document:\n\n" + section + "\n\nQuestion: " + question + "\n\n" + heading + "\n\n"));
+                    // as a splitter would return it, and short enough that prompt and answer fit 1,024 positions
+                    String section = ChatExamples.cut(whole, 2000);
+                    String question =
+                            d.text().substring(spans.get(i)[0], spans.get(i)[1]).substring(7);
+                    String next = ChatExamples.cut(section(d.text(), spans, (i + 1) % spans.size()), 1000);
+                    List<ChatExamples.Message> messages = new ArrayList<>();
+                    ChatExamples.Layout layout = ChatExamples.Layout.values()[docqa.size() % 2];
+                    if (layout == ChatExamples.Layout.LANGCHAIN4J) {
+                        messages.add(new ChatExamples.Message("system", ChatExamples.SAMPLE_SYSTEM));
+                    }
+                    // the section first in half the prompts of each layout, second in the others
+                    List<String> contents =
+                            (docqa.size() / 2) % 2 == 0 ? List.of(section, next) : List.of(next, section);
+                    messages.add(new ChatExamples.Message("user", layout.userMessage(question, contents)));
+                    JsonObject t = task(d, "docqa", docqa.size(), messages);
+                    t.addProperty("layout", layout.name().toLowerCase(java.util.Locale.ROOT));
+                    t.addProperty("reference", section);
+                    docqa.add(t);
                 }
             } else if (d.heldOut()
                     && d.source().equals("python3.11-doc")
@@ -69,7 +81,11 @@ public final class BuildBenchTasks {
                     && d.text().length() > 2500) {
                 String opening = d.text().substring(0, 2000);
                 opening = opening.substring(0, opening.lastIndexOf('\n') + 1);
-                summary.add(task(d, "summary", summary.size(), opening + "\nSummary: "));
+                summary.add(task(
+                        d,
+                        "summary",
+                        summary.size(),
+                        List.of(new ChatExamples.Message("user", "Summarize the following text.\n\n" + opening))));
             } else if (d.heldOut() && d.source().equals("openjdk-17-source")) {
                 Matcher m = JAVA_METHOD.matcher(d.text());
                 int found = 0;
@@ -77,18 +93,21 @@ public final class BuildBenchTasks {
                     if (m.end() < 1500) {
                         continue;
                     }
-                    code.add(task(d, "code", code.size(), d.text().substring(Math.max(0, m.end() - 3000), m.end())));
+                    String prefix = d.text().substring(Math.max(0, m.end() - 2000), m.end());
+                    prefix = prefix.substring(prefix.indexOf('\n') + 1);
+                    code.add(task(
+                            d,
+                            "code",
+                            code.size(),
+                            List.of(new ChatExamples.Message(
+                                    "user", "Complete this Java code:\n\n```java\n" + prefix + "```"))));
                     found++;
                 }
             }
             if (d.id().startsWith("python/faq/") && !d.id().endsWith("index.rst.txt")) {
                 Matcher m = RST_QUESTION.matcher(d.text());
                 while (m.find()) {
-                    faq.add(task(
-                            d,
-                            "indomain-qa",
-                            faq.size(),
-                            m.group(1) + "\n" + "-".repeat(m.group(1).length()) + "\n\n"));
+                    faq.add(task(d, "indomain-qa", faq.size(), List.of(new ChatExamples.Message("user", m.group(1)))));
                 }
                 Path copy = out.resolve("corpus").resolve(d.id());
                 Files.createDirectories(copy.getParent());
@@ -105,11 +124,24 @@ public final class BuildBenchTasks {
                 docqa.size(), summary.size(), code.size(), faq.size());
     }
 
-    private static JsonObject task(DemoCorpus.Document d, String task, int n, String prompt) {
+    private static String section(String text, List<int[]> spans, int i) {
+        int end = i + 1 < spans.size() ? spans.get(i + 1)[0] : text.length();
+        return text.substring(spans.get(i)[0], end).strip();
+    }
+
+    private static JsonObject task(DemoCorpus.Document d, String task, int n, List<ChatExamples.Message> messages) {
         JsonObject o = new JsonObject();
         o.addProperty("id", task + "-" + n);
         o.addProperty("task", task);
-        o.addProperty("prompt", prompt);
+        o.addProperty("prompt", ChatExamples.chatml(messages));
+        com.google.gson.JsonArray m = new com.google.gson.JsonArray();
+        for (ChatExamples.Message msg : messages) {
+            JsonObject j = new JsonObject();
+            j.addProperty("role", msg.role());
+            j.addProperty("content", msg.content());
+            m.add(j);
+        }
+        o.add("messages", m);
         o.addProperty("source", d.source() + ":" + d.id());
         o.addProperty(
                 "licence",

@@ -15,12 +15,9 @@ import io.rasd.RasdException;
 import io.rasd.model.Checkpoint;
 import io.rasd.model.DType;
 import io.rasd.model.ModelConfig;
-import io.rasd.model.SafeTensorsFile;
 import io.rasd.model.SafeTensorsWriter;
-import io.rasd.model.TensorData;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -128,12 +125,12 @@ public final class EagleHeadTrainer implements AutoCloseable {
         this.invFreq = target.ropeScaling().inverseFrequencies(target.ropeTheta(), headDim);
         this.manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
         try (Checkpoint ckpt = Checkpoint.open(targetDir)) {
-            float[] e = floats(ckpt.tensor("model.embed_tokens.weight"), (long) vocab * hidden);
+            float[] e = TrainingState.floats(ckpt.tensor("model.embed_tokens.weight"), (long) vocab * hidden);
             this.embed = manager.create(e, new Shape(vocab, hidden));
             float[] head = !target.tieWordEmbeddings() && ckpt.contains("lm_head.weight")
-                    ? floats(ckpt.tensor("lm_head.weight"), (long) vocab * hidden)
+                    ? TrainingState.floats(ckpt.tensor("lm_head.weight"), (long) vocab * hidden)
                     : e;
-            this.lmHeadT = manager.create(transpose(head, vocab, hidden), new Shape(hidden, vocab));
+            this.lmHeadT = manager.create(TrainingState.transpose(head, vocab, hidden), new Shape(hidden, vocab));
         }
         SplittableRandom rnd = new SplittableRandom(seed);
         int h = hidden;
@@ -153,27 +150,6 @@ public final class EagleHeadTrainer implements AutoCloseable {
         param(p + "mlp.gate_proj.weight", gaussian(rnd, h, intermediate, std));
         param(p + "mlp.up_proj.weight", gaussian(rnd, h, intermediate, std));
         param(p + "mlp.down_proj.weight", gaussian(rnd, intermediate, h, std / Math.sqrt(2)));
-    }
-
-    private static float[] floats(TensorData t, long expected) {
-        if (t.elementCount() != expected) {
-            throw new RasdException(t.file() + ": tensor \"" + t.name() + "\" has shape " + t.shapeString()
-                    + "; expected " + expected + " values");
-        }
-        FloatBuffer fb = t.toF32().asFloatBuffer();
-        float[] out = new float[fb.remaining()];
-        fb.get(out);
-        return out;
-    }
-
-    private static float[] transpose(float[] a, int rows, int cols) {
-        float[] t = new float[a.length];
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < cols; c++) {
-                t[c * rows + r] = a[r * cols + c];
-            }
-        }
-        return t;
     }
 
     private NDArray gaussian(SplittableRandom rnd, int rows, int cols, double std) {
@@ -493,12 +469,12 @@ public final class EagleHeadTrainer implements AutoCloseable {
                 long[] shape = p.getShape().getShape();
                 float[] values = p.toFloatArray();
                 if (shape.length == 2) {
-                    values = transpose(values, (int) shape[0], (int) shape[1]);
+                    values = TrainingState.transpose(values, (int) shape[0], (int) shape[1]);
                     shape = new long[] {shape[1], shape[0]};
                 }
                 w.put(e.getKey(), dtype, shape, values);
             }
-            atomicWrite(dir.resolve("model.safetensors"), w);
+            TrainingState.atomicWrite(dir.resolve("model.safetensors"), w);
             Path tmp = dir.resolve("config.json.tmp");
             Files.writeString(tmp, headConfig() + "\n");
             Files.move(tmp, dir.resolve("config.json"), StandardCopyOption.REPLACE_EXISTING);
@@ -507,30 +483,16 @@ public final class EagleHeadTrainer implements AutoCloseable {
         }
     }
 
-    private static void atomicWrite(Path file, SafeTensorsWriter w) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        w.write(tmp);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    }
-
     /**
      * Replaces the trainable weights by those of a head in the published layout ({@code dir/model.safetensors},
      * {@code [out, in]}); the optimizer state restarts.
      */
     public void loadHead(Path dir) {
-        try (SafeTensorsFile f = SafeTensorsFile.open(dir.resolve("model.safetensors"))) {
-            for (String name : List.copyOf(params.keySet())) {
-                if (!f.contains(name)) {
-                    throw new RasdException(dir.resolve("model.safetensors") + ": missing tensor \"" + name + "\"");
-                }
-                long[] shape = params.get(name).getShape().getShape();
-                float[] values = floats(f.tensor(name), params.get(name).size());
-                if (shape.length == 2) {
-                    values = transpose(values, (int) shape[1], (int) shape[0]);
-                }
-                param(name, manager.create(values, new Shape(shape)));
-            }
-        }
+        TrainingState.loadHfLayout(
+                dir.resolve("model.safetensors"),
+                params,
+                java.util.Set.of(),
+                (name, v) -> param(name, manager.create(v, params.get(name).getShape())));
     }
 
     /**
@@ -538,51 +500,18 @@ public final class EagleHeadTrainer implements AutoCloseable {
      * {@code state.json} with the step and the caller's {@code extra} fields (data cursor, elapsed time), written last.
      */
     public void saveCheckpoint(Path dir, JsonObject extra) {
-        try {
-            Files.createDirectories(dir);
-            SafeTensorsWriter w = new SafeTensorsWriter();
-            for (String name : params.keySet()) {
-                long[] shape = params.get(name).getShape().getShape();
-                w.put("param." + name, DType.F32, shape, params.get(name).toFloatArray());
-                w.put("adam_m." + name, DType.F32, shape, adamM.get(name).toFloatArray());
-                w.put("adam_v." + name, DType.F32, shape, adamV.get(name).toFloatArray());
-            }
-            w.put("step", DType.F32, new long[] {1}, new float[] {step});
-            atomicWrite(dir.resolve("state.safetensors"), w);
-            JsonObject state = extra.deepCopy();
-            state.addProperty("step", step);
-            Path tmp = dir.resolve("state.json.tmp");
-            Files.writeString(tmp, state + "\n");
-            Files.move(tmp, dir.resolve("state.json"), StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        TrainingState.save(dir, params, adamM, adamV, step, extra);
     }
 
     /** Restores a checkpoint written by {@link #saveCheckpoint}; returns its {@code state.json}. */
     public JsonObject loadCheckpoint(Path dir) {
-        JsonObject state;
-        try {
-            state = JsonParser.parseString(Files.readString(dir.resolve("state.json")))
-                    .getAsJsonObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        try (SafeTensorsFile f = SafeTensorsFile.open(dir.resolve("state.safetensors"))) {
-            int savedStep = (int) floats(f.tensor("step"), 1)[0];
-            if (savedStep != state.get("step").getAsInt()) {
-                throw new RasdException(dir + ": state.json says step " + state.get("step") + " but"
-                        + " state.safetensors holds step " + savedStep + " (interrupted while saving?)");
-            }
-            for (String name : List.copyOf(params.keySet())) {
-                Shape shape = params.get(name).getShape();
-                long n = shape.size();
-                param(name, manager.create(floats(f.tensor("param." + name), n), shape));
-                adamM.get(name).set(floats(f.tensor("adam_m." + name), n));
-                adamV.get(name).set(floats(f.tensor("adam_v." + name), n));
-            }
-            step = savedStep;
-        }
+        JsonObject state = TrainingState.load(
+                dir,
+                params,
+                adamM,
+                adamV,
+                (name, v) -> param(name, manager.create(v, params.get(name).getShape())));
+        step = state.get("step").getAsInt();
         return state;
     }
 

@@ -1,10 +1,17 @@
 package io.rasd.train;
 
 import ai.djl.Device;
+import io.rasd.bench.AnswerOverlap;
+import io.rasd.bench.DistinctNgrams;
+import io.rasd.engine.DecodingMode;
+import io.rasd.engine.GenerationRequest;
+import io.rasd.engine.GenerationResult;
+import io.rasd.engine.RasdEngine;
 import io.rasd.model.CausalLm;
 import io.rasd.model.KvCache;
 import io.rasd.model.Logits;
 import io.rasd.text.Tokenizer;
+import io.rasd.verify.SamplingParams;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -13,7 +20,9 @@ import java.util.SplittableRandom;
 /**
  * The demo models' quality bar, measured through the inference path ({@link CausalLm}) on held-out corpus text:
  * next-token loss of target and draft, and how often the draft's greedy choice equals the target's (teacher-forced
- * on the same text), overall and per corpus source.
+ * on the same text), overall and per corpus source; then, as a chat assistant, greedy answers to held-out perlfaq
+ * questions in LangChain4j's RAG layout (the question's section and a neighbouring one as context): the share of
+ * answer words that quote the section ({@link AnswerOverlap}) and the answers' distinct 4-gram ratio.
  * <pre>java ... io.rasd.train.EvaluateDemoModels models/demo-target models/demo-draft [windows]</pre>
  */
 public final class EvaluateDemoModels {
@@ -78,6 +87,49 @@ public final class EvaluateDemoModels {
                         draftLoss / positions,
                         (double) agree / positions);
             }
+            answers(target, tok, docs, 24, 128);
         }
+    }
+
+    /** Greedy chat answers to held-out FAQ questions: quoting share and distinct 4-grams. */
+    static void answers(CausalLm target, Tokenizer tok, List<DemoCorpus.Document> docs, int questions, int maxTokens) {
+        List<DemoCorpus.Document> faq = docs.stream()
+                .filter(DemoCorpus.Document::heldOut)
+                .filter(d -> d.id().startsWith("perl/perlfaq"))
+                .toList();
+        List<ChatExamples.Qa> qas = ChatExamples.questions(faq, new SplittableRandom(5)).stream()
+                .filter(q -> q.question().endsWith("?"))
+                .toList();
+        ChatExamples chat = new ChatExamples(tok);
+        AnswerOverlap overlap = new AnswerOverlap();
+        DistinctNgrams distinct = new DistinctNgrams(4);
+        int n = Math.min(questions, qas.size());
+        long stopped = 0;
+        try (RasdEngine engine =
+                RasdEngine.builder().target(target).tokenizer(tok).build()) {
+            for (int i = 0; i < n; i++) {
+                ChatExamples.Qa qa = qas.get((int) ((long) i * qas.size() / n));
+                ChatExamples.Section next =
+                        qas.get((qas.indexOf(qa) + 1) % qas.size()).section();
+                List<ChatExamples.Message> messages = new java.util.ArrayList<>();
+                messages.add(new ChatExamples.Message("system", ChatExamples.SAMPLE_SYSTEM));
+                messages.addAll(
+                        chat.ragTurn(qa, List.of(next), ChatExamples.Layout.LANGCHAIN4J, new SplittableRandom(i)));
+                GenerationResult r = engine.generate(new GenerationRequest(
+                        chat.prompt(messages), maxTokens, DecodingMode.AR, SamplingParams.GREEDY, null, List.of()));
+                overlap.add(tok.decode(r.tokens(), true), qa.section().text());
+                distinct.add(r.tokens());
+                stopped += r.tokens().length < maxTokens ? 1 : 0;
+            }
+        }
+        System.out.printf(
+                Locale.ROOT,
+                "{\"heldout\": \"faq answers\", \"questions\": %d, \"answer_overlap\": %.4f,"
+                        + " \"distinct_4gram_ratio\": %.4f, \"stopped_before_%d_tokens\": %d}%n",
+                n,
+                overlap.ratio(),
+                distinct.ratio(),
+                maxTokens,
+                stopped);
     }
 }

@@ -10,6 +10,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.training.GradientCollector;
+import com.google.gson.JsonObject;
 import io.rasd.RasdException;
 import io.rasd.model.DType;
 import io.rasd.model.SafeTensorsWriter;
@@ -99,9 +100,44 @@ public final class LlamaTrainer implements AutoCloseable {
 
     private void param(String name, NDArray value) {
         value.setRequiresGradient(true);
-        params.put(name, value);
-        adamM.put(name, manager.zeros(value.getShape()));
-        adamV.put(name, manager.zeros(value.getShape()));
+        closeOld(params.put(name, value));
+        closeOld(adamM.put(name, manager.zeros(value.getShape())));
+        closeOld(adamV.put(name, manager.zeros(value.getShape())));
+    }
+
+    private static void closeOld(NDArray old) {
+        if (old != null) {
+            old.close();
+        }
+    }
+
+    /**
+     * Replaces every weight by a saved model's ({@code dir/model.safetensors} in HF layout, as {@link #save} writes
+     * it, bf16 or f32), to continue training it; the optimizer state restarts.
+     */
+    public void loadWeights(Path dir) {
+        TrainingState.loadHfLayout(
+                dir.resolve("model.safetensors"),
+                params,
+                java.util.Set.of("model.embed_tokens.weight"),
+                (name, v) -> param(name, manager.create(v, params.get(name).getShape())));
+    }
+
+    /** A resumable checkpoint (weights and AdamW moments in f32, the step, the caller's fields). */
+    public void saveCheckpoint(Path dir, JsonObject extra) {
+        TrainingState.save(dir, params, adamM, adamV, step, extra);
+    }
+
+    /** Restores {@link #saveCheckpoint}'s state; returns its {@code state.json}. */
+    public JsonObject loadCheckpoint(Path dir) {
+        JsonObject state = TrainingState.load(
+                dir,
+                params,
+                adamM,
+                adamV,
+                (name, v) -> param(name, manager.create(v, params.get(name).getShape())));
+        step = state.get("step").getAsInt();
+        return state;
     }
 
     public Architecture architecture() {
@@ -116,21 +152,36 @@ public final class LlamaTrainer implements AutoCloseable {
      * Mean next-token cross-entropy of a batch of sequences ({@code [batch][seqLen+1]}: inputs are the first seqLen
      * tokens, targets the last seqLen).
      */
-    private NDArray loss(NDManager sm, int[][] batch, List<NDArray> weightViews) {
+    private NDArray loss(NDManager sm, int[][] batch, float[][] weights, List<NDArray> weightViews) {
         int b = batch.length;
         int t = batch[0].length - 1;
         long[] inputs = new long[b * t];
         long[] targets = new long[b * t];
+        float[] w = weights == null ? null : new float[b * t];
         for (int r = 0; r < b; r++) {
             for (int c = 0; c < t; c++) {
                 inputs[r * t + c] = batch[r][c];
                 targets[r * t + c] = batch[r][c + 1];
+                if (w != null) {
+                    w[r * t + c] = weights[r][c + 1];
+                }
             }
         }
         NDArray logits = forward(sm, inputs, b, t, weightViews);
         NDArray logProbs = logits.logSoftmax(-1);
         NDArray oneHot = sm.create(targets).oneHot(arch.vocab());
-        return logProbs.mul(oneHot).sum(new int[] {1}).mean().neg();
+        NDArray tokenLogProbs = logProbs.mul(oneHot).sum(new int[] {1});
+        if (w == null) {
+            return tokenLogProbs.mean().neg();
+        }
+        double total = 0;
+        for (float v : w) {
+            total += v;
+        }
+        if (total <= 0) {
+            throw new RasdException("a training batch has no token with a positive loss weight");
+        }
+        return tokenLogProbs.mul(sm.create(w)).sum().div((float) total).neg();
     }
 
     /** Logits {@code [b*t, vocab]}. Views of parameters created here are recorded in {@code weightViews}. */
@@ -211,11 +262,19 @@ public final class LlamaTrainer implements AutoCloseable {
      * @param lr learning rate of this step (the caller schedules it)
      */
     public float step(int[][] batch, double lr, double weightDecay, double clipNorm) {
+        return step(batch, null, lr, weightDecay, clipNorm);
+    }
+
+    /**
+     * One optimisation step on a batch whose next-token losses are weighted ({@code weights[r][c]}: the weight of
+     * predicting {@code batch[r][c]}; position 0 is unused); returns the weighted mean loss before the update.
+     */
+    public float step(int[][] batch, float[][] weights, double lr, double weightDecay, double clipNorm) {
         float lossValue;
         List<NDArray> views = new ArrayList<>();
         try (NDManager sm = manager.newSubManager()) {
             try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
-                NDArray loss = loss(sm, batch, views);
+                NDArray loss = loss(sm, batch, weights, views);
                 gc.backward(loss);
                 lossValue = loss.getFloat();
             }
@@ -233,11 +292,17 @@ public final class LlamaTrainer implements AutoCloseable {
 
     /** Mean loss over batches without touching the weights (held-out evaluation). */
     public double evaluate(List<int[][]> batches) {
+        return evaluate(batches, null);
+    }
+
+    /** Weighted mean loss over batches ({@code weights.get(i)} for batch i, or null for unweighted). */
+    public double evaluate(List<int[][]> batches, List<float[][]> weights) {
         double sum = 0;
-        for (int[][] batch : batches) {
+        for (int i = 0; i < batches.size(); i++) {
             List<NDArray> views = new ArrayList<>();
             try (NDManager sm = manager.newSubManager()) {
-                sum += loss(sm, batch, views).getFloat();
+                sum += loss(sm, batches.get(i), weights == null ? null : weights.get(i), views)
+                        .getFloat();
             } finally {
                 views.forEach(NDArray::close);
             }
@@ -249,8 +314,12 @@ public final class LlamaTrainer implements AutoCloseable {
         AdamW.step(params, adamM, adamV, step, lr, weightDecay, clipNorm);
     }
 
-    /** Writes the model in HF layout (bf16 or f32 weights, {@code [out, in]}), config and generation config. */
-    public void save(Path dir, DType dtype, int bosId, int eosId) {
+    /**
+     * Writes the model in HF layout (bf16 or f32 weights, {@code [out, in]}), config and generation config; several
+     * end ids (a chat model also stops at its end-of-turn token) are written as a list, as HF does.
+     */
+    public void save(Path dir, DType dtype, int bosId, int... eosIds) {
+        String eosId = eosIds.length == 1 ? Integer.toString(eosIds[0]) : java.util.Arrays.toString(eosIds);
         try {
             Files.createDirectories(dir);
             SafeTensorsWriter w = new SafeTensorsWriter();

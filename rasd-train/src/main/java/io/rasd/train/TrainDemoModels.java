@@ -153,23 +153,11 @@ public final class TrainDemoModels {
             int warmup = 30;
             double ema = -1;
             while (System.nanoTime() - start < budget) {
-                double frac = (double) (System.nanoTime() - start) / budget;
-                int s = t.steps();
-                double lr = s < warmup
-                        ? peakLr * (s + 1) / warmup
-                        : peakLr * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * frac)));
+                double lr = learningRate(peakLr, warmup, t.steps(), (double) (System.nanoTime() - start) / budget);
                 float loss = t.step(batch(train, rnd, BATCH), lr, 0.1, 1.0);
                 ema = ema < 0 ? loss : 0.98 * ema + 0.02 * loss;
                 if (t.steps() % 50 == 0) {
-                    say(
-                            log,
-                            "%s step %d: loss %.3f (ema %.3f), lr %.2e, %.1f min",
-                            name,
-                            t.steps(),
-                            loss,
-                            ema,
-                            lr,
-                            (System.nanoTime() - start) / 60e9);
+                    TrainDemoModels.logStep(log, name, t.steps(), loss, ema, lr, start);
                 }
                 if (System.nanoTime() - lastSave > 600e9) {
                     save(t, outDir, tokDir);
@@ -208,11 +196,33 @@ public final class TrainDemoModels {
         }
     }
 
+    /**
+     * Linear warm-up over {@code warmup} steps, then a cosine over the wall-clock budget ({@code frac} of it spent) down
+     * to 10% of the peak: a slower machine trains fewer steps, not longer.
+     */
+    static double learningRate(double peakLr, int warmup, int step, double frac) {
+        return step < warmup
+                ? peakLr * (step + 1) / warmup
+                : peakLr * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * frac)));
+    }
+
     static void save(LlamaTrainer t, Path outDir, Path tokDir) throws IOException {
         t.save(outDir, DType.BF16, 0, 1);
         for (String f : new String[] {"tokenizer.json", "tokenizer_config.json"}) {
             Files.copy(tokDir.resolve(f), outDir.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
+    }
+
+    static void logStep(PrintStream log, String name, int step, float loss, double ema, double lr, long start) {
+        say(
+                log,
+                "%s step %d: loss %.3f (ema %.3f), lr %.2e, %.1f min",
+                name,
+                step,
+                loss,
+                ema,
+                lr,
+                (System.nanoTime() - start) / 60e9);
     }
 
     static void say(PrintStream log, String format, Object... args) {

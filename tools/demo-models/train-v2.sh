@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Demo models v2 (models/README.md): continues models/demo-target and models/demo-draft on plain text plus chat
+# examples (RAG answers that quote their source, multi-turn, code completion). Resumes from WORK_DIR's checkpoints.
+# Usage: train-v2.sh WORK_DIR TARGET_MINUTES DRAFT_MINUTES. Never in CI.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+work="${1:?work dir}"; mkdir -p "$work"
+if [ ! -f "$work/classes.ok" ]; then
+    ./mvnw -q -B ${MVN_ARGS:-} -pl rasd-train -am install -DskipTests
+    ./mvnw -q -B ${MVN_ARGS:-} -pl rasd-train dependency:build-classpath -Dmdep.outputFile="$work/classpath.txt"
+    # a private copy of the classes, so rebuilding the project while this trains does not change what it runs
+    rm -rf "$work/classes" && cp -r rasd-train/target/classes "$work/classes"
+    cp -r rasd-core/target/rasd-core-*[0-9T].jar "$work/" 2>/dev/null || true
+    touch "$work/classes.ok"
+fi
+cp_core=$(sed "s#[^:]*/rasd-core-[^:]*\.jar#$(ls "$work"/rasd-core-*.jar | head -1)#" "$work/classpath.txt")
+# glibc returns the large attention buffers of every step to the kernel and faults them in again (half the CPU time
+# in the kernel); jemalloc keeps them (Debian: libjemalloc2). Optional: without it training is only slower.
+jemalloc=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
+if [ -f "$jemalloc" ]; then export LD_PRELOAD="$jemalloc${LD_PRELOAD:+:$LD_PRELOAD}"; fi
+exec java -Xmx8g -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="${RASD_TRAIN_THREADS:-2}" -cp "$work/classes:$cp_core" \
+    io.rasd.train.TrainDemoModelsV2 "$work" "${2:-60}" "${3:-15}" models
