@@ -203,14 +203,17 @@ final class DemoCommand implements Callable<Integer> {
 
     /**
      * A held-out perlfaq question asked as samples/langchain4j-rag asks it (the samples' system message, LangChain4j's
-     * default content injector), with the question's own section and the next one as the retrieved context; and a
+     * default content injector), with the openings of the question's own section and of the next one as the retrieved
+     * context (segments of the samples' size, not retrieved by embeddings here); and a
      * code completion of a held-out JDK source in chat form.
      */
     static List<Prompt> prompts(Path corpus) throws IOException {
         String faq = Files.readString(corpus.resolve("perl/perlfaq5.pod"));
         String question = "How do I count the number of lines in a file?";
-        String section = podSection(faq, "=head2 " + question);
-        String next = podSection(faq, faq.substring(faq.indexOf("=head2", faq.indexOf(section) + section.length())));
+        String whole = podSection(faq, "=head2 " + question);
+        String section = segment(whole);
+        String next =
+                segment(podSection(faq, faq.substring(faq.indexOf("=head2", faq.indexOf(whole) + whole.length()))));
         String user = question + "\n\nAnswer using the following information:\n" + section + "\n\n" + next;
         List<ChatMessage> doc = List.of(
                 ChatMessage.system("You answer questions about the documents you are given, briefly."),
@@ -241,6 +244,19 @@ final class DemoCommand implements Callable<Integer> {
         }
         int end = pod.indexOf("=head2", q + 7);
         return pod.substring(q, end < 0 ? pod.length() : end).strip();
+    }
+
+    /**
+     * The opening of a section up to 700 characters (about 200 tokens, the samples' segment size), cut at a paragraph
+     * as a recursive splitter cuts.
+     */
+    static String segment(String section) {
+        if (section.length() <= 700) {
+            return section;
+        }
+        int p = section.lastIndexOf("\n\n", 700);
+        return section.substring(0, p > 200 ? p : section.lastIndexOf('\n', 700))
+                .strip();
     }
 
     private static String firstLine(String text) {

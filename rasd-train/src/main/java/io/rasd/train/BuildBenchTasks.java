@@ -17,8 +17,8 @@ import java.util.regex.Pattern;
  * chat conversation ({@code messages}) rendered through the demo models' ChatML template ({@code prompt}, without the
  * BOS the tokenizer adds), as a chat model provider receives it:
  * <ul>
- *   <li>docqa: a perlfaq question (chapters 3 and 5, held out whole) with its section (cut at 2,000 characters) and the
- *       next one (at 1,000) as retrieved context, in either order, alternately in LangChain4j's layout (with the samples' system message) and Spring AI's; the answer
+ *   <li>docqa: a perlfaq question (chapters 3 and 5, held out whole) with its section and the next one as retrieved
+ *       context (each cut at 700 characters, about 200 tokens, the samples' segment size), in either order, alternately in LangChain4j's layout (with the samples' system message) and Spring AI's; the answer
  *       should quote the section.</li>
  *   <li>summary: "Summarize the following text." and the opening of a held-out Python documentation page.</li>
  *   <li>code: "Complete this Java code:" and a held-out OpenJDK source file cut after a method's opening brace.</li>
@@ -56,11 +56,11 @@ public final class BuildBenchTasks {
                     if (whole.length() < 400 || whole.length() > 4000) {
                         continue;
                     }
-                    // as a splitter would return it, and short enough that prompt and answer fit 1,024 positions
-                    String section = ChatExamples.cut(whole, 2000);
+                    // about 200 tokens, cut at a paragraph: the segment size of the samples' splitter
+                    String section = ChatExamples.cut(whole, 700);
                     String question =
                             d.text().substring(spans.get(i)[0], spans.get(i)[1]).substring(7);
-                    String next = ChatExamples.cut(section(d.text(), spans, (i + 1) % spans.size()), 1000);
+                    String next = ChatExamples.cut(section(d.text(), spans, (i + 1) % spans.size()), 700);
                     List<ChatExamples.Message> messages = new ArrayList<>();
                     ChatExamples.Layout layout = ChatExamples.Layout.values()[docqa.size() % 2];
                     if (layout == ChatExamples.Layout.LANGCHAIN4J) {

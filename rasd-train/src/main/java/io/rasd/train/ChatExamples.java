@@ -83,9 +83,9 @@ public final class ChatExamples {
     };
 
     /** Body characters of an answer at most; answers end at a paragraph (or line) boundary before this. */
-    static final int ANSWER_CHARS = 450;
+    static final int ANSWER_CHARS = 350;
     /** Characters of a retrieved section at most (a splitter's segment size). */
-    static final int SECTION_CHARS = 900;
+    static final int SECTION_CHARS = 700;
 
     private final int imStart;
     private final int imEnd;

@@ -77,4 +77,65 @@ class LlamaTrainerTest {
             }
         }
     }
+
+    private static int[][] randomBatch(SplittableRandom rnd, int rows, int len) {
+        int[][] batch = new int[rows][len];
+        for (int[] row : batch) {
+            for (int i = 0; i < row.length; i++) {
+                row[i] = rnd.nextInt(64);
+            }
+        }
+        return batch;
+    }
+
+    @Test
+    void weightsChooseWhichTokensTheLossCounts() {
+        try (LlamaTrainer t = new LlamaTrainer(TINY, 5)) {
+            int[][] batch = randomBatch(new SplittableRandom(6), 2, 9);
+            float[][] ones = new float[2][9];
+            for (float[] row : ones) {
+                java.util.Arrays.fill(row, 1f);
+            }
+            double plain = t.evaluate(java.util.Collections.singletonList(batch));
+            assertThat(t.evaluate(
+                            java.util.Collections.singletonList(batch), java.util.Collections.singletonList(ones)))
+                    .isCloseTo(plain, within(1e-5));
+            // only the second row counted: the loss of that row alone
+            float[][] secondRow = new float[2][9];
+            java.util.Arrays.fill(secondRow[1], 1f);
+            double second = t.evaluate(java.util.Collections.singletonList(new int[][] {batch[1]}));
+            assertThat(t.evaluate(
+                            java.util.Collections.singletonList(batch), java.util.Collections.singletonList(secondRow)))
+                    .isCloseTo(second, within(1e-5));
+            float[][] none = new float[2][9];
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> t.step(batch, none, 0.01, 0.0, 1.0))
+                    .hasMessageContaining("no token with a positive loss weight");
+        }
+    }
+
+    @Test
+    void trainingContinuesFromASavedModelAndResumesFromACheckpointExactly(@TempDir Path dir) {
+        SplittableRandom rnd = new SplittableRandom(8);
+        int[][] a = randomBatch(rnd, 4, 9);
+        int[][] b = randomBatch(rnd, 4, 9);
+        try (LlamaTrainer t = new LlamaTrainer(TINY, 7)) {
+            t.step(a, 0.01, 0.01, 1.0);
+            t.save(dir.resolve("model"), DType.F32, 0, 1, 5);
+            t.saveCheckpoint(dir.resolve("ckpt"), new com.google.gson.JsonObject());
+            float next = t.step(b, 0.01, 0.01, 1.0);
+            float after = t.step(a, 0.01, 0.01, 1.0);
+            try (LlamaTrainer continued = new LlamaTrainer(TINY, 99)) {
+                continued.loadWeights(dir.resolve("model"));
+                // the same weights: the same loss before any update
+                assertThat(continued.step(b, 0.01, 0.01, 1.0)).isCloseTo(next, within(1e-5f));
+            }
+            try (LlamaTrainer resumed = new LlamaTrainer(TINY, 99)) {
+                resumed.loadCheckpoint(dir.resolve("ckpt"));
+                assertThat(resumed.steps()).isEqualTo(1);
+                assertThat(resumed.step(b, 0.01, 0.01, 1.0)).isCloseTo(next, within(1e-5f));
+                // the optimizer's moments came back too: the second update lands where the original's did
+                assertThat(resumed.step(a, 0.01, 0.01, 1.0)).isCloseTo(after, within(1e-5f));
+            }
+        }
+    }
 }
