@@ -255,8 +255,10 @@ final class DemoCommand implements Callable<Integer> {
             return section;
         }
         int p = section.lastIndexOf("\n\n", 700);
-        return section.substring(0, p > 200 ? p : section.lastIndexOf('\n', 700))
-                .strip();
+        if (p < 200) {
+            p = section.lastIndexOf('\n', 700);
+        }
+        return section.substring(0, p < 200 ? 700 : p).strip();
     }
 
     private static String firstLine(String text) {
