@@ -26,7 +26,8 @@ import java.util.SplittableRandom;
  * by {@link EvaluateDemoModels} against the quality bar, not here.
  *
  * <p>Steps alternate two chat batches (4 × 1024 tokens, so a question, its retrieved sections and the answer fit in
- * one window) with one plain batch (16 × 256, v1's shape), the same tokens per step. Chat prompts weigh {@link
+ * one window) with one plain batch (16 × 256, v1's shape, each row a window repeated: {@link #copyBatch}), the same
+ * tokens per step. Chat prompts weigh {@link
  * #PROMPT_WEIGHT} and answers 1: the prompt is corpus text the model already learns from the plain batches, the answer
  * is what v2 must learn (find the section that answers the question, quote it, stop).
  */
@@ -225,6 +226,24 @@ public final class TrainDemoModelsV2 {
         return out;
     }
 
+    /**
+     * Plain batches whose rows repeat themselves: a window of corpus text, then the same window again. The v1 target
+     * cannot copy (given a section and its first line again, it does not continue the section), and copying what is in
+     * the context is what a RAG answer and retrieval speculation need; repeated text is the known quick way to grow
+     * the attention heads that copy ("induction heads", Olsson et al. 2022). The first half still trains plain text.
+     */
+    static int[][] copyBatch(int[] stream, SplittableRandom rnd, int size) {
+        int half = TrainDemoModels.SEQ / 2;
+        int[][] b = new int[size][TrainDemoModels.SEQ + 1];
+        for (int[] row : b) {
+            int start = rnd.nextInt(stream.length - half - 1);
+            System.arraycopy(stream, start, row, 0, half);
+            System.arraycopy(stream, start, row, half, half);
+            row[TrainDemoModels.SEQ] = stream[start + half];
+        }
+        return b;
+    }
+
     static void train(
             PrintStream log,
             String name,
@@ -272,7 +291,7 @@ public final class TrainDemoModelsV2 {
                         TrainDemoModels.learningRate(peakLr, warmup, s, (double) (System.nanoTime() - start) / budget);
                 float loss;
                 if (s % 3 == 2) {
-                    loss = t.step(TrainDemoModels.batch(data.plain(), rnd, TrainDemoModels.BATCH), lr, 0.1, 1.0);
+                    loss = t.step(copyBatch(data.plain(), rnd, TrainDemoModels.BATCH), lr, 0.1, 1.0);
                 } else {
                     ChatBatch b = data.chatBatch(rnd);
                     loss = t.step(b.ids(), b.weights(), lr, 0.1, 1.0);
