@@ -14,9 +14,5 @@ if [ ! -f "$work/classes.ok" ]; then
     touch "$work/classes.ok"
 fi
 cp_core=$(sed "s#[^:]*/rasd-core-[^:]*\.jar#$(ls "$work"/rasd-core-*.jar | head -1)#" "$work/classpath.txt")
-# glibc returns the large attention buffers of every step to the kernel and faults them in again (half the CPU time
-# in the kernel); jemalloc keeps them (Debian: libjemalloc2). Optional: without it training is only slower.
-jemalloc=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
-if [ -f "$jemalloc" ]; then export LD_PRELOAD="$jemalloc${LD_PRELOAD:+:$LD_PRELOAD}"; fi
 exec java -Xmx8g -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="${RASD_TRAIN_THREADS:-2}" -cp "$work/classes:$cp_core" \
     io.rasd.train.TrainDemoModelsV2 "$work" "${2:-60}" "${3:-15}" models

@@ -51,7 +51,9 @@ class PeerBenchTest {
             rows.add(r.get("engine").getAsString().split(" ")[0] + " "
                     + r.get("mode").getAsString());
             assertThat(r.get("tokens_per_second").getAsDouble()).isPositive();
-            assertThat(r.get("tokens").getAsLong()).as("4 prompts x 4 tokens").isEqualTo(16);
+            // 4 prompts x 4 tokens; rasd stops at the model's end token (a chat prompt may reach it early), the
+            // peers are told to ignore it and compared on the text before it
+            assertThat(r.get("tokens").getAsLong()).as("4 prompts x 4 tokens").isBetween(13L, 16L);
             assertThat(r.get("same_output_as_rasd_ar").getAsDouble())
                     .as(r.toString())
                     .isEqualTo(1.0);
@@ -151,10 +153,11 @@ class PeerBenchTest {
         Path repo = TestData.root().getParent();
         try (Tokenizer tokenizer = Tokenizer.load(repo.resolve("models").resolve("demo-target"))) {
             List<int[]> rag = PeerBench.prompts(PeerBench.Prompts.LONG, repo.resolve("bench"), 2, tokenizer);
-            // docqa, summary and code have such prompts, in-domain QA's are questions of a line
-            assertThat(rag).hasSize(6);
+            // summary and code have such prompts; docqa's (a question and two ~200-token segments) are shorter, and
+            // in-domain QA's are questions of a line
+            assertThat(rag).hasSize(4);
             assertThat(rag).allSatisfy(p -> assertThat(p.length).isBetween(600, 1500));
-            assertThat(rag.get(0)).isNotEqualTo(rag.get(3));
+            assertThat(rag.get(0)).isNotEqualTo(rag.get(2));
             List<int[]> quick = PeerBench.prompts(PeerBench.Prompts.WHOLE, repo.resolve("bench"), 1, tokenizer);
             List<int[]> decode = PeerBench.prompts(PeerBench.Prompts.SHORT, repo.resolve("bench"), 1, tokenizer);
             assertThat(decode).hasSameSizeAs(quick);
