@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 
 /**
  * The chat half of the demo target v2's training data (models/README.md, "demo-target v2"): extractive RAG answers,
@@ -262,7 +263,7 @@ public final class ChatExamples {
      * weighs {@code promptWeight}.
      */
     public Example render(List<Message> messages, float promptWeight) {
-        IntList ids = new IntList();
+        IntStream.Builder ids = IntStream.builder();
         List<Float> w = new ArrayList<>();
         ids.add(bos);
         w.add(promptWeight);
@@ -291,7 +292,7 @@ public final class ChatExamples {
         for (int i = 0; i < weights.length; i++) {
             weights[i] = w.get(i);
         }
-        return new Example(ids.toArray(), weights);
+        return new Example(ids.build().toArray(), weights);
     }
 
     /**
@@ -315,7 +316,7 @@ public final class ChatExamples {
     public int[] prompt(List<Message> messages) {
         List<Message> head = messages.subList(0, messages.size() - 1);
         Example e = render(head, 0);
-        IntList ids = new IntList();
+        IntStream.Builder ids = IntStream.builder();
         for (int i = 0; i < e.ids().length - 1; i++) {
             ids.add(e.ids()[i]);
         }
@@ -323,27 +324,6 @@ public final class ChatExamples {
         for (int id : tokenizer.encode("assistant\n", false)) {
             ids.add(id);
         }
-        return ids.toArray();
-    }
-
-    /** A growable int array. */
-    static final class IntList {
-        private int[] a = new int[256];
-        private int n;
-
-        void add(int v) {
-            if (n == a.length) {
-                a = java.util.Arrays.copyOf(a, n * 2);
-            }
-            a[n++] = v;
-        }
-
-        int size() {
-            return n;
-        }
-
-        int[] toArray() {
-            return java.util.Arrays.copyOf(a, n);
-        }
+        return ids.build().toArray();
     }
 }
