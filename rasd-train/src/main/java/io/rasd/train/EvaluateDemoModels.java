@@ -22,7 +22,8 @@ import java.util.SplittableRandom;
  * next-token loss of target and draft, and how often the draft's greedy choice equals the target's (teacher-forced
  * on the same text), overall and per corpus source; then, as a chat assistant, greedy answers to held-out perlfaq
  * questions in LangChain4j's RAG layout (the question's section and a neighbouring one as context): the share of
- * answer words that quote the section ({@link AnswerOverlap}) and the answers' distinct 4-gram ratio.
+ * answer words that quote the section ({@link AnswerOverlap}) and the answers' distinct 4-gram ratio. Between the
+ * two, {@link #copying}: whether the target continues a window it has seen 320 tokens before.
  * <pre>java ... io.rasd.train.EvaluateDemoModels models/demo-target models/demo-draft [windows]</pre>
  */
 public final class EvaluateDemoModels {
@@ -87,8 +88,60 @@ public final class EvaluateDemoModels {
                         draftLoss / positions,
                         (double) agree / positions);
             }
+            copying(target, tok, docs);
             answers(target, tok, docs, 24, 128);
         }
+    }
+
+    /**
+     * Whether the target copies from its context, the ability a quoting answer and retrieval speculation rest on: 16
+     * held-out rows, each a 192-token window A, a 128-token window B and A again (so the copy reads back 320 positions,
+     * the distance from a retrieved section to the answer). Reports, over the repeat's tokens after its first 8 (which
+     * a copier can place by then), the mean loss and how often the greedy choice is the copied token.
+     */
+    static void copying(CausalLm target, Tokenizer tok, List<DemoCorpus.Document> docs) {
+        int[] stream = TrainDemoModels.stream(
+                tok, docs.stream().filter(DemoCorpus.Document::heldOut).toList(), true);
+        SplittableRandom rnd = new SplittableRandom(13);
+        int a = 192;
+        int b = 128;
+        int skip = 8;
+        double loss = 0;
+        long hits = 0;
+        long positions = 0;
+        for (int w = 0; w < 16; w++) {
+            int sa = rnd.nextInt(stream.length - a);
+            int sb = rnd.nextInt(stream.length - b);
+            int[] row = new int[2 * a + b];
+            System.arraycopy(stream, sa, row, 0, a);
+            System.arraycopy(stream, sb, row, a, b);
+            System.arraycopy(stream, sa, row, a + b, a);
+            int n = a - skip - 1;
+            int[] rows = new int[n];
+            int[] next = new int[n];
+            for (int i = 0; i < n; i++) {
+                rows[i] = a + b + skip + i;
+                next[i] = row[rows[i] + 1];
+            }
+            try (KvCache c = target.newCache();
+                    Logits l = target.forward(c, row)) {
+                int[] greedy = l.argmax();
+                for (float p : l.probabilities(rows, next)) {
+                    loss -= Math.log(Math.max(p, 1e-30));
+                }
+                for (int i = 0; i < n; i++) {
+                    hits += greedy[rows[i]] == next[i] ? 1 : 0;
+                }
+            }
+            positions += n;
+        }
+        System.out.printf(
+                Locale.ROOT,
+                "{\"heldout\": \"copy a window 320 tokens back\", \"positions\": %d, \"copy_loss\": %.4f,"
+                        + " \"greedy_copies\": %.4f}%n",
+                positions,
+                loss / positions,
+                (double) hits / positions);
     }
 
     /** Greedy chat answers to held-out FAQ questions: quoting share and distinct 4-grams. */
