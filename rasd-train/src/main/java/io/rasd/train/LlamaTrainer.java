@@ -149,10 +149,32 @@ public final class LlamaTrainer implements AutoCloseable {
     }
 
     /**
-     * Mean next-token cross-entropy of a batch of sequences ({@code [batch][seqLen+1]}: inputs are the first seqLen
-     * tokens, targets the last seqLen).
+     * This model's next-token distribution at every input position of a batch ({@code [batch][seqLen+1]}, inputs the
+     * first seqLen tokens), flattened {@code [batch × seqLen, vocab]}: a teacher's targets for {@link #step(int[][],
+     * float[][], float[], double, double, double)}. No gradient is recorded.
      */
-    private NDArray loss(NDManager sm, int[][] batch, float[][] weights, List<NDArray> weightViews) {
+    public float[] nextTokenProbabilities(int[][] batch) {
+        int b = batch.length;
+        int t = batch[0].length - 1;
+        long[] inputs = new long[b * t];
+        for (int r = 0; r < b; r++) {
+            for (int c = 0; c < t; c++) {
+                inputs[r * t + c] = batch[r][c];
+            }
+        }
+        List<NDArray> views = new ArrayList<>();
+        try (NDManager sm = manager.newSubManager()) {
+            return forward(sm, inputs, b, t, views).softmax(-1).toFloatArray();
+        } finally {
+            views.forEach(NDArray::close);
+        }
+    }
+
+    /**
+     * Mean next-token cross-entropy of a batch of sequences ({@code [batch][seqLen+1]}: inputs are the first seqLen
+     * tokens, targets the last seqLen), against the next tokens or, given {@code teacher}, against its distributions.
+     */
+    private NDArray loss(NDManager sm, int[][] batch, float[][] weights, float[] teacher, List<NDArray> weightViews) {
         int b = batch.length;
         int t = batch[0].length - 1;
         long[] inputs = new long[b * t];
@@ -169,8 +191,16 @@ public final class LlamaTrainer implements AutoCloseable {
         }
         NDArray logits = forward(sm, inputs, b, t, weightViews);
         NDArray logProbs = logits.logSoftmax(-1);
-        NDArray oneHot = sm.create(targets).oneHot(arch.vocab());
-        NDArray tokenLogProbs = logProbs.mul(oneHot).sum(new int[] {1});
+        NDArray target;
+        if (teacher == null) {
+            target = sm.create(targets).oneHot(arch.vocab());
+        } else if (teacher.length != (long) b * t * arch.vocab()) {
+            throw new RasdException("teacher distributions hold " + teacher.length + " values; a batch of " + b + " × "
+                    + t + " positions over " + arch.vocab() + " ids needs " + (long) b * t * arch.vocab());
+        } else {
+            target = sm.create(teacher, new Shape((long) b * t, arch.vocab()));
+        }
+        NDArray tokenLogProbs = logProbs.mul(target).sum(new int[] {1});
         if (w == null) {
             return tokenLogProbs.mean().neg();
         }
@@ -270,11 +300,23 @@ public final class LlamaTrainer implements AutoCloseable {
      * predicting {@code batch[r][c]}; position 0 is unused); returns the weighted mean loss before the update.
      */
     public float step(int[][] batch, float[][] weights, double lr, double weightDecay, double clipNorm) {
+        return step(batch, weights, null, lr, weightDecay, clipNorm);
+    }
+
+    /**
+     * One distillation step: the loss at each position is the cross-entropy against a teacher's next-token
+     * distribution ({@code teacher}, {@code [rows × positions, vocab]} as {@link #nextTokenProbabilities} returns it)
+     * instead of against the next token; weighted as in {@link #step(int[][], float[][], double, double, double)}.
+     * Minimising it minimises KL(teacher ‖ this model), which is what makes a draft's proposals the ones the target
+     * accepts.
+     */
+    public float step(
+            int[][] batch, float[][] weights, float[] teacher, double lr, double weightDecay, double clipNorm) {
         float lossValue;
         List<NDArray> views = new ArrayList<>();
         try (NDManager sm = manager.newSubManager()) {
             try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
-                NDArray loss = loss(sm, batch, weights, views);
+                NDArray loss = loss(sm, batch, weights, teacher, views);
                 gc.backward(loss);
                 lossValue = loss.getFloat();
             }
@@ -301,7 +343,7 @@ public final class LlamaTrainer implements AutoCloseable {
         for (int i = 0; i < batches.size(); i++) {
             List<NDArray> views = new ArrayList<>();
             try (NDManager sm = manager.newSubManager()) {
-                sum += loss(sm, batches.get(i), weights == null ? null : weights.get(i), views)
+                sum += loss(sm, batches.get(i), weights == null ? null : weights.get(i), null, views)
                         .getFloat();
             } finally {
                 views.forEach(NDArray::close);

@@ -68,18 +68,39 @@ public final class TrainDemoModelsV2 {
         try (Tokenizer tok = Tokenizer.load(models.resolve("demo-target"))) {
             data = Data.build(tok, trainDocs, heldDocs, log);
         }
-        train(log, "target", TrainDemoModels.TARGET, 11, data, targetMinutes, copyMinutes, 5e-4, targetFrom, work);
         train(
                 log,
-                "draft",
-                TrainDemoModels.DRAFT,
-                12,
+                "target",
+                TrainDemoModels.TARGET,
+                11,
                 data,
-                draftMinutes,
-                0,
-                1.5e-3,
-                models.resolve("demo-draft"),
-                work);
+                targetMinutes,
+                copyMinutes,
+                5e-4,
+                targetFrom,
+                work,
+                null);
+        if (draftMinutes > 0) {
+            Path teacherDir = Files.exists(work.resolve("demo-target-v2/model.safetensors"))
+                    ? work.resolve("demo-target-v2")
+                    : targetFrom;
+            try (LlamaTrainer teacher = new LlamaTrainer(TrainDemoModels.TARGET, 0)) {
+                teacher.loadWeights(teacherDir);
+                TrainDemoModels.say(log, "draft: distilled from %s", teacherDir);
+                train(
+                        log,
+                        "draft",
+                        TrainDemoModels.DRAFT,
+                        12,
+                        data,
+                        draftMinutes,
+                        0,
+                        1.5e-3,
+                        models.resolve("demo-draft"),
+                        work,
+                        teacher);
+            }
+        }
     }
 
     /** Token streams and held-out evaluation batches. */
@@ -199,7 +220,10 @@ public final class TrainDemoModelsV2 {
         }
     }
 
-    /** Token rows and the weight of predicting each token ({@link LlamaTrainer#step(int[][], float[][], double, double, double)}). */
+    /**
+     * Token rows and the weight of predicting each token ({@link LlamaTrainer#step(int[][], float[][], double, double,
+     * double)}; null weighs every token 1).
+     */
     record WeightedBatch(int[][] ids, float[][] weights) {}
 
     /**
@@ -310,7 +334,9 @@ public final class TrainDemoModelsV2 {
     /**
      * Trains one model for {@code minutes} of wall clock, resuming from {@code WORK/ckpt-NAME} when it exists: the
      * first {@code copyMinutes} on {@link #ragCopyBatch} rows only (the copy curriculum), then a cycle of chat, copy,
-     * chat and plain batches.
+     * chat and plain batches. With a {@code teacher} (the draft), every position's loss is the cross-entropy against
+     * the teacher's next-token distribution on the same batch rather than against the next token: distillation, so the
+     * draft proposes what the target would choose, on the chat and copy rows the target now serves.
      */
     static void train(
             PrintStream log,
@@ -322,7 +348,8 @@ public final class TrainDemoModelsV2 {
             double copyMinutes,
             double peakLr,
             Path v1,
-            Path work)
+            Path work,
+            LlamaTrainer teacher)
             throws IOException {
         if (minutes <= 0) {
             return;
@@ -362,16 +389,16 @@ public final class TrainDemoModelsV2 {
                 double lr =
                         TrainDemoModels.learningRate(peakLr, warmup, s, (double) (System.nanoTime() - start) / budget);
                 boolean copyPhase = System.nanoTime() - start < copyMinutes * 60e9;
-                float loss;
+                WeightedBatch b;
                 if (copyPhase || s % 4 == 1) {
-                    WeightedBatch b = ragCopyBatch(data.plain(), rnd, COPY_BATCH, COPY_SEQ);
-                    loss = t.step(b.ids(), b.weights(), lr, 0.1, 1.0);
+                    b = ragCopyBatch(data.plain(), rnd, COPY_BATCH, COPY_SEQ);
                 } else if (s % 4 == 3) {
-                    loss = t.step(TrainDemoModels.batch(data.plain(), rnd, TrainDemoModels.BATCH), lr, 0.1, 1.0);
+                    b = new WeightedBatch(TrainDemoModels.batch(data.plain(), rnd, TrainDemoModels.BATCH), null);
                 } else {
-                    WeightedBatch b = data.chatBatch(rnd);
-                    loss = t.step(b.ids(), b.weights(), lr, 0.1, 1.0);
+                    b = data.chatBatch(rnd);
                 }
+                float[] soft = teacher == null ? null : teacher.nextTokenProbabilities(b.ids());
+                float loss = t.step(b.ids(), b.weights(), soft, lr, 0.1, 1.0);
                 ema = ema < 0 ? loss : 0.98 * ema + 0.02 * loss;
                 if (t.steps() % 30 == 0) {
                     TrainDemoModels.logStep(log, name, t.steps(), loss, ema, lr, start);

@@ -1,6 +1,7 @@
 package io.rasd.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Device;
@@ -137,5 +138,74 @@ class LlamaTrainerTest {
                 assertThat(resumed.step(a, 0.01, 0.01, 1.0)).isCloseTo(after, within(1e-5f));
             }
         }
+    }
+
+    @Test
+    void distillingMovesTheStudentTowardTheTeachersDistribution() {
+        try (LlamaTrainer teacher = new LlamaTrainer(TINY, 5);
+                LlamaTrainer student = new LlamaTrainer(TINY, 6)) {
+            SplittableRandom rnd = new SplittableRandom(7);
+            for (int s = 0; s < 20; s++) { // a teacher with a distribution of its own, not the uniform start
+                teacher.step(pattern(rnd), 0.01, 0.01, 1.0);
+            }
+            int[][] probe = pattern(new SplittableRandom(8));
+            float[] target = teacher.nextTokenProbabilities(probe);
+            double before = kl(target, student.nextTokenProbabilities(probe));
+            int arrays = -1;
+            for (int s = 0; s < 40; s++) {
+                int[][] batch = pattern(rnd);
+                student.step(batch, null, teacher.nextTokenProbabilities(batch), 0.01, 0.01, 1.0);
+                if (s == 1) {
+                    arrays = student.liveArrays();
+                }
+                if (s >= 1) {
+                    assertThat(student.liveArrays()).as("step %d", s).isEqualTo(arrays);
+                }
+            }
+            double after = kl(target, student.nextTokenProbabilities(probe));
+            assertThat(after).isLessThan(before / 3);
+        }
+    }
+
+    @Test
+    void aOneHotTeacherIsTheOrdinaryLossAndAMisshapenOneIsRefused() {
+        int[][] batch = pattern(new SplittableRandom(9));
+        float[] oneHot = new float[batch.length * (batch[0].length - 1) * 64];
+        for (int r = 0; r < batch.length; r++) {
+            for (int c = 0; c + 1 < batch[r].length; c++) {
+                oneHot[(r * (batch[r].length - 1) + c) * 64 + batch[r][c + 1]] = 1f;
+            }
+        }
+        try (LlamaTrainer a = new LlamaTrainer(TINY, 10);
+                LlamaTrainer b = new LlamaTrainer(TINY, 10)) {
+            assertThat(b.step(batch, null, oneHot, 0.01, 0.01, 1.0))
+                    .isCloseTo(a.step(batch, 0.01, 0.01, 1.0), within(1e-5f));
+            assertThatThrownBy(() -> a.step(batch, null, new float[64], 0.01, 0.01, 1.0))
+                    .isInstanceOf(io.rasd.RasdException.class)
+                    .hasMessageContaining("teacher distributions hold 64 values");
+        }
+    }
+
+    /** Rows where each token determines the next ({@code +3 mod 64}) from a random start. */
+    private static int[][] pattern(SplittableRandom rnd) {
+        int[][] batch = new int[8][17];
+        for (int[] row : batch) {
+            int start = rnd.nextInt(64);
+            for (int i = 0; i < row.length; i++) {
+                row[i] = (start + 3 * i) % 64;
+            }
+        }
+        return batch;
+    }
+
+    /** Mean KL(p ‖ q) over the rows of two flattened {@code [n, 64]} distributions. */
+    private static double kl(float[] p, float[] q) {
+        double sum = 0;
+        for (int i = 0; i < p.length; i++) {
+            if (p[i] > 0) {
+                sum += p[i] * Math.log(p[i] / Math.max(q[i], 1e-30));
+            }
+        }
+        return sum / (p.length / 64);
     }
 }
