@@ -16,9 +16,10 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
- * Demo models v2 (models/README.md): continues the v1 target and draft on a mix of plain corpus text and chat
+ * Demo models v2 (models/README.md): continues the v1 target on a mix of plain corpus text, copy rows and chat
  * examples ({@link ChatExamples}: extractive RAG answers in LangChain4j's and Spring AI's layouts, multi-turn
- * conversations, code completion), for a wall-clock budget each, with a resumable checkpoint every five minutes.
+ * conversations, code completion), then distils the v1 draft from the target it trained on the same mix, for a
+ * wall-clock budget each, with a resumable checkpoint every five minutes.
  * <pre>
  *   tools/demo-models/train-v2.sh WORK_DIR MINUTES_TARGET MINUTES_DRAFT [COPY_MINUTES [TARGET_FROM]]
  * </pre>
