@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Demo models v2 (models/README.md): continues models/demo-target and models/demo-draft on plain text plus chat
-# examples (RAG answers that quote their source, multi-turn, code completion). Resumes from WORK_DIR's checkpoints.
+# Demo models v2 (models/README.md): continues models/demo-target on plain text, copy rows and chat examples (RAG
+# answers that quote their source, multi-turn, code completion), then distils models/demo-draft from the target it
+# trained. Resumes from WORK_DIR's checkpoints.
 # Usage: train-v2.sh WORK_DIR TARGET_MINUTES DRAFT_MINUTES [COPY_MINUTES [TARGET_FROM]]: the target's first
 # COPY_MINUTES train copying only; TARGET_FROM (default models/demo-target) is the model a fresh run continues. Never in CI.
 set -euo pipefail

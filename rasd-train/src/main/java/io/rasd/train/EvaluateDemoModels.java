@@ -100,8 +100,7 @@ public final class EvaluateDemoModels {
      * a copier can place by then), the mean loss and how often the greedy choice is the copied token.
      */
     static void copying(CausalLm target, Tokenizer tok, List<DemoCorpus.Document> docs) {
-        int[] stream = TrainDemoModels.stream(
-                tok, docs.stream().filter(DemoCorpus.Document::heldOut).toList(), true);
+        int[] stream = TrainDemoModels.stream(tok, docs, true);
         SplittableRandom rnd = new SplittableRandom(13);
         int a = 192;
         int b = 128;

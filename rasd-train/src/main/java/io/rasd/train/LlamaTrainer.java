@@ -154,17 +154,12 @@ public final class LlamaTrainer implements AutoCloseable {
      * float[][], float[], double, double, double)}. No gradient is recorded.
      */
     public float[] nextTokenProbabilities(int[][] batch) {
-        int b = batch.length;
         int t = batch[0].length - 1;
-        long[] inputs = new long[b * t];
-        for (int r = 0; r < b; r++) {
-            for (int c = 0; c < t; c++) {
-                inputs[r * t + c] = batch[r][c];
-            }
-        }
         List<NDArray> views = new ArrayList<>();
         try (NDManager sm = manager.newSubManager()) {
-            return forward(sm, inputs, b, t, views).softmax(-1).toFloatArray();
+            return forward(sm, inputs(batch), batch.length, t, views)
+                    .softmax(-1)
+                    .toFloatArray();
         } finally {
             views.forEach(NDArray::close);
         }
@@ -177,12 +172,11 @@ public final class LlamaTrainer implements AutoCloseable {
     private NDArray loss(NDManager sm, int[][] batch, float[][] weights, float[] teacher, List<NDArray> weightViews) {
         int b = batch.length;
         int t = batch[0].length - 1;
-        long[] inputs = new long[b * t];
+        long[] inputs = inputs(batch);
         long[] targets = new long[b * t];
         float[] w = weights == null ? null : new float[b * t];
         for (int r = 0; r < b; r++) {
             for (int c = 0; c < t; c++) {
-                inputs[r * t + c] = batch[r][c];
                 targets[r * t + c] = batch[r][c + 1];
                 if (w != null) {
                     w[r * t + c] = weights[r][c + 1];
@@ -212,6 +206,18 @@ public final class LlamaTrainer implements AutoCloseable {
             throw new RasdException("a training batch has no token with a positive loss weight");
         }
         return tokenLogProbs.mul(sm.create(w)).sum().div((float) total).neg();
+    }
+
+    /** The input ids of a batch, row-major: each row's first seqLen tokens. */
+    private static long[] inputs(int[][] batch) {
+        int t = batch[0].length - 1;
+        long[] inputs = new long[batch.length * t];
+        for (int r = 0; r < batch.length; r++) {
+            for (int c = 0; c < t; c++) {
+                inputs[r * t + c] = batch[r][c];
+            }
+        }
+        return inputs;
     }
 
     /** Logits {@code [b*t, vocab]}. Views of parameters created here are recorded in {@code weightViews}. */

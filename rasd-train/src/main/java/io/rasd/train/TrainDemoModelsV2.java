@@ -293,6 +293,10 @@ public final class TrainDemoModelsV2 {
      * quick way to grow the attention heads that copy ("induction heads", Olsson et al. 2022).
      */
     static WeightedBatch ragCopyBatch(int[] stream, SplittableRandom rnd, int rows, int seq) {
+        if (seq < 2 * 224 + 16) {
+            throw new IllegalArgumentException("copy rows of " + seq + " tokens cannot hold both source windows (up to"
+                    + " 224 tokens each) and a span; use at least " + (2 * 224 + 16));
+        }
         int[][] ids = new int[rows][seq + 1];
         float[][] w = new float[rows][seq + 1];
         for (int r = 0; r < rows; r++) {

@@ -1,6 +1,7 @@
 package io.rasd.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
@@ -39,6 +40,13 @@ class TrainDemoModelsV2Test {
             }
             assertThat(w[0]).isZero();
         }
+    }
+
+    @Test
+    void rowsTooShortForBothSourcesAreRefused() {
+        assertThatThrownBy(() -> TrainDemoModelsV2.ragCopyBatch(STREAM, new SplittableRandom(3), 1, 256))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("copy rows of 256 tokens");
     }
 
     @Test
