@@ -237,6 +237,16 @@ final class BenchCommand implements Callable<Integer> {
         int prompts;
         int matches;
         final Map<TokenOrigin, Long> bySource = new EnumMap<>(TokenOrigin.class);
+        /** Where the decoding time went, and what adaptive control did: summed over the task's prompts. */
+        double draftSeconds;
+
+        double retrievalSeconds;
+        double verifySeconds;
+        long draftForwards;
+        double treeNodes;
+        long draftSkips;
+        long retrievalSkips;
+        long plainSteps;
 
         Aggregate(Variant variant) {
             this.variant = variant;
@@ -248,6 +258,14 @@ final class BenchCommand implements Callable<Integer> {
             seconds += r.stats().seconds();
             prompts++;
             matches += match ? 1 : 0;
+            draftSeconds += r.stats().draftSeconds();
+            retrievalSeconds += r.stats().retrievalSeconds();
+            verifySeconds += r.stats().verifySeconds();
+            draftForwards += r.stats().draftForwards();
+            treeNodes += r.stats().meanTreeNodes() * r.stats().targetForwards();
+            draftSkips += r.stats().draftSkips();
+            retrievalSkips += r.stats().retrievalSkips();
+            plainSteps += r.stats().plainSteps();
             for (TokenOrigin o : TokenOrigin.values()) {
                 bySource.merge(o, (long) r.stats().accepted(o), Long::sum);
             }
@@ -304,6 +322,18 @@ final class BenchCommand implements Callable<Integer> {
                     by.addProperty(o.wireName(), a.bySource.getOrDefault(o, 0L));
                 }
                 row.add("accepted_by_source", by);
+                // where the time went: what a speed cell is made of, so a mode that trails another can be explained
+                JsonObject time = new JsonObject();
+                time.addProperty("decode_seconds", a.seconds);
+                time.addProperty("draft_seconds", a.draftSeconds);
+                time.addProperty("retrieval_seconds", a.retrievalSeconds);
+                time.addProperty("verify_seconds", a.verifySeconds);
+                time.addProperty("draft_forwards", a.draftForwards);
+                time.addProperty("mean_tree_nodes", a.forwards > 0 ? a.treeNodes / a.forwards : 0);
+                time.addProperty("draft_skips", a.draftSkips);
+                time.addProperty("retrieval_skips", a.retrievalSkips);
+                time.addProperty("plain_steps", a.plainSteps);
+                row.add("time", time);
                 rows.add(row);
             }
         }

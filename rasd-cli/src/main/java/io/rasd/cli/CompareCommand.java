@@ -115,6 +115,7 @@ final class CompareCommand implements Callable<Integer> {
                 row.addProperty("verify_seconds", first.stats().verifySeconds());
                 row.addProperty("fallbacks", first.stats().fallbacks());
                 row.addProperty("draft_skips", first.stats().draftSkips());
+                row.addProperty("retrieval_skips", first.stats().retrievalSkips());
                 JsonObject bySource = new JsonObject();
                 for (TokenOrigin o : TokenOrigin.values()) {
                     bySource.addProperty(o.wireName(), first.stats().accepted(o));

@@ -165,6 +165,7 @@ final class GenerateCommand implements Callable<Integer> {
         stats.addProperty("fallbacks", r.stats().fallbacks());
         stats.addProperty("plain_steps", r.stats().plainSteps());
         stats.addProperty("draft_skips", r.stats().draftSkips());
+        stats.addProperty("retrieval_skips", r.stats().retrievalSkips());
         stats.addProperty("constraint_seconds", r.stats().constraintSeconds());
         JsonObject bySource = new JsonObject();
         for (io.rasd.tree.TokenOrigin origin : io.rasd.tree.TokenOrigin.values()) {

@@ -4,6 +4,9 @@ import io.rasd.draft.Drafter;
 import io.rasd.tree.TokenOrigin;
 import io.rasd.tree.TokenTree;
 import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * Chooses, step by step, how much to speculate so that expected tokens per second is highest (the paper hand-sets
@@ -16,9 +19,12 @@ import java.util.Arrays;
  * maximises (1 + Σ) / (spent + t(n+1)). A further draft depth is worth its forward when the best frontier node's
  * calibrated probability exceeds (current rate × one draft forward's time). When the realised rate of speculative
  * steps stays below plain decoding's 1 / t(1), the controller falls back to plain steps for a while and probes
- * again, with exponential back-off. The draft model is judged the same way on its own where retrieval runs beside
- * it: when the tokens only the draft contributed are worth less than the time its forwards take (at the current
- * rate), steps go on with retrieval alone for a while (the draft catches up in one forward when it returns).
+ * again, with exponential back-off. Where several proposers run beside each other (the draft model, prompt lookup,
+ * the datastore), each is judged on its own: when the tokens only it contributed are worth less, at the current
+ * rate, than its own time plus the verify time of the nodes only it proposed, steps go on without it for a while
+ * (the draft catches up in one forward when it returns). What the controller learnt about the proposers carries over
+ * to the next generation of the same mode through {@link ProposerMemory}, so a workload pays the judging once, not
+ * once per request.
  * Measured verify times rescale the cost curve, so a machine busier than at measuring time is accounted for.
  *
  * <p>Without a cost curve (adaptive control off) every decision returns the hand-set value. One controller serves
@@ -36,6 +42,15 @@ final class AdaptiveController {
     private static final int JUDGE_AFTER = 6;
 
     private static final int PROBE_STEPS = 2;
+    /** The longest bench a new generation inherits from the last one (steps). */
+    private static final int CARRIED_BACKOFF = 64;
+
+    /**
+     * The order proposers are judged in after a step, the costliest first; at most one is benched per step, so two
+     * proposers that duplicate each other (neither contributes a token the other did not) lose only one of them.
+     */
+    private static final List<TokenOrigin> JUDGING_ORDER =
+            List.of(TokenOrigin.DRAFT, TokenOrigin.DATASTORE, TokenOrigin.PLD);
 
     private final SpeculationConfig config;
     private final VerifyCostCurve curve;
@@ -46,19 +61,49 @@ final class AdaptiveController {
     private double draftForwardSeconds = -1;
     /** Speculation as a whole: tokens committed per second of speculative steps, against plain decoding. */
     private final Bench speculation = new Bench();
-    /** The draft model beside retrieval: tokens only it contributed per second of its forwards. */
-    private final Bench draft = new Bench();
+    /**
+     * Each proposer beside others (by TokenOrigin ordinal): tokens only it contributed per second of its own time and
+     * of verifying the nodes only it proposed.
+     */
+    private final Bench[] proposers = new Bench[TokenOrigin.values().length];
+    /** Where the proposers' judgement comes from and goes back to at the end; null without adaptive control. */
+    private final ProposerMemory memory;
+
+    private final DecodingMode mode;
     /** Measured verify seconds / curve prediction (EMA). */
     private double verifyScale = 1;
     /** Measured seconds of a plain step during fallbacks (EMA), or -1 before the first. */
     private double plainStepSeconds = -1;
 
     AdaptiveController(SpeculationConfig config, VerifyCostCurve curve) {
+        this(config, curve, null, null);
+    }
+
+    /**
+     * @param memory the engine's memory of the proposers' worth, or null to start from nothing
+     * @param mode the generation's mode: the memory's key
+     */
+    AdaptiveController(SpeculationConfig config, VerifyCostCurve curve, ProposerMemory memory, DecodingMode mode) {
         this.config = config;
         this.curve = config.adaptive() ? curve : null;
+        this.memory = this.curve == null ? null : memory;
+        this.mode = mode;
         // prior: scores are calibrated
         Arrays.fill(accepted, PRIOR);
         Arrays.fill(predicted, PRIOR);
+        for (int i = 0; i < proposers.length; i++) {
+            proposers[i] = new Bench();
+        }
+        if (this.memory != null) {
+            this.memory.restore(mode, proposers);
+        }
+    }
+
+    /** Hands what was learnt about the proposers to the engine's memory for the next generation of this mode. */
+    void remember() {
+        if (memory != null) {
+            memory.store(mode, proposers);
+        }
     }
 
     boolean adaptive() {
@@ -70,18 +115,53 @@ final class AdaptiveController {
         return curve == null || speculation.active();
     }
 
-    /** False while the draft model is benched because its contribution did not pay for its forwards. */
-    boolean draftThisStep(boolean retrievalAvailable) {
-        return curve == null || !retrievalAvailable || draft.active();
+    /**
+     * The proposers to run this step out of the mode's {@code available} ones: all but those benched because what only
+     * they contributed did not pay. A proposer alone is never benched here (plain decoding is the fallback for that),
+     * and a step never runs without any.
+     */
+    Set<TokenOrigin> proposersThisStep(Set<TokenOrigin> available) {
+        if (curve == null || available.size() < 2) {
+            return available;
+        }
+        EnumSet<TokenOrigin> run = EnumSet.noneOf(TokenOrigin.class);
+        for (TokenOrigin origin : available) {
+            if (proposers[origin.ordinal()].active()) {
+                run.add(origin);
+            }
+        }
+        return run.isEmpty() ? available : run;
     }
 
     /**
-     * After a step that drafted beside retrieval: {@code draftOnly} tokens were accepted that only the draft proposed,
-     * at the price of {@code draftSeconds}.
+     * After a verified step in which several proposers ran: each is credited the accepted nodes credited to it
+     * ({@link TokenOrigin#creditOf}: a node several proposed counts for prompt lookup, then the datastore, and for the
+     * draft only when no retrieval proposed it) and charged its own {@code seconds} (by TokenOrigin ordinal) plus the
+     * verify time of the nodes credited to it. So of two sources proposing the same text the datastore goes, prompt
+     * lookup (the cheaper, and this request's own) stays. Judged costliest first; once one is benched the others
+     * wait for a step without it.
      */
-    void observeDraft(int draftOnly, double draftSeconds) {
-        if (curve != null) {
-            draft.observe(draftOnly, draftSeconds, currentRate());
+    void observeProposers(TokenTree verified, int[] acceptedNodes, Set<TokenOrigin> ran, double[] seconds) {
+        if (curve == null || ran.size() < 2) {
+            return;
+        }
+        int nodes = verified.size() - 1;
+        for (TokenOrigin origin : JUDGING_ORDER) {
+            if (!ran.contains(origin)) {
+                continue;
+            }
+            int ownNodes = 0;
+            for (int node = 1; node <= nodes; node++) {
+                ownNodes += TokenOrigin.creditOf(verified, node) == origin ? 1 : 0;
+            }
+            int ownAccepted = 0;
+            for (int node : acceptedNodes) {
+                ownAccepted += TokenOrigin.creditOf(verified, node) == origin ? 1 : 0;
+            }
+            double cost = seconds[origin.ordinal()] + verifySeconds(nodes + 1) - verifySeconds(nodes + 1 - ownNodes);
+            if (proposers[origin.ordinal()].observe(ownAccepted, Math.max(0, cost), currentRate())) {
+                return;
+            }
         }
     }
 
@@ -107,7 +187,12 @@ final class AdaptiveController {
 
     /** Steps that ran retrieval without the draft model because it did not pay. */
     int draftSkips() {
-        return draft.skipped;
+        return proposers[TokenOrigin.DRAFT.ordinal()].skipped;
+    }
+
+    /** Steps that went on without a retrieval source because it did not pay (summed over the sources). */
+    int retrievalSkips() {
+        return proposers[TokenOrigin.PLD.ordinal()].skipped + proposers[TokenOrigin.DATASTORE.ordinal()].skipped;
     }
 
     int maxDraftDepth() {
@@ -153,16 +238,16 @@ final class AdaptiveController {
     }
 
     /**
-     * After a verified step: learn calibration from what was accepted and judge whether speculation pays. A step
-     * that drafted beside retrieval is not judged here: benching the draft ({@link #observeDraft}) comes first, and
-     * plain decoding only when retrieval alone does not pay either.
+     * After a verified step: learn calibration from what was accepted and judge whether speculation pays. A step in
+     * which several proposers ran is not judged here: benching the ones that do not pay ({@link #observeProposers})
+     * comes first, and plain decoding only when the one left does not pay either.
      */
     void observeStep(TokenTree verified, int[] acceptedNodes, int committed, double stepSeconds) {
         observeStep(verified, acceptedNodes, committed, stepSeconds, false);
     }
 
     void observeStep(
-            TokenTree verified, int[] acceptedNodes, int committed, double stepSeconds, boolean draftBesideRetrieval) {
+            TokenTree verified, int[] acceptedNodes, int committed, double stepSeconds, boolean severalProposers) {
         for (int i = 0; i < accepted.length; i++) {
             // evidence fades toward the prior (c = 1, weight PRIOR) rather than freezing: a source whose early
             // proposals failed and whose nodes are therefore no longer verified would otherwise keep its low
@@ -176,10 +261,17 @@ final class AdaptiveController {
         for (int node : acceptedNodes) {
             accepted[TokenOrigin.creditOf(verified, node).ordinal()] += 1;
         }
-        if (curve == null || draftBesideRetrieval) {
+        if (curve == null || severalProposers) {
             return;
         }
-        speculation.observe(committed, stepSeconds, plainRate());
+        if (speculation.observe(committed, stepSeconds, plainRate())) {
+            // plain decoding was chosen on what the proposers left running achieved: the ones benched beside others
+            // come back for the probe after the fallback, or a strong source benched beside a weak one would stay
+            // out while the weak one alone fails
+            for (Bench b : proposers) {
+                b.wake();
+            }
+        }
     }
 
     private double currentRate() {
@@ -209,7 +301,7 @@ final class AdaptiveController {
      * benches it when it does not: benched for 8 steps, doubling up to 256 while it keeps failing, reset after a
      * long good run. A probe after a back-off half-forgets the history and is judged after two steps.
      */
-    private static final class Bench {
+    static final class Bench {
         double gain;
         double cost;
         int steps;
@@ -233,20 +325,58 @@ final class AdaptiveController {
             return false;
         }
 
-        void observe(double stepGain, double stepCost, double thresholdRate) {
+        /** Returns whether this observation benched it. */
+        boolean observe(double stepGain, double stepCost, double thresholdRate) {
             gain = gain * DECAY + stepGain;
             cost = cost * DECAY + stepCost;
             steps++;
             if (steps < JUDGE_AFTER) {
-                return;
+                return false;
             }
             if (gain < thresholdRate * cost) {
                 offLeft = backoff;
                 backoff = Math.min(MAX_BACKOFF, backoff * 2);
                 benched++;
-            } else if (steps >= 4 * JUDGE_AFTER) {
+                return true;
+            }
+            if (steps >= 4 * JUDGE_AFTER) {
                 backoff = MIN_BACKOFF;
             }
+            return false;
+        }
+
+        /**
+         * Takes over the judgement another generation left: its evidence half-forgotten and judged again after two
+         * steps, as after a probe. A bench still running goes on, for at most {@link #CARRIED_BACKOFF} steps and with
+         * the back-off capped there, so a workload that changes (a draft useless on documents, useful on code) is
+         * noticed within a generation or two. The counters of what this generation did start at zero.
+         */
+        void resumeFrom(Bench previous) {
+            gain = previous.gain * 0.5;
+            cost = previous.cost * 0.5;
+            steps = Math.min(previous.steps, JUDGE_AFTER - PROBE_STEPS);
+            offLeft = Math.min(previous.offLeft, CARRIED_BACKOFF);
+            backoff = Math.min(previous.backoff, CARRIED_BACKOFF);
+        }
+
+        /** Ends a running bench now, as a probe would: history half-forgotten, judged again after two steps. */
+        void wake() {
+            if (offLeft > 0) {
+                offLeft = 0;
+                gain *= 0.5;
+                cost *= 0.5;
+                steps = JUDGE_AFTER - PROBE_STEPS;
+            }
+        }
+
+        Bench copy() {
+            Bench b = new Bench();
+            b.gain = gain;
+            b.cost = cost;
+            b.steps = steps;
+            b.offLeft = offLeft;
+            b.backoff = backoff;
+            return b;
         }
     }
 }

@@ -107,7 +107,7 @@ final class Generation implements AutoCloseable {
                 new SplittableRandom(request.seed() != null ? request.seed() : new SplittableRandom().nextLong()));
         this.detokenizer = new IncrementalDetokenizer(engine.tokenizer(), true);
         this.filter = new StopStringFilter(request.stopStrings());
-        this.control = new AdaptiveController(speculation, curve);
+        this.control = new AdaptiveController(speculation, curve, engine.proposerMemory(), mode);
         this.constraint = constraint == null ? null : new OutputConstraint(constraint, target.generationConfig());
         this.cache = target.newCache();
         Drafter.Session session = null;
@@ -156,6 +156,7 @@ final class Generation implements AutoCloseable {
             finish = step();
         }
         finished = true;
+        control.remember();
         finish = flush(finish);
         GenerationResult result = new GenerationResult(
                 out.stream().mapToInt(Integer::intValue).toArray(),
@@ -319,13 +320,10 @@ final class Generation implements AutoCloseable {
             }
             return;
         }
-        control.observeStep(proposal.tree(), accepted, committed, seconds, proposal.draftedBesideRetrieval());
-        if (proposal.draftedBesideRetrieval()) {
-            int draftOnly = 0;
-            for (int node : accepted) {
-                draftOnly += TokenOrigin.creditOf(proposal.tree(), node) == TokenOrigin.DRAFT ? 1 : 0;
-            }
-            control.observeDraft(draftOnly, proposal.draftNanos() / 1e9);
+        boolean several = proposal.proposers().size() > 1;
+        control.observeStep(proposal.tree(), accepted, committed, seconds, several);
+        if (several) {
+            control.observeProposers(proposal.tree(), accepted, proposal.proposers(), proposal.proposerSeconds());
         }
     }
 
@@ -380,6 +378,7 @@ final class Generation implements AutoCloseable {
                 .fallbacks(control.fallbacks())
                 .plainSteps(control.plainSteps())
                 .draftSkips(control.draftSkips())
+                .retrievalSkips(control.retrievalSkips())
                 .cachedPromptTokens(cachedPromptTokens)
                 .constraintSeconds(constraint == null ? 0 : constraint.seconds())
                 .build();

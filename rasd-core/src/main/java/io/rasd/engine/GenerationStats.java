@@ -21,6 +21,8 @@ import java.util.Map;
  * @param fallbacks times adaptive control switched to plain decoding because speculation did not pay
  * @param plainSteps steps decoded plainly during those fallbacks
  * @param draftSkips steps that used retrieval alone because the draft model did not pay for itself
+ * @param retrievalSkips steps that went on without a retrieval source because what only it proposed did not pay
+ *     (summed over the sources)
  * @param cachedPromptTokens prompt tokens whose KV rows came from the engine's {@link PrefixCache} instead of the
  *     prefill ({@code prefillSeconds} covers the rest); 0 without a cache or on a miss
  * @param constraintSeconds time in constrained decoding's work (allowed-token masks, grammar states, pruning the
@@ -43,6 +45,7 @@ public record GenerationStats(
         int fallbacks,
         int plainSteps,
         int draftSkips,
+        int retrievalSkips,
         int cachedPromptTokens,
         double constraintSeconds) {
 
@@ -75,6 +78,7 @@ public record GenerationStats(
         private int fallbacks;
         private int plainSteps;
         private int draftSkips;
+        private int retrievalSkips;
         private int cachedPromptTokens;
 
         private Builder() {}
@@ -144,6 +148,11 @@ public record GenerationStats(
             return this;
         }
 
+        public Builder retrievalSkips(int v) {
+            retrievalSkips = v;
+            return this;
+        }
+
         public Builder draftSkips(int v) {
             draftSkips = v;
             return this;
@@ -179,6 +188,7 @@ public record GenerationStats(
                     fallbacks,
                     plainSteps,
                     draftSkips,
+                    retrievalSkips,
                     cachedPromptTokens,
                     constraintSeconds);
         }

@@ -51,6 +51,8 @@ public final class RasdEngine implements AutoCloseable {
     private final AdmissionControl admission;
     private final Observers observers = new Observers();
     private final PrefixCache prefixCache;
+    /** Adaptive control's verdicts on the proposers, carried from one generation of a mode to the next. */
+    private final ProposerMemory proposerMemory = new ProposerMemory();
     /** Grammars seen recently, over the vocabulary: their mask caches outlive one request. */
     private static final int CONSTRAINTS = 64;
 
@@ -110,6 +112,10 @@ public final class RasdEngine implements AutoCloseable {
 
     ExecutorService retrievalPool() {
         return retrievalPool;
+    }
+
+    ProposerMemory proposerMemory() {
+        return proposerMemory;
     }
 
     public Tokenizer tokenizer() {

@@ -7,10 +7,14 @@ import io.rasd.draft.Drafter;
 import io.rasd.retrieval.RetrievalSource;
 import io.rasd.retrieval.RetrievalTree;
 import io.rasd.tree.RootDistribution;
+import io.rasd.tree.TokenOrigin;
 import io.rasd.tree.TokenTree;
 import io.rasd.tree.TreeFusion;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -19,7 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Steps 1-4 of a decoding step (docs/architecture.md §3) for one generation: the drafter grows a tree while a worker
- * thread retrieves continuations from every source; each retrieval tree is pruned by the drafter's root distribution
+ * thread retrieves continuations from every source (those adaptive control has not benched); each retrieval tree is pruned by the drafter's root distribution
  * apart (their counts are not comparable) and fused into the draft tree by longest prefix; adaptive control picks how
  * many of the fused nodes to verify.
  */
@@ -33,6 +37,8 @@ final class TreeProposer {
     private final Costs costs;
     /** Drops proposals that leave the grammar; null when the request is unconstrained. */
     private final OutputConstraint constraint;
+    /** The mode's proposers: the drafter as DRAFT, each source as its origin; adaptive control may bench some. */
+    private final Set<TokenOrigin> available;
 
     /** Time and forwards spent proposing, over the generation. */
     static final class Costs {
@@ -57,6 +63,16 @@ final class TreeProposer {
         this.control = control;
         this.costs = costs;
         this.constraint = constraint;
+        EnumSet<TokenOrigin> origins = EnumSet.noneOf(TokenOrigin.class);
+        if (drafter != null) {
+            origins.add(TokenOrigin.DRAFT);
+        }
+        for (RetrievalSource source : this.sources) {
+            if (!origins.add(source.origin())) {
+                throw new IllegalArgumentException("two retrieval sources with origin " + source.origin());
+            }
+        }
+        this.available = Collections.unmodifiableSet(origins);
     }
 
     /** The engine's pool for retrieval beside drafting: daemon threads, created as generations need them. */
@@ -75,20 +91,29 @@ final class TreeProposer {
      * @param stepStart when the step began (nanoTime): time already spent counts against a larger tree
      */
     StepProposal propose(int root, int room, long stepStart) {
-        boolean retrieves = !sources.isEmpty();
-        boolean drafts = drafter != null && control.draftThisStep(retrieves);
+        Set<TokenOrigin> running = control.proposersThisStep(available);
+        double[] seconds = new double[TokenOrigin.values().length];
+        List<RetrievalSource> active = new ArrayList<>(sources.size());
+        for (RetrievalSource source : sources) {
+            if (running.contains(source.origin())) {
+                active.add(source);
+            }
+        }
+        boolean drafts = running.contains(TokenOrigin.DRAFT);
         Future<List<RetrievalTree>> background = null;
         List<RetrievalTree> retrieved = List.of();
-        if (retrieves && drafts) {
-            background = retrievalPool.submit(() -> retrieve(root)); // step 2 beside step 1
-        } else if (retrieves) {
+        if (!active.isEmpty() && drafts) {
+            background = retrievalPool.submit(() -> retrieve(root, active, seconds)); // step 2 beside step 1
+        } else if (!active.isEmpty()) {
             long r0 = System.nanoTime();
-            retrieved = retrieve(root);
+            retrieved = retrieve(root, active, seconds);
             costs.retrievalNanos += System.nanoTime() - r0;
         }
         long d0 = System.nanoTime();
         DraftTree draft = drafts ? draft() : null;
-        long draftNanos = System.nanoTime() - d0;
+        if (drafts) {
+            seconds[TokenOrigin.DRAFT.ordinal()] = (System.nanoTime() - d0) / 1e9;
+        }
         if (background != null) {
             long w0 = System.nanoTime();
             retrieved = await(background);
@@ -102,7 +127,7 @@ final class TreeProposer {
         }
         int budget = control.treeBudget(fused, (System.nanoTime() - stepStart) / 1e9);
         TokenTree verified = fused.trimTo(Math.min(budget, room)).bestPathFirst();
-        return new StepProposal(verified, true, drafts, retrieves, drafts ? draftNanos : 0);
+        return new StepProposal(verified, true, running, seconds);
     }
 
     /** Step 1: the drafter's tree, within the budget adaptive control allows. */
@@ -120,11 +145,13 @@ final class TreeProposer {
         return tree;
     }
 
-    /** Step 2: one retrieval tree per source. */
-    private List<RetrievalTree> retrieve(int root) {
-        List<RetrievalTree> trees = new ArrayList<>(sources.size());
-        for (RetrievalSource source : sources) {
+    /** Step 2: one retrieval tree per active source; each source's time goes to {@code seconds} by its origin. */
+    private static List<RetrievalTree> retrieve(int root, List<RetrievalSource> active, double[] seconds) {
+        List<RetrievalTree> trees = new ArrayList<>(active.size());
+        for (RetrievalSource source : active) {
+            long t0 = System.nanoTime();
             trees.add(source.retrieve(root));
+            seconds[source.origin().ordinal()] += (System.nanoTime() - t0) / 1e9;
         }
         return trees;
     }

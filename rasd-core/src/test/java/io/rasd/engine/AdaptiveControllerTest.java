@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.rasd.tree.TokenOrigin;
 import io.rasd.tree.TokenTree;
+import java.util.EnumSet;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class AdaptiveControllerTest {
@@ -110,33 +112,149 @@ class AdaptiveControllerTest {
         assertThat(c.calibration(TokenOrigin.DRAFT)).isGreaterThan(0.9);
     }
 
+    static final Set<TokenOrigin> DRAFT_AND_PLD = EnumSet.of(TokenOrigin.DRAFT, TokenOrigin.PLD);
+    static final Set<TokenOrigin> ALL = EnumSet.of(TokenOrigin.DRAFT, TokenOrigin.PLD, TokenOrigin.DATASTORE);
+
+    /** Seconds by origin, as a step reports them: {@code draft} for the draft model, nothing for retrieval. */
+    static double[] seconds(double draft) {
+        double[] s = new double[TokenOrigin.values().length];
+        s[TokenOrigin.DRAFT.ordinal()] = draft;
+        return s;
+    }
+
+    /** A fused tree: a retrieval chain of {@code retrieved} nodes from {@code origins}, and one draft-only child. */
+    static TokenTree fused(int retrieved, int originBits) {
+        TokenTree t = new TokenTree(0);
+        int node = 0;
+        for (int i = 0; i < retrieved; i++) {
+            node = t.extend(node, 10 + i, originBits, 0.9);
+        }
+        t.insertChild(0, 99, 0.3, TokenOrigin.DRAFT);
+        return t;
+    }
+
     @Test
     void aDraftWhoseOwnTokensDoNotPayIsBenchedOnlyWhileRetrievalCanCarryOn() {
         AdaptiveController c = new AdaptiveController(config(true), FLAT);
+        assertThat(c.proposersThisStep(Set.of(TokenOrigin.DRAFT)))
+                .as("alone, the draft is never benched here: plain decoding is its fallback")
+                .containsExactly(TokenOrigin.DRAFT);
         int drafted = 0;
-        while (c.draftThisStep(false) && drafted < 20) { // without retrieval there is nothing to carry on with
-            if (!c.draftThisStep(true)) {
-                break;
-            }
+        while (c.proposersThisStep(DRAFT_AND_PLD).contains(TokenOrigin.DRAFT) && drafted < 20) {
             drafted++;
-            c.observeStep(chain(4, 0.9), new int[] {1, 2}, 3, 0.012);
-            c.observeDraft(0, 0.004); // the draft never contributed a token of its own
+            TokenTree t = fused(3, TokenOrigin.PLD.bit());
+            c.observeStep(t, new int[] {1, 2}, 3, 0.012, true);
+            c.observeProposers(t, new int[] {1, 2}, DRAFT_AND_PLD, seconds(0.004)); // never a token of its own
         }
         assertThat(drafted).as("steps before the draft is benched").isBetween(4, 10);
         assertThat(c.draftSkips()).isEqualTo(1);
-        assertThat(c.draftThisStep(false)).isTrue();
+        assertThat(c.retrievalSkips()).as("prompt lookup carried the steps").isZero();
         int benched = 1;
-        while (!c.draftThisStep(true)) {
+        while (!c.proposersThisStep(DRAFT_AND_PLD).contains(TokenOrigin.DRAFT)) {
             benched++;
         }
         assertThat(benched).as("first back-off").isEqualTo(8);
 
         AdaptiveController useful = new AdaptiveController(config(true), FLAT);
         for (int step = 0; step < 30; step++) {
-            assertThat(useful.draftThisStep(true)).isTrue();
-            useful.observeStep(chain(4, 0.9), new int[] {1, 2}, 3, 0.012);
-            useful.observeDraft(2, 0.004);
+            assertThat(useful.proposersThisStep(DRAFT_AND_PLD)).isEqualTo(DRAFT_AND_PLD);
+            TokenTree t = fused(3, TokenOrigin.PLD.bit());
+            useful.observeStep(t, new int[] {4}, 2, 0.012, true);
+            useful.observeProposers(t, new int[] {4}, DRAFT_AND_PLD, seconds(0.004)); // its node was the one accepted
         }
+    }
+
+    @Test
+    void ofTwoSourcesThatProposeTheSameTokensTheDatastoreIsBenchedAndPromptLookupStays() {
+        AdaptiveController c = new AdaptiveController(config(true), STEEP);
+        Set<TokenOrigin> sources = EnumSet.of(TokenOrigin.PLD, TokenOrigin.DATASTORE);
+        int both = TokenOrigin.PLD.bit() | TokenOrigin.DATASTORE.bit();
+        double[] lookupTime = new double[TokenOrigin.values().length];
+        lookupTime[TokenOrigin.PLD.ordinal()] = 20e-6;
+        lookupTime[TokenOrigin.DATASTORE.ordinal()] = 20e-6;
+        int withOne = 0;
+        for (int step = 0; step < 200; step++) {
+            Set<TokenOrigin> run = c.proposersThisStep(sources);
+            assertThat(run).as("step %d runs a source", step).isNotEmpty();
+            withOne += run.size() == 1 ? 1 : 0;
+            TokenTree t = new TokenTree(0);
+            t.extend(0, 10, run.size() == 2 ? both : run.iterator().next().bit(), 0.9);
+            c.observeProposers(t, new int[] {1}, run, lookupTime);
+        }
+        // a node both proposed is credited to prompt lookup: the datastore adds nothing and goes, never both
+        assertThat(withOne).isGreaterThan(150);
+        assertThat(c.retrievalSkips()).isEqualTo(withOne);
+        assertThat(c.proposersThisStep(sources)).contains(TokenOrigin.PLD);
+    }
+
+    @Test
+    void theVerifyTimeOfNodesOnlyOneSourceProposesCountsAgainstIt() {
+        // on a steep curve each extra node costs a plain step's time: a source whose own nodes are never accepted
+        // is benched although its retrieval itself takes no time
+        AdaptiveController c = new AdaptiveController(config(true), STEEP);
+        Set<TokenOrigin> sources = EnumSet.of(TokenOrigin.PLD, TokenOrigin.DATASTORE);
+        int judged = 0;
+        while (c.proposersThisStep(sources).contains(TokenOrigin.DATASTORE) && judged < 20) {
+            judged++;
+            TokenTree t = new TokenTree(0);
+            int pld = t.extend(0, 10, TokenOrigin.PLD.bit(), 0.9);
+            t.extend(0, 11, TokenOrigin.DATASTORE.bit(), 0.5);
+            t.extend(0, 12, TokenOrigin.DATASTORE.bit(), 0.4);
+            c.observeProposers(t, new int[] {pld}, sources, seconds(0));
+        }
+        assertThat(judged).isBetween(4, 10);
+        assertThat(c.retrievalSkips()).isEqualTo(1);
+    }
+
+    @Test
+    void aSourceBenchedBesideAnotherComesBackWhenTheOtherAloneFallsBackToPlainDecoding() {
+        AdaptiveController c = new AdaptiveController(config(true), STEEP); // a node costs what a plain step does
+        Set<TokenOrigin> sources = EnumSet.of(TokenOrigin.PLD, TokenOrigin.DATASTORE);
+        // prompt lookup's nodes are never accepted while the datastore's are: prompt lookup is benched
+        int judged = 0;
+        while (c.proposersThisStep(sources).contains(TokenOrigin.PLD) && judged++ < 20) {
+            TokenTree t = new TokenTree(0);
+            t.extend(0, 10, TokenOrigin.PLD.bit(), 0.9);
+            int ds = t.extend(0, 11, TokenOrigin.DATASTORE.bit(), 0.5);
+            c.observeStep(t, new int[] {ds}, 2, 0.012, true);
+            c.observeProposers(t, new int[] {ds}, sources, seconds(0));
+        }
+        assertThat(c.retrievalSkips()).isEqualTo(1);
+        // then the text changes: the datastore alone commits one token per 30 ms step, three times slower than plain
+        int steps = 0;
+        while (c.speculateThisStep() && steps < 20) {
+            assertThat(c.proposersThisStep(sources)).containsExactly(TokenOrigin.DATASTORE);
+            steps++;
+            TokenTree t = new TokenTree(0);
+            t.extend(0, 11, TokenOrigin.DATASTORE.bit(), 0.5);
+            c.observeStep(t, new int[0], 1, 0.030, false);
+        }
+        assertThat(c.fallbacks()).isEqualTo(1);
+        for (int plain = 0; plain < 20 && !c.speculateThisStep(); plain++) {
+            // plain steps
+        }
+        assertThat(c.proposersThisStep(sources))
+                .as("the probe after the fallback")
+                .isEqualTo(sources);
+    }
+
+    @Test
+    void aNewGenerationOfTheSameModeResumesTheVerdictOnTheDraft() {
+        ProposerMemory memory = new ProposerMemory();
+        AdaptiveController first = new AdaptiveController(config(true), FLAT, memory, DecodingMode.RASD);
+        while (first.proposersThisStep(ALL).contains(TokenOrigin.DRAFT)) {
+            TokenTree t = fused(3, TokenOrigin.PLD.bit());
+            first.observeProposers(t, new int[] {1, 2}, ALL, seconds(0.004));
+        }
+        first.remember();
+
+        AdaptiveController next = new AdaptiveController(config(true), FLAT, memory, DecodingMode.RASD);
+        assertThat(next.proposersThisStep(ALL)).as("starts benched").doesNotContain(TokenOrigin.DRAFT);
+        assertThat(next.draftSkips()).as("counted for this generation").isEqualTo(1);
+        AdaptiveController otherMode = new AdaptiveController(config(true), FLAT, memory, DecodingMode.RASD_PLD);
+        assertThat(otherMode.proposersThisStep(DRAFT_AND_PLD)).contains(TokenOrigin.DRAFT);
+        AdaptiveController handSet = new AdaptiveController(config(false), FLAT, memory, DecodingMode.RASD);
+        assertThat(handSet.proposersThisStep(ALL)).isEqualTo(ALL);
     }
 
     @Test
