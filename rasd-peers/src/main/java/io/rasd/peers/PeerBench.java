@@ -577,9 +577,13 @@ public final class PeerBench implements Callable<Integer> {
         contenders.forEach(c -> rows.put(c, new Row(model, c.engine(), c.mode(), c.dtype())));
         int rotation = 0;
         for (int[] prompt : prompts) {
+            // rasd ar stops where the model ends its answer, the peers are told to go on: every engine is asked for
+            // as many tokens as rasd ar gives (learnt in an untimed run), so each spreads its prefill over the same
+            // count and the end-to-end column compares like with like
+            int asked = Math.max(1, contenders.get(0).run(prompt, tokens).tokens());
             Map<Contender, Outcome> outcomes = new LinkedHashMap<>();
             for (Contender c : BenchTasks.rotated(contenders, rotation)) {
-                outcomes.put(c, c.run(prompt, tokens));
+                outcomes.put(c, c.run(prompt, asked));
             }
             rotation++;
             Contender ar = contenders.get(0);
