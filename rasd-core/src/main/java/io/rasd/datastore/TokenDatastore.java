@@ -15,6 +15,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -634,17 +635,50 @@ public final class TokenDatastore implements AutoCloseable {
     }
 
     /**
-     * Stops the merge thread; a merge in progress finishes its suffix array and is dropped. Queries keep working on
-     * the last state; adds and removes are refused.
+     * Stops the merge thread and waits for a merge in progress to end (its result is dropped): once this returns,
+     * nothing reads the store's file any more, so the caller may delete or overwrite it (a merge still reading a
+     * mapped file that shrank would fault). Queries keep working on the last state; adds and removes are refused.
      */
     @Override
     public void close() {
+        ExecutorService running;
         synchronized (lock) {
             closed = true;
-            if (merger != null) {
-                merger.shutdown();
+            running = merger;
+            if (running != null) {
+                running.shutdown();
             }
             lock.notifyAll();
+        }
+        if (running != null) {
+            awaitTermination(running); // outside the lock: the merge takes it to finish
+        }
+    }
+
+    private static void awaitTermination(ExecutorService merger) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    if (merger.awaitTermination(1, TimeUnit.MINUTES)) {
+                        return;
+                    }
+                    LOG.warn("closing the token datastore waits for its background merge");
+                } catch (InterruptedException e) {
+                    interrupted = true; // closing must not leave the merge reading: wait on, re-assert afterwards
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Whether a background merge is running (tests). */
+    boolean mergeInProgress() {
+        synchronized (lock) {
+            return merging;
         }
     }
 }
