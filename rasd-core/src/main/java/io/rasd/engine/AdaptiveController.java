@@ -20,8 +20,8 @@ import java.util.Set;
  * calibrated probability exceeds (current rate × one draft forward's time). When the realised rate of speculative
  * steps stays below plain decoding's 1 / t(1), the controller falls back to plain steps for a while and probes
  * again, with exponential back-off. Where several proposers run beside each other (the draft model, prompt lookup,
- * the datastore), each is judged on its own: when the tokens only it contributed are worth less, at the current
- * rate, than its own time plus the verify time of the nodes only it proposed, steps go on without it for a while
+ * the datastore), each is judged on its own: when the accepted tokens credited to it are worth less, at the current
+ * rate, than its own time plus the verify time of the nodes credited to it, steps go on without it for a while
  * (the draft catches up in one forward when it returns). What the controller learnt about the proposers carries over
  * to the next generation of the same mode through {@link ProposerMemory}, so a workload pays the judging once, not
  * once per request.
@@ -62,8 +62,8 @@ final class AdaptiveController {
     /** Speculation as a whole: tokens committed per second of speculative steps, against plain decoding. */
     private final Bench speculation = new Bench();
     /**
-     * Each proposer beside others (by TokenOrigin ordinal): tokens only it contributed per second of its own time and
-     * of verifying the nodes only it proposed.
+     * Each proposer beside others (by TokenOrigin ordinal): accepted tokens credited to it per second of its own time
+     * and of verifying the nodes credited to it.
      */
     private final Bench[] proposers = new Bench[TokenOrigin.values().length];
     /** Where the proposers' judgement comes from and goes back to at the end; null without adaptive control. */
@@ -146,20 +146,21 @@ final class AdaptiveController {
             return;
         }
         int nodes = verified.size() - 1;
+        int[] ownNodes = new int[proposers.length];
+        for (int node = 1; node <= nodes; node++) {
+            ownNodes[TokenOrigin.creditOf(verified, node).ordinal()]++;
+        }
+        int[] ownAccepted = new int[proposers.length];
+        for (int node : acceptedNodes) {
+            ownAccepted[TokenOrigin.creditOf(verified, node).ordinal()]++;
+        }
         for (TokenOrigin origin : JUDGING_ORDER) {
             if (!ran.contains(origin)) {
                 continue;
             }
-            int ownNodes = 0;
-            for (int node = 1; node <= nodes; node++) {
-                ownNodes += TokenOrigin.creditOf(verified, node) == origin ? 1 : 0;
-            }
-            int ownAccepted = 0;
-            for (int node : acceptedNodes) {
-                ownAccepted += TokenOrigin.creditOf(verified, node) == origin ? 1 : 0;
-            }
-            double cost = seconds[origin.ordinal()] + verifySeconds(nodes + 1) - verifySeconds(nodes + 1 - ownNodes);
-            if (proposers[origin.ordinal()].observe(ownAccepted, Math.max(0, cost), currentRate())) {
+            int o = origin.ordinal();
+            double cost = seconds[o] + verifySeconds(nodes + 1) - verifySeconds(nodes + 1 - ownNodes[o]);
+            if (proposers[o].observe(ownAccepted[o], Math.max(0, cost), currentRate())) {
                 return;
             }
         }

@@ -21,8 +21,8 @@ import java.util.Map;
  * @param fallbacks times adaptive control switched to plain decoding because speculation did not pay
  * @param plainSteps steps decoded plainly during those fallbacks
  * @param draftSkips steps that used retrieval alone because the draft model did not pay for itself
- * @param retrievalSkips steps that went on without a retrieval source because what only it proposed did not pay
- *     (summed over the sources)
+ * @param retrievalSkips steps that went on without a retrieval source because the accepted tokens credited to it did
+ *     not pay for its nodes (summed over the sources)
  * @param cachedPromptTokens prompt tokens whose KV rows came from the engine's {@link PrefixCache} instead of the
  *     prefill ({@code prefillSeconds} covers the rest); 0 without a cache or on a miss
  * @param constraintSeconds time in constrained decoding's work (allowed-token masks, grammar states, pruning the

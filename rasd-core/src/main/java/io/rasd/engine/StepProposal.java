@@ -2,7 +2,6 @@ package io.rasd.engine;
 
 import io.rasd.tree.TokenOrigin;
 import io.rasd.tree.TokenTree;
-import java.util.EnumSet;
 import java.util.Set;
 
 /**
@@ -11,14 +10,11 @@ import java.util.Set;
  *
  * @param speculative whether proposers ran (false: plain decoding or a fallback step, a tree of only the root)
  * @param proposers the proposers that ran this step (the drafter as {@link TokenOrigin#DRAFT}, each retrieval source
- *     as its origin); adaptive control judges each one on its own when more than one ran
+ *     as its origin; taken as given, not copied: the proposer hands over a set nothing changes afterwards); adaptive
+ *     control judges each one on its own when more than one ran
  * @param proposerSeconds wall time each proposer took this step, by {@link TokenOrigin#ordinal()}
  */
 record StepProposal(TokenTree tree, boolean speculative, Set<TokenOrigin> proposers, double[] proposerSeconds) {
-
-    StepProposal {
-        proposers = proposers.isEmpty() ? Set.of() : EnumSet.copyOf(proposers);
-    }
 
     /** A plain step: the target alone decodes one token after {@code root}. */
     static StepProposal plain(int root) {

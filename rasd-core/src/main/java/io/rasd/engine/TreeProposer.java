@@ -23,9 +23,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Steps 1-4 of a decoding step (docs/architecture.md §3) for one generation: the drafter grows a tree while a worker
- * thread retrieves continuations from every source (those adaptive control has not benched); each retrieval tree is pruned by the drafter's root distribution
- * apart (their counts are not comparable) and fused into the draft tree by longest prefix; adaptive control picks how
- * many of the fused nodes to verify.
+ * thread retrieves continuations from every source (those adaptive control has not benched); each retrieval tree is
+ * pruned by the drafter's root distribution apart (their counts are not comparable) and fused into the draft tree by
+ * longest prefix; adaptive control picks how many of the fused nodes to verify.
  */
 final class TreeProposer {
 
