@@ -26,7 +26,7 @@ import java.io.InputStream;
 final class Kernels {
 
     private static final String RESOURCE = "rasd-kernels.pt";
-    private static final int VERSION = 2;
+    private static final int VERSION = 3;
 
     private final PtSymbolBlock module;
 
@@ -87,6 +87,17 @@ final class Kernels {
     NDArray halfProjection(NDArray wT, Precision p, NDManager owner) {
         try (Args a = new Args()) {
             return tensor(owner, "half_projection", a.of(wT), a.of(code(p)));
+        }
+    }
+
+    /**
+     * A projection prepared as f32 {@code Wᵀ [in, out]} as bf16 {@code W} packed once into oneDNN's blocked layout (CPU
+     * only): an opaque tensor that only the module's matmuls read. Each row comes out bitwise as the unpacked bf16
+     * matmul gives it, without the reorder of the whole matrix that matmul makes on every call.
+     */
+    NDArray packedProjection(NDArray wT, NDManager owner) {
+        try (Args a = new Args()) {
+            return tensor(owner, "packed_projection", a.of(wT), a.of(code(Precision.BF16)));
         }
     }
 

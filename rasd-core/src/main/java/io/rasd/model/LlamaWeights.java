@@ -153,7 +153,11 @@ final class LlamaWeights {
     }
 
     private NDArray halfOf(NDArray wT, NDManager m) {
-        NDArray w = Kernels.get().halfProjection(wT, precision, m);
+        // bf16 on a CPU whose bf16 matmuls go to oneDNN: packed once (Kernels.packedProjection), since an unpacked
+        // one is reordered on every call
+        NDArray w = precision == Precision.BF16 && !wT.getDevice().isGpu() && Precision.CpuFeatures.ONEDNN_BF16
+                ? Kernels.get().packedProjection(wT, m)
+                : Kernels.get().halfProjection(wT, precision, m);
         release(wT);
         return w;
     }

@@ -76,6 +76,9 @@ public enum Precision {
 
         static final boolean NATIVE_BF16 = hasNativeBf16(FLAGS_HERE);
 
+        /** Where libtorch's oneDNN runs bf16 matmuls itself, so a packed bf16 projection is safe and fast. */
+        static final boolean ONEDNN_BF16 = hasOneDnnBf16(FLAGS_HERE);
+
         private CpuFeatures() {}
 
         static Set<String> readFlags(Path cpuinfo) {
@@ -89,6 +92,16 @@ public enum Precision {
 
         static boolean hasNativeBf16(Set<String> flags) {
             return flags.contains("avx512_bf16") || flags.contains("amx_bf16");
+        }
+
+        /**
+         * The test libtorch makes before it sends a bf16 matmul to oneDNN ({@code mkldnn_bf16_device_check}): AVX512
+         * BW, VL and DQ, or AVX-NE-CONVERT. Elsewhere (an AVX2-only CPU) it computes bf16 with its own slower
+         * kernels, which have no packed layout.
+         */
+        static boolean hasOneDnnBf16(Set<String> flags) {
+            return flags.contains("avx512bw") && flags.contains("avx512vl") && flags.contains("avx512dq")
+                    || flags.contains("avx_ne_convert");
         }
 
         /** The flags that decided, for the log. */
