@@ -114,14 +114,22 @@ final class LlamaWeights {
         }
         if (precision.isHalf()) {
             embed = Kernels.get().cast(embedF32, precision, m);
-            release(embedF32);
             if (c.tieWordEmbeddings()) {
-                lmHeadT = embed; // [vocab, hidden] is already the layout a half head wants: held once
+                // [vocab, hidden] is already the layout an unpacked half head wants: held once. A packed head is a
+                // second copy (as an f32 tied head is), worth it: unpacked, the head alone was reordered every step
+                if (packs(embedF32)) {
+                    NDArray view = embedF32.transpose();
+                    lmHeadT = packedOf(view, m);
+                    release(view);
+                } else {
+                    lmHeadT = embed;
+                }
                 headHoldsFinalNorm = false;
             } else {
                 lmHeadT = halfOf(projection(ckpt, m, d, finalNorm, new Part("lm_head.weight", c.vocabSize(), 1f)), m);
                 headHoldsFinalNorm = true;
             }
+            release(embedF32);
         } else {
             embed = embedF32;
             // tied: a second, transposed copy of the embedding, since the gather needs rows and the head columns
@@ -153,13 +161,21 @@ final class LlamaWeights {
     }
 
     private NDArray halfOf(NDArray wT, NDManager m) {
-        // bf16 on a CPU whose bf16 matmuls go to oneDNN: packed once (Kernels.packedProjection), since an unpacked
-        // one is reordered on every call
-        NDArray w = precision == Precision.BF16 && !wT.getDevice().isGpu() && Precision.CpuFeatures.ONEDNN_BF16
-                ? Kernels.get().packedProjection(wT, m)
-                : Kernels.get().halfProjection(wT, precision, m);
+        NDArray w = packs(wT) ? packedOf(wT, m) : Kernels.get().halfProjection(wT, precision, m);
         release(wT);
         return w;
+    }
+
+    /**
+     * Whether this model's half projections are packed once for oneDNN ({@link Kernels#packedProjection}): bf16 on a
+     * CPU whose bf16 matmuls libtorch sends to oneDNN, which reorders an unpacked matrix on every call.
+     */
+    private boolean packs(NDArray w) {
+        return precision == Precision.BF16 && !w.getDevice().isGpu() && Precision.CpuFeatures.ONEDNN_BF16;
+    }
+
+    private static NDArray packedOf(NDArray wT, NDManager m) {
+        return Kernels.get().packedProjection(wT, m);
     }
 
     /**
