@@ -39,7 +39,7 @@ class RasdKernels(torch.nn.Module):
 
     @torch.jit.export
     def version(self) -> int:
-        return 3
+        return 4
 
     @torch.jit.export
     def cast(self, x: torch.Tensor, dtype: int) -> torch.Tensor:
@@ -59,8 +59,9 @@ class RasdKernels(torch.nn.Module):
     def packed_projection(self, w_t: torch.Tensor, dtype: int) -> torch.Tensor:
         """A projection prepared as f32 W^T [in, out] turned into a bf16 W packed once for oneDNN's matmul (an opaque
         mkldnn tensor only this module reads). An unpacked bf16 W is reordered into oneDNN's blocked layout on every
-        call: measured 4.7x slower for one row of a [4864, 896] projection on an AVX512-BF16 EPYC. The packed matmul
-        computes every row as the unpacked one does, bitwise, for 1 to 64 rows (checked in Python)."""
+        call: measured 4.7x slower for one row of a [4864, 896] projection on an AVX512-BF16 EPYC. Like the unpacked
+        one, the packed matmul gives each row bitwise the same whatever else is in the batch (1 to 700 rows checked);
+        it may differ from the unpacked one in the last bits (it does for 688 inputs), within the bf16 goldens."""
         return torch.ops.mkldnn._reorder_linear_weight(self.half_projection(w_t, dtype))
 
     @torch.jit.export
@@ -182,11 +183,18 @@ class RasdKernels(torch.nn.Module):
         v_cache[:, past:total].copy_(v.transpose(0, 1))
         keys = k_cache[:, :total]
         values = v_cache[:, :total]
-        if keys.dtype != torch.float32:
-            # attention in f32 over a half cache: exact widening, and CPUs without native half arithmetic run the
-            # half attention kernels far slower (f16 matmul 15-80x slower than f32 on AVX2; bf16 emulated)
-            keys = keys.float()
-            values = values.float()
+        half = keys.dtype != torch.float32
+        if half:
+            # attention over a half cache in f64: exact widening, and CPUs without native half arithmetic run the half
+            # attention kernels far slower (f16 matmul 15-80x slower than f32 on AVX2; bf16 emulated). f64, not f32:
+            # the fused kernel's sums run in an order that depends on how many query rows and keys a call holds, so in
+            # f32 a tree row's attention could differ from the one-row step's in its last bit, and the bf16 rounding of
+            # the next projection's input turns such bits into other tokens (measured: 12-25% of the bench's greedy
+            # prompts left plain decoding's path). Rounded from f64, both give the same f32 but where the exact value
+            # lies within ~1e-16 of a rounding boundary.
+            keys = keys.double()
+            values = values.double()
+            q = q.double()
         # grouped-query attention: query head j reads kv head j // group, so fold the group into the row axis
         # 4-D (batch 1): libtorch's fused CPU attention (flash, online softmax over key blocks) takes only 4-D inputs;
         # 3-D ones fall back to the math path, which materialises every score matrix (27% of a demo decoding step)
@@ -194,10 +202,12 @@ class RasdKernels(torch.nn.Module):
         keys = keys.unsqueeze(0)
         values = values.unsqueeze(0)
         if mask.numel() > 0:
-            attn = F.scaled_dot_product_attention(qg, keys, values, attn_mask=mask, scale=1.0)
+            attn = F.scaled_dot_product_attention(qg, keys, values, attn_mask=mask.to(qg.dtype), scale=1.0)
         else:
             attn = F.scaled_dot_product_attention(qg, keys, values, scale=1.0)
         attn = attn.reshape(heads, n, hd).transpose(0, 1).reshape(n, heads * hd)
+        if half:
+            attn = attn.float()
         x = x + self.proj(attn, weights[base + self.WO], weights[base + self.BO])
 
         # SwiGLU MLP: x + Wdown . (silu(Wgate h) * Wup h), h = RMSNorm(x) (its weight in Wgate and Wup)

@@ -26,7 +26,7 @@ import java.io.InputStream;
 final class Kernels {
 
     private static final String RESOURCE = "rasd-kernels.pt";
-    private static final int VERSION = 3;
+    private static final int VERSION = 4;
 
     private final PtSymbolBlock module;
 
@@ -92,8 +92,9 @@ final class Kernels {
 
     /**
      * A projection prepared as f32 {@code Wᵀ [in, out]} as bf16 {@code W} packed once into oneDNN's blocked layout (CPU
-     * only): an opaque tensor that only the module's matmuls read. Each row comes out bitwise as the unpacked bf16
-     * matmul gives it, without the reorder of the whole matrix that matmul makes on every call.
+     * only): an opaque tensor that only the module's matmuls read, without the reorder of the whole matrix an unpacked
+     * bf16 matmul makes on every call. Each row comes out bitwise the same whatever else is in the batch (what
+     * lossless speculation needs); against the unpacked matmul it may differ in the last bits.
      */
     NDArray packedProjection(NDArray wT, NDManager owner) {
         try (Args a = new Args()) {
