@@ -1,6 +1,7 @@
 package io.rasd.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.Device;
 import java.nio.file.Path;
@@ -27,6 +28,11 @@ class HalfTreeRowsTest {
             value = Precision.class,
             names = {"BF16", "F16"})
     void everyTreeRowIsBitwiseTheOneRowStepOfItsPath(Precision precision) {
+        // verified where libtorch's half projections are row-independent by measurement (oneDNN bf16, ATen f16 with
+        // AVX-512); on an AVX2-only CPU they run other kernels, not checked yet (no such machine in that session)
+        assumeTrue(
+                Precision.CpuFeatures.ONEDNN_BF16,
+                "half projections on this CPU (no AVX-512 BW/VL/DQ) are not yet checked for row independence");
         try (CausalLm lm = CausalLm.load(
                 DEMO_TARGET, LoadOptions.defaults().withDevice(Device.cpu()).withPrecision(precision))) {
             Random random = new Random(3);
