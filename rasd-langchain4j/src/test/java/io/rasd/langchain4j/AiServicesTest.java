@@ -175,6 +175,10 @@ class AiServicesTest {
                     "32",
                     "--mode",
                     mode.cliName(),
+                    // the engine's models are loaded in f32 (CausalLm.load(dir, device, context)); the CLI's auto
+                    // would hold the bf16 demo checkpoints in bf16 on a CPU with native bf16, another precision
+                    "--dtype",
+                    "f32",
                     "--json"));
             if (mode.usesDraft()) {
                 args.addAll(List.of("--draft", engine.draft().directory().toString()));
