@@ -60,9 +60,15 @@ class RasdKernels(torch.nn.Module):
         """A projection prepared as f32 W^T [in, out] turned into a bf16 W packed once for oneDNN's matmul (an opaque
         mkldnn tensor only this module reads). An unpacked bf16 W is reordered into oneDNN's blocked layout on every
         call: measured 4.7x slower for one row of a [4864, 896] projection on an AVX512-BF16 EPYC. Like the unpacked
-        one, the packed matmul gives each row bitwise the same whatever else is in the batch (1 to 700 rows checked);
+        one, the packed matmul gives each row bitwise the same whatever else is in the batch (checked for 1 to 40 rows
+        and prefixes of a 700-row batch);
         it may differ from the unpacked one in the last bits (it does for 688 inputs), within the bf16 goldens."""
-        return torch.ops.mkldnn._reorder_linear_weight(self.half_projection(w_t, dtype))
+        return self.packed(self.half_projection(w_t, dtype))
+
+    @torch.jit.export
+    def packed(self, w: torch.Tensor) -> torch.Tensor:
+        """A bf16 W [out, in] packed for oneDNN, as packed_projection (a tied head: the bf16 embedding itself)."""
+        return torch.ops.mkldnn._reorder_linear_weight(w)
 
     @torch.jit.export
     def zeros(self, shape: List[int], dtype: int, like: torch.Tensor) -> torch.Tensor:
@@ -129,6 +135,8 @@ class RasdKernels(torch.nn.Module):
         Returns [logits, hidden]: hidden is the final-normed state of every token (an EAGLE-1/2 head's feature), or,
         with taps, the residual stream at the input of those layers side by side (an EAGLE-3 head's)."""
         x = embed.index_select(0, tokens).float()
+        if mask.numel() > 0 and k_cache[0].dtype != torch.float32:
+            mask = mask.double()  # a half model's attention runs in f64 (see layer): converted once, not per layer
         tapped: List[torch.Tensor] = []
         layers = len(weights) // self.PER_LAYER
         for l in range(layers):
@@ -202,7 +210,7 @@ class RasdKernels(torch.nn.Module):
         keys = keys.unsqueeze(0)
         values = values.unsqueeze(0)
         if mask.numel() > 0:
-            attn = F.scaled_dot_product_attention(qg, keys, values, attn_mask=mask.to(qg.dtype), scale=1.0)
+            attn = F.scaled_dot_product_attention(qg, keys, values, attn_mask=mask, scale=1.0)
         else:
             attn = F.scaled_dot_product_attention(qg, keys, values, scale=1.0)
         attn = attn.reshape(heads, n, hd).transpose(0, 1).reshape(n, heads * hd)

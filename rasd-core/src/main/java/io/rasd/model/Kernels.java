@@ -102,6 +102,13 @@ final class Kernels {
         }
     }
 
+    /** A bf16 {@code W [out, in]} (a tied head: the bf16 embedding) packed as {@link #packedProjection} packs. */
+    NDArray packed(NDArray w, NDManager owner) {
+        try (Args a = new Args()) {
+            return tensor(owner, "packed", a.of(w));
+        }
+    }
+
     /** Zeros of {@code shape} in {@code p}, on the device of {@code like}. */
     NDArray zeros(Shape shape, Precision p, NDArray like, NDManager owner) {
         try (Args a = new Args()) {

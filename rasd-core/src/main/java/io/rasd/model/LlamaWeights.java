@@ -117,13 +117,7 @@ final class LlamaWeights {
             if (c.tieWordEmbeddings()) {
                 // [vocab, hidden] is already the layout an unpacked half head wants: held once. A packed head is a
                 // second copy (as an f32 tied head is), worth it: unpacked, the head alone was reordered every step
-                if (packs(embedF32)) {
-                    NDArray view = embedF32.transpose();
-                    lmHeadT = packedOf(view, m);
-                    release(view);
-                } else {
-                    lmHeadT = embed;
-                }
+                lmHeadT = packs(embed) ? Kernels.get().packed(embed, m) : embed;
                 headHoldsFinalNorm = false;
             } else {
                 lmHeadT = halfOf(projection(ckpt, m, d, finalNorm, new Part("lm_head.weight", c.vocabSize(), 1f)), m);
@@ -161,7 +155,9 @@ final class LlamaWeights {
     }
 
     private NDArray halfOf(NDArray wT, NDManager m) {
-        NDArray w = packs(wT) ? packedOf(wT, m) : Kernels.get().halfProjection(wT, precision, m);
+        NDArray w = packs(wT)
+                ? Kernels.get().packedProjection(wT, m)
+                : Kernels.get().halfProjection(wT, precision, m);
         release(wT);
         return w;
     }
@@ -172,10 +168,6 @@ final class LlamaWeights {
      */
     private boolean packs(NDArray w) {
         return precision == Precision.BF16 && !w.getDevice().isGpu() && Precision.CpuFeatures.ONEDNN_BF16;
-    }
-
-    private static NDArray packedOf(NDArray wT, NDManager m) {
-        return Kernels.get().packedProjection(wT, m);
     }
 
     /**
