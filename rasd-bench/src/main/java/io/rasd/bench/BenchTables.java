@@ -136,6 +136,10 @@ public final class BenchTables {
                     " Other processes used %.0f%% of the machine's CPU time during the run.",
                     100 * config.get("other_processes_cpu_share").getAsDouble()));
         }
+        if (config.has("engines_loaded_at_once")) {
+            sb.append(" One engine loaded at a time: each runs every prompt, its modes taking turns, and is closed"
+                    + " before the next loads.");
+        }
         sb.append(" First token: from the call until the first generated token reached the caller (prefill and the"
                 + " first step). Decode: the tokens after the first over the time after the first. End to end: all"
                 + " tokens over the whole request.");

@@ -47,7 +47,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code ./rasd bench --peers}: rasd next to other engines on the same checkpoints, in one process, greedy, the same
- * token ids for every engine, engines interleaved per prompt (the first one rotates) so machine drift hits all alike.
+ * token ids for every engine, one engine loaded at a time (another's loaded model slowed rasd's decoding by a quarter:
+ * {@link Stage}); within an engine its modes take turns per prompt, the first one rotating.
  *
  * <p>Two groups. The demo target (and draft) measure plain decoding and speculative decoding: rasd {@code ar},
  * {@code draft} and {@code rasd} against each peer's plain decoding and llama.cpp's own draft-model speculation. A
@@ -256,43 +257,34 @@ public final class PeerBench implements Callable<Integer> {
         String pytorchFeatures;
         try (Tokenizer tokenizer = Tokenizer.load(target)) {
             demoPrompts = prompts(picked.prompts(), run.tasks(), run.promptsPerTask(), tokenizer);
-            try (CausalLm t = CausalLm.load(target, load);
-                    CausalLm d = CausalLm.load(draft, load);
-                    TokenDatastore store = datastore(tokenizer, run.corpus());
-                    RasdEngine engine = RasdEngine.builder()
-                            .target(t)
-                            .draft(d)
-                            .tokenizer(tokenizer)
-                            .datastore(store)
-                            .speculation(SpeculationConfig.DEFAULT)
-                            .build()) {
-                rasdThreads = JniUtils.getNumThreads();
-                // torch.__config__'s equivalent through DJL: what a user gets with no extra setup
-                pytorchFeatures = String.join(", ", new TreeSet<>(JniUtils.getFeatures()));
-                List<Contender> contenders = new ArrayList<>();
-                contenders.add(Contender.rasd(engine, DecodingMode.AR, tokenizer, rasdDtype(t)));
-                contenders.add(Contender.rasd(engine, DecodingMode.DRAFT, tokenizer, rasdDtype(t)));
-                contenders.add(Contender.rasd(engine, DecodingMode.RASD, tokenizer, rasdDtype(t)));
-                List<Peer> opened = new ArrayList<>();
-                try {
-                    for (PeerProvider p : providers) {
-                        Peer plain = p.open(target, null, nThreads, workDir, precision);
-                        opened.add(plain);
-                        contenders.add(Contender.peer(plain, "ar", tokenizer));
+            Stage demo = rasdStage(target, draft, load, tokenizer, run.corpus());
+            CausalLm t = demo.target();
+            rasdThreads = JniUtils.getNumThreads();
+            // torch.__config__'s equivalent through DJL: what a user gets with no extra setup
+            pytorchFeatures = String.join(", ", new TreeSet<>(JniUtils.getFeatures()));
+            String label = "demo-target (" + params(t) + ", " + t.config().numLayers() + " layers), draft "
+                    + "demo-draft (" + demo.draftParams() + ")";
+            List<StageOpener> peers = new ArrayList<>();
+            for (PeerProvider p : providers) {
+                // one stage per engine: llama.cpp's plain and draft-model configurations load together (a draft-model
+                // peer opened after a closed plain one answered differently from its first token on)
+                peers.add(() -> {
+                    List<Contender.Opened> opened = new ArrayList<>();
+                    try {
+                        opened.add(Contender.peer(p.open(target, null, nThreads, workDir, precision), "ar", tokenizer));
                         if (p.supportsDraft()) {
-                            Peer spec = p.open(target, draft, nThreads, workDir, precision);
-                            opened.add(spec);
-                            contenders.add(Contender.peer(spec, "draft", tokenizer));
+                            opened.add(Contender.peer(
+                                    p.open(target, draft, nThreads, workDir, precision), "draft", tokenizer));
                         }
+                    } catch (RuntimeException | Error e) {
+                        Stage.of(opened).closeQuietly(e);
+                        throw e;
                     }
-                    String label = "demo-target (" + params(t) + ", "
-                            + t.config().numLayers() + " layers), draft " + "demo-draft (" + params(d) + ")";
-                    groups.add(group(label, demoPrompts, tokens));
-                    rows.addAll(measure(label, contenders, demoPrompts, tokens, tokenizer));
-                } finally {
-                    opened.forEach(Peer::close);
-                }
+                    return Stage.of(opened);
+                });
             }
+            groups.add(group(label, demoPrompts, tokens));
+            rows.addAll(measure(label, demo, peers, demoPrompts, tokens, tokenizer));
             if (large) {
                 Path largeDir = workDir.resolve("llama-0.5b-random");
                 if (!Files.isRegularFile(largeDir.resolve("model.safetensors"))) {
@@ -301,29 +293,18 @@ public final class PeerBench implements Callable<Integer> {
                 }
                 int largeTokens = options.maxNewTokens(picked.largeTokens());
                 List<int[]> largePrompts = demoPrompts.subList(0, Math.min(demoPrompts.size(), picked.largePrompts()));
-                try (CausalLm t = CausalLm.load(largeDir, load);
-                        RasdEngine engine = RasdEngine.builder()
-                                .target(t)
-                                .tokenizer(tokenizer)
-                                .build()) {
-                    List<Contender> contenders = new ArrayList<>();
-                    contenders.add(Contender.rasd(engine, DecodingMode.AR, tokenizer, rasdDtype(t)));
-                    List<Peer> opened = new ArrayList<>();
-                    try {
-                        for (PeerProvider p : providers) {
-                            Peer plain = p.open(largeDir, null, nThreads, workDir, precision);
-                            opened.add(plain);
-                            contenders.add(Contender.peer(plain, "ar", tokenizer));
-                        }
-                        String label = "random Llama shaped like a 0.5B model (" + params(t) + ", "
-                                + t.config().numLayers() + " layers, hidden "
-                                + t.config().hiddenSize() + ")";
-                        groups.add(group(label, largePrompts, largeTokens));
-                        rows.addAll(measure(label, contenders, largePrompts, largeTokens, tokenizer));
-                    } finally {
-                        opened.forEach(Peer::close);
-                    }
+                Stage big = rasdStage(largeDir, null, load, tokenizer, null);
+                CausalLm lt = big.target();
+                String largeLabel = "random Llama shaped like a 0.5B model (" + params(lt) + ", "
+                        + lt.config().numLayers() + " layers, hidden "
+                        + lt.config().hiddenSize() + ")";
+                List<StageOpener> largePeers = new ArrayList<>();
+                for (PeerProvider p : providers) {
+                    largePeers.add(() -> Stage.of(
+                            Contender.peer(p.open(largeDir, null, nThreads, workDir, precision), "ar", tokenizer)));
                 }
+                groups.add(group(largeLabel, largePrompts, largeTokens));
+                rows.addAll(measure(largeLabel, big, largePeers, largePrompts, largeTokens, tokenizer));
             }
         }
         double otherLoad = MachineLoad.now().otherShareSince(loadAtStart);
@@ -474,7 +455,14 @@ public final class PeerBench implements Callable<Integer> {
             };
         }
 
-        static Contender peer(Peer peer, String mode, Tokenizer tokenizer) {
+        /** A peer's contender and the peer it holds open. */
+        record Opened(Contender contender, Peer peer) {}
+
+        static Opened peer(Peer peer, String mode, Tokenizer tokenizer) {
+            return new Opened(contender(peer, mode, tokenizer), peer);
+        }
+
+        private static Contender contender(Peer peer, String mode, Tokenizer tokenizer) {
             return new Contender() {
                 public String engine() {
                     return peer.name();
@@ -565,28 +553,146 @@ public final class PeerBench implements Callable<Integer> {
         }
     }
 
-    private static List<Row> measure(
-            String model, List<Contender> contenders, List<int[]> prompts, int tokens, Tokenizer tokenizer) {
-        System.err.println("peers: " + model + ": warming up " + contenders.size() + " engines");
+    /**
+     * One engine's contenders and what they hold open: loaded for that engine's turn and closed when it ends, so that
+     * no other engine is loaded while one is timed. Loaded but idle, llama.cpp slowed rasd's decoding of the 0.5B
+     * shape from 11.1-11.9 to 8.1-8.3 tokens/s in the same process, and rasd's prefill not at all (their two OpenMP
+     * runtimes, libtorch's own libgomp and the system's, are both in the process; no thread used CPU while idle).
+     *
+     * @param target rasd's target where this is rasd's stage (its label is read from it), else null
+     * @param draftParams the rasd draft model's parameter count as {@link #params} writes it, or null
+     */
+    record Stage(List<Contender> contenders, List<AutoCloseable> resources, CausalLm target, String draftParams)
+            implements AutoCloseable {
+
+        static Stage of(Contender.Opened peer) {
+            return of(List.of(peer));
+        }
+
+        static Stage of(List<Contender.Opened> peers) {
+            return new Stage(
+                    peers.stream().map(Contender.Opened::contender).toList(),
+                    peers.stream().<AutoCloseable>map(Contender.Opened::peer).toList(),
+                    null,
+                    null);
+        }
+
+        /** Closes what the stage holds, the last opened first. */
+        @Override
+        public void close() {
+            RuntimeException failed = null;
+            for (int i = resources.size() - 1; i >= 0; i--) {
+                try {
+                    resources.get(i).close();
+                } catch (Exception e) {
+                    if (failed == null) {
+                        failed = new RasdException("peers: closing an engine failed: " + e, e);
+                    } else {
+                        failed.addSuppressed(e);
+                    }
+                }
+            }
+            if (failed != null) {
+                throw failed;
+            }
+        }
+
+        /** Closes after {@code cause}, which failures of the close join as suppressed. */
+        void closeQuietly(Throwable cause) {
+            try {
+                close();
+            } catch (RuntimeException e) {
+                cause.addSuppressed(e);
+            }
+        }
+    }
+
+    /** Opens one engine's stage when its turn comes. */
+    @FunctionalInterface
+    interface StageOpener {
+        Stage open() throws IOException;
+    }
+
+    /**
+     * rasd's stage: the target (and the draft model and benchmark datastore where {@code draft} is given) in one
+     * engine; contenders {@code ar} (the reference every other row is checked against), and with a draft {@code draft}
+     * and {@code rasd}.
+     */
+    private static Stage rasdStage(Path target, Path draft, LoadOptions load, Tokenizer tokenizer, List<Path> corpus) {
+        List<AutoCloseable> held = new ArrayList<>();
+        try {
+            CausalLm t = CausalLm.load(target, load);
+            held.add(t);
+            RasdEngine.Builder b = RasdEngine.builder().target(t).tokenizer(tokenizer);
+            CausalLm d = null;
+            if (draft != null) {
+                d = CausalLm.load(draft, load);
+                held.add(d);
+                TokenDatastore store = datastore(tokenizer, corpus);
+                held.add(store);
+                b.draft(d).datastore(store).speculation(SpeculationConfig.DEFAULT);
+            }
+            RasdEngine engine = b.build();
+            held.add(engine);
+            String dtype = rasdDtype(t);
+            List<Contender> contenders = new ArrayList<>();
+            contenders.add(Contender.rasd(engine, DecodingMode.AR, tokenizer, dtype));
+            if (d != null) {
+                contenders.add(Contender.rasd(engine, DecodingMode.DRAFT, tokenizer, dtype));
+                contenders.add(Contender.rasd(engine, DecodingMode.RASD, tokenizer, dtype));
+            }
+            return new Stage(contenders, held, t, d == null ? null : params(d));
+        } catch (RuntimeException | Error e) {
+            new Stage(List.of(), held, null, null).closeQuietly(e);
+            throw e;
+        }
+    }
+
+    /**
+     * Every prompt through every contender, one engine at a time: {@code first} (rasd's stage, already open; its
+     * first contender is rasd ar, the reference) and then each of {@code rest}, each opened for its turn and closed
+     * after it. Within an engine the contender that starts rotates per prompt. Rows come out in stage order.
+     */
+    static List<Row> measure(
+            String model, Stage first, List<StageOpener> rest, List<int[]> prompts, int tokens, Tokenizer tokenizer)
+            throws IOException {
         // a warm-up prompt of its own: reusing a measured prompt would hand llama.cpp's prompt cache its prefix
         int[] warm = tokenizer.encode("Warm-up: the quick brown fox jumps over the lazy dog.", true);
-        for (Contender c : contenders) {
-            c.run(warm, 8);
+        Contender ar = first.contenders().get(0);
+        int[] asked = new int[prompts.size()];
+        Map<Contender, Outcome[]> results = new LinkedHashMap<>();
+        List<StageOpener> stages = new ArrayList<>();
+        stages.add(() -> first);
+        stages.addAll(rest);
+        for (StageOpener opener : stages) {
+            try (Stage stage = opener.open()) {
+                List<Contender> cs = stage.contenders();
+                System.err.println("peers: " + model + ": " + cs.get(0).engine() + " (" + cs.size()
+                        + " modes), the only engine loaded now: warming up, then " + prompts.size() + " prompts");
+                for (Contender c : cs) {
+                    c.run(warm, 8);
+                    results.put(c, new Outcome[prompts.size()]);
+                }
+                for (int i = 0; i < prompts.size(); i++) {
+                    int[] prompt = prompts.get(i);
+                    if (stage == first) {
+                        // rasd ar stops where the model ends its answer, the peers are told to go on: every engine is
+                        // asked for as many tokens as rasd ar gives (learnt in an untimed run), so each spreads its
+                        // prefill over the same count and the end-to-end column compares like with like
+                        asked[i] = Math.max(1, ar.run(prompt, tokens).tokens());
+                    }
+                    for (Contender c : BenchTasks.rotated(cs, i)) {
+                        results.get(c)[i] = c.run(prompt, asked[i]);
+                    }
+                }
+            }
         }
         Map<Contender, Row> rows = new LinkedHashMap<>();
-        contenders.forEach(c -> rows.put(c, new Row(model, c.engine(), c.mode(), c.dtype())));
-        int rotation = 0;
-        for (int[] prompt : prompts) {
-            // rasd ar stops where the model ends its answer, the peers are told to go on: every engine is asked for
-            // as many tokens as rasd ar gives (learnt in an untimed run), so each spreads its prefill over the same
-            // count and the end-to-end column compares like with like
-            int asked = Math.max(1, contenders.get(0).run(prompt, tokens).tokens());
+        results.keySet().forEach(c -> rows.put(c, new Row(model, c.engine(), c.mode(), c.dtype())));
+        for (int i = 0; i < prompts.size(); i++) {
+            int index = i;
             Map<Contender, Outcome> outcomes = new LinkedHashMap<>();
-            for (Contender c : BenchTasks.rotated(contenders, rotation)) {
-                outcomes.put(c, c.run(prompt, asked));
-            }
-            rotation++;
-            Contender ar = contenders.get(0);
+            results.forEach((c, o) -> outcomes.put(c, o[index]));
             Outcome refOutcome = outcomes.get(ar);
             String reference = refOutcome.text();
             // rasd ar stops at end-of-sequence, the peers are told to go on: compare what both produced
@@ -623,9 +729,9 @@ public final class PeerBench implements Callable<Integer> {
             System.err.printf(
                     Locale.ROOT,
                     "peers: prompt %d/%d (%d tokens):%s%n",
-                    rotation,
+                    i + 1,
                     prompts.size(),
-                    prompt.length,
+                    prompts.get(i).length,
                     summary(outcomes));
         }
         return new ArrayList<>(rows.values());
@@ -715,6 +821,7 @@ public final class PeerBench implements Callable<Integer> {
         config.addProperty("max_new_tokens", tokens);
         config.addProperty("temperature", 0);
         config.addProperty("peer_threads", nThreads);
+        config.addProperty("engines_loaded_at_once", 1);
         config.addProperty("rasd_threads", rasdThreads);
         config.addProperty("rasd_pytorch_features", pytorchFeatures);
         if (!Double.isNaN(otherLoad)) {

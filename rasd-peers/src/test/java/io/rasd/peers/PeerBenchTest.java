@@ -203,6 +203,83 @@ class PeerBenchTest {
                         "--dtype=f32|bf16|f16");
     }
 
+    /** A contender that logs each run with whether its engine is the only one open, and answers {@code text}. */
+    private static PeerBench.Contender fake(
+            String engine, String mode, String text, List<String> log, List<String> open) {
+        return new PeerBench.Contender() {
+            public String engine() {
+                return engine;
+            }
+
+            public String mode() {
+                return mode;
+            }
+
+            public String dtype() {
+                return "f32";
+            }
+
+            public PeerBench.Outcome run(int[] prompt, int n) {
+                log.add(engine + " " + mode + " " + prompt.length
+                        + (open.equals(List.of(engine)) ? "" : " with " + open));
+                return new PeerBench.Outcome(n, null, text, 0.5, 0.1, n);
+            }
+        };
+    }
+
+    private static PeerBench.Stage stage(String engine, List<String> open, List<PeerBench.Contender> contenders) {
+        open.add(engine);
+        AutoCloseable closer = () -> open.remove(engine);
+        return new PeerBench.Stage(contenders, List.of(closer), null, null);
+    }
+
+    @Test
+    void eachEngineRunsEveryPromptAloneAndIsClosedBeforeTheNextLoads() throws Exception {
+        Path repo = TestData.root().getParent();
+        List<String> log = new ArrayList<>();
+        List<String> open = new ArrayList<>();
+        List<int[]> prompts = List.of(new int[] {0, 5, 6}, new int[] {0, 7});
+        try (Tokenizer tokenizer = Tokenizer.load(repo.resolve("models/demo-target"))) {
+            PeerBench.Stage rasd = stage(
+                    "rasd",
+                    open,
+                    List.of(fake("rasd", "ar", "same", log, open), fake("rasd", "rasd", "same", log, open)));
+            List<PeerBench.Row> rows = PeerBench.measure(
+                    "m",
+                    rasd,
+                    List.of(
+                            () -> stage("peer", open, List.of(fake("peer", "ar", "same and more", log, open))),
+                            () -> stage("other", open, List.of(fake("other", "ar", "different", log, open)))),
+                    prompts,
+                    4,
+                    tokenizer);
+            assertThat(open).as("every stage closed").isEmpty();
+            assertThat(log).as("no run while another engine was loaded").noneMatch(l -> l.contains(" with "));
+            int warm = tokenizer.encode("Warm-up: the quick brown fox jumps over the lazy dog.", true).length;
+            // rasd: warm-up, then per prompt the untimed run that sets the token count and both modes, the first
+            // rotating; then each peer alone
+            assertThat(log)
+                    .containsExactly(
+                            "rasd ar " + warm,
+                            "rasd rasd " + warm,
+                            "rasd ar 3",
+                            "rasd ar 3",
+                            "rasd rasd 3",
+                            "rasd ar 2",
+                            "rasd rasd 2",
+                            "rasd ar 2",
+                            "peer ar " + warm,
+                            "peer ar 3",
+                            "peer ar 2",
+                            "other ar " + warm,
+                            "other ar 3",
+                            "other ar 2");
+            assertThat(rows)
+                    .extracting(r -> r.engine + " " + r.mode + " " + r.matches + "/" + r.runs)
+                    .containsExactly("rasd ar 2/2", "rasd rasd 2/2", "peer ar 2/2", "other ar 0/2");
+        }
+    }
+
     @Test
     void anUnknownSuiteIsRefusedBeforeAnyEngineStarts() {
         StringWriter err = new StringWriter();
