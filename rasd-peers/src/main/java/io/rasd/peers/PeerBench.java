@@ -12,6 +12,7 @@ import io.rasd.bench.BenchOptions.Suite;
 import io.rasd.bench.BenchResults;
 import io.rasd.bench.BenchTables;
 import io.rasd.bench.BenchTasks;
+import io.rasd.bench.DistinctNgrams;
 import io.rasd.bench.MachineDescription;
 import io.rasd.datastore.DatastoreBuilder;
 import io.rasd.datastore.TokenDatastore;
@@ -509,6 +510,12 @@ public final class PeerBench implements Callable<Integer> {
         long forwards;
         int runs;
         int matches;
+        /**
+         * rasd ar's row only: the distinct-4-gram ratio of its outputs (a looping model flatters retrieval, so the
+         * speed-ups are read beside it); NaN on other rows.
+         */
+        double distinct4 = Double.NaN;
+
         /** Sum over prompts of the share of rasd ar's tokens reproduced; kept for rows in another dtype than ar's. */
         double tokenShare;
 
@@ -689,6 +696,11 @@ public final class PeerBench implements Callable<Integer> {
         }
         Map<Contender, Row> rows = new LinkedHashMap<>();
         results.keySet().forEach(c -> rows.put(c, new Row(model, c.engine(), c.mode(), c.dtype())));
+        DistinctNgrams distinct = new DistinctNgrams(4);
+        for (Outcome o : results.get(ar)) {
+            distinct.add(o.ids());
+        }
+        rows.get(ar).distinct4 = distinct.ratio();
         for (int i = 0; i < prompts.size(); i++) {
             int index = i;
             Map<Contender, Outcome> outcomes = new LinkedHashMap<>();
@@ -864,6 +876,9 @@ public final class PeerBench implements Callable<Integer> {
             }
             if (r.forwards > 0) {
                 row.addProperty("tau", (double) r.tokens / r.forwards);
+            }
+            if (!Double.isNaN(r.distinct4)) {
+                row.addProperty("distinct_4", r.distinct4);
             }
             out.add(row);
         }

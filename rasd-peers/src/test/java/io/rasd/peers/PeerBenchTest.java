@@ -69,6 +69,14 @@ class PeerBenchTest {
         }
         assertThat(json.getAsJsonObject("config").get("rasd_threads").getAsInt())
                 .isPositive();
+        JsonObject ar = json.getAsJsonArray("rows").get(0).getAsJsonObject();
+        assertThat(ar.get("mode").getAsString()).isEqualTo("ar");
+        assertThat(ar.get("distinct_4").getAsDouble())
+                .as("rasd ar's distinct 4-grams")
+                .isBetween(0.0, 1.0);
+        assertThat(json.getAsJsonArray("rows").get(1).getAsJsonObject().has("distinct_4"))
+                .isFalse();
+        assertThat(Files.readString(out.resolve("results.md"))).contains("distinct 4-grams of rasd ar's output: ");
         // jlama joins where its module is on the classpath (JDK 21+); llama.cpp is always there
         assertThat(rows).contains("rasd ar", "rasd draft", "rasd rasd", "llama.cpp ar", "llama.cpp draft");
         assertThat(Files.readString(out.resolve("results.md"))).contains("| rasd | ar | ");
@@ -222,7 +230,7 @@ class PeerBenchTest {
             public PeerBench.Outcome run(int[] prompt, int n) {
                 log.add(engine + " " + mode + " " + prompt.length
                         + (open.equals(List.of(engine)) ? "" : " with " + open));
-                return new PeerBench.Outcome(n, null, text, 0.5, 0.1, n);
+                return new PeerBench.Outcome(n, new int[] {1, 2, 3, 4, 1, 2, 3, 4}, text, 0.5, 0.1, n);
             }
         };
     }
@@ -277,6 +285,9 @@ class PeerBenchTest {
             assertThat(rows)
                     .extracting(r -> r.engine + " " + r.mode + " " + r.matches + "/" + r.runs)
                     .containsExactly("rasd ar 2/2", "rasd rasd 2/2", "peer ar 2/2", "other ar 0/2");
+            // rasd ar's two outputs, 1 2 3 4 1 2 3 4 each: 4 distinct of 5 4-grams in each (counted within an output)
+            assertThat(rows.get(0).distinct4).isEqualTo(0.8);
+            assertThat(rows.get(1).distinct4).isNaN();
         }
     }
 
