@@ -60,8 +60,8 @@ class RasdKernels(torch.nn.Module):
         """A projection prepared as f32 W^T [in, out] turned into a bf16 W packed once for oneDNN's matmul (an opaque
         mkldnn tensor only this module reads). An unpacked bf16 W is reordered into oneDNN's blocked layout on every
         call: measured 4.7x slower for one row of a [4864, 896] projection on an AVX512-BF16 EPYC. Like the unpacked
-        one, the packed matmul gives each row bitwise the same whatever else is in the batch (checked for 1 to 40 rows
-        and prefixes of a 700-row batch);
+        one, the packed matmul gives each row bitwise the same whatever else is in the batch (PackedProjectionTest: the
+        first 1, 2, 5, 8, 17 and 32 rows alone against a 33-row batch; a diagnostic: prefixes of a 700-row batch);
         it may differ from the unpacked one in the last bits (it does for 688 inputs), within the bf16 goldens."""
         return self.packed(self.half_projection(w_t, dtype))
 
