@@ -39,7 +39,7 @@ class RasdKernels(torch.nn.Module):
 
     @torch.jit.export
     def version(self) -> int:
-        return 4
+        return 5
 
     @torch.jit.export
     def cast(self, x: torch.Tensor, dtype: int) -> torch.Tensor:
@@ -128,13 +128,22 @@ class RasdKernels(torch.nn.Module):
         keys and values written in place at rows [past, past + n)), the final norm and the head on logit_rows (empty:
         every row).
 
-        dims: [heads, kv_heads, head_dim, past]. mask: additive [group * n, past + n] (the rows of one kv head's query
-        block), or empty when every token sees every key. final_norm: its weight when the head does not hold it folded
-        in (a half model's tied embedding, held once), else empty.
+        dims: [heads, kv_heads, head_dim, past, causal]. mask: additive [group * n, past + n] (the rows of one kv
+        head's query block), or empty when every token sees every key, or when causal is 1: then every token sees the
+        cache and the new tokens up to itself, a mask this method builds (a prefill chunk's: no [group * n, past + n]
+        floats made and copied on the Java side). final_norm: its weight when the head does not hold it folded in (a
+        half model's tied embedding, held once), else empty.
 
         Returns [logits, hidden]: hidden is the final-normed state of every token (an EAGLE-1/2 head's feature), or,
         with taps, the residual stream at the input of those layers side by side (an EAGLE-3 head's)."""
         x = embed.index_select(0, tokens).float()
+        n = tokens.size(0)
+        if dims[4] == 1 and n > 1:
+            # key j is visible to new token i when j <= past + i, repeated for each head of a kv head's query block
+            past = dims[3]
+            visible = torch.ones(n, past + n, dtype=torch.bool, device=x.device).tril(past)
+            mask = torch.zeros(n, past + n, device=x.device).masked_fill(visible.logical_not(), float("-inf"))
+            mask = mask.repeat(dims[0] // dims[1], 1)
         if mask.numel() > 0 and k_cache[0].dtype != torch.float32:
             mask = mask.double()  # a half model's attention runs in f64 (see layer): converted once, not per layer
         tapped: List[torch.Tensor] = []

@@ -26,7 +26,7 @@ class NdArrayMemoryTest {
             value = Precision.class,
             names = {"F32", "BF16"})
     void liveArrayCountsOfWeightAndCacheTiersStayConstantOverThousandsOfSteps(Precision precision) throws IOException {
-        Path ckpt = RandomCheckpoint.llama().layers(2).writeTo(dir.resolve("m"));
+        Path ckpt = RandomCheckpoint.llama().layers(2).maxPositions(512).writeTo(dir.resolve("m"));
         try (CausalLm lm = CausalLm.load(
                 ckpt, LoadOptions.defaults().withDevice(Device.cpu()).withPrecision(precision))) {
             int weightsAtLoad = lm.liveWeightArrays();
@@ -45,6 +45,21 @@ class NdArrayMemoryTest {
                         if (committed > 200) {
                             cache.truncate(8); // keep the context bounded; the counts must not care
                             committed = 8;
+                        }
+                        if (step % 100 == 99) {
+                            // a prompt longer than a prefill chunk: the chunked path, its per-chunk results freed
+                            cache.truncate(8);
+                            int[] prompt = rnd.ints(CausalLm.PREFILL_CHUNK + 40, 0, 500)
+                                    .toArray();
+                            int[] pos = new int[prompt.length];
+                            for (int i = 0; i < pos.length; i++) {
+                                pos[i] = 8 + i;
+                            }
+                            try (Logits l = lm.forward(
+                                    cache, prompt, pos, AttentionMask.causal(), new int[] {prompt.length - 1, 3})) {
+                                l.argmax();
+                            }
+                            continue;
                         }
                         switch (step % 3) {
                             case 0 -> {

@@ -23,6 +23,7 @@ import io.rasd.engine.RasdEngine;
 import io.rasd.engine.SpeculationConfig;
 import io.rasd.model.CausalLm;
 import io.rasd.model.LoadOptions;
+import io.rasd.model.ModelConfig;
 import io.rasd.model.Precision;
 import io.rasd.model.RandomCheckpoint;
 import io.rasd.runtime.TorchThreads;
@@ -38,6 +39,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.ServiceLoader;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
@@ -73,12 +75,13 @@ public final class PeerBench implements Callable<Integer> {
     @Option(
             names = "--suite",
             defaultValue = "quick",
-            paramLabel = "quick|full|decode|rag",
+            paramLabel = "quick|full|decode|rag|ttft",
             description = "quick: 1 whole task prompt per task, 32 new tokens (0.5B: 2 prompts x 16); full: 3 per"
                     + " task, 64 tokens (0.5B: 4 x 32); decode: 2 short prompts per task (each prompt's last 31"
                     + " tokens after BOS), 256 tokens (0.5B: 2 x 256); rag: 2 prompts of 600 to 1,500 tokens per task"
-                    + " that has them (docqa, summary, code), 128 tokens (0.5B: 2 x 128). decode and rag run rasd and"
-                    + " llama.cpp only. --prompts sets the demo models' prompts per task (the 0.5B takes the first"
+                    + " that has them (docqa, summary, code), 128 tokens (0.5B: 2 x 128); ttft: the 0.5B only, one"
+                    + " prompt each of 256, 1,024 and 4,096 tokens cut from the task prompts, 16 tokens. decode, rag"
+                    + " and ttft run rasd and llama.cpp only. --prompts sets the demo models' prompts per task (the 0.5B takes the first"
                     + " ones), --max-new-tokens both models' tokens")
     String suite;
 
@@ -118,14 +121,20 @@ public final class PeerBench implements Callable<Integer> {
                     + " dtype than rasd ar's are compared by the share of rasd ar's tokens they reproduce")
     String dtype;
 
-    /** Qwen2.5-0.5B's depth and widths on a Llama body with our tokenizer's vocabulary: 0.49B parameters. */
+    /** The 0.5B shape's window: the ttft suite's longest prompt (4,096 tokens) and its answer fit. */
+    static final int LARGE_POSITIONS = 8192;
+
+    /**
+     * Qwen2.5-0.5B's depth and widths on a Llama body with our tokenizer's vocabulary: 0.49B parameters (Qwen2.5's
+     * window is 32,768 positions; 8,192 here, as llama.cpp allocates its cache for the whole window).
+     */
     static final RandomCheckpoint LARGE_SHAPE = RandomCheckpoint.llama()
             .vocab(4096)
             .hidden(1024)
             .intermediate(5632)
             .layers(24)
             .heads(16, 8)
-            .maxPositions(2048)
+            .maxPositions(LARGE_POSITIONS)
             .tied(true)
             .seed(5);
 
@@ -158,18 +167,29 @@ public final class PeerBench implements Callable<Integer> {
         }
     }
 
-    /** Whole task prompts, each prompt's end (short), or the prompts of RAG length (long). */
+    /**
+     * Whole task prompts, each prompt's end (short), the prompts of RAG length (long), or one prompt of each of {@link
+     * #SWEEP_TOKENS} tokens (sweep: the 0.5B shape only).
+     */
     enum Prompts {
         WHOLE,
         SHORT,
-        LONG
+        LONG,
+        SWEEP
     }
+
+    /**
+     * The ttft suite's prompt lengths, BOS included: time to first token from a short prompt to a long document. Only
+     * the 0.5B shape runs them (the demo models' window is 2,048 positions).
+     */
+    static final int[] SWEEP_TOKENS = {256, 1024, 4096};
 
     static final List<PeerSuite> SUITES = List.of(
             new PeerSuite("quick", Prompts.WHOLE, 1, 32, 2, 16, true),
             new PeerSuite("full", Prompts.WHOLE, 3, 64, 4, 32, true),
             new PeerSuite("decode", Prompts.SHORT, 2, 256, 2, 256, false),
-            new PeerSuite("rag", Prompts.LONG, 2, 128, 2, 128, false));
+            new PeerSuite("rag", Prompts.LONG, 2, 128, 2, 128, false),
+            new PeerSuite("ttft", Prompts.SWEEP, 1, 16, SWEEP_TOKENS.length, 16, false));
 
     /** The decode suite's prompts: BOS and each task prompt's last tokens, this many in all. */
     static final int SHORT_PROMPT_TOKENS = 32;
@@ -207,8 +227,11 @@ public final class PeerBench implements Callable<Integer> {
         PeerSuite picked = SUITES.stream()
                 .filter(x -> x.name().equals(suite))
                 .findFirst()
-                .orElseThrow(
-                        () -> new RasdException("--suite must be quick, full, decode or rag, got \"" + suite + "\""));
+                .orElseThrow(() ->
+                        new RasdException("--suite must be quick, full, decode, rag or ttft, got \"" + suite + "\""));
+        if (picked.prompts() == Prompts.SWEEP && !large) {
+            throw new RasdException("--suite ttft measures the 0.5B shape only: --no-large leaves nothing to run");
+        }
         Precision precision = precision(dtype);
         LoadOptions load =
                 precision == Precision.F32 ? SAME_MATH : LoadOptions.defaults().withPrecision(precision);
@@ -254,47 +277,59 @@ public final class PeerBench implements Callable<Integer> {
         JsonArray groups = new JsonArray();
         long start = System.nanoTime();
         MachineLoad loadAtStart = MachineLoad.now();
-        int rasdThreads;
-        String pytorchFeatures;
+        int rasdThreads = 0;
+        String pytorchFeatures = "";
+        boolean sweep = picked.prompts() == Prompts.SWEEP;
         try (Tokenizer tokenizer = Tokenizer.load(target)) {
-            demoPrompts = prompts(picked.prompts(), run.tasks(), run.promptsPerTask(), tokenizer);
-            Stage demo = rasdStage(target, draft, load, tokenizer, run.corpus());
-            CausalLm t = demo.target();
-            rasdThreads = JniUtils.getNumThreads();
-            // torch.__config__'s equivalent through DJL: what a user gets with no extra setup
-            pytorchFeatures = String.join(", ", new TreeSet<>(JniUtils.getFeatures()));
-            String label = "demo-target (" + params(t) + ", " + t.config().numLayers() + " layers), draft "
-                    + "demo-draft (" + demo.draftParams() + ")";
-            List<StageOpener> peers = new ArrayList<>();
-            for (PeerProvider p : providers) {
-                // one stage per engine: llama.cpp's plain and draft-model configurations load together (a draft-model
-                // peer opened after a closed plain one answered differently from its first token on)
-                peers.add(() -> {
-                    List<Contender.Opened> opened = new ArrayList<>();
-                    try {
-                        opened.add(Contender.peer(p.open(target, null, nThreads, workDir, precision), "ar", tokenizer));
-                        if (p.supportsDraft()) {
+            demoPrompts = sweep
+                    ? sweepPrompts(run.tasks(), tokenizer)
+                    : prompts(picked.prompts(), run.tasks(), run.promptsPerTask(), tokenizer);
+            if (!sweep) {
+                Stage demo = rasdStage(target, draft, load, tokenizer, run.corpus());
+                CausalLm t = demo.target();
+                rasdThreads = JniUtils.getNumThreads();
+                // torch.__config__'s equivalent through DJL: what a user gets with no extra setup
+                pytorchFeatures = String.join(", ", new TreeSet<>(JniUtils.getFeatures()));
+                String label = "demo-target (" + params(t) + ", " + t.config().numLayers() + " layers), draft "
+                        + "demo-draft (" + demo.draftParams() + ")";
+                List<StageOpener> peers = new ArrayList<>();
+                for (PeerProvider p : providers) {
+                    // one stage per engine: llama.cpp's plain and draft-model configurations load together (a
+                    // draft-model
+                    // peer opened after a closed plain one answered differently from its first token on)
+                    peers.add(() -> {
+                        List<Contender.Opened> opened = new ArrayList<>();
+                        try {
                             opened.add(Contender.peer(
-                                    p.open(target, draft, nThreads, workDir, precision), "draft", tokenizer));
+                                    p.open(target, null, nThreads, workDir, precision), "ar", tokenizer));
+                            if (p.supportsDraft()) {
+                                opened.add(Contender.peer(
+                                        p.open(target, draft, nThreads, workDir, precision), "draft", tokenizer));
+                            }
+                        } catch (RuntimeException | Error e) {
+                            Stage.of(opened).closeQuietly(e);
+                            throw e;
                         }
-                    } catch (RuntimeException | Error e) {
-                        Stage.of(opened).closeQuietly(e);
-                        throw e;
-                    }
-                    return Stage.of(opened);
-                });
+                        return Stage.of(opened);
+                    });
+                }
+                groups.add(group(label, demoPrompts, tokens));
+                rows.addAll(measure(label, demo, peers, demoPrompts, tokens, tokenizer));
             }
-            groups.add(group(label, demoPrompts, tokens));
-            rows.addAll(measure(label, demo, peers, demoPrompts, tokens, tokenizer));
             if (large) {
                 Path largeDir = workDir.resolve("llama-0.5b-random");
-                if (!Files.isRegularFile(largeDir.resolve("model.safetensors"))) {
+                if (!Files.isRegularFile(largeDir.resolve("model.safetensors"))
+                        || ModelConfig.read(largeDir).maxPositions() != LARGE_POSITIONS) {
                     System.err.println("peers: writing the 0.5B-shaped random checkpoint to " + largeDir + " (2 GB)");
                     LARGE_SHAPE.tokenizerFrom(target).writeTo(largeDir);
                 }
                 int largeTokens = options.maxNewTokens(picked.largeTokens());
                 List<int[]> largePrompts = demoPrompts.subList(0, Math.min(demoPrompts.size(), picked.largePrompts()));
                 Stage big = rasdStage(largeDir, null, load, tokenizer, null);
+                if (sweep) {
+                    rasdThreads = JniUtils.getNumThreads();
+                    pytorchFeatures = String.join(", ", new TreeSet<>(JniUtils.getFeatures()));
+                }
                 CausalLm lt = big.target();
                 String largeLabel = "random Llama shaped like a 0.5B model (" + params(lt) + ", "
                         + lt.config().numLayers() + " layers, hidden "
@@ -304,8 +339,20 @@ public final class PeerBench implements Callable<Integer> {
                     largePeers.add(() -> Stage.of(
                             Contender.peer(p.open(largeDir, null, nThreads, workDir, precision), "ar", tokenizer)));
                 }
-                groups.add(group(largeLabel, largePrompts, largeTokens));
-                rows.addAll(measure(largeLabel, big, largePeers, largePrompts, largeTokens, tokenizer));
+                if (sweep) {
+                    // one group per prompt length, each measured alone: its rows are that length's time to first
+                    // token (rasd's stage loaded anew for each, as the peers' are)
+                    for (int i = 0; i < largePrompts.size(); i++) {
+                        int[] p = largePrompts.get(i);
+                        String label = largeLabel + ", " + p.length + "-token prompt";
+                        Stage stage = i == 0 ? big : rasdStage(largeDir, null, load, tokenizer, null);
+                        groups.add(group(label, List.of(p), largeTokens));
+                        rows.addAll(measure(label, stage, largePeers, List.of(p), largeTokens, tokenizer));
+                    }
+                } else {
+                    groups.add(group(largeLabel, largePrompts, largeTokens));
+                    rows.addAll(measure(largeLabel, big, largePeers, largePrompts, largeTokens, tokenizer));
+                }
             }
         }
         double otherLoad = MachineLoad.now().otherShareSince(loadAtStart);
@@ -361,6 +408,44 @@ public final class PeerBench implements Callable<Integer> {
         List<int[]> out = BenchTasks.acrossTasks(byTask);
         if (out.isEmpty()) {
             throw new RasdException("No prompt of " + RAG_MIN_TOKENS + " to " + RAG_MAX_TOKENS + " tokens in " + tasks);
+        }
+        return out;
+    }
+
+    /**
+     * The ttft suite's prompts: BOS (where the tokenizer has one) and then text tokens, {@code length} in all, for each of {@link #SWEEP_TOKENS}, cut one after the
+     * other from the task prompts' tokens (across tasks in turn), so no two prompts share a prefix beyond BOS.
+     */
+    static List<int[]> sweepPrompts(Path tasks, Tokenizer tokenizer) throws IOException {
+        List<int[]> texts = new ArrayList<>();
+        Map<String, List<int[]>> byTask = new LinkedHashMap<>();
+        for (Map.Entry<String, List<String>> e :
+                BenchTasks.load(tasks, Integer.MAX_VALUE).entrySet()) {
+            List<int[]> ids = new ArrayList<>();
+            for (String p : e.getValue()) {
+                ids.add(tokenizer.encode(p, false));
+            }
+            byTask.put(e.getKey(), ids);
+        }
+        texts.addAll(BenchTasks.acrossTasks(byTask));
+        OptionalInt bos = tokenizer.bosTokenId();
+        int head = bos.isPresent() ? 1 : 0;
+        int needed = Arrays.stream(SWEEP_TOKENS).map(n -> n - head).sum();
+        int[] stream = texts.stream().flatMapToInt(Arrays::stream).limit(needed).toArray();
+        if (stream.length < needed) {
+            throw new RasdException("The task prompts in " + tasks + " hold " + stream.length + " tokens; the ttft"
+                    + " suite cuts " + needed + " from them");
+        }
+        List<int[]> out = new ArrayList<>();
+        int at = 0;
+        for (int n : SWEEP_TOKENS) {
+            int[] p = new int[n];
+            if (head == 1) {
+                p[0] = bos.getAsInt();
+            }
+            System.arraycopy(stream, at, p, head, n - head);
+            at += n - head;
+            out.add(p);
         }
         return out;
     }

@@ -296,6 +296,33 @@ class PeerBenchTest {
         StringWriter err = new StringWriter();
         CommandLine cmd = new CommandLine(new PeerBench()).setErr(new PrintWriter(err));
         assertThat(cmd.execute("--suite", "huge")).isNotZero();
-        assertThat(err.toString()).contains("--suite must be quick, full, decode or rag, got \"huge\"");
+        assertThat(err.toString()).contains("--suite must be quick, full, decode, rag or ttft, got \"huge\"");
+    }
+
+    @Test
+    void theTtftSuiteNeedsTheLargeShapeAndSaysSoBeforeAnyEngineStarts() {
+        StringWriter err = new StringWriter();
+        CommandLine cmd = new CommandLine(new PeerBench()).setErr(new PrintWriter(err));
+        assertThat(cmd.execute("--suite", "ttft", "--no-large")).isNotZero();
+        assertThat(err.toString()).contains("--suite ttft measures the 0.5B shape only");
+    }
+
+    @Test
+    void theTtftSuiteCutsOnePromptOfEachLengthFromTheTaskTextWithoutSharedPrefixes() throws Exception {
+        Path repo = TestData.root().getParent();
+        try (Tokenizer tokenizer = Tokenizer.load(repo.resolve("models").resolve("demo-target"))) {
+            List<int[]> sweep = PeerBench.sweepPrompts(repo.resolve("bench"), tokenizer);
+            assertThat(sweep).extracting(p -> p.length).containsExactly(256, 1024, 4096);
+            int bos = tokenizer.bosTokenId().orElseThrow();
+            assertThat(sweep).allSatisfy(p -> assertThat(p[0]).isEqualTo(bos));
+            // each starts where the one before ended: no prefix beyond BOS is shared (llama.cpp's prompt cache)
+            assertThat(sweep.get(1)[1]).isNotEqualTo(sweep.get(0)[1]);
+            assertThat(sweep.get(2)[1]).isNotEqualTo(sweep.get(1)[1]);
+            // real text: the first prompt's tokens are the first task prompt's, BOS aside
+            List<int[]> whole = PeerBench.prompts(PeerBench.Prompts.WHOLE, repo.resolve("bench"), 1, tokenizer);
+            int[] first = whole.get(0);
+            int n = Math.min(first.length, 256);
+            assertThat(Arrays.copyOfRange(sweep.get(0), 0, n)).isEqualTo(Arrays.copyOf(first, n));
+        }
     }
 }

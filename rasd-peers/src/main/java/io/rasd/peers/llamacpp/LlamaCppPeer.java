@@ -32,14 +32,15 @@ public final class LlamaCppPeer implements Peer {
      * @param precision what the GGUFs hold: f32 runs with an f32 KV cache (rasd's f32 math); f16 with llama.cpp's
      *     default f16 KV cache, as a llama.cpp user runs an f16 model (rasd's half types hold their cache in 2 bytes
      *     too)
+     * @param context positions the context holds (the draft model's too)
      */
-    LlamaCppPeer(Path gguf, Path draftGguf, int threads, GgufPrecision precision) {
+    LlamaCppPeer(Path gguf, Path draftGguf, int threads, GgufPrecision precision, int context) {
         CacheType cache = precision == GgufPrecision.F32 ? CacheType.F32 : CacheType.F16;
         ModelParameters p = new ModelParameters()
                 .setModel(gguf.toString())
                 .setThreads(threads)
                 .setThreadsBatch(threads)
-                .setCtxSize(2048)
+                .setCtxSize(context)
                 .setParallel(1)
                 .setGpuLayers(0)
                 .disableLog()
@@ -48,7 +49,7 @@ public final class LlamaCppPeer implements Peer {
                 .setCacheTypeV(cache);
         if (draftGguf != null) {
             // llama.cpp's own defaults for how far and how confidently to draft (n_max 16, n_min 0, p_min 0.75)
-            p.setModelDraft(draftGguf.toString()).setCtxSizeDraft(2048).setGpuLayersDraft(0);
+            p.setModelDraft(draftGguf.toString()).setCtxSizeDraft(context).setGpuLayersDraft(0);
         }
         this.model = new LlamaModel(p);
         this.speculative = draftGguf != null;

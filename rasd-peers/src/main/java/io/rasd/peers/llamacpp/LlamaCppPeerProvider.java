@@ -1,6 +1,7 @@
 package io.rasd.peers.llamacpp;
 
 import io.rasd.RasdException;
+import io.rasd.model.ModelConfig;
 import io.rasd.model.Precision;
 import io.rasd.peers.Peer;
 import io.rasd.peers.PeerProvider;
@@ -20,6 +21,9 @@ import java.util.stream.Stream;
  * f16 where rasd runs in a half type ({@link GgufPrecision#forRasd}).
  */
 public final class LlamaCppPeerProvider implements PeerProvider {
+
+    /** Most positions a llama.cpp peer's context holds. */
+    static final int MAX_CONTEXT = 8192;
 
     @Override
     public String id() {
@@ -45,7 +49,10 @@ public final class LlamaCppPeerProvider implements PeerProvider {
     public Peer open(Path target, Path draft, int threads, Path work, GgufPrecision precision) {
         Path targetGguf = gguf(target, work, precision);
         Path draftGguf = draft == null ? null : gguf(draft, work, precision);
-        return new LlamaCppPeer(targetGguf, draftGguf, threads, precision);
+        // the context every prompt of the suites fits in: the target's own window, at most 8,192 (the KV cells
+        // llama.cpp allocates up front)
+        int ctx = Math.min(ModelConfig.read(target).maxPositions(), MAX_CONTEXT);
+        return new LlamaCppPeer(targetGguf, draftGguf, threads, precision, ctx);
     }
 
     /** The checkpoint's f32 GGUF in {@code work}: {@link #gguf(Path, Path, GgufPrecision)}. */
