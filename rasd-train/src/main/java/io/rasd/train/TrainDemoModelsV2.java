@@ -236,25 +236,9 @@ public final class TrainDemoModelsV2 {
             ChatExamples chat, List<ChatExamples.Qa> qas, List<String> javaSources, int count, SplittableRandom rnd) {
         List<ChatExamples.Example> out = new ArrayList<>();
         while (out.size() < count) {
-            double kind = rnd.nextDouble();
-            List<ChatExamples.Message> messages = new ArrayList<>();
-            ChatExamples.Layout layout = ChatExamples.Layout.values()[rnd.nextInt(2)];
-            if (layout == ChatExamples.Layout.LANGCHAIN4J && rnd.nextBoolean()) {
-                messages.add(new ChatExamples.Message("system", ChatExamples.SAMPLE_SYSTEM));
-            }
-            if (kind < 0.75) {
-                int turns = kind < 0.6 ? 1 : 2;
-                for (int t = 0; t < turns; t++) {
-                    ChatExamples.Qa qa = qas.get(rnd.nextInt(qas.size()));
-                    messages.addAll(chat.ragTurn(qa, distractors(qas, qa, rnd), layout, rnd));
-                }
-            } else {
-                List<ChatExamples.Message> code =
-                        ChatExamples.codeTurn(javaSources.get(rnd.nextInt(javaSources.size())), rnd);
-                if (code.isEmpty()) {
-                    continue;
-                }
-                messages.addAll(code);
+            List<ChatExamples.Message> messages = conversation(chat, qas, javaSources, rnd);
+            if (messages.isEmpty()) {
+                continue;
             }
             ChatExamples.Example e = chat.render(messages, PROMPT_WEIGHT);
             if (e.ids().length <= CHAT_SEQ + 1) {
@@ -262,6 +246,35 @@ public final class TrainDemoModelsV2 {
             }
         }
         return out;
+    }
+
+    /**
+     * One conversation of the chat mix (see {@link #examples}), ending with the assistant's answer; empty when the
+     * drawn code source has no completion to offer.
+     */
+    static List<ChatExamples.Message> conversation(
+            ChatExamples chat, List<ChatExamples.Qa> qas, List<String> javaSources, SplittableRandom rnd) {
+        double kind = rnd.nextDouble();
+        List<ChatExamples.Message> messages = new ArrayList<>();
+        ChatExamples.Layout layout = ChatExamples.Layout.values()[rnd.nextInt(2)];
+        if (layout == ChatExamples.Layout.LANGCHAIN4J && rnd.nextBoolean()) {
+            messages.add(new ChatExamples.Message("system", ChatExamples.SAMPLE_SYSTEM));
+        }
+        if (kind < 0.75) {
+            int turns = kind < 0.6 ? 1 : 2;
+            for (int t = 0; t < turns; t++) {
+                ChatExamples.Qa qa = qas.get(rnd.nextInt(qas.size()));
+                messages.addAll(chat.ragTurn(qa, distractors(qas, qa, rnd), layout, rnd));
+            }
+        } else {
+            List<ChatExamples.Message> code =
+                    ChatExamples.codeTurn(javaSources.get(rnd.nextInt(javaSources.size())), rnd);
+            if (code.isEmpty()) {
+                return List.of();
+            }
+            messages.addAll(code);
+        }
+        return messages;
     }
 
     private static List<ChatExamples.Section> distractors(
