@@ -170,15 +170,12 @@ public final class BenchTables {
                 sb.append("\n").append(model).append("\n\n");
                 JsonObject g = groups.get(model);
                 if (g != null) {
-                    int prompts = g.get("prompts").getAsInt();
-                    int min = g.get("prompt_tokens_min").getAsInt();
-                    int max = g.get("prompt_tokens_max").getAsInt();
                     sb.append(String.format(
                             Locale.ROOT,
-                            "%d %s of %s tokens, %d new tokens each",
-                            prompts,
-                            prompts == 1 ? "prompt" : "prompts",
-                            min == max ? String.valueOf(min) : min + " to " + max,
+                            "%d prompts of %d to %d tokens, %d new tokens each",
+                            g.get("prompts").getAsInt(),
+                            g.get("prompt_tokens_min").getAsInt(),
+                            g.get("prompt_tokens_max").getAsInt(),
                             g.get("max_new_tokens").getAsInt()));
                     if (r.has("distinct_4")) {
                         // a looping model flatters retrieval: the speed-ups are read beside this
