@@ -330,7 +330,7 @@ public final class CausalLm implements AutoCloseable {
         int[] wanted = logitRows == null || logitRows.length == 0
                 ? null
                 : Arrays.stream(logitRows).distinct().sorted().toArray();
-        if (wanted != null && wanted.length > 0 && (wanted[0] < 0 || wanted[wanted.length - 1] >= n)) {
+        if (wanted != null && (wanted[0] < 0 || wanted[wanted.length - 1] >= n)) {
             throw new RasdException(
                     "forward: logit rows must lie in [0, " + n + "), got " + Arrays.toString(logitRows));
         }

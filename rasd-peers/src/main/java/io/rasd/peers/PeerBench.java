@@ -295,8 +295,7 @@ public final class PeerBench implements Callable<Integer> {
                 List<StageOpener> peers = new ArrayList<>();
                 for (PeerProvider p : providers) {
                     // one stage per engine: llama.cpp's plain and draft-model configurations load together (a
-                    // draft-model
-                    // peer opened after a closed plain one answered differently from its first token on)
+                    // draft-model peer opened after a closed plain one answered differently from its first token on)
                     peers.add(() -> {
                         List<Contender.Opened> opened = new ArrayList<>();
                         try {
