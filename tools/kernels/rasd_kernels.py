@@ -39,7 +39,7 @@ class RasdKernels(torch.nn.Module):
 
     @torch.jit.export
     def version(self) -> int:
-        return 5
+        return 6
 
     @torch.jit.export
     def cast(self, x: torch.Tensor, dtype: int) -> torch.Tensor:
@@ -137,22 +137,14 @@ class RasdKernels(torch.nn.Module):
         Returns [logits, hidden]: hidden is the final-normed state of every token (an EAGLE-1/2 head's feature), or,
         with taps, the residual stream at the input of those layers side by side (an EAGLE-3 head's)."""
         x = embed.index_select(0, tokens).float()
-        n = tokens.size(0)
-        if dims[4] == 1 and n > 1:
-            # key j is visible to new token i when j <= past + i, repeated for each head of a kv head's query block
-            past = dims[3]
-            visible = torch.ones(n, past + n, dtype=torch.bool, device=x.device).tril(past)
-            mask = torch.zeros(n, past + n, device=x.device).masked_fill(visible.logical_not(), float("-inf"))
-            mask = mask.repeat(dims[0] // dims[1], 1)
-        if mask.numel() > 0 and k_cache[0].dtype != torch.float32:
-            mask = mask.double()  # a half model's attention runs in f64 (see layer): converted once, not per layer
+        mask = self.attention_mask(mask, x, dims, k_cache[0].dtype)
         tapped: List[torch.Tensor] = []
         layers = len(weights) // self.PER_LAYER
         for l in range(layers):
             for t in taps:
                 if t == l:
                     tapped.append(x.clone())
-            x = self.layer(x, weights, l, k_cache[l], v_cache[l], cos, sin, mask, dims, eps)
+            x = self.layer(x, None, weights, l, k_cache[l], v_cache[l], cos, sin, mask, dims, eps)
         normed = self.rms(x, eps)
         if final_norm.numel() > 0:
             normed = normed * final_norm
@@ -164,9 +156,72 @@ class RasdKernels(torch.nn.Module):
             return [logits, torch.cat(tapped, 1)]
         return [logits, normed]
 
+    def attention_mask(self, mask: torch.Tensor, x: torch.Tensor, dims: List[int], cache_dtype: torch.dtype) -> torch.Tensor:
+        """The additive mask a forward's layers use: the one given, or with dims[4] == 1 the causal one built here."""
+        n = x.size(0)
+        if dims[4] == 1 and n > 1:
+            # key j is visible to new token i when j <= past + i, repeated for each head of a kv head's query block
+            past = dims[3]
+            visible = torch.ones(n, past + n, dtype=torch.bool, device=x.device).tril(past)
+            mask = torch.zeros(n, past + n, device=x.device).masked_fill(visible.logical_not(), float("-inf"))
+            mask = mask.repeat(dims[0] // dims[1], 1)
+        if mask.numel() > 0 and cache_dtype != torch.float32:
+            mask = mask.double()  # a half model's attention runs in f64 (see layer): converted once, not per layer
+        return mask
+
+    @torch.jit.export
+    def forward_eagle(
+        self,
+        tokens: torch.Tensor,
+        embed: torch.Tensor,
+        features: torch.Tensor,
+        fc: torch.Tensor,
+        fc_bias: torch.Tensor,
+        weights: List[torch.Tensor],
+        head_divisor: torch.Tensor,
+        lm_head: torch.Tensor,
+        k_cache: torch.Tensor,
+        v_cache: torch.Tensor,
+        cos: torch.Tensor,
+        sin: torch.Tensor,
+        mask: torch.Tensor,
+        logit_rows: torch.Tensor,
+        dims: List[int],
+        eps: float,
+    ) -> List[torch.Tensor]:
+        """An EAGLE draft head's forward (io.rasd.model.EagleHead), one call instead of ~40 DJL ops: a head forward
+        is a drafting depth, so its fixed per-op cost decides whether the head pays. tokens [n] with features [n, w]:
+        the feature of the token before each (the target's, or deeper in a tree the head's own output h). dims: the
+        target's five (heads, kv_heads, head_dim, past, causal), the variant (1 or 3) and the head's hidden size.
+
+        EAGLE-1/2 (variant 1): x = fc([embed(t), f]) (+ bias), one layer whose attention reads x unnormalised (no input
+        norm, as cnets1.py's layer 0), and the target's lm_head over the output h unnormalised (head_divisor: the target's final norm weight when its lm_head
+        holds it folded in, divided out here; else empty).
+        EAGLE-3 (variant 3): h = fc(f) when f is the target's three states side by side (wider than the head), else f;
+        the layer attends over [norm(embed(t)), norm(h)] (norm weights folded into its qkv) and adds to h; logits are
+        the head's own lm_head over norm(h) (norm weight folded in).
+
+        Returns [logits of logit_rows (empty: every row), h of every row]."""
+        embedded = embed.index_select(0, tokens).float()
+        mask = self.attention_mask(mask, embedded, dims, k_cache.dtype)
+        no_bias = torch.empty(0, device=embedded.device)
+        if dims[5] == 3:
+            h = features if features.size(1) == dims[6] else self.proj(features, fc, no_bias)
+            attn_in = torch.cat([self.rms(embedded, eps), self.rms(h, eps)], 1)
+            h = self.layer(h, attn_in, weights, 0, k_cache, v_cache, cos, sin, mask, dims, eps)
+            rows = h if logit_rows.numel() == 0 else h.index_select(0, logit_rows)
+            return [self.proj(self.rms(rows, eps), lm_head, no_bias), h]
+        x = self.proj(torch.cat([embedded, features], 1), fc, fc_bias)
+        h = self.layer(x, x, weights, 0, k_cache, v_cache, cos, sin, mask, dims, eps)
+        rows = h if logit_rows.numel() == 0 else h.index_select(0, logit_rows)
+        if head_divisor.numel() > 0:
+            rows = rows / head_divisor
+        return [self.proj(rows, lm_head, no_bias), h]
+
     def layer(
         self,
         x: torch.Tensor,
+        attn_in: Optional[torch.Tensor],
         weights: List[torch.Tensor],
         l: int,
         k_cache: torch.Tensor,
@@ -185,8 +240,10 @@ class RasdKernels(torch.nn.Module):
         group = heads // kv_heads
         base = l * self.PER_LAYER
 
-        # attention: x + Wo . attn(RoPE(Wq h), RoPE(Wk h), Wv h), h = RMSNorm(x) (norm weight and scale in Wqkv)
-        qkv = self.proj(self.rms(x, eps), weights[base + self.QKV], weights[base + self.BQKV]).view(n, heads + 2 * kv_heads, hd)
+        # attention: x + Wo . attn(RoPE(Wq h), RoPE(Wk h), Wv h), h = RMSNorm(x) (norm weight and scale in Wqkv), or
+        # h = attn_in where an EAGLE head's layer reads something else (x itself, or EAGLE-3's two normed halves)
+        h = self.rms(x, eps) if attn_in is None else attn_in
+        qkv = self.proj(h, weights[base + self.QKV], weights[base + self.BQKV]).view(n, heads + 2 * kv_heads, hd)
         qk = qkv[:, : heads + kv_heads]
         v = qkv[:, heads + kv_heads :]
         qk_norm = weights[base + self.QK_NORM]

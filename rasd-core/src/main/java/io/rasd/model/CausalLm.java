@@ -83,23 +83,7 @@ public final class CausalLm implements AutoCloseable {
         this.emptyI64 = DeviceTensors.upload(manager, new long[0]);
         NDArray[] flat = new NDArray[weights.layers.length * 11];
         for (int l = 0; l < weights.layers.length; l++) {
-            LlamaWeights.Layer L = weights.layers[l];
-            NDArray[] entries = {
-                L.qkvT(),
-                L.bqkv(),
-                L.qkNorm(),
-                L.woT(),
-                L.bo(),
-                L.wGateT(),
-                L.wUpT(),
-                L.wDownT(),
-                L.bGate(),
-                L.bUp(),
-                L.bDown()
-            }; // the order of tools/kernels/rasd_kernels.py
-            for (int j = 0; j < entries.length; j++) {
-                flat[l * 11 + j] = entries[j] == null ? emptyF32 : entries[j];
-            }
+            System.arraycopy(weights.layers[l].kernelEntries(emptyF32), 0, flat, l * 11, 11);
         }
         if (DeviceTensors.CHECK_DEVICES) {
             DeviceTensors.requireOneDevice(directory + " weights", flat);
@@ -514,6 +498,24 @@ public final class CausalLm implements AutoCloseable {
             return Kernels.get().project(in, w.lmHeadT, h.getManager());
         }
         return in.matMul(w.lmHeadT);
+    }
+
+    /** The embedding table as loaded (f32, or a half dtype only the kernel module reads): what an EAGLE head embeds with. */
+    NDArray embedTable() {
+        return w.embed;
+    }
+
+    /** The lm_head as the kernel module reads it (f32 {@code Wᵀ}, half {@code W}, or packed bf16). */
+    NDArray lmHeadWeight() {
+        return w.lmHeadT;
+    }
+
+    /**
+     * What an unnormalised hidden state is divided by before {@link #lmHeadWeight} (the final norm weight, when the
+     * head holds it folded in), or {@code null}: see {@link #lmHeadOfUnnormalised}.
+     */
+    NDArray lmHeadDivisor() {
+        return w.headHoldsFinalNorm ? w.finalNorm : null;
     }
 
     /** Index of the first zero in the final norm weight, or -1. */

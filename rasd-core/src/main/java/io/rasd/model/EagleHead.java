@@ -3,6 +3,7 @@ package io.rasd.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.pytorch.jni.IValue;
 import io.rasd.RasdException;
 import java.nio.file.Path;
 
@@ -48,6 +49,18 @@ public final class EagleHead implements AutoCloseable {
     /** EAGLE-3 only (else null): the target id of each draft-vocabulary id. */
     private final int[] draftToTarget;
 
+    /** What every kernel call passes unchanged, built once (see {@link #forward}). */
+    private final IValue kernelEmbed;
+
+    private final IValue kernelFc;
+    private final IValue kernelFcBias;
+    private final IValue kernelLayer;
+    private final IValue kernelDivisor;
+    private final IValue kernelHead;
+    private final IValue kernelEps;
+    private final NDArray emptyF32;
+    private final NDArray emptyI64;
+
     private EagleHead(
             Path directory,
             ModelConfig config,
@@ -68,6 +81,17 @@ public final class EagleHead implements AutoCloseable {
         this.draftToTarget = draftToTarget;
         this.identity = (featureLayers == null ? "eagle-head " : "eagle3-head ")
                 + directory.toAbsolutePath().normalize() + " " + config + "\non " + target.identity();
+        this.emptyF32 = DeviceTensors.upload(manager, new float[0]);
+        this.emptyI64 = DeviceTensors.upload(manager, new long[0]);
+        NDArray[] entries = w.layers[0].kernelEntries(emptyF32); // laid out as CausalLm lays out each layer
+        NDArray divisor = featureLayers == null ? target.lmHeadDivisor() : null;
+        this.kernelLayer = IValue.listFrom(Kernels.pt(entries));
+        this.kernelEmbed = IValue.from(Kernels.pt(w.embed != null ? w.embed : target.embedTable()));
+        this.kernelFc = IValue.from(Kernels.pt(w.fcT));
+        this.kernelFcBias = IValue.from(Kernels.pt(w.fcBias != null ? w.fcBias : emptyF32));
+        this.kernelDivisor = IValue.from(Kernels.pt(divisor != null ? divisor : emptyF32));
+        this.kernelHead = IValue.from(Kernels.pt(featureLayers == null ? target.lmHeadWeight() : w.lmHeadT));
+        this.kernelEps = IValue.from(config.rmsNormEps());
     }
 
     /**
@@ -205,6 +229,58 @@ public final class EagleHead implements AutoCloseable {
         check(tokens, features, positions);
         cache.ensureRoom(n);
         int past = cache.length();
+        boolean causal = mask == AttentionMask.causal();
+        NDManager sm = manager.newSubManager();
+        try (Kernels.Args a = new Kernels.Args()) {
+            // one call of the kernel module: a head forward is a drafting depth, and the ~40 DJL ops of
+            // forwardReference cost more in dispatch than the head's arithmetic on a small model
+            NDArray maskArr = causal ? null : decoder.mask(sm, mask, past, n); // a causal one the module builds
+            NDArray[] rope = decoder.rope(sm, positions);
+            NDArray[] out = Kernels.get()
+                    .tensors(
+                            sm,
+                            "forward_eagle",
+                            a.of(DeviceTensors.upload(sm, tokens)),
+                            kernelEmbed,
+                            a.of(features),
+                            kernelFc,
+                            kernelFcBias,
+                            kernelLayer,
+                            kernelDivisor,
+                            kernelHead,
+                            a.of(cache.keyArrays()[0]),
+                            a.of(cache.valueArrays()[0]),
+                            a.of(rope[0]),
+                            a.of(rope[1]),
+                            a.of(maskArr == null ? emptyF32 : maskArr),
+                            a.of(logitRows == null ? emptyI64 : DeviceTensors.upload(sm, logitRows)),
+                            a.of(
+                                    config.numHeads(),
+                                    config.numKvHeads(),
+                                    config.headDim(),
+                                    past,
+                                    causal ? 1 : 0,
+                                    featureLayers == null ? 1 : 3,
+                                    config.hiddenSize()),
+                            kernelEps);
+            cache.advance(n);
+            return new Logits(sm, out[0], out[1], null);
+        } catch (RuntimeException e) {
+            sm.close();
+            throw e;
+        }
+    }
+
+    /**
+     * {@link #forward} in DJL ops, the same math op by op ({@code Decoder}): the reference the kernel module's
+     * {@code forward_eagle} is tested against.
+     */
+    Logits forwardReference(
+            KvCache cache, int[] tokens, NDArray features, int[] positions, AttentionMask mask, int[] logitRows) {
+        int n = tokens.length;
+        check(tokens, features, positions);
+        cache.ensureRoom(n);
+        int past = cache.length();
         NDManager sm = manager.newSubManager();
         try {
             NDArray maskArr = decoder.mask(sm, mask, past, n);
@@ -299,6 +375,10 @@ public final class EagleHead implements AutoCloseable {
 
     @Override
     public void close() {
+        for (IValue v :
+                new IValue[] {kernelEmbed, kernelFc, kernelFcBias, kernelLayer, kernelDivisor, kernelHead, kernelEps}) {
+            v.close();
+        }
         manager.close();
     }
 }

@@ -44,7 +44,20 @@ final class LlamaWeights {
             NDArray wDownT,
             NDArray bGate,
             NDArray bUp,
-            NDArray bDown) {}
+            NDArray bDown) {
+
+        /**
+         * The layer's tensors in the order of the kernel module's flat weight list ({@code tools/kernels/
+         * rasd_kernels.py}, {@code PER_LAYER} of them), {@code absent} where a tensor is null.
+         */
+        NDArray[] kernelEntries(NDArray absent) {
+            NDArray[] entries = {qkvT, bqkv, qkNorm, woT, bo, wGateT, wUpT, wDownT, bGate, bUp, bDown};
+            for (int j = 0; j < entries.length; j++) {
+                entries[j] = entries[j] == null ? absent : entries[j];
+            }
+            return entries;
+        }
+    }
 
     /** {@code [vocab, hidden]}; null for an EAGLE head that reads the target's. */
     final NDArray embed;

@@ -55,6 +55,8 @@ public final class TrainDemoModelsV2 {
         Path models = args.length > 3 ? Path.of(args[3]) : Path.of("models");
         double copyMinutes = args.length > 4 ? Double.parseDouble(args[4]) : 0;
         Path targetFrom = args.length > 5 ? Path.of(args[5]) : models.resolve("demo-target");
+        // a run continuing a model whose schedule already decayed may start lower than a fresh one's 5e-4
+        double targetPeakLr = args.length > 6 ? Double.parseDouble(args[6]) : 5e-4;
         Files.createDirectories(work);
         PrintStream log = new PrintStream(
                 Files.newOutputStream(work.resolve("train.log"), StandardOpenOption.CREATE, StandardOpenOption.APPEND),
@@ -77,7 +79,7 @@ public final class TrainDemoModelsV2 {
                 data,
                 targetMinutes,
                 copyMinutes,
-                5e-4,
+                targetPeakLr,
                 targetFrom,
                 work,
                 null);
