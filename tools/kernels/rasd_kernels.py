@@ -85,6 +85,15 @@ class RasdKernels(torch.nn.Module):
         """Rows tokens of an embedding of any dtype, as f32."""
         return embed.index_select(0, tokens).float()
 
+    @torch.jit.export
+    def top_k_probabilities(self, logits: torch.Tensor, k: int) -> torch.Tensor:
+        """The k most likely ids of every row of logits [rows, vocab] with their softmax probabilities over the whole
+        row, best first, as one [rows, 2k] f32 tensor: k probabilities, then the k ids as floats (exact below 2^24).
+        One call per drafting depth instead of ~11 DJL ops (io.rasd.model.Logits#topKProbabilities)."""
+        top = torch.topk(logits, k, 1, True, True)
+        log_z = torch.logsumexp(logits, 1, True)
+        return torch.cat([(top.values - log_z).exp(), top.indices.float()], 1)
+
     def rms(self, x: torch.Tensor, eps: float) -> torch.Tensor:
         # the same ops as the NDArray path (io.rasd.model.Decoder.rmsNorm): x / sqrt(mean(x^2) + eps)
         return x / torch.sqrt(torch.mean(x * x, -1, True) + eps)

@@ -21,7 +21,9 @@ import java.nio.file.Path;
  * The head keeps its own {@link KvCache} (one layer); its positions count the (token, feature) pairs it has read.
  * Weights, ownership and threading follow {@link CausalLm}: the head's weights live in its own manager, every forward
  * gets a step manager that the returned {@link Logits} closes. The embedding is the head's {@code embed_tokens} when
- * the file has one, else the target's. Format checks (variant, shapes against the target) are the loader's in
+ * the file has one, else the target's. The projections (fc, the layer's, an EAGLE-3 head's lm_head) are held in the
+ * target's precision, as the target's are: a head forward reads its weights once per drafting depth, and in bf16 it
+ * reads half the bytes; its KV cache, norms and biases stay f32. Format checks (variant, shapes against the target) are the loader's in
  * {@code io.rasd.draft.eagle}; this class checks what its forward needs.
  *
  * <p>An EAGLE-3 head (Li et al. 2025; SafeAILab/EAGLE's {@code cnets.py}) reads instead the target's residual stream
@@ -119,7 +121,7 @@ public final class EagleHead implements AutoCloseable {
         requireFoldableNorm(target);
         NDManager m = DeviceTensors.newManager(target.device());
         try (Checkpoint ckpt = Checkpoint.open(dir)) {
-            LlamaWeights weights = new LlamaWeights(ckpt, config, m, false, fcBias, qkvBias);
+            LlamaWeights weights = new LlamaWeights(ckpt, config, m, false, fcBias, qkvBias, target.precision());
             int limit = Math.min(config.maxPositions(), target.contextLimit());
             return new EagleHead(dir, config, target, m, weights, limit, null, null);
         } catch (RuntimeException e) {
@@ -152,8 +154,8 @@ public final class EagleHead implements AutoCloseable {
         }
         NDManager m = DeviceTensors.newManager(target.device());
         try (Checkpoint ckpt = Checkpoint.open(dir)) {
-            LlamaWeights weights =
-                    new LlamaWeights(ckpt, config, m, false, layerPrefix, targetHidden, draftToTarget.length);
+            LlamaWeights weights = new LlamaWeights(
+                    ckpt, config, m, false, layerPrefix, targetHidden, draftToTarget.length, target.precision());
             int limit = Math.min(config.maxPositions(), target.contextLimit());
             return new EagleHead(dir, config, target, m, weights, limit, featureLayers, draftToTarget.clone());
         } catch (RuntimeException e) {
@@ -277,6 +279,10 @@ public final class EagleHead implements AutoCloseable {
      */
     Logits forwardReference(
             KvCache cache, int[] tokens, NDArray features, int[] positions, AttentionMask mask, int[] logitRows) {
+        if (w.precision.isHalf()) {
+            throw new IllegalStateException("the DJL-op reference runs f32 heads only; this one is held in "
+                    + w.precision.label() + " (its target's precision)");
+        }
         int n = tokens.length;
         check(tokens, features, positions);
         cache.ensureRoom(n);

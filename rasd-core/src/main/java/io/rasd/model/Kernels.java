@@ -130,6 +130,16 @@ final class Kernels {
         }
     }
 
+    /**
+     * The {@code k} most likely ids of every row of {@code logits} with their softmax probabilities, best first, as
+     * {@code [rows, 2k]} f32: k probabilities, then the k ids as floats.
+     */
+    NDArray topKProbabilities(NDArray logits, long k, NDManager owner) {
+        try (Args a = new Args()) {
+            return tensor(owner, "top_k_probabilities", a.of(logits), a.of(k));
+        }
+    }
+
     /** Runs {@code method} whose result is a list of tensors, attached to {@code owner}. */
     NDArray[] tensors(NDManager owner, String method, IValue... args) {
         try (IValue r = call(method, args)) {

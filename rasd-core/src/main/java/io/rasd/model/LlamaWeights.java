@@ -189,18 +189,27 @@ final class LlamaWeights {
      * its own (the target's is used). Its
      * embedding is its own {@code embed_tokens.weight} when the file has one, else null (the target's is used).
      */
-    LlamaWeights(Checkpoint ckpt, ModelConfig c, NDManager m, boolean checkFinite, boolean fcBias, boolean qkvBias) {
+    LlamaWeights(
+            Checkpoint ckpt,
+            ModelConfig c,
+            NDManager m,
+            boolean checkFinite,
+            boolean fcBias,
+            boolean qkvBias,
+            Precision precision) {
         this.checkFinite = checkFinite;
+        this.precision = precision;
         int d = c.hiddenSize();
         embed = ckpt.contains("embed_tokens.weight") ? load(ckpt, "embed_tokens.weight", m, c.vocabSize(), d) : null;
         // cnets1.py's "qkv_bias" (Qwen2 heads): biases on q, k and v only
-        layers = new Layer[] {layer(ckpt, c, "layers.0.", false, d, null, qkvBias, false, m)};
-        fcT = projection(ckpt, m, 2 * d, null, new Part("fc.weight", d, 1f));
+        Layer f32 = layer(ckpt, c, "layers.0.", false, d, null, qkvBias, false, m);
+        layers = new Layer[] {precision.isHalf() ? half(f32, m) : f32};
+        NDArray fc = projection(ckpt, m, 2 * d, null, new Part("fc.weight", d, 1f));
+        fcT = precision.isHalf() ? halfOf(fc, m) : fc;
         this.fcBias = fcBias ? load(ckpt, "fc.bias", m, d) : null;
         lmHeadT = null;
         finalNorm = null;
         headHoldsFinalNorm = true;
-        precision = Precision.F32;
         invFreq = c.ropeScaling().inverseFrequencies(c.ropeTheta(), c.headDim());
         buffers.clear();
     }
@@ -220,20 +229,25 @@ final class LlamaWeights {
             boolean checkFinite,
             String layerPrefix,
             int targetHidden,
-            int draftVocab) {
+            int draftVocab,
+            Precision precision) {
         this.checkFinite = checkFinite;
+        this.precision = precision;
         int d = c.hiddenSize();
         embed = ckpt.contains("embed_tokens.weight") ? load(ckpt, "embed_tokens.weight", m, c.vocabSize(), d) : null;
         float[] inputScale = new float[2 * d];
         System.arraycopy(floats(ckpt, layerPrefix + "input_layernorm.weight", d), 0, inputScale, 0, d);
         System.arraycopy(floats(ckpt, layerPrefix + "hidden_norm.weight", d), 0, inputScale, d, d);
-        layers = new Layer[] {layer(ckpt, c, layerPrefix, false, 2 * d, inputScale, false, false, m)};
-        fcT = projection(ckpt, m, 3 * targetHidden, null, new Part("fc.weight", d, 1f));
+        Layer f32 = layer(ckpt, c, layerPrefix, false, 2 * d, inputScale, false, false, m);
+        layers = new Layer[] {precision.isHalf() ? half(f32, m) : f32};
+        NDArray fc = projection(ckpt, m, 3 * targetHidden, null, new Part("fc.weight", d, 1f));
+        fcT = precision.isHalf() ? halfOf(fc, m) : fc;
         fcBias = null;
-        lmHeadT = projection(ckpt, m, d, floats(ckpt, "norm.weight", d), new Part("lm_head.weight", draftVocab, 1f));
+        NDArray head =
+                projection(ckpt, m, d, floats(ckpt, "norm.weight", d), new Part("lm_head.weight", draftVocab, 1f));
+        lmHeadT = precision.isHalf() ? halfOf(head, m) : head;
         finalNorm = null;
         headHoldsFinalNorm = true;
-        precision = Precision.F32;
         invFreq = c.ropeScaling().inverseFrequencies(c.ropeTheta(), c.headDim());
         buffers.clear();
     }

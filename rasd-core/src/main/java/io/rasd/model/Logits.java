@@ -84,6 +84,10 @@ public final class Logits implements AutoCloseable {
      */
     public TopK[] topKProbabilities(int k) {
         int kk = Math.min(k, vocabSize());
+        if (vocabSize() < EXACT_F32_IDS) {
+            // one kernel-module call: the top-k, the log-normaliser and the packing (a drafting depth calls this once)
+            return rowsOf(DeviceTensors.readFloats(Kernels.get().topKProbabilities(logits, kk, stepManager)), null, kk);
+        }
         NDList top = logits.topK(kk, 1, true, true);
         // p = exp(logit - logsumexp(row)): only the k chosen entries are exponentiated and copied
         NDArray max = logits.max(new int[] {1}, true);
@@ -96,14 +100,15 @@ public final class Logits implements AutoCloseable {
 
     /** {@code [rows, k]} values and int64 ids to Java, one read where the vocabulary allows (one a draft depth). */
     private TopK[] rowsOf(NDArray values, NDArray idArray, int kk) {
-        float[] both;
-        int[] ids = null;
         if (vocabSize() < EXACT_F32_IDS) {
-            both = DeviceTensors.readFloats(values.concat(idArray.toType(DataType.FLOAT32, false), 1));
-        } else {
-            both = DeviceTensors.readFloats(values);
-            ids = toInts(idArray);
+            return rowsOf(
+                    DeviceTensors.readFloats(values.concat(idArray.toType(DataType.FLOAT32, false), 1)), null, kk);
         }
+        return rowsOf(DeviceTensors.readFloats(values), toInts(idArray), kk);
+    }
+
+    /** {@code both}: per row k values then k ids as floats ({@code ids} null), or k values with {@code ids} apart. */
+    private TopK[] rowsOf(float[] both, int[] ids, int kk) {
         int width = ids == null ? 2 * kk : kk;
         TopK[] out = new TopK[rows()];
         for (int r = 0; r < out.length; r++) {
