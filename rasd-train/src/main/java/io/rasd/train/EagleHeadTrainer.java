@@ -45,6 +45,14 @@ import java.util.SplittableRandom;
  * against the target's distribution softmax(lm_head(f_{i+1})), over the valid rows; uniform noise on the input
  * features. The embedding and lm_head are the target's, frozen, read from its checkpoint files.
  *
+ * <p>With {@link #trainingTimeTest(int) a training-time test} of K steps (EAGLE-3's, SafeAILab/EAGLE
+ * {@code traineagle3/cnets.py}), the head is also trained on what it reads when it drafts deeper: step d (1..K-1) feeds
+ * row i the token i+1+d with the head's own output of step d-1 at row i as its feature, at RoPE position i+d, and its
+ * attention sees step 0's keys of rows 0..i (the pairs the target's features filled) plus its own row's keys of steps
+ * 1..d (its ancestors in a draft tree), exactly what a depth-(d+1) node sees in {@code io.rasd.draft.eagle}'s drafting.
+ * Step d's loss (the same two parts, against f_{i+1+d}) weighs 0.8^d, as in the reference; the reported metrics are
+ * step 0's.
+ *
  * <p>Parameters are kept in {@code [in, out]} layout (like {@link LlamaTrainer}) and transposed to HF's
  * {@code [out, in]} when saved.
  */
@@ -95,6 +103,8 @@ public final class EagleHeadTrainer implements AutoCloseable {
     private final Map<String, NDArray> adamM = new LinkedHashMap<>();
     private final Map<String, NDArray> adamV = new LinkedHashMap<>();
     private int step;
+    /** Steps of the training-time test (1: EAGLE-1's teacher forcing alone). */
+    private int unroll = 1;
 
     /**
      * A freshly initialised head for the target in {@code targetDir}.
@@ -191,15 +201,41 @@ public final class EagleHeadTrainer implements AutoCloseable {
         return vocab;
     }
 
+    /**
+     * Trains with EAGLE-3's training-time test of {@code steps} steps from the next step on (1: teacher forcing alone,
+     * the default); see the class comment.
+     */
+    public void trainingTimeTest(int steps) {
+        if (steps < 1 || steps > 8) {
+            throw new RasdException("training-time test steps must be in [1, 8], got " + steps);
+        }
+        this.unroll = steps;
+    }
+
+    public int trainingTimeTestSteps() {
+        return unroll;
+    }
+
     /** The head's output h {@code [b, t, hidden]} for input tokens {@code [b*t]} and features {@code [b, t, hidden]}. */
     private NDArray forward(NDManager sm, long[] tokens, NDArray features, int b, int t) {
+        return pass(sm, tokens, features, b, t, new java.util.ArrayList<>());
+    }
+
+    /**
+     * One step of the layer. With {@code steps} empty: teacher forcing under a causal mask. Otherwise step d =
+     * {@code steps.size()} of the training-time test: RoPE positions shifted by d, each row attending to step 0's
+     * keys of rows up to itself and to its own keys of steps 1..d. Appends this step's keys and values (after RoPE,
+     * {@code [b, kvHeads, 1, t, headDim]}) to {@code steps}.
+     */
+    private NDArray pass(NDManager sm, long[] tokens, NDArray features, int b, int t, List<NDArray[]> steps) {
         int h = hidden;
+        int depth = steps.size();
         NDArray e = embed.get(sm, new NDIndex("{}", sm.create(tokens))).reshape(b, t, h);
         NDArray x = e.concat(features, -1).matMul(params.get("fc.weight")); // embedding first, feature second
         if (fcBias) {
             x = x.add(params.get("fc.bias"));
         }
-        NDArray[] rope = rope(sm, t);
+        NDArray[] rope = rope(sm, t, depth);
         float[] maskValues = new float[t * t];
         for (int r = 0; r < t; r++) {
             for (int c = r + 1; c < t; c++) {
@@ -220,14 +256,21 @@ public final class EagleHeadTrainer implements AutoCloseable {
         NDArray q5 = q.reshape(b, kvHeads, rep, t, headDim);
         NDArray k5 = k.expandDims(2);
         NDArray v5 = v.expandDims(2);
-        NDArray att = q5.matMul(k5.transpose(0, 1, 2, 4, 3))
-                .mul(scale)
-                .add(mask)
-                .softmax(-1)
-                .matMul(v5)
-                .reshape(b, heads, t, headDim)
-                .transpose(0, 2, 1, 3)
-                .reshape(b, t, heads * headDim);
+        steps.add(new NDArray[] {k5, v5});
+        NDArray k0 = steps.get(0)[0];
+        NDArray v0 = steps.get(0)[1];
+        NDArray scores = q5.matMul(k0.transpose(0, 1, 2, 4, 3)).mul(scale).add(mask); // [b, kv, rep, t, t]
+        for (int d = 1; d <= depth; d++) {
+            // the row's own key of step d: one more column per row (the diagonal of that step)
+            scores = scores.concat(
+                    q5.mul(steps.get(d)[0]).sum(new int[] {-1}, true).mul(scale), -1);
+        }
+        NDArray probs = scores.softmax(-1);
+        NDArray out = depth == 0 ? probs.matMul(v0) : probs.get("..., 0:{}", t).matMul(v0);
+        for (int d = 1; d <= depth; d++) {
+            out = out.add(probs.get("..., {}:{}", t + d - 1, t + d).mul(steps.get(d)[1]));
+        }
+        NDArray att = out.reshape(b, heads, t, headDim).transpose(0, 2, 1, 3).reshape(b, t, heads * headDim);
         x = x.add(att.matMul(params.get(p + "self_attn.o_proj.weight")));
         NDArray m = rmsNorm(x, params.get(p + "post_attention_layernorm.weight"));
         NDArray gate = m.matMul(params.get(p + "mlp.gate_proj.weight"));
@@ -243,15 +286,16 @@ public final class EagleHeadTrainer implements AutoCloseable {
         return x.div(x.square().mean(new int[] {-1}, true).add(eps).sqrt()).mul(w);
     }
 
-    private NDArray[] rope(NDManager sm, int t) {
+    private NDArray[] rope(NDManager sm, int t, int offset) {
         int half = headDim / 2;
         float[] cos = new float[t * headDim];
         float[] sin = new float[t * headDim];
-        for (int pos = 0; pos < t; pos++) {
+        for (int row = 0; row < t; row++) {
+            int pos = row + offset;
             for (int j = 0; j < half; j++) {
                 float angle = pos * invFreq[j]; // in f32, as HF and io.rasd.model.Rope compute it
-                cos[pos * headDim + j] = cos[pos * headDim + j + half] = (float) Math.cos(angle);
-                sin[pos * headDim + j] = sin[pos * headDim + j + half] = (float) Math.sin(angle);
+                cos[row * headDim + j] = cos[row * headDim + j + half] = (float) Math.cos(angle);
+                sin[row * headDim + j] = sin[row * headDim + j + half] = (float) Math.sin(angle);
             }
         }
         return new NDArray[] {sm.create(cos, new Shape(t, headDim)), sm.create(sin, new Shape(t, headDim))};
@@ -266,7 +310,10 @@ public final class EagleHeadTrainer implements AutoCloseable {
         return x.mul(rope[0]).add(rotated.mul(rope[1]));
     }
 
-    /** A padded batch: rows i = 0..t-1 of each example read (token i+1, f_i) and target f_{i+1}. */
+    /**
+     * A padded batch: rows i = 0..t-1 of each example read (token i+1, f_i) and target f_{i+1}; for step d of a
+     * training-time test, token i+1+d and target f_{i+1+d} (rows past the sequence's end masked out).
+     */
     private final class Batch {
         final int b;
         final int t;
@@ -275,8 +322,14 @@ public final class EagleHeadTrainer implements AutoCloseable {
         final float[] targetFeatures;
         final float[] mask;
         final long validRows;
+        /** Per step d: tokens, target features, row mask and valid rows (index 0: the fields above). */
+        final long[][] stepTokens;
 
-        Batch(List<Example> examples, float noise, SplittableRandom rnd) {
+        final float[][] stepTargets;
+        final float[][] stepMasks;
+        final long[] stepValid;
+
+        Batch(List<Example> examples, float noise, SplittableRandom rnd, int steps) {
             int maxLen = 0;
             for (Example ex : examples) {
                 maxLen = Math.max(maxLen, ex.tokens().length);
@@ -287,11 +340,11 @@ public final class EagleHeadTrainer implements AutoCloseable {
             b = examples.size();
             t = maxLen - 1;
             int h = hidden;
-            tokens = new long[b * t];
+            stepTokens = new long[steps][b * t];
+            stepTargets = new float[steps][b * t * h];
+            stepMasks = new float[steps][b * t];
+            stepValid = new long[steps];
             inFeatures = new float[b * t * h];
-            targetFeatures = new float[b * t * h];
-            mask = new float[b * t];
-            long valid = 0;
             for (int r = 0; r < b; r++) {
                 Example ex = examples.get(r);
                 int n = ex.tokens().length;
@@ -300,12 +353,16 @@ public final class EagleHeadTrainer implements AutoCloseable {
                             + " feature values; expected " + n * h);
                 }
                 for (int i = 0; i + 1 < n; i++) {
-                    int row = r * t + i;
-                    tokens[row] = ex.tokens()[i + 1];
-                    System.arraycopy(ex.features(), i * h, inFeatures, row * h, h);
-                    System.arraycopy(ex.features(), (i + 1) * h, targetFeatures, row * h, h);
-                    mask[row] = 1f;
-                    valid++;
+                    System.arraycopy(ex.features(), i * h, inFeatures, (r * t + i) * h, h);
+                }
+                for (int d = 0; d < steps; d++) {
+                    for (int i = 0; i + 1 + d < n; i++) {
+                        int row = r * t + i;
+                        stepTokens[d][row] = ex.tokens()[i + 1 + d];
+                        System.arraycopy(ex.features(), (i + 1 + d) * h, stepTargets[d], row * h, h);
+                        stepMasks[d][row] = 1f;
+                        stepValid[d]++;
+                    }
                 }
             }
             if (noise > 0) {
@@ -313,23 +370,77 @@ public final class EagleHeadTrainer implements AutoCloseable {
                     inFeatures[k] += (float) ((rnd.nextDouble() - 0.5) * noise); // AddUniformNoise of the reference
                 }
             }
-            validRows = valid;
+            tokens = stepTokens[0];
+            targetFeatures = stepTargets[0];
+            mask = stepMasks[0];
+            validRows = stepValid[0];
         }
     }
 
-    /** Loss parts (scalars) and the argmax agreement count of a batch. */
+    /** Weight of step d's loss in a training-time test, as the reference's {@code 0.8 ** d}. */
+    static final double STEP_WEIGHT = 0.8;
+
+    /**
+     * Loss parts (scalars: total over the steps, then step 0's feature loss, token loss and argmax agreement count) of
+     * a batch.
+     */
     private NDArray[] loss(NDManager sm, Batch batch) {
-        int h = hidden;
+        List<NDArray[]> parts = stepLosses(sm, batch);
+        NDArray total = null;
+        for (int d = 0; d < parts.size(); d++) {
+            NDArray weighted = parts.get(d)[0].mul((float) Math.pow(STEP_WEIGHT, d));
+            total = total == null ? weighted : total.add(weighted);
+        }
+        NDArray[] first = parts.get(0);
+        return new NDArray[] {total, first[1], first[2], first[3]};
+    }
+
+    /** Each step's {@code [total, feature loss, token loss, agreement count]}, step 0 first. */
+    private List<NDArray[]> stepLosses(NDManager sm, Batch batch) {
         int rows = batch.b * batch.t;
-        NDArray feats = sm.create(batch.inFeatures, new Shape(batch.b, batch.t, h));
-        NDArray pred = forward(sm, batch.tokens, feats, batch.b, batch.t).reshape(rows, h);
-        NDArray target = sm.create(batch.targetFeatures, new Shape(rows, h));
-        NDArray mask = sm.create(batch.mask, new Shape(rows));
-        float denom = (float) (batch.validRows + 1e-5);
+        List<NDArray[]> steps = new java.util.ArrayList<>();
+        List<NDArray[]> parts = new java.util.ArrayList<>();
+        NDArray feats = sm.create(batch.inFeatures, new Shape(batch.b, batch.t, hidden));
+        for (int d = 0; d < batch.stepTokens.length && batch.stepValid[d] > 0; d++) {
+            NDArray pred = pass(sm, batch.stepTokens[d], feats, batch.b, batch.t, steps);
+            parts.add(stepLoss(sm, pred.reshape(rows, hidden), batch, d));
+            feats = pred; // the next step reads the head's own output at the same row
+        }
+        return parts;
+    }
+
+    /**
+     * Held-out agreement at step {@code d} of a training-time test (0: teacher forcing, as {@link #evaluate}): how
+     * often the argmax of a head reading its own output of d steps before, with the right tokens, is the target's
+     * greedy token, i.e. a depth-(d+1) draft node's chance when its ancestors were right.
+     */
+    public double agreementAtStep(List<Example> examples, int batchSize, int d) {
+        double agree = 0;
+        long rows = 0;
+        for (int s = 0; s < examples.size(); s += batchSize) {
+            Batch batch = new Batch(
+                    examples.subList(s, Math.min(examples.size(), s + batchSize)), 0f, new SplittableRandom(0), d + 1);
+            try (NDManager sm = manager.newSubManager()) {
+                List<NDArray[]> parts = stepLosses(sm, batch);
+                if (parts.size() > d) {
+                    agree += parts.get(d)[3].getFloat();
+                    rows += batch.stepValid[d];
+                }
+            }
+        }
+        return agree / Math.max(1, rows);
+    }
+
+    /** Step d's loss {@code [total, feature loss, token loss, agreement count]} for predictions {@code [rows, h]}. */
+    private NDArray[] stepLoss(NDManager sm, NDArray pred, Batch batch, int d) {
+        int rows = batch.b * batch.t;
+        NDArray target = sm.create(batch.stepTargets[d], new Shape(rows, hidden));
+        NDArray mask = sm.create(batch.stepMasks[d], new Shape(rows));
+        float denom = (float) (batch.stepValid[d] + 1e-5);
         // SmoothL1 with beta 1: 0.5·min(d,1)² + (d - min(d,1))
-        NDArray d = pred.sub(target).abs();
-        NDArray small = d.minimum(1f);
-        NDArray l1 = small.square().mul(0.5f).add(d.sub(small));
+        NDArray diff = pred.sub(target).abs();
+        NDArray small = diff.minimum(1f);
+        NDArray l1 = small.square().mul(0.5f).add(diff.sub(small));
         NDArray featureLoss = l1.mean(new int[] {-1}).mul(mask).sum().div(denom);
         NDArray logits = pred.matMul(lmHeadT);
         NDArray targetLogits = target.matMul(lmHeadT);
@@ -357,7 +468,7 @@ public final class EagleHeadTrainer implements AutoCloseable {
      * @param noise width of the uniform noise added to the input features ({@code (U[0,1) - 0.5) · noise})
      */
     public Metrics step(List<Example> examples, double lr, double weightDecay, double clipNorm, float noise) {
-        Batch batch = new Batch(examples, noise, new SplittableRandom(0x9E3779B97F4A7C15L * (step + 1)));
+        Batch batch = new Batch(examples, noise, new SplittableRandom(0x9E3779B97F4A7C15L * (step + 1)), unroll);
         Metrics metrics;
         try (NDManager sm = manager.newSubManager()) {
             try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
@@ -388,8 +499,9 @@ public final class EagleHeadTrainer implements AutoCloseable {
         double agree = 0;
         long rows = 0;
         for (int s = 0; s < examples.size(); s += batchSize) {
+            // step 0 only: held-out numbers stay comparable whatever the training-time test
             Batch batch = new Batch(
-                    examples.subList(s, Math.min(examples.size(), s + batchSize)), 0f, new SplittableRandom(0));
+                    examples.subList(s, Math.min(examples.size(), s + batchSize)), 0f, new SplittableRandom(0), 1);
             try (NDManager sm = manager.newSubManager()) {
                 NDArray[] l = loss(sm, batch);
                 loss += l[0].getFloat() * batch.validRows;
@@ -408,7 +520,7 @@ public final class EagleHeadTrainer implements AutoCloseable {
      * feature i) and predicts token i+2. What {@link io.rasd.model.EagleHead#teacherForced} computes at inference.
      */
     public float[][] logits(Example example) {
-        Batch batch = new Batch(List.of(example), 0f, new SplittableRandom(0));
+        Batch batch = new Batch(List.of(example), 0f, new SplittableRandom(0), 1);
         try (NDManager sm = manager.newSubManager()) {
             NDArray feats = sm.create(batch.inFeatures, new Shape(1, batch.t, hidden));
             NDArray pred = forward(sm, batch.tokens, feats, 1, batch.t).reshape(batch.t, hidden);
@@ -416,6 +528,31 @@ public final class EagleHeadTrainer implements AutoCloseable {
             float[][] out = new float[batch.t][vocab];
             for (int i = 0; i < batch.t; i++) {
                 System.arraycopy(flat, i * vocab, out[i], 0, vocab);
+            }
+            return out;
+        }
+    }
+
+    /**
+     * Step {@code d}'s logits of a training-time test on one example, {@code [tokens.length - 1][vocab]}: row i read
+     * (token i+1+d, the head's own step d-1 output at row i) at position i+d and predicts token i+2+d; rows with
+     * i+2+d beyond the example are zeros. Step 0 is {@link #logits(Example)}.
+     */
+    public float[][] logits(Example example, int d) {
+        Batch batch = new Batch(List.of(example), 0f, new SplittableRandom(0), d + 1);
+        try (NDManager sm = manager.newSubManager()) {
+            List<NDArray[]> steps = new java.util.ArrayList<>();
+            NDArray feats = sm.create(batch.inFeatures, new Shape(1, batch.t, hidden));
+            for (int s = 0; s <= d; s++) {
+                feats = pass(sm, batch.stepTokens[s], feats, 1, batch.t, steps);
+            }
+            float[] flat = feats.reshape(batch.t, hidden).matMul(lmHeadT).toFloatArray();
+            float[] mask = batch.stepMasks[d];
+            float[][] out = new float[batch.t][vocab];
+            for (int i = 0; i < batch.t; i++) {
+                if (mask[i] > 0) {
+                    System.arraycopy(flat, i * vocab, out[i], 0, vocab);
+                }
             }
             return out;
         }

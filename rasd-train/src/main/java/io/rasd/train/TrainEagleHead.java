@@ -58,7 +58,8 @@ public final class TrainEagleHead {
             float noise,
             boolean withEmbedding,
             DType dtype,
-            double chatShare) {}
+            double chatShare,
+            int tttSteps) {}
 
     private TrainEagleHead() {}
 
@@ -76,6 +77,8 @@ public final class TrainEagleHead {
                   --chat-share F         share of the sequences whose prompt is a chat conversation of the demo
                                          target v2's mix (RAG questions with retrieved sections, code completion;
                                          needs the demo corpus' packages) instead of a corpus window (default 0)
+                  --ttt-steps K          EAGLE-3's training-time test: also train K-1 steps deeper, the head reading
+                                         its own outputs, losses weighted 0.8^d (default 1: EAGLE-1's loss alone)
                   --heldout-examples N   held-out sequences for the agreement measure (default 32)
                   --checkpoint-minutes M (default 5)
                   --log-every N          steps between log lines (default 10)
@@ -110,6 +113,7 @@ public final class TrainEagleHead {
         boolean withEmbedding = false;
         DType dtype = DType.F32;
         double chatShare = 0;
+        int tttSteps = 1;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -140,6 +144,7 @@ public final class TrainEagleHead {
                         case "--bias" -> bias = Boolean.parseBoolean(v);
                         case "--noise" -> noise = Float.parseFloat(v);
                         case "--chat-share" -> chatShare = Double.parseDouble(v);
+                        case "--ttt-steps" -> tttSteps = Integer.parseInt(v);
                         case "--dtype" ->
                             dtype = switch (v.toLowerCase(Locale.ROOT)) {
                                 case "f32" -> DType.F32;
@@ -157,6 +162,9 @@ public final class TrainEagleHead {
         if (promptLen < 2 || seqLen <= promptLen || batch < 1 || examples < 1 || heldOut < 1) {
             throw new RasdException("need --prompt-len >= 2, --seq-len > --prompt-len, and positive --batch,"
                     + " --examples and --heldout-examples");
+        }
+        if (tttSteps < 1 || tttSteps > 8) {
+            throw new RasdException("--ttt-steps must lie in [1, 8], got " + tttSteps);
         }
         if (!(chatShare >= 0 && chatShare <= 1)) {
             throw new RasdException("--chat-share must lie in [0, 1], got " + chatShare);
@@ -186,7 +194,8 @@ public final class TrainEagleHead {
                 noise,
                 withEmbedding,
                 dtype,
-                chatShare);
+                chatShare,
+                tttSteps);
     }
 
     public static void main(String[] args) {
@@ -330,6 +339,7 @@ public final class TrainEagleHead {
             PrintStream log, Options o, List<EagleHeadTrainer.Example> train, List<EagleHeadTrainer.Example> heldOut) {
         Path ckpt = o.work().resolve("checkpoint");
         try (EagleHeadTrainer t = new EagleHeadTrainer(o.target(), o.bias(), o.seed())) {
+            t.trainingTimeTest(o.tttSteps());
             long cursor = 0;
             double elapsedBefore = 0;
             if (o.resume() && Files.exists(ckpt.resolve("state.json"))) {
@@ -407,7 +417,16 @@ public final class TrainEagleHead {
             double elapsed = elapsedBefore + (System.nanoTime() - start) / 1e9;
             checkpoint(t, o, ckpt, cursor, elapsed);
             EagleHeadTrainer.Metrics fin = t.evaluate(heldOut, o.batch());
-            say(log, "done: %d steps, %.1f min; held out: %s; head in %s", t.steps(), elapsed / 60, fin, o.out());
+            double deeper = t.agreementAtStep(heldOut, o.batch(), 1);
+            say(
+                    log,
+                    "done: %d steps, %.1f min; held out: %s; reading its own output (depth 2): agreement %.3f; head"
+                            + " in %s",
+                    t.steps(),
+                    elapsed / 60,
+                    fin,
+                    deeper,
+                    o.out());
             try {
                 Files.writeString(
                         o.out().resolve("training.json"),
@@ -417,7 +436,8 @@ public final class TrainEagleHead {
                                         + " \"prompt_len\": %d, \"chat_share\": %s, \"examples\": %d, \"heldout_examples\": %d, \"minutes\": %.1f,"
                                         + " \"peak_lr\": %s, \"seed\": %d, \"heldout_loss\": %.4f,"
                                         + " \"heldout_smooth_l1\": %.4f, \"heldout_soft_ce\": %.4f,"
-                                        + " \"heldout_agreement\": %.4f}%n",
+                                        + " \"heldout_agreement\": %.4f, \"ttt_steps\": %d,"
+                                        + " \"heldout_agreement_depth2\": %.4f}%n",
                                 o.target().toString().replace("\\", "/").replace("\"", ""),
                                 t.steps(),
                                 o.batch(),
@@ -432,7 +452,9 @@ public final class TrainEagleHead {
                                 fin.loss(),
                                 fin.featureLoss(),
                                 fin.tokenLoss(),
-                                fin.agreement()));
+                                fin.agreement(),
+                                o.tttSteps(),
+                                deeper));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

@@ -46,12 +46,23 @@ class EagleHeadTrainerTest {
         }
     }
 
+    private static final int[] IDS = {5, 9, 33, 2, 17, 60, 8, 200, 311, 7, 64};
+
+    /** A grouped-query target with its own lm_head. */
+    private Path gqaTarget() {
+        return RandomCheckpoint.llama().hidden(64).heads(4, 2).seed(3).writeTo(tmp.resolve("gqa"));
+    }
+
+    /** A published-layout random head with an fc bias for {@code target}. */
+    private Path randomHead(Path target) {
+        return RandomEagleHead.write(target, tmp.resolve("random-head"), 4, true, false);
+    }
+
     @Test
     void theTrainersForwardIsTheInferenceHeadsForwardBeforeAndAfterTraining() throws Exception {
-        int[] ids = {5, 9, 33, 2, 17, 60, 8, 200, 311, 7, 64};
-        // a grouped-query target with its own lm_head, and a published-layout random head with an fc bias
-        Path gqa = RandomCheckpoint.llama().hidden(64).heads(4, 2).seed(3).writeTo(tmp.resolve("gqa"));
-        Path random = RandomEagleHead.write(gqa, tmp.resolve("random-head"), 4, true, false);
+        int[] ids = IDS;
+        Path gqa = gqaTarget();
+        Path random = randomHead(gqa);
         try (CausalLm lm = CausalLm.load(gqa, Device.cpu(), 0);
                 EagleHeadTrainer t = new EagleHeadTrainer(gqa, true, 1);
                 EagleHead head = EagleHead.load(random, lm, true);
@@ -76,6 +87,86 @@ class EagleHeadTrainerTest {
                 assertSameLogits(t.logits(ex), expected, 512);
             }
         }
+    }
+
+    /**
+     * The training-time test's step d reads what a depth-(d+1) draft node reads when the head drafts: the pairs before
+     * it with the target's features in the head's cache, then its ancestors' own outputs, one node per depth. Row i of
+     * step d must equal that node's logits, computed by the inference head ({@link EagleHead#forward}).
+     */
+    @Test
+    void trainingTimeTestStepsComputeWhatDeeperDraftNodesRead() throws Exception {
+        int[] ids = IDS;
+        Path gqa = gqaTarget();
+        Path random = randomHead(gqa);
+        try (CausalLm lm = CausalLm.load(gqa, Device.cpu(), 0);
+                EagleHeadTrainer t = new EagleHeadTrainer(gqa, true, 1);
+                EagleHead head = EagleHead.load(random, lm, true);
+                ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+            t.loadHead(random);
+            EagleHeadTrainer.Example ex = EagleData.features(lm, ids);
+            float[][] step1 = t.logits(ex, 1);
+            float[][] step2 = t.logits(ex, 2);
+            int h = lm.config().hiddenSize();
+            for (int i : new int[] {0, 3, 7}) {
+                try (io.rasd.model.KvCache cache = head.newCache()) {
+                    // the pairs 0..i with the target's features (a catch-up), then two nodes deeper, one at a time
+                    float[] f = java.util.Arrays.copyOfRange(ex.features(), 0, (i + 1) * h);
+                    ai.djl.ndarray.NDArray features = m.create(f, new ai.djl.ndarray.types.Shape(i + 1, h));
+                    ai.djl.ndarray.NDArray own;
+                    try (Logits l = head.forward(
+                            cache,
+                            java.util.Arrays.copyOfRange(ids, 1, i + 2),
+                            features,
+                            io.rasd.model.Positions.consecutive(0, i + 1),
+                            io.rasd.model.AttentionMask.causal(),
+                            new int[] {i})) {
+                        own = l.hidden(m, new int[] {i});
+                    }
+                    for (int d = 1; d <= 2; d++) {
+                        try (Logits l = head.forward(
+                                cache,
+                                new int[] {ids[i + 1 + d]},
+                                own,
+                                new int[] {i + d},
+                                io.rasd.model.AttentionMask.causal(),
+                                null)) {
+                            float[] expected = l.row(0);
+                            float[] actual = (d == 1 ? step1 : step2)[i];
+                            for (int v = 0; v < 512; v++) {
+                                assertThat(actual[v])
+                                        .as("step %d row %d id %d", d, i, v)
+                                        .isCloseTo(expected[v], within(1e-3f));
+                            }
+                            own = l.hidden(m, new int[] {0});
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void aTrainingTimeTestTrainsAndRecordsItsDeeperAgreement(@TempDir Path out) throws Exception {
+        int[] ids = {5, 9, 33, 2, 17, 60, 8, 200, 311, 7, 64, 12, 90, 4};
+        Path tied = RandomCheckpoint.llama().hidden(64).tied(true).seed(5).writeTo(tmp.resolve("tied-ttt"));
+        try (CausalLm lm = CausalLm.load(tied, Device.cpu(), 0);
+                EagleHeadTrainer t = new EagleHeadTrainer(tied, true, 2)) {
+            EagleHeadTrainer.Example ex = EagleData.features(lm, ids);
+            t.trainingTimeTest(3);
+            double before = t.agreementAtStep(List.of(ex), 1, 1);
+            for (int s = 0; s < 60; s++) {
+                t.step(List.of(ex, ex), 5e-3, 0.01, 0.5, 0f);
+            }
+            // one memorised sequence: the head learns to read its own outputs two and three deep
+            assertThat(t.agreementAtStep(List.of(ex), 1, 1))
+                    .isGreaterThan(before)
+                    .isGreaterThan(0.5);
+            assertThat(t.agreementAtStep(List.of(ex), 1, 2)).isGreaterThan(0.5);
+        }
+        assertThatThrownBy(() -> TrainEagleHead.parse(
+                        new String[] {"--target", "t", "--corpus", "c", "--out", "o", "--ttt-steps", "0"}))
+                .hasMessageContaining("--ttt-steps must lie in [1, 8], got 0");
     }
 
     @Test
