@@ -165,7 +165,9 @@ class RasdKernels(torch.nn.Module):
             return [logits, torch.cat(tapped, 1)]
         return [logits, normed]
 
-    def attention_mask(self, mask: torch.Tensor, x: torch.Tensor, dims: List[int], cache_dtype: torch.dtype) -> torch.Tensor:
+    def attention_mask(
+        self, mask: torch.Tensor, x: torch.Tensor, dims: List[int], cache_dtype: torch.dtype
+    ) -> torch.Tensor:
         """The additive mask a forward's layers use: the one given, or with dims[4] == 1 the causal one built here."""
         n = x.size(0)
         if dims[4] == 1 and n > 1:
@@ -204,8 +206,8 @@ class RasdKernels(torch.nn.Module):
         target's five (heads, kv_heads, head_dim, past, causal), the variant (1 or 3) and the head's hidden size.
 
         EAGLE-1/2 (variant 1): x = fc([embed(t), f]) (+ bias), one layer whose attention reads x unnormalised (no input
-        norm, as cnets1.py's layer 0), and the target's lm_head over the output h unnormalised (head_divisor: the target's final norm weight when its lm_head
-        holds it folded in, divided out here; else empty).
+        norm, as cnets1.py's layer 0), and the target's lm_head over the output h unnormalised (head_divisor: the
+        target's final norm weight when its lm_head holds it folded in, divided out here; else empty).
         EAGLE-3 (variant 3): h = fc(f) when f is the target's three states side by side (wider than the head), else f;
         the layer attends over [norm(embed(t)), norm(h)] (norm weights folded into its qkv) and adds to h; logits are
         the head's own lm_head over norm(h) (norm weight folded in).

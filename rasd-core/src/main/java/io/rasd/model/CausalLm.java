@@ -500,7 +500,10 @@ public final class CausalLm implements AutoCloseable {
         return in.matMul(w.lmHeadT);
     }
 
-    /** The embedding table as loaded (f32, or a half dtype only the kernel module reads): what an EAGLE head embeds with. */
+    /**
+     * The embedding table as loaded (f32, or a half dtype only the kernel module reads): what an EAGLE head embeds
+     * with.
+     */
     NDArray embedTable() {
         return w.embed;
     }

@@ -23,8 +23,8 @@ import java.nio.file.Path;
  * gets a step manager that the returned {@link Logits} closes. The embedding is the head's {@code embed_tokens} when
  * the file has one, else the target's. The projections (fc, the layer's, an EAGLE-3 head's lm_head) are held in the
  * target's precision, as the target's are: a head forward reads its weights once per drafting depth, and in bf16 it
- * reads half the bytes; its KV cache, norms and biases stay f32. Format checks (variant, shapes against the target) are the loader's in
- * {@code io.rasd.draft.eagle}; this class checks what its forward needs.
+ * reads half the bytes; its KV cache, norms and biases stay f32. Format checks (variant, shapes against the target)
+ * are the loader's in {@code io.rasd.draft.eagle}; this class checks what its forward needs.
  *
  * <p>An EAGLE-3 head (Li et al. 2025; SafeAILab/EAGLE's {@code cnets.py}) reads instead the target's residual stream
  * at the input of three layers ({@link #targetFeatureLayers}), side by side ({@code 3·targetHidden} wide):

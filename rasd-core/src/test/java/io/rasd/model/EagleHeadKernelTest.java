@@ -109,7 +109,9 @@ class EagleHeadKernelTest {
                 dir, LoadOptions.defaults().withDevice(Device.cpu()).withPrecision(p));
     }
 
-    /** Each output within {@code hTol} (head outputs) or {@code logitTol} (logits) of the reference, relative above 1. */
+    /**
+     * Each output within {@code hTol} (head outputs) or {@code logitTol} (logits) of the reference, relative above 1.
+     */
     private static void assertClose(
             String what, List<float[]> actual, List<float[]> reference, float hTol, float logitTol) {
         assertThat(actual).hasSameSizeAs(reference);

@@ -212,17 +212,9 @@ public final class EagleHeadTrainer implements AutoCloseable {
         this.unroll = steps;
     }
 
-    public int trainingTimeTestSteps() {
-        return unroll;
-    }
-
-    /** The head's output h {@code [b, t, hidden]} for input tokens {@code [b*t]} and features {@code [b, t, hidden]}. */
-    private NDArray forward(NDManager sm, long[] tokens, NDArray features, int b, int t) {
-        return pass(sm, tokens, features, b, t, new java.util.ArrayList<>());
-    }
-
     /**
-     * One step of the layer. With {@code steps} empty: teacher forcing under a causal mask. Otherwise step d =
+     * The head's output h {@code [b, t, hidden]} for input tokens {@code [b*t]} and features {@code [b, t, hidden]}, one
+     * step of the layer. With {@code steps} empty: teacher forcing under a causal mask. Otherwise step d =
      * {@code steps.size()} of the training-time test: RoPE positions shifted by d, each row attending to step 0's
      * keys of rows up to itself and to its own keys of steps 1..d. Appends this step's keys and values (after RoPE,
      * {@code [b, kvHeads, 1, t, headDim]}) to {@code steps}.
@@ -317,12 +309,10 @@ public final class EagleHeadTrainer implements AutoCloseable {
     private final class Batch {
         final int b;
         final int t;
-        final long[] tokens;
         final float[] inFeatures;
-        final float[] targetFeatures;
-        final float[] mask;
+        /** Step 0's valid rows (those of teacher forcing). */
         final long validRows;
-        /** Per step d: tokens, target features, row mask and valid rows (index 0: the fields above). */
+        /** Per step d (0: teacher forcing): tokens, target features, row mask and valid rows. */
         final long[][] stepTokens;
 
         final float[][] stepTargets;
@@ -370,9 +360,6 @@ public final class EagleHeadTrainer implements AutoCloseable {
                     inFeatures[k] += (float) ((rnd.nextDouble() - 0.5) * noise); // AddUniformNoise of the reference
                 }
             }
-            tokens = stepTokens[0];
-            targetFeatures = stepTargets[0];
-            mask = stepMasks[0];
             validRows = stepValid[0];
         }
     }
@@ -520,17 +507,7 @@ public final class EagleHeadTrainer implements AutoCloseable {
      * feature i) and predicts token i+2. What {@link io.rasd.model.EagleHead#teacherForced} computes at inference.
      */
     public float[][] logits(Example example) {
-        Batch batch = new Batch(List.of(example), 0f, new SplittableRandom(0), 1);
-        try (NDManager sm = manager.newSubManager()) {
-            NDArray feats = sm.create(batch.inFeatures, new Shape(1, batch.t, hidden));
-            NDArray pred = forward(sm, batch.tokens, feats, 1, batch.t).reshape(batch.t, hidden);
-            float[] flat = pred.matMul(lmHeadT).toFloatArray();
-            float[][] out = new float[batch.t][vocab];
-            for (int i = 0; i < batch.t; i++) {
-                System.arraycopy(flat, i * vocab, out[i], 0, vocab);
-            }
-            return out;
-        }
+        return logits(example, 0);
     }
 
     /**
