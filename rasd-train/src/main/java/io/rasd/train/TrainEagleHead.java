@@ -59,7 +59,8 @@ public final class TrainEagleHead {
             boolean withEmbedding,
             DType dtype,
             double chatShare,
-            int tttSteps) {}
+            int tttSteps,
+            Path init) {}
 
     private TrainEagleHead() {}
 
@@ -83,6 +84,8 @@ public final class TrainEagleHead {
                   --checkpoint-minutes M (default 5)
                   --log-every N          steps between log lines (default 10)
                   --resume               continue from WORK/checkpoint
+                  --init HEAD            start from the weights of a saved head (same target; fine-tuning, e.g. on
+                                         chat data): a fresh optimizer and learning-rate schedule; --resume wins
                   --work DIR             data cache, checkpoint and log (default OUT.work beside OUT)
                   --bias true|false      fc bias, written as the config's "bias" (default true, as the reference)
                   --noise W              uniform noise width on input features (default 0.2, as the reference)
@@ -114,6 +117,7 @@ public final class TrainEagleHead {
         DType dtype = DType.F32;
         double chatShare = 0;
         int tttSteps = 1;
+        Path init = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -145,6 +149,7 @@ public final class TrainEagleHead {
                         case "--noise" -> noise = Float.parseFloat(v);
                         case "--chat-share" -> chatShare = Double.parseDouble(v);
                         case "--ttt-steps" -> tttSteps = Integer.parseInt(v);
+                        case "--init" -> init = Path.of(v);
                         case "--dtype" ->
                             dtype = switch (v.toLowerCase(Locale.ROOT)) {
                                 case "f32" -> DType.F32;
@@ -195,7 +200,8 @@ public final class TrainEagleHead {
                 withEmbedding,
                 dtype,
                 chatShare,
-                tttSteps);
+                tttSteps,
+                init);
     }
 
     public static void main(String[] args) {
@@ -356,7 +362,12 @@ public final class TrainEagleHead {
                 if (o.resume()) {
                     say(log, "--resume: no checkpoint in %s, starting fresh", ckpt);
                 }
-                say(log, "untrained head, held out: %s", t.evaluate(heldOut, o.batch()));
+                if (o.init() != null) {
+                    t.loadHead(o.init());
+                    say(log, "head %s, held out: %s", o.init(), t.evaluate(heldOut, o.batch()));
+                } else {
+                    say(log, "untrained head, held out: %s", t.evaluate(heldOut, o.batch()));
+                }
             }
             double budget = o.minutes() * 60;
             long start = System.nanoTime();
@@ -437,7 +448,7 @@ public final class TrainEagleHead {
                                         + " \"peak_lr\": %s, \"seed\": %d, \"heldout_loss\": %.4f,"
                                         + " \"heldout_smooth_l1\": %.4f, \"heldout_soft_ce\": %.4f,"
                                         + " \"heldout_agreement\": %.4f, \"ttt_steps\": %d,"
-                                        + " \"heldout_agreement_depth2\": %.4f}%n",
+                                        + " \"heldout_agreement_depth2\": %.4f, \"init\": %s}%n",
                                 o.target().toString().replace("\\", "/").replace("\"", ""),
                                 t.steps(),
                                 o.batch(),
@@ -454,7 +465,14 @@ public final class TrainEagleHead {
                                 fin.tokenLoss(),
                                 fin.agreement(),
                                 o.tttSteps(),
-                                deeper));
+                                deeper,
+                                o.init() == null
+                                        ? "null"
+                                        : "\""
+                                                + o.init()
+                                                        .toString()
+                                                        .replace("\\", "/")
+                                                        .replace("\"", "") + "\""));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

@@ -238,6 +238,20 @@ class EagleHeadTrainerTest {
             }
         }
 
+        // --init starts from a saved head: with no steps to take, it hands back that head's held-out numbers
+        String[] init = args.clone();
+        init[List.of(args).indexOf("--out") + 1] = tmp.resolve("head-init").toString();
+        init[List.of(args).indexOf("--max-steps") + 1] = "0";
+        init[List.of(args).indexOf("--work") + 1] = tmp.resolve("work-init").toString();
+        String[] withInit = new String[init.length + 2];
+        System.arraycopy(init, 0, withInit, 0, init.length);
+        withInit[init.length] = "--init";
+        withInit[init.length + 1] = out.toString();
+        EagleHeadTrainer.Metrics reloaded = TrainEagleHead.run(TrainEagleHead.parse(withInit));
+        assertThat(reloaded.loss()).isCloseTo(trained.loss(), within(1e-4));
+        assertThat(reloaded.agreement()).isEqualTo(trained.agreement());
+        assertThat(Files.readString(tmp.resolve("head-init/training.json"))).contains("\"init\": \"");
+
         // --resume continues at the saved step and data cursor
         String[] more = new String[args.length + 1];
         System.arraycopy(args, 0, more, 0, args.length);
