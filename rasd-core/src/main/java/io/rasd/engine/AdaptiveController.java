@@ -22,9 +22,9 @@ import java.util.Set;
  * again, with exponential back-off. Where several proposers run beside each other (the draft model, prompt lookup,
  * the datastore), each is judged on its own: when the accepted tokens credited to it are worth less, at the current
  * rate, than its own time plus the verify time of the nodes credited to it, steps go on without it for a while
- * (the draft catches up in one forward when it returns). What the controller learnt about the proposers carries over
- * to the next generation of the same mode through {@link ProposerMemory}, so a workload pays the judging once, not
- * once per request.
+ * (the draft catches up in one forward when it returns). What the controller learnt about the proposers and about
+ * speculation as a whole carries over to the next generation of the same mode through {@link ProposerMemory}, so a
+ * workload pays the judging once, not once per request.
  * Measured verify times rescale the cost curve, so a machine busier than at measuring time is accounted for.
  *
  * <p>Without a cost curve (adaptive control off) every decision returns the hand-set value. One controller serves
@@ -95,14 +95,14 @@ final class AdaptiveController {
             proposers[i] = new Bench();
         }
         if (this.memory != null) {
-            this.memory.restore(mode, proposers);
+            this.memory.restore(mode, proposers, speculation);
         }
     }
 
-    /** Hands what was learnt about the proposers to the engine's memory for the next generation of this mode. */
+    /** Hands what was learnt about the proposers and speculation to the engine's memory for the next generation. */
     void remember() {
         if (memory != null) {
-            memory.store(mode, proposers);
+            memory.store(mode, proposers, speculation);
         }
     }
 

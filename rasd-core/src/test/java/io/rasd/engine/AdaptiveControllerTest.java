@@ -258,6 +258,51 @@ class AdaptiveControllerTest {
     }
 
     @Test
+    void aNewGenerationOfTheSameModeResumesTheFallbackToPlainDecoding() {
+        ProposerMemory memory = new ProposerMemory();
+        AdaptiveController first = new AdaptiveController(config(true), FLAT, memory, DecodingMode.DRAFT);
+        while (first.speculateThisStep()) {
+            // a drafter alone that does not pay: one token in 30 ms against plain decoding's 10 ms
+            first.observeStep(chain(4, 0.5), new int[0], 1, 0.030);
+        }
+        first.remember();
+
+        AdaptiveController next = new AdaptiveController(config(true), FLAT, memory, DecodingMode.DRAFT);
+        assertThat(next.speculateThisStep()).as("starts with plain steps").isFalse();
+        assertThat(next.plainSteps()).as("counted for this generation").isEqualTo(1);
+        int plain = 1;
+        while (!next.speculateThisStep()) {
+            plain++;
+        }
+        assertThat(plain).as("the rest of the bench, then a probe").isBetween(2, 8);
+        // the probe is judged on the half-forgotten verdict after two steps, not six
+        next.observeStep(chain(4, 0.5), new int[0], 1, 0.030);
+        next.observeStep(chain(4, 0.5), new int[0], 1, 0.030);
+        assertThat(next.speculateThisStep()).isFalse();
+        assertThat(next.fallbacks()).isEqualTo(1);
+
+        AdaptiveController otherMode = new AdaptiveController(config(true), FLAT, memory, DecodingMode.PLD);
+        assertThat(otherMode.speculateThisStep()).isTrue();
+    }
+
+    @Test
+    void aDrafterThatPaysIsNotHeldBackByTheMemory() {
+        ProposerMemory memory = new ProposerMemory();
+        AdaptiveController first = new AdaptiveController(config(true), FLAT, memory, DecodingMode.DRAFT);
+        TokenTree t = chain(4, 0.9);
+        for (int step = 0; step < 20; step++) {
+            first.observeStep(t, new int[] {1, 2, 3}, 4, 0.012);
+        }
+        first.remember();
+        AdaptiveController next = new AdaptiveController(config(true), FLAT, memory, DecodingMode.DRAFT);
+        for (int step = 0; step < 20; step++) {
+            assertThat(next.speculateThisStep()).isTrue();
+            next.observeStep(t, new int[] {1, 2, 3}, 4, 0.012);
+        }
+        assertThat(next.fallbacks()).isZero();
+    }
+
+    @Test
     void deeperDraftLevelsAreExpandedOnlyWhileTheirExpectedGainBeatsTheirCost() {
         AdaptiveController c = new AdaptiveController(config(true), FLAT);
         c.observeDraftForward(0.002);
