@@ -19,6 +19,7 @@ import io.rasd.model.EagleHead;
 import io.rasd.model.KvCache;
 import io.rasd.model.Logits;
 import io.rasd.model.Positions;
+import io.rasd.model.RandomCheckpoint;
 import io.rasd.model.TopK;
 import io.rasd.testing.RandomEagleHead;
 import io.rasd.testing.TestData;
@@ -40,7 +41,13 @@ class EagleSessionTest {
      * forward over every pair (context[j+1], f_j).
      */
     private static TopK freshRoot(CausalLm lm, EagleHead head, int[] context, int k) {
+        return freshRoot(lm, head, context, k, Integer.MAX_VALUE);
+    }
+
+    /** The same over only the last {@code window} pairs, each at its own position. */
+    private static TopK freshRoot(CausalLm lm, EagleHead head, int[] context, int k, int window) {
         int n = context.length;
+        int first = Math.max(0, n - 1 - window);
         try (KvCache tc = lm.newCache();
                 Logits t = lm.forward(
                         tc,
@@ -51,14 +58,14 @@ class EagleSessionTest {
                         head.targetFeatureLayers());
                 NDManager m = NDManager.newBaseManager(lm.device(), "PyTorch");
                 KvCache hc = head.newCache()) {
-            NDArray f = t.hidden(m, Positions.consecutive(0, n - 1));
+            NDArray f = t.hidden(m, Positions.consecutive(first, n - 1 - first));
             try (Logits h = head.forward(
                     hc,
-                    Arrays.copyOfRange(context, 1, n),
+                    Arrays.copyOfRange(context, first + 1, n),
                     f,
-                    Positions.consecutive(0, n - 1),
+                    Positions.consecutive(first, n - 1 - first),
                     AttentionMask.causal(),
-                    new int[] {n - 2})) {
+                    new int[] {n - 2 - first})) {
                 TopK top = h.topKProbabilities(k)[0];
                 int[] ids = top.ids().clone();
                 for (int i = 0; i < ids.length; i++) {
@@ -165,6 +172,34 @@ class EagleSessionTest {
                         .isEqualTo(headAtLoad);
                 assertThat(lm.liveWeightArrays()).isEqualTo(targetAtLoad);
             }
+        }
+    }
+
+    @Test
+    void aCatchUpReadsOnlyTheLastPairsOfALongPrompt() {
+        Path target = RandomCheckpoint.llama().maxPositions(512).seed(3).writeTo(tmp.resolve("long-target"));
+        int n = EagleSession.CATCH_UP_WINDOW + 60;
+        int[] prompt = new java.util.SplittableRandom(11).ints(n, 2, 512).toArray();
+        try (CausalLm lm = CausalLm.load(target, Device.cpu(), 0);
+                EagleDrafter drafter = EagleDrafter.load(
+                        RandomEagleHead.write(target, tmp.resolve("long-head"), 9, true, false), lm, 512);
+                KvCache cache = lm.newCache();
+                EagleSession s = new EagleSession(drafter.head(), prompt, 512)) {
+            targetReads(lm, cache, s, Arrays.copyOf(prompt, n - 1), 0);
+            DraftTree dt = s.grow(new DraftBudget(1, 3, 10, 8), Drafter.DepthPolicy.ALWAYS);
+            TopK windowed = freshRoot(lm, drafter.head(), prompt, 8, EagleSession.CATCH_UP_WINDOW);
+            assertThat(dt.rootDistribution().ids()).containsExactly(windowed.ids());
+            for (int i = 0; i < windowed.ids().length; i++) {
+                assertThat((double) dt.rootDistribution().probs()[i]).isCloseTo(windowed.values()[i], within(1e-4));
+            }
+            // the window changes what the head sees: reading every pair gives another distribution
+            TopK everything = freshRoot(lm, drafter.head(), prompt, 8);
+            double diff = 0;
+            for (int i = 0; i < everything.ids().length; i++) {
+                diff = Math.max(diff, Math.abs(everything.values()[i] - windowed.values()[i]));
+            }
+            assertThat(diff).isGreaterThan(1e-3);
+            assertThat(s.liveArrays()).as("features before the window released").isZero();
         }
     }
 
