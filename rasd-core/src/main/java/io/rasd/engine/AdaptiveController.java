@@ -360,6 +360,17 @@ final class AdaptiveController {
             backoff = Math.min(previous.backoff, CARRIED_BACKOFF);
         }
 
+        /**
+         * Takes over another generation's judgement of speculation as a whole: evidence half-forgotten, judged after
+         * two steps, the back-off capped at {@link #CARRIED_BACKOFF}, but no bench running at the start. A fallback
+         * carried over would start the next request with up to 64 plain steps, a whole 128-token answer in a mode whose
+         * retrieval pays on this prompt and did not on the last one (measured: `rasd` on Code τ 2.54 -> 2.00).
+         */
+        void resumeJudgementFrom(Bench previous) {
+            resumeFrom(previous);
+            offLeft = 0;
+        }
+
         /** Ends a running bench now, as a probe would: history half-forgotten, judged again after two steps. */
         void wake() {
             if (offLeft > 0) {

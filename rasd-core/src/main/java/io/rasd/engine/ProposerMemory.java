@@ -9,8 +9,9 @@ import java.util.Map;
  * probes), and a generation of a hundred tokens is only a few dozen steps: starting every request from nothing would
  * spend much of it drafting with a draft model known not to pay beside retrieval, or, in a mode with the drafter alone,
  * drafting with one known not to pay at all (a weak EAGLE head: its six judging steps and four probes cost 15-30% of
- * a 128-token generation). A new generation resumes the last verdicts, half-forgotten, with benches of at most 64
- * steps, so a change of workload is noticed within a generation or two.
+ * a 128-token generation). A new generation resumes the last verdicts, half-forgotten: a proposer's with its bench
+ * (at most 64 steps), speculation's judged after two steps but without a bench at the start (the proposers left may
+ * pay on this prompt), so a change of workload is noticed within a generation or two.
  *
  * <p>Keyed by mode only: an engine has one drafter and one datastore. Thread-safe; generations running at the same
  * time each take a copy and the last to finish writes back.
@@ -32,7 +33,7 @@ final class ProposerMemory {
         for (int i = 0; i < proposers.length; i++) {
             proposers[i].resumeFrom(saved[i]);
         }
-        speculation.resumeFrom(saved[proposers.length]);
+        speculation.resumeJudgementFrom(saved[proposers.length]);
     }
 
     synchronized void store(

@@ -258,31 +258,38 @@ class AdaptiveControllerTest {
     }
 
     @Test
-    void aNewGenerationOfTheSameModeResumesTheFallbackToPlainDecoding() {
+    void aNewGenerationOfTheSameModeResumesTheJudgementOfSpeculationButStartsSpeculating() {
         ProposerMemory memory = new ProposerMemory();
         AdaptiveController first = new AdaptiveController(config(true), FLAT, memory, DecodingMode.DRAFT);
+        int judging = 0;
         while (first.speculateThisStep()) {
             // a drafter alone that does not pay: one token in 30 ms against plain decoding's 10 ms
             first.observeStep(chain(4, 0.5), new int[0], 1, 0.030);
+            judging++;
         }
+        assertThat(judging).isEqualTo(6);
         first.remember();
 
         AdaptiveController next = new AdaptiveController(config(true), FLAT, memory, DecodingMode.DRAFT);
-        assertThat(next.speculateThisStep()).as("starts with plain steps").isFalse();
-        assertThat(next.plainSteps()).as("counted for this generation").isEqualTo(1);
+        assertThat(next.speculateThisStep()).as("no bench at the start").isTrue();
+        // judged on the half-forgotten verdict after two steps, not six
+        next.observeStep(chain(4, 0.5), new int[0], 1, 0.030);
+        assertThat(next.speculateThisStep()).isTrue();
+        next.observeStep(chain(4, 0.5), new int[0], 1, 0.030);
+        assertThat(next.speculateThisStep()).isFalse();
+        assertThat(next.fallbacks()).isEqualTo(1);
         int plain = 1;
         while (!next.speculateThisStep()) {
             plain++;
         }
-        assertThat(plain).as("the rest of the bench, then a probe").isBetween(2, 8);
-        // the probe is judged on the half-forgotten verdict after two steps, not six
-        next.observeStep(chain(4, 0.5), new int[0], 1, 0.030);
-        next.observeStep(chain(4, 0.5), new int[0], 1, 0.030);
-        assertThat(next.speculateThisStep()).isFalse();
-        assertThat(next.fallbacks()).isEqualTo(1);
+        assertThat(plain).as("the back-off the last generation reached").isEqualTo(16);
 
         AdaptiveController otherMode = new AdaptiveController(config(true), FLAT, memory, DecodingMode.PLD);
-        assertThat(otherMode.speculateThisStep()).isTrue();
+        otherMode.observeStep(chain(4, 0.5), new int[0], 1, 0.030);
+        otherMode.observeStep(chain(4, 0.5), new int[0], 1, 0.030);
+        assertThat(otherMode.speculateThisStep())
+                .as("another mode judges after six")
+                .isTrue();
     }
 
     @Test
