@@ -39,7 +39,7 @@ class RasdKernels(torch.nn.Module):
 
     @torch.jit.export
     def version(self) -> int:
-        return 6
+        return 7
 
     @torch.jit.export
     def cast(self, x: torch.Tensor, dtype: int) -> torch.Tensor:
@@ -203,7 +203,9 @@ class RasdKernels(torch.nn.Module):
         """An EAGLE draft head's forward (io.rasd.model.EagleHead), one call instead of ~40 DJL ops: a head forward
         is a drafting depth, so its fixed per-op cost decides whether the head pays. tokens [n] with features [n, w]:
         the feature of the token before each (the target's, or deeper in a tree the head's own output h). dims: the
-        target's five (heads, kv_heads, head_dim, past, causal), the variant (1 or 3) and the head's hidden size.
+        target's five (heads, kv_heads, head_dim, past, causal), the variant (1 or 3), the head's hidden size and, when
+        an eighth is given and above 0, k: the top-k probabilities of the logit rows come back with them (a drafting
+        depth reads exactly that, and a second module call costs about a tenth of a head forward here).
 
         EAGLE-1/2 (variant 1): x = fc([embed(t), f]) (+ bias), one layer whose attention reads x unnormalised (no input
         norm, as cnets1.py's layer 0), and the target's lm_head over the output h unnormalised (head_divisor: the
@@ -212,7 +214,8 @@ class RasdKernels(torch.nn.Module):
         the layer attends over [norm(embed(t)), norm(h)] (norm weights folded into its qkv) and adds to h; logits are
         the head's own lm_head over norm(h) (norm weight folded in).
 
-        Returns [logits of logit_rows (empty: every row), h of every row]."""
+        Returns [logits of logit_rows (empty: every row), h of every row], then top_k_probabilities(logits, k) when k
+        is given."""
         embedded = embed.index_select(0, tokens).float()
         mask = self.attention_mask(mask, embedded, dims, k_cache.dtype)
         no_bias = torch.empty(0, device=embedded.device)
@@ -221,13 +224,18 @@ class RasdKernels(torch.nn.Module):
             attn_in = torch.cat([self.rms(embedded, eps), self.rms(h, eps)], 1)
             h = self.layer(h, attn_in, weights, 0, k_cache, v_cache, cos, sin, mask, dims, eps)
             rows = h if logit_rows.numel() == 0 else h.index_select(0, logit_rows)
-            return [self.proj(self.rms(rows, eps), lm_head, no_bias), h]
+            return self.with_top_k([self.proj(self.rms(rows, eps), lm_head, no_bias), h], dims)
         x = self.proj(torch.cat([embedded, features], 1), fc, fc_bias)
         h = self.layer(x, x, weights, 0, k_cache, v_cache, cos, sin, mask, dims, eps)
         rows = h if logit_rows.numel() == 0 else h.index_select(0, logit_rows)
         if head_divisor.numel() > 0:
             rows = rows / head_divisor
-        return [self.proj(rows, lm_head, no_bias), h]
+        return self.with_top_k([self.proj(rows, lm_head, no_bias), h], dims)
+
+    def with_top_k(self, out: List[torch.Tensor], dims: List[int]) -> List[torch.Tensor]:
+        if len(dims) > 7 and dims[7] > 0:
+            out.append(self.top_k_probabilities(out[0], dims[7]))
+        return out
 
     def layer(
         self,

@@ -61,7 +61,7 @@ final class HeadCost {
                 for (int r = -3; r < repeats; r++) { // 3 warm-up forwards
                     long t0 = System.nanoTime();
                     try (Logits l =
-                            head.forward(hc, tokens, rows, positions, AttentionMask.explicit(context, mask), null)) {
+                            head.forward(hc, tokens, rows, positions, AttentionMask.explicit(context, mask), null, 8)) {
                         l.topKProbabilities(8);
                         l.hidden(m, Positions.consecutive(0, n)).close();
                     }

@@ -227,6 +227,23 @@ public final class EagleHead implements AutoCloseable {
      */
     public Logits forward(
             KvCache cache, int[] tokens, NDArray features, int[] positions, AttentionMask mask, int[] logitRows) {
+        return forward(cache, tokens, features, positions, mask, logitRows, 0);
+    }
+
+    /**
+     * {@link #forward(KvCache, int[], NDArray, int[], AttentionMask, int[])}, with the top-{@code topK} probabilities
+     * of the logit rows computed in the same kernel call, so that {@link Logits#topKProbabilities} of that k (what a
+     * drafting depth reads next) needs no second call. {@code topK} 0: none; it is capped at the head's logit
+     * vocabulary, as {@code topKProbabilities} caps it.
+     */
+    public Logits forward(
+            KvCache cache,
+            int[] tokens,
+            NDArray features,
+            int[] positions,
+            AttentionMask mask,
+            int[] logitRows,
+            int topK) {
         int n = tokens.length;
         check(tokens, features, positions);
         cache.ensureRoom(n);
@@ -263,10 +280,12 @@ public final class EagleHead implements AutoCloseable {
                                     past,
                                     causal ? 1 : 0,
                                     featureLayers == null ? 1 : 3,
-                                    config.hiddenSize()),
+                                    config.hiddenSize(),
+                                    Math.min(Math.max(0, topK), logitVocabSize())),
                             kernelEps);
             cache.advance(n);
-            return new Logits(sm, out[0], out[1], null);
+            Logits logits = new Logits(sm, out[0], out[1], null);
+            return out.length > 2 ? logits.withTopK(out[2], Math.min(topK, logitVocabSize())) : logits;
         } catch (RuntimeException e) {
             sm.close();
             throw e;

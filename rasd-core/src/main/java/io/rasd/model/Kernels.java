@@ -26,7 +26,7 @@ import java.io.InputStream;
 final class Kernels {
 
     private static final String RESOURCE = "rasd-kernels.pt";
-    private static final int VERSION = 6;
+    private static final int VERSION = 7;
 
     private final PtSymbolBlock module;
 

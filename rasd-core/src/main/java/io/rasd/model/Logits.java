@@ -17,6 +17,14 @@ public final class Logits implements AutoCloseable {
     private final NDArray hidden;
 
     private final NDArray hiddenScale;
+    /**
+     * The top-k probabilities of every row as the kernel module packs them ({@code [rows, 2k]}: k probabilities, then
+     * the k ids as floats), computed in the forward's own call; null when it did not. {@link #topKProbabilities} of
+     * that k reads them instead of calling the module again.
+     */
+    private NDArray precomputedTop;
+
+    private int precomputedK;
 
     Logits(NDManager stepManager, NDArray logits) {
         this(stepManager, logits, null, null);
@@ -58,6 +66,18 @@ public final class Logits implements AutoCloseable {
         return out;
     }
 
+    /** Takes the forward's own top-{@code k} table (owned by this step's manager); see {@link #precomputedTop}. */
+    Logits withTopK(NDArray table, int k) {
+        this.precomputedTop = table;
+        this.precomputedK = k;
+        return this;
+    }
+
+    /** The k of the top-k the forward computed, or 0: for tests. */
+    int precomputedTopK() {
+        return precomputedTop == null ? 0 : precomputedK;
+    }
+
     public int rows() {
         return (int) logits.getShape().get(0);
     }
@@ -84,6 +104,9 @@ public final class Logits implements AutoCloseable {
      */
     public TopK[] topKProbabilities(int k) {
         int kk = Math.min(k, vocabSize());
+        if (precomputedTop != null && kk == precomputedK) {
+            return rowsOf(DeviceTensors.readFloats(precomputedTop), null, kk);
+        }
         if (vocabSize() < EXACT_F32_IDS) {
             // one kernel-module call: the top-k, the log-normaliser and the packing (a drafting depth calls this once)
             return rowsOf(DeviceTensors.readFloats(Kernels.get().topKProbabilities(logits, kk, stepManager)), null, kk);

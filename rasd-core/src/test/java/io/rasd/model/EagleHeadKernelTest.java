@@ -2,6 +2,7 @@ package io.rasd.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -48,6 +49,64 @@ class EagleHeadKernelTest {
             List<float[]> reference = script(lm, head, true);
             // the same f32 math; the attention kernel (fused SDPA vs matmul-softmax-matmul) sums in another order
             assertClose(name + " f32", kernel, reference, 1e-4f, 5e-4f);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("heads")
+    void theTopKReturnedWithTheForwardIsTheTopKOfItsLogits(String name) throws IOException {
+        try (CausalLm lm = load(targetOf(name), Precision.F32);
+                EagleDrafter drafter = EagleDrafter.load(
+                        TestData.root().resolve(name), lm, lm.config().vocabSize());
+                NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+            EagleHead head = drafter.head();
+            int[] ids = {0, 37, 120, 5, 88, 301, 42};
+            int pairs = ids.length - 1;
+            NDArray features;
+            try (KvCache tc = lm.newCache();
+                    Logits t = lm.forward(
+                            tc,
+                            ids,
+                            Positions.consecutive(0, ids.length),
+                            AttentionMask.causal(),
+                            null,
+                            head.targetFeatureLayers())) {
+                features = t.hidden(m, Positions.consecutive(0, pairs));
+            }
+            int[] tokens = Arrays.copyOfRange(ids, 1, pairs + 1);
+            for (int k : new int[] {1, 5}) {
+                try (KvCache a = head.newCache();
+                        KvCache b = head.newCache();
+                        Logits with = head.forward(
+                                a,
+                                tokens,
+                                features,
+                                Positions.consecutive(0, pairs),
+                                AttentionMask.causal(),
+                                new int[] {pairs - 1, 1},
+                                k);
+                        Logits without = head.forward(
+                                b,
+                                tokens,
+                                features,
+                                Positions.consecutive(0, pairs),
+                                AttentionMask.causal(),
+                                new int[] {pairs - 1, 1})) {
+                    assertThat(with.precomputedTopK())
+                            .as("k %d computed in the forward's call", k)
+                            .isEqualTo(k);
+                    assertThat(without.precomputedTopK()).isZero();
+                    TopK[] x = with.topKProbabilities(k);
+                    TopK[] y = without.topKProbabilities(k);
+                    assertThat(x).hasSize(2);
+                    for (int r = 0; r < x.length; r++) {
+                        assertThat(x[r].ids()).as("%s row %d ids", name, r).containsExactly(y[r].ids());
+                        assertThat(x[r].values())
+                                .as("%s row %d probabilities", name, r)
+                                .containsExactly(y[r].values(), within(1e-6f));
+                    }
+                }
+            }
         }
     }
 

@@ -201,12 +201,17 @@ final class EagleSession implements Drafter.Session, Drafter.ReadsTargetFeatures
         Candidate rootNode = new Candidate(context[rootPair + 1], -1, 0, 0);
         candidates.add(rootNode);
         RootDistribution rootDistribution;
+        int k = proposable.fetch(Math.max(budget.rootTopM(), budget.topK()));
         try (NDArray f = n == 1 ? null : NDArrays.concat(feats, 0);
                 Logits logits = head.forward(
-                        cache, tokens, f == null ? feats.get(0) : f, positions, AttentionMask.causal(), new int[] {n - 1
-                        })) {
-            TopK top = proposals(
-                    logits.topKProbabilities(proposable.fetch(Math.max(budget.rootTopM(), budget.topK())))[0]);
+                        cache,
+                        tokens,
+                        f == null ? feats.get(0) : f,
+                        positions,
+                        AttentionMask.causal(),
+                        new int[] {n - 1},
+                        k)) {
+            TopK top = proposals(logits.topKProbabilities(k)[0]);
             rootDistribution = new RootDistribution(top.ids(), top.values());
             for (int i = 0; i < Math.min(budget.topK(), top.ids().length); i++) {
                 candidates.add(new Candidate(top.ids()[i], 0, 1, Math.log(top.values()[i])));
@@ -245,9 +250,10 @@ final class EagleSession implements Drafter.Session, Drafter.ReadsTargetFeatures
         List<Integer> next = new ArrayList<>();
         NDArray f = NDArrays.concat(feats, 0);
         f.attach(step);
+        int k = proposable.fetch(topK);
         try (Logits logits =
-                head.forward(cache, tokens, f, positions, AttentionMask.explicit(committedRows, mask), null)) {
-            TopK[] tops = logits.topKProbabilities(proposable.fetch(topK));
+                head.forward(cache, tokens, f, positions, AttentionMask.explicit(committedRows, mask), null, k)) {
+            TopK[] tops = logits.topKProbabilities(k);
             NDArray h = logits.hidden(step, rangeOf(n));
             for (int i = 0; i < n; i++) {
                 Candidate parent = candidates.get(expand.get(i));
