@@ -62,17 +62,7 @@ class EagleHeadKernelTest {
             EagleHead head = drafter.head();
             int[] ids = {0, 37, 120, 5, 88, 301, 42};
             int pairs = ids.length - 1;
-            NDArray features;
-            try (KvCache tc = lm.newCache();
-                    Logits t = lm.forward(
-                            tc,
-                            ids,
-                            Positions.consecutive(0, ids.length),
-                            AttentionMask.causal(),
-                            null,
-                            head.targetFeatureLayers())) {
-                features = t.hidden(m, Positions.consecutive(0, pairs));
-            }
+            NDArray features = targetFeatures(lm, head, ids, pairs, m);
             int[] tokens = Arrays.copyOfRange(ids, 1, pairs + 1);
             for (int k : new int[] {1, 5}) {
                 try (KvCache a = head.newCache();
@@ -208,13 +198,8 @@ class EagleHeadKernelTest {
         int[] ids = {0, 37, 120, 5, 88, 301, 42, 19, 250};
         int n = ids.length;
         try (NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch");
-                KvCache tc = lm.newCache();
                 KvCache hc = head.newCache()) {
-            NDArray features;
-            try (Logits t = lm.forward(
-                    tc, ids, Positions.consecutive(0, n), AttentionMask.causal(), null, head.targetFeatureLayers())) {
-                features = t.hidden(m, Positions.consecutive(0, n - 1));
-            }
+            NDArray features = targetFeatures(lm, head, ids, n - 1, m);
             // catch-up: pairs (ids[i + 1], the target's feature of ids[i]), causal, logits of two rows
             int pairs = n - 2;
             NDArray own;
@@ -259,6 +244,20 @@ class EagleHeadKernelTest {
             }
         }
         return out;
+    }
+
+    /** The target's features of the first {@code rows} of {@code ids} (what the head reads), owned by {@code m}. */
+    private static NDArray targetFeatures(CausalLm lm, EagleHead head, int[] ids, int rows, NDManager m) {
+        try (KvCache tc = lm.newCache();
+                Logits t = lm.forward(
+                        tc,
+                        ids,
+                        Positions.consecutive(0, ids.length),
+                        AttentionMask.causal(),
+                        null,
+                        head.targetFeatureLayers())) {
+            return t.hidden(m, Positions.consecutive(0, rows));
+        }
     }
 
     private static void collect(List<float[]> out, Logits h, NDManager m, int rows) {
