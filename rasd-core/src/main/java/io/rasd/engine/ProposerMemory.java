@@ -8,8 +8,8 @@ import java.util.Map;
  * one generation to the next of the same mode. Judging takes several steps (six before the first verdict, then
  * probes), and a generation of a hundred tokens is only a few dozen steps: starting every request from nothing would
  * spend much of it drafting with a draft model known not to pay beside retrieval, or, in a mode with the drafter alone,
- * drafting with one known not to pay at all (a weak EAGLE head: its six judging steps and four probes cost 15-30% of
- * a 128-token generation). A new generation resumes the last verdicts, half-forgotten: a proposer's with its bench
+ * drafting with one known not to pay at all (a weak EAGLE head: drafting, in judging steps, probes and their
+ * catch-ups, took 15% of the decode time of the bench's 128-token answers). A new generation resumes the last verdicts, half-forgotten: a proposer's with its bench
  * (at most 64 steps), speculation's judged after two steps but without a bench at the start (the proposers left may
  * pay on this prompt), so a change of workload is noticed within a generation or two.
  *

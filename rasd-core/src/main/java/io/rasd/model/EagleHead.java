@@ -245,6 +245,8 @@ public final class EagleHead implements AutoCloseable {
             int[] logitRows,
             int topK) {
         int n = tokens.length;
+        // the module packs ids as floats, exact below 2^24: past that the separate, exact top-k is read instead
+        int k = logitVocabSize() < Logits.EXACT_F32_IDS ? Math.min(Math.max(0, topK), logitVocabSize()) : 0;
         check(tokens, features, positions);
         cache.ensureRoom(n);
         int past = cache.length();
@@ -281,11 +283,11 @@ public final class EagleHead implements AutoCloseable {
                                     causal ? 1 : 0,
                                     featureLayers == null ? 1 : 3,
                                     config.hiddenSize(),
-                                    Math.min(Math.max(0, topK), logitVocabSize())),
+                                    k),
                             kernelEps);
             cache.advance(n);
             Logits logits = new Logits(sm, out[0], out[1], null);
-            return out.length > 2 ? logits.withTopK(out[2], Math.min(topK, logitVocabSize())) : logits;
+            return out.length > 2 ? logits.withTopK(out[2], k) : logits;
         } catch (RuntimeException e) {
             sm.close();
             throw e;

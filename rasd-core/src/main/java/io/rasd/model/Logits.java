@@ -119,7 +119,7 @@ public final class Logits implements AutoCloseable {
     }
 
     /** Ids below 2^24 are exact in f32: up to there, values and ids come back in one read instead of two. */
-    private static final int EXACT_F32_IDS = 1 << 24;
+    static final int EXACT_F32_IDS = 1 << 24;
 
     /** {@code [rows, k]} values and int64 ids to Java, one read where the vocabulary allows (one a draft depth). */
     private TopK[] rowsOf(NDArray values, NDArray idArray, int kk) {
